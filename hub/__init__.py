@@ -1,0 +1,82 @@
+"""Stafetten: the home of a network of digitalisation ambassadors in Swedish care."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+from hub.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: type[Config] | Config) -> Flask:
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_object(config)
+    check_config(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    import hub.models  # noqa: F401  (every table registered before anything uses the metadata)
+
+    init_extensions(app)
+    register_blueprints(app)
+
+    from hub.cli import hub_cli
+    from hub.core import errors, security, templating
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+    app.cli.add_command(hub_cli)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("HUB_SECRET_KEY must be set in production.")
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is missing.")
+    logging.basicConfig(level=logging.INFO)
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from hub.core.i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from hub.core.db import configure_sqlite
+
+            configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from hub.admin.views import bp as admin_bp
+    from hub.auth.views import bp as auth_bp
+    from hub.core.views import bp as core_bp
+    from hub.digests.views import bp as digests_bp
+    from hub.directory.views import bp as directory_bp
+    from hub.forum.views import bp as forum_bp
+    from hub.mail.views import bp as mail_bp
+    from hub.meetings.views import bp as meetings_bp
+    from hub.notifications.views import bp as notifications_bp
+
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        directory_bp,
+        forum_bp,
+        meetings_bp,
+        mail_bp,
+        digests_bp,
+        notifications_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)

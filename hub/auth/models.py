@@ -1,0 +1,58 @@
+"""Accounts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.core.db import UTCDateTime, utcnow
+from hub.directory.models import Municipality, RoleType, Unit
+from hub.extensions import db
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER, index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout, password change and deactivation: every session of the account then ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locale: Mapped[str] = mapped_column(String(5), default="sv")
+
+    municipality_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipality.scb_code"), index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    role_type_slug: Mapped[str | None] = mapped_column(ForeignKey("role_type.slug"), index=True)
+    # The title the municipality itself uses, e.g. "digitaliseringsombud".
+    title: Mapped[str] = mapped_column(String(120), default="")
+
+    municipality: Mapped[Municipality | None] = relationship(lazy="raise")
+    unit: Mapped[Unit | None] = relationship(lazy="raise")
+    role_type: Mapped[RoleType | None] = relationship(lazy="raise")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def get_id(self) -> str:
+        # The session version travels in the id, so an old cookie stops matching at once.
+        return f"{self.id}:{self.session_version}"

@@ -1,0 +1,42 @@
+"""``flask hub …``: commands for cron and for people. All are idempotent."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from hub.extensions import db
+
+hub_cli = AppGroup("hub", help="Stafettens kommandon (säkra att köra från cron).")
+
+
+@hub_cli.command("load-reference")
+def load_reference() -> None:
+    """Load regions, municipalities, units, role types and care areas that are missing."""
+    from hub.directory.reference import load_reference_data
+
+    added = load_reference_data()
+    db.session.commit()
+    click.echo(f"Referensdata: {added} nya rader.")
+
+
+@hub_cli.command("seed-demo")
+@click.option("--scale", type=click.Choice(["small", "large"]), default="small")
+def seed_demo(scale: str) -> None:
+    """Fill the database with Swedish demo content (refuses to run in production)."""
+    if not current_app.config.get("SEED_DEMO_ALLOWED"):
+        raise click.ClickException("seed-demo körs inte med produktionskonfigurationen.")
+    from hub.demo import seed
+
+    for line in seed(scale):
+        click.echo(line)
+
+
+@hub_cli.command("send-mail")
+@click.option("--limit", default=100, show_default=True)
+def send_mail(limit: int) -> None:
+    """Send pending messages in the outbox."""
+    from hub.mail.sender import send_pending
+
+    click.echo(f"Skickade {send_pending(limit)} meddelanden.")

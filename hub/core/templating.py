@@ -1,0 +1,36 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["main_menu"] = main_menu
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.template_filter("datetime")
+    def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
+        return format_datetime(value, format) if value else ""
+
+    @app.template_filter("date")
+    def date_filter(value: datetime | None, format: str = "d MMMM yyyy") -> str:
+        return format_date(value, format) if value else ""
+
+
+def main_menu() -> list[tuple[str, str]]:
+    """The top navigation: endpoint and label."""
+    from flask_babel import gettext as _
+
+    return [
+        ("core.start", _("Start")),
+        ("forum.questions", _("Frågor")),
+        ("directory.index", _("Katalog")),
+        ("meetings.index", _("Träffar")),
+        ("meetings.networks", _("Nätverk")),
+    ]

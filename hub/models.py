@@ -1,0 +1,21 @@
+"""Imports every part's tables, so that Alembic and ``db.metadata`` see them all."""
+
+from hub.auth import models as auth_models
+from hub.core import models as core_models
+from hub.digests import models as digests_models
+from hub.directory import models as directory_models
+from hub.forum import models as forum_models
+from hub.mail import models as mail_models
+from hub.meetings import models as meetings_models
+from hub.notifications import models as notifications_models
+
+__all__ = [
+    "auth_models",
+    "core_models",
+    "digests_models",
+    "directory_models",
+    "forum_models",
+    "mail_models",
+    "meetings_models",
+    "notifications_models",
+]

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+
+def test_start_page_is_swedish(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert '<html lang="sv">' in response.text
+    assert "Hoppa till innehållet" in response.text
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_is_503_without_database(app, monkeypatch):
+    from hub.extensions import db
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    assert app.test_client().get("/healthz").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "text"),
+    [
+        ("/finns-inte", "get", 404, "Sidan finns inte"),
+        ("/healthz", "post", 405, "Det går inte att göra så"),
+        ("/logga-in", "post", 400, "Formuläret hade gått ut"),
+    ],
+)
+def test_error_pages_are_swedish_in_the_layout(client, path, method, status, text):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert text in response.text
+    assert "Hoppa till innehållet" in response.text
+
+
+def test_oversized_body_is_413(client):
+    response = client.post("/logga-in", data={"email": "x" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "För stor" in response.text
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
