@@ -22,12 +22,13 @@ def create_app(config: type[Config] | Config) -> Flask:
     init_extensions(app)
     register_blueprints(app)
 
-    from hub.cli import hub_cli
+    from hub.cli import hub_cli, register_part_commands
     from hub.core import errors, security, templating
 
     errors.register(app)
     security.register(app)
     templating.register(app)
+    register_part_commands()
     app.cli.add_command(hub_cli)
     return app
 

@@ -40,3 +40,13 @@ def send_mail(limit: int) -> None:
     from hub.mail.sender import send_pending
 
     click.echo(f"Skickade {send_pending(limit)} meddelanden.")
+
+
+def register_part_commands() -> None:
+    """Each part defines its commands on ``hub_cli`` in its own ``cli.py``."""
+    from hub.auth import cli as _auth  # noqa: F401
+    from hub.digests import cli as _digests  # noqa: F401
+    from hub.directory import cli as _directory  # noqa: F401
+    from hub.forum import cli as _forum  # noqa: F401
+    from hub.mail import cli as _mail  # noqa: F401
+    from hub.meetings import cli as _meetings  # noqa: F401

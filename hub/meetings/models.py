@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.auth.models import User
+from hub.core.db import UTCDateTime, utcnow
 from hub.directory.models import Municipality
 from hub.extensions import db
 
@@ -24,6 +27,8 @@ class Network(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # How often the network means to meet, in months; the baton reminders count from it.
     rhythm_months: Mapped[int] = mapped_column(default=3)
+    # The municipality holding the baton now; BatonPass keeps the history.
+    baton_holder_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.scb_code"))
 
     members: Mapped[list[NetworkMunicipality]] = relationship(
         back_populates="network",
@@ -32,6 +37,7 @@ class Network(db.Model):
         cascade="all, delete-orphan",
     )
     coordinators: Mapped[list[User]] = relationship(secondary=network_coordinator, lazy="raise")
+    baton_holder: Mapped[Municipality | None] = relationship(lazy="raise")
 
 
 class NetworkMunicipality(db.Model):
@@ -48,3 +54,62 @@ class NetworkMunicipality(db.Model):
 
     network: Mapped[Network] = relationship(back_populates="members", lazy="raise")
     municipality: Mapped[Municipality] = relationship(lazy="raise")
+
+
+class BatonPass(db.Model):
+    """One change of who holds a network's baton, and why."""
+
+    __table_args__ = (Index("ix_baton_pass_network_at", "network_id", "passed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    from_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.scb_code"))
+    to_code: Mapped[str] = mapped_column(ForeignKey("municipality.scb_code"))
+    passed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "meeting_held", "passed_on", "coordinator", "start", "left_network"
+    reason_kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class Meeting(db.Model):
+    __table_args__ = (Index("ix_meeting_network_starts", "network_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    host_code: Mapped[str] = mapped_column(ForeignKey("municipality.scb_code"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # Stored in UTC; entered and shown in Europe/Stockholm.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    agenda_source: Mapped[str] = mapped_column(Text, default="")
+    agenda_html: Mapped[str] = mapped_column(Text, default="")
+    minutes_source: Mapped[str] = mapped_column(Text, default="")
+    minutes_html: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int | None] = mapped_column()
+    # "scheduled", "cancelled", "held"
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    # iCalendar: a stable UID and a SEQUENCE that grows with every change.
+    uid: Mapped[str] = mapped_column(String(120), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    network: Mapped[Network] = relationship(lazy="raise")
+    host: Mapped[Municipality] = relationship(lazy="raise")
+
+
+class Rsvp(db.Model):
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # "on_site", "online", "not_coming"
+    response: Mapped[str] = mapped_column(String(20))
+    waitlisted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:53:53.356240
+Create Date: 2026-11-23 01:56:55.735001
 
 """
 from alembic import op
@@ -32,15 +32,6 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_category')),
     sa.UniqueConstraint('slug', name=op.f('uq_category_slug'))
-    )
-    op.create_table('network',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('slug', sa.String(length=80), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('rhythm_months', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_network')),
-    sa.UniqueConstraint('slug', name=op.f('uq_network_slug'))
     )
     op.create_table('region',
     sa.Column('code', sa.String(length=2), nullable=False),
@@ -81,6 +72,27 @@ def upgrade():
     with op.batch_alter_table('email_domain', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_email_domain_municipality_code'), ['municipality_code'], unique=False)
 
+    op.create_table('network',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('rhythm_months', sa.Integer(), nullable=False),
+    sa.Column('baton_holder_code', sa.String(length=4), nullable=True),
+    sa.ForeignKeyConstraint(['baton_holder_code'], ['municipality.scb_code'], name=op.f('fk_network_baton_holder_code_municipality')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network')),
+    sa.UniqueConstraint('slug', name=op.f('uq_network_slug'))
+    )
+    op.create_table('unit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_code', sa.String(length=4), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['municipality_code'], ['municipality.scb_code'], name=op.f('fk_unit_municipality_code_municipality')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit'))
+    )
+    with op.batch_alter_table('unit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unit_municipality_code'), ['municipality_code'], unique=False)
+
     op.create_table('network_municipality',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('network_id', sa.Integer(), nullable=False),
@@ -94,16 +106,6 @@ def upgrade():
     )
     with op.batch_alter_table('network_municipality', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_municipality_municipality_code'), ['municipality_code'], unique=False)
-
-    op.create_table('unit',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('municipality_code', sa.String(length=4), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.ForeignKeyConstraint(['municipality_code'], ['municipality.scb_code'], name=op.f('fk_unit_municipality_code_municipality')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit'))
-    )
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_unit_municipality_code'), ['municipality_code'], unique=False)
 
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -132,6 +134,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_user_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_role_type_slug'), ['role_type_slug'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.Column('host_code', sa.String(length=4), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=300), nullable=False),
+    sa.Column('online_url', sa.String(length=500), nullable=False),
+    sa.Column('agenda_source', sa.Text(), nullable=False),
+    sa.Column('agenda_html', sa.Text(), nullable=False),
+    sa.Column('minutes_source', sa.Text(), nullable=False),
+    sa.Column('minutes_html', sa.Text(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('uid', sa.String(length=120), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_meeting_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['host_code'], ['municipality.scb_code'], name=op.f('fk_meeting_host_code_municipality')),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_meeting_network_id_network'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting')),
+    sa.UniqueConstraint('uid', name=op.f('uq_meeting_uid'))
+    )
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_host_code'), ['host_code'], unique=False)
+        batch_op.create_index('ix_meeting_network_starts', ['network_id', 'starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meeting_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meeting_status'), ['status'], unique=False)
 
     op.create_table('network_coordinator',
     sa.Column('network_id', sa.Integer(), nullable=False),
@@ -182,11 +216,175 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbox_message_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_user_id'), ['user_id'], unique=False)
 
+    op.create_table('question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body_source', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('locked', sa.Boolean(), nullable=False),
+    sa.Column('pinned', sa.Boolean(), nullable=False),
+    sa.Column('accepted_answer_id', sa.Integer(), nullable=True),
+    sa.Column('answer_count', sa.Integer(), nullable=False),
+    sa.Column('view_count', sa.Integer(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_question_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_question_category_id_category')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['question.id'], name=op.f('fk_question_merged_into_id_question')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_question'))
+    )
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_question_answer_count'), ['answer_count'], unique=False)
+        batch_op.create_index(batch_op.f('ix_question_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_question_category_id'), ['category_id'], unique=False)
+        batch_op.create_index('ix_question_visible_activity', ['deleted_at', 'hidden', 'last_activity_at'], unique=False)
+        batch_op.create_index('ix_question_visible_created', ['deleted_at', 'hidden', 'created_at'], unique=False)
+
+    op.create_table('user_expertise',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], name=op.f('fk_user_expertise_tag_id_tag'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_user_expertise_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'tag_id', name=op.f('pk_user_expertise'))
+    )
+    with op.batch_alter_table('user_expertise', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_expertise_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body_source', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('helpful_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_answer_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_answer_question_id_question'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answer'))
+    )
+    with op.batch_alter_table('answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_answer_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_answer_question_created', ['question_id', 'created_at'], unique=False)
+
+    op.create_table('baton_pass',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.Column('from_code', sa.String(length=4), nullable=True),
+    sa.Column('to_code', sa.String(length=4), nullable=False),
+    sa.Column('passed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason_kind', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('by_user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['by_user_id'], ['user.id'], name=op.f('fk_baton_pass_by_user_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['from_code'], ['municipality.scb_code'], name=op.f('fk_baton_pass_from_code_municipality')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_baton_pass_meeting_id_meeting'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_baton_pass_network_id_network'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['to_code'], ['municipality.scb_code'], name=op.f('fk_baton_pass_to_code_municipality')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_baton_pass'))
+    )
+    with op.batch_alter_table('baton_pass', schema=None) as batch_op:
+        batch_op.create_index('ix_baton_pass_network_at', ['network_id', 'passed_at'], unique=False)
+
+    op.create_table('question_tag',
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_question_tag_question_id_question'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], name=op.f('fk_question_tag_tag_id_tag'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('question_id', 'tag_id', name=op.f('pk_question_tag'))
+    )
+    with op.batch_alter_table('question_tag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_question_tag_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('rsvp',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('response', sa.String(length=20), nullable=False),
+    sa.Column('waitlisted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_rsvp_meeting_id_meeting'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_rsvp_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rsvp')),
+    sa.UniqueConstraint('meeting_id', 'user_id', name=op.f('uq_rsvp_meeting_id_user_id'))
+    )
+    with op.batch_alter_table('rsvp', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rsvp_user_id'), ['user_id'], unique=False)
+
+    op.create_table('comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=True),
+    sa.Column('answer_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.String(length=600), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['answer_id'], ['answer.id'], name=op.f('fk_comment_answer_id_answer'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_comment_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_comment_question_id_question'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comment'))
+    )
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comment_answer_id'), ['answer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_comment_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_comment_question_id'), ['question_id'], unique=False)
+
+    # Question and answer point at each other; the accepted answer's key comes once both exist.
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_question_accepted_answer_id_answer'), 'answer', ['accepted_answer_id'], ['id'], ondelete='SET NULL')
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_question_accepted_answer_id_answer'), type_='foreignkey')
+
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_question_id'))
+        batch_op.drop_index(batch_op.f('ix_comment_author_id'))
+        batch_op.drop_index(batch_op.f('ix_comment_answer_id'))
+
+    op.drop_table('comment')
+    with op.batch_alter_table('rsvp', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rsvp_user_id'))
+
+    op.drop_table('rsvp')
+    with op.batch_alter_table('question_tag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_question_tag_tag_id'))
+
+    op.drop_table('question_tag')
+    with op.batch_alter_table('baton_pass', schema=None) as batch_op:
+        batch_op.drop_index('ix_baton_pass_network_at')
+
+    op.drop_table('baton_pass')
+    with op.batch_alter_table('answer', schema=None) as batch_op:
+        batch_op.drop_index('ix_answer_question_created')
+        batch_op.drop_index(batch_op.f('ix_answer_author_id'))
+
+    op.drop_table('answer')
+    with op.batch_alter_table('user_expertise', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_expertise_tag_id'))
+
+    op.drop_table('user_expertise')
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.drop_index('ix_question_visible_created')
+        batch_op.drop_index('ix_question_visible_activity')
+        batch_op.drop_index(batch_op.f('ix_question_category_id'))
+        batch_op.drop_index(batch_op.f('ix_question_author_id'))
+        batch_op.drop_index(batch_op.f('ix_question_answer_count'))
+
+    op.drop_table('question')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_user_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_message_status'))
@@ -202,6 +400,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_network_coordinator_user_id'))
 
     op.drop_table('network_coordinator')
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_status'))
+        batch_op.drop_index(batch_op.f('ix_meeting_starts_at'))
+        batch_op.drop_index('ix_meeting_network_starts')
+        batch_op.drop_index(batch_op.f('ix_meeting_host_code'))
+
+    op.drop_table('meeting')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_unit_id'))
         batch_op.drop_index(batch_op.f('ix_user_role_type_slug'))
@@ -210,14 +415,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_municipality_code'))
 
     op.drop_table('user')
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_unit_municipality_code'))
-
-    op.drop_table('unit')
     with op.batch_alter_table('network_municipality', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_municipality_municipality_code'))
 
     op.drop_table('network_municipality')
+    with op.batch_alter_table('unit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unit_municipality_code'))
+
+    op.drop_table('unit')
+    op.drop_table('network')
     with op.batch_alter_table('email_domain', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_email_domain_municipality_code'))
 
@@ -230,7 +436,6 @@ def downgrade():
     op.drop_table('tag')
     op.drop_table('role_type')
     op.drop_table('region')
-    op.drop_table('network')
     op.drop_table('category')
     op.drop_table('care_area')
     # ### end Alembic commands ###

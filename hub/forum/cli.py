@@ -1,0 +1,7 @@
+"""``flask hub …`` commands of the forum part."""
+
+from __future__ import annotations
+
+from hub.cli import hub_cli
+
+__all__ = ["hub_cli"]
