@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:56:55.735001
+Create Date: 2026-11-23 01:58:17.263081
 
 """
 from alembic import op
@@ -134,6 +134,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_user_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_role_type_slug'), ['role_type_slug'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('follow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('target_type', sa.String(length=20), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_follow_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow')),
+    sa.UniqueConstraint('user_id', 'target_type', 'target_id', name=op.f('uq_follow_user_id_target_type_target_id'))
+    )
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_target', ['target_type', 'target_id'], unique=False)
 
     op.create_table('meeting',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -407,6 +420,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_meeting_host_code'))
 
     op.drop_table('meeting')
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.drop_index('ix_follow_target')
+
+    op.drop_table('follow')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_unit_id'))
         batch_op.drop_index(batch_op.f('ix_user_role_type_slug'))
