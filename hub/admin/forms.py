@@ -7,7 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from hub.admin.operations import SLUG_RE
 from hub.auth.models import Role
+
+SLUG_MESSAGE = _l("Använd bara små bokstäver a–z, siffror och bindestreck, t.ex. halland.")
 
 
 def strip(value: str | None) -> str | None:
@@ -107,7 +110,11 @@ class NetworkForm(FlaskForm):
     slug = StringField(
         _l("Adressnamn"),
         filters=[lower],
-        validators=[DataRequired(_l("Skriv ett adressnamn.")), Length(max=80)],
+        validators=[
+            DataRequired(_l("Skriv ett adressnamn.")),
+            Length(max=80),
+            Regexp(SLUG_RE, message=SLUG_MESSAGE),
+        ],
     )
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=5000)])
     rhythm_months = WholeNumberField(
@@ -146,7 +153,11 @@ class CategoryForm(FlaskForm):
     slug = StringField(
         _l("Adressnamn"),
         filters=[lower],
-        validators=[DataRequired(_l("Skriv ett adressnamn.")), Length(max=80)],
+        validators=[
+            DataRequired(_l("Skriv ett adressnamn.")),
+            Length(max=80),
+            Regexp(SLUG_RE, message=SLUG_MESSAGE),
+        ],
     )
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=2000)])
     position = WholeNumberField(

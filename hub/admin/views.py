@@ -225,6 +225,7 @@ def unit(code: str, unit_id: int):
 @bp.post("/kommuner/<code>/enheter/<int:unit_id>/ta-bort")
 def unit_remove(code: str, unit_id: int):
     municipality, unit = load_unit(code, unit_id)
+    name = unit.name
     if not ops.remove_unit(unit):
         flash(_("Enheten går inte att ta bort: det finns konton som hör till den."), "error")
         html = render_template(
@@ -236,7 +237,7 @@ def unit_remove(code: str, unit_id: int):
         )
         return html, 409
     db.session.commit()
-    flash(_("Enheten %(name)s är borttagen.", name=unit.name), "info")
+    flash(_("Enheten %(name)s är borttagen.", name=name), "info")
     return redirect(url_for("admin.municipality", code=code))
 
 
@@ -451,6 +452,7 @@ def category_edit(category_id: int):
 @bp.post("/kategorier/<int:category_id>/ta-bort")
 def category_delete(category_id: int):
     category = load_category(category_id)
+    name = category.name
     if not ops.delete_category(category):
         html = render_template(
             "admin/category_form.html",
@@ -460,7 +462,7 @@ def category_delete(category_id: int):
         )
         return html, 409
     db.session.commit()
-    flash(_("Kategorin %(name)s är borttagen.", name=category.name), "info")
+    flash(_("Kategorin %(name)s är borttagen.", name=name), "info")
     return redirect(url_for("admin.categories"))
 
 
