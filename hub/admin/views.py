@@ -227,7 +227,6 @@ def unit_remove(code: str, unit_id: int):
     municipality, unit = load_unit(code, unit_id)
     name = unit.name
     if not ops.remove_unit(unit):
-        flash(_("Enheten går inte att ta bort: det finns konton som hör till den."), "error")
         html = render_template(
             "admin/unit.html",
             municipality=municipality,
