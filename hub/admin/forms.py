@@ -118,7 +118,7 @@ class NetworkForm(FlaskForm):
     )
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=5000)])
     rhythm_months = WholeNumberField(
-        _l("Träffas var … månad"),
+        _l("Månader mellan träffarna"),
         default=3,
         validators=[
             InputRequired(_l("Skriv ett antal månader.")),
