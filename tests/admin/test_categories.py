@@ -69,3 +69,15 @@ def test_delete_only_an_empty_category(client, admin, post, create_user):
     empty = category("tom")
     assert post(f"/admin/kategorier/{empty.id}/ta-bort").status_code == 302
     assert category("tom") is None
+
+
+def test_editing_to_a_taken_slug_is_a_field_error(client, admin, post):
+    post("/admin/kategorier/ny", **NEW)
+    post("/admin/kategorier/ny", **{**NEW, "name": "Appar", "slug": "appar"})
+    apps = category("appar")
+    response = post(f"/admin/kategorier/{apps.id}", **{**NEW, "name": "Appar och robotar"})
+    assert response.status_code == 400
+    assert "Adressnamnet lakemedelsrobotar används redan." in response.text
+    assert 'value="Appar och robotar"' in response.text
+    db.session.refresh(apps)
+    assert (apps.name, apps.slug) == ("Appar", "appar")
