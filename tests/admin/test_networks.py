@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from hub.admin import operations as ops
 from hub.auth.models import Role
 from hub.extensions import db
 from hub.meetings.models import BatonPass, Network, NetworkMunicipality
@@ -174,3 +176,14 @@ def test_network_list_has_a_fixed_number_of_statements(
     with count_queries() as counter:
         assert client.get("/admin/natverk").status_code == 200
     assert counter.count == few <= 8
+
+
+def test_a_unique_race_becomes_a_field_error(app, create_network, monkeypatch):
+    """Two admins saving the same slug at once: the database's constraint has the last word."""
+    create_network(slug="halland")
+    monkeypatch.setattr(ops, "check_network_slug_free", lambda slug, network=None: None)
+    with pytest.raises(ops.FieldError) as raised:
+        ops.create_network("Halland igen", "halland", "", 3)
+    assert raised.value.field == "slug"
+    db.session.rollback()
+    assert db.session.scalar(select(Network.id).where(Network.slug == "halland"))
