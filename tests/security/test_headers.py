@@ -1,0 +1,109 @@
+"""Security headers, session cookies and the production configuration."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from config import ProductionConfig
+from hub import create_app
+from tests.conftest import csrf_token
+
+
+def directives(response) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    parts = (part.strip().split(None, 1) for part in policy.split(";") if part.strip())
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
+
+
+def production_config(database_url: str, **overrides) -> type[ProductionConfig]:
+    fields = {
+        "SECRET_KEY": "a-long-production-test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": "stafetten.test",
+        **overrides,
+    }
+    return type("TestProductionConfig", (ProductionConfig,), fields)
+
+
+def test_csp_allows_scripts_only_by_nonce(client):
+    response = client.get("/logga-in")
+    csp = directives(response)
+    script_src = csp["script-src"].split()
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    nonces = [source for source in script_src if source.startswith("'nonce-")]
+    assert len(nonces) == 1
+    assert csp["object-src"] == "'none'"
+    assert csp["base-uri"] == "'none'"
+    assert csp["frame-ancestors"] == "'none'"
+    # Every script tag on the page carries this request's nonce; no inline handlers.
+    nonce = nonces[0][len("'nonce-") : -1]
+    for tag in re.findall(r"<script\b[^>]*>", response.text):
+        assert f'nonce="{nonce}"' in tag
+    assert not re.search(r"\son[a-z]+=", response.text)
+
+
+def test_nonce_changes_with_every_response(client):
+    first = directives(client.get("/logga-in"))["script-src"]
+    second = directives(client.get("/logga-in"))["script-src"]
+    assert first != second
+
+
+def test_other_security_headers(client):
+    headers = client.get("/logga-in").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] in {"same-origin", "strict-origin-when-cross-origin"}
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_hsts_outside_production(client):
+    assert "Strict-Transport-Security" not in client.get("/logga-in").headers
+
+
+def test_hsts_and_secure_cookies_in_production(database_url):
+    app = create_app(production_config(database_url))
+    client = app.test_client()
+    response = client.get("/logga-in", base_url="https://stafetten.test")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_a_secret_key(database_url):
+    with pytest.raises(RuntimeError, match="HUB_SECRET_KEY"):
+        create_app(production_config(database_url, SECRET_KEY=None))
+
+
+def test_session_cookie_is_httponly_and_lax(client):
+    cookie = client.get("/logga-in").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in development and tests
+
+
+def session_cookie(client) -> str:
+    cookie = client.get_cookie("session", domain="stafetten.test")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_session_is_rotated_on_login(client, create_user, login):
+    client.get("/logga-in")
+    before = session_cookie(client)
+    login(create_user())
+    assert session_cookie(client) != before
+
+
+def test_replayed_session_cookie_after_logout_gets_nothing(app, client, create_user, login):
+    login(create_user())
+    assert client.get("/katalog").status_code == 200
+    stolen = session_cookie(client)
+    token = csrf_token(client.get("/installningar").text)
+    assert client.post("/logga-ut", data={"csrf_token": token}).status_code == 302
+
+    attacker = app.test_client()
+    attacker.set_cookie("session", stolen, domain="stafetten.test")
+    response = attacker.get("/katalog")
+    assert response.status_code == 302
+    assert "/logga-in" in response.headers["Location"]
