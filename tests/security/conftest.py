@@ -1,0 +1,131 @@
+"""A small world with one person of every kind, and clients signed in as each of them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
+
+from hub.auth.models import Role, User
+from hub.core.db import utcnow
+from hub.directory.models import Unit
+from hub.extensions import db, login_manager
+from hub.forum.models import Answer, Category, Comment, Question
+from hub.meetings.models import Meeting
+
+PERSONAS = (
+    "anonymous",
+    "member",  # municipality in the network, not holding the baton; asked the question
+    "outsider",  # member of a municipality outside the network
+    "holder",  # member of the municipality holding the baton; wrote the answer
+    "other_coordinator",  # coordinator of another network
+    "coordinator",  # coordinator of this network
+    "admin",
+)
+
+NETWORK_CODES = ("1381", "1383", "1380")  # Laholm, Varberg, Halmstad
+HOLDER_CODE = "1383"
+
+
+@dataclass
+class World:
+    users: dict[str, User] = field(default_factory=dict)
+    ids: dict[str, object] = field(default_factory=dict)
+
+    def format(self, template: str) -> str:
+        return template.format(**self.ids)
+
+
+@pytest.fixture
+def world(app: Flask, create_user, create_network) -> World:
+    world = World()
+    users = world.users
+    users["member"] = create_user(name="Maja Medlem", municipality_code="1381")
+    users["outsider"] = create_user(name="Otto Utanför", municipality_code="0180")
+    users["holder"] = create_user(name="Hanna Hållare", municipality_code=HOLDER_CODE)
+    users["other_coordinator"] = create_user(
+        name="Olle Samordnare", role=Role.COORDINATOR, municipality_code="0180"
+    )
+    users["coordinator"] = create_user(
+        name="Cecilia Samordnare", role=Role.COORDINATOR, municipality_code="1380"
+    )
+    users["admin"] = create_user(name="Ada Admin", role=Role.ADMIN, municipality_code=None)
+    network = create_network(codes=NETWORK_CODES, coordinators=[users["coordinator"]])
+    network.baton_holder_code = HOLDER_CODE
+    other_network = create_network(
+        codes=("0180", "0181"), coordinators=[users["other_coordinator"]]
+    )
+    other_network.baton_holder_code = "0180"
+
+    category = Category(slug="vardag", name="Vardag")
+    db.session.add(category)
+    db.session.flush()
+    question = Question(
+        author_id=users["member"].id,
+        category_id=category.id,
+        title="Hur laddar ni läsplattorna?",
+        body_source="Hur gör ni?",
+        body_html="<p>Hur gör ni?</p>",
+    )
+    db.session.add(question)
+    db.session.flush()
+    answer = Answer(
+        question_id=question.id,
+        author_id=users["holder"].id,
+        body_source="I laddskåpet.",
+        body_html="<p>I laddskåpet.</p>",
+    )
+    db.session.add(answer)
+    db.session.flush()
+    comment = Comment(question_id=question.id, author_id=users["member"].id, body="Tack!")
+    start = utcnow() + timedelta(days=14)
+    meeting = Meeting(
+        network_id=network.id,
+        host_code=HOLDER_CODE,
+        title="Nätverksträff i Varberg",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        uid=f"matrix-{network.id}@stafetten.test",
+        created_by_id=users["holder"].id,
+    )
+    db.session.add_all([comment, meeting])
+    db.session.commit()
+
+    unit = db.session.scalars(select(Unit).where(Unit.municipality_code == "0180")).first()
+    world.ids.update(
+        {f"{name}_id": user.id for name, user in users.items()},
+        network=network.slug,
+        network_id=network.id,
+        other_network=other_network.slug,
+        category_id=category.id,
+        question_id=question.id,
+        answer_id=answer.id,
+        comment_id=comment.id,
+        meeting_id=meeting.id,
+        unit_id=unit.id if unit else 0,
+        code="1381",
+    )
+    return world
+
+
+def sign_in(app: Flask, client, user_id: str | None) -> str:
+    """Put the user with Flask-Login id ``user_id`` (or nobody) in the client's session without
+    the login form, and return a valid CSRF token for that session: fast enough for hundreds of
+    (route, persona) cases."""
+    raw = hashlib.sha1(os.urandom(32)).hexdigest()  # noqa: S324  (a random value, as Flask-WTF)
+    with app.test_request_context():
+        identifier = login_manager._session_identifier_generator()
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+        if user_id is not None:
+            session["_user_id"] = user_id
+            session["_fresh"] = True
+            session["_id"] = identifier
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
