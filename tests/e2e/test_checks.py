@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import Page
 
 from tests.e2e.checks import check_a11y, check_keyboard, html_errors
 from tests.e2e.conftest import PageGuard
+
+# They do not touch the database: once, in the SQLite pass, is enough.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("E2E_DATABASE_URL")), reason="checked in the SQLite pass"
+)
 
 BAD_PAGE = """<!doctype html><html><head><title>x</title></head><body>
 <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
