@@ -15,7 +15,7 @@ E2E_DIR = Path(__file__).resolve().parent
 NODE_MODULES = E2E_DIR / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-SCREENSHOT_DIR = E2E_DIR / "screenshots"
+SCREENSHOT_DIR = E2E_DIR / "screenshots"  # and the saved HTML under html/; not committed
 WIDTHS = (390, 1280)  # a phone and a desktop
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

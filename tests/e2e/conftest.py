@@ -16,10 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from config import TestConfig
 from hub import create_app
+from hub.extensions import db
 from tests.e2e import checks
 
 os.environ.setdefault(
@@ -79,8 +81,10 @@ def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(e2e_tools, e2e_database_url: str, tmp_path_factory) -> Iterator[str]:
-    """The hub, migrated and seeded with the demo, served on a free loopback port."""
+def live_app(e2e_tools, e2e_database_url: str, tmp_path_factory) -> Iterator[Flask]:
+    """The app behind the live server, migrated and seeded with the demo. Tests may use it to
+    look at what the server wrote (``with live_app.app_context(): ...``, e.g. the outbox for a
+    confirmation link) or run a command (``live_app.test_cli_runner().invoke(args=[...])``)."""
     config = type(
         "E2EConfig",
         (TestConfig,),
@@ -96,19 +100,24 @@ def live_server(e2e_tools, e2e_database_url: str, tmp_path_factory) -> Iterator[
     for args in (["db", "upgrade"], ["hub", "seed-demo"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, f"flask {' '.join(args)}: {result.output}{result.exception}"
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The hub on a real (threaded werkzeug) server on a free loopback port; yields its origin."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
+    live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in mail
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield live_app.config["BASE_URL"]
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        with app.app_context():
-            from hub.extensions import db
-
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -126,9 +135,11 @@ def browser(e2e_tools) -> Iterator:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def html_validation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def html_validation() -> Iterator[None]:
     """Pages saved by ``check_html`` during the session are validated by one vnu run at the end."""
-    checks.html_dir = tmp_path_factory.mktemp("html")
+    checks.html_dir = checks.SCREENSHOT_DIR / "html"
+    shutil.rmtree(checks.html_dir, ignore_errors=True)
+    checks.html_dir.mkdir(parents=True)
     checks.saved_pages.clear()
     yield
     checks.validate_saved_pages()

@@ -32,7 +32,7 @@ def test_vnu_finds_errors(tmp_path) -> None:
     bad = tmp_path / "bad.html"
     bad.write_text(BAD_PAGE, encoding="utf-8")
     errors = html_errors({"bad": bad})
-    assert any("bad line" in line and "Unclosed element" in line for line in errors), errors
+    assert any(line.startswith("- bad ") and "Unclosed element" in line for line in errors), errors
 
 
 def test_keyboard_check_finds_invisible_focus(page: Page) -> None:
