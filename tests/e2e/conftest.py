@@ -24,9 +24,8 @@ from hub import create_app
 from hub.extensions import db
 from tests.e2e import checks
 
-os.environ.setdefault(
-    "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"
-)  # Debian's Chromium, never a download
+# Debian's Chromium, never a downloaded browser.
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -38,13 +37,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEMO_EMAIL = "ambassador@demo.stafetten.se"
-DEMO_PASSWORD = "stafetten-demo"
+DEMO_PASSWORD = "stafetten-demo"  # published in the README on purpose
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     e2e_dir = Path(__file__).parent
     for item in items:
-        if e2e_dir in Path(item.fspath).parents:
+        if e2e_dir in item.path.parents:
             item.add_marker(pytest.mark.e2e)
 
 
