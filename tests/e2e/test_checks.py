@@ -72,3 +72,19 @@ def test_foreign_origins_are_refused(browser, live_server: str) -> None:
     assert guard.foreign == ["http://127.0.0.2:9/x"]
     with pytest.raises(AssertionError, match="other origins"):
         guard.assert_clean()
+
+
+def test_csp_violations_are_caught(browser, live_server: str) -> None:
+    context = browser.new_context(base_url=live_server)
+    guard = PageGuard(live_server)
+    try:
+        page = context.new_page()
+        page.on("console", guard.console)
+        page.goto("/")
+        with pytest.raises(Exception, match="Content Security Policy"):
+            page.add_script_tag(content="document.title = 'inline';")
+        page.wait_for_timeout(200)  # the console message arrives after the exception
+    finally:
+        context.close()
+    with pytest.raises(AssertionError, match="CSP"):
+        guard.assert_clean()
