@@ -1,0 +1,154 @@
+"""Hostile input: every form in the app, filled with empty, over-long, wrong-type, Unicode-edge,
+NUL, HTML/script and SQL-looking values, never gives a 500, never damages stored data, and what
+comes back on the page is escaped or sanitised."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from hub.auth.models import User
+from hub.extensions import db
+from hub.forum.models import Question
+from tests.security.conftest import World, sign_in
+from tests.security.forms import HOSTILE, Form, fill, find_forms, live_markup
+from tests.security.test_authorization_matrix import MATRIX, OK
+
+# Forms in the layout are tried on one page only.
+LAYOUT_ACTIONS = {"/logga-ut": "core.settings", "/sprak": "core.start", "/sok": "core.start"}
+PREFERRED = ("anonymous", "member", "holder", "coordinator", "admin")
+
+
+def page_persona(endpoint: str) -> str | None:
+    outcomes = MATRIX[endpoint].methods.get("GET", {})
+    return next((p for p in PREFERRED if outcomes.get(p) == OK), None)
+
+
+def form_pages() -> list[str]:
+    return [endpoint for endpoint in MATRIX if page_persona(endpoint)]
+
+
+def user_id(world: World, persona: str) -> str | None:
+    return world.users[persona].get_id() if persona in world.users else None
+
+
+def canary(connection) -> tuple:
+    """Rows that no form submitted by these personas may change."""
+    users = connection.execute(select(func.count()).select_from(User)).scalar_one()
+    question = connection.execute(
+        select(Question.title, Question.body_source).order_by(Question.id).limit(1)
+    ).one_or_none()
+    return users, question
+
+
+class Submitter:
+    """Submits forms as one persona, each submission inside a savepoint rolled back after it."""
+
+    def __init__(self, app: Flask, world: World, persona: str) -> None:
+        self.app = app
+        self.user_id = user_id(world, persona)
+        self.connection = db.session.get_bind()
+        self.failures: list[str] = []
+
+    def page(self, url: str):
+        client = self.app.test_client()
+        sign_in(self.app, client, self.user_id)
+        return client.get(url)
+
+    def submit(self, form: Form, kind: str, data: dict | None = None) -> None:
+        client = self.app.test_client()
+        token = sign_in(self.app, client, self.user_id)
+        data = fill(form, kind) if data is None else data
+        if "csrf_token" in data:
+            data["csrf_token"] = token
+        path = urlsplit(form.action)
+        url = path.path + (f"?{path.query}" if path.query else "")
+        before = canary(self.connection)
+        savepoint = self.connection.begin_nested()
+        try:
+            self._send(client, form, url, data, kind)
+            after = canary(self.connection)
+            if before[1] != after[1] or after[0] < before[0] - 1:  # one may delete themself
+                self.failures.append(f"{kind} {form.method} {url}: stored data changed")
+        finally:
+            savepoint.rollback()
+
+    def _send(self, client, form: Form, url: str, data: dict, kind: str) -> None:
+        label = f"{kind} {form.method.upper()} {url}"
+        try:
+            if form.method == "post":
+                response = client.post(url, data=data)
+            else:
+                response = client.get(url, query_string=data)
+        except Exception as error:  # TESTING propagates what would be a 500
+            self.failures.append(f"{label}: {type(error).__name__}: {str(error)[:200]}")
+            return
+        if response.status_code >= 500:
+            self.failures.append(f"{label}: {response.status_code}")
+        shown = [response]
+        location = response.headers.get("Location", "")
+        if response.status_code in (302, 303) and location.startswith(("/", "http://stafetten")):
+            shown.append(client.get(urlsplit(location).path))
+        for page in shown:
+            if page.status_code >= 500:
+                self.failures.append(f"{label}: then {page.status_code}")
+            if page.mimetype == "text/html" and (found := live_markup(page.text)):
+                self.failures.append(f"{label}: live markup {found}")
+
+
+@pytest.mark.parametrize("endpoint", form_pages())
+def test_every_form_survives_hostile_values(app, world: World, endpoint):
+    if endpoint not in {rule.endpoint for rule in app.url_map.iter_rules()}:
+        pytest.skip("route not in this app (yet)")
+    persona = page_persona(endpoint)
+    submitter = Submitter(app, world, persona)
+    url = world.format(MATRIX[endpoint].url)
+    page = submitter.page(url)
+    assert page.status_code < 500
+    if page.status_code != 200 or page.mimetype != "text/html":
+        pytest.skip("not an HTML page")
+    forms = [
+        form
+        for form in find_forms(page.text, f"http://stafetten.test{url}")
+        if LAYOUT_ACTIONS.get(urlsplit(form.action).path, endpoint) == endpoint
+    ]
+    if not forms:
+        pytest.skip("no forms on the page")
+    for form in forms:
+        for kind in HOSTILE:
+            submitter.submit(form, kind)
+    assert not submitter.failures, f"{persona} on {url}:\n" + "\n".join(submitter.failures)
+
+
+def test_hostile_query_strings_on_every_page(app, world: World):
+    """Hostile values in the query string of every GET page, as the persona that may see it."""
+    failures = []
+    args = {"q": HOSTILE["html"], "page": "-1' OR 1=1", "sort": "\x00", "per_page": "9" * 30}
+    for endpoint in form_pages():
+        if endpoint not in {rule.endpoint for rule in app.url_map.iter_rules()}:
+            continue
+        client = app.test_client()
+        sign_in(
+            app,
+            client,
+            world.users[p].get_id() if (p := page_persona(endpoint)) != "anonymous" else None,
+        )
+        url = world.format(MATRIX[endpoint].url)
+        try:
+            response = client.get(url, query_string=args)
+        except Exception as error:  # TESTING propagates what would be a 500
+            failures.append(f"{url}: {type(error).__name__}: {error}")
+            continue
+        if response.status_code >= 500:
+            failures.append(f"{url}: {response.status_code}")
+        elif response.mimetype == "text/html" and (found := live_markup(response.text)):
+            failures.append(f"{url}: live markup {found}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ["/kommun/13%0081", "/natverk/a%00b", "/fragor/%00", "/%00"])
+def test_nul_in_the_path_is_refused_cleanly(client, path):
+    assert client.get(path).status_code in (400, 404)
