@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, abort, g, request
 
 
 def csp_nonce() -> str:
@@ -13,8 +13,25 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def has_nul_byte() -> bool:
+    """NUL never comes from a keyboard, and PostgreSQL refuses it in text columns."""
+    if "\x00" in request.path:
+        return True
+    sources = [request.args] if request.method in ("GET", "HEAD") else [request.args, request.form]
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return True
+    return False
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        if has_nul_byte():
+            abort(400)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

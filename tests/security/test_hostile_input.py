@@ -152,3 +152,12 @@ def test_hostile_query_strings_on_every_page(app, world: World):
 @pytest.mark.parametrize("path", ["/kommun/13%0081", "/natverk/a%00b", "/fragor/%00", "/%00"])
 def test_nul_in_the_path_is_refused_cleanly(client, path):
     assert client.get(path).status_code in (400, 404)
+
+
+def test_nul_in_a_form_gets_a_clean_400(app, client):
+    token = sign_in(app, client, None)
+    response = client.post(
+        "/tillganglighet", data={"csrf_token": token, "description": "Knapp\x00en syns inte"}
+    )
+    assert response.status_code == 400
+    assert "Felaktig begäran" in response.text
