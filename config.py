@@ -74,6 +74,11 @@ class Config:
     SEED_DEMO_ALLOWED = True
     HSTS = False
 
+    # Days to keep rows that only log what happened (``flask hub prune``).
+    RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
+    RETENTION_OUTBOX_DAYS = env_int("RETENTION_OUTBOX_DAYS", 180)
+    RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 365)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -81,3 +81,19 @@ def restore(source: Path, check: bool, yes: bool) -> None:
         raise click.ClickException("Lägg till --yes för att ersätta databasens innehåll.")
     restore_database(source)
     click.echo("Databasen är återställd.")
+
+
+@hub_cli.command("prune")
+@click.option("--at", default=None, help="Som om klockan vore (ISO 8601, UTC); för test.")
+def prune(at: str | None) -> None:
+    """Delete sent mail, read notifications, old counters and logs past their retention."""
+    from datetime import UTC, datetime
+
+    from hub.core.retention import run_prune
+
+    now = None
+    if at:
+        now = datetime.fromisoformat(at)
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    removed = run_prune(now)
+    click.echo("Rensat: " + ", ".join(f"{name} {count}" for name, count in removed.items()))
