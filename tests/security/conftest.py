@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +18,9 @@ from hub.core.db import utcnow
 from hub.directory.models import Unit
 from hub.extensions import db, login_manager
 from hub.forum.models import Answer, Category, Comment, Question
+from hub.mail.models import OutboxMessage
 from hub.meetings.models import Meeting
+from hub.notifications.models import Notification
 
 PERSONAS = (
     "anonymous",
@@ -97,6 +100,7 @@ def world(app: Flask, create_user, create_network) -> World:
     db.session.add_all([comment, meeting])
     db.session.commit()
 
+    world.ids.update(add_part_objects(world, network, question, meeting))
     unit = db.session.scalars(select(Unit).where(Unit.municipality_code == "0180")).first()
     world.ids.update(
         {f"{name}_id": user.id for name, user in users.items()},
@@ -112,6 +116,75 @@ def world(app: Flask, create_user, create_network) -> World:
         code="1381",
     )
     return world
+
+
+def optional_model(path: str):
+    """A model of a part that may not be merged yet (then None)."""
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def add_part_objects(world: World, network, question, meeting) -> dict[str, object]:
+    """Rows that some routes need: a notification, a failed mail, a flag, a topic suggestion,
+    tokens for the calendar feed and an invitation."""
+    users = world.users
+    ids: dict[str, object] = {
+        "calendar_token": "okand-kalenderlank",
+        "invite_token": "okand-inbjudan",
+        "invitation_id": 0,
+        "flag_id": 0,
+        "suggestion_id": 0,
+    }
+    notice = Notification(user_id=users["member"].id, kind="test", text="Hej", url="/fragor")
+    mail = OutboxMessage(
+        kind="test",
+        to_address="a@laholm.se",
+        subject="Test",
+        body_text="x",
+        body_html="<p>x</p>",
+        status="failed",
+    )
+    db.session.add_all([notice, mail])
+    if Flag := optional_model("hub.forum.models:Flag"):
+        flag = Flag(
+            target_type="question",
+            target_id=question.id,
+            question_id=question.id,
+            reporter_id=users["holder"].id,
+            reason="Stämmer inte",
+        )
+        db.session.add(flag)
+        db.session.flush()
+        ids["flag_id"] = flag.id
+    if TopicSuggestion := optional_model("hub.meetings.models:TopicSuggestion"):
+        suggestion = TopicSuggestion(
+            meeting_id=meeting.id, user_id=users["member"].id, text="Läsplattor"
+        )
+        db.session.add(suggestion)
+        db.session.flush()
+        ids["suggestion_id"] = suggestion.id
+    if CalendarToken := optional_model("hub.meetings.models:CalendarToken"):
+        db.session.add(CalendarToken(user_id=users["member"].id, token="kalender-" + "a" * 40))
+        ids["calendar_token"] = "kalender-" + "a" * 40
+    Invitation = optional_model("hub.auth.models:Invitation")
+    hash_token = optional_model("hub.auth.tokens:hash_token")
+    if Invitation and hash_token:
+        invitation = Invitation(
+            email="ny@laholm.se",
+            token_hash=hash_token("inbjudan-till-matrisen"),
+            invited_by_id=users["coordinator"].id,
+            municipality_code="1381",
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        ids.update(invitation_id=invitation.id, invite_token="inbjudan-till-matrisen")
+    db.session.flush()
+    ids.update(notification_id=notice.id, outbox_id=mail.id)
+    return ids
 
 
 def sign_in(app: Flask, client, user_id: str | None) -> str:

@@ -33,6 +33,17 @@ ADMIN = expect(NO, admin=OK)
 STAFF = expect(NO, coordinator=OK, other_coordinator=OK, admin=OK)
 # The network's own coordinator, the baton-holding municipality's member and admins.
 HOST = expect(NO, holder=OK, coordinator=OK, admin=OK)
+# Authors: the member asked the question (and commented on it); the holder wrote the answer.
+ASKER = expect(NO, member=OK)
+ANSWERER = expect(NO, holder=OK)
+
+
+def either(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Allowed when either rule allows."""
+    return {p: OK if OK in (a[p], b[p]) else a[p] for p in PERSONAS}
+
+
+MODERATORS = STAFF
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,10 @@ class Route:
     data: dict[str, str] = field(default_factory=dict)  # minimal form fields for POST
 
 
-def r(url: str, data: dict[str, str] | None = None, **methods: dict[str, str]) -> Route:
-    return Route(url, methods, data or {})
+def r(url: str, data: dict[str, str] | None = None, **methods: dict[str, str] | str) -> Route:
+    """A route: its URL, minimal form data, and per method the outcomes (or one for all)."""
+    outcomes = {m: expect(o) if isinstance(o, str) else o for m, o in methods.items()}
+    return Route(url, outcomes, data or {})
 
 
 MATRIX: dict[str, Route] = {
@@ -59,11 +72,106 @@ MATRIX: dict[str, Route] = {
     # --- auth -------------------------------------------------------------------------------
     "auth.login": r("/logga-in", GET=PUBLIC, POST=PUBLIC),
     "auth.logout": r("/logga-ut", POST=SIGNED_IN),
-    # --- placeholders until the parts arrive ------------------------------------------------
+    "auth.login_code": r("/logga-in/kod", GET=ANY, POST=ANY),  # needs a password step first
+    "auth.sign_up": r("/registrera", GET=PUBLIC, POST=PUBLIC),
+    "auth.confirm_email": r("/bekrafta/okand", GET=ANY, POST=ANY),
+    "auth.resend_confirmation": r("/bekrafta", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
+    "auth.forgot_password": r("/glomt-losenord", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
+    "auth.reset_password": r("/aterstall/okand", GET=ANY, POST=ANY),
+    "auth.invitations_page": r("/inbjudningar", {"emails": "b@laholm.se"}, GET=STAFF, POST=STAFF),
+    "auth.resend_invitation": r(
+        "/inbjudningar/{invitation_id}/skicka-igen",
+        POST=expect(NO, coordinator=OK, admin=OK, other_coordinator=NF),
+    ),
+    "auth.withdraw_invitation": r(
+        "/inbjudningar/{invitation_id}/ta-bort",
+        POST=expect(NO, coordinator=OK, admin=OK, other_coordinator=NF),
+    ),
+    "auth.accept_invitation": r("/inbjudan/{invite_token}", GET=PUBLIC, POST=PUBLIC),
+    "auth.account": r("/installningar/konto", GET=SIGNED_IN),
+    "auth.change_password": r("/installningar/konto/losenord", POST=SIGNED_IN),
+    "auth.change_email": r("/installningar/konto/epost", POST=SIGNED_IN),
+    "auth.confirm_email_change": r("/installningar/konto/ny-epost/okand", GET=ANY, POST=ANY),
+    "auth.two_factor": r("/installningar/konto/tvastegsverifiering", GET=SIGNED_IN, POST=SIGNED_IN),
+    "auth.disable_two_factor": r("/installningar/konto/tvastegsverifiering/av", POST=SIGNED_IN),
+    "auth.new_recovery_codes": r("/installningar/konto/reservkoder", POST=SIGNED_IN),
+    # --- directory ----------------------------------------------------------------------------
     "directory.index": r("/katalog", GET=SIGNED_IN),
+    "directory.person": r("/katalog/{holder_id}", GET=SIGNED_IN),
+    "directory.vcard": r("/katalog/{holder_id}.vcf", GET=SIGNED_IN),
+    "directory.photo": r("/katalog/{holder_id}/foto", GET=expect(NF, anonymous=NO)),  # no photo
+    "directory.municipality": r("/kommun/1381", GET=SIGNED_IN),
+    "directory.network_members_csv": r(
+        "/natverk/{network}/medlemmar.csv", GET=expect(NO, coordinator=OK, admin=OK)
+    ),
+    "directory.edit_profile": r("/installningar/profil", GET=SIGNED_IN, POST=SIGNED_IN),
+    # --- forum ------------------------------------------------------------------------------
     "forum.questions": r("/fragor", GET=SIGNED_IN),
-    "meetings.index": r("/traffar", GET=SIGNED_IN),
+    "forum.ask": r("/fragor/ny", GET=SIGNED_IN, POST=SIGNED_IN),
+    "forum.question": r("/fragor/{question_id}", GET=SIGNED_IN),
+    "forum.answer": r("/fragor/{question_id}/svar", {"body": "Så här gör vi."}, POST=SIGNED_IN),
+    "forum.edit_question": r("/fragor/{question_id}/redigera", GET=ASKER, POST=ASKER),
+    "forum.edit_answer": r("/svar/{answer_id}/redigera", GET=ANSWERER, POST=ANSWERER),
+    "forum.revisions": r("/fragor/{question_id}/versioner", GET=SIGNED_IN),
+    "forum.delete_question": r("/fragor/{question_id}/ta-bort", POST=either(ASKER, MODERATORS)),
+    "forum.delete_answer": r("/svar/{answer_id}/ta-bort", POST=either(ANSWERER, MODERATORS)),
+    "forum.comment_question": r(
+        "/fragor/{question_id}/kommentar", {"body": "Bra!"}, POST=SIGNED_IN
+    ),
+    "forum.comment_answer": r("/svar/{answer_id}/kommentar", {"body": "Bra!"}, POST=SIGNED_IN),
+    "forum.delete_comment": r("/kommentarer/{comment_id}/ta-bort", POST=either(ASKER, MODERATORS)),
+    "forum.accept": r("/svar/{answer_id}/godta", POST=either(ASKER, MODERATORS)),
+    "forum.helpful": r("/svar/{answer_id}/hjalpsamt", POST=SIGNED_IN),
+    "forum.follow": r("/folj/question/{question_id}", POST=SIGNED_IN),
+    "forum.ask_to_answer": r(
+        "/fragor/{question_id}/be-svara", {"name": "Ada Admin"}, POST=SIGNED_IN
+    ),
+    "forum.people_json": r("/fragor/personer.json?q=Ad", GET=SIGNED_IN),
+    "forum.flag": r("/fragor/{question_id}/flagga", {"reason": "Fel"}, POST=SIGNED_IN),
+    "forum.moderation_page": r("/moderering", GET=STAFF),
+    "forum.moderate_question": r("/moderering/fragor/{question_id}/hide", POST=STAFF),
+    "forum.moderate_answer": r("/moderering/svar/{answer_id}/hide", POST=STAFF),
+    "forum.moderate_comment": r("/moderering/kommentarer/{comment_id}/dolj", POST=STAFF),
+    "forum.move": r("/moderering/fragor/{question_id}/flytta", POST=STAFF),
+    "forum.merge": r("/moderering/fragor/{question_id}/sla-ihop", POST=STAFF),
+    "forum.resolve_flag": r("/moderering/flaggor/{flag_id}/klar", POST=STAFF),
+    "search.results": r("/sok?q=läsplattor", GET=SIGNED_IN),
+    "search.similar": r("/fragor/liknande?q=läsplattor", GET=SIGNED_IN),
+    "notifications.index": r("/notiser", GET=SIGNED_IN),
+    "notifications.read": r(
+        "/notiser/{notification_id}/las", POST=expect(NF, anonymous=NO, member=OK)
+    ),
+    "notifications.read_all": r("/notiser/las-alla", POST=SIGNED_IN),
+    # --- meetings and the baton -------------------------------------------------------------
     "meetings.networks": r("/natverk", GET=SIGNED_IN),
+    "meetings.network": r("/natverk/{network}", GET=SIGNED_IN),
+    "meetings.pass_baton": r("/natverk/{network}/stafett/lamna-over", POST=HOST),
+    "meetings.baton": r("/natverk/{network}/stafett", GET=SIGNED_IN),
+    "meetings.network_feed": r("/natverk/{network}/traffar.ics", GET=SIGNED_IN),
+    "meetings.index": r("/traffar", GET=SIGNED_IN),
+    "meetings.new_meeting": r("/traffar/ny?natverk={network}", GET=HOST, POST=HOST),
+    "meetings.meeting": r("/traffar/{meeting_id}", GET=SIGNED_IN),
+    "meetings.edit_meeting": r("/traffar/{meeting_id}/andra", GET=HOST, POST=HOST),
+    "meetings.cancel_meeting": r("/traffar/{meeting_id}/stall-in", GET=HOST, POST=HOST),
+    "meetings.mark_held": r("/traffar/{meeting_id}/genomford", POST=HOST),
+    "meetings.minutes": r("/traffar/{meeting_id}/minnesanteckningar", GET=HOST, POST=HOST),
+    "meetings.rsvp": r("/traffar/{meeting_id}/svar", {"response": "online"}, POST=SIGNED_IN),
+    "meetings.suggest_topic": r("/traffar/{meeting_id}/amnen", {"text": "Robotar"}, POST=SIGNED_IN),
+    "meetings.vote_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/rost", POST=SIGNED_IN),
+    "meetings.take_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/dagordning", POST=HOST),
+    "meetings.attendees_csv": r("/traffar/{meeting_id}/deltagare.csv", GET=HOST),
+    "meetings.meeting_ics": r("/traffar/{meeting_id}.ics", GET=SIGNED_IN),
+    "meetings.personal_feed": r(
+        "/kalender/{calendar_token}.ics", GET=PUBLIC
+    ),  # the token is the key
+    "meetings.calendar_settings": r("/installningar/kalender", GET=SIGNED_IN, POST=SIGNED_IN),
+    # --- mail and digests -------------------------------------------------------------------
+    "mail.unsubscribe": r("/avregistrera/okand", GET=ANY),
+    "mail.unsubscribe_post": r("/avregistrera/okand", POST=ANY),
+    "mail.preferences": r("/installningar/e-post", GET=SIGNED_IN, POST=SIGNED_IN),
+    "mail.outbox": r("/admin/utkorg", GET=ADMIN),
+    "mail.retry": r("/admin/utkorg/{outbox_id}/forsok-igen", POST=ADMIN),
+    "digests.preview": r("/installningar/e-post/forhandsvisning", GET=SIGNED_IN),
     # --- privacy ----------------------------------------------------------------------------
     "privacy.my_data": r("/installningar/mina-uppgifter", GET=SIGNED_IN),
     "privacy.my_data_json": r("/installningar/mina-uppgifter.json", GET=SIGNED_IN),
