@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hub.auth.models import User
@@ -161,3 +163,43 @@ def test_nul_in_a_form_gets_a_clean_400(app, client):
     )
     assert response.status_code == 400
     assert "Felaktig begäran" in response.text
+
+
+# Generated text on the forms where people write the most: every field of the form gets the
+# same generated string (typed fields a sensible value), as the persona that uses the form.
+KEY_FORMS = {
+    "forum.ask": "/fragor/ny",
+    "forum.question": "/fragor/{question_id}/svar",
+    "directory.edit_profile": "/installningar/profil",
+    "meetings.new_meeting": "/traffar/ny",
+    "core.accessibility": "/tillganglighet",
+}
+GENERATED = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=300
+) | st.sampled_from([value for key, value in HOSTILE.items() if key != "long"])
+
+
+@pytest.mark.parametrize("endpoint", list(KEY_FORMS))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=GENERATED)
+def test_generated_text_in_key_forms(app, world: World, endpoint, text):
+    if endpoint not in {rule.endpoint for rule in app.url_map.iter_rules()}:
+        pytest.skip("route not in this app (yet)")
+    persona = page_persona(endpoint)
+    submitter = Submitter(app, world, persona)
+    url = world.format(MATRIX[endpoint].url)
+    page = submitter.page(url)
+    action = world.format(KEY_FORMS[endpoint])
+    form = next(
+        (f for f in find_forms(page.text, f"http://stafetten.test{url}") if action in f.action),
+        None,
+    )
+    assert form is not None, f"no form posting to {action} on {url}"
+    data = fill(form, "unicode")
+    for name, value in data.items():
+        if value == HOSTILE["unicode"]:
+            data[name] = text
+    submitter.submit(form, "generated", data)
+    assert not submitter.failures, "\n".join(submitter.failures)
