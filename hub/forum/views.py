@@ -261,6 +261,7 @@ def edit_question(question_id: int):
 @require(Permission.POST)
 def edit_answer(answer_id: int):
     answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
     if not questions.check_can_edit(current_user, answer_.author_id):
         abort(403)
     form = AnswerForm(data={"body": answer_.body_source} if request.method == "GET" else None)
@@ -268,10 +269,10 @@ def edit_answer(answer_id: int):
         answers.edit_answer(answer_, current_user, form.body.data)
         db.session.commit()
         flash(_("Ändringen är sparad."), "success")
-        return _back(answer_.question, f"#svar-{answer_.id}")
+        return _back(question, f"#svar-{answer_.id}")
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "forum/edit.html", form=form, question=answer_.question, kind="answer", answer=answer_
+        "forum/edit.html", form=form, question=question, kind="answer", answer=answer_
     ), status
 
 
@@ -308,12 +309,13 @@ def delete_question(question_id: int):
 @require(Permission.POST)
 def delete_answer(answer_id: int):
     answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
     if not questions.check_can_delete(current_user, answer_.author_id):
         abort(403)
     answers.delete_answer(answer_)
     db.session.commit()
     flash(_("Svaret är borttaget."), "info")
-    return _back(answer_.question)
+    return _back(question)
 
 
 # --- comments -----------------------------------------------------------------------------
@@ -373,26 +375,28 @@ def delete_comment(comment_id: int):
 @require(Permission.POST)
 def accept(answer_id: int):
     answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
     try:
         accepted = answers.toggle_accept(answer_, current_user)
     except ForumError:
         abort(403)
     db.session.commit()
     flash(_("Svaret är godtaget.") if accepted else _("Svaret är inte längre godtaget."), "success")
-    return _back(answer_.question, f"#svar-{answer_.id}")
+    return _back(question, f"#svar-{answer_.id}")
 
 
 @bp.post("/svar/<int:answer_id>/hjalpsamt")
 @require(Permission.POST)
 def helpful(answer_id: int):
     answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
     try:
         answers.toggle_helpful(answer_, current_user)
     except ForumError as error:
         flash(error.message, "error")
-        return _back(answer_.question, f"#svar-{answer_.id}")
+        return _back(question, f"#svar-{answer_.id}")
     db.session.commit()
-    return _back(answer_.question, f"#svar-{answer_.id}")
+    return _back(question, f"#svar-{answer_.id}")
 
 
 @bp.post("/folj/<target_type>/<int:target_id>")
@@ -497,13 +501,14 @@ def moderate_question(question_id: int, action: str):
 @require(Permission.MODERATE)
 def moderate_answer(answer_id: int, action: str):
     answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
     form = ModerationForm()
     if not form.validate() or action not in ("hide", "unhide"):
         abort(400)
     moderation.do_answer_action(answer_, current_user, action, form.reason.data or "")
     db.session.commit()
     flash(_("Åtgärden är sparad och loggad."), "success")
-    return _back(answer_.question, f"#svar-{answer_.id}")
+    return _back(question, f"#svar-{answer_.id}")
 
 
 @bp.post("/moderering/kommentarer/<int:comment_id>/dolj")
