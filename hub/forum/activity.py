@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from hub.auth.models import User
 from hub.extensions import db
@@ -28,16 +28,22 @@ def _cut(text: str, length: int = 80) -> str:
 
 def mentioned_users(text: str) -> list[User]:
     """Members named after an @ in the text; longest name first so "Anna Berg Ek" wins."""
-    candidates: set[str] = set()
+    written: set[str] = set()
     for match in MENTION.finditer(text or ""):
         words = match.group(1).replace("\u00a0", " ").split(" ")
-        for n in range(1, len(words) + 1):
-            candidates.add(" ".join(words[:n]).rstrip(".").lower())
-    candidates = {c for c in candidates if " " in c}
-    if not candidates:
+        for n in range(2, len(words) + 1):
+            written.add(" ".join(words[:n]).rstrip("."))
+    if not written:
         return []
+    # As written and lower-cased: SQLite's lower() leaves Å, Ä and Ö alone.
+    lowered = {name.lower() for name in written}
     users = db.session.scalars(
-        select(User).where(func.lower(User.name).in_(candidates), User.active.is_(True)).limit(20)
+        select(User)
+        .where(
+            or_(User.name.in_(written), func.lower(User.name).in_(lowered)),
+            User.active.is_(True),
+        )
+        .limit(20)
     )
     return list(users)
 
