@@ -261,9 +261,13 @@ def list_query(filters: QuestionFilters, user: User) -> Select:
             )
         )
     if filters.mine_expertise:
+        # EXISTS per question keeps the walk down the sort index (an IN list would scan the tags).
         my_tags = select(user_expertise.c.tag_id).where(user_expertise.c.user_id == user.id)
-        in_expertise = select(question_tag.c.question_id).where(question_tag.c.tag_id.in_(my_tags))
-        query = query.where(Question.id.in_(in_expertise))
+        query = query.where(
+            exists().where(
+                question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(my_tags)
+            )
+        )
     if filters.sort == "unanswered":
         query = query.where(Question.answer_count == 0)
     order = {
