@@ -183,7 +183,10 @@ def find_member_by_name(name: str) -> User | None:
     users = list(
         db.session.scalars(
             select(User)
-            .where(func.lower(User.name) == name.lower(), User.active.is_(True))
+            .where(
+                or_(User.name == name, func.lower(User.name) == name.lower()),
+                User.active.is_(True),
+            )
             .limit(2)
         )
     )

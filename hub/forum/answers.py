@@ -258,7 +258,7 @@ def answers_for_page(question: Question, user: User) -> list[tuple[Answer, bool]
         .order_by(Answer.created_at, Answer.id)
     )
     if not can(user, Permission.MODERATE):
-        query = query.where(Answer.hidden.is_(False))
+        query = query.where(Answer.hidden == false())
     rows = [(answer, bool(flag)) for answer, flag in db.session.execute(query)]
     # The accepted answer first, then the oldest; the accepted one is the asker's pick.
     rows.sort(key=lambda row: row[0].id != question.accepted_answer_id)

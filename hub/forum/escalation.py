@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, false, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.auth.models import User
@@ -40,7 +40,7 @@ def _due(step: str, older_than: datetime, answered: bool) -> list[Question]:
     taken = exists().where(EscalationStep.question_id == Question.id, EscalationStep.step == step)
     query = select(Question).where(
         Question.deleted_at.is_(None),
-        Question.hidden.is_(False),
+        Question.hidden == false(),
         Question.created_at <= older_than,
         ~taken,
     )

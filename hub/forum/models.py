@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.auth.models import User
@@ -28,21 +28,50 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
+# The condition of the list indexes, written as each dialect renders ``visible_questions()``.
+VISIBLE_SQLITE = text("deleted_at IS NULL AND hidden = 0")
+VISIBLE_PG = text("deleted_at IS NULL AND hidden = false")
+
+
 class Question(db.Model):
     __table_args__ = (
         Index("ix_question_visible_activity", "deleted_at", "hidden", "last_activity_at"),
         Index("ix_question_visible_created", "deleted_at", "hidden", "created_at"),
-        # One index per list sort, pinned first: the list walks the index and stops at the page.
-        Index("ix_question_list_created", "deleted_at", "hidden", "pinned", "created_at"),
-        Index("ix_question_list_activity", "deleted_at", "hidden", "pinned", "last_activity_at"),
-        Index("ix_question_list_helpful", "deleted_at", "hidden", "pinned", "helpful_count"),
+        # One partial index per list sort over the visible questions, pinned first and the id as
+        # tie-breaker: the list walks the index in order and stops at the page. Partial, because
+        # PostgreSQL cannot skip an "IS NULL" leading column when matching the ORDER BY.
+        Index(
+            "ix_question_list_created",
+            "pinned",
+            "created_at",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
+        Index(
+            "ix_question_list_activity",
+            "pinned",
+            "last_activity_at",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
+        Index(
+            "ix_question_list_helpful",
+            "pinned",
+            "helpful_count",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
         Index(
             "ix_question_list_unanswered",
-            "deleted_at",
-            "hidden",
             "answer_count",
             "pinned",
             "created_at",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
         ),
         Index("ix_question_category_created", "category_id", "created_at"),
         Index("ix_question_author_created", "author_id", "created_at"),

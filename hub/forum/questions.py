@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, false, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from hub.auth.models import User
@@ -73,17 +73,37 @@ def is_visible_to(question: Question, user: User) -> bool:
 
 def get_question_for(user: User, question_id: int, *, full: bool = False) -> Question | None:
     """The question if this user may see it; merged questions are returned so views can redirect."""
+    question, _following = get_question_page(user, question_id, full=full)
+    return question
+
+
+def get_question_page(
+    user: User, question_id: int, *, full: bool = True
+) -> tuple[Question | None, bool]:
+    """The question (with author, category and tags when ``full``) and whether the user follows
+    it, in two statements: the follow check rides along as a column."""
     options = [joinedload(Question.category)]
     if full:
-        # One statement for the question, its author, category and tags.
-        options += [joinedload(Question.author), joinedload(Question.tags)]
-    query = select(Question).where(Question.id == question_id).options(*options)
-    question = db.session.scalars(query).unique().first()
-    if question is None:
-        return None
+        # Tags by selectin: a joined collection makes SQLite build the whole tag join first.
+        options += [joinedload(Question.author), selectinload(Question.tags)]
+    following = (
+        exists()
+        .where(
+            Follow.user_id == user.id,
+            Follow.target_type == "question",
+            Follow.target_id == Question.id,
+        )
+        .label("following")
+    )
+    row = db.session.execute(
+        select(Question, following).where(Question.id == question_id).options(*options)
+    ).first()
+    if row is None:
+        return None, False
+    question, is_followed = row
     if question.merged_into_id is not None:
-        return question
-    return question if is_visible_to(question, user) else None
+        return question, False
+    return (question, bool(is_followed)) if is_visible_to(question, user) else (None, False)
 
 
 def check_can_edit(user: User, author_id: int | None) -> bool:
@@ -247,7 +267,7 @@ class QuestionFilters:
 
 
 def visible_questions() -> Select:
-    return select(Question).where(Question.deleted_at.is_(None), Question.hidden.is_(False))
+    return select(Question).where(Question.deleted_at.is_(None), Question.hidden == false())
 
 
 def list_query(filters: QuestionFilters, user: User) -> Select:

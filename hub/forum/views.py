@@ -148,7 +148,7 @@ def ask():
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
 def question(question_id: int, slug: str | None = None):
-    found = questions.get_question_for(current_user, question_id, full=True)
+    found, following = questions.get_question_page(current_user, question_id)
     if found is None:
         abort(404)
     if found.merged_into_id is not None:
@@ -160,15 +160,16 @@ def question(question_id: int, slug: str | None = None):
             code=301,
         )
     count_view(found.id)
-    return render_question(found)
+    return render_question(found, following=following)
 
 
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
-                    merge_form=None):  # fmt: skip
+                    merge_form=None, following: bool | None = None):  # fmt: skip
     rows = answers.answers_for_page(question, current_user)
     comments = answers.comments_for_page(question, [a.id for a, _m in rows])
-    following = questions.is_following(current_user, "question", question.id)
+    if following is None:
+        following = questions.is_following(current_user, "question", question.id)
     experts = questions.experts_for(question)
     moderator = can(current_user, Permission.MODERATE)
     move_form = None

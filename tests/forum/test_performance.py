@@ -25,11 +25,18 @@ def page_statements(client, count_queries, url: str) -> int:
 
 
 def seed_questions(author, category, n: int, tag: Tag | None = None) -> None:
+    """n questions spread over five categories, as in real use."""
+    from hub.forum.models import Category
+
+    others = [Category(slug=f"ovrig-{i}", name=f"Övrig {i}") for i in range(4)]
+    db.session.add_all(others)
+    db.session.flush()
+    category_ids = [category.id] + [c.id for c in others]
     now = utcnow()
     rows = [
         {
             "author_id": author.id,
-            "category_id": category.id,
+            "category_id": category_ids[i % 5],
             "title": f"Seedad fråga nummer {i} om surfplattor",
             "body_source": "Text",
             "body_html": "<p>Text</p>",
@@ -119,16 +126,16 @@ def test_notification_page_statements(client, login, create_user, count_queries)
 BIG_TABLES = ("question", "answer", "question_tag", "comment", "notification")
 
 
-def full_scans(plan_rows: list[str], dialect: str) -> list[str]:
+def full_scans(plan_rows: list[str], dialect: str, big: set[str]) -> list[str]:
     found = []
     for row in plan_rows:
         if dialect == "sqlite":
             match = re.search(r"\bSCAN (\w+)(?: AS \w+)?(.*)", row)
-            if match and match.group(1) in BIG_TABLES and "USING" not in match.group(2):
+            if match and match.group(1) in big and "USING" not in match.group(2):
                 found.append(row)
         else:
             match = re.search(r"Seq Scan on (\w+)", row)
-            if match and match.group(1) in BIG_TABLES:
+            if match and match.group(1) in big:
                 found.append(row)
     return found
 
@@ -188,10 +195,16 @@ def test_list_queries_use_indexes(
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     assert len(captured) > len(urls)
+    big = {
+        table
+        for table in BIG_TABLES
+        if db.session.scalar(text(f"SELECT count(*) FROM {table}")) > 1000
+    }
+    assert {"question", "answer"} <= big
     problems = []
     for statement, parameters in captured:
         plan = explain(statement, parameters, dialect)
-        scans = full_scans(plan, dialect)
+        scans = full_scans(plan, dialect, big)
         if scans:
-            problems.append((statement, scans))
-    assert problems == []
+            problems.append(statement + "\n" + "\n".join(plan))
+    assert problems == [], "\n\n".join(problems)
