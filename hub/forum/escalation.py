@@ -79,7 +79,7 @@ def coordinator_ids(question: Question) -> list[int]:
         return []
     code = select(User.municipality_code).where(User.id == question.author_id).scalar_subquery()
     networks = select(NetworkMunicipality.network_id).where(
-        NetworkMunicipality.municipality_code == code
+        NetworkMunicipality.municipality_code == code, NetworkMunicipality.active.is_(True)
     )
     query = (
         select(network_coordinator.c.user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from hub.auth.permissions import Permission, can, require
 from hub.core.models import Tag
@@ -282,6 +282,9 @@ def edit_answer(answer_id: int):
 def revisions(question_id: int):
     question = _load_question(question_id)
     answer_ids = select(Answer.id).where(Answer.question_id == question.id)
+    if not can(current_user, Permission.MODERATE):
+        # Old text of a hidden or deleted answer stays as hidden as the answer.
+        answer_ids = answer_ids.where(Answer.hidden == false(), Answer.deleted_at.is_(None))
     rows = db.session.scalars(
         select(Revision)
         .where(
