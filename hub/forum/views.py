@@ -31,11 +31,6 @@ bp = Blueprint("forum", __name__)
 bp.add_app_template_filter(slugify, "forum_slug")
 
 
-@bp.app_template_global()
-def can_moderate() -> bool:
-    return can(current_user, Permission.MODERATE)
-
-
 @bp.before_request
 def flush_buffered_views() -> None:
     """POSTs write anyway: the buffered view counts ride along in the same transaction."""
