@@ -453,7 +453,7 @@ def ask_to_answer(question_id: int):
 
 
 @bp.get("/fragor/personer.json")
-@login_required
+@require(Permission.VIEW_MEMBERS)
 def people_json():
     people = activity.people_matching(request.args.get("q", ""))
     return jsonify([{"id": p.id, "name": p.name, "title": p.title} for p in people])
