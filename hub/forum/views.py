@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, select
 
 from hub.auth.permissions import Permission, can, require
+from hub.auth.views import safe_next
 from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.extensions import db
@@ -421,8 +422,8 @@ def follow(target_type: str, target_id: int):
     db.session.commit()
     flash(_("Du följer nu det här.") if follow_now else _("Du följer inte längre det här."), "info")
     back = request.form.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back, code=303)
+    if back:  # only a local path: "/\\evil.example" is another site to a browser
+        return redirect(safe_next(back), code=303)
     return redirect(url_for("forum.questions"), code=303)
 
 

@@ -34,6 +34,7 @@ PERSONAS = (
 
 NETWORK_CODES = ("1381", "1383", "1380")  # Laholm, Varberg, Halmstad
 HOLDER_CODE = "1383"
+CANARY_TITLE = "Kanariefågeln: den här frågan ändras aldrig av testerna"
 
 
 @dataclass
@@ -76,7 +77,14 @@ def world(app: Flask, create_user, create_network) -> World:
         body_source="Hur gör ni?",
         body_html="<p>Hur gör ni?</p>",
     )
-    db.session.add(question)
+    canary = Question(
+        author_id=users["outsider"].id,
+        category_id=category.id,
+        title=CANARY_TITLE,
+        body_source="Orörd.",
+        body_html="<p>Orörd.</p>",
+    )
+    db.session.add_all([question, canary])
     db.session.flush()
     answer = Answer(
         question_id=question.id,
