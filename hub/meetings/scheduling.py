@@ -215,7 +215,7 @@ def mark_held(meeting: Meeting, *, by: User | None, now: datetime | None = None)
     meeting.open_slot = None
     meeting.held_at = now
     db.session.flush()
-    network = meeting.network
+    network = db.session.get(Network, meeting.network_id)
     if network.baton_holder_code == meeting.host_code:
         rotation.pass_after_meeting(network, meeting, by=by)
 
