@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -28,6 +29,24 @@ from hub.core.db import utcnow
 from hub.meetings.localtime import NonexistentLocalTime, stockholm_to_utc
 
 GAP_MESSAGE = _l("Den tiden finns inte den dagen: klockan ställs fram en timme. Välj en annan tid.")
+
+
+class LocalDateField(DateField):
+    """A date with a Swedish message when it cannot be read."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Välj ett datum, till exempel 2026-10-25.")) from error
+
+
+class LocalTimeField(TimeField):
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Skriv tiden som TT:MM, till exempel 09:30.")) from error
 
 
 def http_url(form, field) -> None:
@@ -45,14 +64,14 @@ class MeetingForm(FlaskForm):
         _l("Rubrik"),
         validators=[DataRequired(_l("Skriv en rubrik för träffen.")), Length(max=200)],
     )
-    day = DateField(
+    day = LocalDateField(
         _l("Datum"),
         validators=[InputRequired(_l("Välj ett datum, till exempel 2026-10-25."))],
     )
-    start_time = TimeField(
+    start_time = LocalTimeField(
         _l("Börjar klockan"), validators=[InputRequired(_l("Skriv när träffen börjar."))]
     )
-    end_time = TimeField(
+    end_time = LocalTimeField(
         _l("Slutar klockan"), validators=[InputRequired(_l("Skriv när träffen slutar."))]
     )
     place = StringField(_l("Plats"), validators=[Optional(), Length(max=300)])
@@ -108,9 +127,9 @@ class RsvpForm(FlaskForm):
     response = RadioField(
         _l("Kommer du?"),
         choices=[
-            ("on_site", _l("Ja, på plats")),
-            ("online", _l("Ja, digitalt")),
-            ("not_coming", _l("Nej, jag kan inte")),
+            SelectChoice("on_site", _l("Ja, på plats")),
+            SelectChoice("online", _l("Ja, digitalt")),
+            SelectChoice("not_coming", _l("Nej, jag kan inte")),
         ],
         validators=[InputRequired(_l("Välj ett svar."))],
     )

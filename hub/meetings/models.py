@@ -104,7 +104,7 @@ class Meeting(db.Model):
     capacity: Mapped[int | None] = mapped_column()
     # "scheduled", "cancelled", "held"
     status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
-    open_slot: Mapped[int | None] = mapped_column(default=1)
+    open_slot: Mapped[int | None] = mapped_column()
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # iCalendar: a stable UID and a SEQUENCE that grows with every change.

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
 from hub.core.db import utcnow
@@ -109,13 +110,14 @@ def pass_form_for(data: dict, formdata=None) -> PassBatonForm:
     form = PassBatonForm(formdata=formdata)
     network = data["network"]
     active = [m for m in data["members"] if m.active]
-    form.to_code.choices = [("", _("Nästa i turordningen"))]
+    choices = [SelectChoice("", _("Nästa i turordningen"))]
     if data["is_coordinator"]:
-        form.to_code.choices += [
-            (m.municipality_code, m.municipality.name)
+        choices += [
+            SelectChoice(m.municipality_code, m.municipality.name)
             for m in active
             if m.municipality_code != network.baton_holder_code
         ]
+    form.to_code.choices = choices
     return form
 
 
@@ -137,7 +139,7 @@ def pass_baton(slug: str):
     if not form.validate_on_submit():
         return render_template("meetings/network.html", pass_form=form, **data), 400
     to_code = (form.to_code.data or None) if data["is_coordinator"] else None
-    if to_code is not None and to_code not in dict(form.to_code.choices):
+    if to_code is not None and to_code not in {c.value for c in form.to_code.choices}:
         form.to_code.errors.append(_("Välj en kommun i nätverket."))
         return render_template("meetings/network.html", pass_form=form, **data), 400
     is_holder = current_user.municipality_code == network.baton_holder_code
