@@ -5,6 +5,8 @@ Plain functions that flush but never commit; views, CLI commands and tests call 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import exists, select
 
 from hub.auth.models import Role, User
@@ -242,3 +244,23 @@ def current_holding(network: Network) -> BatonPass | None:
     db.session.add(baton_pass)
     db.session.flush()
     return baton_pass
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One municipality's time with the baton: how it began and, unless current, how it ended."""
+
+    began: BatonPass
+    ended: BatonPass | None
+
+    @property
+    def hosted(self) -> Meeting | None:
+        return self.ended.meeting if self.ended is not None else None
+
+
+def holdings(passes: list[BatonPass]) -> list[Holding]:
+    """The history (oldest first) as holdings, for the relay timeline."""
+    return [
+        Holding(began=p, ended=passes[i + 1] if i + 1 < len(passes) else None)
+        for i, p in enumerate(passes)
+    ]

@@ -174,7 +174,9 @@ def notify_new_holder(network: Network, code: str) -> None:
 def baton(slug: str):
     network = scheduling.get_network_or_404(slug)
     return render_template(
-        "meetings/baton.html", network=network, passes=rotation.history(network.id)
+        "meetings/baton.html",
+        network=network,
+        holdings=rotation.holdings(rotation.history(network.id)),
     )
 
 
