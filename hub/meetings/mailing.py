@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from hub.auth.models import User
@@ -163,3 +164,15 @@ def send_baton_reminder(
 def recipients_by_ids(user_ids: list[int]) -> list[Recipient]:
     rows = db.session.execute(recipients_query(User.id.in_(user_ids)).order_by(User.id))
     return [Recipient(*row) for row in rows]
+
+
+def notify_new_holder(network, code: str, *, actor_id: int | None = None) -> None:
+    """The members of the municipality that now holds the baton hear about it in the hub."""
+    from flask_babel import gettext as _
+
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    text = _("Er kommun har fått stafettpinnen i %(network)s.", network=network.name)
+    for person in municipality_recipients(code):
+        notify(
+            person.id, "baton", text[:300], f"{base_url}/natverk/{network.slug}", actor_id=actor_id
+        )

@@ -201,7 +201,9 @@ def cancel_meeting(meeting: Meeting, *, by: User, message: str = "") -> None:
     mailing.send_meeting_message(meeting, "cancel", actor_id=by.id, message=message.strip())
 
 
-def mark_held(meeting: Meeting, *, by: User | None, now: datetime | None = None) -> None:
+def mark_held(
+    meeting: Meeting, *, by: User | None, now: datetime | None = None
+) -> rotation.BatonPass | None:
     """The meeting took place: the baton passes on to the next municipality in the rotation.
 
     If a coordinator already moved the baton away from the host, it stays where it is.
@@ -217,7 +219,8 @@ def mark_held(meeting: Meeting, *, by: User | None, now: datetime | None = None)
     db.session.flush()
     network = db.session.get(Network, meeting.network_id)
     if network.baton_holder_code == meeting.host_code:
-        rotation.pass_after_meeting(network, meeting, by=by)
+        return rotation.pass_after_meeting(network, meeting, by=by)
+    return None
 
 
 def save_minutes(meeting: Meeting, source: str, *, now: datetime | None = None) -> None:

@@ -15,7 +15,7 @@ from hub.core.db import utcnow
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
-from hub.meetings import calendar, feeds, participation, rotation, scheduling
+from hub.meetings import calendar, feeds, mailing, participation, rotation, scheduling
 from hub.meetings.forms import (
     CancelForm,
     MeetingForm,
@@ -153,20 +153,10 @@ def pass_baton(slug: str):
     except rotation.BatonError:
         form.to_code.errors.append(_("Det finns ingen aktiv kommun att lämna över till."))
         return render_template("meetings/network.html", pass_form=form, **data), 409
-    notify_new_holder(network, baton_pass.to_code)
+    mailing.notify_new_holder(network, baton_pass.to_code, actor_id=current_user.id)
     db.session.commit()
     flash(_("Stafettpinnen är överlämnad."), "info")
     return redirect(url_for("meetings.network", slug=slug))
-
-
-def notify_new_holder(network: Network, code: str) -> None:
-    from hub.meetings.mailing import municipality_recipients
-    from hub.notifications.notify import notify
-
-    url = url_for("meetings.network", slug=network.slug)
-    text = _("Er kommun har fått stafettpinnen i %(network)s.", network=network.name)
-    for person in municipality_recipients(code):
-        notify(person.id, "baton", text[:300], url, actor_id=current_user.id)
 
 
 @bp.get("/natverk/<slug>/stafett")
@@ -366,10 +356,12 @@ def cancel_meeting(meeting_id: int):
 def mark_held(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     try:
-        scheduling.mark_held(meeting, by=current_user)
+        baton_pass = scheduling.mark_held(meeting, by=current_user)
     except scheduling.MeetingStateError:
         db.session.rollback()
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
+    if baton_pass is not None:
+        mailing.notify_new_holder(meeting.network, baton_pass.to_code, actor_id=current_user.id)
     db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
