@@ -77,6 +77,10 @@ def do_rsvp(meeting: Meeting, user: User, response: str) -> Rsvp:
     if response not in RESPONSES:
         raise ValueError(response)
     check_open(meeting)
+    if meeting.capacity is not None:
+        # Two answers at once must not both take the last place (PostgreSQL row lock; SQLite
+        # already serialises writers with BEGIN IMMEDIATE).
+        db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
     rsvp = db.session.scalar(
         select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
     )

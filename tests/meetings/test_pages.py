@@ -407,3 +407,28 @@ def test_statement_counts_do_not_grow(
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
     assert counts[0] <= 8, counts
+
+
+def test_meeting_page_statements_fixed_and_ids_unique(
+    client, login, world, create_meeting, create_user, count_queries
+):
+    import re
+
+    meeting = create_meeting(world["network"])
+    login(world["host"])
+    counts = []
+    for extra in (1, 20):
+        for _ in range(extra):
+            user = create_user(municipality_code="1383")
+            db.session.add(Rsvp(meeting_id=meeting.id, user_id=user.id, response="online"))
+            db.session.add(TopicSuggestion(meeting_id=meeting.id, user_id=user.id, text="Ämne"))
+        db.session.commit()
+        with count_queries() as counter:
+            page = client.get(f"/traffar/{meeting.id}")
+        counts.append(counter.count)
+    assert counts[0] == counts[1] and counts[0] <= 10, counts
+    ids = re.findall(r'\bid="([^"]+)"', page.text)
+    assert len(ids) == len(set(ids))
+    network_page = client.get("/natverk/halland").text
+    ids = re.findall(r'\bid="([^"]+)"', network_page)
+    assert len(ids) == len(set(ids))

@@ -184,3 +184,14 @@ def test_parallel_baton_checks_send_each_step_once(file_app):
         assert db.session.scalar(select(func.count()).select_from(BatonReminder)) == 2
         assert db.session.scalar(select(func.count()).select_from(MeetingReminder)) == 0
         db.session.remove()
+
+
+def test_cli_baton_check_at_a_stockholm_time(app, setup):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["hub", "baton-check", "--at", "2026-04-10 10:59"])
+    assert result.exit_code == 0, result.output
+    assert "Stafettpåminnelser: 0." in result.output  # 10:59 CEST is 08:59 UTC: not yet
+    result = runner.invoke(args=["hub", "baton-check", "--at", "2026-04-10 11:00"])
+    assert "steg 1" in result.output and "Stafettpåminnelser: 1." in result.output
+    result = runner.invoke(args=["hub", "baton-check", "--at", "i morgon"])
+    assert result.exit_code != 0 and "ÅÅÅÅ-MM-DD" in result.output
