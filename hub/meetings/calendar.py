@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from hub.core.i18n import STOCKHOLM
@@ -48,9 +49,11 @@ def meeting_event(meeting: Meeting, *, with_organizer: bool = False) -> Event:
         event.add("location", location)
     url = meeting_url(meeting)
     event.add("url", url)
-    description = [f"{meeting.network.name} – värd: {meeting.host.name}"]
+    description = [
+        _("%(network)s – värd: %(host)s", network=meeting.network.name, host=meeting.host.name)
+    ]
     if meeting.online_url:
-        description.append(f"Digitalt möte: {meeting.online_url}")
+        description.append(_("Digitalt möte: %(url)s", url=meeting.online_url))
     if meeting.agenda_source:
         description.append(meeting.agenda_source)
     description.append(url)

@@ -67,23 +67,32 @@ def ics_attachment(meeting: Meeting, method: str) -> dict:
     }
 
 
-# Template, iCalendar method and notification text for each kind of meeting message.
+# Template and iCalendar method for each kind of meeting message.
 MESSAGES = {
-    "invitation": ("meeting_invitation", "REQUEST", "Inbjudan: %(title)s"),
-    "update": ("meeting_update", "REQUEST", "Ändrad träff: %(title)s"),
-    "cancel": ("meeting_cancelled", "CANCEL", "Inställd träff: %(title)s"),
+    "invitation": ("meeting_invitation", "REQUEST"),
+    "update": ("meeting_update", "REQUEST"),
+    "cancel": ("meeting_cancelled", "CANCEL"),
 }
+
+
+def notification_text(kind: str, title: str) -> str:
+    from flask_babel import gettext as _
+
+    if kind == "invitation":
+        return _("Inbjudan: %(title)s", title=title)
+    if kind == "update":
+        return _("Ändrad träff: %(title)s", title=title)
+    return _("Inställd träff: %(title)s", title=title)
 
 
 def send_meeting_message(
     meeting: Meeting, kind: str, *, actor_id: int | None = None, message: str = ""
 ) -> int:
     """Invitation, update or cancellation to everyone in the network, with the .ics attached."""
-    from flask_babel import gettext as _
-
-    template, method, note = MESSAGES[kind]
+    template, method = MESSAGES[kind]
     attachment = ics_attachment(meeting, method)
     url = meeting_url(meeting)
+    note = notification_text(kind, meeting.title)
     count = 0
     for person in network_recipients(meeting.network_id):
         queue_email(
@@ -97,7 +106,7 @@ def send_meeting_message(
             url=url,
             message=message,
         )
-        notify(person.id, KIND, _(note, title=meeting.title)[:300], url, actor_id=actor_id)
+        notify(person.id, KIND, note[:300], url, actor_id=actor_id)
         count += 1
     return count
 

@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -153,7 +154,11 @@ def attendee_list(meeting_id: int) -> list[Rsvp]:
     )
 
 
-RESPONSE_LABELS = {"on_site": "På plats", "online": "Digitalt", "not_coming": "Kommer inte"}
+RESPONSE_LABELS = {
+    "on_site": _l("På plats"),
+    "online": _l("Digitalt"),
+    "not_coming": _l("Kommer inte"),
+}
 
 
 def csv_cell(value: object) -> str:
@@ -177,7 +182,7 @@ def attendees_csv(meeting_id: int) -> str:
                 csv_cell(user.name),
                 csv_cell(user.email),
                 csv_cell(user.municipality.name if user.municipality else ""),
-                csv_cell(_(RESPONSE_LABELS[rsvp.response])),
+                csv_cell(str(RESPONSE_LABELS[rsvp.response])),
                 _("Ja") if rsvp.waitlisted else _("Nej"),
                 rsvp.created_at.strftime("%Y-%m-%d %H:%M UTC"),
             ]

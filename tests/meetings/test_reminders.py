@@ -6,18 +6,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from hub import create_app
-from hub.auth.models import Role, User
+from hub.auth.models import Role
 from hub.extensions import db
 from hub.mail.models import OutboxMessage
 from hub.meetings import rotation
-from hub.meetings.models import BatonPass, BatonReminder, MeetingReminder, Network, Rsvp
+from hub.meetings.models import BatonPass, BatonReminder, MeetingReminder, Rsvp
 from hub.meetings.reminders import run_baton_check, run_meeting_reminders
 from hub.notifications.models import Notification
-from tests.conftest import make_config
 
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 STEP1 = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)  # three months later
@@ -114,44 +111,6 @@ def test_meeting_reminders_go_once_to_those_coming(setup, create_meeting, create
     assert sorted(m.to_address for m in reminders) == sorted([laholm[0].email, online.email])
     assert all(m.attachments[0]["filename"].endswith(".ics") for m in reminders)
     assert run_meeting_reminders(starts + timedelta(hours=1)) == 0  # never after the start
-
-
-@pytest.fixture
-def file_app(tmp_path):
-    """An app on its own database file, so that threads really commit and really race."""
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'race.db'}"))
-    with app.app_context():
-        upgrade()
-        from hub.auth.passwords import hash_password
-
-        network = Network(slug="halland", name="Halland", rhythm_months=3)
-        db.session.add(network)
-        db.session.flush()
-        from hub.meetings.models import NetworkMunicipality, network_coordinator
-
-        db.session.add_all(
-            NetworkMunicipality(network_id=network.id, municipality_code=code, position=i)
-            for i, code in enumerate(("1381", "1383"))
-        )
-        people = [
-            User(email=f"p{i}@laholm.se", name=f"P {i}", municipality_code="1381",
-                 password_hash=hash_password("x"), email_confirmed_at=T0)
-            for i in range(3)
-        ]  # fmt: skip
-        coordinator = User(email="c@halland.se", name="C", role=Role.COORDINATOR,
-                           password_hash=hash_password("x"), email_confirmed_at=T0)  # fmt: skip
-        db.session.add_all([*people, coordinator])
-        db.session.flush()
-        db.session.execute(
-            network_coordinator.insert().values(network_id=network.id, user_id=coordinator.id)
-        )
-        rotation.ensure_holder(network)
-        db.session.execute(db.update(BatonPass).values(passed_at=T0))
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def race(app, now: datetime, runs: int = 4) -> list[BaseException]:
