@@ -185,3 +185,19 @@ def notify_new_holder(network, code: str, *, actor_id: int | None = None) -> Non
         notify(
             person.id, "baton", text[:300], f"{base_url}/natverk/{network.slug}", actor_id=actor_id
         )
+
+
+def notify_minutes(meeting: Meeting) -> None:
+    """Those who said they would come hear that the minutes are there (in the hub, no email)."""
+    from flask_babel import gettext as _
+
+    from hub.meetings.models import Rsvp
+
+    coming = db.session.scalars(
+        select(Rsvp.user_id).where(
+            Rsvp.meeting_id == meeting.id, Rsvp.response.in_(("on_site", "online"))
+        )
+    )
+    text = _("Minnesanteckningar från %(title)s finns nu.", title=meeting.title)
+    for user_id in coming:
+        notify(user_id, KIND, text[:300], meeting_url(meeting))

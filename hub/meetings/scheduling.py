@@ -226,6 +226,9 @@ def mark_held(
 def save_minutes(meeting: Meeting, source: str, *, now: datetime | None = None) -> None:
     if meeting.status == CANCELLED or meeting.starts_at > (now or utcnow()):
         raise MeetingStateError(meeting.status)
+    first_time = not meeting.minutes_source
     meeting.minutes_source = source
     meeting.minutes_html = render_markdown(source)
     db.session.flush()
+    if first_time:
+        mailing.notify_minutes(meeting)
