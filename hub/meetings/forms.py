@@ -49,6 +49,14 @@ class LocalTimeField(TimeField):
             raise ValueError(_l("Skriv tiden som TT:MM, till exempel 09:30.")) from error
 
 
+class CountField(IntegerField):
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Skriv ett heltal, till exempel 25.")) from error
+
+
 def http_url(form, field) -> None:
     value = (field.data or "").strip()
     field.data = value
@@ -62,7 +70,10 @@ def http_url(form, field) -> None:
 class MeetingForm(FlaskForm):
     title = StringField(
         _l("Rubrik"),
-        validators=[DataRequired(_l("Skriv en rubrik för träffen.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Skriv en rubrik för träffen.")),
+            Length(max=200, message=_l("Rubriken får vara högst 200 tecken.")),
+        ],
     )
     day = LocalDateField(
         _l("Datum"),
@@ -74,18 +85,32 @@ class MeetingForm(FlaskForm):
     end_time = LocalTimeField(
         _l("Slutar klockan"), validators=[InputRequired(_l("Skriv när träffen slutar."))]
     )
-    place = StringField(_l("Plats"), validators=[Optional(), Length(max=300)])
-    online_url = StringField(
-        _l("Länk till digitalt möte"), validators=[Optional(), Length(max=500), http_url]
+    place = StringField(
+        _l("Plats"),
+        validators=[Optional(), Length(max=300, message=_l("Platsen får vara högst 300 tecken."))],
     )
-    capacity = IntegerField(
+    online_url = StringField(
+        _l("Länk till digitalt möte"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Länken får vara högst 500 tecken.")),
+            http_url,
+        ],
+    )
+    capacity = CountField(
         _l("Antal platser på plats"),
         validators=[
             Optional(),
             NumberRange(min=1, max=10_000, message=_l("Skriv ett antal mellan 1 och 10 000.")),
         ],
     )
-    agenda = TextAreaField(_l("Dagordning"), validators=[Optional(), Length(max=20_000)])
+    agenda = TextAreaField(
+        _l("Dagordning"),
+        validators=[
+            Optional(),
+            Length(max=20_000, message=_l("Dagordningen får vara högst 20 000 tecken.")),
+        ],
+    )
 
     # Set by validate(): the UTC moments the Stockholm times stand for.
     starts_at = None

@@ -136,6 +136,8 @@ def test_coordinator_schedules_on_the_holders_behalf(client, login, world):
         ({"day": "den 3 maj"}, "Välj ett datum"),
         ({"place": "", "online_url": ""}, "Skriv en plats, en länk"),
         ({"capacity": "0"}, "Skriv ett antal mellan 1 och 10 000."),
+        ({"capacity": "många"}, "Skriv ett heltal, till exempel 25."),
+        ({"start_time": "nio"}, "Skriv tiden som TT:MM"),
     ],
 )
 def test_bad_meeting_input_is_400_with_the_text_kept(client, login, world, overrides, message):
@@ -145,6 +147,13 @@ def test_bad_meeting_input_is_400_with_the_text_kept(client, login, world, overr
     assert message in response.text
     assert "Höstträff om läkemedelsrobotar" in response.text
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_too_long_title_is_400_in_swedish(client, login, world):
+    login(world["host"])
+    response = schedule(client, title="x" * 201)
+    assert response.status_code == 400
+    assert "Rubriken får vara högst 200 tecken." in response.text
 
 
 def test_autumn_ambiguous_hour_takes_the_first(client, login, world):
