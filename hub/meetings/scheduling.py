@@ -152,39 +152,31 @@ def create_meeting(network: Network, data: MeetingData, *, by: User) -> Meeting:
     return meeting
 
 
+def essentials(meeting: Meeting) -> tuple:
+    """What people's calendars and plans hang on: a change here is mailed to everyone."""
+    return (meeting.title, meeting.starts_at, meeting.ends_at, meeting.place, meeting.online_url)
+
+
 def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
-    """Change or reschedule; everyone invited gets the update (same UID, higher SEQUENCE)."""
+    """Change or reschedule. SEQUENCE grows with any change (feeds pick it up); a change of
+    title, time or place is also mailed to everyone invited (same UID, higher SEQUENCE). Agenda
+    and capacity edits are not mailed, so taking topics into the agenda sends no flood."""
     if meeting.status != SCHEDULED:
         raise MeetingStateError(meeting.status)
-    before = (
-        meeting.title,
-        meeting.starts_at,
-        meeting.ends_at,
-        meeting.place,
-        meeting.online_url,
-        meeting.agenda_source,
-        meeting.capacity,
-    )
+    before = (*essentials(meeting), meeting.agenda_source, meeting.capacity)
     apply_data(meeting, data)
-    after = (
-        meeting.title,
-        meeting.starts_at,
-        meeting.ends_at,
-        meeting.place,
-        meeting.online_url,
-        meeting.agenda_source,
-        meeting.capacity,
-    )
+    after = (*essentials(meeting), meeting.agenda_source, meeting.capacity)
     if before == after:
         return False
     meeting.sequence += 1
     meeting.updated_at = utcnow()
     db.session.flush()
-    if meeting.capacity is not None:
+    if meeting.capacity is not None or before[-1] is not None:
         from hub.meetings.participation import fill_free_places
 
         fill_free_places(meeting)
-    mailing.send_meeting_message(meeting, "update", actor_id=by.id)
+    if before[:5] != after[:5]:
+        mailing.send_meeting_message(meeting, "update", actor_id=by.id)
     return True
 
 

@@ -302,6 +302,8 @@ def test_topics_plus_one_once_and_into_the_agenda(client, login, world, create_m
     assert response.status_code == 302
     db.session.refresh(meeting)
     assert "Nyckelfria lås" in meeting.agenda_html and meeting.sequence == 1
+    # An agenda edit reaches the feeds (higher SEQUENCE) but mails nobody.
+    assert db.session.scalar(select(func.count()).where(OutboxMessage.subject.like("Ändrad%"))) == 0
 
 
 def test_csv_export_is_formula_safe(client, login, world, create_meeting, create_user):
