@@ -25,7 +25,16 @@ from hub.forum.models import (
     Revision,
 )
 from hub.mail.models import OutboxMessage
-from hub.meetings.models import BatonPass, Meeting, Rsvp, network_coordinator
+from hub.meetings.models import (
+    BatonPass,
+    CalendarToken,
+    Meeting,
+    MeetingReminder,
+    Rsvp,
+    TopicSuggestion,
+    TopicVote,
+    network_coordinator,
+)
 from hub.notifications.models import Notification
 from hub.privacy.personal_data import personal_tables
 from tests.conftest import csrf_token
@@ -118,8 +127,16 @@ def add_personal_rows(user, other, network) -> None:
                     reason="Löst",
                 ),
                 AskToAnswer(question_id=question.id, asked_user_id=person.id, asked_by_id=peer.id),
+                MeetingReminder(meeting_id=meeting.id, user_id=person.id),
+                CalendarToken(user_id=person.id, token=f"hemlig-{person.id}"),
             ]
         )
+        topic = TopicSuggestion(
+            meeting_id=meeting.id, user_id=person.id, text=f"Ämne från {person.name}"
+        )
+        db.session.add(topic)
+        db.session.flush()
+        db.session.add(TopicVote(suggestion_id=topic.id, user_id=peer.id))
         db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
         db.session.execute(
             network_coordinator.insert().values(user_id=person.id, network_id=network.id)
