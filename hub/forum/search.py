@@ -1,16 +1,436 @@
-"""Full-text search over questions and answers. (Stub: the search work replaces it.)
+"""Full-text search over questions and answers, and people by name.
 
 The forum calls ``reindex_question`` after every change to a question or its answers (create, edit,
-delete, hide, merge), in the same transaction.
+delete, hide, merge), in the same transaction. The index holds visible content only, one document
+per question or answer, with its text normalised by ``hub.forum.lemmas`` in Python so that SQLite
+(FTS5, bm25) and PostgreSQL (tsvector ``simple`` with GIN, ts_rank_cd) agree on what matches.
+The tables are made by migration 0050 and kept out of the models' metadata.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import Column, Integer, MetaData, Table, Text, delete, insert, select, text
+
+from hub.auth.models import User
+from hub.extensions import db
+from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_groups
+from hub.forum.models import Answer, Question
+
+MAX_QUERY_LENGTH = 200
+# Counting every hit of a common word costs more than it tells; past this we say "over 1 000".
+COUNT_CAP = 1000
+SNIPPET_WORDS = 30
+REBUILD_BATCH = 500
+
+# Core-only description for inserts and deletes; deliberately not in db.metadata (see
+# migration 0050 for the real, dialect-specific tables).
+_search_metadata = MetaData()
+search_document = Table(
+    "search_document",
+    _search_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("question_id", Integer, nullable=False),
+    Column("answer_id", Integer),
+    Column("title_terms", Text, nullable=False),
+    Column("body_terms", Text, nullable=False),
+    Column("body", Text, nullable=False),
+)
+SEARCH_TABLES = frozenset({"search_document", "search_fts"})
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic filter: the search tables (and FTS5's shadow tables) are not in the models."""
+    if type_ == "table" and name:
+        return name not in SEARCH_TABLES and not name.startswith("search_fts_")
+    return True
+
+
+# --- Results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: int
+    question_id: int
+    answer_id: int | None
+    title: str
+    title_html: Markup
+    snippet_html: Markup
+
+    @property
+    def in_answer(self) -> bool:
+        return self.answer_id is not None
+
+
+@dataclass
+class SearchPage:
+    """One page of hits, shaped like a pagination object for the ``pagination`` macro."""
+
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
+    searched: bool = False  # False when the query held no searchable word
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total >= COUNT_CAP
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@dataclass(frozen=True)
+class SimilarQuestion:
+    id: int
+    title: str
+
+
+# --- Indexing ------------------------------------------------------------------------------------
+
+
+def plain_text(html: str) -> str:
+    """Text of sanitised HTML, entities decoded, whitespace collapsed."""
+    return Markup(html).striptags()  # noqa: S704  (only read as text, never output)
+
+
+def question_rows(question: Question, answers: Iterable[Answer]) -> list[dict]:
+    """The index documents for a visible question and its visible answers."""
+    rows = [
+        {
+            "question_id": question.id,
+            "answer_id": None,
+            "title_terms": index_text(question.title),
+            "body_terms": index_text(plain_text(question.body_html)),
+            "body": plain_text(question.body_html),
+        }
+    ]
+    for answer in answers:
+        body = plain_text(answer.body_html)
+        rows.append(
+            {
+                "question_id": question.id,
+                "answer_id": answer.id,
+                "title_terms": "",
+                "body_terms": index_text(body),
+                "body": body,
+            }
+        )
+    return rows
+
+
+def is_visible(question: Question) -> bool:
+    return question.deleted_at is None and not question.hidden and question.merged_into_id is None
+
+
+def visible_answers(question_ids: Sequence[int]) -> select:
+    return (
+        select(Answer)
+        .where(Answer.question_id.in_(question_ids), Answer.deleted_at.is_(None))
+        .where(Answer.hidden.is_(False))
+        .order_by(Answer.id)
+    )
+
 
 def reindex_question(question_id: int) -> None:
-    """Bring the search index in step with a question and its answers."""
+    """Bring the search index in step with a question and its answers (flushes, never commits)."""
+    session = db.session
+    session.flush()
+    session.execute(delete(search_document).where(search_document.c.question_id == question_id))
+    question = session.get(Question, question_id, populate_existing=True)
+    if question is None or not is_visible(question):
+        return
+    answers = session.scalars(visible_answers([question_id])).all()
+    session.execute(insert(search_document), question_rows(question, answers))
+
+
+def remove_question(question_id: int) -> None:
+    """Take a question and its answers out of the index."""
+    db.session.execute(delete(search_document).where(search_document.c.question_id == question_id))
 
 
 def rebuild_index() -> int:
-    """Rebuild the whole index; returns the number of documents."""
-    return 0
+    """Rebuild the whole index from the visible questions; returns the number of documents."""
+    session = db.session
+    session.flush()
+    session.execute(delete(search_document))
+    visible = (
+        select(Question)
+        .where(Question.deleted_at.is_(None), Question.hidden.is_(False))
+        .where(Question.merged_into_id.is_(None))
+        .order_by(Question.id)
+    )
+    count, last_id = 0, 0
+    while True:
+        batch = session.scalars(visible.where(Question.id > last_id).limit(REBUILD_BATCH)).all()
+        if not batch:
+            return count
+        by_question: dict[int, list[Answer]] = {q.id: [] for q in batch}
+        for answer in session.scalars(visible_answers(list(by_question))):
+            by_question[answer.question_id].append(answer)
+        rows = [row for q in batch for row in question_rows(q, by_question[q.id])]
+        session.execute(insert(search_document), rows)
+        count += len(rows)
+        last_id = batch[-1].id
+        session.expunge_all()  # keep memory flat over a large forum
+
+
+# --- Searching -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    category_id: int | None = None
+    tag_slug: str | None = None
+    answered: bool | None = None
+
+    def sql(self) -> tuple[str, dict]:
+        clauses, params = [], {}
+        if self.category_id is not None:
+            clauses.append("q.category_id = :category_id")
+            params["category_id"] = self.category_id
+        if self.answered is not None:
+            clauses.append("q.answer_count > 0" if self.answered else "q.answer_count = 0")
+        if self.tag_slug is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM question_tag qt JOIN tag t ON t.id = qt.tag_id"
+                " WHERE qt.question_id = q.id AND t.slug = :tag_slug)"
+            )
+            params["tag_slug"] = self.tag_slug
+        return "".join(f" AND {c}" for c in clauses), params
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+
+class SqliteBackend:
+    """FTS5 over the normalised terms; bm25 with title hits weighing ten times body hits."""
+
+    @staticmethod
+    def match(groups: list[tuple[str, ...]], any_group: bool = False) -> str:
+        # Terms are letters and digits only, and each is quoted: no FTS5 syntax can get through.
+        ors = ["(" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups]
+        return (" OR " if any_group else " AND ").join(ors)
+
+    def search(self, groups, filters: Filters, limit: int, offset: int):
+        where, params = filters.sql()
+        sql = (
+            "SELECT d.id, d.question_id, d.answer_id, d.body, q.title"  # noqa: S608  (fixed SQL fragments; values are bound)
+            " FROM search_fts JOIN search_document d ON d.id = search_fts.rowid"
+            " JOIN question q ON q.id = d.question_id"
+            f" WHERE search_fts MATCH :match{where}"
+            " ORDER BY search_fts.rank LIMIT :limit OFFSET :offset"
+        )
+        params |= {"match": self.match(groups), "limit": limit, "offset": offset}
+        return db.session.execute(text(sql), params).all()
+
+    def count(self, groups, filters: Filters) -> int:
+        where, params = filters.sql()
+        if filters.empty:
+            inner = "SELECT rowid FROM search_fts WHERE search_fts MATCH :match LIMIT :cap"
+        else:
+            inner = (
+                "SELECT d.id FROM search_fts JOIN search_document d ON d.id = search_fts.rowid"  # noqa: S608  (fixed SQL fragments; values are bound)
+                " JOIN question q ON q.id = d.question_id"
+                f" WHERE search_fts MATCH :match{where} LIMIT :cap"
+            )
+        params |= {"match": self.match(groups), "cap": COUNT_CAP}
+        sql = f"SELECT count(*) FROM ({inner})"  # noqa: S608  (fixed SQL fragments)
+        return db.session.scalar(text(sql), params)
+
+    def similar(self, groups, limit: int):
+        sql = (
+            "SELECT q.id, q.title FROM search_fts JOIN search_document d"
+            " ON d.id = search_fts.rowid JOIN question q ON q.id = d.question_id"
+            " WHERE search_fts MATCH :match AND d.answer_id IS NULL"
+            " ORDER BY search_fts.rank LIMIT :limit"
+        )
+        params = {"match": self.match(groups, any_group=True), "limit": limit}
+        return db.session.execute(text(sql), params).all()
+
+
+class PostgresBackend:
+    """A generated tsvector (title weight A, body D) with a GIN index, ranked by ts_rank_cd."""
+
+    @staticmethod
+    def tsquery(groups: list[tuple[str, ...]], any_group: bool = False) -> str:
+        ors = ["(" + " | ".join(f"'{t}'" for t in group) + ")" for group in groups]
+        return (" | " if any_group else " & ").join(ors)
+
+    def search(self, groups, filters: Filters, limit: int, offset: int):
+        where, params = filters.sql()
+        sql = (
+            "SELECT d.id, d.question_id, d.answer_id, d.body, q.title"  # noqa: S608  (fixed SQL fragments; values are bound)
+            " FROM search_document d JOIN question q ON q.id = d.question_id,"
+            " to_tsquery('simple', :tsquery) AS query"
+            f" WHERE d.tsv @@ query{where}"
+            " ORDER BY ts_rank_cd(d.tsv, query) DESC, d.id LIMIT :limit OFFSET :offset"
+        )
+        params |= {"tsquery": self.tsquery(groups), "limit": limit, "offset": offset}
+        return db.session.execute(text(sql), params).all()
+
+    def count(self, groups, filters: Filters) -> int:
+        where, params = filters.sql()
+        inner = (
+            "SELECT 1 FROM search_document d JOIN question q ON q.id = d.question_id"  # noqa: S608  (fixed SQL fragments; values are bound)
+            f" WHERE d.tsv @@ to_tsquery('simple', :tsquery){where} LIMIT :cap"
+        )
+        params |= {"tsquery": self.tsquery(groups), "cap": COUNT_CAP}
+        sql = f"SELECT count(*) FROM ({inner}) AS hits"  # noqa: S608  (fixed SQL fragments)
+        return db.session.scalar(text(sql), params)
+
+    def similar(self, groups, limit: int):
+        sql = (
+            "SELECT q.id, q.title FROM search_document d JOIN question q ON q.id = d.question_id,"
+            " to_tsquery('simple', :tsquery) AS query"
+            " WHERE d.tsv @@ query AND d.answer_id IS NULL"
+            " ORDER BY ts_rank_cd(d.tsv, query) DESC, d.id LIMIT :limit"
+        )
+        params = {"tsquery": self.tsquery(groups, any_group=True), "limit": limit}
+        return db.session.execute(text(sql), params).all()
+
+
+def backend() -> SqliteBackend | PostgresBackend:
+    return SqliteBackend() if db.engine.dialect.name == "sqlite" else PostgresBackend()
+
+
+def search(
+    query: str,
+    *,
+    category_id: int | None = None,
+    tag_slug: str | None = None,
+    answered: bool | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchPage:
+    """Ranked hits for a free-text query; every query word (or a form of it) must match."""
+    result = SearchPage(query=query, page=max(1, page), per_page=per_page)
+    groups = query_groups(query[:MAX_QUERY_LENGTH])
+    if not groups:
+        return result
+    result.searched = True
+    filters = Filters(category_id, tag_slug, answered)
+    engine = backend()
+    rows = engine.search(groups, filters, per_page, (result.page - 1) * per_page)
+    if result.page == 1 and len(rows) < per_page:
+        result.total = len(rows)  # all hits are on this page: no need to count them again
+    else:
+        result.total = engine.count(groups, filters)
+    wanted = {t for group in groups for t in group}
+    result.hits = [
+        SearchHit(
+            document_id=row.id,
+            question_id=row.question_id,
+            answer_id=row.answer_id,
+            title=row.title,
+            title_html=highlight(row.title, wanted),
+            snippet_html=snippet(row.body, wanted),
+        )
+        for row in rows
+    ]
+    return result
+
+
+def similar_questions(title: str, limit: int = 5) -> list[SimilarQuestion]:
+    """Visible questions that share words with a title being typed, best first."""
+    groups = query_groups(title[:MAX_QUERY_LENGTH], limit=8)
+    if not groups:
+        return []
+    return [SimilarQuestion(row.id, row.title) for row in backend().similar(groups, limit)]
+
+
+# --- Highlighting --------------------------------------------------------------------------------
+
+
+def _matches(word: str, wanted: set[str]) -> bool:
+    lowered = word.lower()
+    return lowered not in STOPWORDS and not wanted.isdisjoint(index_terms(lowered))
+
+
+def highlight(value: str, wanted: set[str]) -> Markup:
+    """The text escaped, with matching words in <mark>."""
+    return _marked(value, 0, len(value), wanted)
+
+
+def _marked(value: str, start: int, end: int, wanted: set[str]) -> Markup:
+    parts, pos = [], start
+    for match in WORD_RE.finditer(value, start, end):
+        if _matches(match.group(), wanted):
+            parts.append(escape(value[pos : match.start()]))
+            parts.append(Markup("<mark>%s</mark>") % match.group())
+            pos = match.end()
+    parts.append(escape(value[pos:end]))
+    return Markup("").join(parts)
+
+
+def snippet(body: str, wanted: set[str], size: int = SNIPPET_WORDS) -> Markup:
+    """About ``size`` words of the body around its first hit, escaped, hits in <mark>."""
+    spans = [m.span() for m in WORD_RE.finditer(body)]
+    if not spans:
+        return Markup("")
+    first = next(
+        (i for i, (s, e) in enumerate(spans) if _matches(body[s:e], wanted)),
+        0,
+    )
+    lo = max(0, first - size // 4)
+    hi = min(len(spans), lo + size)
+    start = spans[lo][0] if lo > 0 else 0
+    end = spans[hi - 1][1] if hi < len(spans) else len(body)
+    text_html = _marked(body, start, end, wanted)
+    prefix = Markup("… ") if lo > 0 else Markup("")
+    suffix = Markup(" …") if hi < len(spans) else Markup("")
+    return prefix + text_html + suffix
+
+
+# --- People --------------------------------------------------------------------------------------
+
+
+def search_people(query: str, limit: int = 10) -> list[User]:
+    """Active members whose first name, last name or whole name starts with the query.
+
+    Case-insensitive for å, ä and ö too, which SQLite's lower() and LIKE are not, so names are
+    compared in Python; one narrow query over the members (a few thousand) costs well under a
+    millisecond per thousand.
+    """
+    needle = " ".join(query.casefold().split())[:MAX_QUERY_LENGTH]
+    if not needle:
+        return []
+    names = db.session.execute(
+        select(User.id, User.name).where(User.active.is_(True)).order_by(User.name, User.id)
+    ).all()
+    ids = [row.id for row in names if _name_starts_with(row.name, needle)][:limit]
+    if not ids:
+        return []
+    people = db.session.scalars(select(User).where(User.id.in_(ids))).all()
+    return sorted(people, key=lambda u: ids.index(u.id))
+
+
+def _name_starts_with(name: str, needle: str) -> bool:
+    folded = " ".join(name.casefold().split())
+    if folded.startswith(needle):
+        return True
+    return any(folded[i + 1 :].startswith(needle) for i, c in enumerate(folded) if c in " -")
