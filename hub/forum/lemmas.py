@@ -78,7 +78,11 @@ def split_compound(word: str) -> tuple[str, str] | None:
 @lru_cache(maxsize=200_000)
 def index_terms(word: str) -> tuple[str, ...]:
     """All terms a document word is indexed under (``word`` is already lower case)."""
-    terms = dict.fromkeys((word, lemma(word), greedy_lemma(word)))
+    base = lemma(word)
+    terms = dict.fromkeys((word, base, greedy_lemma(word)))
+    # The dictionary often stops at a participle (laddade -> laddad); add the verb (ladda).
+    if base.endswith("ad") and len(base) > 4 and _known(base[:-1]):
+        terms[base[:-1]] = None
     parts = split_compound(word)
     if parts:
         prefix, head = parts
