@@ -14,7 +14,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Column, Integer, MetaData, Table, Text, delete, insert, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    text,
+)
 
 from hub.auth.models import User
 from hub.extensions import db
@@ -117,15 +128,17 @@ def plain_text(html: str) -> str:
     return Markup(html).striptags()  # noqa: S704  (only read as text, never output)
 
 
-def question_rows(question: Question, answers: Iterable[Answer]) -> list[dict]:
-    """The index documents for a visible question and its visible answers."""
+def question_rows(question, answers: Iterable) -> list[dict]:
+    """The index documents for a visible question and its visible answers (any objects with
+    ``id``, ``title``/``body_html``: ORM instances or rows)."""
+    body = plain_text(question.body_html)
     rows = [
         {
             "question_id": question.id,
             "answer_id": None,
             "title_terms": index_text(question.title),
-            "body_terms": index_text(plain_text(question.body_html)),
-            "body": plain_text(question.body_html),
+            "body_terms": index_text(body),
+            "body": body,
         }
     ]
     for answer in answers:
@@ -142,13 +155,16 @@ def question_rows(question: Question, answers: Iterable[Answer]) -> list[dict]:
     return rows
 
 
-def is_visible(question: Question) -> bool:
-    return question.deleted_at is None and not question.hidden and question.merged_into_id is None
+VISIBLE_QUESTIONS = (
+    select(Question.id, Question.title, Question.body_html)
+    .where(Question.deleted_at.is_(None), Question.hidden.is_(False))
+    .where(Question.merged_into_id.is_(None))
+)
 
 
-def visible_answers(question_ids: Sequence[int]) -> select:
+def visible_answers(question_ids: Sequence[int]) -> Select:
     return (
-        select(Answer)
+        select(Answer.id, Answer.question_id, Answer.body_html)
         .where(Answer.question_id.in_(question_ids), Answer.deleted_at.is_(None))
         .where(Answer.hidden.is_(False))
         .order_by(Answer.id)
@@ -159,11 +175,11 @@ def reindex_question(question_id: int) -> None:
     """Bring the search index in step with a question and its answers (flushes, never commits)."""
     session = db.session
     session.flush()
-    session.execute(delete(search_document).where(search_document.c.question_id == question_id))
-    question = session.get(Question, question_id, populate_existing=True)
-    if question is None or not is_visible(question):
+    remove_question(question_id)
+    question = session.execute(VISIBLE_QUESTIONS.where(Question.id == question_id)).first()
+    if question is None:
         return
-    answers = session.scalars(visible_answers([question_id])).all()
+    answers = session.execute(visible_answers([question_id])).all()
     session.execute(insert(search_document), question_rows(question, answers))
 
 
@@ -177,25 +193,22 @@ def rebuild_index() -> int:
     session = db.session
     session.flush()
     session.execute(delete(search_document))
-    visible = (
-        select(Question)
-        .where(Question.deleted_at.is_(None), Question.hidden.is_(False))
-        .where(Question.merged_into_id.is_(None))
-        .order_by(Question.id)
-    )
     count, last_id = 0, 0
     while True:
-        batch = session.scalars(visible.where(Question.id > last_id).limit(REBUILD_BATCH)).all()
+        batch = session.execute(
+            VISIBLE_QUESTIONS.where(Question.id > last_id)
+            .order_by(Question.id)
+            .limit(REBUILD_BATCH)
+        ).all()
         if not batch:
             return count
-        by_question: dict[int, list[Answer]] = {q.id: [] for q in batch}
-        for answer in session.scalars(visible_answers(list(by_question))):
+        by_question: dict[int, list] = {q.id: [] for q in batch}
+        for answer in session.execute(visible_answers(list(by_question))):
             by_question[answer.question_id].append(answer)
         rows = [row for q in batch for row in question_rows(q, by_question[q.id])]
         session.execute(insert(search_document), rows)
         count += len(rows)
         last_id = batch[-1].id
-        session.expunge_all()  # keep memory flat over a large forum
 
 
 # --- Searching -----------------------------------------------------------------------------------
