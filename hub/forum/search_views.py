@@ -10,6 +10,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from hub.core.models import Tag
@@ -45,7 +46,11 @@ class SearchForm(FlaskForm):
     tagg = SelectField(_l("Tagg"), coerce=str, validators=[Optional()])
     besvarad = RadioField(
         _l("Svar"),
-        choices=[("", _l("Alla")), ("ja", _l("Besvarade")), ("nej", _l("Obesvarade"))],
+        choices=[
+            SelectChoice("", _l("Alla")),
+            SelectChoice("ja", _l("Besvarade")),
+            SelectChoice("nej", _l("Obesvarade")),
+        ],
         default="",
         validators=[Optional()],
     )
@@ -55,10 +60,12 @@ class SearchForm(FlaskForm):
             select(Category.id, Category.name).order_by(Category.position, Category.name)
         ).all()
         tags = db.session.execute(select(Tag.slug, Tag.name).order_by(Tag.name)).all()
-        self.kategori.choices = [("", _l("Alla kategorier"))] + [
-            (str(c.id), c.name) for c in categories
+        self.kategori.choices = [SelectChoice("", _l("Alla kategorier"))] + [
+            SelectChoice(str(c.id), c.name) for c in categories
         ]
-        self.tagg.choices = [("", _l("Alla taggar"))] + [(t.slug, t.name) for t in tags]
+        self.tagg.choices = [SelectChoice("", _l("Alla taggar"))] + [
+            SelectChoice(t.slug, t.name) for t in tags
+        ]
 
 
 @bp.get("/sok")
