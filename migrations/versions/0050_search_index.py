@@ -32,7 +32,7 @@ SQLITE_UPGRADE = [
     # External content: the terms are stored once, in search_document; triggers keep FTS in step.
     """CREATE VIRTUAL TABLE search_fts USING fts5(
         title_terms, body_terms, content='search_document', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 0', detail='column')""",
+        tokenize='unicode61 remove_diacritics 0')""",
     # A title hit weighs ten times a body hit.
     "INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
     """CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN
