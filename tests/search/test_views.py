@@ -44,7 +44,7 @@ def test_results_are_paginated_by_twenty(client, member, create_question):
     for n in range(21):
         create_question(f"Larmet nummer {n}")
     first = client.get("/sok?q=larm")
-    assert first.text.count("<li>\n        <h3>") == 20 or first.text.count("<h3>") == 20
+    assert first.text.count("<h3>") == 20
     assert "Sida 1 av 2" in first.text and "page=2" in first.text
     second = client.get("/sok?q=larm&page=2")
     assert second.text.count("<h3>") == 1
