@@ -9,11 +9,12 @@ The tables are made by migration 0050 and kept out of the models' metadata.
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import (
     Column,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -34,8 +36,8 @@ from hub.forum.models import Answer, Question
 
 MAX_QUERY_LENGTH = 200
 # How many of the newest hits per tier SQLite ranks (see SqliteBackend); counting stops there too,
-# and past it the page says "over 500 hits".
-POOL = 500
+# and past it the page says "over 200 hits".
+POOL = 200
 COUNT_CAP = POOL
 SNIPPET_WORDS = 30
 REBUILD_BATCH = 500
@@ -53,13 +55,16 @@ search_document = Table(
     Column("body_terms", Text, nullable=False),
     Column("body", Text, nullable=False),
 )
-SEARCH_TABLES = frozenset({"search_document", "search_fts"})
+SEARCH_TABLES = frozenset({"search_document", "search_fts", "search_title_fts"})
+SHADOW_PREFIXES = ("search_fts_", "search_title_fts_")
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic filter: the search tables (and FTS5's shadow tables) are not in the models."""
     if type_ == "table" and name:
-        return name not in SEARCH_TABLES and not name.startswith("search_fts_")
+        return name not in SEARCH_TABLES and not name.startswith(
+            ("search_fts_", "search_title_fts_")
+        )
     return True
 
 
@@ -93,11 +98,16 @@ class SearchPage:
 
     @property
     def total_capped(self) -> bool:
-        return self.total >= COUNT_CAP
+        """More hits than we count; ``total`` then reads COUNT_CAP + 1."""
+        return self.total > COUNT_CAP
+
+    @property
+    def shown_total(self) -> int:
+        return min(self.total, COUNT_CAP)
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return max(1, math.ceil(self.shown_total / self.per_page))
 
     @property
     def has_prev(self) -> bool:
@@ -246,10 +256,11 @@ class SqliteBackend:
     """FTS5 over the normalised terms, ranked by bm25 (a title hit weighs ten body hits).
 
     bm25 costs microseconds per row, so ranking every hit of a common word over 100,000 posts
-    takes hundreds of milliseconds. We rank a bounded pool instead: the newest ``POOL`` documents
-    with every word in the title come first, then the newest ``POOL`` other hits, each tier by
-    bm25. Finding a pool is a walk down FTS5's rowid order (no sort), and bm25 runs on at most
-    2 × POOL rows; the hit count is capped at POOL to match, so every counted hit can be paged to.
+    takes hundreds of milliseconds. We rank bounded pools instead: the newest ``POOL`` documents
+    with every word in the title (from a title-only index, whose lists are short) come first, then
+    the newest ``POOL`` hits anywhere, each tier by bm25. A pool is a walk down FTS5's rowid order
+    (no sort); bm25 runs on at most 2 × POOL rows, and the second pool's size is the hit count
+    (capped at POOL, so every counted hit can be paged to).
     """
 
     @staticmethod
@@ -258,72 +269,59 @@ class SqliteBackend:
         ors = ["(" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups]
         return (" OR " if any_group else " AND ").join(ors)
 
-    def tiers(self, groups) -> tuple[str, str]:
-        full = self.match(groups)
-        in_title = f"{{title_terms}} : ({full})"
-        return in_title, f"({full}) NOT ({in_title})"
-
-    def pool_sql(self, filters: Filters, match_param: str, tier: int) -> str:
+    @staticmethod
+    def pool_sql(table: str, filters: Filters, tier: int) -> str:
         where, _ = filters.sql()
-        if filters.empty:
-            source = "search_fts"
-        else:
-            source = (
-                "search_fts JOIN search_document d ON d.id = search_fts.rowid"
-                " JOIN question q ON q.id = d.question_id"
-            )
+        joins = (
+            ""
+            if filters.empty
+            else f" JOIN search_document d ON d.id = {table}.rowid"
+            " JOIN question q ON q.id = d.question_id"
+        )
         return (
-            f"SELECT rowid AS id, {tier} AS tier, rank AS score FROM ("  # noqa: S608  (fixed SQL fragments; values are bound)
-            f"SELECT search_fts.rowid AS rowid, search_fts.rank AS rank FROM {source}"
-            f" WHERE search_fts MATCH :{match_param}{where}"
-            " ORDER BY search_fts.rowid DESC LIMIT :pool)"
+            f"SELECT id, {tier} AS tier, score FROM ("  # noqa: S608  (fixed SQL fragments)
+            f"SELECT {table}.rowid AS id, {table}.rank AS score FROM {table}{joins}"
+            f" WHERE {table} MATCH :match{where} ORDER BY {table}.rowid DESC LIMIT :pool)"
         )
 
     def search(self, groups, filters: Filters, limit: int, offset: int):
         _, params = filters.sql()
-        title_match, body_match = self.tiers(groups)
         sql = (
-            "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM ("  # noqa: S608  (fixed SQL fragments; values are bound)
-            f"{self.pool_sql(filters, 'title_match', 0)} UNION ALL"
-            f" {self.pool_sql(filters, 'body_match', 1)}"
-            ") AS hit JOIN search_document d ON d.id = hit.id"
-            " JOIN question q ON q.id = d.question_id"
-            " ORDER BY hit.tier, hit.score, hit.id DESC LIMIT :limit OFFSET :offset"
+            f"{self.pool_sql('search_title_fts', filters, 0)}"
+            f" UNION ALL {self.pool_sql('search_fts', filters, 1)}"
         )
-        params |= {
-            "title_match": title_match,
-            "body_match": body_match,
-            "pool": POOL,
-            "limit": limit,
-            "offset": offset,
-        }
-        return db.session.execute(text(sql), params).all()
-
-    def count(self, groups, filters: Filters) -> int:
-        where, params = filters.sql()
-        if filters.empty:
-            inner = "SELECT rowid FROM search_fts WHERE search_fts MATCH :match LIMIT :cap"
-        else:
-            inner = (
-                "SELECT d.id FROM search_fts JOIN search_document d ON d.id = search_fts.rowid"  # noqa: S608  (fixed SQL fragments; values are bound)
-                " JOIN question q ON q.id = d.question_id"
-                f" WHERE search_fts MATCH :match{where} LIMIT :cap"
-            )
-        params |= {"match": self.match(groups), "cap": COUNT_CAP}
-        sql = f"SELECT count(*) FROM ({inner})"  # noqa: S608  (fixed SQL fragments)
-        return db.session.scalar(text(sql), params)
+        params |= {"match": self.match(groups), "pool": COUNT_CAP + 1}
+        best: dict[int, tuple[int, float]] = {}
+        total = 0
+        for row in db.session.execute(text(sql), params):
+            total += row.tier  # every hit is in the second pool once
+            best.setdefault(row.id, (row.tier, row.score))
+        ranked = sorted(best, key=lambda i: (*best[i], -i))[offset : offset + limit]
+        return documents(ranked), total
 
     def similar(self, groups, limit: int):
-        # Only questions have title terms, so a title-only match finds questions only.
+        # Only questions have title terms, so the title index finds questions only.
         sql = (
             "SELECT q.id, q.title FROM ("
-            " SELECT rowid AS id, rank AS score FROM search_fts WHERE search_fts MATCH :match"
-            " ORDER BY rowid DESC LIMIT :pool) AS hit"
+            " SELECT rowid AS id, rank AS score FROM search_title_fts"
+            " WHERE search_title_fts MATCH :match ORDER BY rowid DESC LIMIT :pool) AS hit"
             " JOIN search_document d ON d.id = hit.id JOIN question q ON q.id = d.question_id"
             " ORDER BY hit.score, hit.id DESC LIMIT :limit"
         )
-        match = f"{{title_terms}} : ({self.match(groups, any_group=True)})"
-        return db.session.execute(text(sql), {"match": match, "pool": POOL, "limit": limit}).all()
+        params = {"match": self.match(groups, any_group=True), "pool": COUNT_CAP, "limit": limit}
+        return db.session.execute(text(sql), params).all()
+
+
+def documents(ids: list[int]) -> list:
+    """The text of these documents with their question's title, in the order given."""
+    if not ids:
+        return []
+    sql = text(
+        "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM search_document d"
+        " JOIN question q ON q.id = d.question_id WHERE d.id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    by_id = {row.id: row for row in db.session.execute(sql, {"ids": ids})}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 class PostgresBackend:
@@ -344,7 +342,10 @@ class PostgresBackend:
             " ORDER BY ts_rank_cd(d.tsv, query) DESC, d.id LIMIT :limit OFFSET :offset"
         )
         params |= {"tsquery": self.tsquery(groups), "limit": limit, "offset": offset}
-        return db.session.execute(text(sql), params).all()
+        rows = db.session.execute(text(sql), params).all()
+        if offset == 0 and len(rows) < limit:
+            return rows, len(rows)  # every hit is on this page: no need to count them
+        return rows, self.count(groups, filters)
 
     def count(self, groups, filters: Filters) -> int:
         where, params = filters.sql()
@@ -352,7 +353,7 @@ class PostgresBackend:
             "SELECT 1 FROM search_document d JOIN question q ON q.id = d.question_id"  # noqa: S608  (fixed SQL fragments; values are bound)
             f" WHERE d.tsv @@ to_tsquery('simple', :tsquery){where} LIMIT :cap"
         )
-        params |= {"tsquery": self.tsquery(groups), "cap": COUNT_CAP}
+        params |= {"tsquery": self.tsquery(groups), "cap": COUNT_CAP + 1}
         sql = f"SELECT count(*) FROM ({inner}) AS hits"  # noqa: S608  (fixed SQL fragments)
         return db.session.scalar(text(sql), params)
 
@@ -388,20 +389,16 @@ def search(
     result.searched = True
     filters = Filters(category_id, tag_slug, answered)
     engine = backend()
-    rows = engine.search(groups, filters, per_page, (result.page - 1) * per_page)
-    if result.page == 1 and len(rows) < per_page:
-        result.total = len(rows)  # all hits are on this page: no need to count them again
-    else:
-        result.total = engine.count(groups, filters)
-    wanted = {t for group in groups for t in group}
+    rows, result.total = engine.search(groups, filters, per_page, (result.page - 1) * per_page)
+    is_hit = hit_test({t for group in groups for t in group})
     result.hits = [
         SearchHit(
             document_id=row.id,
             question_id=row.question_id,
             answer_id=row.answer_id,
             title=row.title,
-            title_html=highlight(row.title, wanted),
-            snippet_html=snippet(row.body, wanted),
+            title_html=highlight(row.title, is_hit),
+            snippet_html=snippet(row.body, is_hit),
         )
         for row in rows
     ]
@@ -419,44 +416,47 @@ def similar_questions(title: str, limit: int = 5) -> list[SimilarQuestion]:
 # --- Highlighting --------------------------------------------------------------------------------
 
 
-def _matches(word: str, wanted: set[str]) -> bool:
-    lowered = word.lower()
-    return lowered not in STOPWORDS and not wanted.isdisjoint(index_terms(lowered))
+def hit_test(wanted: set[str]) -> Callable[[str], bool]:
+    """Whether a written word is one of the query's (memoised for one result page)."""
+    seen: dict[str, bool] = {}
+
+    def is_hit(word: str) -> bool:
+        if word not in seen:
+            lowered = word.lower()
+            seen[word] = lowered not in STOPWORDS and not wanted.isdisjoint(index_terms(lowered))
+        return seen[word]
+
+    return is_hit
 
 
-def highlight(value: str, wanted: set[str]) -> Markup:
-    """The text escaped, with matching words in <mark>."""
-    return _marked(value, 0, len(value), wanted)
-
-
-def _marked(value: str, start: int, end: int, wanted: set[str]) -> Markup:
+def _marked(value: str, start: int, end: int, is_hit: Callable[[str], bool]) -> str:
+    # Words are letters and digits only, so they need no escaping; everything between is escaped.
     parts, pos = [], start
     for match in WORD_RE.finditer(value, start, end):
-        if _matches(match.group(), wanted):
-            parts.append(escape(value[pos : match.start()]))
-            parts.append(Markup("<mark>%s</mark>") % match.group())
+        if is_hit(match.group()):
+            parts += (html.escape(value[pos : match.start()]), "<mark>", match.group(), "</mark>")
             pos = match.end()
-    parts.append(escape(value[pos:end]))
-    return Markup("").join(parts)
+    parts.append(html.escape(value[pos:end]))
+    return "".join(parts)
 
 
-def snippet(body: str, wanted: set[str], size: int = SNIPPET_WORDS) -> Markup:
+def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
+    """The text escaped, with matching words in <mark>."""
+    return Markup(_marked(value, 0, len(value), is_hit))  # noqa: S704  (built from escaped parts)
+
+
+def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS) -> Markup:
     """About ``size`` words of the body around its first hit, escaped, hits in <mark>."""
     spans = [m.span() for m in WORD_RE.finditer(body)]
     if not spans:
         return Markup("")
-    first = next(
-        (i for i, (s, e) in enumerate(spans) if _matches(body[s:e], wanted)),
-        0,
-    )
+    first = next((i for i, (s, e) in enumerate(spans) if is_hit(body[s:e])), 0)
     lo = max(0, first - size // 4)
     hi = min(len(spans), lo + size)
     start = spans[lo][0] if lo > 0 else 0
     end = spans[hi - 1][1] if hi < len(spans) else len(body)
-    text_html = _marked(body, start, end, wanted)
-    prefix = Markup("… ") if lo > 0 else Markup("")
-    suffix = Markup(" …") if hi < len(spans) else Markup("")
-    return prefix + text_html + suffix
+    text_html = ("… " if lo > 0 else "") + _marked(body, start, end, is_hit)
+    return Markup(text_html + (" …" if hi < len(spans) else ""))  # noqa: S704  (escaped parts)
 
 
 # --- People --------------------------------------------------------------------------------------

@@ -35,19 +35,29 @@ SQLITE_UPGRADE = [
         tokenize='unicode61 remove_diacritics 0')""",
     # A title hit weighs ten times a body hit.
     "INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
+    # Titles alone, so that "every word in the title" is a walk over short lists.
+    """CREATE VIRTUAL TABLE search_title_fts USING fts5(
+        title_terms, content='search_document', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0')""",
     """CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN
         INSERT INTO search_fts (rowid, title_terms, body_terms)
         VALUES (new.id, new.title_terms, new.body_terms);
+        INSERT INTO search_title_fts (rowid, title_terms) VALUES (new.id, new.title_terms);
     END""",
     """CREATE TRIGGER search_document_ad AFTER DELETE ON search_document BEGIN
         INSERT INTO search_fts (search_fts, rowid, title_terms, body_terms)
         VALUES ('delete', old.id, old.title_terms, old.body_terms);
+        INSERT INTO search_title_fts (search_title_fts, rowid, title_terms)
+        VALUES ('delete', old.id, old.title_terms);
     END""",
     """CREATE TRIGGER search_document_au AFTER UPDATE ON search_document BEGIN
         INSERT INTO search_fts (search_fts, rowid, title_terms, body_terms)
         VALUES ('delete', old.id, old.title_terms, old.body_terms);
         INSERT INTO search_fts (rowid, title_terms, body_terms)
         VALUES (new.id, new.title_terms, new.body_terms);
+        INSERT INTO search_title_fts (search_title_fts, rowid, title_terms)
+        VALUES ('delete', old.id, old.title_terms);
+        INSERT INTO search_title_fts (rowid, title_terms) VALUES (new.id, new.title_terms);
     END""",
 ]
 
@@ -70,5 +80,6 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
+        op.execute(sa.text("DROP TABLE search_title_fts"))
         op.execute(sa.text("DROP TABLE search_fts"))
     op.execute(sa.text("DROP TABLE search_document"))

@@ -50,15 +50,17 @@ def test_search_uses_the_fulltext_index(create_question, options):
     with captured() as statements:
         search("möte lås", per_page=5, **options)
         similar_questions("Mötet om låset")
-    assert len(statements) >= 2  # hits, similar (and the count when there is more than a page)
-    for plan in plans(statements):
+    fulltext = [s for s in statements if " MATCH " in s[0] or "@@" in s[0]]
+    assert len(fulltext) >= 2
+    for plan in plans(fulltext):
         if db.engine.dialect.name == "sqlite":
             assert "VIRTUAL TABLE INDEX" in plan, plan
-            # Documents and questions are looked up by key for each hit, never scanned.
-            assert "SCAN d" not in plan and "SCAN q" not in plan, plan
         else:
             assert "ix_search_document_tsv" in plan, plan
-            assert "Seq Scan on search_document" not in plan, plan
+    for plan in plans(statements):
+        # Documents and questions are looked up by key for each hit, never scanned.
+        assert "SCAN d" not in plan and "SCAN q" not in plan, plan
+        assert "Seq Scan on search_document" not in plan, plan
 
 
 def test_the_index_is_gin_on_postgresql(app):
