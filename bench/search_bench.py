@@ -14,6 +14,7 @@ and the 95th percentile. The goal is a median of at most 2 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -168,18 +169,22 @@ def main() -> None:
         work = queries(rng, args.queries)
         for query, options in work[:20]:  # warm the lemma caches and SQLite's page cache
             search(query, **options)
-        timings, hits = [], []
+        wall, cpu, hits = [], [], []
         for query, options in work:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             page = search(query, **options)
-            timings.append((time.perf_counter() - started) * 1000)
-            hits.append(page.total)
-        timings.sort()
-        p95 = timings[int(len(timings) * 0.95) - 1]
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+            hits.append(page.shown_total)
         print(f"{docs} dokument, {len(work)} sökningar (träffar per sökning: median "
-              f"{statistics.median(hits):.0f}, max {max(hits)})")  # fmt: skip
-        print(f"search(): median {statistics.median(timings):.2f} ms, p95 {p95:.2f} ms, "
-              f"max {timings[-1]:.2f} ms")  # fmt: skip
+              f"{statistics.median(hits):.0f}, max {max(hits)}; taket är 200)")  # fmt: skip
+        # CPU time as well: on a shared machine the wall clock also measures the neighbours.
+        for name, timings in (("väggklocka", wall), ("CPU-tid", cpu)):
+            timings.sort()
+            p95 = timings[int(len(timings) * 0.95) - 1]
+            print(f"search() {name}: median {statistics.median(timings):.2f} ms, "
+                  f"p95 {p95:.2f} ms, max {timings[-1]:.2f} ms")  # fmt: skip
+        print(f"belastning (1 min): {os.getloadavg()[0]:.1f} på {os.cpu_count()} kärnor")
 
 
 if __name__ == "__main__":
