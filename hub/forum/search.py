@@ -13,7 +13,6 @@ import html
 import itertools
 import math
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -421,23 +420,30 @@ def similar_questions(title: str, limit: int = 5) -> list[SimilarQuestion]:
 # --- Highlighting --------------------------------------------------------------------------------
 
 
-def hit_test(wanted: set[str]) -> Callable[[str], bool]:
-    """Whether a written word is one of the query's (memoised for one result page)."""
-    seen: dict[str, bool] = {}
+class HitTest:
+    """Whether a written word is one of the query's forms (memoised for one result page)."""
 
-    def is_hit(word: str) -> bool:
-        if word not in seen:
+    def __init__(self, wanted: set[str]) -> None:
+        self.wanted = wanted
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        hit = self.seen.get(word)
+        if hit is None:
             lowered = word.lower()
-            seen[word] = lowered not in STOPWORDS and not wanted.isdisjoint(index_terms(lowered))
-        return seen[word]
+            hit = lowered not in STOPWORDS and not self.wanted.isdisjoint(index_terms(lowered))
+            self.seen[word] = hit
+        return hit
 
-    return is_hit
+
+def hit_test(wanted: set[str]) -> HitTest:
+    return HitTest(wanted)
 
 
-def _marked(value: str, start: int, end: int, is_hit: Callable[[str], bool]) -> str:
+def _marked(value: str, matches: Iterable[re.Match], start: int, end: int, is_hit) -> str:
     # Words are letters and digits only, so they need no escaping; everything between is escaped.
     parts, pos = [], start
-    for match in WORD_RE.finditer(value, start, end):
+    for match in matches:
         if is_hit(match.group()):
             parts += (html.escape(value[pos : match.start()]), "<mark>", match.group(), "</mark>")
             pos = match.end()
@@ -447,46 +453,28 @@ def _marked(value: str, start: int, end: int, is_hit: Callable[[str], bool]) -> 
 
 def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
     """The text escaped, with matching words in <mark>."""
-    return Markup(_marked(value, 0, len(value), is_hit))  # noqa: S704  (built from escaped parts)
+    marked = _marked(value, WORD_RE.finditer(value), 0, len(value), is_hit)
+    return Markup(marked)  # noqa: S704  (built from escaped parts)
 
 
 def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS) -> Markup:
     """About ``size`` words of the body from just before its first hit, escaped, hits in <mark>.
 
-    One pass over the words, stopping once the window is full (a result page builds twenty).
+    A result page builds twenty of these, so the words are listed by the regex engine and only
+    the window's words are visited as match objects.
     """
-    lead: deque[re.Match] = deque(maxlen=size // 4)
-    window: list[re.Match] = []
-    skipped = more = False
-    for scanned, match in enumerate(WORD_RE.finditer(body)):
-        if window:
-            if len(window) == size:
-                more = True
-                break
-            window.append(match)
-        elif is_hit(match.group()):
-            skipped = scanned > len(lead)
-            window = [*lead, match]
-        elif scanned == MAX_SNIPPET_SCAN:
-            break
-        else:
-            lead.append(match)
-    if not window:  # the hit is in the title only: show the opening words
-        window = list(itertools.islice(WORD_RE.finditer(body), size + 1))
-        more = len(window) > size
-        window = window[:size]
-        if not window:
-            return Markup("")
-    parts, pos = (["… "], window[0].start()) if skipped else ([], 0)
-    for match in window:
-        if is_hit(match.group()):
-            parts += (html.escape(body[pos : match.start()]), "<mark>", match.group(), "</mark>")
-            pos = match.end()
-    end = window[-1].end() if more else len(body)
-    parts.append(html.escape(body[pos:end]))
-    if more:
-        parts.append(" …")
-    return Markup("".join(parts))  # noqa: S704  (built from escaped parts)
+    words = WORD_RE.findall(body)
+    if not words:
+        return Markup("")
+    first = next((i for i, word in enumerate(words[:MAX_SNIPPET_SCAN]) if is_hit(word)), 0)
+    lo = max(0, first - size // 4)
+    hi = min(len(words), lo + size)
+    window = list(itertools.islice(WORD_RE.finditer(body), lo, hi))
+    start = window[0].start() if lo > 0 else 0
+    end = window[-1].end() if hi < len(words) else len(body)
+    marked = _marked(body, window, start, end, is_hit)
+    text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
+    return Markup(text_html)  # noqa: S704  (built from escaped parts)
 
 
 # --- People --------------------------------------------------------------------------------------
