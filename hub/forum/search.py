@@ -40,6 +40,7 @@ MAX_QUERY_LENGTH = 200
 # and past it the page says "over 100 hits".
 POOL = 100
 COUNT_CAP = POOL
+TITLE_POOL = 50
 SNIPPET_WORDS = 30
 # A hit further into a long post than this is not looked for; its opening is shown instead.
 MAX_SNIPPET_SCAN = 2000
@@ -259,11 +260,11 @@ class SqliteBackend:
     """FTS5 over the normalised terms, ranked by bm25 (a title hit weighs ten body hits).
 
     bm25 costs microseconds per row, so ranking every hit of a common word over 100,000 posts
-    takes hundreds of milliseconds. We rank bounded pools instead: the newest ``POOL`` documents
-    with every word in the title (from a title-only index, whose lists are short) come first, then
-    the newest ``POOL`` hits anywhere, each tier by bm25. A pool is a walk down FTS5's rowid order
-    (no sort); bm25 runs on at most 2 × POOL rows, and the second pool's size is the hit count
-    (capped at POOL, so every counted hit can be paged to).
+    takes hundreds of milliseconds. We rank bounded pools instead: the newest ``TITLE_POOL``
+    documents with every word in the title (from a title-only index, whose lists are short) come
+    first, then the newest ``POOL`` hits anywhere, each tier by bm25. A pool is a walk down FTS5's
+    rowid order (no sort), so bm25 runs on at most TITLE_POOL + POOL rows, and the second pool's
+    size is the hit count (capped at POOL, so every counted hit can be paged to).
     """
 
     @staticmethod
@@ -273,7 +274,17 @@ class SqliteBackend:
         return (" OR " if any_group else " AND ").join(ors)
 
     @staticmethod
-    def pool_sql(table: str, filters: Filters) -> str:
+    def rows(sql: str, params: dict) -> list[tuple]:
+        """Plain tuples from the driver: the pools are the hot path, and two statements sent as
+        they are (no SQLAlchemy compilation or row objects) run faster than their UNION ALL."""
+        result = db.session.connection().exec_driver_sql(sql, params)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+
+    @staticmethod
+    def pool_sql(table: str, filters: Filters, limit_param: str) -> str:
         where, _ = filters.sql()
         joins = (
             ""
@@ -284,21 +295,18 @@ class SqliteBackend:
         return (
             f"SELECT {table}.rowid AS id, {table}.rank AS score"  # noqa: S608  (fixed SQL)
             f" FROM {table}{joins} WHERE {table} MATCH :match{where}"
-            f" ORDER BY {table}.rowid DESC LIMIT :pool"
+            f" ORDER BY {table}.rowid DESC LIMIT :{limit_param}"
         )
 
     def search(self, groups, filters: Filters, limit: int, offset: int):
         _, params = filters.sql()
-        params |= {"match": self.match(groups), "pool": COUNT_CAP + 1}
-        # Two plain statements (SQLite runs them faster than their UNION ALL), sent to the driver
-        # as they are: this is the hot path, and they need no SQLAlchemy compilation.
-        connection = db.session.connection()
-        title_pool = connection.exec_driver_sql(self.pool_sql("search_title_fts", filters), params)
-        best = {row.id: (0, row.score) for row in title_pool}
-        total = 0
-        for row in connection.exec_driver_sql(self.pool_sql("search_fts", filters), params):
-            total += 1
-            best.setdefault(row.id, (1, row.score))
+        params |= {"match": self.match(groups), "title_pool": TITLE_POOL, "pool": COUNT_CAP + 1}
+        title_pool = self.rows(self.pool_sql("search_title_fts", filters, "title_pool"), params)
+        best = {row_id: (0, score) for row_id, score in title_pool}
+        full_pool = self.rows(self.pool_sql("search_fts", filters, "pool"), params)
+        for row_id, score in full_pool:
+            best.setdefault(row_id, (1, score))
+        total = len(full_pool)
         ranked = sorted(best, key=lambda i: (*best[i], -i))[offset : offset + limit]
         return documents(ranked), total
 
