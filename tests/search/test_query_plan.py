@@ -55,7 +55,8 @@ def test_search_uses_the_fulltext_index(create_question, options):
     for plan in plans(fulltext):
         if db.engine.dialect.name == "sqlite":
             assert "VIRTUAL TABLE INDEX" in plan, plan
-        else:
+        elif "category_id" not in options:
+            # With a narrow category PostgreSQL may rightly start from the category's index.
             assert "ix_search_document_tsv" in plan, plan
     for plan in plans(statements):
         # Documents and questions are looked up by key for each hit, never scanned.

@@ -192,3 +192,12 @@ def test_people_by_name_prefix_any_case(create_user):
     assert search_people("öberg") == [asa]
     assert search_people("nna") == []
     assert search_people("") == []
+
+
+def test_search_rebuild_command(app, create_question):
+    question = create_question("Trygghetslarmet piper")
+    db.session.execute(db.text("DELETE FROM search_document"))
+    result = app.test_cli_runner().invoke(args=["hub", "search-rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "1 dokument" in result.output
+    assert ids(search("trygghetslarm")) == [question.id]
