@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from flask import Blueprint, jsonify, render_template, request
@@ -17,7 +18,13 @@ from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.extensions import db
 from hub.forum.models import Category
-from hub.forum.search import MAX_QUERY_LENGTH, search, search_people, similar_questions
+from hub.forum.search import (
+    COUNT_CAP,
+    MAX_QUERY_LENGTH,
+    search,
+    search_people,
+    similar_questions,
+)
 
 bp = Blueprint("search", __name__)
 
@@ -81,7 +88,7 @@ def results():
         category_id=int(form.kategori.data) if form.kategori.data else None,
         tag_slug=form.tagg.data or None,
         answered={"ja": True, "nej": False}.get(form.besvarad.data or ""),
-        page=page_number(max_page=1000 // PER_PAGE),
+        page=page_number(max_page=math.ceil(COUNT_CAP / PER_PAGE)),
         per_page=PER_PAGE,
     )
     people = search_people(query) if query else []
