@@ -14,12 +14,11 @@ from hub.extensions import db
 def test_models_match_migrations(app):
     from hub.forum.search import include_name  # the search index tables are not in the models
 
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
-        )
-        diff = compare_metadata(context, db.metadata)
+    context = MigrationContext.configure(
+        db.session.connection(),
+        opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
+    )
+    diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 
