@@ -3,56 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
-from flask_sqlalchemy.session import Session
 
-from hub import create_app
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag
 from hub.extensions import db
 from hub.forum.models import Answer, Category, Question
 from hub.forum.search import reindex_question
-from tests.conftest import RequestIsolatingClient, make_config
 
 _counter = itertools.count(1)
-
-
-class ConnectionBoundSession(Session):
-    """Flask-SQLAlchemy's Session picks the engine by table and so ignores a session-wide
-    ``bind``: the shared ``app`` fixture's connection (and its rollback) is then bypassed and
-    every commit is real. Bound to the test's connection, rollback isolates again."""
-
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        return bind or self.bind or super().get_bind(mapper, clause, bind, **kwargs)
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """The shared ``app`` fixture, with a session that really uses the rolled-back connection."""
-    app = create_app(make_config(database_url))
-    app.test_client_class = RequestIsolatingClient
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        original_session = db.session
-        db.session = db._make_scoped_session(
-            {
-                "class_": ConnectionBoundSession,
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-            }
-        )
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.session = original_session
-            transaction.rollback()
-            connection.close()
-            db.engine.dispose()
 
 
 @pytest.fixture
