@@ -120,14 +120,26 @@ def _by_name(item: Any) -> str:
     return item.name
 
 
+def _small_int(raw: str | None) -> int | None:
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+    if raw and len(raw) <= 9 and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
 def parse_per_page(raw: str | None) -> int:
-    if raw and raw.isdigit():
-        return min(max(int(raw), PER_PAGE_MIN), PER_PAGE_MAX)
-    return PER_PAGE_DEFAULT
+    number = _small_int(raw)
+    if number is None:
+        return PER_PAGE_DEFAULT
+    return min(max(number, PER_PAGE_MIN), PER_PAGE_MAX)
 
 
 def parse_page(raw: str | None) -> int:
-    return min(int(raw), MAX_PAGE) if raw and raw.isdigit() and int(raw) > 0 else 1
+    """Nonsense gives page 1; a page past the end stays, and the page says where the end is."""
+    number = _small_int(raw)
+    if raw and raw.isascii() and raw.isdigit() and number is None:
+        return MAX_PAGE
+    return min(number, MAX_PAGE) if number else 1
 
 
 def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
