@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
 
 from hub.auth.permissions import Permission, can
 from hub.core.settings import register_settings_section
@@ -21,7 +22,7 @@ from hub.directory.people import (
     networks_of,
     person_page,
 )
-from hub.directory.photos import PhotoError, process_photo
+from hub.directory.photos import MAX_PHOTO_BYTES, PhotoError, process_photo
 from hub.directory.profile_form import apply_profile_form, prepare_profile_form
 from hub.extensions import db
 
@@ -133,7 +134,7 @@ def edit_profile():
         jpeg = None
         if form.photo.data:
             try:
-                jpeg = process_photo(form.photo.data.read(2 * 1024 * 1024 + 1))
+                jpeg = process_photo(read_upload(form.photo.data))
             except PhotoError as error:
                 form.photo.errors = [*form.photo.errors, str(error)]
         if not form.photo.errors:
@@ -143,3 +144,11 @@ def edit_profile():
             return redirect(url_for("directory.edit_profile"))
     status = 400 if form.is_submitted() else 200
     return render_template("directory/edit_profile.html", form=form, profile=profile), status
+
+
+def read_upload(upload: FileStorage) -> bytes:
+    """At most one byte more than allowed, so too big is known without reading it all."""
+    try:
+        return upload.read(MAX_PHOTO_BYTES + 1)
+    finally:
+        upload.close()  # large uploads are spooled to a temporary file
