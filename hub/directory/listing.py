@@ -233,3 +233,16 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
         counted = people_statement(filters).with_only_columns(func.count(User.id))
         total = db.session.scalar(counted.order_by(None)) or 0
     return PeoplePage([], total, page, per_page)
+
+
+def find_people_by_name(prefix: str, limit: int = 10) -> list[User]:
+    """Listed people whose name starts with ``prefix``; for the site search (``/sok``)."""
+    if not normalise_name(prefix):
+        return []
+    stmt = (
+        people_statement(DirectoryFilters(q=prefix))
+        .options(contains_eager(User.profile), joinedload(User.municipality))
+        .order_by(User.name_key, User.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt).unique())
