@@ -115,7 +115,8 @@ def person_page(viewer: User, user_id: int) -> PersonPage:
     )
 
 
-def get_photo_for(viewer: User, user_id: int) -> ProfilePhoto:
+def get_photo_for(viewer: User, user_id: int) -> tuple[ProfilePhoto, int]:
+    """The stored photo and its version, if the viewer may see the person; else 404."""
     row = db.session.execute(
         select(User, ProfilePhoto)
         .join(Profile, Profile.user_id == User.id)
@@ -125,7 +126,7 @@ def get_photo_for(viewer: User, user_id: int) -> ProfilePhoto:
     ).first()
     if row is None or not see_person(viewer, row[0]).can_view or not row[0].profile.has_photo:
         abort(404)
-    return row[1]
+    return row[1], row[0].profile.photo_version
 
 
 def get_municipality(code: str) -> Municipality:

@@ -85,10 +85,13 @@ def vcard(user_id: int):
 @bp.get("/katalog/<int:user_id>/foto")
 @login_required
 def photo(user_id: int):
-    stored = get_photo_for(current_user, user_id)
+    stored, version = get_photo_for(current_user, user_id)
     response = Response(stored.data, mimetype=stored.content_type)
-    # The URL carries the photo version, so a private cache may keep it for a long time.
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    if request.args.get("v") == str(version):
+        # The URL names this very photo, so a private cache may keep it for a long time.
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
