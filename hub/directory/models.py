@@ -82,7 +82,8 @@ class Visibility(enum.StrEnum):
 profile_care_area = Table(
     "profile_care_area",
     db.metadata,
-    Column("user_id", ForeignKey("profile.user_id", ondelete="CASCADE"), primary_key=True),
+    # Keyed by user (like ``user_expertise``), so a member's data export finds it by itself.
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "care_area_slug",
         ForeignKey("care_area.slug", ondelete="CASCADE"),
@@ -117,7 +118,12 @@ class Profile(db.Model):
         "User", backref=backref("profile", uselist=False, lazy="raise"), lazy="raise"
     )
     care_areas: Mapped[list[CareArea]] = relationship(
-        secondary=profile_care_area, lazy="raise", order_by=CareArea.position
+        secondary=profile_care_area,
+        primaryjoin=lambda: Profile.user_id == profile_care_area.c.user_id,
+        secondaryjoin=lambda: CareArea.slug == profile_care_area.c.care_area_slug,
+        foreign_keys=[profile_care_area.c.user_id, profile_care_area.c.care_area_slug],
+        lazy="raise",
+        order_by=CareArea.position,
     )
     # Expertise lives in the shared ``user_expertise`` table, keyed by user id.
     expertise: Mapped[list[Tag]] = relationship(

@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('care_area_slug', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['care_area_slug'], ['care_area.slug'], name=op.f('fk_profile_care_area_care_area_slug_care_area'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['profile.user_id'], name=op.f('fk_profile_care_area_user_id_profile'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_profile_care_area_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'care_area_slug', name=op.f('pk_profile_care_area'))
     )
     with op.batch_alter_table('profile_care_area', schema=None) as batch_op:
