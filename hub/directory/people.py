@@ -13,7 +13,7 @@ from hub.directory.models import Municipality, Profile, ProfilePhoto
 from hub.directory.privacy import PersonView, listed_condition, see_person
 from hub.extensions import db
 from hub.forum.models import Answer, Question
-from hub.meetings.models import Network, NetworkMunicipality
+from hub.meetings.models import Network, NetworkMunicipality, network_coordinator
 
 RECENT_POSTS = 5
 
@@ -140,6 +140,22 @@ def get_municipality(code: str) -> Municipality:
     if municipality is None:
         abort(404)
     return municipality
+
+
+def exportable_network_ids(viewer: User, networks: list[Network]) -> set[int]:
+    """Which of these networks' member lists the viewer may download (see the CSV export)."""
+    if viewer.role == Role.ADMIN:
+        return {network.id for network in networks}
+    if not networks:
+        return set()
+    return set(
+        db.session.scalars(
+            select(network_coordinator.c.network_id).where(
+                network_coordinator.c.user_id == viewer.id,
+                network_coordinator.c.network_id.in_([network.id for network in networks]),
+            )
+        )
+    )
 
 
 def get_network_for_export(viewer: User, slug: str) -> Network:

@@ -14,6 +14,7 @@ from hub.directory import listing
 from hub.directory.exports import make_vcard, members_csv
 from hub.directory.names import slugify
 from hub.directory.people import (
+    exportable_network_ids,
     get_municipality,
     get_network_for_export,
     get_person_for,
@@ -105,10 +106,12 @@ def municipality(code: str):
     args: dict[str, str] = {"code": found.scb_code}
     if per_page != listing.PER_PAGE_DEFAULT:
         args["per_page"] = str(per_page)
+    networks = networks_of(found.scb_code)
     return render_template(
         "directory/municipality.html",
         municipality=found,
-        networks=networks_of(found.scb_code),
+        networks=networks,
+        exportable=exportable_network_ids(current_user, networks),
         page=page,
         args=args,
     )
