@@ -19,8 +19,10 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.directory.models import Visibility
-from hub.directory.names import slugify
+from hub.directory.names import remove_control_characters, slugify
 from hub.directory.profiles import MAX_PRESENTATION, MAX_TAG_LENGTH, MAX_TAGS, parse_tag_names
+
+CLEAN = [remove_control_characters]
 
 VISIBILITY_CHOICES = [
     SelectChoice(Visibility.MEMBERS.value, _l("Alla inloggade medlemmar")),
@@ -37,6 +39,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Namn"),
+        filters=CLEAN,
         validators=[
             DataRequired(_l("Skriv ditt namn.")),
             Length(max=120, message=_l("Namnet får vara högst %(max)d tecken.")),
@@ -44,6 +47,7 @@ class ProfileForm(FlaskForm):
     )
     title = StringField(
         _l("Titel"),
+        filters=CLEAN,
         validators=[Length(max=120, message=_l("Titeln får vara högst %(max)d tecken."))],
     )
     role_type = SelectField(_l("Roll"), choices=[], validate_choice=True)
@@ -52,10 +56,12 @@ class ProfileForm(FlaskForm):
     care_areas = MultiCheckboxField(_l("Verksamhetsområden"), choices=[])
     workplace = StringField(
         _l("Arbetsplats"),
+        filters=CLEAN,
         validators=[Length(max=160, message=_l("Arbetsplatsen får vara högst %(max)d tecken."))],
     )
     presentation = TextAreaField(
         _l("Presentation"),
+        filters=CLEAN,
         validators=[
             Length(
                 max=MAX_PRESENTATION,
@@ -65,9 +71,10 @@ class ProfileForm(FlaskForm):
             )
         ],
     )
-    expertise = StringField(_l("Det här kan jag"))
+    expertise = StringField(_l("Det här kan jag"), filters=CLEAN)
     work_phone = StringField(
         _l("Telefon i tjänsten"),
+        filters=CLEAN,
         validators=[
             Optional(),
             Regexp(

@@ -9,9 +9,18 @@ NAME_KEY_LENGTH = 120
 TAG_SLUG_LENGTH = 60
 
 
+# Control characters other than tab and newlines: PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def remove_control_characters(text: str | None) -> str | None:
+    """A WTForms filter: typed text without invisible control characters."""
+    return _CONTROL.sub("", text) if isinstance(text, str) else text
+
+
 def normalise_name(name: str | None) -> str:
     """The sort and search key of a person's name: NFC, case-folded, single spaces."""
-    folded = unicodedata.normalize("NFC", name or "").casefold()
+    folded = unicodedata.normalize("NFC", remove_control_characters(name) or "").casefold()
     return " ".join(folded.split())[:NAME_KEY_LENGTH]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from hub.auth.models import Role, User
 from hub.directory.models import Municipality, Profile, ProfilePhoto
+from hub.directory.names import remove_control_characters
 from hub.directory.privacy import PersonView, listed_condition, see_person
 from hub.extensions import db
 from hub.forum.models import Answer, Question
@@ -160,6 +161,8 @@ def exportable_network_ids(viewer: User, networks: list[Network]) -> set[int]:
 
 def get_network_for_export(viewer: User, slug: str) -> Network:
     """The network, if the viewer coordinates it or is an admin; else 403 (404 if unknown)."""
+    if len(slug) > 80 or remove_control_characters(slug) != slug:
+        abort(404)  # PostgreSQL would refuse to even compare a NUL
     network = db.session.scalar(
         select(Network)
         .where(Network.slug == slug)

@@ -131,6 +131,7 @@ def test_others_are_refused_the_csv(client, login, create_user, network_setup, r
 def test_unknown_network_csv_is_404(client, login, create_user):
     login(create_user(role=Role.ADMIN))
     assert client.get("/natverk/finns-inte/medlemmar.csv").status_code == 404
+    assert client.get("/natverk/a%00b/medlemmar.csv").status_code == 404
 
 
 def test_municipality_page_links_the_csv_for_its_coordinators(client, login, network_setup):

@@ -205,3 +205,12 @@ def test_hiding_removes_one_from_the_list(client, me):
     client.post(URL, data=form_data(client, hidden_from_directory="y"))
     assert "Maja Mall" not in client.get("/katalog?q=maja").text
     assert client.get(f"/katalog/{me.id}").status_code == 200
+
+
+def test_control_characters_never_reach_the_database(client, me):
+    data = form_data(client, workplace="Sol\x00gläntan", presentation="Hej\x00 på\x07 dig\n")
+    assert client.post(URL, data=data).status_code == 302
+    profile = load_profile(me.id)
+    assert profile.workplace == "Solgläntan"
+    assert profile.presentation_source == "Hej på dig\n"
+    assert client.get("/katalog?q=%00&tagg=%00&kommun=%00").status_code == 200
