@@ -145,22 +145,27 @@ def parse_page(raw: str | None) -> int:
 def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
     """Filters from the query string; a value we do not know is dropped, with a note."""
     filters = DirectoryFilters(q=" ".join(args.get("q", "").split())[:120])
-    known = {
-        "region": ({r.code for r in options.regions}, _("Regionen finns inte")),
-        "municipality": ({m.scb_code for m in options.municipalities}, _("Kommunen finns inte")),
-        "role_type": ({r.slug for r in options.role_types}, _("Rollen finns inte")),
-        "care_area": ({c.slug for c in options.care_areas}, _("Verksamhetsområdet finns inte")),
-    }
-    names = {"region": "region", "municipality": "kommun", "role_type": "roll"}
-    names["care_area"] = "omrade"
-    for attribute, param in names.items():
+    known = [  # attribute, query parameter, the values we know, the note if unknown
+        ("region", "region", {r.code for r in options.regions}, _("Regionen finns inte")),
+        (
+            "municipality",
+            "kommun",
+            {m.scb_code for m in options.municipalities},
+            _("Kommunen finns inte"),
+        ),
+        ("role_type", "roll", {r.slug for r in options.role_types}, _("Rollen finns inte")),
+        (
+            "care_area",
+            "omrade",
+            {c.slug for c in options.care_areas},
+            _("Verksamhetsområdet finns inte"),
+        ),
+    ]
+    for attribute, param, values, message in known:
         value = args.get(param, "").strip()
-        values, message = known[attribute]
-        if not value:
-            continue
         if value in values:
             setattr(filters, attribute, value)
-        else:
+        elif value:
             filters.notes.append(_("%(message)s, så det filtret används inte.", message=message))
     # Tags are not listed in the form (there can be many); an unknown one gives no matches.
     filters.tag = slugify(args.get("tagg", ""))
