@@ -11,6 +11,7 @@ from sqlalchemy import String, Text, func, select
 
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
+from hub.directory.models import Profile, profile_care_area
 from hub.extensions import db
 from hub.forum.models import (
     Answer,
@@ -25,7 +26,16 @@ from hub.forum.models import (
     Revision,
 )
 from hub.mail.models import OutboxMessage
-from hub.meetings.models import BatonPass, Meeting, Rsvp, network_coordinator
+from hub.meetings.models import (
+    BatonPass,
+    CalendarToken,
+    Meeting,
+    MeetingReminder,
+    Rsvp,
+    TopicSuggestion,
+    TopicVote,
+    network_coordinator,
+)
 from hub.notifications.models import Notification
 from hub.privacy.personal_data import personal_tables
 from tests.conftest import csrf_token
@@ -118,9 +128,30 @@ def add_personal_rows(user, other, network) -> None:
                     reason="Löst",
                 ),
                 AskToAnswer(question_id=question.id, asked_user_id=person.id, asked_by_id=peer.id),
+                MeetingReminder(meeting_id=meeting.id, user_id=person.id),
+                CalendarToken(user_id=person.id, token=f"hemlig-{person.id}"),
             ]
         )
+        topic = TopicSuggestion(
+            meeting_id=meeting.id, user_id=person.id, text=f"Ämne från {person.name}"
+        )
+        db.session.add(topic)
+        db.session.flush()
+        db.session.add(TopicVote(suggestion_id=topic.id, user_id=peer.id))
         db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
+        db.session.add(
+            Profile(
+                user_id=person.id,
+                workplace="Solgläntan",
+                presentation_source=f"Jag heter {person.name}.",
+                presentation_html=f"<p>Jag heter {person.name}.</p>",
+                work_phone="0430-123 45",
+            )
+        )
+        db.session.flush()
+        db.session.execute(
+            profile_care_area.insert().values(user_id=person.id, care_area_slug="aldreomsorg")
+        )
         db.session.execute(
             network_coordinator.insert().values(user_id=person.id, network_id=network.id)
         )
