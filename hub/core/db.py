@@ -52,17 +52,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        # BEGIN IMMEDIATE takes the write lock at once: a writer that read first could otherwise
-        # fail on a snapshot that another writer made stale (WAL's SQLITE_BUSY_SNAPSHOT).
-        immediate = connection.get_execution_options().get("sqlite_begin_immediate")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def begin_write_transaction(session) -> None:
-    """Start the session's next transaction as a writer (BEGIN IMMEDIATE on SQLite).
-
-    Does nothing on PostgreSQL, or when the session has a transaction going already.
-    """
-    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
-        return
-    session.connection(execution_options={"sqlite_begin_immediate": True})
+        connection.exec_driver_sql("BEGIN")

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import exists, func, select, update
 
 from hub.auth.models import User
-from hub.core.db import begin_write_transaction, utcnow
+from hub.core.db import utcnow
 from hub.digests.compose import DigestContent, Member, compose_batch
 from hub.digests.models import Digest
 from hub.digests.schedule import Period, current_period, next_period
@@ -74,7 +74,6 @@ def store_digests(contents: list[DigestContent], period: Period, run: DigestRun)
     """
     if not contents:
         return
-    begin_write_transaction(db.session)
     now = utcnow()
     inserted = set(
         db.session.scalars(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from hub.auth.models import User
-from hub.core.db import begin_write_transaction, utcnow
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.mail.outbox import build_email
 from hub.mail.preferences import IMMEDIATELY, load_preferences, topic_for_notification
@@ -52,7 +52,6 @@ def send_notification_emails(now: datetime | None = None) -> int:
         topic = topic_for_notification(row.kind)
         if prefs[row.user_id][topic] != IMMEDIATELY:
             continue
-        begin_write_transaction(db.session)
         taken = db.session.execute(
             update(Notification)
             .where(Notification.id == row.id, Notification.emailed_at.is_(None))

@@ -24,7 +24,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
-from hub.core.db import begin_write_transaction, utcnow
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.mail.models import OutboxMessage, OutboxStatus
 
@@ -177,7 +177,6 @@ def claim_batch(now: datetime, batch_size: int, claimer: str) -> list[int]:
     else:
         # One UPDATE in a write transaction: SQLite runs it under the single write lock, and the
         # outer condition is checked again, so a row claimed meanwhile is not taken twice.
-        begin_write_transaction(db.session)
         due = select(OutboxMessage.id).where(claimable(now)).order_by(OutboxMessage.id)
         ids = list(
             db.session.scalars(
@@ -195,7 +194,6 @@ def claim_batch(now: datetime, batch_size: int, claimer: str) -> list[int]:
 
 def _finish(message_id: int, claimer: str, **values) -> bool:
     """Record what happened to a claimed message, if this sender still holds it; commits."""
-    begin_write_transaction(db.session)
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == claimer)
@@ -207,10 +205,12 @@ def _finish(message_id: int, claimer: str, **values) -> bool:
     return result.rowcount == 1
 
 
-def _renew(message_id: int, claimer: str, now: datetime) -> OutboxMessage | None:
-    """Check that the claim is still ours and extend it just before sending; commits."""
+def _renew(message_id: int, claimer: str, now: datetime) -> tuple[int, EmailMessage] | None:
+    """Check that the claim is still ours and extend it just before sending; commits.
+
+    Returns the attempts made so far and the message to send.
+    """
     lease = timedelta(seconds=current_app.config.get("MAIL_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
-    begin_write_transaction(db.session)
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == claimer)
@@ -222,9 +222,9 @@ def _renew(message_id: int, claimer: str, now: datetime) -> OutboxMessage | None
     if result.rowcount != 1 or row is None:
         db.session.commit()
         return None
-    db.session.expunge(row)  # keep its values after commit without reloading
+    prepared = row.attempts, build_message(row)
     db.session.commit()
-    return row
+    return prepared
 
 
 def send_batch(now: datetime | None = None, batch_size: int = 50) -> BatchResult:
@@ -238,31 +238,30 @@ def send_batch(now: datetime | None = None, batch_size: int = 50) -> BatchResult
     transport = Transport()
     try:
         for index, message_id in enumerate(ids):
-            row = _renew(message_id, claimer, now)
-            if row is None:
+            prepared = _renew(message_id, claimer, now)
+            if prepared is None:
                 continue  # our lease ran out and another sender has it now
-            attempts = row.attempts + 1
-            message = build_message(row)
+            attempts, message = prepared[0] + 1, prepared[1]
             message["Date"] = format_datetime(utcnow())
             try:
                 transport.send(message)
             except ConnectionProblem as error:
-                _retry_or_fail(row.id, claimer, attempts, str(error), now, max_attempts, result)
+                _retry_or_fail(message_id, claimer, attempts, str(error), now, max_attempts, result)
                 # The server is unreachable: leave the rest for the next run, no attempt counted.
                 for rest in ids[index + 1 :]:
                     _finish(rest, claimer, next_attempt_at=now + retry_delay(1))
                 break
             except smtplib.SMTPException as error:
                 if is_permanent(error):
-                    _finish(row.id, claimer, status=OutboxStatus.FAILED, attempts=attempts,
+                    _finish(message_id, claimer, status=OutboxStatus.FAILED, attempts=attempts,
                             last_error=describe(error)[:500])  # fmt: skip
                     result.failed += 1
                 else:
-                    _retry_or_fail(row.id, claimer, attempts, describe(error), now, max_attempts,
+                    _retry_or_fail(message_id, claimer, attempts, describe(error), now, max_attempts,
                                    result)  # fmt: skip
                 continue
             # Right after the server accepted it, so a crash repeats at most this one message.
-            _finish(row.id, claimer, status=OutboxStatus.SENT, attempts=attempts,
+            _finish(message_id, claimer, status=OutboxStatus.SENT, attempts=attempts,
                     sent_at=utcnow(), last_error=None)  # fmt: skip
             result.sent += 1
     finally:

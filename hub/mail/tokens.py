@@ -42,9 +42,9 @@ def make_unsubscribe_token(user_id: int, topic: str) -> str:
     return _serializer().dumps({"u": user_id, "k": topic})
 
 
-def read_unsubscribe_token(token: str, max_age: int = MAX_AGE_SECONDS) -> Unsubscribe:
+def read_unsubscribe_token(token: str, max_age: int | None = None) -> Unsubscribe:
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data = _serializer().loads(token, max_age=MAX_AGE_SECONDS if max_age is None else max_age)
     except SignatureExpired as error:
         raise InvalidToken(expired=True) from error
     except BadSignature as error:
