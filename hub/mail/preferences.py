@@ -67,6 +67,7 @@ TRANSACTIONAL_KINDS = frozenset(
         "email_change",
         "account",
         "welcome",
+        "accessibility_report",  # service mail to the admins about the site itself
     }
 )
 

@@ -175,8 +175,9 @@ def claim_batch(now: datetime, batch_size: int, claimer: str) -> list[int]:
                 .values(claimed_by=claimer, lease_until=now + lease)
             )
     else:
-        # One UPDATE in a write transaction: SQLite runs it under the single write lock, and the
-        # outer condition is checked again, so a row claimed meanwhile is not taken twice.
+        # One UPDATE in a write transaction (outside requests every SQLite transaction starts with
+        # BEGIN IMMEDIATE, see hub.core.db): it runs under the single write lock, and the outer
+        # condition is checked again, so a row claimed meanwhile is not taken twice.
         due = select(OutboxMessage.id).where(claimable(now)).order_by(OutboxMessage.id)
         ids = list(
             db.session.scalars(
@@ -257,8 +258,8 @@ def send_batch(now: datetime | None = None, batch_size: int = 50) -> BatchResult
                             last_error=describe(error)[:500])  # fmt: skip
                     result.failed += 1
                 else:
-                    _retry_or_fail(message_id, claimer, attempts, describe(error), now, max_attempts,
-                                   result)  # fmt: skip
+                    reason = describe(error)
+                    _retry_or_fail(message_id, claimer, attempts, reason, now, max_attempts, result)
                 continue
             # Right after the server accepted it, so a crash repeats at most this one message.
             _finish(message_id, claimer, status=OutboxStatus.SENT, attempts=attempts,

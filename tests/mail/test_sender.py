@@ -1,4 +1,4 @@
-"""Sending through a real SMTP server: headers, retries, permanent failures, a server that is down."""
+"""Sending through a real SMTP server: headers, retries, permanent failures, a server down."""
 
 from __future__ import annotations
 
