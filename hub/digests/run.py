@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import force_locale
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
 
 from hub.auth.models import User
 from hub.core.db import utcnow
@@ -14,7 +14,7 @@ from hub.digests.compose import DigestContent, Member, compose_batch
 from hub.digests.models import Digest
 from hub.digests.schedule import Period, current_period, next_period
 from hub.extensions import db
-from hub.mail.models import MailPreference
+from hub.mail.models import MailPreference, OutboxMessage
 from hub.mail.outbox import build_email
 from hub.mail.preferences import DEFAULTS, preference_values
 from hub.notifications.models import Notification
@@ -98,7 +98,10 @@ def store_digests(contents: list[DigestContent], period: Period, run: DigestRun)
     to_send = [c for c in mine if not c.is_empty]
     run.empty += len(mine) - len(to_send)
     with force_locale("sv"):
-        db.session.add_all([digest_email(c) for c in to_send])
+        messages = [digest_email(c) for c in to_send]
+    if messages:
+        # One executemany for the batch, instead of an INSERT … RETURNING per message.
+        db.session.execute(insert(OutboxMessage), [row_values(m) for m in messages])
     notification_ids = [n.id for c in to_send for n in c.notifications]
     if notification_ids:
         db.session.execute(
@@ -109,6 +112,14 @@ def store_digests(contents: list[DigestContent], period: Period, run: DigestRun)
         )
     db.session.commit()
     run.sent += len(to_send)
+
+
+def row_values(message: OutboxMessage) -> dict:
+    return {
+        column.key: getattr(message, column.key)
+        for column in OutboxMessage.__table__.columns
+        if column.key != "id"
+    }
 
 
 def _insert_ignore():
