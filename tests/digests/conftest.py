@@ -17,7 +17,7 @@ from hub.meetings.models import Meeting
 _n = itertools.count(1)
 
 # A weekly digest due on Monday 16 November 2026 at 07:00 (CET), covering the week before.
-MONDAY = from_stockholm(datetime(2026, 11, 16, 7, 0))
+MONDAY = from_stockholm(datetime(2026, 11, 16, 7, 0))  # noqa: DTZ001  (Stockholm wall clock)
 IN_THE_WEEK = MONDAY - timedelta(days=2)
 BEFORE_THE_WEEK = MONDAY - timedelta(days=9)
 

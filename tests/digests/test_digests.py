@@ -170,7 +170,7 @@ def test_notifications_chosen_for_the_digest(create_user):
         db.session.add(
             Notification(
                 user_id=member.id, kind=kind, text=text, url="/fragor/3", created_at=IN_THE_WEEK
-            )  # fmt: skip
+            )
         )
     db.session.commit()
     run_digests(DUE)

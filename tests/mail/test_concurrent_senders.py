@@ -89,7 +89,7 @@ def test_four_senders_one_killed_none_twice_none_lost(tmp_path):
         handler.before_reply = kill_victim_mid_message
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         for name in ("victim", "s1", "s2", "s3"):
-            processes[name] = subprocess.Popen(
+            processes[name] = subprocess.Popen(  # noqa: S603  (our own test script)
                 [sys.executable, "-m", "tests.mail.run_sender", url, str(port), name],
                 cwd=ROOT,
                 env=env,
