@@ -27,7 +27,7 @@ MESSAGES = 1000
 KILL_AFTER = 40  # the victim is killed while the server holds its 41st message
 
 
-def fill_outbox(url: str) -> None:
+def fill_outbox(url: str, count: int = MESSAGES) -> None:
     app = create_app(make_config(url))
     with app.app_context():
         now = utcnow()
@@ -48,7 +48,7 @@ def fill_outbox(url: str) -> None:
                     "created_at": now,
                     "next_attempt_at": now,
                 }
-                for i in range(MESSAGES)
+                for i in range(count)
             ],
         )
         db.session.commit()
