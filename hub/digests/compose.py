@@ -28,6 +28,8 @@ MAX_NOTIFICATIONS = 20
 UNANSWERED_WINDOW = timedelta(days=30)
 UNANSWERED_POOL = 500
 MEETING_HORIZON = timedelta(days=60)
+MAX_MEETINGS_PER_NETWORK = 3
+MAX_MEETINGS = 6
 
 
 @dataclass(frozen=True)
@@ -145,24 +147,39 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
     notifications = _load_notifications(ids, until)
     networks_by_code, meetings, rsvps = _load_meetings(ids, members, until)
 
+    # Indexes, so each member's share is found by lookups rather than by scanning every question.
+    tag_ids = {qid: {t for t, _ in tags} for qid, tags in tags_by_question.items()}
+    new_by_category, new_by_tag = defaultdict(set), defaultdict(set)
+    for q in new_questions:
+        new_by_category[q["category_id"]].add(q["id"])
+        for t in tag_ids.get(q["id"], ()):
+            new_by_tag[t].add(q["id"])
+    unanswered_by_tag = defaultdict(set)
+    for q in unanswered:
+        for t in tag_ids.get(q["id"], ()):
+            unanswered_by_tag[t].add(q["id"])
+    questions = {q["id"]: q for q in new_questions + unanswered}
+    activity_by_question = defaultdict(list)
+    for row in activity:
+        activity_by_question[row[0]].append(row)
+
     for member in members:
         content = contents[member.id]
         mine = follows.get(member.id, {"category": set(), "tag": set(), "question": set()})
-        for q in new_questions:
-            tag_ids = {t for t, _ in tags_by_question.get(q["id"], [])}
-            if q["author_id"] == member.id:
-                continue
-            if q["category_id"] in mine["category"] or tag_ids & mine["tag"]:
-                content.new_questions.append(_question_item(q, tags_by_question))
-        content.new_questions = content.new_questions[:MAX_NEW_QUESTIONS]
+        found = set().union(
+            *(new_by_category.get(c, ()) for c in mine["category"]),
+            *(new_by_tag.get(t, ()) for t in mine["tag"]),
+        )
+        content.new_questions = _pick(
+            found, questions, member.id, tags_by_question, MAX_NEW_QUESTIONS
+        )
         shown = {q.id for q in content.new_questions}
         skills = expertise.get(member.id, set())
-        for q in unanswered:
-            tag_ids = {t for t, _ in tags_by_question.get(q["id"], [])}
-            if q["author_id"] != member.id and q["id"] not in shown and tag_ids & skills:
-                content.can_answer.append(_question_item(q, tags_by_question))
-        content.can_answer = content.can_answer[:MAX_CAN_ANSWER]
-        content.activity = _member_activity(activity, mine["question"], member.id)
+        answerable = set().union(*(unanswered_by_tag.get(t, ()) for t in skills)) - shown
+        content.can_answer = _pick(
+            answerable, questions, member.id, tags_by_question, MAX_CAN_ANSWER
+        )
+        content.activity = _member_activity(activity_by_question, mine["question"], member.id)
         content.notifications = [
             n
             for kind, n in notifications.get(member.id, [])
@@ -170,6 +187,16 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
         ][:MAX_NOTIFICATIONS]
         _add_meetings(content, networks_by_code, meetings, rsvps)
     return [contents[m.id] for m in members]
+
+
+def _pick(ids: set[int], questions: dict, member_id: int, tags_by_question: dict, limit: int):
+    """The newest of the given questions that the member did not ask, as digest items."""
+    chosen = sorted(
+        (questions[i] for i in ids if questions[i]["author_id"] != member_id),
+        key=lambda q: q["created_at"],
+        reverse=True,
+    )[:limit]
+    return [_question_item(q, tags_by_question) for q in chosen]
 
 
 def _question_item(q: dict, tags_by_question: dict) -> QuestionItem:
@@ -274,12 +301,13 @@ def _load_activity(since: datetime, until: datetime, question_ids: set[int]) -> 
     )
 
 
-def _member_activity(activity: list, followed: set[int], member_id: int) -> list[ActivityItem]:
+def _member_activity(by_question: dict, followed: set[int], member_id: int) -> list[ActivityItem]:
     counts: dict[int, ActivityItem] = {}
-    for question_id, title, author_id, count in activity:
-        if question_id in followed and author_id != member_id:
-            item = counts.setdefault(question_id, ActivityItem(question_id, title, 0))
-            item.answers += count
+    for followed_id in sorted(followed):
+        for question_id, title, author_id, count in by_question.get(followed_id, ()):
+            if author_id != member_id:
+                item = counts.setdefault(question_id, ActivityItem(question_id, title, 0))
+                item.answers += count
     return list(counts.values())[:MAX_ACTIVITY]
 
 
@@ -384,3 +412,4 @@ def _add_meetings(content: DigestContent, networks_by_code, meetings, rsvps) -> 
         content.meetings.extend(upcoming)
         content.batons.append(BatonItem(name, slug, holder_name, upcoming[0] if upcoming else None))
     content.meetings.sort(key=lambda m: m.starts_at)
+    del content.meetings[MAX_MEETINGS:]
