@@ -239,7 +239,15 @@ def send_batch(now: datetime | None = None, batch_size: int = 50) -> BatchResult
     transport = Transport()
     try:
         for index, message_id in enumerate(ids):
-            prepared = _renew(message_id, claimer, now)
+            try:
+                prepared = _renew(message_id, claimer, now)
+            except (ValueError, TypeError, KeyError, LookupError) as error:
+                # A row that cannot even be made into a message must not block the queue.
+                db.session.rollback()
+                _finish(message_id, claimer, status=OutboxStatus.FAILED,
+                        last_error=f"Kunde inte skapa meddelandet: {error}"[:500])  # fmt: skip
+                result.failed += 1
+                continue
             if prepared is None:
                 continue  # our lease ran out and another sender has it now
             attempts, message = prepared[0] + 1, prepared[1]

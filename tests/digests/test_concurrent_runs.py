@@ -61,6 +61,7 @@ def fill(url: str) -> None:
             )
         )
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -70,6 +71,7 @@ def counts(url: str) -> tuple[int, int, int]:
         digests = db.session.scalar(select(func.count()).select_from(Digest))
         mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
         distinct = db.session.scalar(select(func.count(func.distinct(OutboxMessage.user_id))))
+        db.session.remove()
         db.engine.dispose()
     return digests, mails, distinct
 

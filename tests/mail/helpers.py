@@ -103,4 +103,5 @@ def migrate(url: str) -> None:
     app = create_app(make_config(url))
     with app.app_context():
         upgrade()
+        db.session.remove()
         db.engine.dispose()

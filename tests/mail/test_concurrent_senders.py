@@ -52,6 +52,7 @@ def fill_outbox(url: str, count: int = MESSAGES) -> None:
             ],
         )
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -61,6 +62,7 @@ def outbox_state(url: str) -> Counter:
         rows = db.session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).all()
+        db.session.remove()
         db.engine.dispose()
     return Counter(dict(rows))
 

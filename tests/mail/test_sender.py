@@ -189,3 +189,35 @@ def test_batches_take_the_oldest_first(smtp, create_user, batch_size):
         select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.SENT)
     ).all()
     assert sorted(sent) == [r.id for r in rows[:batch_size]]
+
+
+def test_slow_server_times_out_and_is_retried(smtp, create_user, app):
+    import asyncio
+
+    app.config["MAIL_TIMEOUT"] = 0.5
+    row = queue(create_user())
+
+    async def slow(envelope):
+        await asyncio.sleep(1.5)
+        return "451 4.4.2 För långsamt"  # the client has given up long before
+
+    smtp.before_reply = slow
+    result = send_batch(utcnow(), 10)
+    assert result.retried == 1 and "timed out" in result.errors[0]
+    smtp.before_reply = None
+    assert send_batch(later(3), 10).sent == 1
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.SENT and row.attempts == 2
+
+
+def test_a_broken_row_fails_without_blocking_the_others(smtp, create_user):
+    good = queue(create_user())
+    broken = queue(create_user())
+    broken.attachments = [{"filename": "x.ics"}]  # no content type or data
+    db.session.commit()
+    result = send_batch(utcnow(), 10)
+    assert result.sent == 1 and result.failed == 1
+    db.session.refresh(broken)
+    db.session.refresh(good)
+    assert broken.status == OutboxStatus.FAILED and "Kunde inte skapa" in broken.last_error
+    assert good.status == OutboxStatus.SENT

@@ -83,5 +83,6 @@ def test_worker_sends_and_stops_on_sigterm(tmp_path):
         app = create_app(make_config(url))
         with app.app_context():
             statuses = set(db.session.scalars(select(OutboxMessage.status)))
+            db.session.remove()
             db.engine.dispose()
         assert statuses == {OutboxStatus.SENT}
