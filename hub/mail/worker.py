@@ -6,6 +6,7 @@ SIGTERM (or Ctrl-C) lets the current step finish, then the loop ends with exit s
 
 from __future__ import annotations
 
+import inspect
 import logging
 import signal
 import time
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
+from hub.core.db import utcnow
 from hub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -27,11 +29,19 @@ class Job:
 
 
 def optional(module: str, name: str) -> Callable[[], object] | None:
-    """A job another part may or may not have built yet."""
+    """A job another part may or may not have built yet (called with ``now`` if it takes one)."""
     try:
-        return getattr(import_module(module), name)
+        function = getattr(import_module(module), name)
     except (ImportError, AttributeError):
         return None
+    required = [
+        p
+        for p in inspect.signature(function).parameters.values()
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if required:
+        return lambda: function(utcnow())
+    return function
 
 
 def send_mail_job() -> object:

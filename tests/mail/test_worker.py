@@ -86,3 +86,19 @@ def test_worker_sends_and_stops_on_sigterm(tmp_path):
             db.session.remove()
             db.engine.dispose()
         assert statuses == {OutboxStatus.SENT}
+
+
+def test_optional_jobs_get_now_when_they_ask_for_it(monkeypatch):
+    import types
+
+    from hub.mail import worker as worker_module
+
+    calls = []
+    module = types.SimpleNamespace(
+        with_now=lambda now: calls.append(now), plain=lambda: calls.append(1)
+    )
+    monkeypatch.setattr(worker_module, "import_module", lambda name: module)
+    worker_module.optional("x", "with_now")()
+    worker_module.optional("x", "plain")()
+    assert calls[0].tzinfo is not None and calls[1] == 1
+    assert worker_module.optional("x", "missing") is None
