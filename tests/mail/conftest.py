@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from hub.extensions import db
-from hub.forum.models import Category
 from tests.mail.helpers import smtp_server
 
 
@@ -16,14 +14,3 @@ def smtp(app):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
         handler.port = port
         yield handler
-
-
-@pytest.fixture
-def create_category(app):
-    def create(slug: str = "dokumentation", name: str = "Dokumentation") -> Category:
-        category = Category(slug=slug, name=name)
-        db.session.add(category)
-        db.session.commit()
-        return category
-
-    return create
