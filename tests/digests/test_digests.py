@@ -229,3 +229,22 @@ def test_cli_digests_at(app, forum, create_user):
     assert result.exit_code == 0 and "1 köade" in result.output
     bad = runner.invoke(args=["hub", "digests", "--at", "måndag"])
     assert bad.exit_code != 0 and "ÅÅÅÅ-MM-DD" in bad.output
+
+
+def test_weekly_digest_comes_at_seven_stockholm_time_after_spring_forward(forum, create_user):
+    from datetime import UTC, datetime
+
+    member = create_user()
+    category = forum.category()
+    forum.follow(member, "category", category)
+    forum.question(
+        "Fråga på söndagen", category=category, created_at=datetime(2026, 3, 29, 10, tzinfo=UTC)
+    )
+    db.session.commit()
+    run_digests(datetime(2026, 3, 30, 4, 59, tzinfo=UTC))  # 06:59 CEST: last week's period
+    assert digests_for(member) == []
+    run_digests(datetime(2026, 3, 30, 5, 0, tzinfo=UTC))  # 07:00 CEST
+    [mail] = digests_for(member)
+    assert "Fråga på söndagen" in mail.body_text
+    keys = db.session.scalars(select(Digest.period_key).where(Digest.user_id == member.id)).all()
+    assert sorted(keys) == ["weekly:2026-W13", "weekly:2026-W14"]
