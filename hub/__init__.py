@@ -61,6 +61,7 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from hub.admin.views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
+    from hub.core.language import bp as language_bp
     from hub.core.views import bp as core_bp
     from hub.digests.views import bp as digests_bp
     from hub.directory.views import bp as directory_bp
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.mail.views import bp as mail_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.privacy.views import bp as privacy_bp
 
     for blueprint in (
         core_bp,
@@ -79,5 +81,7 @@ def register_blueprints(app: Flask) -> None:
         digests_bp,
         notifications_bp,
         admin_bp,
+        privacy_bp,
+        language_bp,
     ):
         app.register_blueprint(blueprint)

@@ -41,7 +41,8 @@ def configure_sqlite(engine: Engine) -> None:
     so we take it over as SQLAlchemy's documentation recommends. Transactions that may write
     (anything but a GET or HEAD request) start with BEGIN IMMEDIATE: the write lock is taken up
     front and waits for the busy timeout, instead of failing with "database is locked" when a
-    read transaction later tries to write after another process has.
+    read transaction later tries to write after another process has. The price: CLI code must
+    end its transactions promptly (commit or rollback), since each one holds the write lock.
     """
 
     @event.listens_for(engine, "connect")
