@@ -159,3 +159,15 @@ def test_invalid_choice_message_is_swedish(client, create_user, login):
     response = client.post("/installningar/e-post", data=data)
     assert "Not a valid" not in response.text
     assert 'id="answers-error"' in response.text
+
+
+def test_send_mail_command_mails_notifications_and_the_outbox(app, create_user, tmp_path):
+    app.config.update(MAIL_SERVER=None, MAIL_FILE_DIR=str(tmp_path / "mail"))
+    user = create_user()
+    notification(user)
+    result = app.test_cli_runner().invoke(args=["hub", "send-mail"])
+    assert result.exit_code == 0, result.output
+    assert "Köade 1 notismejl. Skickade 1 meddelanden." in result.output
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+    again = app.test_cli_runner().invoke(args=["hub", "send-mail"])
+    assert "Köade 0 notismejl. Skickade 0 meddelanden." in again.output
