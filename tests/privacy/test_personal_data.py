@@ -11,9 +11,10 @@ from sqlalchemy import String, Text, func, select
 
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
+from hub.digests.models import Digest
 from hub.extensions import db
 from hub.forum.models import Answer, Category, Comment, Follow, Question
-from hub.mail.models import OutboxMessage
+from hub.mail.models import MailPreference, OutboxMessage
 from hub.meetings.models import BatonPass, Meeting, Rsvp, network_coordinator
 from hub.notifications.models import Notification
 from hub.privacy.personal_data import personal_tables
@@ -76,6 +77,8 @@ def add_personal_rows(user, other, network) -> None:
                     body_html=f"<p>Hej {person.name}</p>",
                 ),
                 Rsvp(meeting_id=meeting.id, user_id=person.id, response="on_site"),
+                MailPreference(user_id=person.id, digest_frequency="daily"),
+                Digest(user_id=person.id, period_key="daily:2026-11-23", item_count=3),
                 BatonPass(
                     network_id=network.id,
                     to_code="1381",
