@@ -1,7 +1,7 @@
 """mail outbox claims preferences digests
 
 Revision ID: 0070
-Revises: 0002
+Revises: 0040
 Create Date: 2026-11-23 02:02:36.882442
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0070'
-down_revision = '0002'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,18 @@ from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
 from hub.digests.models import Digest
 from hub.extensions import db
-from hub.forum.models import Answer, Category, Comment, Follow, Question
+from hub.forum.models import (
+    Answer,
+    AskToAnswer,
+    Category,
+    Comment,
+    Flag,
+    Follow,
+    HelpfulMark,
+    ModerationLog,
+    Question,
+    Revision,
+)
 from hub.mail.models import MailPreference, OutboxMessage
 from hub.meetings.models import BatonPass, Meeting, Rsvp, network_coordinator
 from hub.notifications.models import Notification
@@ -85,6 +96,31 @@ def add_personal_rows(user, other, network) -> None:
                     reason_kind="passed_on",
                     by_user_id=person.id,
                 ),
+                # Forum: revisions, helpful marks, flags, moderation and "be någon svara".
+                Revision(
+                    target_type="answer",
+                    target_id=answer.id,
+                    editor_id=person.id,
+                    body_source="Tidigare text",
+                ),
+                HelpfulMark(answer_id=answer.id, user_id=person.id),
+                Flag(
+                    target_type="question",
+                    target_id=question.id,
+                    question_id=question.id,
+                    reporter_id=person.id,
+                    resolved_by_id=person.id,
+                    reason="Dubblett",
+                ),
+                ModerationLog(
+                    actor_id=person.id,
+                    action="lock",
+                    target_type="question",
+                    target_id=question.id,
+                    question_id=question.id,
+                    reason="Löst",
+                ),
+                AskToAnswer(question_id=question.id, asked_user_id=person.id, asked_by_id=peer.id),
             ]
         )
         db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
