@@ -38,8 +38,10 @@ NOTIFICATION_TOPIC = {
     "answer": "answers",
     "accept": "answers",
     "comment": "answers",
+    "accept_reminder": "answers",
     "mention": "mentions",
     "ask_to_answer": "mentions",
+    "unanswered": "mentions",  # the forum asks members who know the topic to answer
     "follow": "follows",
     "meeting": "meetings",
     "rsvp": "meetings",
