@@ -80,6 +80,10 @@ class Config:
     SEED_DEMO_ALLOWED = True
     HSTS = False
 
+    # Posts (questions, answers, comments) one member may write in an hour.
+    POSTING_LIMIT_PER_HOUR = env_int("POSTING_LIMIT_PER_HOUR", 60)
+    POSTING_LIMIT_QUESTIONS_PER_HOUR = env_int("POSTING_LIMIT_QUESTIONS_PER_HOUR", 10)
+
     # Days to keep rows that only log what happened (``flask hub prune``).
     RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
     RETENTION_OUTBOX_DAYS = env_int("RETENTION_OUTBOX_DAYS", 180)
