@@ -105,7 +105,18 @@ def world(app: Flask, create_user, create_network) -> World:
         uid=f"matrix-{network.id}@stafetten.test",
         created_by_id=users["holder"].id,
     )
-    db.session.add_all([comment, meeting])
+    past = utcnow() - timedelta(days=30)
+    held = Meeting(
+        network_id=network.id,
+        host_code="1381",
+        title="Förra träffen i Laholm",
+        starts_at=past,
+        ends_at=past + timedelta(hours=2),
+        status="held",
+        uid=f"matrix-held-{network.id}@stafetten.test",
+        created_by_id=users["member"].id,
+    )
+    db.session.add_all([comment, meeting, held])
     db.session.commit()
 
     world.ids.update(add_part_objects(world, network, question, meeting))
@@ -120,6 +131,7 @@ def world(app: Flask, create_user, create_network) -> World:
         answer_id=answer.id,
         comment_id=comment.id,
         meeting_id=meeting.id,
+        held_meeting_id=held.id,
         unit_id=unit.id if unit else 0,
         code="1381",
     )

@@ -33,6 +33,8 @@ ADMIN = expect(NO, admin=OK)
 STAFF = expect(NO, coordinator=OK, other_coordinator=OK, admin=OK)
 # The network's own coordinator, the baton-holding municipality's member and admins.
 HOST = expect(NO, holder=OK, coordinator=OK, admin=OK)
+# The held meeting was hosted by Laholm, the member's municipality.
+HELD_HOST = expect(NO, member=OK, coordinator=OK, admin=OK)
 # Authors: the member asked the question (and commented on it); the holder wrote the answer.
 ASKER = expect(NO, member=OK)
 ANSWERER = expect(NO, holder=OK)
@@ -154,7 +156,9 @@ MATRIX: dict[str, Route] = {
     "meetings.edit_meeting": r("/traffar/{meeting_id}/andra", GET=HOST, POST=HOST),
     "meetings.cancel_meeting": r("/traffar/{meeting_id}/stall-in", GET=HOST, POST=HOST),
     "meetings.mark_held": r("/traffar/{meeting_id}/genomford", POST=HOST),
-    "meetings.minutes": r("/traffar/{meeting_id}/minnesanteckningar", GET=HOST, POST=HOST),
+    "meetings.minutes": r(
+        "/traffar/{held_meeting_id}/minnesanteckningar", GET=HELD_HOST, POST=HELD_HOST
+    ),
     "meetings.rsvp": r("/traffar/{meeting_id}/svar", {"response": "online"}, POST=SIGNED_IN),
     "meetings.suggest_topic": r("/traffar/{meeting_id}/amnen", {"text": "Robotar"}, POST=SIGNED_IN),
     "meetings.vote_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/rost", POST=SIGNED_IN),
