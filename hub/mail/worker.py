@@ -19,6 +19,8 @@ from hub.extensions import db
 
 log = logging.getLogger(__name__)
 
+DAY = 24 * 3600
+
 
 @dataclass
 class Job:
@@ -71,6 +73,10 @@ class Worker:
             found = optional(module, function)
             if found is not None:
                 self.jobs.append(Job(name, other_every, found))
+        # Retention (``flask hub prune``) once a day; the first run is at start-up.
+        found = optional("hub.core.retention", "run_prune")
+        if found is not None:
+            self.jobs.append(Job("prune", DAY, found))
 
     def stop(self, *_args) -> None:
         log.info("Arbetaren avslutar efter pågående steg.")

@@ -87,3 +87,24 @@ def test_prune_command(app):
     assert result.exit_code == 0, result.output
     assert "outbox 1" in result.output
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_the_worker_prunes_once_a_day(app):
+    from hub.mail.worker import DAY, Worker
+
+    jobs = {job.name: job for job in Worker().jobs}
+    assert jobs["prune"].every == DAY
+    db.session.add(outbox("sent", 400))
+    db.session.commit()
+    jobs["prune"].run()
+    assert subjects() == set()
+
+
+def test_every_rule_names_a_real_table_and_column(app):
+    from hub.core.retention import RULES, load_model
+
+    for rule in RULES:
+        model = load_model(rule.model)
+        assert model is not None, rule.model
+        assert hasattr(model, rule.column), f"{rule.model}.{rule.column}"
+        assert rule.setting in app.config
