@@ -72,6 +72,9 @@ class Config:
 
     SEED_DEMO_ALLOWED = True
     HSTS = False
+    # Coordinators and admins must turn on two-factor sign-in (off in development and tests, so
+    # that the demo accounts work with just the published password).
+    REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", False)
 
 
 class DevelopmentConfig(Config):
@@ -98,6 +101,7 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = env("URL_SCHEME", "https")
     SEED_DEMO_ALLOWED = False
     HSTS = True
+    REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", True)
 
 
 CONFIGS = {
