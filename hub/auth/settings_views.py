@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
+from flask_login.config import COOKIE_NAME
 
 from hub.auth import accounts, tokens, twofactor
 from hub.auth.forms import (
@@ -71,7 +72,8 @@ def change_password():
         return render_account(400, password_form=form)
     accounts.set_password(user, form.password.data)
     # Every other session ends; this one continues under the new session version.
-    remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    remembered = cookie_name in request.cookies
     session.clear()
     login_user(user, remember=remembered)
     db.session.commit()
