@@ -117,7 +117,7 @@ def load_user(user_id: str) -> User | None:
 
 def mail_allowed(kind: str, address: str) -> bool:
     """Count one mail of ``kind`` to ``address``; False past the limit (then send nothing)."""
-    return not ratelimit.hit(f"mail:{kind}", normalise_email(address), MAIL_ADDRESS_LIMITS)
+    return ratelimit.allow(f"mail:{kind}", normalise_email(address), MAIL_ADDRESS_LIMITS)
 
 
 def email_domain(email: str) -> str:
@@ -161,7 +161,11 @@ def do_sign_up(*, email: str, name: str, password: str, municipality_code: str) 
     existing = find_user_by_email(email)
     if existing is not None:
         hash_password(password)  # the same work as a real sign-up, so timing tells nothing
-        if mail_allowed("signup", email):
+        if not mail_allowed("signup", email):
+            return
+        if existing.email_confirmed_at is None:
+            send_confirmation(existing)  # signing up again usually means the mail got lost
+        else:
             queue_email(
                 "account_exists",
                 existing.email,

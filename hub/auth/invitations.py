@@ -63,7 +63,7 @@ def create_invitations(
         if find_user_by_email(address) is not None:
             result.has_account.append(address)
             continue
-        if ratelimit.hit("invite", inviter.id, INVITER_LIMITS):
+        if not ratelimit.allow("invite", inviter.id, INVITER_LIMITS):
             result.over_limit.append(address)
             continue
         invitation = pending_invitation_for_address(address) or Invitation(email=address)
@@ -151,7 +151,7 @@ def get_invitation_for(user: User, invitation_id: int) -> Invitation | None:
 
 def do_resend_invitation(inviter: User, invitation: Invitation) -> bool:
     """False when the inviter has sent too many today."""
-    if ratelimit.hit("invite", inviter.id, INVITER_LIMITS):
+    if not ratelimit.allow("invite", inviter.id, INVITER_LIMITS):
         return False
     send_invitation(invitation, inviter)
     return True

@@ -71,7 +71,13 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
 
 
 def _resembles_personal(core: str, lowered: str, email: str, name: str) -> bool:
-    candidates = {email.strip().lower(), _core(email), _core(email.partition("@")[0]), _core(name)}
-    candidates |= {_core(part) for part in name.split() if len(_core(part)) >= 4}
-    candidates.discard("")
-    return lowered in candidates or (len(core) >= 4 and core in candidates)
+    """The address or name, perhaps with digits and signs around, e.g. "KarinLundberg2024!"."""
+    local, _, domain = email.strip().lower().partition("@")
+    if lowered in {email.strip().lower(), local} - {""}:
+        return True
+    tokens = {_core(part) for part in [*name.split(), *local.split("."), *domain.split(".")]}
+    tokens = sorted((t for t in tokens if len(t) >= 3), key=len, reverse=True)
+    rest = core
+    for token in tokens:
+        rest = rest.replace(token, "")
+    return bool(tokens) and len(core) >= 3 and len(rest) < 4

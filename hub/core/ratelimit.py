@@ -1,8 +1,9 @@
 """Rate limits kept in the database, so that every worker process sees the same counts.
 
 A hit is one row (scope, key, at). ``hit`` records one and tells whether any of the given limits
-is now exceeded; ``is_limited`` only looks. Rows older than the longest window are pruned as we
-go, so the table stays small. Keys are hashed: the table never holds an address or an IP.
+is now exceeded; ``is_limited`` only looks; ``allow`` records only hits within the limits (for
+sending mail: refused requests do not extend the wait). Rows older than the longest window are
+pruned as we go, so the table stays small. Keys are hashed: no address or IP is stored.
 """
 
 from __future__ import annotations
@@ -64,6 +65,19 @@ def hit(scope: str, key: str | int, limits: Limits) -> bool:
     prune_key(scope, key, limits)
     maybe_prune_all()
     return is_exceeded(scope, key, limits)
+
+
+def allow(scope: str, key: str | int, limits: Limits) -> bool:
+    """Record a hit only if it stays within ``limits``; False (nothing recorded) otherwise.
+
+    For actions such as sending mail, where refused attempts should not push the wait further.
+    """
+    if is_limited(scope, key, limits):
+        return False
+    record(scope, key)
+    prune_key(scope, key, limits)
+    maybe_prune_all()
+    return True
 
 
 def counts(scope: str, key: str | int, limits: Limits) -> list[int]:
