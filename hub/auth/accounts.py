@@ -83,6 +83,11 @@ def record_login_failure(email: str) -> None:
     ratelimit.record("login-failure", normalise_email(email))
 
 
+def record_login_success(user: User) -> None:
+    # The owner got in: earlier failures (a forgotten password) no longer count against them.
+    ratelimit.clear("login-failure", user.email)
+
+
 def attempt_login(ip: str, email: str, password: str) -> LoginResult:
     """The password step. Throttling is keyed by the typed address, existing or not."""
     if check_login_throttle(ip, email):

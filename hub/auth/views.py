@@ -24,6 +24,7 @@ from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.ratelimit import client_ip
 from hub.directory.models import Municipality
 from hub.extensions import db, login_manager
 
@@ -56,11 +57,6 @@ def safe_next(target: str | None) -> str:
         if not urlsplit(target).netloc and "\\" not in target:
             return target
     return url_for("core.start")
-
-
-def client_ip() -> str:
-    # Behind a proxy, wsgi.py wraps the app in ProxyFix so that this is the real client.
-    return request.remote_addr or "unknown"
 
 
 def municipality_choices(empty_label: str) -> list[tuple[str, str]]:
@@ -144,6 +140,7 @@ def pending_two_factor() -> tuple[User, dict] | None:
 def finish_login(user: User, remember: bool, next_url: str):
     session.clear()  # a fresh session on login, so a planted session is worthless
     login_user(user, remember=remember)
+    accounts.record_login_success(user)
     db.session.commit()
     return redirect(safe_next(next_url))
 

@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flask import current_app, request
 from sqlalchemy import String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +34,18 @@ class RateLimitHit(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     __table_args__ = (db.Index("ix_rate_limit_hit_scope_key_at", "scope", "key", "at"),)
+
+
+def client_ip() -> str:
+    """The client's address; behind ``HUB_TRUSTED_PROXIES`` proxies, taken from the
+    X-Forwarded-For entry the nearest trusted proxy added (earlier entries can be forged)."""
+    hops = current_app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        if len(entries) >= hops:
+            return entries[-hops][:64]
+    return request.remote_addr or "unknown"
 
 
 def hash_key(key: str | int) -> str:

@@ -145,3 +145,14 @@ def test_invitations_are_limited_per_inviter_per_day(client, create_user, login,
     assert "så många inbjudningar som går i dag" in response.text
     assert len(outbox("invitation")) == 50
     assert db.session.scalar(select(func.count(Invitation.id))) == 50
+
+
+def test_invitation_list_uses_a_fixed_number_of_statements(
+    client, create_user, login, post_form, count_queries
+):
+    login(create_user(role=Role.ADMIN))
+    invite(post_form, "\n".join(f"lista{i}@laholm.se" for i in range(40)))
+    with count_queries() as counter:
+        page = client.get("/inbjudningar")
+    assert page.status_code == 200 and "lista39@laholm.se" in page.text
+    assert counter.count <= 8, counter.statements
