@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,7 +19,17 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from hub.auth.passwords import MAX_LENGTH, check_password_policy
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 EMAIL_REQUIRED = _l("Skriv din e-postadress.")
+
+
+def no_control_characters(form: FlaskForm, field: Field) -> None:
+    """NUL and other control characters cannot be stored (PostgreSQL refuses NUL)."""
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError(_l("Texten innehåller tecken som inte går att använda."))
+
+
 EMAIL_INVALID = _l("Skriv en e-postadress som namn@kommun.se.")
 
 
@@ -27,6 +39,7 @@ def email_field(label=None) -> EmailField:
         validators=[
             DataRequired(EMAIL_REQUIRED),
             Length(max=254, message=_l("E-postadressen är för lång.")),
+            no_control_characters,
             Email(EMAIL_INVALID),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
@@ -39,6 +52,7 @@ def name_field() -> StringField:
         validators=[
             DataRequired(_l("Skriv ditt namn.")),
             Length(max=120, message=_l("Namnet får ha högst 120 tecken.")),
+            no_control_characters,
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
@@ -72,7 +86,7 @@ class NewPasswordMixin:
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-postadress"),
-        validators=[DataRequired(EMAIL_REQUIRED), Length(max=254)],
+        validators=[DataRequired(EMAIL_REQUIRED), Length(max=254), no_control_characters],
     )
     password = PasswordField(
         _l("Lösenord"), validators=[DataRequired(_l("Skriv ditt lösenord.")), Length(max=1024)]
