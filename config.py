@@ -75,6 +75,9 @@ class Config:
     # Coordinators and admins must turn on two-factor sign-in (off in development and tests, so
     # that the demo accounts work with just the published password).
     REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", False)
+    # Login attempts per client IP: (how many, per seconds). Raise it if many members share
+    # one public address (a municipality's NAT).
+    LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
     # How many reverse proxies in front of the app add X-Forwarded-For (rate limits per IP).
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 

@@ -72,9 +72,19 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def check_login_throttle(ip: str, email: str) -> bool:
-    """Record a login attempt from ``ip``; True when this IP or this address must wait."""
-    if ratelimit.hit("login-ip", ip, LOGIN_IP_LIMITS):
+def login_ip_limits() -> ratelimit.Limits:
+    # Configurable: a whole municipality may sit behind one NAT address.
+    return current_app.config.get("LOGIN_IP_LIMITS") or LOGIN_IP_LIMITS
+
+
+def check_login_throttle(ip: str, email: str, *, step: str = "password") -> bool:
+    """Record a login attempt from ``ip``; True when this IP or this address must wait.
+
+    The password step and the code step count separately, so that signing in with two-factor
+    does not use up two attempts.
+    """
+    scope = "login-ip" if step == "password" else f"login-ip-{step}"
+    if ratelimit.hit(scope, ip, login_ip_limits()):
         return True
     return ratelimit.is_limited("login-failure", normalise_email(email), LOGIN_FAILURE_LIMITS)
 

@@ -99,7 +99,7 @@ def login():
     db.session.commit()  # attempts count even when the login is refused
     if result.outcome is LoginOutcome.THROTTLED:
         form.password.errors.append(THROTTLED_LOGIN_ERROR)
-        return render_template("auth/login.html", form=form), 429
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": "60"}
     if result.outcome is LoginOutcome.WRONG:
         form.password.errors.append(GENERIC_LOGIN_ERROR)
         return render_template("auth/login.html", form=form), 200
@@ -158,10 +158,10 @@ def login_code():
         return render_template("auth/login_code.html", form=form), (
             400 if form.is_submitted() else 200
         )
-    if accounts.check_login_throttle(client_ip(), user.email):
+    if accounts.check_login_throttle(client_ip(), user.email, step="code"):
         db.session.commit()
         form.code.errors.append(THROTTLED_LOGIN_ERROR)
-        return render_template("auth/login_code.html", form=form), 429
+        return render_template("auth/login_code.html", form=form), 429, {"Retry-After": "60"}
     if not twofactor.verify_second_factor(user, form.code.data):
         accounts.record_login_failure(user.email)
         db.session.commit()
