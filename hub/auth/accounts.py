@@ -67,7 +67,8 @@ def authenticate(email: str, password: str) -> User | None:
         _DUMMY_HASH.setdefault("hash", hash_password("not-a-real-password"))
         verify_password(_DUMMY_HASH["hash"], password)
         return None
-    if not user.active or not verify_password(user.password_hash, password):
+    # The hash is checked first, so a deactivated account takes as long as any other.
+    if not verify_password(user.password_hash, password) or not user.active:
         return None
     return user
 
@@ -281,8 +282,29 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
+def send_security_notice(user: User, event: str) -> None:
+    """Tell the owner about a change to how they sign in, so that a stranger's change shows.
+
+    ``event``: "password_changed", "two_factor_on", "two_factor_off" or "recovery_codes".
+    """
+    queue_email(
+        "security_notice",
+        user.email,
+        user_id=user.id,
+        name=user.name,
+        event=event,
+        reset_url=absolute_url("auth.forgot_password"),
+    )
+
+
+def do_change_password(user: User, password: str) -> None:
+    set_password(user, password)
+    send_security_notice(user, "password_changed")
+
+
 def do_reset_password(user: User, password: str) -> None:
     set_password(user, password)
+    send_security_notice(user, "password_changed")
     # Following the link proved the address is theirs.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()

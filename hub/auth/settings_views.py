@@ -70,7 +70,7 @@ def change_password():
     if not accounts.check_current_password(user, form.current_password.data):
         form.current_password.errors.append(WRONG_PASSWORD)
         return render_account(400, password_form=form)
-    accounts.set_password(user, form.password.data)
+    accounts.do_change_password(user, form.password.data)
     # Every other session ends; this one continues under the new session version.
     cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
     remembered = cookie_name in request.cookies
@@ -136,6 +136,7 @@ def two_factor():
     if form.validate_on_submit():
         codes = twofactor.enable_two_factor(user, secret, form.code.data)
         if codes is not None:
+            accounts.send_security_notice(user, "two_factor_on")
             db.session.commit()
             session.pop(SETUP_SECRET, None)
             return render_template("auth/recovery_codes.html", codes=codes, new_setup=True)
@@ -166,6 +167,7 @@ def disable_two_factor():
         flash(_("Lösenordet stämmer inte. Tvåstegsverifieringen är fortfarande på."), "error")
         return redirect(url_for("auth.account")), 303
     twofactor.disable_two_factor(user)
+    accounts.send_security_notice(user, "two_factor_off")
     db.session.commit()
     flash(_("Tvåstegsverifieringen är avstängd."), "info")
     return redirect(url_for("auth.account"))
@@ -184,5 +186,6 @@ def new_recovery_codes():
         flash(_("Lösenordet stämmer inte. Dina gamla reservkoder gäller fortfarande."), "error")
         return redirect(url_for("auth.account")), 303
     codes = twofactor.make_recovery_codes(user)
+    accounts.send_security_notice(user, "recovery_codes")
     db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes, new_setup=False)

@@ -156,3 +156,16 @@ def test_session_is_rotated_on_login(client, create_user, post_form):
     post_form("/logga-in", {"email": user.email, "password": PASSWORD})
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_owner_is_told_about_sign_in_changes(create_user, login, post_form, outbox):
+    user = create_user()
+    login(user)
+    post_form(
+        "/installningar/konto",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD},
+        action="/installningar/konto/losenord",
+    )
+    [notice] = outbox("security_notice", to=user.email)
+    assert "Lösenordet till ditt konto på Stafetten har bytts." in notice.body_text
+    assert "Lösenordet till ditt konto på Stafetten har bytts." in notice.body_html
