@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from config import Config
 from hub.core import ratelimit
 from hub.core.ratelimit import RateLimitHit
 from hub.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def real_login_limits(app):
+    app.config["LOGIN_IP_LIMITS"] = Config.LOGIN_IP_LIMITS
 
 
 def test_hit_counts_within_each_window(app, clock):

@@ -7,7 +7,7 @@ import re
 import pyotp
 import pytest
 
-from config import DevelopmentConfig, ProductionConfig, TestConfig
+from config import Config, DevelopmentConfig, ProductionConfig, TestConfig
 from hub.auth.models import RecoveryCode, Role, User
 from hub.core import db as core_db
 from hub.extensions import db
@@ -120,7 +120,8 @@ def test_code_step_expires(client, enrolled, clock):
     assert client.get("/logga-in/kod").status_code == 302
 
 
-def test_code_guessing_counts_as_failed_logins(client, enrolled, clock):
+def test_code_guessing_counts_as_failed_logins(app, client, enrolled, clock):
+    app.config["LOGIN_IP_LIMITS"] = Config.LOGIN_IP_LIMITS
     user, secret, _codes = enrolled
     password_step(client, user)
     for _ in range(5):
@@ -179,6 +180,7 @@ def test_staff_are_not_forced_unless_configured(client, create_user, login):
 
 
 def test_configuration_defaults():
+    assert ProductionConfig.LOGIN_IP_LIMITS == ((6, 60), (30, 3600))
     assert ProductionConfig.REQUIRE_2FA_FOR_STAFF is True
     assert DevelopmentConfig.REQUIRE_2FA_FOR_STAFF is False
     assert TestConfig.REQUIRE_2FA_FOR_STAFF is False
