@@ -169,3 +169,27 @@ def test_owner_is_told_about_sign_in_changes(create_user, login, post_form, outb
     [notice] = outbox("security_notice", to=user.email)
     assert "Lösenordet till ditt konto på Stafetten har bytts." in notice.body_text
     assert "Lösenordet till ditt konto på Stafetten har bytts." in notice.body_html
+
+
+def test_change_email_link_expires(client, create_user, login, post_form, outbox, clock):
+    login(create_user())
+    post_form(
+        "/installningar/konto",
+        {"new_email": "senare@laholm.se", "email_password": PASSWORD},
+        action="/installningar/konto/epost",
+    )
+    link = link_in(outbox("change_email")[0], "/installningar/konto/ny-epost/")
+    clock.advance(hours=25)
+    assert client.get(link).status_code == 410
+
+
+def test_change_email_needs_the_current_password(create_user, login, post_form, outbox):
+    login(create_user())
+    response = post_form(
+        "/installningar/konto",
+        {"new_email": "ny@laholm.se", "email_password": "fel lösenord"},
+        action="/installningar/konto/epost",
+    )
+    assert response.status_code == 400 and "Lösenordet stämmer inte" in response.text
+    assert 'value="ny@laholm.se"' in response.text
+    assert outbox("change_email") == []

@@ -127,3 +127,10 @@ def test_signed_in_people_are_sent_away_from_sign_up(client, create_user, login)
 def test_login_keeps_working_for_confirmed_user(create_user, post_form):
     user = create_user()
     assert post_form("/logga-in", {"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_signing_up_again_before_confirming_resends_the_link(post_form, outbox):
+    sign_up(post_form, "glomsk@laholm.se")
+    sign_up(post_form, "glomsk@laholm.se")
+    assert len(outbox("confirm_email", to="glomsk@laholm.se")) == 2
+    assert outbox("account_exists") == []
