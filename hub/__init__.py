@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.mail.views import bp as mail_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
+    from hub.privacy.views import bp as privacy_bp
 
     for blueprint in (
         core_bp,
@@ -79,5 +80,6 @@ def register_blueprints(app: Flask) -> None:
         digests_bp,
         notifications_bp,
         admin_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -50,3 +52,32 @@ def register_part_commands() -> None:
     from hub.forum import cli as _forum  # noqa: F401
     from hub.mail import cli as _mail  # noqa: F401
     from hub.meetings import cli as _meetings  # noqa: F401
+
+
+@hub_cli.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def backup(output: Path | None) -> None:
+    """Make a consistent copy of the database and check that it can be read back."""
+    from hub.core.backup import backup_database, check_backup, default_backup_path
+
+    target = backup_database(output or default_backup_path(current_app.instance_path))
+    counts = check_backup(target)
+    click.echo(f"Säkerhetskopia: {target} ({sum(counts.values())} rader kontrollerade).")
+
+
+@hub_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only check the backup; change nothing.")
+@click.option("--yes", is_flag=True, help="Really replace the database's content.")
+def restore(source: Path, check: bool, yes: bool) -> None:
+    """Check a backup, or restore it into the configured database."""
+    from hub.core.backup import check_backup, restore_database
+
+    counts = check_backup(source)
+    click.echo(f"Säkerhetskopian går att läsa ({sum(counts.values())} rader).")
+    if check:
+        return
+    if not yes:
+        raise click.ClickException("Lägg till --yes för att ersätta databasens innehåll.")
+    restore_database(source)
+    click.echo("Databasen är återställd.")

@@ -12,8 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from flask_sqlalchemy.session import Session as FlaskSession
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
 from hub import create_app
@@ -49,16 +50,6 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
-class ConnectionBoundSession(FlaskSession):
-    """Flask-SQLAlchemy's ``get_bind`` picks the engine by bind key and ignores ``bind=``; this
-    one honours it, so every session really joins the test's rolled-back connection."""
-
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        if bind is None and self.bind is not None:
-            return self.bind
-        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
-
-
 class RequestIsolatingClient(FlaskClient):
     """Each request gets its own app context (g, current_user, db session), as in production,
     although the test itself runs inside an app context."""
@@ -82,12 +73,11 @@ def app(database_url: str) -> Iterator[Flask]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original_session = db.session
-        db.session = db._make_scoped_session(
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": ConnectionBoundSession,
-            }
+        # A plain Session: Flask-SQLAlchemy's own one would pick the engine (a new connection)
+        # over the bound connection.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
         )
         try:
             yield app

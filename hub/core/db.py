@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.types import TypeDecorator
 
@@ -37,7 +38,11 @@ def configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys and a busy timeout on every SQLite connection.
 
     pysqlite's own transaction handling does not emit BEGIN before SELECTs and breaks SAVEPOINT,
-    so we take it over as SQLAlchemy's documentation recommends.
+    so we take it over as SQLAlchemy's documentation recommends. Transactions that may write
+    (anything but a GET or HEAD request) start with BEGIN IMMEDIATE: the write lock is taken up
+    front and waits for the busy timeout, instead of failing with "database is locked" when a
+    read transaction later tries to write after another process has. The price: CLI code must
+    end its transactions promptly (commit or rollback), since each one holds the write lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -52,4 +57,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN" if is_read_only_request() else "BEGIN IMMEDIATE")
+
+
+def is_read_only_request() -> bool:
+    return has_request_context() and request.method in ("GET", "HEAD")

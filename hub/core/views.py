@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import text
 
+from hub.core.forms import AccessibilityReportForm
+from hub.core.reports import send_accessibility_report
 from hub.core.settings import settings_sections
 from hub.extensions import db
 
@@ -34,11 +36,18 @@ def settings():
     return render_template("core/settings.html", sections=settings_sections())
 
 
-@bp.get("/tillganglighet")
+@bp.route("/tillganglighet", methods=["GET", "POST"])
 def accessibility():
-    return render_template("core/placeholder.html", title=_("Tillgänglighetsredogörelse"))
+    form = AccessibilityReportForm()
+    if form.validate_on_submit():
+        send_accessibility_report(form.description.data, form.email.data or None, request.referrer)
+        db.session.commit()
+        flash(_("Tack! Vi har tagit emot din rapport."), "info")
+        return redirect(url_for("core.accessibility"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("core/accessibility.html", form=form), status
 
 
 @bp.get("/personuppgifter")
 def privacy():
-    return render_template("core/placeholder.html", title=_("Så behandlar vi personuppgifter"))
+    return render_template("core/privacy.html")

@@ -12,11 +12,10 @@ from hub.extensions import db
 
 
 def test_models_match_migrations(app):
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
-        diff = compare_metadata(context, db.metadata)
+    context = MigrationContext.configure(
+        db.session.connection(), opts={"compare_type": True, "render_as_batch": True}
+    )
+    diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

@@ -1,0 +1,119 @@
+"""A member's own data: see it, download it, delete the account. Admins can do it on request."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, logout_user
+
+from hub.auth.models import User
+from hub.auth.passwords import verify_password
+from hub.auth.permissions import Permission, require
+from hub.core.settings import register_settings_section
+from hub.extensions import db
+from hub.privacy.erase import delete_account
+from hub.privacy.forms import AdminDeleteAccountForm, DeleteAccountForm
+from hub.privacy.personal_data import export_member
+
+bp = Blueprint("privacy", __name__)
+
+register_settings_section(
+    "privacy.my_data",
+    _l("Mina uppgifter"),
+    _l("Ladda ner allt vi har om dig, eller ta bort ditt konto."),
+    order=90,
+)
+
+
+TABLE_LABELS = {
+    "user": _l("Konto och profil"),
+    "question": _l("Frågor"),
+    "answer": _l("Svar"),
+    "comment": _l("Kommentarer"),
+    "follow": _l("Sådant du följer"),
+    "notification": _l("Notiser"),
+    "outbox_message": _l("E-post till dig"),
+    "rsvp": _l("Anmälningar till träffar"),
+    "meeting": _l("Träffar du har bokat"),
+    "network_coordinator": _l("Nätverk du samordnar"),
+    "user_expertise": _l("Dina kunskapsområden"),
+    "baton_pass": _l("Stafettpinnen"),
+}
+
+
+@bp.app_template_global()
+def table_label(name: str) -> str:
+    return str(TABLE_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+@bp.get("/installningar/mina-uppgifter")
+@login_required
+def my_data():
+    return render_template(
+        "privacy/my_data.html", data=export_member(current_user.id), form=DeleteAccountForm()
+    )
+
+
+@bp.get("/installningar/mina-uppgifter.json")
+@login_required
+def my_data_json():
+    return json_download(current_user.id)
+
+
+@bp.post("/installningar/mina-uppgifter/radera")
+@login_required
+def delete_my_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit() and not verify_password(
+        current_user.password_hash, form.password.data
+    ):
+        form.password.errors.append(_("Lösenordet stämmer inte."))
+    elif form.validate_on_submit():
+        user = current_user._get_current_object()
+        logout_user()
+        delete_account(user, delete_posts=form.posts.data == "delete")
+        db.session.commit()
+        flash(_("Ditt konto är borttaget. Tack för att du var med i nätverket!"), "info")
+        return redirect(url_for("core.start"))
+    data = export_member(current_user.id)
+    return render_template("privacy/my_data.html", data=data, form=form), 400
+
+
+@bp.get("/admin/konton/<int:user_id>/uppgifter.json")
+@require(Permission.ADMIN)
+def member_data_json(user_id: int):
+    get_user_or_404(user_id)
+    return json_download(user_id)
+
+
+@bp.route("/admin/konton/<int:user_id>/radera", methods=["GET", "POST"])
+@require(Permission.ADMIN)
+def delete_member(user_id: int):
+    user = get_user_or_404(user_id)
+    form = AdminDeleteAccountForm()
+    if form.validate_on_submit():
+        delete_account(user, delete_posts=form.posts.data == "delete")
+        db.session.commit()
+        flash(_("Kontot är borttaget."), "info")
+        return redirect(url_for("core.start"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("privacy/admin_delete.html", form=form, member=user), status
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def json_download(user_id: int) -> Response:
+    body = json.dumps(export_member(user_id), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="mina-uppgifter-stafetten.json"'},
+    )

@@ -1,0 +1,216 @@
+"""GDPR: a member's export holds every row about them and nothing about others; deleting the
+account leaves no trace of their name or address in any text column."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import String, Text, func, select
+
+from hub.auth.models import Invitation, RecoveryCode
+from hub.core.db import utcnow
+from hub.core.models import Tag, user_expertise
+from hub.extensions import db
+from hub.forum.models import Answer, Category, Comment, Follow, Question
+from hub.mail.models import OutboxMessage
+from hub.meetings.models import BatonPass, Meeting, Rsvp, network_coordinator
+from hub.notifications.models import Notification
+from hub.privacy.personal_data import personal_tables
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD
+
+
+def add_personal_rows(user, other, network) -> None:
+    """One row of every kind that can be about a member, for ``user`` and for ``other``."""
+    category = Category(slug="kat", name="Kategori")
+    tag = Tag(slug="lasplattor", name="läsplattor")
+    db.session.add_all([category, tag])
+    db.session.flush()
+    for person, peer in ((user, other), (other, user)):
+        question = Question(
+            author_id=person.id,
+            category_id=category.id,
+            title=f"Fråga från {person.name}",
+            body_source="Hur gör ni?",
+            body_html="<p>Hur gör ni?</p>",
+        )
+        db.session.add(question)
+        db.session.flush()
+        answer = Answer(
+            question_id=question.id,
+            author_id=peer.id,
+            body_source=f"Hej {person.name}!",
+            body_html=f"<p>Hej {person.name}!</p>",
+        )
+        db.session.add(answer)
+        db.session.flush()
+        meeting = Meeting(
+            network_id=network.id,
+            host_code="1381",
+            title=f"Träff bokad av {person.name}",
+            starts_at=utcnow() + timedelta(days=10),
+            ends_at=utcnow() + timedelta(days=10, hours=2),
+            uid=f"meeting-{person.id}@stafetten.se",
+            created_by_id=person.id,
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        db.session.add_all(
+            [
+                Comment(answer_id=answer.id, author_id=person.id, body="Tack!"),
+                Follow(user_id=person.id, target_type="question", target_id=question.id),
+                Notification(
+                    user_id=person.id,
+                    actor_id=peer.id,
+                    kind="answer",
+                    text=f"{peer.name} svarade på din fråga",
+                    url=f"/fragor/{question.id}",
+                ),
+                OutboxMessage(
+                    kind="notification",
+                    user_id=person.id,
+                    to_address=person.email,
+                    subject="Nytt svar",
+                    body_text=f"Hej {person.name}",
+                    body_html=f"<p>Hej {person.name}</p>",
+                ),
+                Rsvp(meeting_id=meeting.id, user_id=person.id, response="on_site"),
+                BatonPass(
+                    network_id=network.id,
+                    to_code="1381",
+                    reason_kind="passed_on",
+                    by_user_id=person.id,
+                ),
+                Invitation(
+                    email=f"inbjuden{person.id}@laholm.se",
+                    token_hash=f"{person.id:064d}",
+                    invited_by_id=person.id,
+                    expires_at=utcnow() + timedelta(days=14),
+                ),
+                RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
+            ]
+        )
+        db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
+        db.session.execute(
+            network_coordinator.insert().values(user_id=person.id, network_id=network.id)
+        )
+    db.session.commit()
+
+
+@pytest.fixture
+def two_members(create_user, create_network):
+    user = create_user(name="Greta Raderasson", email="greta.raderasson@laholm.se")
+    other = create_user(name="Olle Kvarblivare", email="olle.kvarblivare@varberg.se")
+    add_personal_rows(user, other, create_network())
+    return user, other
+
+
+def test_every_table_with_personal_data_is_covered_here(app, two_members):
+    user, _other = two_members
+    exported = export_of(user.id)
+    missing = {table.name for table, _ in personal_tables()} - set(exported)
+    assert not missing, f"add rows for {missing} to add_personal_rows"
+
+
+def export_of(user_id: int) -> dict:
+    from hub.privacy.personal_data import export_member
+
+    return export_member(user_id)
+
+
+def test_export_holds_the_members_rows_and_nothing_about_others(two_members):
+    user, other = two_members
+    exported = json.dumps(export_of(user.id), ensure_ascii=False)
+    assert "greta.raderasson@laholm.se" in exported
+    assert "olle.kvarblivare@varberg.se" not in exported
+    assert other.name not in exported
+    assert f'"user_id": {other.id}' not in exported
+    assert "password_hash" not in exported
+
+
+def test_member_downloads_their_data_as_json_and_as_a_page(client, login, two_members):
+    user, _other = two_members
+    login(user)
+    page = client.get("/installningar/mina-uppgifter")
+    assert page.status_code == 200 and "Frågor" in page.text
+    download = client.get("/installningar/mina-uppgifter.json")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.json["user"][0]["email"] == user.email
+
+
+def text_columns_containing(*needles: str) -> list[str]:
+    found = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, String | Text):
+                continue
+            for needle in needles:
+                hits = db.session.scalar(
+                    select(func.count())
+                    .select_from(table)
+                    .where(column.contains(needle, autoescape=True))
+                )
+                if hits:
+                    found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def delete_own_account(client, login, user, posts: str):
+    login(user)
+    token = csrf_token(client.get("/installningar/mina-uppgifter").text)
+    return client.post(
+        "/installningar/mina-uppgifter/radera",
+        data={"posts": posts, "password": PASSWORD, "csrf_token": token},
+    )
+
+
+def test_deleting_the_account_leaves_no_personal_data(client, login, two_members):
+    user, _other = two_members
+    user_id = user.id
+    response = delete_own_account(client, login, user, posts="keep")
+    assert response.status_code == 302
+    assert text_columns_containing("Greta Raderasson", "greta.raderasson@laholm.se") == []
+    kept = db.session.scalars(select(Question).where(Question.title.contains("borttagen medlem")))
+    assert [q.author_id for q in kept] == [None]  # the post stays, anonymous
+    assert (
+        db.session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.user_id == user_id))
+        == 0
+    )
+    assert text_columns_containing("Olle Kvarblivare")  # the other member is untouched
+
+
+def test_deleting_with_posts_removes_them_too(client, login, two_members):
+    user, _other = two_members
+    delete_own_account(client, login, user, posts="delete")
+    asked = db.session.scalars(select(Question).where(Question.deleted_at.is_not(None))).all()
+    assert len(asked) == 1 and asked[0].body_source == ""
+
+
+def test_wrong_password_keeps_the_account(client, login, two_members):
+    user, _other = two_members
+    login(user)
+    token = csrf_token(client.get("/installningar/mina-uppgifter").text)
+    response = client.post(
+        "/installningar/mina-uppgifter/radera",
+        data={"posts": "keep", "password": "fel-lösenord-helt-klart", "csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert "Lösenordet stämmer inte." in response.text
+    assert db.session.get(type(user), user.id) is not None
+
+
+def test_admin_deletes_on_request_and_others_cannot(client, login, create_user, two_members):
+    user, other = two_members
+    login(other)
+    assert client.get(f"/admin/konton/{user.id}/radera").status_code == 403
+    admin = create_user(role="admin")
+    login(admin)
+    assert client.get(f"/admin/konton/{user.id}/uppgifter.json").json["user"][0]["id"] == user.id
+    token = csrf_token(client.get(f"/admin/konton/{user.id}/radera").text)
+    response = client.post(
+        f"/admin/konton/{user.id}/radera", data={"posts": "keep", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert text_columns_containing("greta.raderasson@laholm.se") == []
