@@ -41,6 +41,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
     LANGUAGES = ("sv", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "hub" / "translations")
 
     WTF_CSRF_TIME_LIMIT = (
         None  # the token lives as long as the session; shift workers leave forms open

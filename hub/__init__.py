@@ -61,6 +61,7 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from hub.admin.views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
+    from hub.core.language import bp as language_bp
     from hub.core.views import bp as core_bp
     from hub.digests.views import bp as digests_bp
     from hub.directory.views import bp as directory_bp
@@ -81,5 +82,6 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         admin_bp,
         privacy_bp,
+        language_bp,
     ):
         app.register_blueprint(blueprint)

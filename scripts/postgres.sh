@@ -1,5 +1,6 @@
 # Starts a throwaway PostgreSQL server on loopback, owned by an unprivileged user.
-# Sets POSTGRES_URL; stop_postgres removes it again.
+# Sets POSTGRES_URL (the test database) and POSTGRES_E2E_URL (a second one for the browser tests'
+# live server, which commits for real); stop_postgres removes the server again.
 
 start_postgres() {
   local bin
@@ -16,10 +17,12 @@ start_postgres() {
   "${run_as[@]}" "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/log" -w \
     -o "-h 127.0.0.1 -p $port -k $POSTGRES_DIR -F -c fsync=off -c max_connections=200" start >/dev/null
   "${run_as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U stafetten stafetten_test
+  "${run_as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U stafetten stafetten_e2e
   POSTGRES_URL="postgresql+psycopg://stafetten@127.0.0.1:$port/stafetten_test"
+  POSTGRES_E2E_URL="postgresql+psycopg://stafetten@127.0.0.1:$port/stafetten_e2e"
   POSTGRES_BIN=$bin
   POSTGRES_RUN_AS=("${run_as[@]}")
-  export POSTGRES_URL
+  export POSTGRES_URL POSTGRES_E2E_URL
 }
 
 stop_postgres() {

@@ -1,0 +1,1 @@
+"""The admin area: reference data, networks, forum categories and accounts."""

@@ -1,7 +1,537 @@
-"""Routes of the admin part."""
+"""The admin area under ``/admin``: reference data, networks, forum categories and accounts.
+
+Every route needs ``Permission.ADMIN``: the check runs before each request of the blueprint,
+so a new route cannot forget it. Views parse, load, call a rule in ``operations`` and render;
+they commit once.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
-bp = Blueprint("admin", __name__)
+from hub.admin import operations as ops
+from hub.admin.forms import (
+    AccountSearchForm,
+    CategoryForm,
+    CoordinatorForm,
+    EmailDomainForm,
+    MunicipalityForm,
+    MunicipalityNameForm,
+    NetworkForm,
+    NetworkMemberForm,
+    RegionForm,
+    RoleForm,
+    UnitForm,
+    role_choices,
+)
+from hub.auth.permissions import Permission, require
+from hub.core.pagination import page_number
+from hub.directory.models import Municipality, Unit
+from hub.extensions import db
+from hub.forum.models import Category
+from hub.meetings.models import Network
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@require(Permission.ADMIN)
+def check_admin() -> None:
+    """Anonymous visitors go to login, everyone else without the right gets 403."""
+
+
+@bp.context_processor
+def role_names() -> dict:
+    return {"role_names": dict(role_choices())}
+
+
+def show_error(form: FlaskForm, error: ops.FieldError) -> None:
+    getattr(form, error.field).errors.append(error.message)
+
+
+def invalid(html: str) -> tuple[str, int]:
+    return html, 400
+
+
+@bp.get("")
+def index():
+    return render_template("admin/index.html", counts=ops.count_everything())
+
+
+# --- Municipalities and regions ----------------------------------------------------------------
+
+
+def load_municipality(code: str) -> Municipality:
+    municipality = ops.get_municipality(code) if code.isdigit() else None
+    if municipality is None:
+        abort(404)
+    return municipality
+
+
+@bp.get("/kommuner")
+def municipalities():
+    return render_template(
+        "admin/municipalities.html", regions=ops.list_regions_with_municipalities()
+    )
+
+
+@bp.route("/lan/ny", methods=["GET", "POST"])
+def region_new():
+    form = RegionForm()
+    if form.validate_on_submit():
+        try:
+            region = ops.create_region(form.code.data, form.name.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Länet %(name)s är tillagt.", name=region.name), "info")
+            return redirect(url_for("admin.municipalities"))
+    html = render_template("admin/region_new.html", form=form)
+    return invalid(html) if form.is_submitted() else html
+
+
+@bp.route("/kommuner/ny", methods=["GET", "POST"])
+def municipality_new():
+    form = MunicipalityForm()
+    form.region_code.choices = [("", _("Välj län"))] + [
+        (r.code, r.name) for r in ops.list_regions()
+    ]
+    if request.method == "GET" and request.args.get("lan"):
+        form.region_code.data = request.args["lan"]
+    if form.validate_on_submit():
+        try:
+            municipality = ops.create_municipality(
+                form.scb_code.data, form.name.data, form.region_code.data
+            )
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Kommunen %(name)s är tillagd.", name=municipality.name), "info")
+            return redirect(url_for("admin.municipality", code=municipality.scb_code))
+    html = render_template("admin/municipality_new.html", form=form)
+    return invalid(html) if form.is_submitted() else html
+
+
+def municipality_page(municipality: Municipality, **forms: FlaskForm) -> str:
+    name_form = forms.get("name_form") or MunicipalityNameForm(
+        prefix="kommun", obj=municipality, formdata=None
+    )
+    return render_template(
+        "admin/municipality.html",
+        municipality=municipality,
+        name_form=name_form,
+        domain_form=forms.get("domain_form") or EmailDomainForm(prefix="doman", formdata=None),
+        unit_form=forms.get("unit_form") or UnitForm(prefix="enhet", formdata=None),
+        units=sorted(municipality.units, key=lambda u: u.name.lower()),
+        domains=sorted(municipality.email_domains, key=lambda d: d.domain),
+    )
+
+
+@bp.get("/kommuner/<code>")
+def municipality(code: str):
+    return municipality_page(load_municipality(code))
+
+
+@bp.post("/kommuner/<code>")
+def municipality_rename(code: str):
+    municipality = load_municipality(code)
+    form = MunicipalityNameForm(prefix="kommun")
+    if not form.validate():
+        return invalid(municipality_page(municipality, name_form=form))
+    ops.rename_municipality(municipality, form.name.data)
+    db.session.commit()
+    flash(_("Namnet är sparat."), "info")
+    return redirect(url_for("admin.municipality", code=code))
+
+
+@bp.post("/kommuner/<code>/domaner")
+def domain_add(code: str):
+    municipality = load_municipality(code)
+    form = EmailDomainForm(prefix="doman")
+    if form.validate():
+        try:
+            email_domain = ops.add_email_domain(municipality, form.domain.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Domänen %(domain)s är tillagd.", domain=email_domain.domain), "info")
+            return redirect(url_for("admin.municipality", code=code))
+    return invalid(municipality_page(municipality, domain_form=form))
+
+
+@bp.post("/kommuner/<code>/domaner/<domain>/ta-bort")
+def domain_remove(code: str, domain: str):
+    municipality = load_municipality(code)
+    if not ops.remove_email_domain(municipality, domain):
+        abort(404)
+    db.session.commit()
+    flash(_("Domänen %(domain)s är borttagen.", domain=domain), "info")
+    return redirect(url_for("admin.municipality", code=code))
+
+
+@bp.post("/kommuner/<code>/enheter")
+def unit_add(code: str):
+    municipality = load_municipality(code)
+    form = UnitForm(prefix="enhet")
+    if form.validate():
+        try:
+            unit = ops.add_unit(municipality, form.name.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Enheten %(name)s är tillagd.", name=unit.name), "info")
+            return redirect(url_for("admin.municipality", code=code))
+    return invalid(municipality_page(municipality, unit_form=form))
+
+
+def load_unit(code: str, unit_id: int) -> tuple[Municipality, Unit]:
+    municipality = load_municipality(code)
+    unit = ops.get_unit(municipality, unit_id)
+    if unit is None:
+        abort(404)
+    return municipality, unit
+
+
+@bp.route("/kommuner/<code>/enheter/<int:unit_id>", methods=["GET", "POST"])
+def unit(code: str, unit_id: int):
+    municipality, unit = load_unit(code, unit_id)
+    form = UnitForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            ops.rename_unit(unit, municipality, form.name.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Enheten heter nu %(name)s.", name=unit.name), "info")
+            return redirect(url_for("admin.municipality", code=code))
+    html = render_template(
+        "admin/unit.html",
+        municipality=municipality,
+        unit=unit,
+        form=form,
+        in_use=ops.unit_in_use(unit),
+    )
+    return invalid(html) if form.is_submitted() else html
+
+
+@bp.post("/kommuner/<code>/enheter/<int:unit_id>/ta-bort")
+def unit_remove(code: str, unit_id: int):
+    municipality, unit = load_unit(code, unit_id)
+    name = unit.name
+    if not ops.remove_unit(unit):
+        html = render_template(
+            "admin/unit.html",
+            municipality=municipality,
+            unit=unit,
+            form=UnitForm(obj=unit),
+            in_use=True,
+        )
+        return html, 409
+    db.session.commit()
+    flash(_("Enheten %(name)s är borttagen.", name=name), "info")
+    return redirect(url_for("admin.municipality", code=code))
+
+
+# --- Networks ------------------------------------------------------------------------------
+
+
+def load_network(network_id: int) -> Network:
+    network = ops.get_network(network_id)
+    if network is None:
+        abort(404)
+    return network
+
+
+@bp.get("/natverk")
+def networks():
+    return render_template("admin/networks.html", networks=ops.list_networks())
+
+
+@bp.route("/natverk/ny", methods=["GET", "POST"])
+def network_new():
+    form = NetworkForm()
+    if form.validate_on_submit():
+        try:
+            network = ops.create_network(
+                form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
+            )
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Nätverket %(name)s är skapat.", name=network.name), "info")
+            return redirect(url_for("admin.network", network_id=network.id))
+    html = render_template("admin/network_new.html", form=form)
+    return invalid(html) if form.is_submitted() else html
+
+
+def network_page(network: Network, **forms: FlaskForm) -> str:
+    members = ops.rotation(network)
+    member_form = forms.get("member_form") or NetworkMemberForm(prefix="medlem", formdata=None)
+    taken = {m.municipality_code for m in members if m.active}
+    member_form.municipality_code.choices = [
+        ("", _("Välj kommun")),
+        *ops.municipality_choices(exclude=taken),
+    ]
+    return render_template(
+        "admin/network.html",
+        network=network,
+        members=members,
+        active_count=len(taken),
+        form=forms.get("form") or NetworkForm(prefix="natverk", obj=network, formdata=None),
+        member_form=member_form,
+        coordinator_form=forms.get("coordinator_form")
+        or CoordinatorForm(prefix="samordnare", formdata=None),
+        coordinators=sorted(network.coordinators, key=lambda u: u.name.lower()),
+    )
+
+
+@bp.get("/natverk/<int:network_id>")
+def network(network_id: int):
+    return network_page(load_network(network_id))
+
+
+@bp.post("/natverk/<int:network_id>")
+def network_update(network_id: int):
+    network = load_network(network_id)
+    form = NetworkForm(prefix="natverk")
+    if form.validate():
+        try:
+            ops.update_network(
+                network,
+                form.name.data,
+                form.slug.data,
+                form.description.data,
+                form.rhythm_months.data,
+            )
+        except ops.FieldError as error:
+            db.session.rollback()  # the rejected slug must not show as the network's own
+            network = load_network(network_id)
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Nätverket är sparat."), "info")
+            return redirect(url_for("admin.network", network_id=network_id))
+    return invalid(network_page(network, form=form))
+
+
+@bp.post("/natverk/<int:network_id>/kommuner")
+def member_add(network_id: int):
+    network = load_network(network_id)
+    form = NetworkMemberForm(prefix="medlem")
+    if form.validate():
+        try:
+            ops.add_network_member(network, form.municipality_code.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Kommunen är med i nätverket."), "info")
+            return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
+    return invalid(network_page(network, member_form=form))
+
+
+def load_member(network_id: int, code: str):
+    network = load_network(network_id)
+    member = ops.find_member(network, code)
+    if member is None:
+        abort(404)
+    return network, member
+
+
+@bp.post("/natverk/<int:network_id>/kommuner/<code>/flytta")
+def member_move(network_id: int, code: str):
+    network, member = load_member(network_id, code)
+    steps = {"upp": -1, "ned": 1}
+    step = steps.get(request.form.get("riktning", ""))
+    if step is None:
+        abort(400)
+    if ops.move_network_member(network, member, step):
+        db.session.commit()
+    return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
+
+
+@bp.post("/natverk/<int:network_id>/kommuner/<code>/ta-bort")
+def member_remove(network_id: int, code: str):
+    network, member = load_member(network_id, code)
+    if not member.active:
+        abort(404)
+    outcome = ops.remove_network_member(network, member, current_user)
+    db.session.commit()
+    if outcome == "deactivated":
+        flash(_("Kommunen har lämnat rotationen. Dess historik finns kvar."), "info")
+    else:
+        flash(_("Kommunen är borttagen ur nätverket."), "info")
+    return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
+
+
+@bp.post("/natverk/<int:network_id>/samordnare")
+def coordinator_add(network_id: int):
+    network = load_network(network_id)
+    form = CoordinatorForm(prefix="samordnare")
+    if form.validate():
+        try:
+            user = ops.add_coordinator(network, form.email.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s är samordnare för nätverket.", name=user.name), "info")
+            return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
+    return invalid(network_page(network, coordinator_form=form))
+
+
+@bp.post("/natverk/<int:network_id>/samordnare/<int:user_id>/ta-bort")
+def coordinator_remove(network_id: int, user_id: int):
+    network = load_network(network_id)
+    user = ops.remove_coordinator(network, user_id)
+    if user is None:
+        abort(404)
+    db.session.commit()
+    flash(_("%(name)s är inte längre samordnare för nätverket.", name=user.name), "info")
+    return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
+
+
+# --- Forum categories --------------------------------------------------------------------------
+
+
+def load_category(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        abort(404)
+    return category
+
+
+@bp.get("/kategorier")
+def categories():
+    return render_template("admin/categories.html", categories=ops.list_categories())
+
+
+def save_category_form(category: Category | None):
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            saved = ops.save_category(
+                category,
+                form.name.data,
+                form.slug.data,
+                form.description.data,
+                form.position.data,
+            )
+        except ops.FieldError as error:
+            db.session.rollback()
+            category = category and load_category(category.id)
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Kategorin %(name)s är sparad.", name=saved.name), "info")
+            return redirect(url_for("admin.categories"))
+    html = render_template("admin/category_form.html", form=form, category=category)
+    return invalid(html) if form.is_submitted() else html
+
+
+@bp.route("/kategorier/ny", methods=["GET", "POST"])
+def category_new():
+    return save_category_form(None)
+
+
+@bp.route("/kategorier/<int:category_id>", methods=["GET", "POST"])
+def category_edit(category_id: int):
+    return save_category_form(load_category(category_id))
+
+
+@bp.post("/kategorier/<int:category_id>/ta-bort")
+def category_delete(category_id: int):
+    category = load_category(category_id)
+    name = category.name
+    if not ops.delete_category(category):
+        html = render_template(
+            "admin/category_form.html",
+            form=CategoryForm(obj=category, formdata=None),
+            category=category,
+            delete_refused=True,
+        )
+        return html, 409
+    db.session.commit()
+    flash(_("Kategorin %(name)s är borttagen.", name=name), "info")
+    return redirect(url_for("admin.categories"))
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+@bp.get("/konton")
+def accounts():
+    form = AccountSearchForm(request.args)
+    query = ops.search_accounts_query(form.q.data or "", form.role.data or "")
+    page = db.paginate(
+        query, page=page_number(), per_page=ops.ACCOUNTS_PER_PAGE, error_out=False, count=True
+    )
+    args = {k: v for k, v in (("q", form.q.data), ("role", form.role.data)) if v}
+    return render_template("admin/accounts.html", form=form, page=page, args=args)
+
+
+def load_account(user_id: int):
+    user = ops.get_account(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def account_page(user, role_form: RoleForm | None = None, action_error: str = "") -> str:
+    return render_template(
+        "admin/account.html",
+        account=user,
+        role_form=role_form or RoleForm(obj=user, formdata=None),
+        action_error=action_error,
+    )
+
+
+@bp.get("/konton/<int:user_id>")
+def account(user_id: int):
+    return account_page(load_account(user_id))
+
+
+@bp.post("/konton/<int:user_id>/roll")
+def account_role(user_id: int):
+    user = load_account(user_id)
+    form = RoleForm()
+    if form.validate():
+        try:
+            ops.change_role(user, form.role.data)
+        except ops.FieldError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Rollen är ändrad."), "info")
+            return redirect(url_for("admin.account", user_id=user_id))
+    return invalid(account_page(user, role_form=form))
+
+
+@bp.post("/konton/<int:user_id>/inaktivera")
+def account_deactivate(user_id: int):
+    user = load_account(user_id)
+    try:
+        ops.deactivate_account(user, current_user)
+    except ops.FieldError as error:
+        return account_page(user, action_error=error.message), 409
+    db.session.commit()
+    flash(_("Kontot är inaktiverat och alla dess inloggningar är avslutade."), "info")
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
+@bp.post("/konton/<int:user_id>/aktivera")
+def account_reactivate(user_id: int):
+    user = load_account(user_id)
+    ops.reactivate_account(user)
+    db.session.commit()
+    flash(_("Kontot är aktivt igen."), "info")
+    return redirect(url_for("admin.account", user_id=user_id))

@@ -1,0 +1,360 @@
+"""Benchmark: the hub's pages against a bare Flask page, on the large demo data set, on loopback.
+
+    .venv/bin/python bench/run.py [--duration 10] [--reseed]
+
+Makes (once, then cached) a database with ``flask hub seed-demo --scale large`` (SQLite under
+bench/cache/, or PostgreSQL if HUB_DATABASE_URL is set), serves the hub and bench/bare_app.py each
+with ``gunicorn -w 2 -k sync`` on 127.0.0.1, signs in as the demo ambassador, and runs ``wrk``
+against each page and the bare page in turn (bare, page, bare, page ...): at concurrency 8 for
+req/s, at concurrency 1 for p50/p95 latency. Prints a Markdown table and writes it under
+bench/results/. Nothing leaves the machine; every wrk run is bounded by --duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+CACHE = BENCH / "cache"
+RESULTS = BENCH / "results"
+VENV_BIN = ROOT / ".venv" / "bin"
+HOST = "127.0.0.1"  # loopback only
+DEMO_EMAIL = "ambassador@demo.stafetten.se"
+DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (the published demo password)
+
+# The pages measured, signed in: (name, path or a function of the database URL that finds one).
+# Pages that do not exist yet answer 404; the table's "status" column shows it.
+
+
+def question_with_20_answers(database_url: str) -> str:
+    """/fragor/<id> of a question with 20 answers (or the most answered one there is)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        question_id = connection.execute(
+            text(
+                "SELECT question_id FROM answer GROUP BY question_id "
+                "ORDER BY abs(count(*) - 20), question_id LIMIT 1"
+            )
+        ).scalar()
+    engine.dispose()
+    return f"/fragor/{question_id or 1}"
+
+
+PAGES: list[tuple[str, str | Callable[[str], str]]] = [
+    ("question list", "/fragor"),
+    ("question, 20 answers", question_with_20_answers),
+    ("search", "/sok?" + urlencode({"q": "surfplattor"})),
+    ("directory", "/katalog"),
+    ("meeting list", "/traffar"),
+    ("start page", "/"),
+]
+BARE_PATH = "/"
+
+WRK_SCRIPT = """
+wrk.headers["Cookie"] = %s
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, '
+    .. '"status_errors": %%d, "socket_errors": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    errors: int
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
+    args = parser.parse_args()
+    ensure_wrk()
+    database_url = prepare_database(reseed=args.reseed)
+    pages = [(name, path(database_url) if callable(path) else path) for name, path in PAGES]
+    with serve("wsgi:app", hub_env(database_url)) as hub, serve("bench.bare_app:app", {}) as bare:
+        cookie = sign_in(hub)
+        rows = [measure_page(name, path, hub, bare, cookie, args.duration) for name, path in pages]
+    table = format_table(rows, database_url, args.duration)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
+    out.write_text(table + "\n", encoding="utf-8")
+    print(f"\nSparat i {out.relative_to(ROOT)}")
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    print("== Installerar wrk", flush=True)
+    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
+
+
+def prepare_database(*, reseed: bool) -> str:
+    """The large demo data set, made once and kept. A marker file names the database URL and a
+    hash of the seeders and migrations: when either changes, the database is made anew."""
+    CACHE.mkdir(exist_ok=True)
+    url = os.environ.get("HUB_DATABASE_URL") or f"sqlite:///{CACHE / 'large.db'}"
+    sources = sorted([*ROOT.glob("hub/**/demo.py"), *ROOT.glob("migrations/versions/*.py")])
+    digest = hashlib.sha256(url.encode())
+    for source in sources:
+        digest.update(source.read_bytes())
+    marker = CACHE / f"seeded-{digest.hexdigest()[:16]}"
+    sqlite_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if reseed or not marker.exists():
+        for old in CACHE.glob("seeded-*"):
+            old.unlink()
+        if sqlite_file:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+        elif reseed:  # only when asked: HUB_DATABASE_URL must name a throwaway database
+            reset_postgres(url)
+    env = dict(os.environ, FLASK_APP="wsgi", HUB_ENV="development", HUB_DATABASE_URL=url)
+    flask = [str(VENV_BIN / "flask")]
+    subprocess.run([*flask, "db", "upgrade"], check=True, env=env, cwd=ROOT)
+    if not marker.exists():
+        print("== seed-demo --scale large (en gång; sparas i bench/cache/)", flush=True)
+        started = time.monotonic()
+        subprocess.run(
+            [*flask, "hub", "seed-demo", "--scale", "large"], check=True, env=env, cwd=ROOT
+        )
+        print(f"   klart på {time.monotonic() - started:.0f} s", flush=True)
+        marker.write_text(url + "\n", encoding="utf-8")
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """A PostgreSQL benchmark database starts empty, like the SQLite file."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def hub_env(database_url: str) -> dict[str, str]:
+    """Production settings, as operators run it; plain HTTP on loopback, so no Secure cookies."""
+    return {
+        "HUB_ENV": "production",
+        "HUB_SECRET_KEY": "bench-only-not-secret",
+        "HUB_SESSION_COOKIE_SECURE": "0",
+        "HUB_DATABASE_URL": database_url,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app: str, env: dict[str, str]) -> Iterator[int]:
+    """gunicorn -w 2 -k sync on a free loopback port; yields the port, stops it afterwards."""
+    port = free_port()
+    command = [str(VENV_BIN / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"{HOST}:{port}", app]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until_up(port, process, log)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_up(port: int, process: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            sys.exit(f"gunicorn stopped:\n{log.read().decode(errors='replace')}")
+        try:
+            status, _, _ = request(port, "GET", "/")
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if status < 500:
+            return
+    sys.exit(f"nothing answered on {HOST}:{port} within 30 s")
+
+
+def request(
+    port: int, method: str, path: str, body: str | None = None, headers: dict | None = None
+) -> tuple[int, dict[str, list[str]], str]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        all_headers: dict[str, list[str]] = {}
+        for key, value in response.getheaders():
+            all_headers.setdefault(key.lower(), []).append(value)
+        return response.status, all_headers, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def sign_in(port: int) -> str:
+    """Signs in through the login form; returns the Cookie header value of the signed-in session."""
+    status, headers, html = request(port, "GET", "/logga-in")
+    cookies = cookie_values(headers)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    if status != 200 or not token:
+        sys.exit(f"the login page answered {status} without a CSRF token")
+    form = urlencode({"csrf_token": token.group(1), "email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    status, headers, _ = request(
+        port,
+        "POST",
+        "/logga-in",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_header(cookies),
+        },
+    )
+    if status != 302:
+        sys.exit(f"signing in as {DEMO_EMAIL} answered {status}, not a redirect")
+    cookies.update(cookie_values(headers))
+    # The first page after login puts a new CSRF token in the session; a browser keeps the
+    # updated cookie, and so must the benchmark, or every request would write a new session.
+    _, headers, _ = request(port, "GET", "/", headers={"Cookie": cookie_header(cookies)})
+    cookies.update(cookie_values(headers))
+    return cookie_header(cookies)
+
+
+def cookie_values(headers: dict[str, list[str]]) -> dict[str, str]:
+    values = {}
+    for line in headers.get("set-cookie", []):
+        name, _, rest = line.partition("=")
+        values[name.strip()] = rest.split(";", 1)[0]
+    return values
+
+
+def cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def measure_page(
+    name: str, path: str, hub: int, bare: int, cookie: str, duration: int
+) -> dict[str, object]:
+    """Bare and hub page in turn, at concurrency 8 and then 1, so both see the same machine."""
+    status, _, _ = request(hub, "GET", path, headers={"Cookie": cookie})
+    print(f"== {name} {path} ({status})", flush=True)
+    with wrk_script(cookie) as script:
+        for port, target in ((bare, BARE_PATH), (hub, path)):  # warm up both
+            run_wrk(port, target, script, connections=2, duration=2)
+        bare8 = run_wrk(bare, BARE_PATH, script, connections=8, duration=duration)
+        page8 = run_wrk(hub, path, script, connections=8, duration=duration)
+        bare1 = run_wrk(bare, BARE_PATH, script, connections=1, duration=duration)
+        page1 = run_wrk(hub, path, script, connections=1, duration=duration)
+    return {
+        "name": name,
+        "path": path,
+        "status": status,
+        "page8": page8,
+        "bare8": bare8,
+        "page1": page1,
+        "bare1": bare1,
+    }
+
+
+@contextmanager
+def wrk_script(cookie: str) -> Iterator[Path]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(WRK_SCRIPT % json.dumps(cookie))
+    try:
+        yield Path(file.name)
+    finally:
+        Path(file.name).unlink(missing_ok=True)
+
+
+def run_wrk(port: int, path: str, script: Path, *, connections: int, duration: int) -> Measurement:
+    threads = min(connections, 2)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://{HOST}:{port}{path}",
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + 60, check=True
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
+    data = json.loads(line.removeprefix("RESULT "))
+    return Measurement(
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        errors=data["status_errors"] + data["socket_errors"],
+    )
+
+
+def format_table(rows: list[dict], database_url: str, duration: int) -> str:
+    engine = database_url.split(":", 1)[0]
+    lines = [
+        f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine}, "
+        f"{duration} s per mätning, gunicorn -w 2 -k sync, inloggad.",
+        "",
+        "| page | path | status | req/s (c8) | bare req/s (c8) | ratio | p50 ms (c1) "
+        "| p95 ms (c1) | bare p95 ms (c1) | errors |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        page8, bare8, page1, bare1 = row["page8"], row["bare8"], row["page1"], row["bare1"]
+        ratio = page8.rps / bare8.rps if bare8.rps else 0
+        lines.append(
+            f"| {row['name']} | `{row['path']}` | {row['status']} | {page8.rps:.0f} "
+            f"| {bare8.rps:.0f} | 1/{1 / ratio:.1f} | {page1.p50_ms:.1f} | {page1.p95_ms:.1f} "
+            f"| {bare1.p95_ms:.1f} | {page8.errors + page1.errors} |"
+            if ratio
+            else f"| {row['name']} | `{row['path']}` | {row['status']} | 0 | {bare8.rps:.0f} "
+            f"| – | – | – | – | {page8.errors + page1.errors} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Checks for the browser tests: accessibility (axe-core), HTML validity (vnu), screenshots,
+keyboard focus. A flow calls ``check_page(page, "name")`` after each page it reaches."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+E2E_DIR = Path(__file__).resolve().parent
+NODE_MODULES = E2E_DIR / "node_modules"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SCREENSHOT_DIR = E2E_DIR / "screenshots"  # and the saved HTML under html/; not committed
+WIDTHS = (390, 1280)  # a phone and a desktop
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Pages saved by check_html; validated together by one vnu run at the end of the session.
+saved_pages: dict[str, Path] = {}
+html_dir: Path | None = None
+
+
+def check_page(page: Page, name: str) -> None:
+    """The whole set for a page the flow has reached: axe, vnu, screenshots."""
+    check_a11y(page, name)
+    check_html(page, name)
+    screenshot(page, name)
+
+
+def check_a11y(page: Page, name: str) -> None:
+    """Zero axe-core violations for WCAG 2.1 A and AA."""
+    inject_axe(page)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS,
+    )
+    violations = result["violations"]
+    assert not violations, f"axe: {name} ({page.url}):\n" + format_violations(violations)
+
+
+def inject_axe(page: Page) -> None:
+    """axe-core into the page. The strict CSP (rightly) refuses ``add_script_tag``'s inline script,
+    so the source is evaluated through the DevTools protocol, which CSP does not govern: the page
+    keeps its real CSP, and a violation by the page itself still fails the test."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate("() => {\n" + axe_source() + "\n}")
+    assert page.evaluate("() => typeof window.axe === 'object'"), "axe-core was not injected"
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"][:10]:
+            lines.append(f"    at {' '.join(node['target'])}: {node['html'][:200]}")
+            summary = node.get("failureSummary") or ""
+            lines.extend(f"      {line}" for line in summary.splitlines())
+    return "\n".join(lines)
+
+
+def check_html(page: Page, name: str) -> None:
+    """Save the page; ``validate_saved_pages`` checks them all with one vnu run."""
+    assert html_dir is not None, "the e2e session fixture sets the folder"
+    assert name not in saved_pages, f"two pages are called {name!r}"
+    path = html_dir / f"{slug(name)}.html"
+    path.write_text(page.content(), encoding="utf-8")
+    saved_pages[name] = path
+
+
+def validate_saved_pages() -> None:
+    """One run of the Nu HTML checker over every saved page; zero errors is the bar."""
+    if saved_pages:
+        errors = html_errors(saved_pages)
+        assert not errors, f"vnu: {len(errors)} errors in {len(saved_pages)} pages:\n" + "\n".join(
+            errors
+        )
+
+
+def html_errors(pages: dict[str, Path]) -> list[str]:
+    """The Nu HTML checker's errors for the files, one readable line each (plus the extract)."""
+    names = {str(path.resolve()): name for name, path in pages.items()}
+    command = ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *names]
+    result = subprocess.run(  # noqa: S603  (fixed command, our own files)
+        command, capture_output=True, text=True, timeout=300, check=False
+    )
+    try:
+        report = json.loads(result.stderr or result.stdout)
+    except json.JSONDecodeError:
+        return [f"vnu did not run (exit {result.returncode}): {result.stderr[-2000:]}"]
+    lines = []
+    for message in report["messages"]:
+        if message.get("type") not in {"error", "non-document-error"}:
+            continue
+        file = str(Path(message.get("url", "").removeprefix("file:")).resolve())
+        lines.append(
+            f"- {names.get(file, file)} line {message.get('lastLine')}: {message['message']}"
+        )
+        if message.get("extract"):
+            lines.append(f"    {message['extract']!r}")
+    return lines
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Full-page screenshots at phone and desktop widths, for people to look at."""
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    original = page.viewport_size
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=SCREENSHOT_DIR / f"{slug(name)}-{width}.png", full_page=True)
+    finally:
+        if original:
+            page.set_viewport_size(original)
+
+
+TABBABLE = (
+    "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), "
+    "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])"
+)
+
+DESCRIBE_FOCUS = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const all = [...document.querySelectorAll(%s)].filter((e) => {
+        const s = getComputedStyle(e);
+        return s.display !== 'none' && s.visibility !== 'hidden' && e.getClientRects().length;
+    });
+    const s = getComputedStyle(el);
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+    const shadow = s.boxShadow && s.boxShadow !== 'none';
+    return {
+        index: all.indexOf(el),
+        count: all.length,
+        visible: Boolean(outline || shadow),
+        label: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+            + ' ' + (el.innerText || el.value || el.name || el.getAttribute('aria-label') || '')
+                .trim().slice(0, 40),
+    };
+}""" % json.dumps(TABBABLE)  # noqa: UP031  (the JS is full of braces)
+
+
+def check_keyboard(page: Page, *, max_steps: int = 150) -> list[str]:
+    """Tab through the page from the top, as a keyboard user does. Every stop must show a visible
+    focus (an outline or a box shadow) and the stops must follow the DOM order. Returns the
+    labels of the stops, so a flow can assert that the fields it cares about are among them."""
+    # Move the sequential focus starting point to the top of the document.
+    page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            root.tabIndex = -1;
+            root.focus();
+            root.removeAttribute('tabindex');
+            window.scrollTo(0, 0);
+        }"""
+    )
+    positive = page.evaluate(
+        "() => [...document.querySelectorAll('[tabindex]')].filter((e) => e.tabIndex > 0)"
+        ".map((e) => e.outerHTML.slice(0, 80))"
+    )
+    assert not positive, f"a positive tabindex takes focus out of the DOM order: {positive}"
+    stops: list[str] = []
+    for _step in range(max_steps):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(DESCRIBE_FOCUS)
+        if focus is None or (stops and focus["index"] == 0):
+            break  # left the document, or wrapped around to the first stop
+        expected_index = len(stops)
+        stops.append(focus["label"])
+        assert focus["visible"], f"no visible focus on {focus['label']!r} at {page.url}"
+        assert focus["index"] == expected_index, (
+            f"tab order leaves the DOM order at {focus['label']!r} (stop {len(stops)}, "
+            f"DOM position {focus['index']}, expected {expected_index}) at {page.url}"
+        )
+        if len(stops) == focus["count"]:
+            break
+    assert stops, f"nothing on {page.url} takes keyboard focus"
+    return stops
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -1,0 +1,90 @@
+"""The checkers themselves find what they are there to find, so a green run means something."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.e2e.checks import check_a11y, check_keyboard, html_errors
+from tests.e2e.conftest import PageGuard
+
+# They do not touch the database: once, in the SQLite pass, is enough.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("E2E_DATABASE_URL")), reason="checked in the SQLite pass"
+)
+
+BAD_PAGE = """<!doctype html><html><head><title>x</title></head><body>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<input type="text"><p><div></body></html>"""
+
+
+def test_axe_finds_violations(page: Page) -> None:
+    page.set_content(BAD_PAGE)
+    with pytest.raises(AssertionError) as failure:
+        check_a11y(page, "bad")
+    message = str(failure.value)
+    assert "image-alt" in message and "html-has-lang" in message and "label" in message
+
+
+def test_vnu_finds_errors(tmp_path) -> None:
+    bad = tmp_path / "bad.html"
+    bad.write_text(BAD_PAGE, encoding="utf-8")
+    errors = html_errors({"bad": bad})
+    assert any(line.startswith("- bad ") and "Unclosed element" in line for line in errors), errors
+
+
+def test_keyboard_check_finds_invisible_focus(page: Page) -> None:
+    page.set_content(
+        '<!doctype html><html lang="sv"><head><style>a:focus{outline:none}</style></head>'
+        '<body><a href="#a">ett</a></body></html>'
+    )
+    with pytest.raises(AssertionError, match="no visible focus"):
+        check_keyboard(page)
+
+
+def test_keyboard_check_finds_tab_order_against_the_dom(page: Page) -> None:
+    page.set_content(
+        '<!doctype html><html lang="sv"><body><a href="#a">ett</a>'
+        '<a href="#b" tabindex="2">två</a></body></html>'
+    )
+    with pytest.raises(AssertionError, match="DOM order"):
+        check_keyboard(page)
+
+
+def test_foreign_origins_are_refused(browser, live_server: str) -> None:
+    # Another origin on loopback, so nothing could leave the machine even if the guard failed;
+    # CSP is bypassed here so that it is the guard, not the page's CSP, that stops the request.
+    context = browser.new_context(base_url=live_server, bypass_csp=True)
+    guard = PageGuard(live_server)
+    context.route("**/*", guard.route)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        result = page.evaluate(
+            "async () => { try { await fetch('http://127.0.0.2:9/x'); return 'loaded'; }"
+            " catch (e) { return 'refused'; } }"
+        )
+    finally:
+        context.close()
+    assert result == "refused"
+    assert guard.foreign == ["http://127.0.0.2:9/x"]
+    with pytest.raises(AssertionError, match="other origins"):
+        guard.assert_clean()
+
+
+def test_csp_violations_are_caught(browser, live_server: str) -> None:
+    context = browser.new_context(base_url=live_server)
+    guard = PageGuard(live_server)
+    try:
+        page = context.new_page()
+        page.on("console", guard.console)
+        page.goto("/")
+        with pytest.raises(Exception, match="Content Security Policy"):
+            page.add_script_tag(content="document.title = 'inline';")
+        page.wait_for_timeout(200)  # the console message arrives after the exception
+    finally:
+        context.close()
+    with pytest.raises(AssertionError, match="CSP"):
+        guard.assert_clean()
