@@ -38,6 +38,12 @@ def link_in(message: OutboxMessage, path: str) -> str:
     return match.group(1)
 
 
+def page_text(html: str) -> str:
+    """The page without what changes on every request (CSRF tokens, CSP nonces)."""
+    html = re.sub(r'name="csrf_token"( type="hidden")? value="[^"]*"', "csrf", html)
+    return re.sub(r'nonce="[^"]*"', "nonce", html)
+
+
 @pytest.fixture
 def post_form(client):
     """GET the page for its CSRF token, then POST ``data`` to it (or to ``action``)."""

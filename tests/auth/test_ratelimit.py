@@ -9,6 +9,7 @@ from config import Config
 from hub.core import ratelimit
 from hub.core.ratelimit import RateLimitHit
 from hub.extensions import db
+from tests.auth.conftest import page_text
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 
@@ -91,7 +92,7 @@ def test_reset_mail_is_limited_per_address_and_answers_the_same(
     user = create_user()
     answers = [post_form("/glomt-losenord", {"email": user.email}) for _ in range(3)]
     assert {a.status_code for a in answers} == {200}
-    assert answers[0].text == answers[2].text
+    assert page_text(answers[0].text) == page_text(answers[2].text)
     assert len(outbox("password_reset")) == 2
     for _ in range(4):
         clock.advance(hours=1, seconds=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.extensions import db
-from tests.auth.conftest import link_in
+from tests.auth.conftest import link_in, page_text
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "ny kopp kaffe på morgonen"
@@ -19,7 +19,9 @@ def test_reset_answers_the_same_whether_or_not_the_address_exists(create_user, p
     known = post_form("/glomt-losenord", {"email": user.email})
     unknown = post_form("/glomt-losenord", {"email": "ingen@laholm.se"})
     assert known.status_code == unknown.status_code == 200
-    assert known.text.replace(user.email, "X") == unknown.text.replace("ingen@laholm.se", "X")
+    assert page_text(known.text.replace(user.email, "X")) == page_text(
+        unknown.text.replace("ingen@laholm.se", "X")
+    )
     assert len(outbox("password_reset")) == 1
 
 
