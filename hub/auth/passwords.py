@@ -34,7 +34,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
-SITE_WORDS = ("stafetten", "stafettpinnen", "digitaliseringsambassador")
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +62,6 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
         return [_("Lösenordet är för vanligt och lätt att gissa. Välj ett annat.")]
     if len(set(lowered)) <= 3:
         return [_("Lösenordet är för lätt att gissa. Blanda fler olika tecken.")]
-    if core and any(core == _core(word) for word in SITE_WORDS):
-        return [_("Lösenordet får inte vara webbplatsens namn.")]
     if _resembles_personal(core, lowered, email, name):
         return [_("Lösenordet får inte vara din e-postadress eller ditt namn.")]
     return []
