@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.core.views import bp as core_bp
     from hub.digests.views import bp as digests_bp
     from hub.directory.views import bp as directory_bp
+    from hub.forum.search_views import bp as search_bp
     from hub.forum.views import bp as forum_bp
     from hub.mail.views import bp as mail_bp
     from hub.meetings.views import bp as meetings_bp
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         directory_bp,
         forum_bp,
+        search_bp,
         meetings_bp,
         mail_bp,
         digests_bp,

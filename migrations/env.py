@@ -30,6 +30,13 @@ def process_revision_directives(context, revision, directives):
             logger.info("No changes in schema detected.")
 
 
+def include_name(name, type_, parent_names):
+    # The search index tables are dialect-specific (FTS5, tsvector) and not in the models.
+    from hub.forum.search import include_name as include_search_name
+
+    return include_search_name(name, type_, parent_names)
+
+
 def run_migrations_offline():
     context.configure(
         url=str(target_db.engine.url),
@@ -37,6 +44,7 @@ def run_migrations_offline():
         literal_binds=True,
         render_item=render_item,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -46,6 +54,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

@@ -17,7 +17,11 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def start():
-    return render_template("core/start.html")
+    from flask_login import current_user
+
+    from hub.meetings.summary import start_page_summary
+
+    return render_template("core/start.html", baton_summary=start_page_summary(current_user))
 
 
 @bp.get("/healthz")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+import enum
+from datetime import datetime
 
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table, Text
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+
+from hub.core.db import UTCDateTime, utcnow
+from hub.core.models import Tag, user_expertise
 from hub.extensions import db
 
 
@@ -64,3 +69,82 @@ class CareArea(db.Model):
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(default=0)
+
+
+class Visibility(enum.StrEnum):
+    """Who may see one of a person's contact fields, as the person chose."""
+
+    MEMBERS = "members"  # everyone signed in
+    COORDINATORS = "coordinators"  # coordinators and admins
+    NOBODY = "nobody"  # only the person
+
+
+profile_care_area = Table(
+    "profile_care_area",
+    db.metadata,
+    # Keyed by user (like ``user_expertise``), so a member's data export finds it by itself.
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "care_area_slug",
+        ForeignKey("care_area.slug", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Profile(db.Model):
+    """What a person tells the network about themselves, and who may see their contact details.
+
+    One row per user at most; a user without one is shown with defaults (visible, no details).
+    """
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    workplace: Mapped[str] = mapped_column(String(160), default="")
+    # Markdown as written, and the sanitised HTML rendered once at save time.
+    presentation_source: Mapped[str] = mapped_column(Text, default="")
+    presentation_html: Mapped[str] = mapped_column(Text, default="")
+    work_phone: Mapped[str] = mapped_column(String(40), default="")
+    email_visibility: Mapped[str] = mapped_column(String(20), default=Visibility.MEMBERS)
+    phone_visibility: Mapped[str] = mapped_column(String(20), default=Visibility.MEMBERS)
+    hidden_from_directory: Mapped[bool] = mapped_column(default=False, index=True)
+    # 0 means no photo; bumped on every new photo so browsers fetch it again.
+    photo_version: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship(
+        "User", backref=backref("profile", uselist=False, lazy="raise"), lazy="raise"
+    )
+    care_areas: Mapped[list[CareArea]] = relationship(
+        secondary=profile_care_area,
+        primaryjoin=lambda: Profile.user_id == profile_care_area.c.user_id,
+        secondaryjoin=lambda: CareArea.slug == profile_care_area.c.care_area_slug,
+        foreign_keys=[profile_care_area.c.user_id, profile_care_area.c.care_area_slug],
+        lazy="raise",
+        order_by=CareArea.position,
+    )
+    # Expertise lives in the shared ``user_expertise`` table, keyed by user id.
+    expertise: Mapped[list[Tag]] = relationship(
+        secondary=user_expertise,
+        primaryjoin=lambda: Profile.user_id == user_expertise.c.user_id,
+        secondaryjoin=lambda: Tag.id == user_expertise.c.tag_id,
+        foreign_keys=[user_expertise.c.user_id, user_expertise.c.tag_id],
+        lazy="raise",
+        order_by=Tag.name,
+    )
+
+    @property
+    def has_photo(self) -> bool:
+        return self.photo_version > 0
+
+
+class ProfilePhoto(db.Model):
+    """A re-encoded profile photo; kept apart so that loading profiles never loads the bytes."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("profile.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(40), default="image/jpeg")
+    data: Mapped[bytes] = mapped_column(LargeBinary)

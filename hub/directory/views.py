@@ -1,15 +1,160 @@
-"""Routes of the directory part."""
+"""Routes of the directory part: the list, a person, a municipality, exports and the profile."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+
+from hub.auth.permissions import Permission, can
+from hub.core.settings import register_settings_section
+from hub.directory import listing
+from hub.directory.exports import make_vcard, members_csv
+from hub.directory.names import slugify
+from hub.directory.people import (
+    exportable_network_ids,
+    get_municipality,
+    get_network_for_export,
+    get_person_for,
+    get_photo_for,
+    network_people,
+    networks_of,
+    person_page,
+)
+from hub.directory.photos import MAX_PHOTO_BYTES, PhotoError, process_photo
+from hub.directory.profile_form import apply_profile_form, prepare_profile_form
+from hub.extensions import db
 
 bp = Blueprint("directory", __name__)
+
+register_settings_section(
+    "directory.edit_profile",
+    _l("Profil och integritet"),
+    _l("Det andra ser om dig i katalogen, och vem som får se din e-post och ditt telefonnummer."),
+    order=10,
+)
+
+# Where coordinators invite people (built in the auth part).
+INVITATIONS_PATH = "/inbjudningar"
 
 
 @bp.get("/katalog")
 @login_required
 def index():
-    return render_template("core/placeholder.html", title=_("Katalog"))
+    options = listing.load_filter_options()
+    filters = listing.parse_filters(request.args, options)
+    per_page = listing.parse_per_page(request.args.get("per_page"))
+    page = listing.list_people(filters, listing.parse_page(request.args.get("page")), per_page)
+    args = dict(filters.query_args())
+    if per_page != listing.PER_PAGE_DEFAULT:
+        args["per_page"] = str(per_page)
+    return render_template(
+        "directory/index.html",
+        options=options,
+        filters=filters,
+        page=page,
+        per_page=per_page,
+        args=args,
+        can_invite=can(current_user, Permission.INVITE),
+        invitations_path=INVITATIONS_PATH,
+    )
+
+
+@bp.get("/katalog/<int:user_id>")
+@login_required
+def person(user_id: int):
+    return render_template("directory/person.html", page=person_page(current_user, user_id))
+
+
+@bp.get("/katalog/<int:user_id>.vcf")
+@login_required
+def vcard(user_id: int):
+    person, view = get_person_for(current_user, user_id)
+    filename = (slugify(person.name) or f"person-{person.id}") + ".vcf"
+    return Response(
+        make_vcard(person, view),
+        mimetype="text/vcard",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.get("/katalog/<int:user_id>/foto")
+@login_required
+def photo(user_id: int):
+    stored, version = get_photo_for(current_user, user_id)
+    response = Response(stored.data, mimetype=stored.content_type)
+    if request.args.get("v") == str(version):
+        # The URL names this very photo, so a private cache may keep it for a long time.
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/kommun/<code>")
+@login_required
+def municipality(code: str):
+    found = get_municipality(code)
+    filters = listing.DirectoryFilters(municipality=found.scb_code)
+    per_page = listing.parse_per_page(request.args.get("per_page"))
+    page = listing.list_people(filters, listing.parse_page(request.args.get("page")), per_page)
+    args: dict[str, str] = {"code": found.scb_code}
+    if per_page != listing.PER_PAGE_DEFAULT:
+        args["per_page"] = str(per_page)
+    networks = networks_of(found.scb_code)
+    return render_template(
+        "directory/municipality.html",
+        municipality=found,
+        networks=networks,
+        exportable=exportable_network_ids(current_user, networks),
+        page=page,
+        args=args,
+    )
+
+
+@bp.get("/natverk/<slug>/medlemmar.csv")
+@login_required
+def network_members_csv(slug: str):
+    network = get_network_for_export(current_user, slug)
+    body = members_csv(current_user, network_people(network))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{network.slug}-medlemmar.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/installningar/profil", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form, profile = prepare_profile_form(current_user)
+    if form.validate_on_submit():
+        jpeg = None
+        if form.photo.data:
+            try:
+                jpeg = process_photo(read_upload(form.photo.data))
+            except PhotoError as error:
+                form.photo.errors = [*form.photo.errors, str(error)]
+        if not form.photo.errors:
+            apply_profile_form(current_user, profile, form, jpeg)
+            db.session.commit()
+            flash(_("Din profil är sparad."), "success")
+            return redirect(url_for("directory.edit_profile"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("directory/edit_profile.html", form=form, profile=profile), status
+
+
+def read_upload(upload: FileStorage) -> bytes:
+    """At most one byte more than allowed, so too big is known without reading it all."""
+    try:
+        return upload.read(MAX_PHOTO_BYTES + 1)
+    finally:
+        upload.close()  # large uploads are spooled to a temporary file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.auth.models import User
@@ -28,10 +28,53 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
+# The condition of the list indexes, written as each dialect renders ``visible_questions()``.
+VISIBLE_SQLITE = text("deleted_at IS NULL AND hidden = 0")
+VISIBLE_PG = text("deleted_at IS NULL AND hidden = false")
+
+
 class Question(db.Model):
     __table_args__ = (
         Index("ix_question_visible_activity", "deleted_at", "hidden", "last_activity_at"),
         Index("ix_question_visible_created", "deleted_at", "hidden", "created_at"),
+        # One partial index per list sort over the visible questions, pinned first and the id as
+        # tie-breaker: the list walks the index in order and stops at the page. Partial, because
+        # PostgreSQL cannot skip an "IS NULL" leading column when matching the ORDER BY.
+        Index(
+            "ix_question_list_created",
+            "pinned",
+            "created_at",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
+        Index(
+            "ix_question_list_activity",
+            "pinned",
+            "last_activity_at",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
+        Index(
+            "ix_question_list_helpful",
+            "pinned",
+            "helpful_count",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
+        Index(
+            "ix_question_list_unanswered",
+            "answer_count",
+            "pinned",
+            "created_at",
+            "id",
+            sqlite_where=VISIBLE_SQLITE,
+            postgresql_where=VISIBLE_PG,
+        ),
+        Index("ix_question_category_created", "category_id", "created_at"),
+        Index("ix_question_author_created", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +97,8 @@ class Question(db.Model):
         ForeignKey("answer.id", use_alter=True, ondelete="SET NULL")
     )
     answer_count: Mapped[int] = mapped_column(default=0, index=True)
+    # Helpful marks on all the question's visible answers, for the "most helpful" sort.
+    helpful_count: Mapped[int] = mapped_column(default=0)
     view_count: Mapped[int] = mapped_column(default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
 
@@ -120,3 +165,93 @@ class Follow(db.Model):
     target_type: Mapped[str] = mapped_column(String(20))  # "question", "tag", "category"
     target_id: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Revision(db.Model):
+    """The text of a question or answer as it was before an edit."""
+
+    __table_args__ = (Index("ix_revision_target", "target_type", "target_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(20))  # "question", "answer"
+    target_id: Mapped[int] = mapped_column()
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body_source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HelpfulMark(db.Model):
+    """A member found an answer helpful; once per member and answer."""
+
+    __table_args__ = (UniqueConstraint("answer_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Flag(db.Model):
+    """A member asks the moderators to look at a question, answer or comment."""
+
+    __table_args__ = (Index("ix_flag_open", "resolved_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(20))  # "question", "answer", "comment"
+    target_id: Mapped[int] = mapped_column()
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    reporter: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[reporter_id])
+    question: Mapped[Question] = relationship(lazy="raise")
+
+
+class ModerationLog(db.Model):
+    """Who did what to which post, why and when. Never edited or deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # "hide", "unhide", "lock", "unlock", "pin", "unpin", "move", "merge", "resolve_flag"
+    action: Mapped[str] = mapped_column(String(30))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column()
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class AskToAnswer(db.Model):
+    """One member asked a colleague to answer a question; once per pair."""
+
+    __table_args__ = (UniqueConstraint("question_id", "asked_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    asked_user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EscalationStep(db.Model):
+    """A step of "nobody is left without an answer" taken for a question; the unique constraint
+    makes each step happen once even with several workers running at the same moment."""
+
+    __table_args__ = (UniqueConstraint("question_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(20))  # "experts", "coordinators", "accept_reminder"
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified: Mapped[int] = mapped_column(default=0)

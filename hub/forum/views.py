@@ -1,15 +1,583 @@
-"""Routes of the forum part."""
+"""Routes of the forum part: parse, load through a checked getter, call a rule, render."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
+from sqlalchemy import false, select
+
+from hub.auth.permissions import Permission, can, require
+from hub.core.models import Tag
+from hub.core.pagination import page_number
+from hub.extensions import db
+from hub.forum import activity, answers, moderation, questions
+from hub.forum.forms import (
+    AnswerForm,
+    AskForm,
+    AskToAnswerForm,
+    CommentForm,
+    EditQuestionForm,
+    FlagForm,
+    MergeForm,
+    ModerationForm,
+    MoveForm,
+)
+from hub.forum.models import Answer, Category, Flag, Revision
+from hub.forum.questions import DuplicatePost, ForumError, QuestionFilters, slugify
+from hub.forum.viewcounts import count_view, flush_views
 
 bp = Blueprint("forum", __name__)
+bp.add_app_template_filter(slugify, "forum_slug")
 
 
-@bp.get("/fragor")
+@bp.before_request
+def flush_buffered_views() -> None:
+    """POSTs write anyway: the buffered view counts ride along in the same transaction."""
+    if request.method == "POST" and current_user.is_authenticated:
+        flush_views()
+
+
+def _load_question(question_id: int, *, full: bool = False):
+    question = questions.get_question_for(current_user, question_id, full=full)
+    if question is None or question.merged_into_id is not None:
+        abort(404)
+    return question
+
+
+def _load_answer(answer_id: int) -> Answer:
+    answer = answers.get_answer_for(current_user, answer_id)
+    if answer is None:
+        abort(404)
+    return answer
+
+
+def _back(question, anchor: str = ""):
+    return redirect(
+        url_for("forum.question", question_id=question.id, slug=slugify(question.title)) + anchor,
+        code=303,
+    )
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+def _per_page() -> int:
+    raw = request.args.get("per_page", "20")
+    return min(max(int(raw), 10), 50) if raw.isdigit() else 20
+
+
+@bp.get("/fragor", endpoint="questions")
 @login_required
-def questions():
-    return render_template("core/placeholder.html", title=_("Frågor"))
+def questions_list():
+    sort = request.args.get("sort", "newest")
+    filters = QuestionFilters(
+        sort=sort if sort in questions.SORTS else "newest",
+        mine_expertise=request.args.get("min") == "1",
+        page=page_number(),
+        per_page=_per_page(),
+    )
+    all_categories = questions.categories()
+    category_slug = request.args.get("kategori", "")
+    if category_slug:
+        filters.category = next((c for c in all_categories if c.slug == category_slug), None)
+        if filters.category is None:
+            abort(404)
+    tag_slug = request.args.get("tagg", "")
+    if tag_slug:
+        filters.tag = db.session.scalar(select(Tag).where(Tag.slug == tag_slug))
+        if filters.tag is None:
+            abort(404)
+    rows, has_next = questions.list_questions(filters, current_user)
+    args = {
+        k: v
+        for k, v in {
+            "sort": filters.sort,
+            "kategori": category_slug,
+            "tagg": tag_slug,
+            "min": "1" if filters.mine_expertise else "",
+            "per_page": filters.per_page if filters.per_page != 20 else "",
+        }.items()
+        if v
+    }
+    return render_template(
+        "forum/questions.html",
+        questions=rows,
+        filters=filters,
+        categories=all_categories,
+        has_next=has_next,
+        args=args,
+    )
+
+
+@bp.route("/fragor/ny", methods=["GET", "POST"])
+@require(Permission.POST)
+def ask():
+    form = AskForm()
+    form.category.choices = [(c.id, c.name) for c in questions.categories()]
+    if form.category.data is None and request.method == "GET":
+        wanted = request.args.get("kategori")
+        form.category.data = next((c for c, _n in form.category.choices if str(c) == wanted), None)
+    if form.validate_on_submit():
+        try:
+            tag_names = questions.check_tags(form.tags.data)
+            question = questions.create_question(
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                category_id=form.category.data,
+                tag_names=tag_names,
+            )
+        except DuplicatePost as duplicate:
+            flash(duplicate.message, "info")
+            return redirect(url_for("forum.question", question_id=duplicate.existing_id), code=303)
+        except ForumError as error:
+            form.tags.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Din fråga är publicerad."), "success")
+            return _back(question)
+    status = 400 if form.is_submitted() else 200
+    return render_template("forum/ask.html", form=form), status
+
+
+# --- one question -------------------------------------------------------------------------
+
+
+@bp.get("/fragor/<int:question_id>")
+@bp.get("/fragor/<int:question_id>/<slug>")
+@login_required
+def question(question_id: int, slug: str | None = None):
+    found, following = questions.get_question_page(current_user, question_id)
+    if found is None:
+        abort(404)
+    if found.merged_into_id is not None:
+        return redirect(url_for("forum.question", question_id=found.merged_into_id), code=301)
+    canonical = slugify(found.title)
+    if slug != canonical:
+        return redirect(
+            url_for("forum.question", question_id=found.id, slug=canonical, **request.args),
+            code=301,
+        )
+    count_view(found.id)
+    return render_question(found, following=following)
+
+
+def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
+                    comment_target: str = "", flag_form=None, ask_form=None,
+                    merge_form=None, following: bool | None = None):  # fmt: skip
+    rows = answers.answers_for_page(question, current_user)
+    comments = answers.comments_for_page(question, [a.id for a, _m in rows])
+    if following is None:
+        following = questions.is_following(current_user, "question", question.id)
+    experts = questions.experts_for(question)
+    moderator = can(current_user, Permission.MODERATE)
+    move_form = None
+    if moderator:
+        move_form = MoveForm(formdata=None)
+        move_form.category.choices = [(c.id, c.name) for c in questions.categories()]
+        move_form.category.data = question.category_id
+        merge_form = merge_form or MergeForm(formdata=None)
+    return (
+        render_template(
+            "forum/question.html",
+            question=question,
+            rows=rows,
+            comments=comments,
+            following=following,
+            experts=experts,
+            moderator=moderator,
+            can_accept=question.author_id == current_user.id or moderator,
+            answer_form=answer_form or AnswerForm(formdata=None),
+            comment_form=comment_form,
+            comment_target=comment_target,
+            flag_form=flag_form,
+            ask_form=ask_form or AskToAnswerForm(formdata=None),
+            move_form=move_form,
+            merge_form=merge_form,
+            moderation_form=ModerationForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.post("/fragor/<int:question_id>/svar")
+@require(Permission.POST)
+def answer(question_id: int):
+    question = _load_question(question_id, full=True)
+    form = AnswerForm()
+    if not form.validate():
+        return render_question(question, status=400, answer_form=form)
+    try:
+        new = answers.create_answer(question, current_user, form.body.data)
+    except DuplicatePost as duplicate:
+        flash(duplicate.message, "info")
+        return _back(question, f"#svar-{duplicate.existing_id}")
+    except ForumError as error:
+        db.session.rollback()
+        question = _load_question(question_id, full=True)
+        form.body.errors.append(error.message)
+        return render_question(question, status=error.status, answer_form=form)
+    db.session.commit()
+    flash(_("Tack för ditt svar!"), "success")
+    return _back(question, f"#svar-{new.id}")
+
+
+@bp.route("/fragor/<int:question_id>/redigera", methods=["GET", "POST"])
+@require(Permission.POST)
+def edit_question(question_id: int):
+    question = _load_question(question_id, full=True)
+    if not questions.check_can_edit(current_user, question.author_id):
+        abort(403)
+    form = EditQuestionForm(
+        data={
+            "title": question.title,
+            "body": question.body_source,
+            "tags": ", ".join(t.name for t in question.tags),
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            tag_names = questions.check_tags(form.tags.data)
+            questions.edit_question(
+                question,
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                tag_names=tag_names,
+            )
+        except ForumError as error:
+            form.tags.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Ändringen är sparad."), "success")
+            return _back(question)
+    status = 400 if form.is_submitted() else 200
+    return render_template("forum/edit.html", form=form, question=question, kind="question"), status
+
+
+@bp.route("/svar/<int:answer_id>/redigera", methods=["GET", "POST"])
+@require(Permission.POST)
+def edit_answer(answer_id: int):
+    answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
+    if not questions.check_can_edit(current_user, answer_.author_id):
+        abort(403)
+    form = AnswerForm(data={"body": answer_.body_source} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        answers.edit_answer(answer_, current_user, form.body.data)
+        db.session.commit()
+        flash(_("Ändringen är sparad."), "success")
+        return _back(question, f"#svar-{answer_.id}")
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "forum/edit.html", form=form, question=question, kind="answer", answer=answer_
+    ), status
+
+
+@bp.get("/fragor/<int:question_id>/versioner")
+@login_required
+def revisions(question_id: int):
+    question = _load_question(question_id)
+    answer_ids = select(Answer.id).where(Answer.question_id == question.id)
+    if not can(current_user, Permission.MODERATE):
+        # Old text of a hidden or deleted answer stays as hidden as the answer.
+        answer_ids = answer_ids.where(Answer.hidden == false(), Answer.deleted_at.is_(None))
+    rows = db.session.scalars(
+        select(Revision)
+        .where(
+            ((Revision.target_type == "question") & (Revision.target_id == question.id))
+            | ((Revision.target_type == "answer") & Revision.target_id.in_(answer_ids))
+        )
+        .order_by(Revision.created_at.desc())
+        .limit(100)
+    )
+    return render_template("forum/revisions.html", question=question, revisions=list(rows))
+
+
+@bp.post("/fragor/<int:question_id>/ta-bort")
+@require(Permission.POST)
+def delete_question(question_id: int):
+    question = _load_question(question_id)
+    if not questions.check_can_delete(current_user, question.author_id):
+        abort(403)
+    questions.delete_question(question)
+    db.session.commit()
+    flash(_("Frågan är borttagen."), "info")
+    return redirect(url_for("forum.questions"), code=303)
+
+
+@bp.post("/svar/<int:answer_id>/ta-bort")
+@require(Permission.POST)
+def delete_answer(answer_id: int):
+    answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
+    if not questions.check_can_delete(current_user, answer_.author_id):
+        abort(403)
+    answers.delete_answer(answer_)
+    db.session.commit()
+    flash(_("Svaret är borttaget."), "info")
+    return _back(question)
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+def _comment(question, answer_=None):
+    form = CommentForm()
+    target = f"svar-{answer_.id}" if answer_ else "fraga"
+    if not form.validate():
+        return render_question(question, status=400, comment_form=form, comment_target=target)
+    try:
+        answers.create_comment(question, current_user, form.body.data, answer_)
+    except DuplicatePost as duplicate:
+        flash(duplicate.message, "info")
+    except ForumError as error:
+        db.session.rollback()
+        question = _load_question(question.id, full=True)
+        form.body.errors.append(error.message)
+        return render_question(
+            question, status=error.status, comment_form=form, comment_target=target
+        )
+    db.session.commit()
+    return _back(question, f"#{target}")
+
+
+@bp.post("/fragor/<int:question_id>/kommentar")
+@require(Permission.POST)
+def comment_question(question_id: int):
+    return _comment(_load_question(question_id, full=True))
+
+
+@bp.post("/svar/<int:answer_id>/kommentar")
+@require(Permission.POST)
+def comment_answer(answer_id: int):
+    answer_ = _load_answer(answer_id)
+    return _comment(_load_question(answer_.question_id, full=True), answer_)
+
+
+@bp.post("/kommentarer/<int:comment_id>/ta-bort")
+@require(Permission.POST)
+def delete_comment(comment_id: int):
+    comment = answers.get_comment(comment_id)
+    if comment is None:
+        abort(404)
+    question = _load_question(answers.comment_question_id(comment))
+    if not questions.check_can_delete(current_user, comment.author_id):
+        abort(403)
+    answers.delete_comment(comment)
+    db.session.commit()
+    return _back(question)
+
+
+# --- accept, helpful, follow, ask ---------------------------------------------------------
+
+
+@bp.post("/svar/<int:answer_id>/godta")
+@require(Permission.POST)
+def accept(answer_id: int):
+    answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
+    try:
+        accepted = answers.toggle_accept(answer_, current_user)
+    except ForumError:
+        abort(403)
+    db.session.commit()
+    flash(_("Svaret är godtaget.") if accepted else _("Svaret är inte längre godtaget."), "success")
+    return _back(question, f"#svar-{answer_.id}")
+
+
+@bp.post("/svar/<int:answer_id>/hjalpsamt")
+@require(Permission.POST)
+def helpful(answer_id: int):
+    answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
+    try:
+        answers.toggle_helpful(answer_, current_user)
+    except ForumError as error:
+        flash(error.message, "error")
+        return _back(question, f"#svar-{answer_.id}")
+    db.session.commit()
+    return _back(question, f"#svar-{answer_.id}")
+
+
+@bp.post("/folj/<target_type>/<int:target_id>")
+@require(Permission.POST)
+def follow(target_type: str, target_id: int):
+    follow_now = request.form.get("action") != "unfollow"
+    if target_type == "question":
+        _load_question(target_id)
+    elif target_type == "tag":
+        if db.session.get(Tag, target_id) is None:
+            abort(404)
+    elif target_type == "category":
+        if db.session.get(Category, target_id) is None:
+            abort(404)
+    else:
+        abort(404)
+    activity.set_following(current_user, target_type, target_id, follow_now)
+    db.session.commit()
+    flash(_("Du följer nu det här.") if follow_now else _("Du följer inte längre det här."), "info")
+    back = request.form.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back, code=303)
+    return redirect(url_for("forum.questions"), code=303)
+
+
+@bp.post("/fragor/<int:question_id>/be-svara")
+@require(Permission.POST)
+def ask_to_answer(question_id: int):
+    question = _load_question(question_id, full=True)
+    form = AskToAnswerForm()
+    if form.validate():
+        colleague = activity.find_member_by_name(form.name.data)
+        if colleague is None:
+            form.name.errors.append(_("Vi hittar ingen medlem med exakt det namnet."))
+        else:
+            try:
+                sent = activity.ask_to_answer(question, current_user, colleague)
+            except ForumError as error:
+                form.name.errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(
+                    _("Vi har bett %(name)s att svara.", name=colleague.name)
+                    if sent
+                    else _("%(name)s är redan tillfrågad.", name=colleague.name),
+                    "success",
+                )
+                return _back(question)
+    return render_question(question, status=400, ask_form=form)
+
+
+@bp.get("/fragor/personer.json")
+@require(Permission.VIEW_MEMBERS)
+def people_json():
+    people = activity.people_matching(request.args.get("q", ""))
+    return jsonify([{"id": p.id, "name": p.name, "title": p.title} for p in people])
+
+
+# --- flags and moderation -----------------------------------------------------------------
+
+
+@bp.post("/fragor/<int:question_id>/flagga")
+@require(Permission.POST)
+def flag(question_id: int):
+    question = _load_question(question_id, full=True)
+    form = FlagForm()
+    if form.validate() and form.target_type.data in ("question", "answer", "comment"):
+        target_id = int(form.target_id.data) if form.target_id.data.isdigit() else 0
+        moderation.create_flag(current_user, question, form.target_type.data, target_id,
+                               form.reason.data)  # fmt: skip
+        db.session.commit()
+        flash(_("Tack! En moderator tittar på det."), "success")
+        return _back(question)
+    return render_question(question, status=400, flag_form=form)
+
+
+@bp.get("/moderering")
+@require(Permission.MODERATE)
+def moderation_page():
+    return render_template(
+        "forum/moderation.html",
+        flags=moderation.open_flags(),
+        log=moderation.recent_log(),
+        form=ModerationForm(formdata=None),
+    )
+
+
+@bp.post("/moderering/fragor/<int:question_id>/<action>")
+@require(Permission.MODERATE)
+def moderate_question(question_id: int, action: str):
+    question = _load_question(question_id)
+    form = ModerationForm()
+    if not form.validate() or action not in moderation.QUESTION_TOGGLES:
+        abort(400)
+    moderation.do_question_action(question, current_user, action, form.reason.data or "")
+    db.session.commit()
+    flash(_("Åtgärden är sparad och loggad."), "success")
+    return _back(question)
+
+
+@bp.post("/moderering/svar/<int:answer_id>/<action>")
+@require(Permission.MODERATE)
+def moderate_answer(answer_id: int, action: str):
+    answer_ = _load_answer(answer_id)
+    question = answer_.question  # kept: a commit expires the relationship
+    form = ModerationForm()
+    if not form.validate() or action not in ("hide", "unhide"):
+        abort(400)
+    moderation.do_answer_action(answer_, current_user, action, form.reason.data or "")
+    db.session.commit()
+    flash(_("Åtgärden är sparad och loggad."), "success")
+    return _back(question, f"#svar-{answer_.id}")
+
+
+@bp.post("/moderering/kommentarer/<int:comment_id>/dolj")
+@require(Permission.MODERATE)
+def moderate_comment(comment_id: int):
+    comment = answers.get_comment(comment_id)
+    if comment is None:
+        abort(404)
+    question = _load_question(answers.comment_question_id(comment))
+    form = ModerationForm()
+    if not form.validate():
+        abort(400)
+    moderation.do_comment_hide(comment, current_user, question.id, form.reason.data or "")
+    db.session.commit()
+    flash(_("Åtgärden är sparad och loggad."), "success")
+    return _back(question)
+
+
+@bp.post("/moderering/fragor/<int:question_id>/flytta")
+@require(Permission.MODERATE)
+def move(question_id: int):
+    question = _load_question(question_id, full=True)
+    form = MoveForm()
+    form.category.choices = [(c.id, c.name) for c in questions.categories()]
+    if not form.validate():
+        abort(400)
+    category = db.session.get(Category, form.category.data)
+    moderation.move_question(question, current_user, category, form.move_reason.data or "")
+    db.session.commit()
+    flash(_("Frågan är flyttad."), "success")
+    return _back(question)
+
+
+@bp.post("/moderering/fragor/<int:question_id>/sla-ihop")
+@require(Permission.MODERATE)
+def merge(question_id: int):
+    duplicate = _load_question(question_id, full=True)
+    form = MergeForm()
+    if not form.validate():
+        return render_question(duplicate, status=400, merge_form=form)
+    target = questions.get_question_for(current_user, form.target.data)
+    if target is None or target.merged_into_id is not None:
+        form.target.errors.append(_("Den frågan finns inte."))
+        flash(_("Den frågan finns inte."), "error")
+        return render_question(duplicate, status=400, merge_form=form)
+    try:
+        moderation.merge_question(duplicate, target, current_user, form.merge_reason.data or "")
+    except ForumError as error:
+        flash(error.message, "error")
+        return render_question(duplicate, status=400, merge_form=form)
+    db.session.commit()
+    flash(_("Frågorna är ihopslagna."), "success")
+    return redirect(url_for("forum.question", question_id=target.id), code=303)
+
+
+@bp.post("/moderering/flaggor/<int:flag_id>/klar")
+@require(Permission.MODERATE)
+def resolve_flag(flag_id: int):
+    found = db.session.get(Flag, flag_id)
+    if found is None:
+        abort(404)
+    form = ModerationForm()
+    if not form.validate():
+        abort(400)
+    moderation.resolve_flag(found, current_user, form.reason.data or "")
+    db.session.commit()
+    flash(_("Flaggan är hanterad."), "success")
+    return redirect(url_for("forum.moderation_page"), code=303)

@@ -2,6 +2,46 @@
 
 from __future__ import annotations
 
-from hub.cli import hub_cli
+from datetime import datetime
 
-__all__ = ["hub_cli"]
+import click
+
+from hub.cli import hub_cli
+from hub.core.db import utcnow
+from hub.core.i18n import from_stockholm
+
+
+def parse_at(value: str | None) -> datetime:
+    """``--at "YYYY-MM-DD HH:MM"`` in Stockholm time, for trying things out; default now."""
+    if not value:
+        return utcnow()
+    try:
+        local = datetime.strptime(value, "%Y-%m-%d %H:%M")  # noqa: DTZ007  (Stockholm wall clock)
+    except ValueError as error:
+        raise click.BadParameter(
+            "Skriv tiden som ÅÅÅÅ-MM-DD TT:MM, till exempel 2026-11-23 08:00."
+        ) from error
+    return from_stockholm(local)
+
+
+@hub_cli.command("baton-check")
+@click.option("--at", "at", default=None, help='Svensk tid att räkna från, "ÅÅÅÅ-MM-DD TT:MM".')
+def baton_check(at: str | None) -> None:
+    """Remind baton holders (then coordinators) and those coming to a meeting soon. Idempotent."""
+    from hub.meetings.reminders import run_baton_check, run_meeting_reminders
+
+    now = parse_at(at)
+    sent = run_baton_check(now)
+    for slug, step in sent:
+        click.echo(f"Stafettpåminnelse steg {step}: {slug}")
+    reminded = run_meeting_reminders(now)
+    click.echo(f"Stafettpåminnelser: {len(sent)}. Träffpåminnelser: {reminded}.")
+
+
+@hub_cli.command("meeting-reminders")
+@click.option("--at", "at", default=None, help='Svensk tid att räkna från, "ÅÅÅÅ-MM-DD TT:MM".')
+def meeting_reminders(at: str | None) -> None:
+    """Remind those coming to a meeting within two days (once each)."""
+    from hub.meetings.reminders import run_meeting_reminders
+
+    click.echo(f"Träffpåminnelser: {run_meeting_reminders(parse_at(at))}.")

@@ -72,9 +72,21 @@ class BatonPass(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
+    from_municipality: Mapped[Municipality | None] = relationship(
+        foreign_keys=[from_code], lazy="raise"
+    )
+    to_municipality: Mapped[Municipality] = relationship(foreign_keys=[to_code], lazy="raise")
+    meeting: Mapped[Meeting | None] = relationship(lazy="raise")
+    by_user: Mapped[User | None] = relationship(lazy="raise")
+
 
 class Meeting(db.Model):
-    __table_args__ = (Index("ix_meeting_network_starts", "network_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meeting_network_starts", "network_id", "starts_at"),
+        # At most one open (scheduled) meeting per network: two people scheduling at once cannot
+        # both win. ``open_slot`` is 1 while scheduled and NULL otherwise (NULLs never collide).
+        UniqueConstraint("network_id", "open_slot", name="uq_meeting_network_open_slot"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
@@ -92,6 +104,9 @@ class Meeting(db.Model):
     capacity: Mapped[int | None] = mapped_column()
     # "scheduled", "cancelled", "held"
     status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    open_slot: Mapped[int | None] = mapped_column()
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # iCalendar: a stable UID and a SEQUENCE that grows with every change.
     uid: Mapped[str] = mapped_column(String(120), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
@@ -112,4 +127,71 @@ class Rsvp(db.Model):
     # "on_site", "online", "not_coming"
     response: Mapped[str] = mapped_column(String(20))
     waitlisted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class TopicSuggestion(db.Model):
+    """A topic a member would like the meeting to take up; others give it +1."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(300))
+    # Set when the host has taken the topic into the agenda.
+    in_agenda: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="raise")
+
+
+class TopicVote(db.Model):
+    """One member's +1 on a topic suggestion (once per member)."""
+
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("topic_suggestion.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BatonReminder(db.Model):
+    """A baton reminder step sent for one holding (identified by the pass that began it).
+
+    The unique constraint is what keeps two ``baton-check`` runs from sending a step twice.
+    """
+
+    __table_args__ = (UniqueConstraint("network_id", "baton_pass_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
+    baton_pass_id: Mapped[int] = mapped_column(ForeignKey("baton_pass.id", ondelete="CASCADE"))
+    # 1: the holder municipality's members; 2: the network's coordinators.
+    step: Mapped[int] = mapped_column()
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingReminder(db.Model):
+    """A reminder before a meeting, sent once to each person who is coming."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarToken(db.Model):
+    """The secret in a member's personal calendar feed URL; renewing it replaces the row."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,21 +1,558 @@
-"""Routes of the meetings part."""
+"""Routes of the meetings part: networks, the baton, meetings, calendars."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from hub.auth.models import User
+from hub.core.db import utcnow
+from hub.core.pagination import page_number
+from hub.core.settings import register_settings_section
+from hub.extensions import db
+from hub.meetings import calendar, feeds, mailing, participation, rotation, scheduling
+from hub.meetings.forms import (
+    CancelForm,
+    MeetingForm,
+    MinutesForm,
+    PassBatonForm,
+    RsvpForm,
+    TopicForm,
+)
+from hub.meetings.localtime import utc_to_stockholm
+from hub.meetings.models import Meeting, Network, NetworkMunicipality, Rsvp, network_coordinator
 
 bp = Blueprint("meetings", __name__)
 
+register_settings_section(
+    "meetings.calendar_settings",
+    _l("Kalender"),
+    _l("En egen kalenderlänk med nätverkens träffar, för Outlook, Google eller telefonen."),
+    order=60,
+)
 
-@bp.get("/traffar")
-@login_required
-def index():
-    return render_template("core/placeholder.html", title=_("Träffar"))
+PAST_PER_PAGE = 20
+
+
+def closed_response(message: str, status: int = 409):
+    return render_template(
+        "errors/error.html", code=status, title=_("Det gick inte"), text=message
+    ), status
+
+
+# Networks and the baton
 
 
 @bp.get("/natverk")
 @login_required
 def networks():
-    return render_template("core/placeholder.html", title=_("Nätverk"))
+    rows = db.session.scalars(
+        select(Network).options(joinedload(Network.baton_holder)).order_by(Network.name)
+    ).all()
+    member_counts = dict(
+        db.session.execute(
+            select(NetworkMunicipality.network_id, func.count())
+            .where(NetworkMunicipality.active)
+            .group_by(NetworkMunicipality.network_id)
+        ).all()
+    )
+    mine = set(scheduling.user_network_ids(current_user))
+    return render_template(
+        "meetings/networks.html", networks=rows, member_counts=member_counts, mine=mine
+    )
+
+
+def network_page_data(network: Network) -> dict:
+    members = db.session.scalars(
+        select(NetworkMunicipality)
+        .where(NetworkMunicipality.network_id == network.id)
+        .options(joinedload(NetworkMunicipality.municipality))
+        .order_by(NetworkMunicipality.position, NetworkMunicipality.id)
+    ).all()
+    coordinators = db.session.scalars(
+        select(User)
+        .join(network_coordinator, network_coordinator.c.user_id == User.id)
+        .where(network_coordinator.c.network_id == network.id)
+        .order_by(User.name)
+    ).all()
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.network_id == network.id)
+        .options(joinedload(Meeting.host))
+        .order_by(Meeting.starts_at.desc())
+        .limit(6)
+    ).all()
+    now = utcnow()
+    upcoming = [m for m in meetings if m.status == "scheduled" and m.ends_at > now]
+    is_coordinator = current_user.is_admin or any(c.id == current_user.id for c in coordinators)
+    holder = network.baton_holder_code
+    may_schedule = current_user.active and (
+        is_coordinator or (holder is not None and current_user.municipality_code == holder)
+    )
+    return {
+        "network": network,
+        "members": members,
+        "coordinators": coordinators,
+        "next_meeting": upcoming[-1] if upcoming else None,
+        "open_meeting": next((m for m in meetings if m.open_slot is not None), None),
+        "recent": [m for m in meetings if m not in upcoming][:5],
+        "is_coordinator": is_coordinator,
+        "may_schedule": may_schedule,
+    }
+
+
+def pass_form_for(data: dict, formdata=None) -> PassBatonForm:
+    form = PassBatonForm(formdata=formdata)
+    network = data["network"]
+    active = [m for m in data["members"] if m.active]
+    choices = [SelectChoice("", _("Nästa i turordningen"))]
+    if data["is_coordinator"]:
+        choices += [
+            SelectChoice(m.municipality_code, m.municipality.name)
+            for m in active
+            if m.municipality_code != network.baton_holder_code
+        ]
+    form.to_code.choices = choices
+    return form
+
+
+@bp.get("/natverk/<slug>")
+@login_required
+def network(slug: str):
+    data = network_page_data(scheduling.get_network_or_404(slug))
+    return render_template("meetings/network.html", pass_form=pass_form_for(data), **data)
+
+
+@bp.post("/natverk/<slug>/stafett/lamna-over")
+@login_required
+def pass_baton(slug: str):
+    network = scheduling.get_network_or_404(slug)
+    data = network_page_data(network)
+    if not data["may_schedule"]:
+        abort(403)
+    form = pass_form_for(data, request.form)
+    if not form.validate_on_submit():
+        return render_template("meetings/network.html", pass_form=form, **data), 400
+    to_code = (form.to_code.data or None) if data["is_coordinator"] else None
+    if to_code is not None and to_code not in {c.value for c in form.to_code.choices}:
+        form.to_code.errors.append(_("Välj en kommun i nätverket."))
+        return render_template("meetings/network.html", pass_form=form, **data), 400
+    is_holder = current_user.municipality_code == network.baton_holder_code
+    kind = (
+        rotation.REASON_PASSED_ON if is_holder and to_code is None else rotation.REASON_COORDINATOR
+    )
+    try:
+        baton_pass = rotation.pass_baton(
+            network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=to_code
+        )
+    except rotation.BatonError:
+        form.to_code.errors.append(_("Det finns ingen aktiv kommun att lämna över till."))
+        return render_template("meetings/network.html", pass_form=form, **data), 409
+    mailing.notify_new_holder(network, baton_pass.to_code, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Stafettpinnen är överlämnad."), "info")
+    return redirect(url_for("meetings.network", slug=slug))
+
+
+@bp.get("/natverk/<slug>/stafett")
+@login_required
+def baton(slug: str):
+    network = scheduling.get_network_or_404(slug)
+    return render_template(
+        "meetings/baton.html",
+        network=network,
+        holdings=rotation.holdings(rotation.history(network.id)),
+    )
+
+
+@bp.get("/natverk/<slug>/traffar.ics")
+@login_required
+def network_feed(slug: str):
+    network = scheduling.get_network_or_404(slug)
+    body = calendar.feed_ics(network.name, feeds.feed_meetings([network.id]))
+    return ics_response(body, f"{network.slug}.ics")
+
+
+# Meetings
+
+
+@bp.get("/traffar")
+@login_required
+def index():
+    ids = scheduling.user_network_ids(current_user)
+    now = utcnow()
+    upcoming = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != "held")
+        .options(joinedload(Meeting.network), joinedload(Meeting.host))
+        .order_by(Meeting.starts_at)
+        .limit(50)
+    ).all()
+    page = page_number()
+    past_query = select(Meeting).where(
+        Meeting.network_id.in_(ids), (Meeting.ends_at <= now) | (Meeting.status == "held")
+    )
+    total = db.session.scalar(select(func.count()).select_from(past_query.subquery()))
+    past = db.session.scalars(
+        past_query.options(joinedload(Meeting.network), joinedload(Meeting.host))
+        .order_by(Meeting.starts_at.desc())
+        .offset((page - 1) * PAST_PER_PAGE)
+        .limit(PAST_PER_PAGE)
+    ).all()
+    answers = (
+        dict(
+            db.session.execute(
+                select(Rsvp.meeting_id, Rsvp.response).where(
+                    Rsvp.user_id == current_user.id,
+                    Rsvp.meeting_id.in_([m.id for m in upcoming]),
+                )
+            ).all()
+        )
+        if upcoming
+        else {}
+    )
+    return render_template(
+        "meetings/index.html",
+        upcoming=upcoming,
+        past=past,
+        answers=answers,
+        pager=Pager(page, total, PAST_PER_PAGE),
+    )
+
+
+class Pager:
+    def __init__(self, page: int, total: int, per_page: int) -> None:
+        self.page = page
+        self.pages = max(1, -(-total // per_page))
+        self.has_prev = page > 1
+        self.has_next = page < self.pages
+        self.prev_num = page - 1
+        self.next_num = page + 1
+
+
+def meeting_data_from(form: MeetingForm) -> scheduling.MeetingData:
+    return scheduling.MeetingData(
+        title=form.title.data,
+        starts_at=form.starts_at,
+        ends_at=form.ends_at,
+        place=form.place.data or "",
+        online_url=form.online_url.data or "",
+        agenda=form.agenda.data or "",
+        capacity=form.capacity.data,
+    )
+
+
+@bp.route("/traffar/ny", methods=["GET", "POST"])
+@login_required
+def new_meeting():
+    slug = request.args.get("natverk", "")
+    if not slug:
+        flash(_("Välj nätverket som träffen gäller."), "info")
+        return redirect(url_for("meetings.networks"))
+    network = scheduling.get_network_or_404(slug)
+    if not rotation.can_schedule(current_user, network):
+        abort(403)
+    form = MeetingForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("meetings/meeting_form.html", form=form, network=network), status
+    try:
+        meeting = scheduling.create_meeting(network, meeting_data_from(form), by=current_user)
+    except scheduling.MeetingConflict:
+        db.session.rollback()
+        conflict = _(
+            "Nätverket har redan en bokad träff – någon kan ha hunnit före dig. Din text finns "
+            "kvar nedan. Ändra den befintliga träffen, eller ställ in den först."
+        )
+        return render_template(
+            "meetings/meeting_form.html", form=form, network=network, conflict=conflict
+        ), 409
+    except scheduling.MeetingStateError:
+        db.session.rollback()
+        return closed_response(_("Nätverket har inga aktiva kommuner som kan stå värd."))
+    db.session.commit()
+    flash(_("Träffen är bokad och inbjudningar skickas till nätverket."), "info")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+@bp.get("/traffar/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    meeting = scheduling.get_meeting_or_404(meeting_id)
+    manager = scheduling.can_manage(current_user, meeting)
+    return render_template(
+        "meetings/meeting.html",
+        meeting=meeting,
+        manager=manager,
+        now=utcnow(),
+        counts=participation.rsvp_counts(meeting.id),
+        mine=participation.my_rsvp(meeting.id, current_user),
+        topics=participation.topic_rows(meeting.id, current_user),
+        attendees=participation.attendee_list(meeting.id) if manager else [],
+        rsvp_form=RsvpForm(),
+        topic_form=TopicForm(),
+    )
+
+
+@bp.route("/traffar/<int:meeting_id>/andra", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int):
+    meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
+    if meeting.status != "scheduled":
+        return closed_response(_("Träffen är inställd eller redan genomförd och kan inte ändras."))
+    form = MeetingForm(require_future=False)
+    if request.method == "GET":
+        fill_form(form, meeting)
+    elif form.validate_on_submit():
+        if form.starts_at != meeting.starts_at and form.starts_at <= utcnow():
+            form.day.errors.append(_("Välj en tid som inte har passerat."))
+        else:
+            changed = scheduling.update_meeting(meeting, meeting_data_from(form), by=current_user)
+            db.session.commit()
+            if changed:
+                flash(_("Träffen är ändrad och de inbjudna får en uppdatering."), "info")
+            return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "meetings/meeting_form.html", form=form, network=meeting.network, meeting=meeting
+    ), status
+
+
+def fill_form(form: MeetingForm, meeting: Meeting) -> None:
+    start, end = utc_to_stockholm(meeting.starts_at), utc_to_stockholm(meeting.ends_at)
+    form.title.data = meeting.title
+    form.day.data = start.date()
+    form.start_time.data = start.time().replace(tzinfo=None)
+    form.end_time.data = end.time().replace(tzinfo=None)
+    form.place.data = meeting.place
+    form.online_url.data = meeting.online_url
+    form.capacity.data = meeting.capacity
+    form.agenda.data = meeting.agenda_source
+
+
+@bp.route("/traffar/<int:meeting_id>/stall-in", methods=["GET", "POST"])
+@login_required
+def cancel_meeting(meeting_id: int):
+    meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
+    if meeting.status != "scheduled":
+        return closed_response(_("Träffen är redan inställd eller genomförd."))
+    form = CancelForm()
+    if form.validate_on_submit():
+        scheduling.cancel_meeting(meeting, by=current_user, message=form.message.data or "")
+        db.session.commit()
+        flash(_("Träffen är inställd. De inbjudna får besked."), "info")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), status
+
+
+@bp.post("/traffar/<int:meeting_id>/genomford")
+@login_required
+def mark_held(meeting_id: int):
+    meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
+    try:
+        baton_pass = scheduling.mark_held(meeting, by=current_user)
+    except scheduling.MeetingStateError:
+        db.session.rollback()
+        return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
+    if baton_pass is not None:
+        mailing.notify_new_holder(meeting.network, baton_pass.to_code, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+@bp.route("/traffar/<int:meeting_id>/minnesanteckningar", methods=["GET", "POST"])
+@login_required
+def minutes(meeting_id: int):
+    meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
+    if meeting.status == "cancelled" or meeting.starts_at > utcnow():
+        return closed_response(_("Minnesanteckningar kan skrivas när träffen har börjat."))
+    form = MinutesForm()
+    if request.method == "GET":
+        form.minutes.data = meeting.minutes_source
+    elif form.validate_on_submit():
+        scheduling.save_minutes(meeting, form.minutes.data)
+        db.session.commit()
+        flash(_("Minnesanteckningarna är sparade."), "info")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/minutes.html", form=form, meeting=meeting), status
+
+
+@bp.post("/traffar/<int:meeting_id>/svar")
+@login_required
+def rsvp(meeting_id: int):
+    meeting = scheduling.get_meeting_or_404(meeting_id)
+    if meeting.status == "cancelled":
+        return closed_response(_("Träffen är inställd, så det går inte att anmäla sig."))
+    form = RsvpForm()
+    if not form.validate_on_submit():
+        flash(_("Välj om du kommer på plats, digitalt eller inte alls."), "error")
+        return redirect(url_for("meetings.meeting", meeting_id=meeting.id)), 303
+    try:
+        answer = participation.do_rsvp(meeting, current_user, form.response.data)
+    except participation.MeetingClosed:
+        db.session.rollback()
+        return closed_response(_("Träffen är över, så det går inte att svara längre."))
+    db.session.commit()
+    if answer.waitlisted:
+        flash(
+            _("Platserna är fulla. Du står på väntelistan och får besked om en plats blir ledig."),
+            "info",
+        )
+    else:
+        flash(_("Tack, ditt svar är sparat."), "info")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+@bp.post("/traffar/<int:meeting_id>/amnen")
+@login_required
+def suggest_topic(meeting_id: int):
+    meeting = scheduling.get_meeting_or_404(meeting_id)
+    form = TopicForm()
+    if not form.validate_on_submit():
+        return render_meeting_with(meeting, topic_form=form), 400
+    try:
+        participation.add_topic(meeting, current_user, form.text.data)
+    except participation.MeetingClosed:
+        db.session.rollback()
+        return closed_response(_("Det går bara att föreslå ämnen före en bokad träff."))
+    db.session.commit()
+    flash(_("Tack för förslaget."), "info")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
+
+
+def render_meeting_with(meeting: Meeting, **forms) -> str:
+    manager = scheduling.can_manage(current_user, meeting)
+    return render_template(
+        "meetings/meeting.html",
+        meeting=meeting,
+        manager=manager,
+        now=utcnow(),
+        counts=participation.rsvp_counts(meeting.id),
+        mine=participation.my_rsvp(meeting.id, current_user),
+        topics=participation.topic_rows(meeting.id, current_user),
+        attendees=participation.attendee_list(meeting.id) if manager else [],
+        rsvp_form=forms.get("rsvp_form") or RsvpForm(),
+        topic_form=forms.get("topic_form") or TopicForm(),
+    )
+
+
+def topic_or_404(meeting: Meeting, suggestion_id: int):
+    suggestion = participation.get_topic(meeting, suggestion_id)
+    if suggestion is None:
+        abort(404)
+    return suggestion
+
+
+@bp.post("/traffar/<int:meeting_id>/amnen/<int:suggestion_id>/rost")
+@login_required
+def vote_topic(meeting_id: int, suggestion_id: int):
+    meeting = scheduling.get_meeting_or_404(meeting_id)
+    suggestion = topic_or_404(meeting, suggestion_id)
+    try:
+        participation.vote_topic(meeting, suggestion, current_user)
+    except participation.MeetingClosed:
+        db.session.rollback()
+        return closed_response(_("Det går bara att rösta före en bokad träff."))
+    db.session.commit()
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
+
+
+@bp.post("/traffar/<int:meeting_id>/amnen/<int:suggestion_id>/dagordning")
+@login_required
+def take_topic(meeting_id: int, suggestion_id: int):
+    meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
+    suggestion = topic_or_404(meeting, suggestion_id)
+    try:
+        participation.take_into_agenda(meeting, suggestion, by=current_user)
+    except (participation.MeetingClosed, scheduling.MeetingStateError):
+        db.session.rollback()
+        return closed_response(_("Dagordningen kan bara ändras före en bokad träff."))
+    db.session.commit()
+    flash(_("Ämnet finns nu på dagordningen."), "info")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
+
+
+@bp.get("/traffar/<int:meeting_id>/deltagare.csv")
+@login_required
+def attendees_csv(meeting_id: int):
+    meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
+    body = participation.attendees_csv(meeting.id)
+    filename = f"deltagare-traff-{meeting.id}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# Calendars
+
+
+def ics_response(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
+
+
+@bp.get("/traffar/<int:meeting_id>.ics")
+@login_required
+def meeting_ics(meeting_id: int):
+    meeting = scheduling.get_meeting_or_404(meeting_id)
+    return ics_response(calendar.meeting_ics(meeting), f"traff-{meeting.id}.ics")
+
+
+@bp.get("/kalender/<token>.ics")
+def personal_feed(token: str):
+    user = feeds.user_for_token(token)
+    if user is None:
+        abort(404)
+    body = calendar.feed_ics(
+        _("Stafetten – mina nätverk"), feeds.feed_meetings(scheduling.user_network_ids(user))
+    )
+    response = ics_response(body, "stafetten.ics")
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/installningar/kalender", methods=["GET", "POST"])
+@login_required
+def calendar_settings():
+    from flask_wtf import FlaskForm
+
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        feeds.renew_token(current_user)
+        db.session.commit()
+        flash(_("Du har en ny kalenderlänk. Den gamla fungerar inte längre."), "info")
+        return redirect(url_for("meetings.calendar_settings"))
+    token = feeds.token_for(current_user)
+    feed_url = (
+        url_for("meetings.personal_feed", token=token.token, _external=True) if token else None
+    )
+    networks = db.session.scalars(
+        select(Network)
+        .where(Network.id.in_(scheduling.user_network_ids(current_user)))
+        .order_by(Network.name)
+    ).all()
+    return render_template(
+        "meetings/calendar_settings.html", form=form, feed_url=feed_url, networks=networks
+    )

@@ -1,7 +1,76 @@
-"""Routes of the notifications part."""
+"""Routes of the notifications part: ``/notiser`` and marking as read."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, update
+
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.notifications.models import Notification
 
 bp = Blueprint("notifications", __name__)
+
+COUNT_CAP = 100  # "99+" is enough; counting stops early so the header stays cheap
+
+
+def unread_count(user_id: int) -> int:
+    unread = (
+        select(Notification.id)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .limit(COUNT_CAP)
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(unread)) or 0
+
+
+@bp.app_template_global()
+def unread_notification_count() -> int:
+    """For the header: one cheap statement per request, only for signed-in members."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user.id)
+    return g.unread_notifications
+
+
+@bp.get("/notiser")
+@login_required
+def index():
+    rows = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(50)
+    )
+    return render_template("notifications/index.html", notifications=list(rows))
+
+
+def _safe_url(url: str) -> str:
+    return url if url.startswith("/") and not url.startswith("//") else url_for(".index")
+
+
+@bp.post("/notiser/<int:notification_id>/las")
+@login_required
+def read(notification_id: int):
+    """Mark as read and go to what it is about."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    db.session.commit()
+    return redirect(_safe_url(notification.url), code=303)
+
+
+@bp.post("/notiser/las-alla")
+@login_required
+def read_all():
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return redirect(url_for(".index"), code=303)

@@ -41,6 +41,10 @@ TABLE_LABELS = {
     "network_coordinator": _l("Nätverk du samordnar"),
     "user_expertise": _l("Dina kunskapsområden"),
     "baton_pass": _l("Stafettpinnen"),
+    "topic_suggestion": _l("Ämnen du har föreslagit till träffar"),
+    "topic_vote": _l("Ämnen du har gett +1"),
+    "meeting_reminder": _l("Påminnelser om träffar"),
+    "calendar_token": _l("Din kalenderlänk"),
 }
 
 

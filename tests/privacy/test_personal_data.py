@@ -12,10 +12,31 @@ from sqlalchemy import String, Text, func, select
 from hub.auth.models import Invitation, RecoveryCode
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
+from hub.directory.models import Profile, profile_care_area
 from hub.extensions import db
-from hub.forum.models import Answer, Category, Comment, Follow, Question
+from hub.forum.models import (
+    Answer,
+    AskToAnswer,
+    Category,
+    Comment,
+    Flag,
+    Follow,
+    HelpfulMark,
+    ModerationLog,
+    Question,
+    Revision,
+)
 from hub.mail.models import OutboxMessage
-from hub.meetings.models import BatonPass, Meeting, Rsvp, network_coordinator
+from hub.meetings.models import (
+    BatonPass,
+    CalendarToken,
+    Meeting,
+    MeetingReminder,
+    Rsvp,
+    TopicSuggestion,
+    TopicVote,
+    network_coordinator,
+)
 from hub.notifications.models import Notification
 from hub.privacy.personal_data import personal_tables
 from tests.conftest import csrf_token
@@ -90,9 +111,55 @@ def add_personal_rows(user, other, network) -> None:
                     expires_at=utcnow() + timedelta(days=14),
                 ),
                 RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
+                # Forum: revisions, helpful marks, flags, moderation and "be någon svara".
+                Revision(
+                    target_type="answer",
+                    target_id=answer.id,
+                    editor_id=person.id,
+                    body_source="Tidigare text",
+                ),
+                HelpfulMark(answer_id=answer.id, user_id=person.id),
+                Flag(
+                    target_type="question",
+                    target_id=question.id,
+                    question_id=question.id,
+                    reporter_id=person.id,
+                    resolved_by_id=person.id,
+                    reason="Dubblett",
+                ),
+                ModerationLog(
+                    actor_id=person.id,
+                    action="lock",
+                    target_type="question",
+                    target_id=question.id,
+                    question_id=question.id,
+                    reason="Löst",
+                ),
+                AskToAnswer(question_id=question.id, asked_user_id=person.id, asked_by_id=peer.id),
+                MeetingReminder(meeting_id=meeting.id, user_id=person.id),
+                CalendarToken(user_id=person.id, token=f"hemlig-{person.id}"),
             ]
         )
+        topic = TopicSuggestion(
+            meeting_id=meeting.id, user_id=person.id, text=f"Ämne från {person.name}"
+        )
+        db.session.add(topic)
+        db.session.flush()
+        db.session.add(TopicVote(suggestion_id=topic.id, user_id=peer.id))
         db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
+        db.session.add(
+            Profile(
+                user_id=person.id,
+                workplace="Solgläntan",
+                presentation_source=f"Jag heter {person.name}.",
+                presentation_html=f"<p>Jag heter {person.name}.</p>",
+                work_phone="0430-123 45",
+            )
+        )
+        db.session.flush()
+        db.session.execute(
+            profile_care_area.insert().values(user_id=person.id, care_area_slug="aldreomsorg")
+        )
         db.session.execute(
             network_coordinator.insert().values(user_id=person.id, network_id=network.id)
         )

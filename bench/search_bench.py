@@ -1,0 +1,191 @@
+"""Search benchmark on SQLite: 100,000 Swedish posts, 200+ varied queries through ``search()``.
+
+Run by hand from the repository root:
+
+    .venv/bin/python bench/search_bench.py [--posts 100000] [--queries 240] [--db PATH]
+
+It builds a fresh SQLite database with the real migrations (or reuses ``--db`` if it already holds
+the posts), inserts questions and answers in bulk, indexes them through the same
+``question_rows()`` the forum's ``reindex_question()`` uses, then times each query through
+``hub.forum.search.search()`` (SQL, count and highlighted snippets included) and prints the median
+and the 95th percentile. The goal is a median of at most 2 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade
+from sqlalchemy import func, insert, select
+
+from hub import create_app
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.forum.models import Answer, Category, Question
+from hub.forum.search import COUNT_CAP, question_rows, search, search_document
+from tests.conftest import make_config
+
+TOPICS = [
+    "surfplattan", "surfplattorna", "läkemedelsroboten", "läkemedelsrobotarna",
+    "det digitala låset", "de digitala låsen", "videosamtalet",
+    "videosamtal med anhöriga", "Teams-mötet", "mötena",
+    "e-learningkursen", "utbildningen", "nattsensorerna", "tillsynskameran", "lösenordet",
+    "lösenorden på delade datorer", "trygghetslarmet", "trygghetslarmen", "appen", "inloggningen",
+    "BankID", "SITHS-kortet", "skrivaren", "wifi på boendet", "nätverket", "signeringslistan",
+    "journalsystemet", "schemat", "robotdammsugaren", "spelkonsolen", "musikappen", "taltjänsten",
+]  # fmt: skip
+PROBLEMS = [
+    "fungerar inte", "laddar inte", "krånglar", "går inte att starta", "låser sig", "är långsam",
+    "glömmer inställningarna", "tappar uppkopplingen", "larmar i onödan", "visar fel tid",
+    "behöver uppdateras", "vägrar logga in", "har slutat synka", "piper hela natten",
+]  # fmt: skip
+PLACES = [
+    "på boendet", "i hemtjänsten", "på dagverksamheten", "på natten", "vid teamträffen",
+    "i korridoren", "hos brukaren", "i personalrummet", "på gruppbostaden", "i Laholm",
+    "i Halmstad", "i Varberg", "i Kungsbacka", "i Stockholm", "i Rinkeby-Kista",
+]  # fmt: skip
+SENTENCES = [
+    "Vi har provat att starta om {topic} men det hjälper inte.",
+    "Hur gör ni med {topic} {place}?",
+    "Sedan förra veckan {problem} {topic} {place}.",
+    "Kollegorna undrar om {topic} kan användas av de boende själva.",
+    "Finns det någon rutin för {topic} när personalen byts ut?",
+    "Anhöriga har frågat om {topic} och integriteten.",
+    "Vi testade {topic} under en månad och det gick bra.",
+    "Enhetschefen vill att vi utvärderar {topic} innan sommaren.",
+    "Det blev bättre när vi ändrade inställningarna för {topic}.",
+    "IT-supporten säger att {topic} {problem} för att licensen har gått ut.",
+    "Prova att ladda ner den senaste versionen och logga in igen.",
+    "Vi skrev en lathund med bilder som hänger bredvid {topic}.",
+    "Ta upp det på nästa nätverksträff, fler har samma problem.",
+    "Digitaliseringsambassadörerna i {place} har erfarenhet av {topic}.",
+]  # fmt: skip
+QUERIES = [
+    "surfplatta", "läkemedelsrobot", "robot", "lås", "digitala lås", "videosamtal", "anhöriga",
+    "möte", "teams", "utbildning", "e-learning", "nattsensor", "sensor", "kamera", "lösenord",
+    "delade datorer", "trygghetslarm", "larm", "app", "inloggning", "bankid", "siths", "skrivare",
+    "wifi", "nätverk", "signeringslista", "journalsystem", "schema", "dammsugare", "spelkonsol",
+    "musik", "taltjänst", "laddar", "starta om", "uppdatera", "logga in", "synka", "piper natten",
+    "integritet", "rutin personal", "lathund", "licens", "enhetschef", "sommar", "hemtjänst",
+    "dagverksamhet", "gruppbostad", "laholm", "varberg", "kungsbacka", "rinkeby",
+    "surfplattan laddar", "roboten larmar", "låset fungerar inte",
+    "videosamtal anhöriga boendet", "utvärdera",
+]  # fmt: skip
+
+
+def post_text(rng: random.Random, sentences: int) -> str:
+    return " ".join(
+        rng.choice(SENTENCES).format(
+            topic=rng.choice(TOPICS), problem=rng.choice(PROBLEMS), place=rng.choice(PLACES)
+        )
+        for _ in range(sentences)
+    )
+
+
+def build(posts: int, rng: random.Random) -> None:
+    category = Category(slug="bench", name="Bench")
+    db.session.add(category)
+    db.session.flush()
+    questions = posts // 5
+    now = utcnow()
+    for start in range(0, questions, 1000):
+        qrows, arows = [], []
+        for qid in range(start + 1, min(start + 1000, questions) + 1):
+            title = f"{rng.choice(TOPICS).capitalize()} {rng.choice(PROBLEMS)} {rng.choice(PLACES)}"
+            body = post_text(rng, rng.randint(2, 5))
+            qrows.append({"id": qid, "category_id": category.id, "title": title,
+                          "body_source": body, "body_html": f"<p>{body}</p>", "answer_count": 4,
+                          "created_at": now, "last_activity_at": now})  # fmt: skip
+            for _ in range(4):
+                answer = post_text(rng, rng.randint(1, 4))
+                arows.append({"question_id": qid, "body_source": answer,
+                              "body_html": f"<p>{answer}</p>", "created_at": now})  # fmt: skip
+        db.session.execute(insert(Question), qrows)
+        db.session.execute(insert(Answer), arows)
+        index_batch([r["id"] for r in qrows])
+        db.session.commit()
+        print(f"  {min(start + 1000, questions) * 5} inlägg", end="\r", flush=True)
+    print()
+    db.session.execute(db.text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
+    db.session.commit()
+
+
+def index_batch(question_ids: list[int]) -> None:
+    questions = db.session.execute(
+        select(Question.id, Question.title, Question.body_html).where(Question.id.in_(question_ids))
+    ).all()
+    answers: dict[int, list] = {qid: [] for qid in question_ids}
+    for row in db.session.execute(
+        select(Answer.id, Answer.question_id, Answer.body_html).where(
+            Answer.question_id.in_(question_ids)
+        )
+    ):
+        answers[row.question_id].append(row)
+    rows = [row for q in questions for row in question_rows(q, answers[q.id])]
+    db.session.execute(insert(search_document), rows)
+
+
+def queries(rng: random.Random, count: int) -> list[tuple[str, dict]]:
+    chosen = []
+    for i in range(count):
+        query = QUERIES[i % len(QUERIES)]
+        options: dict = {}
+        if i % 5 == 1:
+            options["answered"] = True
+        if i % 7 == 2:
+            options["page"] = rng.randint(2, 5)
+        chosen.append((query, options))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=240)
+    parser.add_argument("--db", type=Path, help="SQLite file (kept; reused when already built)")
+    args = parser.parse_args()
+    path = args.db or Path(tempfile.mkdtemp()) / "search-bench.db"
+    app = create_app(make_config(f"sqlite:///{path}"))
+    rng = random.Random(5)
+    with app.app_context():
+        upgrade()
+        have = db.session.scalar(select(func.count()).select_from(search_document))
+        if have < args.posts:
+            print(f"Bygger {args.posts} inlägg i {path} …")
+            started = time.perf_counter()
+            build(args.posts, rng)
+            print(f"  klart på {time.perf_counter() - started:.0f} s")
+        docs = db.session.scalar(select(func.count()).select_from(search_document))
+        work = queries(rng, args.queries)
+        for query, options in work[:20]:  # warm the lemma caches and SQLite's page cache
+            search(query, **options)
+        wall, cpu, hits = [], [], []
+        for query, options in work:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            page = search(query, **options)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+            hits.append(page.shown_total)
+        print(f"{docs} dokument, {len(work)} sökningar (träffar per sökning: median "
+              f"{statistics.median(hits):.0f}, max {max(hits)}; taket är {COUNT_CAP})")  # fmt: skip
+        # CPU time as well: on a shared machine the wall clock also measures the neighbours.
+        for name, timings in (("väggklocka", wall), ("CPU-tid", cpu)):
+            timings.sort()
+            p95 = timings[int(len(timings) * 0.95) - 1]
+            print(f"search() {name}: median {statistics.median(timings):.2f} ms, "
+                  f"p95 {p95:.2f} ms, max {timings[-1]:.2f} ms")  # fmt: skip
+        print(f"belastning (1 min): {os.getloadavg()[0]:.1f} på {os.cpu_count()} kärnor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Listing and filtering people in the directory, with a fixed number of statements per page."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+from werkzeug.datastructures import MultiDict
+
+from hub.auth.models import User
+from hub.core.models import Tag, user_expertise
+from hub.directory.models import (
+    CareArea,
+    Municipality,
+    Profile,
+    Region,
+    RoleType,
+    profile_care_area,
+)
+from hub.directory.names import normalise_name, slugify
+from hub.directory.privacy import listed_condition
+from hub.extensions import db
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MIN = 10
+PER_PAGE_MAX = 50
+MAX_PAGE = 10_000
+
+
+@dataclass
+class FilterOptions:
+    """The choices of the filter form; loaded in three statements."""
+
+    regions: list[Region]
+    municipalities: list[Municipality]
+    role_types: list[RoleType]
+    care_areas: list[CareArea]
+
+
+@dataclass
+class DirectoryFilters:
+    q: str = ""
+    region: str = ""
+    municipality: str = ""
+    role_type: str = ""
+    care_area: str = ""
+    tag: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as they appear in a shareable URL."""
+        args = {
+            "q": self.q,
+            "region": self.region,
+            "kommun": self.municipality,
+            "roll": self.role_type,
+            "omrade": self.care_area,
+            "tagg": self.tag,
+        }
+        return {key: value for key, value in args.items() if value}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query_args())
+
+
+@dataclass
+class PeoplePage:
+    """One page of people; the attributes match the ``pagination`` macro."""
+
+    items: list[User]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return min(self.page - 1, self.pages)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.page > self.pages
+
+
+def load_filter_options() -> FilterOptions:
+    municipalities = list(
+        db.session.scalars(
+            select(Municipality)
+            .options(joinedload(Municipality.region))
+            .order_by(Municipality.name, Municipality.scb_code)
+        )
+    )
+    regions = sorted({m.region.code: m.region for m in municipalities}.values(), key=_by_name)
+    role_types = list(db.session.scalars(select(RoleType).order_by(RoleType.position)))
+    care_areas = list(db.session.scalars(select(CareArea).order_by(CareArea.position)))
+    return FilterOptions(regions, municipalities, role_types, care_areas)
+
+
+def _by_name(item: Any) -> str:
+    return item.name
+
+
+def _small_int(raw: str | None) -> int | None:
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+    if raw and len(raw) <= 9 and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
+def parse_per_page(raw: str | None) -> int:
+    number = _small_int(raw)
+    if number is None:
+        return PER_PAGE_DEFAULT
+    return min(max(number, PER_PAGE_MIN), PER_PAGE_MAX)
+
+
+def parse_page(raw: str | None) -> int:
+    """Nonsense gives page 1; a page past the end stays, and the page says where the end is."""
+    number = _small_int(raw)
+    if raw and raw.isascii() and raw.isdigit() and number is None:
+        return MAX_PAGE
+    return min(number, MAX_PAGE) if number else 1
+
+
+def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
+    """Filters from the query string; a value we do not know is dropped, with a note."""
+    filters = DirectoryFilters(q=" ".join(args.get("q", "").split())[:120])
+    known = [  # attribute, query parameter, the values we know, the note if unknown
+        ("region", "region", {r.code for r in options.regions}, _("Regionen finns inte")),
+        (
+            "municipality",
+            "kommun",
+            {m.scb_code for m in options.municipalities},
+            _("Kommunen finns inte"),
+        ),
+        ("role_type", "roll", {r.slug for r in options.role_types}, _("Rollen finns inte")),
+        (
+            "care_area",
+            "omrade",
+            {c.slug for c in options.care_areas},
+            _("Verksamhetsområdet finns inte"),
+        ),
+    ]
+    for attribute, param, values, message in known:
+        value = args.get(param, "").strip()
+        if value in values:
+            setattr(filters, attribute, value)
+        elif value:
+            filters.notes.append(_("%(message)s, så det filtret används inte.", message=message))
+    # Tags are not listed in the form (there can be many); an unknown one gives no matches.
+    filters.tag = slugify(args.get("tagg", ""))
+    return filters
+
+
+def name_prefix_condition(prefix: str) -> ColumnElement[bool]:
+    """A case-insensitive prefix match on the indexed name key; never a leading wildcard."""
+    key = normalise_name(prefix)
+    if db.engine.dialect.name == "sqlite":
+        # SQLite compares bytes, so a range uses the index; LIKE would not.
+        return (User.name_key >= key) & (User.name_key < key + "\U0010ffff")
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return User.name_key.like(escaped + "%", escape="\\")
+
+
+def people_statement(filters: DirectoryFilters) -> Select:
+    """People shown in the directory under the given filters (no order, no columns chosen)."""
+    stmt = select(User).outerjoin(Profile, Profile.user_id == User.id).where(listed_condition())
+    if filters.region:
+        in_region = select(Municipality.scb_code).where(Municipality.region_code == filters.region)
+        stmt = stmt.where(User.municipality_code.in_(in_region))
+    if filters.municipality:
+        stmt = stmt.where(User.municipality_code == filters.municipality)
+    if filters.role_type:
+        stmt = stmt.where(User.role_type_slug == filters.role_type)
+    if filters.care_area:
+        stmt = stmt.where(
+            exists().where(
+                profile_care_area.c.user_id == User.id,
+                profile_care_area.c.care_area_slug == filters.care_area,
+            )
+        )
+    if filters.tag:
+        stmt = stmt.where(
+            exists()
+            .where(user_expertise.c.user_id == User.id)
+            .where(user_expertise.c.tag_id == Tag.id)
+            .where(Tag.slug == filters.tag)
+        )
+    if filters.q:
+        stmt = stmt.where(name_prefix_condition(filters.q))
+    return stmt
+
+
+def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePage:
+    """One page in a stable order (name, id), with what the list shows loaded up front.
+
+    The total rides along as a window count, so a page costs the same statements at any size.
+    """
+    stmt = (
+        people_statement(filters)
+        .add_columns(func.count().over().label("total"))
+        .options(
+            contains_eager(User.profile).selectinload(Profile.care_areas),
+            contains_eager(User.profile).selectinload(Profile.expertise),
+            joinedload(User.municipality),
+            joinedload(User.unit),
+            joinedload(User.role_type),
+        )
+        .order_by(User.name_key, User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = db.session.execute(stmt).unique().all()
+    if rows:
+        return PeoplePage([row[0] for row in rows], rows[0].total, page, per_page)
+    total = 0
+    if page > 1:  # past the end: count, so the page can point back to the last one
+        counted = people_statement(filters).with_only_columns(func.count(User.id))
+        total = db.session.scalar(counted.order_by(None)) or 0
+    return PeoplePage([], total, page, per_page)
+
+
+def find_people_by_name(prefix: str, limit: int = 10) -> list[User]:
+    """Listed people whose name starts with ``prefix``; for the site search (``/sok``)."""
+    if not normalise_name(prefix):
+        return []
+    stmt = (
+        people_statement(DirectoryFilters(q=prefix))
+        .options(contains_eager(User.profile), joinedload(User.municipality))
+        .order_by(User.name_key, User.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt).unique())

@@ -1,0 +1,32 @@
+"""Normalised forms of names and tags, so that search and sorting ignore case and spacing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NAME_KEY_LENGTH = 120
+TAG_SLUG_LENGTH = 60
+
+
+# Control characters other than tab and newlines: PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def remove_control_characters(text: str | None) -> str | None:
+    """A WTForms filter: typed text without invisible control characters."""
+    return _CONTROL.sub("", text) if isinstance(text, str) else text
+
+
+def normalise_name(name: str | None) -> str:
+    """The sort and search key of a person's name: NFC, case-folded, single spaces."""
+    folded = unicodedata.normalize("NFC", remove_control_characters(name) or "").casefold()
+    return " ".join(folded.split())[:NAME_KEY_LENGTH]
+
+
+def slugify(text: str) -> str:
+    """``Digitala lås`` → ``digitala-las``: ASCII, lowercase, hyphens."""
+    lowered = unicodedata.normalize("NFC", text).casefold()
+    ascii_text = lowered.translate(str.maketrans("åäöæøüé", "aaoaoue"))
+    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:TAG_SLUG_LENGTH].strip("-")

@@ -1,0 +1,74 @@
+"""The one place that decides what a viewer sees of a person in the directory.
+
+Rules, by each person's own choice per contact field:
+- ``members``: everyone signed in sees it;
+- ``coordinators``: coordinators and admins see it;
+- ``nobody``: only the person themself.
+A profile hidden from the directory is not listed nor found; its page is seen only by the person
+and by admins. A person always sees everything of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from hub.auth.models import Role, User
+from hub.directory.models import Profile, Visibility
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """What one viewer may see of one person; ``None`` means hidden (or not given)."""
+
+    can_view: bool
+    is_self: bool
+    email: str | None
+    phone: str | None
+
+
+def _sees_field(visibility: str, viewer: User, is_self: bool) -> bool:
+    if is_self:
+        return True
+    if visibility == Visibility.MEMBERS:
+        return True
+    if visibility == Visibility.COORDINATORS:
+        return viewer.role in (Role.COORDINATOR, Role.ADMIN)
+    return False  # "nobody", and any value we do not know
+
+
+def can_view_person(viewer: User | None, person: User) -> bool:
+    """Whether the viewer may open the person's page at all."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.id == person.id or viewer.role == Role.ADMIN:
+        return True
+    profile: Profile | None = person.profile
+    hidden = profile is not None and profile.hidden_from_directory
+    return person.active and not hidden
+
+
+def see_person(viewer: User | None, person: User) -> PersonView:
+    """What the viewer sees of the person. ``person.profile`` must be loaded."""
+    if not can_view_person(viewer, person):
+        return PersonView(can_view=False, is_self=False, email=None, phone=None)
+    is_self = viewer.id == person.id
+    profile: Profile | None = person.profile
+    email_visibility = profile.email_visibility if profile else Visibility.MEMBERS
+    phone_visibility = profile.phone_visibility if profile else Visibility.MEMBERS
+    phone = profile.work_phone if profile and profile.work_phone else None
+    return PersonView(
+        can_view=True,
+        is_self=is_self,
+        email=person.email if _sees_field(email_visibility, viewer, is_self) else None,
+        phone=phone if _sees_field(phone_visibility, viewer, is_self) else None,
+    )
+
+
+def listed_condition() -> ColumnElement[bool]:
+    """SQL for "shown in lists": active and not hidden. The query must outer-join Profile."""
+    return and_(
+        User.active.is_(True),
+        or_(Profile.user_id.is_(None), Profile.hidden_from_directory.is_(False)),
+    )

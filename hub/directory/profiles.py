@@ -1,0 +1,125 @@
+"""Rules for profiles: loading, saving, expertise tags and photos. Functions flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from hub.auth.models import User
+from hub.core.db import utcnow
+from hub.core.markdown import render_markdown
+from hub.core.models import Tag
+from hub.directory.models import CareArea, Profile, ProfilePhoto, Visibility
+from hub.directory.names import slugify
+from hub.extensions import db
+
+MAX_TAGS = 12
+MAX_TAG_LENGTH = 40
+MAX_PRESENTATION = 2000
+
+
+@dataclass
+class ProfileChanges:
+    """Validated input from the profile form."""
+
+    name: str
+    title: str
+    role_type_slug: str | None
+    municipality_code: str | None
+    unit_id: int | None
+    care_area_slugs: list[str]
+    workplace: str
+    presentation: str
+    expertise: list[str]
+    work_phone: str
+    email_visibility: str
+    phone_visibility: str
+    hidden_from_directory: bool
+
+
+def load_own_profile(user_id: int) -> Profile | None:
+    return db.session.scalar(
+        select(Profile)
+        .where(Profile.user_id == user_id)
+        .options(selectinload(Profile.care_areas), selectinload(Profile.expertise))
+    )
+
+
+def parse_tag_names(text: str) -> list[str]:
+    """``"Surfplattor, digitala lås,,"`` → ``["Surfplattor", "digitala lås"]``, no duplicates."""
+    names: dict[str, str] = {}
+    for part in (text or "").split(","):
+        name = " ".join(part.split())
+        if name and slugify(name) and slugify(name) not in names:
+            names[slugify(name)] = name
+    return list(names.values())
+
+
+def get_or_create_tags(names: list[str]) -> list[Tag]:
+    """The tags with these names, created if missing (shared with the forum's topics)."""
+    by_slug = {slugify(name): name for name in names}
+    existing = {
+        tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(by_slug)))
+    }
+    for slug, name in by_slug.items():
+        if slug in existing:
+            continue
+        try:
+            with db.session.begin_nested():  # another request may create the same tag at once
+                tag = Tag(slug=slug, name=name[:60])
+                db.session.add(tag)
+            existing[slug] = tag
+        except IntegrityError:
+            existing[slug] = db.session.scalars(select(Tag).where(Tag.slug == slug)).one()
+    return [existing[slug] for slug in by_slug]
+
+
+def update_profile(user: User, profile: Profile | None, changes: ProfileChanges) -> Profile:
+    """Save the person's profile; returns it (created if it did not exist)."""
+    if profile is None:
+        profile = Profile(user_id=user.id, photo_version=0, care_areas=[], expertise=[])
+        db.session.add(profile)
+    user.name = changes.name
+    user.title = changes.title
+    user.role_type_slug = changes.role_type_slug
+    user.municipality_code = changes.municipality_code
+    user.unit_id = changes.unit_id
+    profile.workplace = changes.workplace
+    if changes.presentation != profile.presentation_source:
+        profile.presentation_source = changes.presentation
+        profile.presentation_html = render_markdown(changes.presentation)
+    profile.work_phone = changes.work_phone
+    profile.email_visibility = Visibility(changes.email_visibility)
+    profile.phone_visibility = Visibility(changes.phone_visibility)
+    profile.hidden_from_directory = changes.hidden_from_directory
+    profile.care_areas = list(
+        db.session.scalars(select(CareArea).where(CareArea.slug.in_(changes.care_area_slugs)))
+    )
+    profile.expertise = get_or_create_tags(changes.expertise)
+    profile.updated_at = utcnow()
+    db.session.flush()
+    return profile
+
+
+def set_photo(profile: Profile, jpeg: bytes) -> None:
+    """Store an already processed photo (see ``photos.process_photo``)."""
+    photo = db.session.get(ProfilePhoto, profile.user_id)
+    if photo is None:
+        db.session.add(ProfilePhoto(user_id=profile.user_id, data=jpeg, content_type="image/jpeg"))
+    else:
+        photo.data = jpeg
+        photo.content_type = "image/jpeg"
+    profile.photo_version = abs(profile.photo_version) + 1
+    db.session.flush()
+
+
+def remove_photo(profile: Profile) -> None:
+    photo = db.session.get(ProfilePhoto, profile.user_id)
+    if photo is not None:
+        db.session.delete(photo)
+    # Negative keeps the count, so a later photo gets a new URL and no browser shows a stale one.
+    profile.photo_version = -abs(profile.photo_version)
+    db.session.flush()

@@ -1,0 +1,285 @@
+"""Rules for answers and comments: answering, editing, deleting, accepting, helpful marks."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, exists, false, or_, select
+from sqlalchemy.orm import joinedload
+
+from hub.auth.models import User
+from hub.auth.permissions import Permission, can
+from hub.core.db import utcnow
+from hub.core.markdown import render_markdown
+from hub.extensions import db
+from hub.forum.models import Answer, Comment, Follow, HelpfulMark, Question, Revision
+from hub.forum.questions import DUPLICATE_WINDOW, DuplicatePost, ForumError, Locked, touch
+from hub.forum.search import reindex_question
+
+
+def get_answer_for(user: User, answer_id: int) -> Answer | None:
+    answer = db.session.scalar(
+        select(Answer).where(Answer.id == answer_id).options(joinedload(Answer.question))
+    )
+    if answer is None or answer.deleted_at is not None:
+        return None
+    question = answer.question
+    if question.deleted_at is not None:
+        return None
+    if (answer.hidden or question.hidden) and not can(user, Permission.MODERATE):
+        return None
+    return answer
+
+
+def is_counted(answer: Answer) -> bool:
+    return answer.deleted_at is None and not answer.hidden
+
+
+def check_open(question: Question) -> None:
+    if question.locked:
+        raise Locked(_("Frågan är låst. Det går inte att svara eller kommentera just nu."))
+
+
+def create_answer(question: Question, author: User, body: str) -> Answer:
+    check_open(question)
+    since = utcnow() - DUPLICATE_WINDOW
+    existing = db.session.scalar(
+        select(Answer.id).where(
+            Answer.question_id == question.id,
+            Answer.author_id == author.id,
+            Answer.body_source == body,
+            Answer.created_at >= since,
+            Answer.deleted_at.is_(None),
+        )
+    )
+    if existing is not None:
+        raise DuplicatePost(existing)
+    now = utcnow()
+    answer = Answer(
+        question_id=question.id,
+        author_id=author.id,
+        body_source=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    db.session.add(answer)
+    question.answer_count += 1
+    touch(question, now)
+    db.session.flush()
+    _follow_question(author, question)
+    reindex_question(question.id)
+    from hub.forum.activity import notify_new_answer
+
+    notify_new_answer(question, answer, author)
+    return answer
+
+
+def _follow_question(user: User, question: Question) -> None:
+    """Answering a question means wanting to hear what happens next."""
+    found = db.session.scalar(
+        select(Follow.id).where(
+            Follow.user_id == user.id,
+            Follow.target_type == "question",
+            Follow.target_id == question.id,
+        )
+    )
+    if found is None:
+        db.session.add(Follow(user_id=user.id, target_type="question", target_id=question.id))
+
+
+def edit_answer(answer: Answer, editor: User, body: str) -> None:
+    if body == answer.body_source:
+        return
+    db.session.add(
+        Revision(
+            target_type="answer",
+            target_id=answer.id,
+            editor_id=editor.id,
+            body_source=answer.body_source,
+        )
+    )
+    answer.body_source = body
+    answer.body_html = render_markdown(body)
+    answer.edited_at = utcnow()
+    db.session.flush()
+    reindex_question(answer.question_id)
+    from hub.forum.activity import notify_mentions
+    from hub.forum.questions import question_path
+
+    notify_mentions(
+        body,
+        editor,
+        question_path(answer.question) + f"#svar-{answer.id}",
+        answer.question.title,
+        answer.author_id,
+    )
+
+
+def delete_answer(answer: Answer) -> None:
+    question = answer.question
+    if is_counted(answer):
+        question.answer_count = max(0, question.answer_count - 1)
+        question.helpful_count = max(0, question.helpful_count - answer.helpful_count)
+    answer.deleted_at = utcnow()
+    if question.accepted_answer_id == answer.id:
+        question.accepted_answer_id = None
+    db.session.flush()
+    reindex_question(question.id)
+
+
+def set_answer_hidden(answer: Answer, hidden: bool) -> None:
+    """Hidden answers leave the counts; unhiding puts them back."""
+    if answer.hidden == hidden or answer.deleted_at is not None:
+        return
+    question = answer.question
+    sign = -1 if hidden else 1
+    question.answer_count = max(0, question.answer_count + sign)
+    question.helpful_count = max(0, question.helpful_count + sign * answer.helpful_count)
+    answer.hidden = hidden
+    if hidden and question.accepted_answer_id == answer.id:
+        question.accepted_answer_id = None
+    db.session.flush()
+    reindex_question(question.id)
+
+
+def check_can_accept(user: User, question: Question) -> None:
+    if question.author_id != user.id and not can(user, Permission.MODERATE):
+        raise ForumError(_("Bara den som frågade eller en samordnare kan godta ett svar."))
+
+
+def toggle_accept(answer: Answer, user: User) -> bool:
+    """Accept the answer, or take the acceptance back if it was accepted; returns the new state."""
+    question = answer.question
+    check_can_accept(user, question)
+    if question.accepted_answer_id == answer.id:
+        question.accepted_answer_id = None
+        db.session.flush()
+        reindex_question(question.id)
+        return False
+    question.accepted_answer_id = answer.id
+    touch(question)
+    db.session.flush()
+    reindex_question(question.id)
+    from hub.forum.activity import notify_accepted
+
+    notify_accepted(question, answer, user)
+    return True
+
+
+def toggle_helpful(answer: Answer, user: User) -> bool:
+    """Mark the answer helpful once per member (never your own); a second press takes it back."""
+    if answer.author_id == user.id:
+        raise ForumError(_("Du kan inte markera ditt eget svar som hjälpsamt."))
+    question = answer.question
+    removed = db.session.execute(
+        delete(HelpfulMark).where(
+            HelpfulMark.answer_id == answer.id, HelpfulMark.user_id == user.id
+        )
+    ).rowcount
+    if removed:
+        answer.helpful_count = max(0, answer.helpful_count - 1)
+        question.helpful_count = max(0, question.helpful_count - 1)
+        db.session.flush()
+        return False
+    db.session.add(HelpfulMark(answer_id=answer.id, user_id=user.id))
+    answer.helpful_count += 1
+    question.helpful_count += 1
+    db.session.flush()
+    return True
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+def create_comment(
+    question: Question, author: User, body: str, answer: Answer | None = None
+) -> Comment:
+    check_open(question)
+    body = body.strip()
+    since = utcnow() - DUPLICATE_WINDOW
+    target = (
+        Comment.answer_id == answer.id if answer is not None else Comment.question_id == question.id
+    )
+    existing = db.session.scalar(
+        select(Comment.id).where(
+            target,
+            Comment.author_id == author.id,
+            Comment.body == body,
+            Comment.created_at >= since,
+            Comment.deleted_at.is_(None),
+        )
+    )
+    if existing is not None:
+        raise DuplicatePost(existing)
+    comment = Comment(
+        question_id=None if answer is not None else question.id,
+        answer_id=answer.id if answer is not None else None,
+        author_id=author.id,
+        body=body,
+    )
+    db.session.add(comment)
+    touch(question)
+    db.session.flush()
+    from hub.forum.activity import notify_new_comment
+
+    notify_new_comment(question, comment, author, answer)
+    return comment
+
+
+def get_comment(comment_id: int) -> Comment | None:
+    comment = db.session.get(Comment, comment_id)
+    return None if comment is None or comment.deleted_at is not None else comment
+
+
+def delete_comment(comment: Comment) -> None:
+    comment.deleted_at = utcnow()
+    db.session.flush()
+
+
+def comment_question_id(comment: Comment) -> int:
+    if comment.question_id is not None:
+        return comment.question_id
+    return db.session.scalar(select(Answer.question_id).where(Answer.id == comment.answer_id))
+
+
+# --- the question page --------------------------------------------------------------------
+
+
+def answers_for_page(question: Question, user: User) -> list[tuple[Answer, bool]]:
+    """Answers with their authors and whether this user marked each helpful: one statement."""
+    marked = (
+        exists()
+        .where(HelpfulMark.answer_id == Answer.id, HelpfulMark.user_id == user.id)
+        .label("marked")
+    )
+    query = (
+        select(Answer, marked)
+        .where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
+        .options(joinedload(Answer.author))
+        .order_by(Answer.created_at, Answer.id)
+    )
+    if not can(user, Permission.MODERATE):
+        query = query.where(Answer.hidden == false())
+    rows = [(answer, bool(flag)) for answer, flag in db.session.execute(query)]
+    # The accepted answer first, then the oldest; the accepted one is the asker's pick.
+    rows.sort(key=lambda row: row[0].id != question.accepted_answer_id)
+    return rows
+
+
+def comments_for_page(question: Question, answer_ids: list[int]) -> dict[tuple[str, int], list]:
+    """Comments on the question and on the given answers, grouped by what they are on."""
+    conditions = [Comment.question_id == question.id]
+    if answer_ids:
+        conditions.append(Comment.answer_id.in_(answer_ids))
+    else:
+        conditions.append(false())
+    query = (
+        select(Comment)
+        .where(or_(*conditions), Comment.deleted_at.is_(None))
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    grouped: dict[tuple[str, int], list] = {}
+    for comment in db.session.scalars(query):
+        key = ("answer", comment.answer_id) if comment.answer_id else ("question", question.id)
+        grouped.setdefault(key, []).append(comment)
+    return grouped

@@ -1,0 +1,355 @@
+"""Rules for questions: asking, editing, deleting, tags, slugs, and the lists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, false, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from hub.auth.models import User
+from hub.auth.permissions import Permission, can
+from hub.core.db import utcnow
+from hub.core.markdown import render_markdown
+from hub.core.models import Tag, user_expertise
+from hub.extensions import db
+from hub.forum.models import Category, Follow, Question, Revision, question_tag
+from hub.forum.search import reindex_question
+
+MAX_TAGS = 5
+MAX_NEW_TAGS = 3
+DUPLICATE_WINDOW = timedelta(minutes=1)
+SORTS = ("newest", "active", "unanswered", "helpful")
+
+
+class ForumError(Exception):
+    """A rule said no; ``message`` is shown to the user, ``status`` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Locked(ForumError):
+    status = 409
+
+
+class DuplicatePost(ForumError):
+    """The same text from the same person a moment ago: a double submit."""
+
+    status = 409
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(_("Det här har du redan skickat. Vi sparade det en gång."))
+        self.existing_id = existing_id
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    ascii_text = text.lower().translate(str.maketrans("åäöéüø", "aaoeuo"))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug[:max_length].rstrip("-") or "fraga"
+
+
+def question_path(question: Question | int, slug: str | None = None) -> str:
+    """A path without a request (notifications are made by the CLI too)."""
+    if isinstance(question, Question):
+        return f"/fragor/{question.id}/{slugify(question.title)}"
+    return f"/fragor/{question}" + (f"/{slug}" if slug else "")
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def is_visible_to(question: Question, user: User) -> bool:
+    if question.deleted_at is not None:
+        return False
+    return not question.hidden or can(user, Permission.MODERATE)
+
+
+def get_question_for(user: User, question_id: int, *, full: bool = False) -> Question | None:
+    """The question if this user may see it; merged questions are returned so views can redirect."""
+    question, _following = get_question_page(user, question_id, full=full)
+    return question
+
+
+def get_question_page(
+    user: User, question_id: int, *, full: bool = True
+) -> tuple[Question | None, bool]:
+    """The question (with author, category and tags when ``full``) and whether the user follows
+    it, in two statements: the follow check rides along as a column."""
+    options = [joinedload(Question.category)]
+    if full:
+        # Tags by selectin: a joined collection makes SQLite build the whole tag join first.
+        options += [joinedload(Question.author), selectinload(Question.tags)]
+    following = (
+        exists()
+        .where(
+            Follow.user_id == user.id,
+            Follow.target_type == "question",
+            Follow.target_id == Question.id,
+        )
+        .label("following")
+    )
+    row = db.session.execute(
+        select(Question, following).where(Question.id == question_id).options(*options)
+    ).first()
+    if row is None:
+        return None, False
+    question, is_followed = row
+    if question.merged_into_id is not None:
+        return question, False
+    return (question, bool(is_followed)) if is_visible_to(question, user) else (None, False)
+
+
+def check_can_edit(user: User, author_id: int | None) -> bool:
+    """Only the author edits a post; moderators hide rather than rewrite."""
+    return author_id is not None and author_id == user.id
+
+
+def check_can_delete(user: User, author_id: int | None) -> bool:
+    return check_can_edit(user, author_id) or can(user, Permission.MODERATE)
+
+
+# --- tags ---------------------------------------------------------------------------------
+
+
+def parse_tag_names(raw: str) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for part in (raw or "").split(","):
+        name = re.sub(r"\s+", " ", part).strip().lstrip("#")
+        if name and slugify(name, 60) not in seen:
+            seen.add(slugify(name, 60))
+            names.append(name)
+    return names
+
+
+def check_tags(raw: str) -> list[str]:
+    """Validate the tag field; returns the names or raises ForumError with a Swedish message."""
+    names = parse_tag_names(raw)
+    if len(names) > MAX_TAGS:
+        raise ForumError(_("Välj högst %(n)s taggar.", n=MAX_TAGS))
+    for name in names:
+        if len(name) < 2 or len(name) > 40:
+            raise ForumError(_("En tagg ska vara 2–40 tecken lång: ”%(name)s”.", name=name[:40]))
+    existing = _existing_tags(names)
+    new = [n for n in names if slugify(n) not in existing]
+    if len(new) > MAX_NEW_TAGS:
+        raise ForumError(
+            _(
+                "Du kan skapa högst %(n)s nya taggar åt gången. Nya nu: %(names)s.",
+                n=MAX_NEW_TAGS,
+                names=", ".join(new),
+            )
+        )
+    return names
+
+
+def _existing_tags(names: list[str]) -> dict[str, Tag]:
+    slugs = [slugify(n) for n in names]
+    if not slugs:
+        return {}
+    return {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
+
+
+def resolve_tags(names: list[str]) -> list[Tag]:
+    """Existing tags by slug; unknown ones are created (the caller checked the limits)."""
+    existing = _existing_tags(names)
+    tags = []
+    for name in names:
+        slug = slugify(name)
+        tag = existing.get(slug)
+        if tag is None:
+            tag = Tag(slug=slug, name=name[:60])
+            db.session.add(tag)
+            existing[slug] = tag
+        tags.append(tag)
+    db.session.flush()
+    return tags
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def check_not_duplicate_question(author: User, title: str, body: str) -> None:
+    since = utcnow() - DUPLICATE_WINDOW
+    existing = db.session.scalar(
+        select(Question.id).where(
+            Question.author_id == author.id,
+            Question.title == title,
+            Question.body_source == body,
+            Question.created_at >= since,
+            Question.deleted_at.is_(None),
+        )
+    )
+    if existing is not None:
+        raise DuplicatePost(existing)
+
+
+def create_question(
+    author: User, *, title: str, body: str, category_id: int, tag_names: list[str]
+) -> Question:
+    title = title.strip()
+    check_not_duplicate_question(author, title, body)
+    now = utcnow()
+    question = Question(
+        author_id=author.id,
+        category_id=category_id,
+        title=title,
+        body_source=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        last_activity_at=now,
+    )
+    question.tags = resolve_tags(tag_names)
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(Follow(user_id=author.id, target_type="question", target_id=question.id))
+    reindex_question(question.id)
+    from hub.forum.activity import notify_new_question
+
+    notify_new_question(question, author)
+    return question
+
+
+def edit_question(
+    question: Question, editor: User, *, title: str, body: str, tag_names: list[str]
+) -> None:
+    """Keep the old text as a Revision, then save the new one."""
+    title = title.strip()
+    unchanged = title == question.title and body == question.body_source
+    new_tags = resolve_tags(tag_names)
+    if not unchanged:
+        db.session.add(
+            Revision(
+                target_type="question",
+                target_id=question.id,
+                editor_id=editor.id,
+                title=question.title,
+                body_source=question.body_source,
+            )
+        )
+        question.title = title
+        question.body_source = body
+        question.body_html = render_markdown(body)
+        question.edited_at = utcnow()
+    question.tags = new_tags
+    db.session.flush()
+    reindex_question(question.id)
+    from hub.forum.activity import notify_mentions
+
+    if not unchanged:
+        notify_mentions(body, editor, question_path(question), question.title, question.author_id)
+
+
+def delete_question(question: Question) -> None:
+    question.deleted_at = utcnow()
+    db.session.flush()
+    reindex_question(question.id)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionFilters:
+    sort: str = "newest"
+    category: Category | None = None
+    tag: Tag | None = None
+    mine_expertise: bool = False
+    page: int = 1
+    per_page: int = 20
+
+
+def visible_questions() -> Select:
+    return select(Question).where(Question.deleted_at.is_(None), Question.hidden == false())
+
+
+def list_query(filters: QuestionFilters, user: User) -> Select:
+    query = visible_questions()
+    if filters.category is not None:
+        query = query.where(Question.category_id == filters.category.id)
+    if filters.tag is not None:
+        query = query.where(
+            exists().where(
+                question_tag.c.question_id == Question.id, question_tag.c.tag_id == filters.tag.id
+            )
+        )
+    if filters.mine_expertise:
+        # EXISTS per question keeps the walk down the sort index (an IN list would scan the tags).
+        my_tags = select(user_expertise.c.tag_id).where(user_expertise.c.user_id == user.id)
+        query = query.where(
+            exists().where(
+                question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(my_tags)
+            )
+        )
+    if filters.sort == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    order = {
+        "newest": Question.created_at.desc(),
+        "unanswered": Question.created_at.desc(),
+        "active": Question.last_activity_at.desc(),
+        "helpful": Question.helpful_count.desc(),
+    }[filters.sort]
+    return query.order_by(Question.pinned.desc(), order, Question.id.desc())
+
+
+def list_questions(filters: QuestionFilters, user: User) -> tuple[list[Question], bool]:
+    """One page of questions and whether there is a next page (no COUNT: it would scan)."""
+    query = (
+        list_query(filters, user)
+        .options(
+            joinedload(Question.author), joinedload(Question.category), selectinload(Question.tags)
+        )
+        .limit(filters.per_page + 1)
+        .offset((filters.page - 1) * filters.per_page)
+    )
+    rows = list(db.session.scalars(query))
+    return rows[: filters.per_page], len(rows) > filters.per_page
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def experts_for(question: Question, limit: int = 5) -> list[User]:
+    """Members whose expertise matches the question's tags, best match first; not the asker."""
+    tag_ids = [t.id for t in question.tags]
+    if not tag_ids:
+        return []
+    matches = func.count(user_expertise.c.tag_id).label("matches")
+    query = (
+        select(User)
+        .join(user_expertise, user_expertise.c.user_id == User.id)
+        .where(user_expertise.c.tag_id.in_(tag_ids), User.active.is_(True))
+        .group_by(User.id)
+        .order_by(matches.desc(), User.name)
+        .limit(limit)
+    )
+    if question.author_id is not None:
+        query = query.where(User.id != question.author_id)
+    return list(db.session.scalars(query))
+
+
+def is_following(user: User, target_type: str, target_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Follow.id).where(
+                and_(
+                    Follow.user_id == user.id,
+                    Follow.target_type == target_type,
+                    Follow.target_id == target_id,
+                )
+            )
+        )
+        is not None
+    )
+
+
+def touch(question: Question, moment: datetime | None = None) -> None:
+    question.last_activity_at = moment or utcnow()

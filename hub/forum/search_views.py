@@ -1,0 +1,120 @@
+"""Search pages: ``/sok`` (questions, answers and people) and similar questions for the ask form."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from hub.core.models import Tag
+from hub.core.pagination import page_number
+from hub.extensions import db
+from hub.forum.models import Category
+from hub.forum.search import (
+    COUNT_CAP,
+    MAX_QUERY_LENGTH,
+    search,
+    search_people,
+    similar_questions,
+)
+
+bp = Blueprint("search", __name__)
+
+PER_PAGE = 20
+# Control characters (NUL above all) are never part of a real query and PostgreSQL refuses them.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value: str | None) -> str:
+    return CONTROL_RE.sub("", value or "").strip()
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField(
+        _l("Sök efter"),
+        id="sok-q",  # the header's search box is "q"-free: ids stay unique on this page
+        filters=[clean],
+        validators=[
+            Length(max=MAX_QUERY_LENGTH, message=_l("Skriv högst %(max)d tecken.")),
+        ],
+    )
+    kategori = SelectField(_l("Kategori"), coerce=str, validators=[Optional()])
+    tagg = SelectField(_l("Tagg"), coerce=str, validators=[Optional()])
+    besvarad = RadioField(
+        _l("Svar"),
+        choices=[
+            SelectChoice("", _l("Alla")),
+            SelectChoice("ja", _l("Besvarade")),
+            SelectChoice("nej", _l("Obesvarade")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+
+    def fill_choices(self) -> None:
+        categories = db.session.execute(
+            select(Category.id, Category.name).order_by(Category.position, Category.name)
+        ).all()
+        tags = db.session.execute(select(Tag.slug, Tag.name).order_by(Tag.name)).all()
+        self.kategori.choices = [SelectChoice("", _l("Alla kategorier"))] + [
+            SelectChoice(str(c.id), c.name) for c in categories
+        ]
+        self.tagg.choices = [SelectChoice("", _l("Alla taggar"))] + [
+            SelectChoice(t.slug, t.name) for t in tags
+        ]
+
+
+@bp.get("/sok")
+@login_required
+def results():
+    form = SearchForm(request.args)
+    form.fill_choices()
+    if not form.validate():
+        return render_template("search/results.html", form=form, result=None, people=[]), 400
+    query = form.q.data or ""
+    result = search(
+        query,
+        category_id=int(form.kategori.data) if form.kategori.data else None,
+        tag_slug=form.tagg.data or None,
+        answered={"ja": True, "nej": False}.get(form.besvarad.data or ""),
+        page=page_number(max_page=math.ceil(COUNT_CAP / PER_PAGE)),
+        per_page=PER_PAGE,
+    )
+    people = search_people(query) if query else []
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "search/results.html", form=form, result=result, people=people, args=args
+    )
+
+
+@bp.get("/fragor/liknande")
+@login_required
+def similar():
+    """Up to five existing questions like a title being typed (JSON for the ask form)."""
+    title = clean(request.args.get("titel"))[:MAX_QUERY_LENGTH]
+    questions = similar_questions(title, limit=5) if title else []
+    return jsonify(
+        questions=[{"id": q.id, "title": q.title, "url": question_url(q.id)} for q in questions]
+    )
+
+
+def question_url(question_id: int, answer_id: int | None = None) -> str:
+    """The stable address of a question (``/fragor/<id>``), at an answer when given."""
+    url = f"{request.script_root}/fragor/{question_id}"
+    return f"{url}#svar-{answer_id}" if answer_id else url
+
+
+@bp.app_template_global()
+def search_hit_url(hit) -> str:
+    return question_url(hit.question_id, hit.answer_id)

@@ -1,0 +1,266 @@
+"""The baton: who holds it, who gets it next, who may schedule, and the history of every change.
+
+Plain functions that flush but never commit; views, CLI commands and tests call them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from hub.auth.models import Role, User
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.meetings.models import (
+    BatonPass,
+    Meeting,
+    Network,
+    NetworkMunicipality,
+    network_coordinator,
+)
+
+REASON_START = "start"
+REASON_MEETING_HELD = "meeting_held"
+REASON_PASSED_ON = "passed_on"
+REASON_COORDINATOR = "coordinator"
+REASON_LEFT = "left_network"
+REASON_KINDS = (
+    REASON_START,
+    REASON_MEETING_HELD,
+    REASON_PASSED_ON,
+    REASON_COORDINATOR,
+    REASON_LEFT,
+)
+
+
+class BatonError(ValueError):
+    """A baton change that the rules do not allow (unknown or inactive municipality …)."""
+
+
+def active_codes(network_id: int) -> list[str]:
+    """The network's active member municipalities in rotation order."""
+    return list(
+        db.session.scalars(
+            select(NetworkMunicipality.municipality_code)
+            .where(NetworkMunicipality.network_id == network_id, NetworkMunicipality.active)
+            .order_by(NetworkMunicipality.position, NetworkMunicipality.id)
+        )
+    )
+
+
+def rotation_codes(network_id: int) -> list[str]:
+    """Every member municipality, active or not, in rotation order."""
+    return list(
+        db.session.scalars(
+            select(NetworkMunicipality.municipality_code)
+            .where(NetworkMunicipality.network_id == network_id)
+            .order_by(NetworkMunicipality.position, NetworkMunicipality.id)
+        )
+    )
+
+
+def next_holder_code(network: Network) -> str | None:
+    """The next active municipality after the holder in rotation order, wrapping around.
+
+    A holder that has left the network still has its place in the order, so the baton goes to
+    whoever came after it, not back to the start.
+    """
+    active = active_codes(network.id)
+    if not active:
+        return None
+    holder = network.baton_holder_code
+    order = rotation_codes(network.id)
+    if holder not in order:
+        return active[0]
+    start = order.index(holder)
+    for step in range(1, len(order) + 1):
+        candidate = order[(start + step) % len(order)]
+        if candidate in active:
+            return candidate
+    return None
+
+
+def ensure_holder(network: Network, *, by: User | None = None) -> str | None:
+    """Give the baton to the first active municipality if nobody holds it (or the holder left)."""
+    active = active_codes(network.id)
+    if network.baton_holder_code in active:
+        return network.baton_holder_code
+    if not active:
+        return None
+    kind = REASON_LEFT if network.baton_holder_code else REASON_START
+    target = next_holder_code(network) if network.baton_holder_code else active[0]
+    record_pass(network, target, reason_kind=kind, reason="", by=by)
+    return target
+
+
+def record_pass(
+    network: Network,
+    to_code: str,
+    *,
+    reason_kind: str,
+    reason: str = "",
+    meeting: Meeting | None = None,
+    by: User | None = None,
+) -> BatonPass:
+    if reason_kind not in REASON_KINDS:
+        raise BatonError(f"unknown reason kind {reason_kind!r}")
+    baton_pass = BatonPass(
+        network_id=network.id,
+        from_code=network.baton_holder_code,
+        to_code=to_code,
+        passed_at=utcnow(),
+        reason_kind=reason_kind,
+        reason=(reason or "").strip()[:500],
+        meeting_id=meeting.id if meeting else None,
+        by_user_id=by.id if by else None,
+    )
+    network.baton_holder_code = to_code
+    db.session.add(baton_pass)
+    db.session.flush()
+    return baton_pass
+
+
+def pass_baton(
+    network: Network,
+    *,
+    reason_kind: str,
+    reason: str = "",
+    meeting: Meeting | None = None,
+    by: User | None = None,
+    to_code: str | None = None,
+) -> BatonPass:
+    """Pass the baton: to ``to_code`` (a coordinator's choice) or else to the next in rotation."""
+    active = active_codes(network.id)
+    if to_code is None:
+        to_code = next_holder_code(network)
+        if to_code is None:
+            raise BatonError("the network has no active member municipality")
+    elif to_code not in active:
+        raise BatonError(f"{to_code} is not an active member municipality of the network")
+    return record_pass(
+        network, to_code, reason_kind=reason_kind, reason=reason, meeting=meeting, by=by
+    )
+
+
+def give_baton(network: Network, to_code: str, *, by: User, reason: str = "") -> BatonPass:
+    """A coordinator's override: the baton to any active member municipality."""
+    return pass_baton(
+        network, reason_kind=REASON_COORDINATOR, reason=reason, by=by, to_code=to_code
+    )
+
+
+def pass_after_meeting(network: Network, meeting: Meeting, *, by: User | None = None) -> BatonPass:
+    """The meeting has been held: the baton goes on to the next municipality in the rotation."""
+    return pass_baton(network, reason_kind=REASON_MEETING_HELD, meeting=meeting, by=by)
+
+
+def history(network_id: int) -> list[BatonPass]:
+    """Every baton change of the network, oldest first."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(BatonPass)
+            .where(BatonPass.network_id == network_id)
+            .options(
+                joinedload(BatonPass.from_municipality),
+                joinedload(BatonPass.to_municipality),
+                joinedload(BatonPass.meeting),
+                joinedload(BatonPass.by_user),
+            )
+            .order_by(BatonPass.passed_at, BatonPass.id)
+        )
+    )
+
+
+def current_pass(network_id: int) -> BatonPass | None:
+    """The pass that began the current holding."""
+    return db.session.scalar(
+        select(BatonPass)
+        .where(BatonPass.network_id == network_id)
+        .order_by(BatonPass.passed_at.desc(), BatonPass.id.desc())
+        .limit(1)
+    )
+
+
+def is_coordinator(user: User | None, network_id: int) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    network_coordinator.c.network_id == network_id,
+                    network_coordinator.c.user_id == user.id,
+                )
+            )
+        )
+    )
+
+
+def can_coordinate(user: User | None, network: Network) -> bool:
+    """Coordinators of the network and admins may override the rotation and act for the host."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role == Role.ADMIN or is_coordinator(user, network.id)
+
+
+def can_schedule(user: User | None, network: Network) -> bool:
+    """Members of the holder municipality, the network's coordinators and admins."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    holder = network.baton_holder_code
+    if holder and user.municipality_code == holder:
+        return True
+    return can_coordinate(user, network)
+
+
+def can_pass(user: User | None, network: Network) -> bool:
+    """Who may pass the baton on early: the same people who may schedule."""
+    return can_schedule(user, network)
+
+
+def current_holding(network: Network) -> BatonPass | None:
+    """The pass that began the present holding, recording one if the history lacks it.
+
+    Networks made before the history existed, or whose holder was set by hand, get a "start"
+    pass so that reminders have a holding to count from.
+    """
+    holder = ensure_holder(network)
+    if holder is None:
+        return None
+    latest = current_pass(network.id)
+    if latest is not None and latest.to_code == holder:
+        return latest
+    baton_pass = BatonPass(
+        network_id=network.id,
+        from_code=None,
+        to_code=holder,
+        passed_at=utcnow(),
+        reason_kind=REASON_START,
+        reason="",
+    )
+    db.session.add(baton_pass)
+    db.session.flush()
+    return baton_pass
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One municipality's time with the baton: how it began and, unless current, how it ended."""
+
+    began: BatonPass
+    ended: BatonPass | None
+
+    @property
+    def hosted(self) -> Meeting | None:
+        return self.ended.meeting if self.ended is not None else None
+
+
+def holdings(passes: list[BatonPass]) -> list[Holding]:
+    """The history (oldest first) as holdings, for the relay timeline."""
+    return [
+        Holding(began=p, ended=passes[i + 1] if i + 1 < len(passes) else None)
+        for i, p in enumerate(passes)
+    ]

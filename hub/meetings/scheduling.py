@@ -1,0 +1,226 @@
+"""Meetings: load with access checks, schedule, change, cancel, hold, minutes (flush only)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
+
+from hub.auth.models import Role, User
+from hub.core.db import utcnow
+from hub.core.markdown import render_markdown
+from hub.extensions import db
+from hub.meetings import mailing, rotation
+from hub.meetings.models import Meeting, Network, NetworkMunicipality, network_coordinator
+
+SCHEDULED = "scheduled"
+CANCELLED = "cancelled"
+HELD = "held"
+
+
+class MeetingConflict(Exception):
+    """Another meeting of the network is already scheduled (perhaps saved a moment ago)."""
+
+
+class MeetingStateError(Exception):
+    """The meeting is not in a state that allows this (cancelled, already held …)."""
+
+
+@dataclass
+class MeetingData:
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    online_url: str = ""
+    agenda: str = ""
+    capacity: int | None = None
+
+
+def get_network_or_404(slug: str) -> Network:
+    network = db.session.scalar(
+        select(Network).where(Network.slug == slug).options(joinedload(Network.baton_holder))
+    )
+    if network is None:
+        abort(404)
+    return network
+
+
+def get_meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db.session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(joinedload(Meeting.network), joinedload(Meeting.host))
+    )
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def can_manage(user: User | None, meeting: Meeting) -> bool:
+    """The host municipality's members, the network's coordinators and admins."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.municipality_code == meeting.host_code:
+        return True
+    return rotation.can_coordinate(user, meeting.network)
+
+
+def get_meeting_for_manager(user: User, meeting_id: int) -> Meeting:
+    meeting = get_meeting_or_404(meeting_id)
+    if not can_manage(user, meeting):
+        abort(403)
+    return meeting
+
+
+def user_network_ids(user: User) -> list[int]:
+    """Networks the person belongs to: through their municipality or as a coordinator.
+
+    Admins see every network.
+    """
+    query = select(Network.id)
+    if user.role != Role.ADMIN:
+        member_of = select(NetworkMunicipality.network_id).where(
+            NetworkMunicipality.municipality_code == user.municipality_code,
+            NetworkMunicipality.active,
+        )
+        coordinates = select(network_coordinator.c.network_id).where(
+            network_coordinator.c.user_id == user.id
+        )
+        query = query.where(or_(Network.id.in_(member_of), Network.id.in_(coordinates)))
+    return list(db.session.scalars(query))
+
+
+def open_meeting(network_id: int) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.network_id == network_id, Meeting.open_slot.is_not(None))
+    )
+
+
+def new_uid() -> str:
+    return f"{secrets.token_hex(12)}@stafetten.se"
+
+
+def apply_data(meeting: Meeting, data: MeetingData) -> None:
+    meeting.title = data.title.strip()
+    meeting.starts_at = data.starts_at
+    meeting.ends_at = data.ends_at
+    meeting.place = (data.place or "").strip()
+    meeting.online_url = (data.online_url or "").strip()
+    meeting.agenda_source = data.agenda or ""
+    meeting.agenda_html = render_markdown(meeting.agenda_source)
+    meeting.capacity = data.capacity
+
+
+def create_meeting(network: Network, data: MeetingData, *, by: User) -> Meeting:
+    """Schedule the network's next meeting, hosted by the baton holder; invitations are queued.
+
+    Raises MeetingConflict when another meeting is open, including one saved concurrently: the
+    unique (network_id, open_slot) constraint makes the second insert fail.
+    """
+    holder = rotation.ensure_holder(network, by=by)
+    if holder is None:
+        raise MeetingStateError("the network has no active member municipality")
+    if open_meeting(network.id) is not None:
+        raise MeetingConflict
+    now = utcnow()
+    meeting = Meeting(
+        network_id=network.id,
+        host_code=holder,
+        status=SCHEDULED,
+        open_slot=1,
+        uid=new_uid(),
+        sequence=0,
+        created_by_id=by.id,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_data(meeting, data)
+    try:
+        with db.session.begin_nested():
+            db.session.add(meeting)
+            db.session.flush()
+    except (IntegrityError, OperationalError) as error:
+        raise MeetingConflict from error
+    meeting = get_meeting_or_404(meeting.id)
+    mailing.send_meeting_message(meeting, "invitation", actor_id=by.id)
+    return meeting
+
+
+def essentials(meeting: Meeting) -> tuple:
+    """What people's calendars and plans hang on: a change here is mailed to everyone."""
+    return (meeting.title, meeting.starts_at, meeting.ends_at, meeting.place, meeting.online_url)
+
+
+def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
+    """Change or reschedule. SEQUENCE grows with any change (feeds pick it up); a change of
+    title, time or place is also mailed to everyone invited (same UID, higher SEQUENCE). Agenda
+    and capacity edits are not mailed, so taking topics into the agenda sends no flood."""
+    if meeting.status != SCHEDULED:
+        raise MeetingStateError(meeting.status)
+    before = (*essentials(meeting), meeting.agenda_source, meeting.capacity)
+    apply_data(meeting, data)
+    after = (*essentials(meeting), meeting.agenda_source, meeting.capacity)
+    if before == after:
+        return False
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    db.session.flush()
+    if meeting.capacity is not None or before[-1] is not None:
+        from hub.meetings.participation import fill_free_places
+
+        fill_free_places(meeting)
+    if before[:5] != after[:5]:
+        mailing.send_meeting_message(meeting, "update", actor_id=by.id)
+    return True
+
+
+def cancel_meeting(meeting: Meeting, *, by: User, message: str = "") -> None:
+    """Cancel: the meeting stays (STATUS:CANCELLED in feeds) and frees the network's slot."""
+    if meeting.status != SCHEDULED:
+        raise MeetingStateError(meeting.status)
+    meeting.status = CANCELLED
+    meeting.open_slot = None
+    meeting.cancelled_at = utcnow()
+    meeting.sequence += 1
+    meeting.updated_at = meeting.cancelled_at
+    db.session.flush()
+    mailing.send_meeting_message(meeting, "cancel", actor_id=by.id, message=message.strip())
+
+
+def mark_held(
+    meeting: Meeting, *, by: User | None, now: datetime | None = None
+) -> rotation.BatonPass | None:
+    """The meeting took place: the baton passes on to the next municipality in the rotation.
+
+    If a coordinator already moved the baton away from the host, it stays where it is.
+    """
+    now = now or utcnow()
+    if meeting.status != SCHEDULED:
+        raise MeetingStateError(meeting.status)
+    if meeting.starts_at > now:
+        raise MeetingStateError("not started")
+    meeting.status = HELD
+    meeting.open_slot = None
+    meeting.held_at = now
+    db.session.flush()
+    network = db.session.get(Network, meeting.network_id)
+    if network.baton_holder_code == meeting.host_code:
+        return rotation.pass_after_meeting(network, meeting, by=by)
+    return None
+
+
+def save_minutes(meeting: Meeting, source: str, *, now: datetime | None = None) -> None:
+    if meeting.status == CANCELLED or meeting.starts_at > (now or utcnow()):
+        raise MeetingStateError(meeting.status)
+    first_time = not meeting.minutes_source
+    meeting.minutes_source = source
+    meeting.minutes_html = render_markdown(source)
+    db.session.flush()
+    if first_time:
+        mailing.notify_minutes(meeting)

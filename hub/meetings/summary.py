@@ -1,0 +1,59 @@
+"""The start page's "Nätverk och stafettpinnen": each network's next meeting and baton holder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from hub.auth.models import User
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.meetings.models import Meeting, Network
+from hub.meetings.scheduling import user_network_ids
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    network: Network
+    holder_name: str
+    holder_code: str | None
+    next_meeting: Meeting | None
+    mine: bool  # the person's own municipality holds the baton
+
+
+def start_page_summary(user: User | None) -> list[NetworkSummary]:
+    """Three statements whatever the number of networks; empty for visitors not signed in."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    ids = user_network_ids(user)
+    if not ids:
+        return []
+    networks = db.session.scalars(
+        select(Network)
+        .where(Network.id.in_(ids))
+        .options(joinedload(Network.baton_holder))
+        .order_by(Network.name)
+    ).all()
+    next_meetings: dict[int, Meeting] = {}
+    for meeting in db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.network_id.in_(ids), Meeting.status == "scheduled", Meeting.ends_at > utcnow()
+        )
+        .options(joinedload(Meeting.host))
+        .order_by(Meeting.starts_at)
+    ):
+        next_meetings.setdefault(meeting.network_id, meeting)
+    return [
+        NetworkSummary(
+            network=network,
+            holder_name=network.baton_holder.name if network.baton_holder else "",
+            holder_code=network.baton_holder_code,
+            next_meeting=next_meetings.get(network.id),
+            mine=bool(network.baton_holder_code)
+            and network.baton_holder_code == user.municipality_code,
+        )
+        for network in networks
+    ]

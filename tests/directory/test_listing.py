@@ -1,0 +1,176 @@
+"""The directory list: filters alone and combined, name search, paging, bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub.auth.models import Role
+
+
+def names_on(html: str) -> list[str]:
+    return re.findall(r'<h3 class="person-name"><a href="/katalog/\d+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def crowd(create_person, create_user, login):
+    viewer = create_user(name="Zäta Tittare", municipality_code="0180")
+    people = {
+        "anna": create_person(
+            name="Anna Ahl",
+            municipality_code="1381",
+            role_type_slug="digitaliseringsombud",
+            areas=("aldreomsorg",),
+            tags=("Surfplattor", "Digitala lås"),
+        ),
+        "annika": create_person(
+            name="annika Berg",
+            municipality_code="1384",
+            role_type_slug="digitaliseringscoach",
+            areas=("funktionshinder",),
+            tags=("Surfplattor",),
+        ),
+        "bo": create_person(
+            name="Bo Ceder",
+            municipality_code="0180",
+            role_type_slug="digitaliseringsombud",
+            areas=("aldreomsorg", "socialpsykiatri"),
+            tags=("Läkemedelsrobot",),
+        ),
+        "dan": create_person(name="Dan Anna", municipality_code="0182", role_type_slug="annan"),
+        "hidden": create_person(name="Anna Dold", municipality_code="1381", hidden=True),
+    }
+    login(viewer)
+    return people
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["Anna Ahl", "annika Berg", "Bo Ceder", "Dan Anna", "Zäta Tittare"]),
+        ("q=ann", ["Anna Ahl", "annika Berg"]),
+        ("q=ANNA", ["Anna Ahl"]),
+        ("q=anna%20a", ["Anna Ahl"]),
+        ("q=nna", []),  # a prefix, never a match in the middle
+        ("q=%25", []),  # wildcards are plain characters
+        ("q=_", []),
+        ("region=13", ["Anna Ahl", "annika Berg"]),
+        ("region=01", ["Bo Ceder", "Dan Anna", "Zäta Tittare"]),
+        ("kommun=1381", ["Anna Ahl"]),
+        ("roll=digitaliseringsombud", ["Anna Ahl", "Bo Ceder"]),
+        ("omrade=aldreomsorg", ["Anna Ahl", "Bo Ceder"]),
+        ("tagg=surfplattor", ["Anna Ahl", "annika Berg"]),
+        ("tagg=Digitala%20l%C3%A5s", ["Anna Ahl"]),
+        ("tagg=finns-inte", []),
+        ("region=13&tagg=surfplattor&omrade=funktionshinder", ["annika Berg"]),
+        ("region=01&roll=digitaliseringsombud", ["Bo Ceder"]),
+        ("q=b&omrade=aldreomsorg&roll=digitaliseringsombud&region=01&kommun=0180", ["Bo Ceder"]),
+        ("kommun=1381&roll=digitaliseringscoach", []),
+    ],
+)
+def test_filters_alone_and_combined(client, crowd, query, expected):
+    response = client.get(f"/katalog?{query}")
+    assert response.status_code == 200
+    assert names_on(response.text) == expected
+
+
+@pytest.mark.parametrize("param", ["region=99", "kommun=9999", "roll=pilot", "omrade=skola"])
+def test_unknown_filter_values_are_ignored_with_a_note(client, crowd, param):
+    response = client.get(f"/katalog?{param}")
+    assert response.status_code == 200
+    assert "så det filtret används inte" in response.text
+    assert len(names_on(response.text)) == 5
+
+
+def test_filters_survive_in_the_paging_links(client, crowd, create_person):
+    for n in range(12):
+        create_person(name=f"Anna Extra {n:02d}", municipality_code="1381")
+    page = client.get("/katalog?q=anna&kommun=1381&per_page=10").text
+    assert names_on(page)[:2] == ["Anna Ahl", "Anna Extra 00"]
+    assert len(names_on(page)) == 10
+    link = re.search(r'<a rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "q=anna" in link and "kommun=1381" in link and "per_page=10" in link
+    second = client.get(link).text
+    assert names_on(second) == ["Anna Extra 09", "Anna Extra 10", "Anna Extra 11"]
+
+
+def test_stable_order_by_name_then_id(client, crowd, create_person):
+    first = create_person(name="Eva Lika")
+    second = create_person(name="eva lika")
+    page = client.get("/katalog?q=eva").text
+    ids = re.findall(r'<a href="/katalog/(\d+)">eva lika', page, flags=re.IGNORECASE)
+    assert ids == [str(first.id), str(second.id)]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("per_page=1", 10),
+        ("per_page=500", 50),
+        ("per_page=abc", 20),
+        ("per_page=30", 30),
+        ("per_page=%C2%B2", 20),
+    ],
+)
+def test_per_page_is_kept_between_10_and_50(client, crowd, create_person, query, count):
+    for n in range(60):
+        create_person(name=f"Person {n:02d}")
+    assert len(names_on(client.get(f"/katalog?{query}").text)) == count
+
+
+@pytest.mark.parametrize("page", ["999", "0", "-1", "abc", "²", "99999999999999999999"])
+def test_page_out_of_range_is_never_an_error(client, crowd, page):
+    response = client.get(f"/katalog?page={page}")
+    assert response.status_code == 200
+    if page.startswith("99"):
+        assert names_on(response.text) == []
+        assert "Gå till sista sidan" in response.text
+    else:
+        assert len(names_on(response.text)) == 5
+
+
+def test_coordinators_get_a_link_to_invitations(client, login, create_user, crowd):
+    assert 'href="/inbjudningar"' not in client.get("/katalog").text
+    login(create_user(role=Role.COORDINATOR))
+    assert 'href="/inbjudningar"' in client.get("/katalog").text
+
+
+def test_municipality_page_lists_people_and_networks(client, crowd, create_network):
+    create_network(slug="halland", codes=("1381", "1383"))
+    create_network(slug="stockholm", codes=("0180",))
+    page = client.get("/kommun/1381")
+    assert page.status_code == 200
+    assert names_on(page.text) == ["Anna Ahl"]
+    assert 'href="/natverk/halland"' in page.text and "/natverk/stockholm" not in page.text
+    assert client.get("/kommun/9999").status_code == 404
+    assert client.get("/kommun/abc").status_code == 404
+
+
+def test_person_page_shows_networks_and_recent_posts(client, crowd, create_network):
+    from hub.extensions import db
+    from hub.forum.models import Answer, Category, Question
+
+    anna = crowd["anna"]
+    create_network(slug="halland", codes=("1381",))
+    category = Category(slug="allmant", name="Allmänt")
+    visible = Question(author_id=anna.id, category=category, title="Hur laddar ni plattorna?")
+    hidden = Question(author_id=anna.id, category=category, title="Dold fråga", hidden=True)
+    for question in (visible, hidden):
+        question.body_source = question.body_html = "text"
+    db.session.add_all([visible, hidden])
+    db.session.flush()
+    db.session.add(
+        Answer(question_id=visible.id, author_id=anna.id, body_source="x", body_html="x")
+    )
+    db.session.add(Answer(question_id=hidden.id, author_id=anna.id, body_source="y", body_html="y"))
+    db.session.commit()
+    page = client.get(f"/katalog/{anna.id}").text
+    assert page.count("Hur laddar ni plattorna?") == 2  # the question and the answer to it
+    assert "Dold fråga" not in page
+    assert 'href="/natverk/halland"' in page
+    assert "Surfplattor" in page and "Äldreomsorg" in page
+
+
+def test_unknown_person_is_404(client, crowd):
+    assert client.get("/katalog/999999").status_code == 404

@@ -1,0 +1,118 @@
+"""Each privacy level × each kind of viewer, through the rule function and through the pages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from hub.auth.models import Role, User
+from hub.directory.privacy import see_person
+from hub.extensions import db
+
+VIEWERS = ("self", "member", "coordinator", "admin")
+# level → viewers who see the field
+EXPECTED = {
+    "members": {"self", "member", "coordinator", "admin"},
+    "coordinators": {"self", "coordinator", "admin"},
+    "nobody": {"self"},
+}
+
+
+@pytest.fixture
+def people(create_person, create_user):
+    def make(level: str, hidden: bool = False):
+        person = create_person(
+            name="Petra Person",
+            email="petra@laholm.se",
+            phone="0430-123 45",
+            email_visibility=level,
+            phone_visibility=level,
+            hidden=hidden,
+        )
+        viewers = {
+            "self": person,
+            "member": create_user(role=Role.MEMBER),
+            "coordinator": create_user(role=Role.COORDINATOR),
+            "admin": create_user(role=Role.ADMIN),
+        }
+        return person, viewers
+
+    return make
+
+
+def reload(user: User) -> User:
+    return db.session.scalar(
+        select(User)
+        .where(User.id == user.id)
+        .options(selectinload(User.profile))
+        .execution_options(populate_existing=True)
+    )
+
+
+@pytest.mark.parametrize("level", EXPECTED)
+@pytest.mark.parametrize("viewer_kind", VIEWERS)
+def test_contact_fields_follow_the_chosen_level(people, level, viewer_kind):
+    person, viewers = people(level)
+    view = see_person(viewers[viewer_kind], reload(person))
+    sees = viewer_kind in EXPECTED[level]
+    assert view.can_view
+    assert (view.email == "petra@laholm.se") is sees
+    assert (view.phone == "0430-123 45") is sees
+    assert view.is_self is (viewer_kind == "self")
+
+
+@pytest.mark.parametrize("level", EXPECTED)
+@pytest.mark.parametrize("viewer_kind", VIEWERS)
+def test_person_page_and_vcard_show_only_what_the_viewer_may_see(
+    client, login, people, level, viewer_kind
+):
+    person, viewers = people(level)
+    login(viewers[viewer_kind])
+    page = client.get(f"/katalog/{person.id}")
+    card = client.get(f"/katalog/{person.id}.vcf")
+    assert page.status_code == 200 and card.status_code == 200
+    sees = viewer_kind in EXPECTED[level]
+    for text in (page.text, card.text):
+        assert ("petra@laholm.se" in text) is sees
+        assert ("0430-123 45" in text) is sees
+
+
+@pytest.mark.parametrize("viewer_kind", VIEWERS)
+def test_hidden_profile_is_seen_only_by_self_and_admin(client, login, people, viewer_kind):
+    person, viewers = people("members", hidden=True)
+    login(viewers[viewer_kind])
+    expected = 200 if viewer_kind in ("self", "admin") else 404
+    assert client.get(f"/katalog/{person.id}").status_code == expected
+    assert client.get(f"/katalog/{person.id}.vcf").status_code == expected
+    listing = client.get("/katalog?q=petra")
+    assert "Petra Person" not in listing.text
+    assert "Petra Person" not in client.get("/kommun/1381").text
+
+
+def test_hidden_profile_shows_a_note_to_its_owner(client, login, people):
+    person, _viewers = people("members", hidden=True)
+    login(person)
+    assert "Din profil är dold i katalogen" in client.get(f"/katalog/{person.id}").text
+
+
+def test_deactivated_people_are_not_listed(client, login, create_person, create_user):
+    gone = create_person(name="Gunnar Gone")
+    gone.active = False
+    db.session.commit()
+    login(create_user())
+    assert "Gunnar Gone" not in client.get("/katalog").text
+    assert client.get(f"/katalog/{gone.id}").status_code == 404
+
+
+def test_person_without_profile_has_members_defaults(create_user):
+    person = create_user(name="Utan Profil")
+    view = see_person(create_user(), reload(person))
+    assert view.can_view and view.email == person.email and view.phone is None
+
+
+def test_anonymous_sees_nothing(create_person):
+    from flask_login import AnonymousUserMixin
+
+    person = create_person()
+    assert not see_person(AnonymousUserMixin(), reload(person)).can_view

@@ -1,0 +1,63 @@
+"""Networks, the baton and meetings in a real browser, with axe and the HTML validator."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.checks import check_page
+
+
+def test_network_baton_and_meetings_pages(page: Page, sign_in) -> None:
+    sign_in()
+    expect(page.get_by_role("heading", name="Nätverk och stafettpinnen")).to_be_visible()
+    check_page(page, "start with networks")
+
+    page.get_by_role("link", name="Nätverk", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nätverk")
+    check_page(page, "networks")
+
+    page.get_by_role("link", name="Digitaliseringsnätverket Halland").click()
+    expect(page.get_by_text("Håller stafettpinnen", exact=True)).to_be_visible()
+    check_page(page, "network halland")
+
+    page.get_by_role("link", name="Se stafettens historia").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stafettpinnens väg")
+    check_page(page, "baton timeline")
+
+    page.goto("/traffar")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Träffar")
+    check_page(page, "meetings")
+
+    page.goto("/natverk/halland")
+    page.get_by_role("link", name="Boka nästa träff").click()
+    page.get_by_label("Rubrik").fill("Vinterträff i Laholm")
+    page.get_by_label("Datum").fill("2020-01-15")
+    page.get_by_label("Börjar klockan").fill("09:30")
+    page.get_by_label("Slutar klockan").fill("09:00")
+    page.get_by_label("Länk till digitalt möte").fill("javascript:alert(1)")
+    page.get_by_role("button", name="Boka träffen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Något behöver rättas")
+    expect(page.get_by_label("Rubrik")).to_have_value("Vinterträff i Laholm")
+    check_page(page, "schedule errors")
+
+    page.get_by_label("Datum").fill("2031-01-15")
+    page.get_by_label("Slutar klockan").fill("12:00")
+    page.get_by_label("Länk till digitalt möte").fill("https://teams.example/vinter")
+    page.get_by_label("Plats", exact=True).fill("Laholms stadshus")
+    page.get_by_role("button", name="Boka träffen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vinterträff i Laholm")
+    expect(page).to_have_url(re.compile(r"/traffar/\d+$"))
+    page.get_by_label("Ja, digitalt").check()
+    page.get_by_role("button", name="Spara svar").click()
+    expect(page.get_by_text("Tack, ditt svar är sparat.")).to_be_visible()
+    page.get_by_label("Föreslå en fråga eller ett ämne").fill("Nyckelfria lås")
+    page.get_by_role("button", name="Föreslå").click()
+    expect(page.get_by_text("Tack för förslaget.")).to_be_visible()
+    check_page(page, "meeting as host")
+
+    page.goto("/installningar/kalender")
+    page.get_by_role("button", name="Skapa min kalenderlänk").click()
+    expect(page.get_by_label("Din kalenderlänk")).to_have_value(re.compile(r"/kalender/.+\.ics$"))
+    check_page(page, "calendar settings")

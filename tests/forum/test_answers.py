@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.auth.models import Role
+from hub.extensions import db
+from hub.forum.models import Answer, Comment, HelpfulMark, Question, Revision
+from hub.notifications.models import Notification
+
+
+def page_of(question) -> str:
+    return f"/fragor/{question.id}/x"
+
+
+def test_answer_notifies_asker_and_counts(client, login, create_user, create_question, post):
+    asker, helper = create_user(), create_user(name="Hanna Helpsam")
+    question = create_question(asker)
+    login(helper)
+    response = post(f"/fragor/{question.id}/svar", {"body": "Vi laddar i ett skåp."})
+    assert response.status_code == 303
+    db.session.refresh(question)
+    assert question.answer_count == 1
+    note = db.session.scalar(select(Notification).where(Notification.user_id == asker.id))
+    assert note.kind == "answer" and "Hanna Helpsam" in note.text
+    assert note.url.startswith(f"/fragor/{question.id}/")
+
+
+def test_empty_and_long_answer_keep_text(client, login, create_user, create_question, post):
+    question = create_question(create_user())
+    login(create_user())
+    response = post(f"/fragor/{question.id}/svar", {"body": ""})
+    assert response.status_code == 400
+    assert "Skriv något här." in response.text
+    long = "ord " * 5001
+    response = post(f"/fragor/{question.id}/svar", {"body": long})
+    assert response.status_code == 400
+    assert "ord ord ord" in response.text
+    assert db.session.scalar(select(func.count(Answer.id))) == 0
+
+
+def test_double_submit_answer_saved_once(client, login, create_user, create_question, post):
+    question = create_question(create_user())
+    login(create_user())
+    for _ in range(2):
+        assert (
+            post(f"/fragor/{question.id}/svar", {"body": "Samma svar två gånger"}).status_code
+            == 303
+        )
+    assert db.session.scalar(select(func.count(Answer.id))) == 1
+
+
+def test_locked_question_is_409_and_keeps_text(client, login, create_user, create_question, post):
+    question = create_question(create_user(), locked=True)
+    login(create_user())
+    response = post(f"/fragor/{question.id}/svar", {"body": "Mitt viktiga svar om larmen"})
+    assert response.status_code == 409
+    assert "Frågan är låst" in response.text
+    assert "Mitt viktiga svar om larmen" in response.text
+    response = post(f"/fragor/{question.id}/kommentar", {"body": "En kommentar"})
+    assert response.status_code == 409
+
+
+def test_edit_answer_keeps_revision_and_403_for_others(
+    client, login, create_user, create_question, create_answer, post
+):
+    author, other = create_user(), create_user()
+    answer = create_answer(create_question(other), author, "Första versionen av svaret")
+    login(other)
+    assert post(f"/svar/{answer.id}/redigera", {"body": "Kapat"}).status_code == 403
+    assert post(f"/svar/{answer.id}/ta-bort").status_code == 403
+    login(author)
+    response = post(f"/svar/{answer.id}/redigera", {"body": "Andra versionen av svaret"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(Revision.body_source)) == "Första versionen av svaret"
+    page = client.get(response.location.split("#")[0])
+    assert "Andra versionen av svaret" in page.text and "redigerad" in page.text
+
+
+def test_soft_delete_answer_updates_counts(
+    client, login, create_user, create_question, create_answer, post
+):
+    author = create_user()
+    question = create_question(create_user())
+    answer = create_answer(question, author)
+    question.accepted_answer_id = answer.id
+    db.session.commit()
+    login(author)
+    assert post(f"/svar/{answer.id}/ta-bort").status_code == 303
+    db.session.refresh(question)
+    db.session.refresh(answer)
+    assert answer.deleted_at is not None
+    assert question.answer_count == 0 and question.accepted_answer_id is None
+
+
+def test_accept_by_asker_or_coordinator_only(
+    client, login, create_user, create_question, create_answer, post
+):
+    asker, helper, bystander = create_user(), create_user(), create_user()
+    coordinator = create_user(role=Role.COORDINATOR)
+    question = create_question(asker)
+    answer = create_answer(question, helper)
+    login(bystander)
+    assert post(f"/svar/{answer.id}/godta").status_code == 403
+    login(asker)
+    assert post(f"/svar/{answer.id}/godta").status_code == 303
+    db.session.refresh(question)
+    assert question.accepted_answer_id == answer.id
+    assert db.session.scalar(
+        select(Notification).where(Notification.user_id == helper.id, Notification.kind == "accept")
+    )
+    login(coordinator)
+    assert post(f"/svar/{answer.id}/godta").status_code == 303  # takes it back
+    db.session.refresh(question)
+    assert question.accepted_answer_id is None
+
+
+def test_helpful_once_per_member_not_own(
+    client, login, create_user, create_question, create_answer, post
+):
+    author, fan = create_user(), create_user()
+    question = create_question(create_user())
+    answer = create_answer(question, author)
+    login(author)
+    response = post(f"/svar/{answer.id}/hjalpsamt")
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count(HelpfulMark.id))) == 0
+    login(fan)
+    post(f"/svar/{answer.id}/hjalpsamt")
+    db.session.refresh(answer)
+    db.session.refresh(question)
+    assert answer.helpful_count == 1 and question.helpful_count == 1
+    post(f"/svar/{answer.id}/hjalpsamt")  # a second press takes it back
+    db.session.refresh(answer)
+    assert answer.helpful_count == 0
+    assert db.session.scalar(select(func.count(HelpfulMark.id))) == 0
+
+
+def test_comments_short_and_on_both(
+    client, login, create_user, create_question, create_answer, post
+):
+    asker = create_user()
+    question = create_question(asker)
+    answer = create_answer(question, create_user())
+    login(create_user())
+    assert post(f"/fragor/{question.id}/kommentar", {"body": "Bra fråga!"}).status_code == 303
+    assert post(f"/svar/{answer.id}/kommentar", {"body": "Tack, det hjälpte."}).status_code == 303
+    response = post(f"/svar/{answer.id}/kommentar", {"body": "x" * 601})
+    assert response.status_code == 400
+    assert "högst 600 tecken" in response.text
+    assert db.session.scalar(select(func.count(Comment.id))) == 2
+    page = client.get(f"/fragor/{question.id}/x")
+    page = client.get(page.location)
+    assert "Bra fråga!" in page.text and "Tack, det hjälpte." in page.text
+
+
+def test_delete_own_comment_only(client, login, create_user, create_question, post):
+    author, other = create_user(), create_user()
+    question = create_question(author)
+    login(author)
+    post(f"/fragor/{question.id}/kommentar", {"body": "Min kommentar"})
+    comment = db.session.scalar(select(Comment))
+    login(other)
+    assert post(f"/kommentarer/{comment.id}/ta-bort").status_code == 403
+    login(author)
+    assert post(f"/kommentarer/{comment.id}/ta-bort").status_code == 303
+    db.session.refresh(comment)
+    assert comment.deleted_at is not None
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    "[klicka](javascript:alert(1))",
+    '<img src=x onerror="alert(1)">',
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '<svg onload="alert(1)"><circle r="1"/></svg>',
+    "![bild](javascript:alert(1))",
+    '<a href="javascript:alert(1)">länk</a>',
+]
+
+
+@pytest.mark.parametrize("vector", XSS)
+def test_xss_is_neutralised_everywhere(
+    client, login, create_user, create_question, category, post, vector
+):
+    user = create_user()
+    login(user)
+    response = post(
+        "/fragor/ny",
+        {
+            "title": f"Säkerhetstest {vector}"[:200],
+            "category": str(category.id),
+            "body": f"Text före {vector} text efter",
+            "tags": "",
+        },
+    )
+    assert response.status_code == 303
+    question_url = response.location
+    question_id = int(question_url.split("/")[2])
+    assert post(f"/fragor/{question_id}/svar", {"body": f"Svar {vector}"}).status_code == 303
+    assert (
+        post(f"/fragor/{question_id}/kommentar", {"body": f"Kommentar {vector}"}).status_code == 303
+    )
+    answer = db.session.scalar(select(Answer))
+    assert (
+        post(f"/svar/{answer.id}/kommentar", {"body": f"Svarskommentar {vector}"}).status_code
+        == 303
+    )
+    html = client.get(question_url).text
+    lowered = html.lower()
+    assert "<script>alert" not in lowered
+    assert 'href="javascript:' not in lowered
+    assert 'href="data:' not in lowered
+    assert "<svg" not in lowered
+    assert "onerror=" not in lowered.replace("onerror=&#34;", "").replace("onerror=&quot;", "")
+    assert "<img" not in lowered
+    for stored in (answer.body_html, db.session.get(Question, question_id).body_html):
+        assert "<script" not in stored and "<svg" not in stored
+        assert not re.search(r'(href|src)\s*=\s*"?\s*(javascript|data):', stored, re.I)
+
+
+def test_links_get_nofollow_ugc(client, login, create_user, create_question, post):
+    question = create_question(create_user())
+    login(create_user())
+    post(f"/fragor/{question.id}/svar", {"body": "Se [guiden](https://example.se/guide)."})
+    assert 'rel="nofollow ugc' in db.session.scalar(select(Answer.body_html))

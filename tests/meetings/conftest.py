@@ -1,0 +1,104 @@
+"""Fixtures of the meetings tests: meetings made directly, without going through the pages."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.meetings.models import Meeting, Network
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def create_meeting(app):
+    def create(
+        network: Network,
+        *,
+        starts_at: datetime | None = None,
+        hours: float = 2,
+        status: str = "scheduled",
+        host_code: str | None = None,
+        title: str | None = None,
+        capacity: int | None = None,
+        place: str = "Stadshuset, Laholm",
+        online_url: str = "",
+    ) -> Meeting:
+        n = next(_counter)
+        starts_at = starts_at or utcnow() + timedelta(days=10)
+        now = utcnow()
+        meeting = Meeting(
+            network_id=network.id,
+            host_code=host_code or network.baton_holder_code or "1381",
+            title=title or f"Nätverksträff {n}",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=hours),
+            place=place,
+            online_url=online_url,
+            capacity=capacity,
+            status=status,
+            open_slot=1 if status == "scheduled" else None,
+            uid=f"test-{n}-{now.timestamp()}@stafetten.se",
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting
+
+    return create
+
+
+FILE_T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    """An app on its own database file, so that threads really commit and really race.
+
+    Halland with Laholm holding the baton since FILE_T0, three Laholm members (p0–p2@laholm.se,
+    password "x") and a coordinator.
+    """
+    from flask_migrate import upgrade
+
+    from hub import create_app
+    from hub.auth.models import Role, User
+    from hub.auth.passwords import hash_password
+    from hub.meetings import rotation
+    from hub.meetings.models import BatonPass, NetworkMunicipality, network_coordinator
+    from tests.conftest import make_config
+
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'race.db'}"))
+    with app.app_context():
+        upgrade()
+        network = Network(slug="halland", name="Halland", rhythm_months=3)
+        db.session.add(network)
+        db.session.flush()
+        db.session.add_all(
+            NetworkMunicipality(network_id=network.id, municipality_code=code, position=i)
+            for i, code in enumerate(("1381", "1383"))
+        )
+        password = hash_password("x")
+        people = [
+            User(email=f"p{i}@laholm.se", name=f"P {i}", municipality_code="1381",
+                 password_hash=password, email_confirmed_at=FILE_T0)
+            for i in range(3)
+        ]  # fmt: skip
+        coordinator = User(email="c@halland.se", name="C", role=Role.COORDINATOR,
+                           password_hash=password, email_confirmed_at=FILE_T0)  # fmt: skip
+        db.session.add_all([*people, coordinator])
+        db.session.flush()
+        db.session.execute(
+            network_coordinator.insert().values(network_id=network.id, user_id=coordinator.id)
+        )
+        rotation.ensure_holder(network)
+        db.session.execute(db.update(BatonPass).values(passed_at=FILE_T0))
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -1,0 +1,73 @@
+"""The search SQL uses the full-text index: FTS5 on SQLite, the GIN index on PostgreSQL."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from hub.extensions import db
+from hub.forum.search import search, similar_questions
+
+
+@contextmanager
+def captured():
+    """The SQL statements and parameters the search issues."""
+    seen: list[tuple[str, object]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if "search_" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def plans(statements) -> list[str]:
+    connection = db.session.connection()
+    out = []
+    for statement, parameters in statements:
+        if db.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            out.append("\n".join(row[-1] for row in rows))
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            out.append("\n".join(row[0] for row in rows))
+    return out
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"answered": True}, {"category_id": 1, "tag_slug": "lås"}, {"page": 2}]
+)
+def test_search_uses_the_fulltext_index(create_question, options):
+    for n in range(30):
+        create_question(f"Mötet nummer {n}", answers=("Låset på mötet.",))
+    with captured() as statements:
+        search("möte lås", per_page=5, **options)
+        similar_questions("Mötet om låset")
+    fulltext = [s for s in statements if " MATCH " in s[0] or "@@" in s[0]]
+    assert len(fulltext) >= 2
+    for plan in plans(fulltext):
+        if db.engine.dialect.name == "sqlite":
+            assert "VIRTUAL TABLE INDEX" in plan, plan
+        elif "category_id" not in options:
+            # With a narrow category PostgreSQL may rightly start from the category's index.
+            assert "ix_search_document_tsv" in plan, plan
+    for plan in plans(statements):
+        # Documents and questions are looked up by key for each hit, never scanned.
+        assert "SCAN d" not in plan and "SCAN q" not in plan, plan
+        assert "Seq Scan on search_document" not in plan, plan
+
+
+def test_the_index_is_gin_on_postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    definition = db.session.scalar(
+        text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_document_tsv'")
+    )
+    assert "USING gin (tsv)" in definition

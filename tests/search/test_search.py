@@ -1,0 +1,203 @@
+"""Ranking, filters, index upkeep, snippets, hostile queries and people: through ``search()``."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.core.db import utcnow
+from hub.core.markdown import render_markdown
+from hub.extensions import db
+from hub.forum.models import Answer
+from hub.forum.search import rebuild_index, reindex_question, search, search_people
+from tests.search.conftest import make_category
+
+
+def ids(page) -> list[int]:
+    return [hit.question_id for hit in page.hits]
+
+
+def test_a_title_hit_ranks_above_a_body_hit(create_question):
+    in_body = create_question("Hjälp med inloggning", "Hur laddar man surfplattan på natten?")
+    in_title = create_question("Surfplattan laddar inte", "Den står i laddaren hela natten.")
+    assert ids(search("surfplatta")) == [in_title.id, in_body.id]
+
+
+def test_all_query_words_must_match(create_question):
+    both = create_question("Läkemedelsroboten larmar", "Larmet går på natten.")
+    create_question("Läkemedelsroboten", "Den fungerar bra.")
+    assert ids(search("läkemedelsrobot natt")) == [both.id]
+
+
+def test_answers_are_found_and_marked_as_answers(create_question):
+    question = create_question("Teams på surfplattan", answers=("Prova att starta om routern.",))
+    page = search("routern")
+    assert ids(page) == [question.id]
+    assert page.hits[0].in_answer
+    assert page.hits[0].title == "Teams på surfplattan"
+
+
+def test_filters_by_category_tag_and_answered(create_question):
+    other = make_category("Etik och integritet")
+    answered = create_question("Nattsensorer och integritet", answers=("Vi frågar alltid.",))
+    unanswered = create_question("Sensorer i korridoren", tags=("sensorer",))
+    elsewhere = create_question("Sensorn piper", category_id=other.id)
+    assert set(ids(search("sensor"))) == {answered.id, unanswered.id, elsewhere.id}
+    assert ids(search("sensor", category_id=other.id)) == [elsewhere.id]
+    assert ids(search("sensor", tag_slug="sensorer")) == [unanswered.id]
+    assert ids(search("sensor", answered=True)) == [answered.id]
+    assert set(ids(search("sensor", answered=False))) == {unanswered.id, elsewhere.id}
+
+
+def test_pagination_counts_every_hit(create_question):
+    for n in range(5):
+        create_question(f"Mötet nummer {n}")
+    first = search("möte", per_page=2)
+    assert (first.total, first.pages, len(first.hits)) == (5, 3, 2)
+    last = search("möte", per_page=2, page=3)
+    assert len(last.hits) == 1 and not last.has_next
+    assert {h.question_id for h in first.hits}.isdisjoint(h.question_id for h in last.hits)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda q: setattr(q, "hidden", True),
+        lambda q: setattr(q, "deleted_at", utcnow()),
+    ],
+    ids=["hidden", "deleted"],
+)
+def test_hidden_or_deleted_questions_leave_the_index(create_question, change):
+    question = create_question("Digitala lås på boendet", answers=("Låset har batteri.",))
+    change(question)
+    reindex_question(question.id)
+    db.session.commit()
+    assert search("lås").hits == []
+
+
+def test_hidden_answers_leave_the_index_but_the_question_stays(create_question):
+    question = create_question("Digitala lås", answers=("Batteriet i dörren tar slut.",))
+    answer = db.session.scalar(db.select(Answer).where(Answer.question_id == question.id))
+    answer.hidden = True
+    reindex_question(question.id)
+    db.session.commit()
+    assert search("batteri").hits == []
+    assert ids(search("lås")) == [question.id]
+
+
+def test_an_edit_replaces_the_old_text(create_question):
+    question = create_question("Videosamtal med anhöriga", "Vi använder Skype.")
+    question.body_source = "Vi använder Teams."
+    question.body_html = render_markdown(question.body_source)
+    reindex_question(question.id)
+    db.session.commit()
+    assert search("skype").hits == []
+    assert ids(search("teams")) == [question.id]
+
+
+def test_a_new_answer_is_found_after_reindex(create_question):
+    question = create_question("E-learning om välfärdsteknik")
+    db.session.add(
+        Answer(question_id=question.id, body_source="Kursen finns i lärplattformen.",
+               body_html=render_markdown("Kursen finns i lärplattformen."))
+    )  # fmt: skip
+    reindex_question(question.id)
+    db.session.commit()
+    assert ids(search("lärplattform")) == [question.id]
+
+
+def test_rebuild_indexes_only_visible_content(create_question):
+    visible = create_question("Lösenord på delade datorer", answers=("Byt lösenordet ofta.",))
+    hidden = create_question("Lösenordet syns", hidden=True)
+    db.session.execute(db.text("DELETE FROM search_document"))
+    assert search("lösenord").hits == []
+    assert rebuild_index() == 2
+    db.session.commit()
+    assert set(ids(search("lösenord"))) == {visible.id}
+    assert hidden.id not in ids(search("syns"))
+
+
+def test_snippets_escape_html_and_mark_hits(create_question):
+    create_question(
+        "Varför visas <script>alert(1)</script> i mötet?",
+        'I mötet skrev jag <script>alert("x")</script> och <img src=x onerror=alert(1)>.',
+    )
+    hit = search("möte").hits[0]
+    title, snippet = str(hit.title_html), str(hit.snippet_html)
+    assert "<script>" not in title and "<script>" not in snippet and "<img" not in snippet
+    assert "&lt;script&gt;" in title and "&lt;script&gt;" in snippet
+    assert "<mark>mötet</mark>" in title and "<mark>mötet</mark>" in snippet
+
+
+def test_a_long_body_is_cut_around_the_first_hit(create_question):
+    filler = " ".join(f"ord{n}" for n in range(200))
+    create_question("Fråga", f"{filler} här kommer trygghetslarmet {filler}")
+    snippet = str(search("trygghetslarm").hits[0].snippet_html)
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+    assert "<mark>trygghetslarmet</mark>" in snippet and len(snippet) < 400
+
+
+HOSTILE = [
+    "",
+    "   ",
+    '"',
+    '""',
+    "'",
+    "*",
+    "-",
+    "-möte",
+    "möte*",
+    '"möte',
+    "möte OR lås",
+    "NOT möte",
+    "möte AND",
+    "NEAR(möte lås)",
+    "title_terms:möte",
+    "^möte",
+    "möte:*",
+    "möte & | ! ( ) <->",
+    "möte\x00lås",
+    "\x00",
+    "😀 möte 🎉",
+    "ö" * 500,
+    "möte " * 100,
+    "och att det",
+    "'; DROP TABLE question; --",
+    "%_%",
+    "\\",
+    "{möte}",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_break(create_question, query):
+    create_question("Mötet om lås")
+    page = search(query)
+    assert page.total == len(page.hits)
+
+
+def test_operators_are_plain_words(create_question):
+    question = create_question("Mötet om lås")
+    assert ids(search('"mötet" -lås*')) == [question.id]
+    assert search("NOT möte").hits == []  # "not" is a word here, and no post has it
+
+
+def test_people_by_name_prefix_any_case(create_user):
+    anna = create_user(name="Anna Åberg")
+    asa = create_user(name="Åsa Lind-Öberg")
+    create_user(name="Bertil Svensson")
+    create_user(name="Anna Gone", active=False)
+    assert search_people("ann") == [anna]
+    assert search_people("åBE") == [anna]
+    assert search_people("åsa lind") == [asa]
+    assert search_people("öberg") == [asa]
+    assert search_people("nna") == []
+    assert search_people("") == []
+
+
+def test_search_rebuild_command(app, create_question):
+    question = create_question("Trygghetslarmet piper")
+    db.session.execute(db.text("DELETE FROM search_document"))
+    result = app.test_cli_runner().invoke(args=["hub", "search-rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "1 dokument" in result.output
+    assert ids(search("trygghetslarm")) == [question.id]

@@ -1,0 +1,120 @@
+"""The /sok page and the similar-questions endpoint, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.search.test_search import HOSTILE
+
+
+@pytest.fixture
+def member(create_user, login):
+    user = create_user(name="Sara Ek")
+    login(user)
+    return user
+
+
+def test_search_needs_sign_in(client):
+    assert client.get("/sok?q=möte").status_code == 302
+    assert client.get("/fragor/liknande?titel=möte").status_code == 302
+
+
+def test_results_with_highlight_link_and_people(client, member, create_question, create_user):
+    question = create_question("Mötet i Laholm", answers=("Vi ses på mötet.",))
+    create_user(name="Möten Mötesson")
+    page = client.get("/sok?q=möte")
+    assert page.status_code == 200
+    assert "<mark>Mötet</mark> i Laholm" in page.text
+    assert f'href="/fragor/{question.id}"' in page.text
+    assert f'href="/fragor/{question.id}#svar-' in page.text
+    assert "Träff i ett svar" in page.text and "Träff i frågan" in page.text
+    assert "2 träffar" in page.text
+    assert "Möten Mötesson" in page.text
+
+
+def test_filters_narrow_the_results(client, member, create_question):
+    create_question("Sensorer på natten", answers=("Ja.",))
+    create_question("Sensorn i korridoren")
+    page = client.get("/sok?q=sensor&besvarad=nej")
+    assert "korridoren" in page.text and "på natten" not in page.text
+    assert '<input checked id="besvarad-2"' in page.text
+
+
+def test_results_are_paginated_by_twenty(client, member, create_question):
+    for n in range(21):
+        create_question(f"Larmet nummer {n}")
+    first = client.get("/sok?q=larm")
+    assert first.text.count("<h3>") == 20
+    assert "Sida 1 av 2" in first.text and "page=2" in first.text
+    second = client.get("/sok?q=larm&page=2")
+    assert second.text.count("<h3>") == 1
+
+
+def test_search_page_statement_count(client, member, create_question, count_queries):
+    for n in range(25):
+        create_question(f"Larmet nummer {n}", answers=("Ett svar om larm.",))
+    with count_queries() as counter:
+        assert client.get("/sok?q=larm").status_code == 200
+    assert counter.count <= 8, counter.statements
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_give_a_friendly_page(client, member, create_question, query):
+    create_question("Mötet om lås")
+    page = client.get("/sok", query_string={"q": query})
+    assert page.status_code in (200, 400)
+    assert "\x00" not in page.text
+    if page.status_code == 400:
+        assert "Skriv högst 200 tecken." in page.text
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        ({"q": "möte", "kategori": "x"}, 400),
+        ({"q": "möte", "kategori": "999999"}, 400),
+        ({"q": "möte", "tagg": "\x00"}, 400),
+        ({"q": "möte", "besvarad": "kanske"}, 400),
+        ({"q": "möte", "page": "-3"}, 200),
+        ({"q": "möte", "page": "99999999999999999999"}, 200),
+        ({"q": "ö" * 201}, 400),
+        ({}, 200),
+    ],
+)
+def test_odd_arguments_never_give_a_server_error(client, member, args, status):
+    assert client.get("/sok", query_string=args).status_code == status
+
+
+def test_empty_query_asks_for_words(client, member):
+    assert "Skriv ett eller flera ord" in client.get("/sok").text
+    assert "inga ord som går att söka på" in client.get("/sok?q=***").text
+
+
+def test_header_has_a_labelled_search_box(client, member):
+    page = client.get("/")
+    assert '<label for="site-search"' in page.text and 'id="site-search" name="q"' in page.text
+
+
+def test_similar_questions_endpoint(client, member, create_question):
+    close = create_question("Surfplattan laddar inte på boendet")
+    create_question("Surfplattorna behöver nya skal")
+    create_question("Kaffe på mötet", hidden=True)
+    for n in range(6):
+        create_question(f"Surfplatta nummer {n}")
+    data = client.get("/fragor/liknande?titel=Varför laddar inte surfplattan").json
+    assert len(data["questions"]) == 5
+    assert data["questions"][0] == {
+        "id": close.id,
+        "title": "Surfplattan laddar inte på boendet",
+        "url": f"/fragor/{close.id}",
+    }
+    assert client.get("/fragor/liknande?titel=kaffe").json == {"questions": []}
+    assert client.get("/fragor/liknande").json == {"questions": []}
+    assert client.get("/fragor/liknande", query_string={"titel": '"*\x00'}).json == {
+        "questions": []
+    }
+
+
+def test_similar_script_is_served(client):
+    script = client.get("/static/js/similar.js")
+    assert script.status_code == 200 and b"aria-live" in script.data
