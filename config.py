@@ -66,6 +66,12 @@ class Config:
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Stafetten <noreply@stafetten.se>")
     MAIL_FILE_DIR = env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # The outbox sender: SMTP timeout, how long a claimed batch is a sender's own, and retries
+    # (2, 4, 8 … minutes apart, then the message is marked failed).
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
+    MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 300)
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 120)
 
     # argon2id cost; tests lower it so that creating users stays fast.
     PASSWORD_HASH_TIME_COST = 3

@@ -35,15 +35,6 @@ def seed_demo(scale: str) -> None:
         click.echo(line)
 
 
-@hub_cli.command("send-mail")
-@click.option("--limit", default=100, show_default=True)
-def send_mail(limit: int) -> None:
-    """Send pending messages in the outbox."""
-    from hub.mail.sender import send_pending
-
-    click.echo(f"Skickade {send_pending(limit)} meddelanden.")
-
-
 def register_part_commands() -> None:
     """Each part defines its commands on ``hub_cli`` in its own ``cli.py``."""
     from hub.auth import cli as _auth  # noqa: F401

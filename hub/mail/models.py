@@ -1,17 +1,29 @@
-"""The outbox: every outgoing message is a row here first."""
+"""The outbox: every outgoing message is a row here first. And each member's mail preferences."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.core.db import UTCDateTime, utcnow
 from hub.extensions import db
 
 
+class OutboxStatus:
+    PENDING = "pending"  # waiting to be sent, or claimed by a sender (claimed_by, lease_until)
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure or too many attempts; last_error says why
+    SUPPRESSED = "suppressed"  # the member has turned this kind of mail off; never sent
+
+
 class OutboxMessage(db.Model):
+    __table_args__ = (
+        # The claim query: pending messages that are due, oldest first.
+        Index("ix_outbox_message_claim", "status", "next_attempt_at", "id"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     # What kind of mail it is ("confirm_email", "password_reset", "digest" …): unsubscribe and
     # preferences work per kind.
@@ -26,6 +38,32 @@ class OutboxMessage(db.Model):
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     # Attachments as [{"filename", "content_type", "data" (text)}], e.g. .ics files.
     attachments: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fixed when queued, so a message sent again after a crash keeps its Message-ID and the
+    # receiving side can see it is the same message.
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # A sender owns a claimed message until lease_until; after that anyone may take it again.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class MailPreference(db.Model):
+    """What mail a member wants. No row means the defaults in ``hub.mail.preferences``."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "daily", "weekly" or "never"
+    digest_frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    # Per kind of notification: "immediately", "digest" or "never".
+    answers: Mapped[str] = mapped_column(String(12), default="immediately")
+    mentions: Mapped[str] = mapped_column(String(12), default="immediately")
+    follows: Mapped[str] = mapped_column(String(12), default="digest")
+    meetings: Mapped[str] = mapped_column(String(12), default="immediately")
+    baton: Mapped[str] = mapped_column(String(12), default="immediately")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,123 @@
-"""Routes of the mail part."""
+"""Routes of the mail part: one-click unsubscribe, email settings, the admin's outbox."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from hub.auth.models import User
+from hub.auth.permissions import Permission, require
+from hub.core.settings import register_settings_section
+from hub.extensions import csrf, db
+from hub.mail.forms import MailPreferencesForm
+from hub.mail.models import OutboxMessage, OutboxStatus
+from hub.mail.preferences import UNSUBSCRIBE_TOPICS, do_unsubscribe, get_preferences
+from hub.mail.sender import retry_message
+from hub.mail.tokens import InvalidToken, read_unsubscribe_token
 
 bp = Blueprint("mail", __name__)
+
+register_settings_section(
+    "mail.preferences",
+    _l("E-post"),
+    _l("Vilka mejl du får, och hur ofta sammanfattningen kommer."),
+    order=30,
+)
+
+
+def load_unsubscribe(token: str):
+    """The token's member and topic, or a clear error page (400 broken or old, 404 unknown)."""
+    try:
+        request_ = read_unsubscribe_token(token)
+    except InvalidToken as error:
+        return None, None, _unsubscribe_error(error.expired)
+    user = db.session.get(User, request_.user_id)
+    if user is None or request_.topic not in UNSUBSCRIBE_TOPICS:
+        return None, None, (_render_invalid(404, expired=False))
+    return user, request_.topic, None
+
+
+def _unsubscribe_error(expired: bool):
+    return _render_invalid(400, expired)
+
+
+def _render_invalid(code: int, expired: bool):
+    return render_template("mail/unsubscribe_invalid.html", expired=expired), code
+
+
+@bp.get("/avregistrera/<token>")
+def unsubscribe(token: str):
+    user, topic, error = load_unsubscribe(token)
+    if error:
+        return error
+    return render_template(
+        "mail/unsubscribe.html", user=user, topic=topic, label=UNSUBSCRIBE_TOPICS[topic]
+    )
+
+
+# Mail clients send the RFC 8058 one-click POST without any CSRF token; the signed token in the
+# URL is what proves the request came from our mail.
+@csrf.exempt
+@bp.post("/avregistrera/<token>")
+def unsubscribe_post(token: str):
+    user, topic, error = load_unsubscribe(token)
+    if error:
+        return error
+    do_unsubscribe(user.id, topic)
+    db.session.commit()
+    return render_template(
+        "mail/unsubscribe_done.html", topic=topic, label=UNSUBSCRIBE_TOPICS[topic]
+    )
+
+
+@bp.route("/installningar/e-post", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = MailPreferencesForm(data=get_preferences(current_user.id))
+    if form.validate_on_submit():
+        from hub.mail.preferences import set_preferences
+
+        set_preferences(current_user.id, **form.values())
+        db.session.commit()
+        flash(_("Dina e-postinställningar är sparade."), "info")
+        return redirect(url_for("mail.preferences"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("mail/preferences.html", form=form), status
+
+
+@bp.get("/admin/utkorg")
+@require(Permission.ADMIN)
+def outbox():
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    failed = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.id.desc())
+        .limit(100)
+    ).all()
+    statuses = [
+        (OutboxStatus.PENDING, _("Väntar")),
+        (OutboxStatus.SENT, _("Skickade")),
+        (OutboxStatus.FAILED, _("Misslyckade")),
+        (OutboxStatus.SUPPRESSED, _("Avstängda av mottagaren")),
+    ]
+    return render_template("mail/outbox.html", counts=counts, statuses=statuses, failed=failed)
+
+
+@bp.post("/admin/utkorg/<int:message_id>/forsok-igen")
+@require(Permission.ADMIN)
+def retry(message_id: int):
+    if db.session.get(OutboxMessage, message_id) is None:
+        abort(404)
+    if not retry_message(message_id):
+        abort(409)
+    db.session.commit()
+    flash(_("Meddelandet skickas igen vid nästa utskick."), "info")
+    return redirect(url_for("mail.outbox"))

@@ -12,6 +12,7 @@ from sqlalchemy import String, Text, func, select
 from hub.auth.models import Invitation, RecoveryCode
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
+from hub.digests.models import Digest
 from hub.directory.models import Profile, profile_care_area
 from hub.extensions import db
 from hub.forum.models import (
@@ -26,7 +27,7 @@ from hub.forum.models import (
     Question,
     Revision,
 )
-from hub.mail.models import OutboxMessage
+from hub.mail.models import MailPreference, OutboxMessage
 from hub.meetings.models import (
     BatonPass,
     CalendarToken,
@@ -98,6 +99,8 @@ def add_personal_rows(user, other, network) -> None:
                     body_html=f"<p>Hej {person.name}</p>",
                 ),
                 Rsvp(meeting_id=meeting.id, user_id=person.id, response="on_site"),
+                MailPreference(user_id=person.id, digest_frequency="daily"),
+                Digest(user_id=person.id, period_key="daily:2026-11-23", item_count=3),
                 BatonPass(
                     network_id=network.id,
                     to_code="1381",

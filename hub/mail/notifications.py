@@ -1,0 +1,75 @@
+"""Mail for notifications that members want at once. The digest takes the rest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from hub.auth.models import User
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.mail.outbox import build_email
+from hub.mail.preferences import IMMEDIATELY, load_preferences, topic_for_notification
+from hub.notifications.models import Notification
+
+# Older notifications are not mailed one by one any more (after a long stop, say): the digest
+# and the notification list still show them.
+MAX_AGE = timedelta(days=2)
+
+
+def send_notification_emails(now: datetime | None = None) -> int:
+    """Queue one mail per fresh notification whose kind the member wants at once.
+
+    Idempotent and safe in several processes: each notification is taken by setting its
+    ``emailed_at`` only where it is still empty, in the same transaction as its outbox row.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(
+            Notification.id,
+            Notification.user_id,
+            Notification.kind,
+            Notification.text,
+            Notification.url,
+            User.email,
+            User.name,
+        )
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.created_at >= now - MAX_AGE,
+            Notification.created_at <= now,
+            User.active.is_(True),
+            User.email_confirmed_at.is_not(None),
+        )
+        .order_by(Notification.id)
+    ).all()
+    prefs = load_preferences({row.user_id for row in rows})
+    db.session.commit()  # end the read, so each write below starts with the write lock
+    queued = 0
+    for row in rows:
+        topic = topic_for_notification(row.kind)
+        if prefs[row.user_id][topic] != IMMEDIATELY:
+            continue
+        taken = db.session.execute(
+            update(Notification)
+            .where(Notification.id == row.id, Notification.emailed_at.is_(None))
+            .values(emailed_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        if taken:
+            db.session.add(
+                build_email(
+                    "notification",
+                    row.email,
+                    kind=f"notification_{topic}",
+                    user_id=row.user_id,
+                    name=row.name,
+                    text=row.text,
+                    url=row.url,
+                )
+            )
+            queued += 1
+        db.session.commit()
+    return queued
