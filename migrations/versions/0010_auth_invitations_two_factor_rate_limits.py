@@ -1,7 +1,7 @@
 """auth invitations two factor rate limits
 
 Revision ID: 0010
-Revises: 0002
+Revises: 0070
 Create Date: 2026-11-23 02:05:59.803696
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0002'
+down_revision = '0070'
 branch_labels = None
 depends_on = None
 
