@@ -4,7 +4,7 @@ The forum calls ``reindex_question`` after every change to a question or its ans
 delete, hide, merge), in the same transaction. The index holds visible content only, one document
 per question or answer, with its text normalised by ``hub.forum.lemmas`` in Python so that SQLite
 (FTS5, bm25) and PostgreSQL (tsvector ``simple`` with GIN, ts_rank_cd) agree on what matches.
-The tables are made by migration 0050 and kept out of the models' metadata.
+The tables are made by migration 0005 and kept out of the models' metadata.
 
 Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``search`` (a
 ``SearchPage`` of ``SearchHit``), ``similar_questions`` and ``search_people``.

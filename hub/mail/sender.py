@@ -60,14 +60,30 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
     for attachment in row.attachments or []:
-        maintype, _, subtype = attachment["content_type"].partition("/")
+        maintype, subtype, params = split_content_type(attachment["content_type"])
         message.add_attachment(
             attachment["data"].encode(),
             maintype=maintype,
-            subtype=subtype.split(";")[0],
+            subtype=subtype,
+            params=params,
             filename=attachment["filename"],
         )
     return message
+
+
+def split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
+    """``text/calendar; method=REQUEST`` → ("text", "calendar", {"method": "REQUEST"}).
+
+    The parameters matter: Outlook shows a meeting as an invitation only with ``method``.
+    """
+    kind, *raw_params = (part.strip() for part in content_type.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    params = {}
+    for raw in raw_params:
+        key, _, value = raw.partition("=")
+        if key and value:
+            params[key.strip().lower()] = value.strip().strip('"')
+    return maintype, subtype, params
 
 
 def write_eml(message: EmailMessage, folder: Path) -> Path:

@@ -221,3 +221,28 @@ def test_a_broken_row_fails_without_blocking_the_others(smtp, create_user):
     db.session.refresh(good)
     assert broken.status == OutboxStatus.FAILED and "Kunde inte skapa" in broken.last_error
     assert good.status == OutboxStatus.SENT
+
+
+def test_calendar_attachment_keeps_its_method_so_outlook_shows_an_invitation(app):
+    from hub.mail.models import OutboxMessage
+    from hub.mail.sender import build_message
+
+    row = OutboxMessage(
+        kind="meeting",
+        to_address="a@laholm.se",
+        subject="Inbjudan",
+        body_text="Hej",
+        body_html="<p>Hej</p>",
+        headers={},
+        attachments=[
+            {
+                "filename": "trff.ics",
+                "content_type": "text/calendar; method=REQUEST; charset=utf-8",
+                "data": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            }
+        ],
+    )
+    calendar = next(
+        part for part in build_message(row).walk() if part.get_content_type() == "text/calendar"
+    )
+    assert calendar.get_param("method") == "REQUEST"
