@@ -12,7 +12,14 @@ from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.extensions import db
 from hub.forum.models import Answer, Comment, Follow, HelpfulMark, Question, Revision
-from hub.forum.questions import DUPLICATE_WINDOW, DuplicatePost, ForumError, Locked, touch
+from hub.forum.questions import (
+    DUPLICATE_WINDOW,
+    DuplicatePost,
+    ForumError,
+    Locked,
+    check_posting_limit,
+    touch,
+)
 from hub.forum.search import reindex_question
 
 
@@ -53,6 +60,7 @@ def create_answer(question: Question, author: User, body: str) -> Answer:
     )
     if existing is not None:
         raise DuplicatePost(existing)
+    check_posting_limit(author, "answer")
     now = utcnow()
     answer = Answer(
         question_id=question.id,
@@ -210,6 +218,7 @@ def create_comment(
     )
     if existing is not None:
         raise DuplicatePost(existing)
+    check_posting_limit(author, "comment")
     comment = Comment(
         question_id=None if answer is not None else question.id,
         answer_id=answer.id if answer is not None else None,

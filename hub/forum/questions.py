@@ -39,6 +39,18 @@ class Locked(ForumError):
     status = 409
 
 
+class TooManyPosts(ForumError):
+    status = 429
+
+
+def check_posting_limit(author: User, kind: str) -> None:
+    """Count the post; refuse it past the hourly limits (``hub.core.posting_limits``)."""
+    from hub.core.posting_limits import POSTING_LIMITED_MESSAGE, allow_post
+
+    if not allow_post(author.id, kind):
+        raise TooManyPosts(str(POSTING_LIMITED_MESSAGE))
+
+
 class DuplicatePost(ForumError):
     """The same text from the same person a moment ago: a double submit."""
 
@@ -196,6 +208,7 @@ def create_question(
 ) -> Question:
     title = title.strip()
     check_not_duplicate_question(author, title, body)
+    check_posting_limit(author, "question")
     now = utcnow()
     question = Question(
         author_id=author.id,

@@ -25,7 +25,13 @@ from hub.forum.forms import (
     MoveForm,
 )
 from hub.forum.models import Answer, Category, Flag, Revision
-from hub.forum.questions import DuplicatePost, ForumError, QuestionFilters, slugify
+from hub.forum.questions import (
+    DuplicatePost,
+    ForumError,
+    QuestionFilters,
+    TooManyPosts,
+    slugify,
+)
 from hub.forum.viewcounts import count_view, flush_views
 
 bp = Blueprint("forum", __name__)
@@ -132,6 +138,10 @@ def ask():
         except DuplicatePost as duplicate:
             flash(duplicate.message, "info")
             return redirect(url_for("forum.question", question_id=duplicate.existing_id), code=303)
+        except TooManyPosts as error:
+            db.session.rollback()
+            form.body.errors.append(error.message)
+            return render_template("forum/ask.html", form=form), error.status
         except ForumError as error:
             form.tags.errors.append(error.message)
         else:
