@@ -14,7 +14,8 @@ SLUG_MESSAGE = _l("Använd bara små bokstäver a–z, siffror och bindestreck, 
 
 
 def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+    # NUL too: GET search forms read the query string, which PostgreSQL would refuse.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def lower(value: str | None) -> str | None:

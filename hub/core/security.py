@@ -29,7 +29,7 @@ def strip_nul_bytes() -> None:
     forms (so nobody loses what they wrote); a path with one names nothing. Query strings are
     left to the views, which validate their own arguments (search answers 400 for some)."""
     if "\x00" in request.path:
-        abort(400)
+        abort(404)
     if request.method not in ("GET", "HEAD") and (form := without_nul(request.form)) is not None:
         request.form = form
 
