@@ -19,8 +19,8 @@ TITLE = "Hur laddar ni surfplattan på natten?"
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Logga ut").click()
-    expect(page.get_by_text("Du är utloggad.")).to_be_visible()
+    # Cookies away rather than "Logga ut", which would end the account's other sessions too.
+    page.context.clear_cookies()
 
 
 def test_ask_answer_accept_and_find_by_another_word_form(page: Page, sign_in) -> None:

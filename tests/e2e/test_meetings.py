@@ -58,7 +58,8 @@ def test_network_baton_and_meetings_pages(page: Page, sign_in) -> None:
     expect(page.get_by_text("Tack för förslaget.")).to_be_visible()
     check_page(page, "meeting as host")
 
-    ics = page.request.get(page.url + ".ics")
+    href = page.get_by_role("link", name="Lägg till i kalendern (.ics)").get_attribute("href")
+    ics = page.request.get(href)
     assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(ics.body())
     events = calendar.walk("VEVENT")
