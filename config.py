@@ -79,6 +79,14 @@ class Config:
 
     SEED_DEMO_ALLOWED = True
     HSTS = False
+    # Coordinators and admins must turn on two-factor sign-in (off in development and tests, so
+    # that the demo accounts work with just the published password).
+    REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", False)
+    # Login attempts per client IP: (how many, per seconds). Raise it if many members share
+    # one public address (a municipality's NAT).
+    LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
+    # How many reverse proxies in front of the app add X-Forwarded-For (rate limits per IP).
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
 
 class DevelopmentConfig(Config):
@@ -96,6 +104,9 @@ class TestConfig(Config):
     MAIL_SERVER = None
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_COST = 64
+    # Every test client comes from 127.0.0.1: tests that sign many people in must not hit the
+    # per-IP login limit. The rate-limit tests set the real limits themselves.
+    LOGIN_IP_LIMITS = ((1000, 60), (10000, 3600))
 
 
 class ProductionConfig(Config):
@@ -105,6 +116,7 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = env("URL_SCHEME", "https")
     SEED_DEMO_ALLOWED = False
     HSTS = True
+    REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", True)
 
 
 CONFIGS = {

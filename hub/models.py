@@ -2,6 +2,7 @@
 
 from hub.auth import models as auth_models
 from hub.core import models as core_models
+from hub.core import ratelimit as core_ratelimit
 from hub.digests import models as digests_models
 from hub.directory import models as directory_models
 from hub.forum import models as forum_models
@@ -12,6 +13,7 @@ from hub.notifications import models as notifications_models
 __all__ = [
     "auth_models",
     "core_models",
+    "core_ratelimit",
     "digests_models",
     "directory_models",
     "forum_models",

@@ -1,16 +1,48 @@
-"""Rules for accounts: finding, authenticating, ending sessions."""
+"""Rules for accounts: sign-up, confirmation, login, password and email changes, sessions.
+
+Functions flush but never commit; the view commits once. Anything that sends mail to an address
+typed by someone else is rate limited per address and answers the same way whatever happens, so
+nothing here tells a stranger whether an address has an account.
+"""
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+
+from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from hub.auth import tokens
 from hub.auth.models import User
 from hub.auth.passwords import hash_password, verify_password
+from hub.core import ratelimit
+from hub.core.db import utcnow
+from hub.directory.models import EmailDomain
 from hub.extensions import db
+from hub.mail.outbox import queue_email
+
+# Rate limits: (how many, per seconds).
+LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
+LOGIN_FAILURE_LIMITS = ((5, 30 * 60),)
+MAIL_ADDRESS_LIMITS = ((2, 3600), (5, 24 * 3600))
 
 # Verifying against a real hash when the account does not exist keeps the timing the same,
 # so login does not tell whether an address has an account.
 _DUMMY_HASH: dict[str, str] = {}
+
+
+class LoginOutcome(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+    UNCONFIRMED = "unconfirmed"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -21,15 +53,63 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for a mail: the configured base URL, not the host of the current request."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
         _DUMMY_HASH.setdefault("hash", hash_password("not-a-real-password"))
         verify_password(_DUMMY_HASH["hash"], password)
         return None
-    if not user.active or not verify_password(user.password_hash, password):
+    # The hash is checked first, so a deactivated account takes as long as any other.
+    if not verify_password(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def login_ip_limits() -> ratelimit.Limits:
+    # Configurable: a whole municipality may sit behind one NAT address.
+    return current_app.config.get("LOGIN_IP_LIMITS") or LOGIN_IP_LIMITS
+
+
+def check_login_throttle(ip: str, email: str, *, step: str = "password") -> bool:
+    """Record a login attempt from ``ip``; True when this IP or this address must wait.
+
+    The password step and the code step count separately, so that signing in with two-factor
+    does not use up two attempts.
+    """
+    scope = "login-ip" if step == "password" else f"login-ip-{step}"
+    if ratelimit.hit(scope, ip, login_ip_limits()):
+        return True
+    return ratelimit.is_limited("login-failure", normalise_email(email), LOGIN_FAILURE_LIMITS)
+
+
+def record_login_failure(email: str) -> None:
+    ratelimit.record("login-failure", normalise_email(email))
+
+
+def record_login_success(user: User) -> None:
+    # The owner got in: earlier failures (a forgotten password) no longer count against them.
+    ratelimit.clear("login-failure", user.email)
+
+
+def attempt_login(ip: str, email: str, password: str) -> LoginResult:
+    """The password step. Throttling is keyed by the typed address, existing or not."""
+    if check_login_throttle(ip, email):
+        return LoginResult(LoginOutcome.THROTTLED)
+    user = authenticate(email, password)
+    if user is None:
+        record_login_failure(email)
+        return LoginResult(LoginOutcome.WRONG)
+    if user.email_confirmed_at is None:
+        return LoginResult(LoginOutcome.UNCONFIRMED, user)
+    return LoginResult(LoginOutcome.OK, user)
 
 
 def end_all_sessions(user: User) -> None:
@@ -46,3 +126,237 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
+
+
+# --- sign-up and confirmation ----------------------------------------------------------------
+
+
+def mail_allowed(kind: str, address: str) -> bool:
+    """Count one mail of ``kind`` to ``address``; False past the limit (then send nothing)."""
+    return ratelimit.allow(f"mail:{kind}", normalise_email(address), MAIL_ADDRESS_LIMITS)
+
+
+def email_domain(email: str) -> str:
+    return normalise_email(email).rpartition("@")[2]
+
+
+def find_municipality_for_email(email: str) -> str | None:
+    """The municipality whose work domain the address is in; sub-domains count
+    (``omsorg.kungsbacka.se`` belongs to ``kungsbacka.se``)."""
+    labels = email_domain(email).split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    if not candidates:
+        return None
+    rows = db.session.execute(
+        select(EmailDomain.domain, EmailDomain.municipality_code).where(
+            func.lower(EmailDomain.domain).in_(candidates)
+        )
+    ).all()
+    by_domain = {domain.lower(): code for domain, code in rows}
+    # The most specific domain wins when both a domain and its parent are listed.
+    return next((by_domain[c] for c in candidates if c in by_domain), None)
+
+
+def create_account(
+    *, email: str, name: str, password: str, municipality_code: str | None, confirmed: bool
+) -> User:
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        municipality_code=municipality_code,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def do_sign_up(*, email: str, name: str, password: str, municipality_code: str) -> None:
+    """Self sign-up. The answer is the same whether or not the address has an account."""
+    existing = find_user_by_email(email)
+    if existing is not None:
+        hash_password(password)  # the same work as a real sign-up, so timing tells nothing
+        if not mail_allowed("signup", email):
+            return
+        if existing.email_confirmed_at is None:
+            send_confirmation(existing)  # signing up again usually means the mail got lost
+        else:
+            queue_email(
+                "account_exists",
+                existing.email,
+                user_id=existing.id,
+                name=existing.name,
+                login_url=absolute_url("auth.login"),
+                reset_url=absolute_url("auth.forgot_password"),
+            )
+        return
+    if not mail_allowed("signup", email):
+        return
+    user = create_account(
+        email=email,
+        name=name,
+        password=password,
+        municipality_code=municipality_code,
+        confirmed=False,
+    )
+    send_confirmation(user)
+
+
+def send_confirmation(user: User) -> None:
+    token = tokens.make_token(tokens.CONFIRM_EMAIL, {"u": user.id, "e": user.email})
+    queue_email(
+        "confirm_email",
+        user.email,
+        user_id=user.id,
+        name=user.name,
+        confirm_url=absolute_url("auth.confirm_email", token=token),
+    )
+
+
+def do_resend_confirmation(email: str) -> None:
+    user = find_user_by_email(email)
+    if user is None or user.email_confirmed_at is not None or not user.active:
+        return
+    if mail_allowed("confirm", email):
+        send_confirmation(user)
+
+
+def user_for_confirmation(token: str) -> User:
+    """The account a confirmation link is for; TokenExpired/TokenInvalid otherwise."""
+    payload = tokens.read_token(tokens.CONFIRM_EMAIL, token)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or user.email != payload.get("e") or not user.active:
+        raise tokens.TokenInvalid
+    return user
+
+
+def do_confirm_email(user: User) -> bool:
+    """Mark the address confirmed; False when it already was (a link followed twice)."""
+    if user.email_confirmed_at is not None:
+        return False
+    user.email_confirmed_at = utcnow()
+    return True
+
+
+# --- password reset and changes --------------------------------------------------------------
+
+
+def password_fingerprint(user: User) -> str:
+    # Changes as soon as the password or the session version does: a used link dies.
+    return tokens.fingerprint(user.id, user.password_hash, user.session_version)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an active account; silent otherwise."""
+    if not mail_allowed("reset", email):
+        return
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = tokens.make_token(
+        tokens.RESET_PASSWORD, {"u": user.id, "f": password_fingerprint(user)}
+    )
+    queue_email(
+        "password_reset",
+        user.email,
+        user_id=user.id,
+        name=user.name,
+        reset_url=absolute_url("auth.reset_password", token=token),
+    )
+
+
+def user_for_reset(token: str) -> User:
+    payload = tokens.read_token(tokens.RESET_PASSWORD, token)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or not user.active:
+        raise tokens.TokenInvalid
+    if payload.get("f") != password_fingerprint(user):
+        raise tokens.TokenGone  # used already, or the password changed since
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password ends every session of the account (the caller signs the current one in)."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def send_security_notice(user: User, event: str) -> None:
+    """Tell the owner about a change to how they sign in, so that a stranger's change shows.
+
+    ``event``: "password_changed", "two_factor_on", "two_factor_off" or "recovery_codes".
+    """
+    queue_email(
+        "security_notice",
+        user.email,
+        user_id=user.id,
+        name=user.name,
+        event=event,
+        reset_url=absolute_url("auth.forgot_password"),
+    )
+
+
+def do_change_password(user: User, password: str) -> None:
+    set_password(user, password)
+    send_security_notice(user, "password_changed")
+
+
+def do_reset_password(user: User, password: str) -> None:
+    set_password(user, password)
+    send_security_notice(user, "password_changed")
+    # Following the link proved the address is theirs.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    ratelimit.clear("login-failure", user.email)
+
+
+def check_current_password(user: User, password: str) -> bool:
+    return verify_password(user.password_hash, password)
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Mail a confirmation link to the new address; nothing if it already has an account."""
+    new_email = normalise_email(new_email)
+    if find_user_by_email(new_email) is not None or not mail_allowed("change", new_email):
+        return
+    token = tokens.make_token(
+        tokens.CHANGE_EMAIL, {"u": user.id, "e": new_email, "old": user.email}
+    )
+    queue_email(
+        "change_email",
+        new_email,
+        user_id=user.id,
+        name=user.name,
+        confirm_url=absolute_url("auth.confirm_email_change", token=token),
+    )
+
+
+def email_change_for(token: str) -> tuple[User, str]:
+    """The account and its new address from a change link."""
+    payload = tokens.read_token(tokens.CHANGE_EMAIL, token)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    new_email = payload.get("e")
+    if user is None or not user.active or not isinstance(new_email, str):
+        raise tokens.TokenInvalid
+    if user.email != payload.get("old") and user.email != new_email:
+        raise tokens.TokenGone  # the address changed again since the link was made
+    return user, new_email
+
+
+class EmailTaken(Exception):
+    """Someone else took the address between the request and the confirmation."""
+
+
+def do_change_email(user: User, new_email: str) -> bool:
+    """Switch to the new address; False when it was already done (a link followed twice)."""
+    if user.email == new_email:
+        return False
+    owner = find_user_by_email(new_email)
+    if owner is not None and owner.id != user.id:
+        raise EmailTaken
+    old_email = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    queue_email("email_changed", old_email, user_id=user.id, name=user.name, new_email=new_email)
+    return True

@@ -51,6 +51,10 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str] = mapped_column(String(5), default="sv")
+    # Two-factor sign-in: the TOTP secret (None = off) and the last time step used, so that a
+    # code seen over someone's shoulder cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     municipality_code: Mapped[str | None] = mapped_column(
         ForeignKey("municipality.scb_code"), index=True
@@ -74,9 +78,44 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
     def get_id(self) -> str:
         # The session version travels in the id, so an old cookie stops matching at once.
         return f"{self.id}:{self.session_version}"
+
+
+class Invitation(db.Model):
+    """An invitation link from a coordinator or admin; only a hash of the token is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.scb_code"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    invited_by: Mapped[User | None] = relationship(lazy="raise")
+    municipality: Mapped[Municipality | None] = relationship(lazy="raise")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in when the authenticator app is gone (stored hashed)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,16 +1,31 @@
-"""Login and logout."""
+"""Login, sign-up, confirmation, password reset and two-factor sign-in."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
-from hub.auth.accounts import authenticate, end_all_sessions, load_user
-from hub.auth.forms import LoginForm
+from hub.auth import accounts, tokens, twofactor
+from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
+from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
+from hub.auth.models import User
+from hub.core.db import utcnow
+from hub.core.ratelimit import client_ip
+from hub.directory.models import Municipality
 from hub.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -19,6 +34,21 @@ login_manager.user_loader(load_user)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Logga in för att se sidan.")
 login_manager.session_protection = "basic"
+
+TWO_FACTOR_PENDING = "two_factor_pending"
+TWO_FACTOR_WINDOW = 300  # seconds between the password and the code
+GENERIC_LOGIN_ERROR = _l("E-postadressen eller lösenordet stämmer inte.")
+THROTTLED_LOGIN_ERROR = _l("För många inloggningsförsök. Vänta en stund och försök igen.")
+
+# Where a coordinator or admin who must set up two-factor sign-in may still go.
+SETUP_ALLOWED_ENDPOINTS = {
+    "auth.two_factor",
+    "auth.logout",
+    "static",
+    "core.healthz",
+    "core.accessibility",
+    "core.privacy",
+}
 
 
 def safe_next(target: str | None) -> str:
@@ -29,20 +59,115 @@ def safe_next(target: str | None) -> str:
     return url_for("core.start")
 
 
+def municipality_choices(empty_label: str) -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Municipality.scb_code, Municipality.name).order_by(Municipality.name)
+    ).all()
+    return [("", empty_label), *((code, name) for code, name in rows)]
+
+
+def link_problem(error: tokens.TokenInvalid, *, resend_endpoint: str | None = None):
+    """The page for a link that does not work: 410 when it was real but is spent, else 404."""
+    gone = isinstance(error, tokens.TokenGone)
+    return render_template("auth/link_problem.html", gone=gone, resend_endpoint=resend_endpoint), (
+        410 if gone else 404
+    )
+
+
+@bp.before_app_request
+def require_two_factor_setup():
+    """Coordinators and admins set up two-factor sign-in before anything else, when required."""
+    if not current_app.config.get("REQUIRE_2FA_FOR_STAFF"):
+        return None
+    if request.endpoint in SETUP_ALLOWED_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and twofactor.needs_two_factor_setup(current_user):
+        return redirect(url_for("auth.two_factor"))
+    return None
+
+
+# --- login and logout ------------------------------------------------------------------------
+
+
 @bp.route("/logga-in", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            session.clear()  # a fresh session on login, so a planted session id is worthless
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append(_("E-postadressen eller lösenordet stämmer inte."))
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("auth/login.html", form=form), status
+    result = accounts.attempt_login(client_ip(), form.email.data, form.password.data)
+    db.session.commit()  # attempts count even when the login is refused
+    if result.outcome is LoginOutcome.THROTTLED:
+        form.password.errors.append(THROTTLED_LOGIN_ERROR)
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": "60"}
+    if result.outcome is LoginOutcome.WRONG:
+        form.password.errors.append(GENERIC_LOGIN_ERROR)
         return render_template("auth/login.html", form=form), 200
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form), status
+    user = result.user
+    if result.outcome is LoginOutcome.UNCONFIRMED:
+        resend = EmailForm(formdata=None, email=user.email)
+        return render_template("auth/unconfirmed.html", form=resend), 403
+    next_url = safe_next(request.args.get("next"))
+    if user.two_factor_enabled:
+        begin_two_factor(user, form.remember.data, next_url)
+        return redirect(url_for("auth.login_code"))
+    return finish_login(user, form.remember.data, next_url)
+
+
+def begin_two_factor(user: User, remember: bool, next_url: str) -> None:
+    session.clear()
+    session[TWO_FACTOR_PENDING] = {
+        "u": user.id,
+        "v": user.session_version,
+        "r": bool(remember),
+        "n": next_url,
+        "t": int(utcnow().timestamp()),
+    }
+
+
+def pending_two_factor() -> tuple[User, dict] | None:
+    data = session.get(TWO_FACTOR_PENDING)
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    if utcnow().timestamp() - data.get("t", 0) > TWO_FACTOR_WINDOW:
+        return None
+    user = db.session.get(User, data["u"])
+    if user is None or not user.active or user.session_version != data.get("v"):
+        return None
+    return user, data
+
+
+def finish_login(user: User, remember: bool, next_url: str):
+    session.clear()  # a fresh session on login, so a planted session is worthless
+    login_user(user, remember=remember)
+    accounts.record_login_success(user)
+    db.session.commit()
+    return redirect(safe_next(next_url))
+
+
+@bp.route("/logga-in/kod", methods=["GET", "POST"])
+def login_code():
+    pending = pending_two_factor()
+    if pending is None:
+        session.pop(TWO_FACTOR_PENDING, None)
+        flash(_("Logga in igen med e-postadress och lösenord."), "info")
+        return redirect(url_for("auth.login"))
+    user, data = pending
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login_code.html", form=form), (
+            400 if form.is_submitted() else 200
+        )
+    if accounts.check_login_throttle(client_ip(), user.email, step="code"):
+        db.session.commit()
+        form.code.errors.append(THROTTLED_LOGIN_ERROR)
+        return render_template("auth/login_code.html", form=form), 429, {"Retry-After": "60"}
+    if not twofactor.verify_second_factor(user, form.code.data):
+        accounts.record_login_failure(user.email)
+        db.session.commit()
+        form.code.errors.append(_("Koden stämmer inte. Försök igen."))
+        return render_template("auth/login_code.html", form=form), 200
+    return finish_login(user, data["r"], data["n"])
 
 
 @bp.post("/logga-ut")
@@ -51,5 +176,99 @@ def logout():
     end_all_sessions(current_user)
     db.session.commit()
     logout_user()
+    session.clear()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("core.start"))
+
+
+# --- sign-up and confirmation ----------------------------------------------------------------
+
+
+@bp.route("/registrera", methods=["GET", "POST"])
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.start"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        code = accounts.find_municipality_for_email(form.email.data)
+        if code is None:
+            form.email.errors.append(
+                _(
+                    "Adressen hör inte till någon kommun som kan registrera sig själv här. "
+                    "Be en samordnare i din kommun om en inbjudan."
+                )
+            )
+        else:
+            accounts.do_sign_up(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                municipality_code=code,
+            )
+            db.session.commit()
+            return render_template("auth/check_email.html", address=form.email.data)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/sign_up.html", form=form), status
+
+
+@bp.route("/bekrafta/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    # A button, not the GET, confirms: mail scanners that open links change nothing.
+    try:
+        user = accounts.user_for_confirmation(token)
+    except tokens.TokenInvalid as error:
+        return link_problem(error, resend_endpoint="auth.resend_confirmation")
+    if user.email_confirmed_at is not None:
+        return render_template("auth/confirmed.html", already=True)
+    if request.method == "POST":  # CSRFProtect has checked the token
+        accounts.do_confirm_email(user)
+        db.session.commit()
+        return render_template("auth/confirmed.html", already=False)
+    return render_template("auth/confirm.html", token=token)
+
+
+@bp.route("/bekrafta", methods=["GET", "POST"])
+def resend_confirmation():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.do_resend_confirmation(form.email.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", address=form.email.data)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/resend_confirmation.html", form=form), status
+
+
+# --- password reset --------------------------------------------------------------------------
+
+
+@bp.route("/glomt-losenord", methods=["GET", "POST"])
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", address=form.email.data, reset=True)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/aterstall/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = accounts.user_for_reset(token)
+    except tokens.TokenInvalid as error:
+        return link_problem(error, resend_endpoint="auth.forgot_password")
+    form = ResetPasswordForm(user_email=user.email, user_name=user.name)
+    if form.validate_on_submit():
+        accounts.do_reset_password(user, form.password.data)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash(_("Ditt lösenord är bytt. Logga in med det nya lösenordet."), "info")
+        return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/reset_password.html", form=form), status
+
+
+from hub.auth import invitation_views, settings_views  # noqa: E402, F401  (routes on this blueprint)

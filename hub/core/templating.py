@@ -22,6 +22,11 @@ def register(app: Flask) -> None:
     def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
         return format_datetime(value, format) if value else ""
 
+    @app.template_filter("iso")
+    def iso_filter(value: datetime | None) -> str:
+        """For <time datetime>: HTML allows at most three digits of a second's fraction."""
+        return value.isoformat(timespec="seconds") if value else ""
+
     @app.template_filter("date")
     def date_filter(value: datetime | None, format: str = "d MMMM yyyy") -> str:
         return format_date(value, format) if value else ""

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from hub.core.forms import AccessibilityReportForm
 from hub.core.reports import send_accessibility_report
 from hub.core.settings import settings_sections
 from hub.extensions import db
+from hub.forum.summary import start_page_forum
+from hub.meetings.summary import start_page_summary
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
 def start():
-    from flask_login import current_user
-
-    from hub.meetings.summary import start_page_summary
-
-    return render_template("core/start.html", baton_summary=start_page_summary(current_user))
+    if not current_user.is_authenticated:
+        return render_template("core/start.html")
+    return render_template(
+        "core/start.html",
+        forum=start_page_forum(current_user),
+        baton_summary=start_page_summary(current_user),
+    )
 
 
 @bp.get("/healthz")

@@ -17,7 +17,7 @@ def test_start_page_sign_in_settings_sign_out(page: Page, sign_in) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Välkommen till Stafetten")
     check_page(page, "start")
 
-    page.get_by_role("link", name="Logga in").click()
+    page.get_by_role("link", name="Logga in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/logga-in$"))
     check_page(page, "login")
 
@@ -31,7 +31,7 @@ def test_start_page_sign_in_settings_sign_out(page: Page, sign_in) -> None:
 
     page.get_by_role("button", name="Logga ut").click()
     expect(page.get_by_text("Du är utloggad.")).to_be_visible()
-    expect(page.get_by_role("link", name="Logga in")).to_be_visible()
+    expect(page.get_by_role("link", name="Logga in", exact=True)).to_be_visible()
     check_page(page, "signed out")
 
     page.goto("/installningar")  # signed out: back to the login page, with a message

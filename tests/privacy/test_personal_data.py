@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import String, Text, func, select
 
+from hub.auth.models import Invitation, RecoveryCode
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
 from hub.digests.models import Digest
@@ -106,6 +107,13 @@ def add_personal_rows(user, other, network) -> None:
                     reason_kind="passed_on",
                     by_user_id=person.id,
                 ),
+                Invitation(
+                    email=f"inbjuden{person.id}@laholm.se",
+                    token_hash=f"{person.id:064d}",
+                    invited_by_id=person.id,
+                    expires_at=utcnow() + timedelta(days=14),
+                ),
+                RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
                 # Forum: revisions, helpful marks, flags, moderation and "be någon svara".
                 Revision(
                     target_type="answer",

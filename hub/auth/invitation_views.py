@@ -1,0 +1,145 @@
+"""``/inbjudningar`` for coordinators and admins, and ``/inbjudan/<token>`` for the invited."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_user
+
+from hub.auth import invitations
+from hub.auth.accounts import find_user_by_email
+from hub.auth.forms import InvitationSignUpForm, InviteForm
+from hub.auth.permissions import Permission, require
+from hub.auth.views import bp, municipality_choices
+from hub.core.db import utcnow
+from hub.core.pagination import page_number
+from hub.extensions import db
+
+
+def invite_form() -> InviteForm:
+    form = InviteForm()
+    form.municipality.choices = municipality_choices(_("Ingen särskild kommun"))
+    if not form.is_submitted():
+        form.municipality.data = current_user.municipality_code or ""
+    return form
+
+
+def render_invitations(form: InviteForm, status: int = 200):
+    pending = invitations.pending_invitations_for(current_user, page_number())
+    return render_template(
+        "auth/invitations.html", form=form, pending=pending, now=utcnow()
+    ), status
+
+
+@bp.route("/inbjudningar", methods=["GET", "POST"])
+@require(Permission.INVITE)
+def invitations_page():
+    form = invite_form()
+    if not form.validate_on_submit():
+        return render_invitations(form, 400 if form.is_submitted() else 200)
+    valid, invalid = invitations.parse_addresses(form.addresses.data)
+    if len(valid) + len(invalid) > invitations.MAX_ADDRESSES:
+        form.addresses.errors.append(
+            _("Skicka högst %(n)s adresser åt gången.", n=invitations.MAX_ADDRESSES)
+        )
+        return render_invitations(form, 400)
+    result = invitations.create_invitations(
+        current_user._get_current_object(), valid, form.municipality.data or None
+    )
+    db.session.commit()
+    if result.sent:
+        flash(
+            ngettext(
+                "En inbjudan skickades till %(num)s adress.",
+                "Inbjudningar skickades till %(num)s adresser.",
+                len(result.sent),
+            ),
+            "info",
+        )
+    problems = report_problems(form, result, invalid)
+    if problems:
+        # Only the addresses that still need attention stay in the field.
+        form.addresses.data = "\n".join(problems)
+        return render_invitations(form, 400)
+    return redirect(url_for("auth.invitations_page"))
+
+
+def report_problems(form: InviteForm, result: invitations.InviteResult, invalid: list[str]):
+    if invalid:
+        form.addresses.errors.append(
+            _("De här adresserna går inte att använda: %(list)s.", list=", ".join(invalid))
+        )
+    if result.has_account:
+        form.addresses.errors.append(
+            _("De här har redan ett konto: %(list)s.", list=", ".join(result.has_account))
+        )
+    if result.over_limit:
+        form.addresses.errors.append(
+            _(
+                "Du har skickat så många inbjudningar som går i dag. Försök igen i morgon med: "
+                "%(list)s.",
+                list=", ".join(result.over_limit),
+            )
+        )
+    return invalid + result.over_limit
+
+
+def invitation_or_404(invitation_id: int):
+    invitation = invitations.get_invitation_for(current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/inbjudningar/<int:invitation_id>/skicka-igen")
+@require(Permission.INVITE)
+def resend_invitation(invitation_id: int):
+    invitation = invitation_or_404(invitation_id)
+    if not invitations.do_resend_invitation(current_user._get_current_object(), invitation):
+        db.session.commit()
+        abort(429)
+    db.session.commit()
+    flash(_("Inbjudan skickades igen till %(address)s.", address=invitation.email), "info")
+    return redirect(url_for("auth.invitations_page"))
+
+
+@bp.post("/inbjudningar/<int:invitation_id>/ta-bort")
+@require(Permission.INVITE)
+def withdraw_invitation(invitation_id: int):
+    invitation = invitation_or_404(invitation_id)
+    address = invitation.email
+    invitations.do_withdraw_invitation(invitation)
+    db.session.commit()
+    flash(_("Inbjudan till %(address)s är borttagen.", address=address), "info")
+    return redirect(url_for("auth.invitations_page"))
+
+
+@bp.route("/inbjudan/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = invitations.invitation_for_token(token)
+    except LookupError:
+        return render_template("auth/link_problem.html", gone=False, invitation=True), 404
+    except invitations.InvitationGone:
+        return render_template("auth/link_problem.html", gone=True, invitation=True), 410
+    if find_user_by_email(invitation.email) is not None:
+        return render_template("auth/invitation_has_account.html", address=invitation.email), 409
+    form = InvitationSignUpForm(invitation_email=invitation.email)
+    form.municipality.choices = municipality_choices(_("Ingen kommun vald"))
+    if not form.is_submitted():
+        form.municipality.data = invitation.municipality_code or ""
+    if form.validate_on_submit():
+        user = invitations.accept_invitation(
+            invitation,
+            name=form.name.data,
+            password=form.password.data,
+            municipality_code=form.municipality.data or None,
+        )
+        session.clear()
+        login_user(user)
+        db.session.commit()
+        flash(_("Välkommen till Stafetten, %(name)s!", name=user.name), "info")
+        return redirect(url_for("core.start"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status

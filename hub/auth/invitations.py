@@ -1,0 +1,162 @@
+"""Invitations: coordinators and admins invite people by email; the link creates an account."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from hub.auth import tokens
+from hub.auth.accounts import absolute_url, create_account, find_user_by_email, normalise_email
+from hub.auth.models import Invitation, User
+from hub.core import ratelimit
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.mail.outbox import queue_email
+
+VALID_FOR = timedelta(days=14)
+INVITER_LIMITS = ((50, 24 * 3600),)
+MAX_ADDRESSES = 200
+
+
+class InvitationGone(Exception):
+    """The link was used or has expired."""
+
+
+@dataclass
+class InviteResult:
+    sent: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    has_account: list[str] = field(default_factory=list)
+    over_limit: list[str] = field(default_factory=list)
+
+
+def parse_addresses(text: str) -> tuple[list[str], list[str]]:
+    """Addresses one per line or separated by commas/semicolons: (valid, invalid), no repeats."""
+    valid: list[str] = []
+    invalid: list[str] = []
+    for raw in re.split(r"[\s,;]+", text):
+        candidate = raw.strip().strip("<>").strip()
+        if not candidate:
+            continue
+        try:
+            address = validate_email(candidate, check_deliverability=False).normalized
+        except EmailNotValidError:
+            if candidate not in invalid:
+                invalid.append(candidate)
+            continue
+        address = normalise_email(address)
+        if address not in valid:
+            valid.append(address)
+    return valid, invalid
+
+
+def create_invitations(
+    inviter: User, addresses: list[str], municipality_code: str | None
+) -> InviteResult:
+    result = InviteResult()
+    for address in addresses:
+        if find_user_by_email(address) is not None:
+            result.has_account.append(address)
+            continue
+        if not ratelimit.allow("invite", inviter.id, INVITER_LIMITS):
+            result.over_limit.append(address)
+            continue
+        invitation = pending_invitation_for_address(address) or Invitation(email=address)
+        invitation.invited_by_id = inviter.id
+        invitation.municipality_code = municipality_code
+        db.session.add(invitation)
+        send_invitation(invitation, inviter)
+        result.sent.append(address)
+    return result
+
+
+def pending_invitation_for_address(address: str) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(
+            func.lower(Invitation.email) == address, Invitation.accepted_at.is_(None)
+        )
+    )
+
+
+def send_invitation(invitation: Invitation, inviter: User) -> None:
+    """A fresh token each time: the previous link of this invitation stops working."""
+    token = tokens.new_random_token()
+    invitation.token_hash = tokens.hash_token(token)
+    invitation.created_at = utcnow()
+    invitation.expires_at = invitation.created_at + VALID_FOR
+    db.session.flush()
+    queue_email(
+        "invitation",
+        invitation.email,
+        inviter_name=inviter.name,
+        accept_url=absolute_url("auth.accept_invitation", token=token),
+        expires_at=invitation.expires_at,
+    )
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The open invitation for a link: LookupError if unknown, InvitationGone if used/expired."""
+    invitation = db.session.scalar(
+        select(Invitation)
+        .options(joinedload(Invitation.invited_by))
+        .where(Invitation.token_hash == tokens.hash_token(token))
+    )
+    if invitation is None:
+        raise LookupError(token)
+    if invitation.accepted_at is not None or invitation.expires_at <= utcnow():
+        raise InvitationGone
+    return invitation
+
+
+def accept_invitation(
+    invitation: Invitation, *, name: str, password: str, municipality_code: str | None
+) -> User:
+    """Create the account, confirmed: the link in the mail proved the address."""
+    invitation.accepted_at = utcnow()
+    return create_account(
+        email=invitation.email,
+        name=name,
+        password=password,
+        municipality_code=municipality_code,
+        confirmed=True,
+    )
+
+
+def _visible_to(user: User):
+    """Admins see every invitation; coordinators see those they sent."""
+    query = select(Invitation).where(Invitation.accepted_at.is_(None))
+    if not user.is_admin:
+        query = query.where(Invitation.invited_by_id == user.id)
+    return query
+
+
+def pending_invitations_for(user: User, page: int, per_page: int = 50):
+    query = _visible_to(user).options(joinedload(Invitation.invited_by))
+    return db.paginate(
+        query.order_by(Invitation.created_at.desc(), Invitation.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def get_invitation_for(user: User, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(_visible_to(user).where(Invitation.id == invitation_id))
+
+
+def do_resend_invitation(inviter: User, invitation: Invitation) -> bool:
+    """False when the inviter has sent too many today."""
+    if not ratelimit.allow("invite", inviter.id, INVITER_LIMITS):
+        return False
+    send_invitation(invitation, inviter)
+    return True
+
+
+def do_withdraw_invitation(invitation: Invitation) -> None:
+    db.session.delete(invitation)
+    db.session.flush()
