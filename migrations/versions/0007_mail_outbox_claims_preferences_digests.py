@@ -1,7 +1,7 @@
 """mail outbox claims preferences digests
 
-Revision ID: 0070
-Revises: 0040
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23 02:02:36.882442
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0070'
-down_revision = '0030'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """search index: documents with normalised Swedish terms, FTS5 on SQLite, tsvector on PostgreSQL
 
-Revision ID: 0050
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 
 Hand-written: the tables are dialect-specific and live outside the models' metadata
 (``hub.forum.search.is_search_object`` keeps autogenerate and the model check away from them).
@@ -10,8 +10,8 @@ Hand-written: the tables are dialect-specific and live outside the models' metad
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0050"
-down_revision = "0060"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

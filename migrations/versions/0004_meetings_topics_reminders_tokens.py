@@ -1,7 +1,7 @@
 """meetings: open slot, topics, reminders, calendar tokens
 
-Revision ID: 0060
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-23 02:01:53.509329
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0060'
-down_revision = '0040'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

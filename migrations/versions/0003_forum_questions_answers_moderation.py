@@ -1,6 +1,6 @@
 """forum questions answers moderation
 
-Revision ID: 0040
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 02:23:48.880464
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0040'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """auth invitations two factor rate limits
 
-Revision ID: 0010
-Revises: 0070
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23 02:05:59.803696
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0070'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

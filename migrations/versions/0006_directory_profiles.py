@@ -1,7 +1,7 @@
 """directory profiles
 
-Revision ID: 0030
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 02:02:48.263731
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0030'
-down_revision = "0050"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
