@@ -46,7 +46,6 @@ def test_ask_answer_accept_and_find_by_another_word_form(page: Page, sign_in) ->
     page.get_by_role("button", name="Publicera frågan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     question_url = page.url
-    assert re.search(r"/fragor/\d+", question_url), question_url
     check_page(page, "question asked")
     sign_out(page)
 
@@ -67,10 +66,31 @@ def test_ask_answer_accept_and_find_by_another_word_form(page: Page, sign_in) ->
     expect(page.get_by_role("button", name="Ångra godkännandet")).to_be_visible()
     check_page(page, "question accepted")
 
+    page.goto(f"/fragor/{question_id(question_url)}/redigera")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Redigera frågan")
+    check_page(page, "edit question")
+    page.get_by_label("Din fråga").fill("Kort")
+    page.get_by_role("button", name="Spara ändringen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Något behöver rättas")
+    check_page(page, "edit question errors")
+    page.get_by_label("Din fråga").fill(
+        "Surfplattan på boendet är tom på morgonen fast den stod i laddaren hela natten."
+    )
+    page.get_by_role("button", name="Spara ändringen").click()
+    page.get_by_role("link", name=re.compile("^redigerad")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tidigare versioner")
+    check_page(page, "question revisions")
+
     page.get_by_label("Sök i Stafetten").fill("surfplattor")
     page.get_by_role("button", name="Sök", exact=True).click()
     expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     check_page(page, "search other word form")
+
+
+def question_id(url: str) -> str:
+    match = re.search(r"/fragor/(\d+)", url)
+    assert match, url
+    return match.group(1)
 
 
 def tab_to(page: Page, element_id: str, *, limit: int = 80) -> None:
