@@ -87,6 +87,11 @@ class Config:
     LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
     # How many reverse proxies in front of the app add X-Forwarded-For (rate limits per IP).
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Nobody is left without an answer: an unanswered question goes to members with matching
+    # expertise, later to the coordinators; an asker who got answers is reminded to accept one.
+    FORUM_EXPERT_AFTER_HOURS = env_int("FORUM_EXPERT_AFTER_HOURS", 48)
+    FORUM_COORDINATOR_AFTER_HOURS = env_int("FORUM_COORDINATOR_AFTER_HOURS", 120)
+    FORUM_ACCEPT_REMINDER_AFTER_HOURS = env_int("FORUM_ACCEPT_REMINDER_AFTER_HOURS", 168)
 
     # Posts (questions, answers, comments) one member may write in an hour.
     POSTING_LIMIT_PER_HOUR = env_int("POSTING_LIMIT_PER_HOUR", 60)

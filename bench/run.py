@@ -45,25 +45,30 @@ DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (the published demo password)
 
 
 def question_with_20_answers(database_url: str) -> str:
-    """/fragor/<id> of a question with 20 answers (or the most answered one there is)."""
+    """The canonical /fragor/<id>/<slug> of a question with 20 answers (hub/forum/demo.py makes
+    one in the large data set), or of the one nearest to 20; the bare id would answer 301."""
     from sqlalchemy import create_engine, text
+
+    sys.path.insert(0, str(ROOT))  # run as a script: the hub package sits one level up
+    from hub.forum.questions import question_path, slugify
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        question_id = connection.execute(
+        row = connection.execute(
             text(
-                "SELECT question_id FROM answer GROUP BY question_id "
-                "ORDER BY abs(count(*) - 20), question_id LIMIT 1"
+                "SELECT q.id, q.title FROM question q JOIN answer a ON a.question_id = q.id "
+                "WHERE q.deleted_at IS NULL AND q.merged_into_id IS NULL "
+                "GROUP BY q.id, q.title ORDER BY abs(count(*) - 20), q.id LIMIT 1"
             )
-        ).scalar()
+        ).first()
     engine.dispose()
-    return f"/fragor/{question_id or 1}"
+    return question_path(row.id, slugify(row.title)) if row else "/fragor/1"
 
 
 PAGES: list[tuple[str, str | Callable[[str], str]]] = [
     ("question list", "/fragor"),
     ("question, 20 answers", question_with_20_answers),
-    ("search", "/sok?" + urlencode({"q": "surfplattor"})),
+    ("search", "/sok?" + urlencode({"q": "surfplattans"})),
     ("directory", "/katalog"),
     ("meeting list", "/traffar"),
     ("start page", "/"),

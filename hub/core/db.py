@@ -53,6 +53,9 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # SQLite's advice for every new connection: gather planner statistics where they are
+        # missing or stale, within a small work limit (SQLite 3.46+; older versions skip it).
+        cursor.execute("PRAGMA optimize = 0x10002")
         cursor.close()
 
     @event.listens_for(engine, "begin")

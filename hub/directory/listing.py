@@ -214,11 +214,20 @@ def people_statement(filters: DirectoryFilters) -> Select:
 def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePage:
     """One page in a stable order (name, id), with what the list shows loaded up front.
 
-    The total rides along as a window count, so a page costs the same statements at any size.
+    The total rides along as an uncorrelated scalar subquery, so a page costs the same statements
+    at any size. Not a window count: ``count(*) OVER ()`` makes the database build and sort every
+    listed person's row before it can return the first 20, instead of walking the name index.
     """
+    total = (
+        people_statement(filters)
+        .with_only_columns(func.count(User.id))
+        .order_by(None)
+        .correlate(None)
+        .scalar_subquery()
+    )
     stmt = (
         people_statement(filters)
-        .add_columns(func.count().over().label("total"))
+        .add_columns(total.label("total"))
         .options(
             contains_eager(User.profile).selectinload(Profile.care_areas),
             contains_eager(User.profile).selectinload(Profile.expertise),

@@ -24,16 +24,11 @@ from hub.forum.questions import question_path
 from hub.meetings.models import NetworkMunicipality, network_coordinator
 from hub.notifications.notify import notify
 
-DEFAULT_HOURS = {
-    "FORUM_EXPERT_AFTER_HOURS": 48,
-    "FORUM_COORDINATOR_AFTER_HOURS": 120,
-    "FORUM_ACCEPT_REMINDER_AFTER_HOURS": 168,
-}
 BATCH = 200
 
 
 def _hours(name: str) -> timedelta:
-    return timedelta(hours=float(current_app.config.get(name, DEFAULT_HOURS[name])))
+    return timedelta(hours=float(current_app.config[name]))
 
 
 def _due(step: str, older_than: datetime, answered: bool) -> list[Question]:

@@ -495,14 +495,17 @@ def search_people(query: str, limit: int = 10) -> list[User]:
     """Active members whose first name, last name or whole name starts with the query.
 
     Case-insensitive for å, ä and ö too, which SQLite's lower() and LIKE are not, so names are
-    compared in Python; one narrow query over the members (a few thousand) costs well under a
-    millisecond per thousand.
+    compared in Python. The database first keeps only members whose case-folded name key holds
+    the query anywhere (a superset of the matches): checking every member's name in Python cost
+    half the search page's time with 2,000 members.
     """
     needle = " ".join(query.casefold().split())[:MAX_QUERY_LENGTH]
     if not needle:
         return []
     names = db.session.execute(
-        select(User.id, User.name).where(User.active.is_(True)).order_by(User.name, User.id)
+        select(User.id, User.name)
+        .where(User.active.is_(True), User.name_key.contains(needle, autoescape=True))
+        .order_by(User.name, User.id)
     ).all()
     ids = [row.id for row in names if _name_starts_with(row.name, needle)][:limit]
     if not ids:

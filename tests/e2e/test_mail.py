@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub.auth.models import User
 from hub.extensions import db
+from hub.mail.preferences import get_preferences
 from hub.mail.tokens import make_unsubscribe_token
 from tests.e2e.checks import check_page
 
@@ -35,13 +36,17 @@ def test_email_settings_and_preview(page: Page, sign_in) -> None:
 def test_unsubscribe_page_and_one_click(page: Page, live_app: Flask) -> None:
     with live_app.app_context():
         user = db.session.scalar(select(User).where(User.email == "samordnare@demo.stafetten.se"))
-        token = make_unsubscribe_token(user.id, "digest")
+        user_id = user.id
+        token = make_unsubscribe_token(user_id, "digest")
+        assert get_preferences(user_id)["digest_frequency"] != "never"
     page.goto(f"/avregistrera/{token}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Avregistrera dig")
     check_page(page, "unsubscribe")
     page.get_by_role("button", name="Avregistrera mig").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Du är avregistrerad")
     check_page(page, "unsubscribed")
+    with live_app.app_context():
+        assert get_preferences(user_id)["digest_frequency"] == "never"
     response = page.goto(f"/avregistrera/{token}x")
     assert response is not None and response.status == 400
     expect(page.get_by_role("heading", level=1)).to_have_text("Länken fungerar inte")

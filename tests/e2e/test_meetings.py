@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.e2e.checks import check_page
@@ -56,6 +57,14 @@ def test_network_baton_and_meetings_pages(page: Page, sign_in) -> None:
     page.get_by_role("button", name="Föreslå").click()
     expect(page.get_by_text("Tack för förslaget.")).to_be_visible()
     check_page(page, "meeting as host")
+
+    href = page.get_by_role("link", name="Lägg till i kalendern (.ics)").get_attribute("href")
+    ics = page.request.get(href)
+    assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(ics.body())
+    events = calendar.walk("VEVENT")
+    assert len(events) == 1 and "Vinterträff i Laholm" in str(events[0]["SUMMARY"])
+    assert b"BEGIN:VEVENT" in ics.body()
 
     page.goto("/installningar/kalender")
     page.get_by_role("button", name="Skapa min kalenderlänk").click()
