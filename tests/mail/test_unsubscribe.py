@@ -111,3 +111,13 @@ def test_unknown_member_or_topic_is_404(client, create_user):
     assert (
         client.post(f"/avregistrera/{make_unsubscribe_token(user.id, 'bogus')}").status_code == 404
     )
+
+
+def test_a_validly_signed_token_with_the_wrong_shape_is_refused(app):
+    import pytest
+
+    from hub.mail.tokens import InvalidToken, _serializer, read_unsubscribe_token
+
+    for payload in (["inte", "en", "dict"], {"u": "1", "k": "digest"}, {"u": 1, "k": 7}):
+        with pytest.raises(InvalidToken):
+            read_unsubscribe_token(_serializer().dumps(payload))
