@@ -283,20 +283,7 @@ def new_meeting():
 @bp.get("/traffar/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
-    manager = scheduling.can_manage(current_user, meeting)
-    return render_template(
-        "meetings/meeting.html",
-        meeting=meeting,
-        manager=manager,
-        now=utcnow(),
-        counts=participation.rsvp_counts(meeting.id),
-        mine=participation.my_rsvp(meeting.id, current_user),
-        topics=participation.topic_rows(meeting.id, current_user),
-        attendees=participation.attendee_list(meeting.id) if manager else [],
-        rsvp_form=RsvpForm(),
-        topic_form=TopicForm(),
-    )
+    return render_meeting_with(scheduling.get_meeting_or_404(meeting_id))
 
 
 @bp.route("/traffar/<int:meeting_id>/andra", methods=["GET", "POST"])
