@@ -32,6 +32,19 @@ class WholeNumberField(IntegerField):
             raise ValueError(_l("Skriv ett heltal, t.ex. 3.")) from error
 
 
+def slug_field() -> StringField:
+    """The address name of a network or category: part of its URL, so a–z, digits and hyphens."""
+    return StringField(
+        _l("Adressnamn"),
+        filters=[lower],
+        validators=[
+            DataRequired(_l("Skriv ett adressnamn.")),
+            Length(max=80),
+            Regexp(SLUG_RE, message=SLUG_MESSAGE),
+        ],
+    )
+
+
 def role_choices() -> list[tuple[str, str]]:
     return [
         (Role.MEMBER.value, _l("Medlem")),
@@ -108,15 +121,7 @@ class NetworkForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Skriv nätverkets namn.")), Length(max=120)],
     )
-    slug = StringField(
-        _l("Adressnamn"),
-        filters=[lower],
-        validators=[
-            DataRequired(_l("Skriv ett adressnamn.")),
-            Length(max=80),
-            Regexp(SLUG_RE, message=SLUG_MESSAGE),
-        ],
-    )
+    slug = slug_field()
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=5000)])
     rhythm_months = WholeNumberField(
         _l("Månader mellan träffarna"),
@@ -151,15 +156,7 @@ class CategoryForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Skriv kategorins namn.")), Length(max=120)],
     )
-    slug = StringField(
-        _l("Adressnamn"),
-        filters=[lower],
-        validators=[
-            DataRequired(_l("Skriv ett adressnamn.")),
-            Length(max=80),
-            Regexp(SLUG_RE, message=SLUG_MESSAGE),
-        ],
-    )
+    slug = slug_field()
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=2000)])
     position = WholeNumberField(
         _l("Plats i listan"),
