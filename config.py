@@ -37,6 +37,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'stafetten.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # noqa: RUF012
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
+    # Rendered pages kept per process (hub/core/pagecache.py); 0 turns the cache off.
+    PAGE_CACHE_SIZE = env_int("PAGE_CACHE_SIZE", 500)
+    PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

@@ -23,9 +23,10 @@ def create_app(config: type[Config] | Config) -> Flask:
     register_blueprints(app)
 
     from hub.cli import hub_cli, register_part_commands
-    from hub.core import errors, security, templating
+    from hub.core import errors, pagecache, security, templating
 
     errors.register(app)
+    pagecache.register(app)
     security.register(app)
     templating.register(app)
     register_part_commands()

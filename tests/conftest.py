@@ -111,8 +111,13 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app: Flask):
-    """``with count_queries() as counter: ...``; then ``counter.count``."""
+    """``with count_queries() as counter: ...``; then ``counter.count``.
+
+    The counts are what the views cost, so the page cache is off (tests/core/test_pagecache.py
+    counts a cached page's statements itself)."""
     from contextlib import contextmanager
+
+    app.extensions.pop("page_cache", None)
 
     @contextmanager
     def counting() -> Iterator[QueryCounter]:

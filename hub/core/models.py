@@ -1,8 +1,9 @@
-"""Tables shared by several parts: tags are both forum topics and profile expertise."""
+"""Tables shared by several parts: tags (both forum topics and profile expertise) and the content
+version the page cache is keyed on."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
@@ -21,3 +22,11 @@ user_expertise = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+class ContentVersion(db.Model):
+    """One row, raised by every transaction that writes; cached pages are keyed on its value
+    (``hub/core/pagecache.py``). The migration that makes the table puts the row in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

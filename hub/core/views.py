@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from hub.core.forms import AccessibilityReportForm
+from hub.core.pagecache import cached_page
 from hub.core.reports import send_accessibility_report
 from hub.core.settings import settings_sections
 from hub.extensions import db
@@ -18,6 +19,7 @@ bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
+@cached_page()
 def start():
     if not current_user.is_authenticated:
         return render_template("core/start.html")

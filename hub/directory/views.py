@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
 from hub.auth.permissions import Permission, can
+from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
 from hub.directory import listing
 from hub.directory.exports import make_vcard, members_csv
@@ -42,6 +43,7 @@ INVITATIONS_PATH = "/inbjudningar"
 
 @bp.get("/katalog")
 @login_required
+@cached_page()
 def index():
     options = listing.load_filter_options()
     filters = listing.parse_filters(request.args, options)

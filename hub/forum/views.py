@@ -10,6 +10,7 @@ from sqlalchemy import false, select
 from hub.auth.permissions import Permission, can, require
 from hub.auth.views import safe_next
 from hub.core.models import Tag
+from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.extensions import db
 from hub.forum import activity, answers, moderation, questions
@@ -76,6 +77,7 @@ def _per_page() -> int:
 
 @bp.get("/fragor", endpoint="questions")
 @login_required
+@cached_page()
 def questions_list():
     sort = request.args.get("sort", "newest")
     filters = QuestionFilters(
@@ -158,6 +160,7 @@ def ask():
 @bp.get("/fragor/<int:question_id>")
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
+@cached_page(on_hit=lambda question_id, slug=None: count_view(question_id))
 def question(question_id: int, slug: str | None = None):
     found, following = questions.get_question_page(current_user, question_id)
     if found is None:

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
@@ -183,6 +184,7 @@ def network_feed(slug: str):
 
 @bp.get("/traffar")
 @login_required
+@cached_page()
 def index():
     ids = scheduling.user_network_ids(current_user)
     now = utcnow()
