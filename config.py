@@ -37,8 +37,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'stafetten.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # noqa: RUF012
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
-    # Rendered pages kept per process (hub/core/pagecache.py); 0 turns the cache off.
-    PAGE_CACHE_SIZE = env_int("PAGE_CACHE_SIZE", 500)
+    # Memory for rendered pages per process (hub/core/pagecache.py); 0 turns the cache off.
+    PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 32)
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 
     BABEL_DEFAULT_LOCALE = "sv"

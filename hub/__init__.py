@@ -43,14 +43,19 @@ def check_config(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no server connection that can go stale: no ping before every request.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from hub.core.i18n import select_locale, select_timezone
+    from hub.core.i18n import install_template_gettext, select_locale, select_timezone
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -40,10 +40,13 @@ WROTE = "hub_wrote_content"  # Session.info flag: this transaction changed somet
 
 
 class PageStore:
-    """An LRU with a time limit, safe for the threaded development server."""
+    """At most ``megabytes`` of pages, least recently used out first, none older than
+    ``seconds``; safe for the threaded development server."""
 
-    def __init__(self, size: int, seconds: float) -> None:
-        self._pages: TTLCache[tuple, str] = TTLCache(maxsize=size, ttl=seconds)
+    def __init__(self, megabytes: int, seconds: float) -> None:
+        self._pages: TTLCache[tuple, str] = TTLCache(
+            maxsize=megabytes * 1024 * 1024, ttl=seconds, getsizeof=len
+        )
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> str | None:
@@ -52,13 +55,14 @@ class PageStore:
 
     def put(self, key: tuple, html: str) -> None:
         with self._lock:
-            self._pages[key] = html
+            if len(html) <= self._pages.maxsize:  # a larger page is simply not kept
+                self._pages[key] = html
 
 
 def register(app: Flask) -> None:
-    if app.config["PAGE_CACHE_SIZE"] > 0:
+    if app.config["PAGE_CACHE_MB"] > 0:
         app.extensions["page_cache"] = PageStore(
-            app.config["PAGE_CACHE_SIZE"], app.config["PAGE_CACHE_SECONDS"]
+            app.config["PAGE_CACHE_MB"], app.config["PAGE_CACHE_SECONDS"]
         )
 
 

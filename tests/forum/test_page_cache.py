@@ -10,12 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
+from hub import create_app
 from hub.auth.models import Role
 from hub.core import pagecache
 from hub.core.models import ContentVersion
 from hub.extensions import db
 from hub.forum.viewcounts import pending_views
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, make_config
 from tests.factories import PASSWORD
 
 
@@ -150,3 +151,18 @@ def test_no_page_is_kept_without_the_version_row(reader):
     reader.get("/fragor")
     assert len(statements_for(reader, "/fragor")) > 2
     assert pagecache.CSRF_HOLE not in reader.get("/fragor").text
+
+
+def test_no_memory_no_cache(database_url):
+    assert "page_cache" not in create_app(make_config(database_url, PAGE_CACHE_MB=0)).extensions
+
+
+def test_the_store_keeps_what_fits_and_drops_the_oldest():
+    store = pagecache.PageStore(megabytes=1, seconds=60)
+    store.put(("huge",), "x" * (1024 * 1024 + 1))
+    assert store.get(("huge",)) is None
+    half = "x" * (512 * 1024)
+    for name in ("first", "second", "third"):
+        store.put((name,), half)
+    assert store.get(("first",)) is None
+    assert store.get(("third",)) == half
