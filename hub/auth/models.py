@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.core.db import UTCDateTime, utcnow
 from hub.directory.models import Municipality, RoleType, Unit
-from hub.directory.names import normalise_name
+from hub.directory.names import normalise_name, surname_key
 from hub.extensions import db
 
 
@@ -21,9 +21,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+# Bulk inserts bypass the ORM validator below; these keep their keys right too.
 def _name_key_default(context) -> str:
-    # Bulk inserts bypass the ORM validator below; this keeps their keys right too.
     return normalise_name(context.get_current_parameters().get("name"))
+
+
+def _surname_key_default(context) -> str:
+    return surname_key(context.get_current_parameters().get("name"))
 
 
 class User(UserMixin, db.Model):
@@ -34,6 +38,11 @@ class User(UserMixin, db.Model):
             "name_key",
             postgresql_ops={"name_key": "varchar_pattern_ops"},
         ),
+        Index(
+            "ix_user_surname_key_prefix",
+            "surname_key",
+            postgresql_ops={"surname_key": "varchar_pattern_ops"},
+        ),
         # The directory lists active people in (name, id) order.
         Index("ix_user_directory_order", "active", "name_key", "id"),
     )
@@ -43,6 +52,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120), index=True)
     # The directory sorts and searches on this: set from ``name`` (see ``_set_name_key``).
     name_key: Mapped[str] = mapped_column(String(120), default=_name_key_default, index=True)
+    # ... and this, so that a surname alone finds the person too.
+    surname_key: Mapped[str] = mapped_column(String(120), default=_surname_key_default)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER, index=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -71,6 +82,7 @@ class User(UserMixin, db.Model):
     @validates("name")
     def _set_name_key(self, _key: str, name: str) -> str:
         self.name_key = normalise_name(name)
+        self.surname_key = surname_key(name)
         return name
 
     @property

@@ -173,13 +173,18 @@ def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
 
 
 def name_prefix_condition(prefix: str) -> ColumnElement[bool]:
-    """A case-insensitive prefix match on the indexed name key; never a leading wildcard."""
+    """A case-insensitive prefix match on the whole name or the surname, both indexed; never a
+    leading wildcard."""
     key = normalise_name(prefix)
+    return starts_with(User.name_key, key) | starts_with(User.surname_key, key)
+
+
+def starts_with(column: ColumnElement[str], key: str) -> ColumnElement[bool]:
     if db.engine.dialect.name == "sqlite":
         # SQLite compares bytes, so a range uses the index; LIKE would not.
-        return (User.name_key >= key) & (User.name_key < key + "\U0010ffff")
+        return (column >= key) & (column < key + "\U0010ffff")
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return User.name_key.like(escaped + "%", escape="\\")
+    return column.like(escaped + "%", escape="\\")
 
 
 def people_statement(filters: DirectoryFilters) -> Select:

@@ -24,6 +24,12 @@ def normalise_name(name: str | None) -> str:
     return " ".join(folded.split())[:NAME_KEY_LENGTH]
 
 
+def surname_key(name: str | None) -> str:
+    """The key of the last word of a name, so that "lindq" finds Anna Lindqvist."""
+    words = normalise_name(name).split()
+    return words[-1] if words else ""
+
+
 def slugify(text: str) -> str:
     """``Digitala lås`` → ``digitala-las``: ASCII, lowercase, hyphens."""
     lowered = unicodedata.normalize("NFC", text).casefold()

@@ -49,9 +49,11 @@ def crowd(create_person, create_user, login):
     ("query", "expected"),
     [
         ("", ["Anna Ahl", "annika Berg", "Bo Ceder", "Dan Anna", "Zäta Tittare"]),
-        ("q=ann", ["Anna Ahl", "annika Berg"]),
-        ("q=ANNA", ["Anna Ahl"]),
+        ("q=ann", ["Anna Ahl", "annika Berg", "Dan Anna"]),  # the start of a name or a surname
+        ("q=ANNA", ["Anna Ahl", "Dan Anna"]),
         ("q=anna%20a", ["Anna Ahl"]),
+        ("q=ced", ["Bo Ceder"]),
+        ("q=bo%20ced", ["Bo Ceder"]),
         ("q=nna", []),  # a prefix, never a match in the middle
         ("q=%25", []),  # wildcards are plain characters
         ("q=_", []),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from hub.auth.models import Role
+from hub.auth.models import Role, User
+from hub.directory.listing import name_prefix_condition
+from hub.extensions import db
 
 MAX_STATEMENTS = 8
 
@@ -61,3 +64,21 @@ def test_person_page_and_exports_stay_within_budget(client, count_queries, many,
     csv_count = statements_for(client, count_queries, "/natverk/halland/medlemmar.csv")
     assert csv_count <= MAX_STATEMENTS
     assert statements_for(client, count_queries, "/installningar/profil") <= MAX_STATEMENTS
+
+
+def test_name_search_reads_the_name_and_surname_indexes(app, many):
+    """A surname prefix as well as a full-name prefix is an index range, never a scan of every
+    account. (Which index the whole listing query starts from is the planner's choice: with
+    the 60 matching people here it rightly walks the name order.)"""
+    statement = select(User.id).where(name_prefix_condition("pers"))
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        plan = "\n".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "ix_user_surname_key_prefix" in plan
+        assert "SCAN user" not in plan
+    else:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small table: any plan
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+        assert "ix_user_surname_key_prefix" in plan
+        assert 'Seq Scan on "user"' not in plan
