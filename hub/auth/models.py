@@ -62,9 +62,9 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str] = mapped_column(String(5), default="sv")
-    # Two-factor sign-in: the TOTP secret (None = off) and the last time step used, so that a
-    # code seen over someone's shoulder cannot be replayed.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor sign-in: the TOTP secret, encrypted (``twofactor.seal_secret``; None = off),
+    # and the last time step used, so that a code seen over someone's shoulder cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column()
 
     municipality_code: Mapped[str | None] = mapped_column(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import logging
 import secrets
 
 import pyotp
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import delete, select
 
@@ -20,8 +25,41 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
+log = logging.getLogger(__name__)
+
+
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+# --- the secret at rest: encrypted, so a copy of the database alone cannot make codes ---------
+
+
+def _secret_box() -> MultiFernet:
+    """Keys derived from HUB_SECRET_KEY, then its fallbacks: after a key rotation, secrets
+    encrypted under an old key still open (and new ones use the current key)."""
+    config = current_app.config
+    keys = [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([Fernet(_derive_key(key)) for key in keys])
+
+
+def _derive_key(secret_key: str) -> bytes:
+    hkdf = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"stafetten totp secret")
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))
+
+
+def seal_secret(secret: str) -> str:
+    return _secret_box().encrypt(secret.encode()).decode()
+
+
+def open_secret(sealed: str) -> str | None:
+    """The secret, or None when no key opens it (HUB_SECRET_KEY changed without keeping the old
+    one as a fallback): the account then signs in with a recovery code and sets up anew."""
+    try:
+        return _secret_box().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        log.warning("A two-factor secret could not be decrypted with the configured keys.")
+        return None
 
 
 def provisioning_uri(secret: str, email: str) -> str:
@@ -57,9 +95,10 @@ def check_totp(secret: str, code: str) -> bool:
 
 def verify_totp(user: User, code: str) -> bool:
     """A code is accepted once: a step at or before the last one used is refused."""
-    if user.totp_secret is None:
+    secret = open_secret(user.totp_secret) if user.totp_secret is not None else None
+    if secret is None:
         return False
-    step = _matching_step(user.totp_secret, code)
+    step = _matching_step(secret, code)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     user.totp_last_step = step
@@ -120,7 +159,7 @@ def enable_two_factor(user: User, secret: str, code: str) -> list[str] | None:
     step = _matching_step(secret, code)
     if step is None:
         return None
-    user.totp_secret = secret
+    user.totp_secret = seal_secret(secret)
     user.totp_last_step = step
     return make_recovery_codes(user)
 

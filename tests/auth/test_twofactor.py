@@ -8,6 +8,7 @@ import pyotp
 import pytest
 
 from config import Config, DevelopmentConfig, ProductionConfig, TestConfig
+from hub.auth import twofactor
 from hub.auth.models import RecoveryCode, Role, User
 from hub.core import db as core_db
 from hub.extensions import db
@@ -63,7 +64,8 @@ def test_enrolment_stores_the_secret_and_hashed_recovery_codes(app, client, crea
     login(user)
     secret, codes = enrol(client)
     stored = db.session.get(User, user.id)
-    assert stored.totp_secret == secret
+    assert secret not in stored.totp_secret  # encrypted at rest
+    assert twofactor.open_secret(stored.totp_secret) == secret
     hashes = [row.code_hash for row in db.session.query(RecoveryCode).filter_by(user_id=user.id)]
     assert len(hashes) == 10 and not set(codes) & set(hashes)
     assert "Tvåstegsverifiering är på" in client.get("/installningar/konto").text
@@ -165,7 +167,7 @@ def test_staff_must_set_it_up_when_required(app, client, create_user, login, rol
         "/installningar/konto/tvastegsverifiering/av",
         data={"current_password": PASSWORD, "csrf_token": token},
     )
-    assert db.session.get(User, user.id).totp_secret == secret
+    assert twofactor.open_secret(db.session.get(User, user.id).totp_secret) == secret
 
 
 def test_members_are_not_forced(app, client, create_user, login):
@@ -184,3 +186,20 @@ def test_configuration_defaults():
     assert ProductionConfig.REQUIRE_2FA_FOR_STAFF is True
     assert DevelopmentConfig.REQUIRE_2FA_FOR_STAFF is False
     assert TestConfig.REQUIRE_2FA_FOR_STAFF is False
+
+
+def test_secrets_open_after_a_key_rotation_and_not_without_the_key(app):
+    sealed = twofactor.seal_secret("JBSWY3DPEHPK3PXP")
+    old_key = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="en-ny-nyckel", SECRET_KEY_FALLBACKS=[old_key])
+    assert twofactor.open_secret(sealed) == "JBSWY3DPEHPK3PXP"
+    app.config.update(SECRET_KEY_FALLBACKS=[])
+    assert twofactor.open_secret(sealed) is None
+
+
+def test_an_unreadable_secret_refuses_codes_but_not_recovery_codes(app, client, enrolled):
+    user, secret, codes = enrolled
+    user.totp_secret = "inte-en-giltig-krypterad-hemlighet"
+    db.session.commit()
+    assert not twofactor.verify_totp(user, pyotp.TOTP(secret).now())
+    assert twofactor.verify_second_factor(user, codes[0])
