@@ -16,6 +16,8 @@ anything but 200 are never kept.
 
 from __future__ import annotations
 
+import secrets
+import sys
 import threading
 from collections.abc import Callable
 from functools import wraps
@@ -26,17 +28,20 @@ from flask import Flask, Response, current_app, g, make_response, request, sessi
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, select, update
+from sqlalchemy import TextClause, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from hub.core.models import ContentVersion
 from hub.core.security import csp_nonce
 from hub.extensions import db
 
-# NUL never reaches a page (it is stripped from every form), so these cannot occur in content.
-CSRF_HOLE = "\x00csrf\x00"
-NONCE_HOLE = "\x00nonce\x00"
+# Random per process, so that no text a reader puts in a URL or a post can pose as one.
+CSRF_HOLE = f"\x00csrf-{secrets.token_hex(8)}\x00"
+NONCE_HOLE = f"\x00nonce-{secrets.token_hex(8)}\x00"
 WROTE = "hub_wrote_content"  # Session.info flag: this transaction changed something
+# Written by the mail worker and the rate limits, shown on no cached page: writing only these
+# does not empty the caches (the worker claims mail every 30 seconds).
+QUIET_TABLES = frozenset({"outbox_message", "rate_limit_hit"})
 
 
 class PageStore:
@@ -45,7 +50,7 @@ class PageStore:
 
     def __init__(self, megabytes: int, seconds: float) -> None:
         self._pages: TTLCache[tuple, str] = TTLCache(
-            maxsize=megabytes * 1024 * 1024, ttl=seconds, getsizeof=len
+            maxsize=megabytes * 1024 * 1024, ttl=seconds, getsizeof=sys.getsizeof
         )
         self._lock = threading.Lock()
 
@@ -55,7 +60,7 @@ class PageStore:
 
     def put(self, key: tuple, html: str) -> None:
         with self._lock:
-            if len(html) <= self._pages.maxsize:  # a larger page is simply not kept
+            if sys.getsizeof(html) <= self._pages.maxsize:  # a larger page is not kept
                 self._pages[key] = html
 
 
@@ -64,6 +69,10 @@ def register(app: Flask) -> None:
         app.extensions["page_cache"] = PageStore(
             app.config["PAGE_CACHE_MB"], app.config["PAGE_CACHE_SECONDS"]
         )
+        # First of all hooks, before Flask-Login loads the signed-in user: the version must be
+        # read no later than anything the page shows, or on PostgreSQL (each statement sees
+        # the latest commit) a page built from older rows could be kept under a newer version.
+        app.before_request_funcs.setdefault(None, []).insert(0, read_content_version)
 
 
 def cached_page(on_hit: Callable[..., None] | None = None) -> Callable:
@@ -74,7 +83,7 @@ def cached_page(on_hit: Callable[..., None] | None = None) -> Callable:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:
             store = current_app.extensions.get("page_cache")
-            key = page_key() if store is not None and may_use_cache() else None
+            key = page_key() if store is not None else None
             if key is None:
                 return view(**kwargs)
             if (html := store.get(key)) is not None:
@@ -86,9 +95,32 @@ def cached_page(on_hit: Callable[..., None] | None = None) -> Callable:
                 store.put(key, punch_holes(response.get_data(as_text=True)))
             return response
 
+        wrapper.page_cached = True  # copied onto the outer decorators' wrappers by @wraps
         return wrapper
 
     return decorate
+
+
+def read_content_version() -> None:
+    view = current_app.view_functions.get(request.endpoint)
+    cache_on = "page_cache" in current_app.extensions
+    if cache_on and getattr(view, "page_cached", False) and may_use_cache():
+        g.content_version = current_content_version()
+
+
+def current_content_version() -> int | None:
+    return db.session.scalar(select(ContentVersion.value).where(ContentVersion.id == 1))
+
+
+def move_content_version_past(value: int) -> None:
+    """After a restore the version can be lower than before it, and running workers would
+    serve pages they kept then for the numbers to come again; so it goes on from above."""
+    db.session.execute(
+        update(ContentVersion)
+        .where(ContentVersion.id == 1, ContentVersion.value <= value)
+        .values(value=value + 1)
+    )
+    db.session.commit()
 
 
 def may_use_cache() -> bool:
@@ -97,8 +129,8 @@ def may_use_cache() -> bool:
 
 
 def page_key() -> tuple | None:
-    version = db.session.scalar(select(ContentVersion.value).where(ContentVersion.id == 1))
-    if version is None:
+    version = g.get("content_version")
+    if version is None:  # cache off, not a GET, a flash to show, or no version row
         return None
     reader = current_user.get_id() if current_user.is_authenticated else None
     return (version, reader, str(get_locale()), request.full_path)
@@ -134,19 +166,35 @@ def fill_holes(html: str) -> Response:
 
 @event.listens_for(Session, "after_flush")
 def note_flush(session: Session, _context) -> None:
-    session.info[WROTE] = True
+    changed = {*session.new, *session.dirty, *session.deleted}
+    if any(obj.__table__.name not in QUIET_TABLES for obj in changed):
+        session.info[WROTE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
 def note_statement(state: ORMExecuteState) -> None:
-    if not state.is_select:
+    if not is_write(state):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or table.name not in QUIET_TABLES:
         state.session.info[WROTE] = True
+
+
+def is_write(state: ORMExecuteState) -> bool:
+    if state.is_insert or state.is_update or state.is_delete:
+        return True
+    if isinstance(state.statement, TextClause):  # a write unless it plainly reads
+        return not state.statement.text.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN"))
+    return False
 
 
 @event.listens_for(Session, "before_commit")
 def raise_content_version(session: Session) -> None:
     """Last thing before COMMIT, so on PostgreSQL the row lock on the counter is the last lock
-    a writer takes and is held only for the commit itself: writers cannot deadlock on it."""
+    a writer takes and is held only for the commit itself: writers cannot deadlock on it.
+    A savepoint's release is not the end: its writes are noted and counted at the real commit."""
+    if session.in_nested_transaction():
+        return
     session.flush()
     if session.info.pop(WROTE, False):
         session.connection().execute(
@@ -156,6 +204,9 @@ def raise_content_version(session: Session) -> None:
         )
 
 
-@event.listens_for(Session, "after_rollback")
-def forget_writes(session: Session) -> None:
-    session.info.pop(WROTE, None)
+@event.listens_for(Session, "after_transaction_end")
+def forget_writes(session: Session, transaction) -> None:
+    """The outermost transaction ended (a commit has already counted its writes); a savepoint's
+    end keeps the flag for the writes made before it."""
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
