@@ -89,10 +89,6 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
-def check_totp(secret: str, code: str) -> bool:
-    return _matching_step(secret, code) is not None
-
-
 def verify_totp(user: User, code: str) -> bool:
     """A code is accepted once: a step at or before the last one used is refused."""
     secret = open_secret(user.totp_secret) if user.totp_secret is not None else None

@@ -203,3 +203,9 @@ def test_an_unreadable_secret_refuses_codes_but_not_recovery_codes(app, client, 
     db.session.commit()
     assert not twofactor.verify_totp(user, pyotp.TOTP(secret).now())
     assert twofactor.verify_second_factor(user, codes[0])
+
+
+def test_an_over_long_recovery_code_is_refused_unread(app, client, enrolled):
+    user, _secret, codes = enrolled
+    assert not twofactor.use_recovery_code(user, codes[0] + "x" * 40)
+    assert twofactor.use_recovery_code(user, codes[0])

@@ -202,3 +202,9 @@ def test_the_store_keeps_what_fits_and_drops_the_oldest():
         store.put((name,), half)
     assert store.get(("first",)) is None
     assert store.get(("third",)) == half
+
+
+def test_a_page_without_forms_or_scripts_is_kept_as_it_is(app):
+    with app.test_request_context("/"):
+        assert pagecache.punch_holes("<p>Hej</p>") == "<p>Hej</p>"
+        assert pagecache.fill_holes("<p>Hej</p>").get_data(as_text=True) == "<p>Hej</p>"
