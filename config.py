@@ -109,6 +109,8 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
+    # A template being edited shows at the next reload, not when the page cache lets it go.
+    PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 0)
 
 
 class TestConfig(Config):

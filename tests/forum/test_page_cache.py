@@ -208,3 +208,10 @@ def test_a_page_without_forms_or_scripts_is_kept_as_it_is(app):
     with app.test_request_context("/"):
         assert pagecache.punch_holes("<p>Hej</p>") == "<p>Hej</p>"
         assert pagecache.fill_holes("<p>Hej</p>").get_data(as_text=True) == "<p>Hej</p>"
+
+
+def test_on_in_production_and_tests_off_while_developing():
+    from config import DevelopmentConfig, ProductionConfig, TestConfig
+
+    assert ProductionConfig.PAGE_CACHE_MB == TestConfig.PAGE_CACHE_MB == 32
+    assert DevelopmentConfig.PAGE_CACHE_MB == 0
