@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from hub.core.db import utcnow
 from hub.digests.models import Digest
 from hub.digests.run import run_digests
+from hub.digests.schedule import next_period
 from hub.extensions import db
 from hub.mail.models import OutboxMessage
 from hub.mail.preferences import set_preferences
@@ -204,7 +205,12 @@ def test_preview_shows_the_next_digest_and_writes_nothing(
     member = create_user()
     category = forum.category()
     forum.follow(member, "category", category)
-    forum.question("Helt färsk fråga", category=category, created_at=utcnow() - timedelta(hours=1))
+    # Within the weekly period now running, whatever the time: an hour ago would fall in the
+    # previous period on a Monday between 07:00 and 08:00, when the new one has just begun.
+    now = utcnow()
+    running = next_period("weekly", now)
+    created = running.starts_at + (now - running.starts_at) / 2
+    forum.question("Helt färsk fråga", category=category, created_at=created)
     db.session.commit()
     login(member)
     with count_queries() as counter:
