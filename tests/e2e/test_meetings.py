@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
@@ -43,7 +44,7 @@ def test_network_baton_and_meetings_pages(page: Page, sign_in) -> None:
     expect(page.get_by_label("Rubrik")).to_have_value("Vinterträff i Laholm")
     check_page(page, "schedule errors")
 
-    page.get_by_label("Datum").fill("2031-01-15")
+    page.get_by_label("Datum").fill(f"{datetime.now(UTC).year + 2}-01-15")  # always ahead
     page.get_by_label("Slutar klockan").fill("12:00")
     page.get_by_label("Länk till digitalt möte").fill("https://teams.example/vinter")
     page.get_by_label("Plats", exact=True).fill("Laholms stadshus")
