@@ -7,6 +7,9 @@ they commit once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,6 +38,7 @@ from hub.forum.models import Category
 from hub.meetings.models import Network
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+T = TypeVar("T")
 
 
 @bp.before_request
@@ -50,6 +54,27 @@ def role_names() -> dict:
 
 def show_error(form: FlaskForm, error: ops.FieldError) -> None:
     getattr(form, error.field).errors.append(error.message)
+
+
+def apply_form(
+    form: FlaskForm, change: Callable[[], T], done: Callable[[T], str], *, roll_back: bool = False
+) -> bool:
+    """For a submitted, valid form: make ``change``, commit and flash ``done(result)``. When the
+    change breaks a rule, its message goes next to its field and, as for an invalid form, the
+    answer is False; ``roll_back`` for changes that may have set values on a loaded row (the
+    page must show the stored ones, so the caller loads the row again)."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        result = change()
+    except ops.FieldError as error:
+        if roll_back:
+            db.session.rollback()
+        show_error(form, error)
+        return False
+    db.session.commit()
+    flash(done(result), "info")
+    return True
 
 
 def invalid(html: str) -> tuple[str, int]:
@@ -81,15 +106,12 @@ def municipalities():
 @bp.route("/lan/ny", methods=["GET", "POST"])
 def region_new():
     form = RegionForm()
-    if form.validate_on_submit():
-        try:
-            region = ops.create_region(form.code.data, form.name.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Länet %(name)s är tillagt.", name=region.name), "info")
-            return redirect(url_for("admin.municipalities"))
+    if apply_form(
+        form,
+        lambda: ops.create_region(form.code.data, form.name.data),
+        lambda region: _("Länet %(name)s är tillagt.", name=region.name),
+    ):
+        return redirect(url_for("admin.municipalities"))
     html = render_template("admin/region_new.html", form=form)
     return invalid(html) if form.is_submitted() else html
 
@@ -102,17 +124,12 @@ def municipality_new():
     ]
     if request.method == "GET" and request.args.get("lan"):
         form.region_code.data = request.args["lan"]
-    if form.validate_on_submit():
-        try:
-            municipality = ops.create_municipality(
-                form.scb_code.data, form.name.data, form.region_code.data
-            )
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Kommunen %(name)s är tillagd.", name=municipality.name), "info")
-            return redirect(url_for("admin.municipality", code=municipality.scb_code))
+    if apply_form(
+        form,
+        lambda: ops.create_municipality(form.scb_code.data, form.name.data, form.region_code.data),
+        lambda municipality: _("Kommunen %(name)s är tillagd.", name=municipality.name),
+    ):
+        return redirect(url_for("admin.municipality", code=form.scb_code.data))
     html = render_template("admin/municipality_new.html", form=form)
     return invalid(html) if form.is_submitted() else html
 
@@ -141,27 +158,25 @@ def municipality(code: str):
 def municipality_rename(code: str):
     municipality = load_municipality(code)
     form = MunicipalityNameForm(prefix="kommun")
-    if not form.validate():
-        return invalid(municipality_page(municipality, name_form=form))
-    ops.rename_municipality(municipality, form.name.data)
-    db.session.commit()
-    flash(_("Namnet är sparat."), "info")
-    return redirect(url_for("admin.municipality", code=code))
+    if apply_form(
+        form,
+        lambda: ops.rename_municipality(municipality, form.name.data),
+        lambda _renamed: _("Namnet är sparat."),
+    ):
+        return redirect(url_for("admin.municipality", code=code))
+    return invalid(municipality_page(municipality, name_form=form))
 
 
 @bp.post("/kommuner/<code>/domaner")
 def domain_add(code: str):
     municipality = load_municipality(code)
     form = EmailDomainForm(prefix="doman")
-    if form.validate():
-        try:
-            email_domain = ops.add_email_domain(municipality, form.domain.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Domänen %(domain)s är tillagd.", domain=email_domain.domain), "info")
-            return redirect(url_for("admin.municipality", code=code))
+    if apply_form(
+        form,
+        lambda: ops.add_email_domain(municipality, form.domain.data),
+        lambda added: _("Domänen %(domain)s är tillagd.", domain=added.domain),
+    ):
+        return redirect(url_for("admin.municipality", code=code))
     return invalid(municipality_page(municipality, domain_form=form))
 
 
@@ -179,15 +194,12 @@ def domain_remove(code: str, domain: str):
 def unit_add(code: str):
     municipality = load_municipality(code)
     form = UnitForm(prefix="enhet")
-    if form.validate():
-        try:
-            unit = ops.add_unit(municipality, form.name.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Enheten %(name)s är tillagd.", name=unit.name), "info")
-            return redirect(url_for("admin.municipality", code=code))
+    if apply_form(
+        form,
+        lambda: ops.add_unit(municipality, form.name.data),
+        lambda added: _("Enheten %(name)s är tillagd.", name=added.name),
+    ):
+        return redirect(url_for("admin.municipality", code=code))
     return invalid(municipality_page(municipality, unit_form=form))
 
 
@@ -203,15 +215,12 @@ def load_unit(code: str, unit_id: int) -> tuple[Municipality, Unit]:
 def unit(code: str, unit_id: int):
     municipality, unit = load_unit(code, unit_id)
     form = UnitForm(obj=unit)
-    if form.validate_on_submit():
-        try:
-            ops.rename_unit(unit, municipality, form.name.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Enheten heter nu %(name)s.", name=unit.name), "info")
-            return redirect(url_for("admin.municipality", code=code))
+    if apply_form(
+        form,
+        lambda: ops.rename_unit(unit, municipality, form.name.data),
+        lambda _renamed: _("Enheten heter nu %(name)s.", name=unit.name),
+    ):
+        return redirect(url_for("admin.municipality", code=code))
     html = render_template(
         "admin/unit.html",
         municipality=municipality,
@@ -258,17 +267,19 @@ def networks():
 @bp.route("/natverk/ny", methods=["GET", "POST"])
 def network_new():
     form = NetworkForm()
-    if form.validate_on_submit():
-        try:
-            network = ops.create_network(
-                form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
-            )
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Nätverket %(name)s är skapat.", name=network.name), "info")
-            return redirect(url_for("admin.network", network_id=network.id))
+    created: Network | None = None
+
+    def create() -> Network:
+        nonlocal created
+        created = ops.create_network(
+            form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
+        )
+        return created
+
+    if apply_form(
+        form, create, lambda network: _("Nätverket %(name)s är skapat.", name=network.name)
+    ):
+        return redirect(url_for("admin.network", network_id=created.id))
     html = render_template("admin/network_new.html", form=form)
     return invalid(html) if form.is_submitted() else html
 
@@ -303,23 +314,16 @@ def network(network_id: int):
 def network_update(network_id: int):
     network = load_network(network_id)
     form = NetworkForm(prefix="natverk")
-    if form.validate():
-        try:
-            ops.update_network(
-                network,
-                form.name.data,
-                form.slug.data,
-                form.description.data,
-                form.rhythm_months.data,
-            )
-        except ops.FieldError as error:
-            db.session.rollback()  # the rejected slug must not show as the network's own
-            network = load_network(network_id)
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Nätverket är sparat."), "info")
-            return redirect(url_for("admin.network", network_id=network_id))
+    if apply_form(
+        form,
+        lambda: ops.update_network(
+            network, form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
+        ),
+        lambda _saved: _("Nätverket är sparat."),
+        roll_back=True,  # a refused slug must not show as the network's own
+    ):
+        return redirect(url_for("admin.network", network_id=network_id))
+    network = load_network(network_id)
     return invalid(network_page(network, form=form))
 
 
@@ -327,15 +331,12 @@ def network_update(network_id: int):
 def member_add(network_id: int):
     network = load_network(network_id)
     form = NetworkMemberForm(prefix="medlem")
-    if form.validate():
-        try:
-            ops.add_network_member(network, form.municipality_code.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Kommunen är med i nätverket."), "info")
-            return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
+    if apply_form(
+        form,
+        lambda: ops.add_network_member(network, form.municipality_code.data),
+        lambda _added: _("Kommunen är med i nätverket."),
+    ):
+        return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
     return invalid(network_page(network, member_form=form))
 
 
@@ -377,15 +378,12 @@ def member_remove(network_id: int, code: str):
 def coordinator_add(network_id: int):
     network = load_network(network_id)
     form = CoordinatorForm(prefix="samordnare")
-    if form.validate():
-        try:
-            user = ops.add_coordinator(network, form.email.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s är samordnare för nätverket.", name=user.name), "info")
-            return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
+    if apply_form(
+        form,
+        lambda: ops.add_coordinator(network, form.email.data),
+        lambda user: _("%(name)s är samordnare för nätverket.", name=user.name),
+    ):
+        return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
     return invalid(network_page(network, coordinator_form=form))
 
 
@@ -417,23 +415,16 @@ def categories():
 
 def save_category_form(category: Category | None):
     form = CategoryForm(obj=category)
-    if form.validate_on_submit():
-        try:
-            saved = ops.save_category(
-                category,
-                form.name.data,
-                form.slug.data,
-                form.description.data,
-                form.position.data,
-            )
-        except ops.FieldError as error:
-            db.session.rollback()
-            category = category and load_category(category.id)
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Kategorin %(name)s är sparad.", name=saved.name), "info")
-            return redirect(url_for("admin.categories"))
+    if apply_form(
+        form,
+        lambda: ops.save_category(
+            category, form.name.data, form.slug.data, form.description.data, form.position.data
+        ),
+        lambda saved: _("Kategorin %(name)s är sparad.", name=saved.name),
+        roll_back=True,
+    ):
+        return redirect(url_for("admin.categories"))
+    category = category and load_category(category.id)
     html = render_template("admin/category_form.html", form=form, category=category)
     return invalid(html) if form.is_submitted() else html
 
@@ -504,15 +495,12 @@ def account(user_id: int):
 def account_role(user_id: int):
     user = load_account(user_id)
     form = RoleForm()
-    if form.validate():
-        try:
-            ops.change_role(user, form.role.data)
-        except ops.FieldError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Rollen är ändrad."), "info")
-            return redirect(url_for("admin.account", user_id=user_id))
+    if apply_form(
+        form,
+        lambda: ops.change_role(user, form.role.data),
+        lambda _changed: _("Rollen är ändrad."),
+    ):
+        return redirect(url_for("admin.account", user_id=user_id))
     return invalid(account_page(user, role_form=form))
 
 
