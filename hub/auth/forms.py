@@ -33,6 +33,14 @@ def no_control_characters(form: FlaskForm, field: Field) -> None:
 EMAIL_INVALID = _l("Skriv en e-postadress som namn@kommun.se.")
 
 
+def current_password_field() -> PasswordField:
+    """The password someone confirms a change to their account with."""
+    return PasswordField(
+        _l("Nuvarande lösenord"),
+        validators=[DataRequired(_l("Skriv ditt nuvarande lösenord.")), Length(max=MAX_LENGTH)],
+    )
+
+
 def email_field(label=None) -> EmailField:
     return EmailField(
         label or _l("E-postadress"),
@@ -139,18 +147,12 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    current_password = PasswordField(
-        _l("Nuvarande lösenord"),
-        validators=[DataRequired(_l("Skriv ditt nuvarande lösenord.")), Length(max=MAX_LENGTH)],
-    )
+    current_password = current_password_field()
 
 
 class ChangeEmailForm(FlaskForm):
     new_email = email_field(_l("Ny e-postadress"))
-    email_password = PasswordField(
-        _l("Nuvarande lösenord"),
-        validators=[DataRequired(_l("Skriv ditt nuvarande lösenord.")), Length(max=MAX_LENGTH)],
-    )
+    email_password = current_password_field()
 
 
 class EnableTwoFactorForm(FlaskForm):
@@ -164,10 +166,7 @@ class EnableTwoFactorForm(FlaskForm):
 
 
 class ConfirmPasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Nuvarande lösenord"),
-        validators=[DataRequired(_l("Skriv ditt nuvarande lösenord.")), Length(max=MAX_LENGTH)],
-    )
+    current_password = current_password_field()
 
 
 class InviteForm(FlaskForm):
