@@ -135,6 +135,8 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = env("URL_SCHEME", "https")
     SEED_DEMO_ALLOWED = False
     HSTS = True
+    # No default: links and Message-IDs for 127.0.0.1 would go out in every mail.
+    BASE_URL = env("BASE_URL")
     REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", True)
 
 

@@ -37,6 +37,8 @@ def create_app(config: type[Config] | Config) -> Flask:
 def check_config(app: Flask) -> None:
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("HUB_SECRET_KEY must be set in production.")
+    if app.config["ENV_NAME"] == "production" and not app.config.get("BASE_URL"):
+        raise RuntimeError("HUB_BASE_URL must be set in production (links in mail use it).")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is missing.")
     logging.basicConfig(level=logging.INFO)

@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -49,8 +50,35 @@ class BatchResult:
     errors: list[str] = field(default_factory=list)
 
 
+# Headers that carry one URL: Python's policy would fold them into RFC 2047 encoded-words, which
+# Gmail and Outlook.com ignore (no one-click unsubscribe then). RFC 8058 wants them as they are.
+UNFOLDED_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post", "list-id"})
+
+
+class MailPolicy(EmailPolicy):
+    """The default policy, except that the list headers are written on one line, unencoded."""
+
+    def _unfolded(self, name: str, value) -> str | None:
+        text = str(value)
+        if name.lower() in UNFOLDED_HEADERS and text.isascii() and len(text) < 900:
+            return f"{name}: {text}{self.linesep}"
+        return None
+
+    def fold(self, name: str, value: str) -> str:
+        return self._unfolded(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        unfolded = self._unfolded(name, value)
+        if unfolded is not None:
+            return unfolded.encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MAIL_POLICY = MailPolicy()
+
+
 def build_message(row: OutboxMessage) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = row.to_address
     message["Subject"] = row.subject

@@ -106,7 +106,7 @@ def send_meeting_message(
             url=url,
             message=message,
         )
-        notify(person.id, KIND, note[:300], url, actor_id=actor_id)
+        notify(person.id, KIND, note[:300], url, actor_id=actor_id, mailed=True)
         count += 1
     return count
 
@@ -125,7 +125,8 @@ def send_meeting_reminder(meeting: Meeting, person: Recipient) -> None:
         person=person,
         url=url,
     )
-    notify(person.id, KIND, _("Påminnelse: %(title)s", title=meeting.title)[:300], url)
+    text = _("Påminnelse: %(title)s", title=meeting.title)
+    notify(person.id, KIND, text[:300], url, mailed=True)
 
 
 def send_promotion(meeting: Meeting, user_id: int) -> None:
@@ -160,14 +161,14 @@ def send_baton_reminder(
         queue_email(
             template,
             person.email,
-            kind=KIND,
+            kind="baton",
             user_id=person.id,
             network_name=network_name,
             holder_name=holder_name,
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url)
+        notify(person.id, "baton", text[:300], url, mailed=True)
 
 
 def recipients_by_ids(user_ids: list[int]) -> list[Recipient]:
