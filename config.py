@@ -69,6 +69,11 @@ class Config:
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Stafetten <noreply@stafetten.se>")
     MAIL_FILE_DIR = env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # The ORGANIZER of meetings in calendar mail: a mailbox someone reads, never a no-reply
+    # address (production refuses one). Empty: the sender.
+    MAIL_ORGANIZER = env("MAIL_ORGANIZER")
+    # ATTENDEE;RSVP=TRUE asks Outlook to send an answer: only once answers by mail reach the hub.
+    CALENDAR_RSVP = False
     # The outbox sender: SMTP timeout, how long a claimed batch is a sender's own, and retries
     # (2, 4, 8 … minutes apart, then the message is marked failed).
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)

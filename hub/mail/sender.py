@@ -89,6 +89,13 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message.add_alternative(row.body_html, subtype="html")
     for attachment in row.attachments or []:
         maintype, subtype, params = split_content_type(attachment["content_type"])
+        if attachment.get("inline"):
+            # A third alternative (text, HTML, calendar), as Exchange sends meeting requests:
+            # Outlook then treats it as a meeting (updates move it, a CANCEL removes it), not as
+            # a file. ``method`` in the Content-Type must match the METHOD inside.
+            params.pop("charset", None)
+            message.add_alternative(attachment["data"], subtype=subtype, params=params)
+            continue
         message.add_attachment(
             attachment["data"].encode(),
             maintype=maintype,

@@ -59,11 +59,15 @@ def coordinator_recipients(network_id: int) -> list[Recipient]:
     return [Recipient(*row) for row in rows]
 
 
-def ics_attachment(meeting: Meeting, method: str) -> dict:
+def calendar_part(meeting: Meeting, method: str, person: Recipient) -> dict:
+    """The meeting for this one recipient, sent inline as Exchange does (see hub.mail.sender)."""
     return {
         "filename": "traff.ics",
         "content_type": f'text/calendar; charset="utf-8"; method={method}',
-        "data": meeting_ics(meeting, method=method).decode("utf-8"),
+        "data": meeting_ics(meeting, method=method, attendee=(person.name, person.email)).decode(
+            "utf-8"
+        ),
+        "inline": True,
     }
 
 
@@ -90,7 +94,6 @@ def send_meeting_message(
 ) -> int:
     """Invitation, update or cancellation to everyone in the network, with the .ics attached."""
     template, method = MESSAGES[kind]
-    attachment = ics_attachment(meeting, method)
     url = meeting_url(meeting)
     note = notification_text(kind, meeting.title)
     count = 0
@@ -100,7 +103,7 @@ def send_meeting_message(
             person.email,
             kind=KIND,
             user_id=person.id,
-            attachments=[attachment],
+            attachments=[calendar_part(meeting, method, person)],
             meeting=meeting,
             person=person,
             url=url,
@@ -120,7 +123,7 @@ def send_meeting_reminder(meeting: Meeting, person: Recipient) -> None:
         person.email,
         kind=KIND,
         user_id=person.id,
-        attachments=[ics_attachment(meeting, "REQUEST")],
+        attachments=[calendar_part(meeting, "REQUEST", person)],
         meeting=meeting,
         person=person,
         url=url,
