@@ -143,8 +143,9 @@ def stockholm_timezone() -> Timezone:
     timezone.add("tzid", "Europe/Stockholm")
     timezone.add("x-lic-location", "Europe/Stockholm")
     for part, name, start, offsets, month in (
-        (TimezoneDaylight(), "CEST", datetime(1981, 3, 29, 2), (1, 2), 3),
-        (TimezoneStandard(), "CET", datetime(1996, 10, 27, 3), (2, 1), 10),
+        # Local wall-clock times, as RFC 5545 wants DTSTART in a VTIMEZONE.
+        (TimezoneDaylight(), "CEST", datetime(1981, 3, 29, 2), (1, 2), 3),  # noqa: DTZ001
+        (TimezoneStandard(), "CET", datetime(1996, 10, 27, 3), (2, 1), 10),  # noqa: DTZ001
     ):
         part.add("tzname", name)
         part.add("dtstart", start)
@@ -172,7 +173,7 @@ def meeting_ics(
 
 
 def feed_ics(name: str, meetings: Iterable[Meeting]) -> bytes:
-    """A subscribable feed; cancelled meetings stay in it, CANCELLED, TRANSPARENT and "Inställd:"."""
+    """A subscribable feed; cancelled meetings stay in it (CANCELLED, TRANSPARENT, "Inställd:")."""
     calendar = new_calendar(name, "PUBLISH")
     calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")

@@ -86,7 +86,8 @@ def test_feeds_and_downloads_over_http_pass_libical(
 ):
     meetings = make_meetings(network, create_meeting)
     login(create_user(municipality_code="1381"))
-    for path in [f"/natverk/{network.slug}/traffar.ics"] + [f"/traffar/{m.id}.ics" for m in meetings]:
+    paths = [f"/natverk/{network.slug}/traffar.ics", *(f"/traffar/{m.id}.ics" for m in meetings)]
+    for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
         assert libical_errors(ical_checker, response.data) == [], path
