@@ -41,6 +41,8 @@ def check_config(app: Flask) -> None:
         raise RuntimeError("HUB_BASE_URL must be set in production (links in mail use it).")
     if app.config["ENV_NAME"] == "production":
         check_organizer(app)
+    if app.config.get("MAIL_AUTH", "password") not in ("password", "xoauth2", "none"):
+        raise RuntimeError("HUB_MAIL_AUTH must be password, xoauth2 or none.")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is missing.")
     logging.basicConfig(level=logging.INFO)
