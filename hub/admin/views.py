@@ -27,6 +27,7 @@ from hub.admin.forms import (
     NetworkMemberForm,
     RegionForm,
     RoleForm,
+    SignInTenantForm,
     UnitForm,
     role_choices,
 )
@@ -144,6 +145,9 @@ def municipality_page(municipality: Municipality, **forms: FlaskForm) -> str:
         name_form=name_form,
         domain_form=forms.get("domain_form") or EmailDomainForm(prefix="doman", formdata=None),
         unit_form=forms.get("unit_form") or UnitForm(prefix="enhet", formdata=None),
+        tenant_form=forms.get("tenant_form")
+        or SignInTenantForm(prefix="inloggning", formdata=None),
+        tenants=ops.list_sign_in_tenants(municipality),
         units=sorted(municipality.units, key=lambda u: u.name.lower()),
         domains=sorted(municipality.email_domains, key=lambda d: d.domain),
     )
@@ -188,6 +192,30 @@ def domain_remove(code: str, domain: str):
     db.session.commit()
     flash(_("Domänen %(domain)s är borttagen.", domain=domain), "info")
     return redirect(url_for("admin.municipality", code=code))
+
+
+@bp.post("/kommuner/<code>/inloggning")
+def tenant_add(code: str):
+    municipality = load_municipality(code)
+    form = SignInTenantForm(prefix="inloggning")
+    if apply_form(
+        form,
+        lambda: ops.add_sign_in_tenant(municipality, form.kind.data, form.key.data),
+        lambda added: _("%(key)s är tillagd.", key=added.key),
+    ):
+        return redirect(url_for("admin.municipality", code=code) + "#inloggning")
+    return invalid(municipality_page(municipality, tenant_form=form))
+
+
+@bp.post("/kommuner/<code>/inloggning/<int:tenant_id>/ta-bort")
+def tenant_remove(code: str, tenant_id: int):
+    municipality = load_municipality(code)
+    removed = ops.remove_sign_in_tenant(municipality, tenant_id)
+    if removed is None:
+        abort(404)
+    db.session.commit()
+    flash(_("%(key)s är borttagen.", key=removed.key), "info")
+    return redirect(url_for("admin.municipality", code=code) + "#inloggning")
 
 
 @bp.post("/kommuner/<code>/enheter")

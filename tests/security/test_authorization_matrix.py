@@ -196,6 +196,12 @@ MATRIX: dict[str, Route] = {
     "admin.municipality_rename": r("/admin/kommuner/{code}", POST=ADMIN),
     "admin.domain_add": r("/admin/kommuner/{code}/domaner", {"domain": "ny.se"}, POST=ADMIN),
     "admin.domain_remove": r("/admin/kommuner/{code}/domaner/laholm.se/ta-bort", POST=ADMIN),
+    "admin.tenant_add": r(
+        "/admin/kommuner/{code}/inloggning",
+        {"inloggning-kind": "entra", "inloggning-key": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+        POST=ADMIN,
+    ),
+    "admin.tenant_remove": r("/admin/kommuner/{code}/inloggning/{tenant_id}/ta-bort", POST=ADMIN),
     "admin.unit_add": r("/admin/kommuner/{code}/enheter", {"name": "Enhet"}, POST=ADMIN),
     "admin.unit": r("/admin/kommuner/0180/enheter/{unit_id}", GET=ADMIN, POST=ADMIN),
     "admin.unit_remove": r("/admin/kommuner/0180/enheter/{unit_id}/ta-bort", POST=ADMIN),
