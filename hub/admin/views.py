@@ -31,6 +31,7 @@ from hub.admin.forms import (
     UnitForm,
     role_choices,
 )
+from hub.auth import identities
 from hub.auth.permissions import Permission, require
 from hub.core.pagination import page_number
 from hub.directory.models import Municipality, Unit
@@ -509,6 +510,7 @@ def account_page(user, role_form: RoleForm | None = None, action_error: str = ""
     return render_template(
         "admin/account.html",
         account=user,
+        linked_identities=identities.identities_of(user),
         role_form=role_form or RoleForm(obj=user, formdata=None),
         action_error=action_error,
     )
@@ -517,6 +519,17 @@ def account_page(user, role_form: RoleForm | None = None, action_error: str = ""
 @bp.get("/konton/<int:user_id>")
 def account(user_id: int):
     return account_page(load_account(user_id))
+
+
+@bp.post("/konton/<int:user_id>/kommunkonto/<int:identity_id>/ta-bort")
+def account_identity_remove(user_id: int, identity_id: int):
+    user = load_account(user_id)
+    removed = identities.do_remove(user, identity_id)
+    if removed is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Kopplingen till %(label)s är borttagen.", label=removed.label), "info")
+    return redirect(url_for("admin.account", user_id=user_id))
 
 
 @bp.post("/konton/<int:user_id>/roll")

@@ -82,3 +82,7 @@ def clock(monkeypatch):
     ):
         monkeypatch.setattr(f"{module}.utcnow", fake_utcnow, raising=False)
     return clock
+
+
+# Real OpenID Connect providers on loopback, for the sign-in with the municipality's account.
+from tests.auth.providers import entra, entra_provider, flow, plain_provider  # noqa: E402, F401

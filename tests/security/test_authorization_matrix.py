@@ -97,6 +97,20 @@ MATRIX: dict[str, Route] = {
     "auth.two_factor": r("/installningar/konto/tvastegsverifiering", GET=SIGNED_IN, POST=SIGNED_IN),
     "auth.disable_two_factor": r("/installningar/konto/tvastegsverifiering/av", POST=SIGNED_IN),
     "auth.new_recovery_codes": r("/installningar/konto/reservkoder", POST=SIGNED_IN),
+    # Sign-in with the municipality's account: the answer depends on the provider's, not on who
+    # asks (tests/auth/test_oidc.py covers each step against a real provider).
+    "auth.provider_start": r("/logga-in/kommun", POST=ANY),
+    "auth.oidc_callback": r("/logga-in/kommun/klar?code=x&state=y", GET=ANY),
+    "auth.provider_first_time": r("/logga-in/kommun/forsta-gangen", GET=ANY),
+    "auth.link_with_password": r("/logga-in/kommun/forsta-gangen/losenord", POST=ANY),
+    "auth.link_by_mail_request": r("/logga-in/kommun/forsta-gangen/mejl", POST=ANY),
+    "auth.provider_new_member": r("/logga-in/kommun/forsta-gangen/ny", POST=ANY),
+    "auth.link_by_mail": r("/logga-in/kommun/koppla/okand", GET=ANY, POST=ANY),
+    "auth.provider_signed_out": r("/utloggad", GET=PUBLIC),
+    "auth.remove_identity": r(
+        "/installningar/konto/kommunkonto/{identity_id}/ta-bort",
+        POST=expect(NF, anonymous=NO, member=OK),
+    ),
     # --- directory ----------------------------------------------------------------------------
     "directory.index": r("/katalog", GET=SIGNED_IN),
     "directory.person": r("/katalog/{holder_id}", GET=SIGNED_IN),
@@ -210,6 +224,9 @@ MATRIX: dict[str, Route] = {
     "admin.account": r("/admin/konton/{member_id}", GET=ADMIN),
     "admin.account_deactivate": r("/admin/konton/{member_id}/inaktivera", POST=ADMIN),
     "admin.account_reactivate": r("/admin/konton/{member_id}/aktivera", POST=ADMIN),
+    "admin.account_identity_remove": r(
+        "/admin/konton/{member_id}/kommunkonto/{identity_id}/ta-bort", POST=ADMIN
+    ),
     "admin.account_role": r("/admin/konton/{member_id}/roll", {"role": "member"}, POST=ADMIN),
     "admin.networks": r("/admin/natverk", GET=ADMIN),
     "admin.network_new": r("/admin/natverk/ny", GET=ADMIN, POST=ADMIN),
