@@ -45,6 +45,19 @@ def provider_sign_in() -> dict:
     return {"provider_sign_in": oidc.enabled()}
 
 
+@bp.after_app_request
+def allow_the_provider_as_form_action(response):
+    """The sign-in button posts to the hub, which redirects to the provider; browsers hold that
+    redirect to CSP's form-action, so the login page allows the provider's origin too."""
+    if request.endpoint == "auth.login" and oidc.enabled():
+        policy = response.headers.get("Content-Security-Policy", "")
+        origins = " ".join(oidc.provider_origins())
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {origins}"
+        )
+    return response
+
+
 def refused(error: SignInRefused):
     log.warning(
         "Sign-in with the municipality's account refused (%s): %s", error.reason, error.detail

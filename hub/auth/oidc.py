@@ -10,6 +10,7 @@ token's ``tid`` and the metadata's ``{tenantid}`` template, never taken from the
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -55,6 +56,22 @@ def client():
         )
         current_app.extensions["hub_oidc"] = oauth
     return getattr(oauth, NAME)
+
+
+def provider_origins() -> list[str]:
+    """Where the sign-in goes: the metadata's host and, once known, the authorization
+    endpoint's (read without fetching anything, so a provider that is down costs nothing)."""
+    urls = [current_app.config["OIDC_METADATA_URL"]]
+    oauth = current_app.extensions.get("hub_oidc")
+    if oauth is not None:
+        urls.append(getattr(oauth, NAME).server_metadata.get("authorization_endpoint", ""))
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("http", "https") and parts.netloc and origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 def authorize_redirect(redirect_uri: str) -> Response:

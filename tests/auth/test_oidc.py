@@ -550,3 +550,12 @@ def test_an_admin_sees_and_removes_a_members_linked_account(
     assert client.post(url, data={"csrf_token": token}).status_code == 302
     assert identities() == []
     assert client.post(url, data={"csrf_token": token}).status_code == 404
+
+
+def test_the_login_page_lets_its_form_go_to_the_provider(client, flow, entra):
+    policy = client.get("/logga-in").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {entra.base};" in policy
+    flow.start()  # the metadata is known now: the authorization endpoint's origin counts too
+    policy = client.get("/logga-in").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {entra.base};" in policy
+    assert "form-action 'self';" in client.get("/registrera").headers["Content-Security-Policy"]
