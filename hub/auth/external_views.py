@@ -7,12 +7,13 @@ Every refusal is a clear page and a log line, never a 500 and never a session.""
 from __future__ import annotations
 
 import logging
+import secrets
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from hub.auth import accounts, identities, oidc, tokens
+from hub.auth import accounts, identities, oidc, saml, tokens
 from hub.auth.accounts import LoginOutcome
 from hub.auth.external_forms import (
     LinkByMailForm,
@@ -31,18 +32,19 @@ from hub.auth.views import (
     safe_next,
 )
 from hub.core.ratelimit import client_ip
-from hub.extensions import db
+from hub.extensions import csrf, db
 
 log = logging.getLogger(__name__)
 
 PROVIDER_START = "provider_start"
+SAML_START = "saml_start"
 PENDING_IDENTITY = "pending_identity"
 REFUSED_STATUS = {"invalid": 400, "unmapped": 403, "inactive": 403, "down": 503}
 
 
 @bp.app_context_processor
 def provider_sign_in() -> dict:
-    return {"provider_sign_in": oidc.enabled()}
+    return {"provider_sign_in": oidc.enabled(), "saml_sign_in": saml.enabled()}
 
 
 @bp.after_app_request
@@ -115,6 +117,63 @@ def sign_in(user: User, identity: ProviderIdentity, remember: bool, next_url: st
         return redirect(url_for("auth.login_code"))
     log.info("User %s signed in through %s (%s)", user.id, identity.issuer, identity.protocol)
     return finish_login(user, remember, next_url, via)
+
+
+# --- SAML 2.0 -----------------------------------------------------------------------------------
+
+
+@bp.get("/saml/metadata")
+def saml_metadata():
+    """The service provider's metadata, at a stable address for the identity providers."""
+    if not saml.enabled():
+        abort(404)
+    return Response(saml.metadata_xml(), mimetype="application/samlmetadata+xml")
+
+
+@bp.post("/logga-in/saml")
+def saml_start():
+    if not saml.enabled():
+        abort(404)
+    form = ProviderStartForm(prefix="kommun")
+    form.validate_on_submit()
+    providers = saml.identity_providers()
+    chosen = request.form.get("idp") or (providers[0] if len(providers) == 1 else "")
+    if chosen not in providers:
+        abort(400)
+    nonce = secrets.token_urlsafe(16)
+    session[SAML_START] = {
+        "b": nonce,
+        "r": bool(form.remember.data),
+        "n": safe_next(request.args.get("next")),
+    }
+    return redirect(saml.authorize_url(chosen, nonce))
+
+
+@bp.post("/saml/acs")
+@csrf.exempt  # posted by the identity provider's page; the signed assertion is the proof
+def saml_acs():
+    if not saml.enabled():
+        abort(404)
+    try:
+        token = saml.finish(
+            request.form.get("SAMLResponse", ""), request.form.get("RelayState", "")
+        )
+    except SignInRefused as error:
+        return refused(error)
+    return redirect(url_for("auth.saml_done", t=token), 303)
+
+
+@bp.get("/logga-in/saml/klar")
+def saml_done():
+    if not saml.enabled():
+        abort(404)
+    start = session.pop(SAML_START, None) or {}
+    try:
+        identity = saml.read_handover(request.args.get("t", ""), start.get("b"))
+        user = identities.user_for(identity)
+    except SignInRefused as error:
+        return refused(error)
+    return after_provider(identity, user, bool(start.get("r")), safe_next(start.get("n")))
 
 
 # --- the first sign-in -------------------------------------------------------------------------
@@ -277,3 +336,22 @@ def remove_identity(identity_id: int):
     db.session.commit()
     flash(_("Kopplingen till %(label)s är borttagen.", label=removed.label), "info")
     return redirect(url_for("auth.account") + "#kommunkonto")
+
+
+@bp.app_template_global()
+def saml_choices() -> list[tuple[str, str]]:
+    """The identity providers in the metadata that are mapped to a municipality, by name."""
+    from sqlalchemy import select
+
+    from hub.auth.models import SignInTenant, TenantKind
+    from hub.directory.models import Municipality
+
+    rows = db.session.execute(
+        select(SignInTenant.key, Municipality.name)
+        .join(Municipality, Municipality.scb_code == SignInTenant.municipality_code)
+        .where(
+            SignInTenant.kind == TenantKind.SAML, SignInTenant.key.in_(saml.identity_providers())
+        )
+        .order_by(Municipality.name)
+    ).all()
+    return [(key, name) for key, name in rows]

@@ -85,4 +85,11 @@ def clock(monkeypatch):
 
 
 # Real OpenID Connect providers on loopback, for the sign-in with the municipality's account.
-from tests.auth.providers import entra, entra_provider, flow, plain_provider  # noqa: E402, F401
+from tests.auth.providers import (  # noqa: E402, F401
+    entra,
+    entra_provider,
+    flow,
+    plain_provider,
+    saml_idp,
+    saml_idp_server,
+)

@@ -111,3 +111,67 @@ def query_of(url: str) -> dict[str, str]:
 
 def signed_in(client) -> bool:
     return client.get("/installningar").status_code == 200
+
+
+@pytest.fixture(scope="session")
+def saml_idp_server(tmp_path_factory) -> Iterator:
+    from tests.auth.saml_idp import SamlIdp
+
+    idp = SamlIdp(tmp_path_factory.mktemp("saml")).start()
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def saml_idp(app, client, saml_idp_server):
+    """The SAML identity provider, trusted by the hub and trusting the hub; mapped to Kungsbacka."""
+    app.config["SAML_IDP_METADATA"] = str(saml_idp_server.metadata_path)
+    app.extensions.pop("hub_saml", None)
+    saml_idp_server.reset(client.get("/saml/metadata").text)
+    db.session.add(
+        SignInTenant(kind=TenantKind.SAML, key=saml_idp_server.entity_id, municipality_code="1384")
+    )
+    db.session.commit()
+    return saml_idp_server
+
+
+class SamlFlow:
+    """A browser's trip: the hub's button, the identity provider's page, its auto-posting form."""
+
+    def __init__(self, client, idp) -> None:
+        self.client = client
+        self.idp = idp
+        self.browser = requests.Session()
+
+    def start(self, *, next_url: str | None = None, remember: bool = False):
+        data = {"csrf_token": csrf_token(self.client.get("/logga-in").text)}
+        if remember:
+            data["kommun-remember"] = "y"
+        return self.client.post(
+            "/logga-in/saml" + (f"?next={next_url}" if next_url else ""), data=data
+        )
+
+    def to_idp(self, username: str, **start) -> dict[str, str]:
+        """The fields the identity provider's page posts to the hub (SAMLResponse, RelayState)."""
+        from tests.auth.saml_idp import posted_fields
+
+        response = self.start(**start)
+        assert response.status_code == 302, response.text
+        url = response.headers["Location"]
+        assert url.startswith(self.idp.base)
+        assert "Kommunens inloggning" in self.browser.get(url, timeout=10).text
+        page = self.browser.post(url, data={"username": username}, timeout=10)
+        assert page.status_code == 200, page.text
+        fields = posted_fields(page.text)
+        assert "SAMLResponse" in fields, page.text
+        return fields
+
+    def post_back(self, fields: dict[str, str]):
+        """The ACS, then (as a browser follows the 303) the GET that signs in."""
+        answer = self.client.post("/saml/acs", data=fields)
+        if answer.status_code != 303:
+            return answer
+        return self.client.get(answer.headers["Location"])
+
+    def sign_in(self, username: str, **start):
+        return self.post_back(self.to_idp(username, **start))

@@ -107,6 +107,10 @@ MATRIX: dict[str, Route] = {
     "auth.provider_new_member": r("/logga-in/kommun/forsta-gangen/ny", POST=ANY),
     "auth.link_by_mail": r("/logga-in/kommun/koppla/okand", GET=ANY, POST=ANY),
     "auth.provider_signed_out": r("/utloggad", GET=PUBLIC),
+    "auth.saml_metadata": r("/saml/metadata", GET=ANY),
+    "auth.saml_start": r("/logga-in/saml", POST=ANY),
+    "auth.saml_acs": r("/saml/acs", POST=ANY),
+    "auth.saml_done": r("/logga-in/saml/klar?t=x", GET=ANY),
     "auth.remove_identity": r(
         "/installningar/konto/kommunkonto/{identity_id}/ta-bort",
         POST=expect(NF, anonymous=NO, member=OK),
