@@ -66,6 +66,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from hub.admin.views import bp as admin_bp
+    from hub.announcements.views import bp as announcements_bp
     from hub.auth.views import bp as auth_bp
     from hub.core.language import bp as language_bp
     from hub.core.views import bp as core_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         search_bp,
         meetings_bp,
         health_bp,
+        announcements_bp,
         mail_bp,
         digests_bp,
         notifications_bp,

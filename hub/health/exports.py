@@ -16,7 +16,7 @@ def health_rows(health: NetworkHealth) -> Iterator[tuple[str, str, str | int | f
     """(municipality or "", figure, value); the network's own figures have no municipality."""
     forum = health.forum
     yield "", _("Håller stafettpinnen"), health.holder_name or ""
-    yield "", _("Frågor de senaste 12 månaderna"), forum.questions
+    yield "", _("Frågor de senaste 90 dagarna"), forum.questions
     yield "", _("Frågor utan svar efter 7 dagar"), forum.unanswered
     median = forum.median_first_answer
     yield "", _("Tid till första svar, median (timmar)"), hours(median) if median else ""

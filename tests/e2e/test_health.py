@@ -25,6 +25,13 @@ def test_the_coordinator_reads_the_networks_health(page: Page, sign_in) -> None:
     )
     assert csv.status == 200 and "Håller stafettpinnen" in csv.text()
 
+    page.goto("/natverk/halland")
+    page.get_by_role("link", name="Meddelanden från samordnarna").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meddelanden från samordnarna")
+    page.get_by_role("button", name="Skicka meddelandet").click()  # empty: nothing is sent
+    expect(page.get_by_role("alert")).to_contain_text("Skriv ett meddelande.")
+    check_page(page, "announcement errors")
+
 
 def test_a_member_may_not_see_the_health_page(page: Page, sign_in) -> None:
     sign_in()

@@ -194,7 +194,7 @@ def add_questions(world: HealthWorld) -> None:
     q4 = question("Bertil", at("2026-04-01"))
     answer(q4, 2, deleted=True)
     answer(q4, 4)
-    answer(question("Anna", at("2026-03-01")), 30)  # Q5
-    answer(question("Anna", at("2025-01-01")), 1)  # Q6: before the 12 months
+    answer(question("Anna", at("2026-04-10")), 30)  # Q5
+    answer(question("Anna", at("2026-03-10")), 1)  # Q6: before the 90 days
     question("Olle", at("2026-06-01"))  # Q7: outside the network
     question("Anna", at("2026-05-01"), deleted=True)  # Q8: deleted
