@@ -14,6 +14,7 @@ from hub.announcements.models import Announcement
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
+from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.meetings.models import Network
 from hub.meetings.rotation import active_codes
@@ -24,21 +25,22 @@ NOTIFICATION_KIND = "announcement"
 EXCERPT_LENGTH = 200
 
 
-class AnnouncementError(ValueError):
-    """The message cannot be sent as written; ``str(error)`` says why, in Swedish."""
+class AnnouncementError(RuleError):
+    """The message cannot be sent as written (empty or too long); shown next to the field."""
 
 
 def check_body(body: str) -> str:
     text = (body or "").strip()
     if not text:
-        raise AnnouncementError(_("Skriv ett meddelande."))
+        raise AnnouncementError(_("Skriv ett meddelande."), field="body")
     if len(text) > MAX_LENGTH:
         raise AnnouncementError(
             _(
                 "Meddelandet får vara högst %(max)s tecken. Nu är det %(n)s.",
                 max=f"{MAX_LENGTH:,}".replace(",", " "),
                 n=len(text),
-            )
+            ),
+            field="body",
         )
     return text
 

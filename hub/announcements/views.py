@@ -7,13 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from hub.announcements.forms import AnnouncementForm
-from hub.announcements.sending import (
-    MAX_LENGTH,
-    AnnouncementError,
-    announcements_of,
-    do_send_announcement,
-)
-from hub.extensions import db
+from hub.announcements.sending import MAX_LENGTH, announcements_of, do_send_announcement
+from hub.core.edge import form_status, run_form
 from hub.meetings.rotation import can_coordinate
 from hub.meetings.scheduling import get_network_or_404
 
@@ -28,23 +23,17 @@ def index(slug: str):
     form = AnnouncementForm()
     if form.is_submitted() and not may_send:
         abort(403)
-    if form.validate_on_submit():
-        try:
-            announcement = do_send_announcement(network, current_user, form.body.data)
-        except AnnouncementError as error:
-            form.body.errors = [str(error)]
-        else:
-            db.session.commit()
-            flash(
-                _("Meddelandet är skickat till %(n)s medlemmar.", n=announcement.recipient_count),
-                "success",
-            )
-            return redirect(url_for("announcements.index", slug=network.slug))
-    status = 400 if form.is_submitted() else 200
+    done = run_form(form, lambda: do_send_announcement(network, current_user, form.body.data))
+    if done:
+        flash(
+            _("Meddelandet är skickat till %(n)s medlemmar.", n=done.value.recipient_count),
+            "success",
+        )
+        return redirect(url_for("announcements.index", slug=network.slug))
     return render_template(
         "announcements/index.html",
         network=network,
         announcements=announcements_of(network),
         form=form if may_send else None,
         max_length=MAX_LENGTH,
-    ), status
+    ), form_status(form)
