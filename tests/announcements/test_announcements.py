@@ -103,3 +103,12 @@ def test_only_the_networks_coordinators_and_admins_send(client, login, people):
     assert client.get(f"/natverk/{slug}/meddelanden").status_code == 200  # reading is fine
     assert send(client, slug, "Hej").status_code == 403
     assert notified() == []
+
+
+def test_a_network_with_nobody_else_gets_no_notifications(create_user, create_network):
+    from hub.announcements.sending import do_send_announcement
+
+    author = create_user(role=Role.COORDINATOR, municipality_code="1382")
+    network = create_network(codes=("1382",), coordinators=[author])
+    announcement = do_send_announcement(network, author, "Hej!")
+    assert announcement.recipient_count == 0 and notified() == []

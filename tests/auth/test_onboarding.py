@@ -191,3 +191,13 @@ def test_two_workers_at_once_send_each_reminder_once(file_app):
         count = select(func.count()).select_from(InvitationReminder)
         assert db.session.scalar(count) == 10
         db.session.remove()
+
+
+def test_a_welcome_without_a_municipality_has_no_meeting_link(create_user, outbox):
+    from hub.auth.accounts import do_confirm_email
+
+    user = create_user(confirmed=False, municipality_code=None)
+    do_confirm_email(user)
+    db.session.commit()
+    text = outbox("welcome")[0].body_text
+    assert "/fragor/ny" in text and "/traffar/" not in text
