@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import String, Text, func, select
 
 from hub.announcements.models import Announcement
-from hub.auth.models import Invitation, RecoveryCode
+from hub.auth.models import ExternalIdentity, Invitation, RecoveryCode
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
 from hub.digests.models import Digest
@@ -120,6 +120,13 @@ def add_personal_rows(user, other, network) -> None:
                     author_id=person.id,
                     body_source="Hej nätverket!",
                     body_html="<p>Hej nätverket!</p>",
+                ),
+                ExternalIdentity(
+                    user_id=person.id,
+                    protocol="oidc",
+                    issuer="https://login.microsoftonline.com/laholm/v2.0",
+                    subject=f"oid-{person.id}",
+                    label=person.email,
                 ),
                 # Forum: revisions, helpful marks, flags, moderation and "be någon svara".
                 Revision(
