@@ -150,7 +150,6 @@ class InvitationReminder(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-
 class TenantKind(enum.StrEnum):
     ENTRA = "entra"  # a Microsoft Entra tenant id (the token's ``tid``)
     ISSUER = "issuer"  # another OpenID Connect provider's issuer
