@@ -28,7 +28,7 @@ def test_confirming_the_address_sends_one_welcome_with_three_steps(client, post_
     post_form(link, {})  # followed twice: still one welcome
     [welcome] = outbox("welcome")
     assert welcome.to_address == "karin.lund@kungsbacka.se"
-    assert "List-Unsubscribe" not in welcome.headers  # an account message
+    assert "List-Unsubscribe" in welcome.headers  # not an account message: it can be stopped
     text = welcome.body_text
     for step in ("1. Berätta vad du kan", "2. Välj sammanfattning och kalender", "3. Säg hej"):
         assert step in text
