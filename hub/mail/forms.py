@@ -33,6 +33,7 @@ class MailPreferencesForm(FlaskForm):
     follows = _delivery("follows")
     meetings = _delivery("meetings")
     baton = _delivery("baton")
+    announcements = _delivery("announcements")
     mail_text = RadioField(
         _l("Det som skrivs i forumet"),
         choices=_choices(MAIL_TEXT_CHOICES),

@@ -36,6 +36,7 @@ TOPICS = {
     "follows": _l("Följda frågor och taggar"),
     "meetings": _l("Träffar"),
     "baton": _l("Stafettpinnen"),
+    "announcements": _l("Meddelanden från samordnarna"),
 }
 # Notification.kind → topic. Kinds nobody listed here count as activity on what one follows.
 NOTIFICATION_TOPIC = {
@@ -50,6 +51,7 @@ NOTIFICATION_TOPIC = {
     "meeting": "meetings",
     "rsvp": "meetings",
     "baton": "baton",
+    "announcement": "announcements",
 }
 DEFAULTS = {
     "digest_frequency": "weekly",
@@ -58,6 +60,7 @@ DEFAULTS = {
     "follows": DIGEST,
     "meetings": IMMEDIATELY,
     "baton": IMMEDIATELY,
+    "announcements": IMMEDIATELY,
     "mail_text": "full",
 }
 
