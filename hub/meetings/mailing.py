@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from hub.auth.models import User
 from hub.extensions import db
+from hub.mail.actions import rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
 from hub.meetings.models import Meeting, NetworkMunicipality, network_coordinator
@@ -108,6 +109,7 @@ def send_meeting_message(
             person=person,
             url=url,
             message=message,
+            rsvp=None if kind == "cancel" else rsvp_urls(person.id, meeting.id, meeting.ends_at),
         )
         notify(person.id, KIND, note[:300], url, actor_id=actor_id, mailed=True)
         count += 1
@@ -127,6 +129,7 @@ def send_meeting_reminder(meeting: Meeting, person: Recipient) -> None:
         meeting=meeting,
         person=person,
         url=url,
+        rsvp=rsvp_urls(person.id, meeting.id, meeting.ends_at),
     )
     text = _("Påminnelse: %(title)s", title=meeting.title)
     notify(person.id, KIND, text[:300], url, mailed=True)

@@ -199,6 +199,9 @@ MATRIX: dict[str, Route] = {
     # --- mail and digests -------------------------------------------------------------------
     "mail.unsubscribe": r("/avregistrera/okand", GET=ANY),
     "mail.unsubscribe_post": r("/avregistrera/okand", POST=ANY),
+    # Signed per-member links from mail: a made-up token is a clear 400 page for everyone.
+    "mail.action": r("/handling/okand", GET=ANY),
+    "mail.action_post": r("/handling/okand", POST=ANY),
     "mail.preferences": r("/installningar/e-post", GET=SIGNED_IN, POST=SIGNED_IN),
     "mail.outbox": r("/admin/utkorg", GET=ADMIN),
     "mail.retry": r("/admin/utkorg/{outbox_id}/forsok-igen", POST=ADMIN),
