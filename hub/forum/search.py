@@ -82,9 +82,17 @@ search_document = Table(
     Column("body", Text, nullable=False),
 )
 SEARCH_TABLES = frozenset(
-    {"search_document", "search_fts", "search_title_fts", "search_word", "search_word_trigram"}
+    {
+        "search_document",
+        "search_fts",
+        "search_title_fts",
+        "search_word",
+        "search_word_trigram",
+        "search_item",
+        "search_item_fts",
+    }
 )
-SHADOW_PREFIXES = ("search_fts_", "search_title_fts_", "search_word_trigram_")
+SHADOW_PREFIXES = ("search_fts_", "search_title_fts_", "search_word_trigram_", "search_item_fts_")
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -326,8 +334,37 @@ class Filters:
         return "".join(f" AND {c}" for c in clauses), params
 
 
+@dataclass(frozen=True)
+class KindFilter:
+    """Meetings or topic suggestions, in the index of both."""
+
+    kind: str
+
+    def sql(self) -> tuple[str, dict]:
+        return " AND d.kind = :kind", {"kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a search walks: the forum's documents, or the meetings' and topics' items."""
+
+    table: str  # the documents, aliased d
+    fts: str  # SQLite: the FTS5 table over all four columns
+    title_fts: str  # SQLite: an FTS5 table of the titles alone (short lists), or ``fts``
+    join: str  # what the boost and the filters need
+    boost: str  # SQL: 1 lifts a hit within its tier
+
+
 # A question with an accepted answer or an answer marked helpful ranks a little higher.
 BOOST_SQL = "CASE WHEN q.accepted_answer_id IS NOT NULL OR q.helpful_count > 0 THEN 1 ELSE 0 END"
+FORUM = Scope(
+    "search_document",
+    "search_fts",
+    "search_title_fts",
+    " JOIN question q ON q.id = d.question_id",
+    BOOST_SQL,
+)
+ITEMS = Scope("search_item", "search_item_fts", "search_item_fts", "", "0")
 
 
 class SqliteBackend:
@@ -344,28 +381,29 @@ class SqliteBackend:
     def groups(groups: Iterable[tuple[str, ...]], joiner: str = " AND ") -> str:
         return joiner.join("(" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups)
 
-    def tier_matches(self, query: ParsedQuery) -> list[tuple[int, str, str]]:
+    def tier_matches(self, query: ParsedQuery, scope: Scope) -> list[tuple[int, str, str]]:
         exact, forms = self.all_of(query.words), self.groups(query.groups)
         return [
-            (TITLE_EXACT, "search_title_fts", f"{{title_words}} : ({exact})"),
-            (EXACT_OR_TITLE, "search_fts", f"{{title_words body_words}} : ({exact})"),
-            (EXACT_OR_TITLE, "search_title_fts", f"{{title_terms}} : ({forms})"),
-            (ANY_FORM, "search_fts", f"{{title_terms body_terms}} : ({forms})"),
+            (TITLE_EXACT, scope.title_fts, f"{{title_words}} : ({exact})"),
+            (EXACT_OR_TITLE, scope.fts, f"{{title_words body_words}} : ({exact})"),
+            (EXACT_OR_TITLE, scope.title_fts, f"{{title_terms}} : ({forms})"),
+            (ANY_FORM, scope.fts, f"{{title_terms body_terms}} : ({forms})"),
         ]
 
-    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
+    def pools(
+        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
+    ) -> list[tuple[int, int, int]]:
         """(tier, document id, boost) for the newest POOL hits of each tier (the last, widest
         tier: POOL + 1, so that its length counts the hits up to the cap)."""
         where, params = filters.sql()
         selects = []
-        for n, (tier, table, match) in enumerate(self.tier_matches(query)):
+        for n, (tier, table, match) in enumerate(self.tier_matches(query, scope)):
             params[f"m{n}"] = match
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
             selects.append(
                 f"SELECT {tier} AS tier, id, boost FROM ("  # noqa: S608  (fixed SQL; values bound)
-                f"SELECT {table}.rowid AS id, {BOOST_SQL} AS boost FROM {table}"
-                f" JOIN search_document d ON d.id = {table}.rowid"
-                f" JOIN question q ON q.id = d.question_id"
+                f"SELECT {table}.rowid AS id, {scope.boost} AS boost FROM {table}"
+                f" JOIN {scope.table} d ON d.id = {table}.rowid{scope.join}"
                 f" WHERE {table} MATCH :m{n}{where} ORDER BY {table}.rowid DESC LIMIT {limit})"
             )
         return rows(" UNION ALL ".join(selects), params)
@@ -443,15 +481,17 @@ class PostgresBackend:
             (ANY_FORM, self.groups(query.groups)),
         ]
 
-    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
+    def pools(
+        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
+    ) -> list[tuple[int, int, int]]:
         where, params = filters.sql()
         selects = []
         for n, (tier, tsquery) in enumerate(self.tier_queries(query)):
             params[f"q{n}"] = tsquery
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
             selects.append(
-                f"(SELECT {tier} AS tier, d.id, {BOOST_SQL} AS boost"  # noqa: S608  (fixed SQL; values bound)
-                " FROM search_document d JOIN question q ON q.id = d.question_id"
+                f"(SELECT {tier} AS tier, d.id, {scope.boost} AS boost"  # noqa: S608  (fixed SQL; values bound)
+                f" FROM {scope.table} d{scope.join}"
                 f" WHERE d.tsv @@ to_tsquery('simple', :q{n}){where}"
                 f" ORDER BY d.id DESC LIMIT {limit})"
             )
