@@ -1,7 +1,7 @@
 """search: meetings and topic suggestions in their own index; the words as written indexed apart
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 
 Hand-written, like 0005 and 0013:
 
@@ -17,8 +17,8 @@ Hand-written, like 0005 and 0013:
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
