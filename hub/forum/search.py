@@ -379,7 +379,7 @@ FORUM = Scope(
     fts="search_fts",
     words_fts="search_words_fts",
     title_fts="search_title_fts",
-    tsvectors=(("tsv_title", "A"), ("tsv_words", ""), ("tsv_title", ""), ("tsv", "")),
+    tsvectors=(("tsv_title_words", ""), ("tsv_words", ""), ("tsv_title_terms", ""), ("tsv", "")),
 )
 # Meetings and topics are few: one index each way, its columns told apart by filter and weight.
 ITEMS = Scope(

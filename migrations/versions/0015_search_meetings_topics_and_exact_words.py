@@ -11,7 +11,8 @@ Hand-written, like 0005 and 0013:
 * The forum's documents get one index per ranking tier, so that "this word as written" reads a
   list of the posts that have it as written, not every post with some form of it: on SQLite
   ``search_fts`` (terms), ``search_words_fts`` (words) and ``search_title_fts`` (title words and
-  terms); on PostgreSQL ``tsv_title`` and ``tsv_words`` beside ``tsv``, each with GIN.
+  terms); on PostgreSQL ``tsv_title_words``, ``tsv_title_terms`` and ``tsv_words`` beside
+  ``tsv``, each with GIN.
 """
 
 import sqlalchemy as sa
@@ -112,15 +113,18 @@ POSTGRES_UPGRADE = [
         ) STORED)""",
     "CREATE INDEX ix_search_item_meeting_id ON search_item (meeting_id)",
     "CREATE INDEX ix_search_item_tsv ON search_item USING gin (tsv)",
-    """ALTER TABLE search_document ADD COLUMN tsv_title tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', title_words), 'A')
-        || setweight(to_tsvector('simple', title_terms), 'B')
-    ) STORED""",
+    # Unweighted, one per tier: a weight in the query is invisible to the planner's statistics,
+    # which would take "larm:A" (rare) for "larm" (common) and walk the whole table.
+    """ALTER TABLE search_document ADD COLUMN tsv_title_words tsvector GENERATED ALWAYS AS (
+        to_tsvector('simple', title_words)) STORED""",
+    """ALTER TABLE search_document ADD COLUMN tsv_title_terms tsvector GENERATED ALWAYS AS (
+        to_tsvector('simple', title_terms)) STORED""",
     """ALTER TABLE search_document ADD COLUMN tsv_words tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', title_words), 'A')
-        || setweight(to_tsvector('simple', body_words), 'C')
-    ) STORED""",
-    "CREATE INDEX ix_search_document_tsv_title ON search_document USING gin (tsv_title)",
+        to_tsvector('simple', title_words || ' ' || body_words)) STORED""",
+    "CREATE INDEX ix_search_document_tsv_title_words ON search_document"
+    " USING gin (tsv_title_words)",
+    "CREATE INDEX ix_search_document_tsv_title_terms ON search_document"
+    " USING gin (tsv_title_terms)",
     "CREATE INDEX ix_search_document_tsv_words ON search_document USING gin (tsv_words)",
 ]
 
@@ -141,7 +145,8 @@ def downgrade():
         ]
     else:
         statements = [
-            "ALTER TABLE search_document DROP COLUMN tsv_title",
+            "ALTER TABLE search_document DROP COLUMN tsv_title_words",
+            "ALTER TABLE search_document DROP COLUMN tsv_title_terms",
             "ALTER TABLE search_document DROP COLUMN tsv_words",
             "DROP TABLE search_item",
         ]
