@@ -138,7 +138,6 @@ def test_results_page_has_sections_with_more_links(client, member, network, crea
     assert page.status_code == 200
     for heading in ("Frågor och svar", "Träffar", "Ämnesförslag", "Personer"):
         assert f">{heading}</h2>" in page.text
-    print(page.text)
     assert page.text.count('class="hint"><time') == 5
     assert 'href="/sok?del=traffar&amp;q=surfplatta">Visa alla 7 träffar</a>' in page.text
     assert "Nya <mark>surfplattor</mark>" in page.text
