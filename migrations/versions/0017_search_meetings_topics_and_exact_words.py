@@ -1,7 +1,7 @@
 """search: meetings and topic suggestions in their own index; the words as written indexed apart
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 
 Hand-written, like 0005 and 0013:
 
@@ -18,8 +18,8 @@ Hand-written, like 0005 and 0013:
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
