@@ -18,6 +18,7 @@ from hub.auth.models import User
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.guards import ascii_int
 from hub.directory.models import EmailDomain
 from hub.extensions import db
 from hub.mail.outbox import queue_email
@@ -119,11 +120,12 @@ def end_all_sessions(user: User) -> None:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id carries the session version (see ``User.get_id``)."""
-    raw_id, _, version = user_id.partition(":")
-    if not raw_id.isdigit() or not version.isdigit():
+    raw_id, _, raw_version = user_id.partition(":")
+    found_id, version = ascii_int(raw_id), ascii_int(raw_version)
+    if found_id is None or version is None:
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or user.session_version != int(version) or not user.active:
+    user = db.session.get(User, found_id)
+    if user is None or user.session_version != version or not user.active:
         return None
     return user
 

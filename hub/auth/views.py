@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -24,6 +22,7 @@ from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.guards import local_path
 from hub.core.ratelimit import client_ip
 from hub.directory.models import Municipality
 from hub.extensions import db, login_manager
@@ -53,10 +52,7 @@ SETUP_ALLOWED_ENDPOINTS = {
 
 def safe_next(target: str | None) -> str:
     """Only local paths, so a crafted link cannot send people elsewhere after login."""
-    if target and target.startswith("/") and not target.startswith("//"):  # noqa: SIM102
-        if not urlsplit(target).netloc and "\\" not in target:
-            return target
-    return url_for("core.start")
+    return local_path(target) or url_for("core.start")
 
 
 def municipality_choices(empty_label: str) -> list[tuple[str, str]]:

@@ -33,8 +33,12 @@ def organizer_address() -> tuple[str, str]:
     return "Stafetten", sender.strip()
 
 
-def meeting_event(meeting: Meeting, *, with_organizer: bool = False) -> Event:
-    """One VEVENT; ``meeting.network`` and ``meeting.host`` must be loaded."""
+def meeting_event(
+    meeting: Meeting, *, with_organizer: bool = False, online_link: bool = True
+) -> Event:
+    """One VEVENT; ``meeting.network`` and ``meeting.host`` must be loaded. The online link
+    only for those who take part in the network (``permissions.takes_part_in``)."""
+    online_url = meeting.online_url if online_link else ""
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -44,7 +48,7 @@ def meeting_event(meeting: Meeting, *, with_organizer: bool = False) -> Event:
     event.add("dtstart", meeting.starts_at.astimezone(STOCKHOLM))
     event.add("dtend", meeting.ends_at.astimezone(STOCKHOLM))
     event.add("summary", meeting.title)
-    location = ", ".join(part for part in (meeting.place, meeting.online_url) if part)
+    location = ", ".join(part for part in (meeting.place, online_url) if part)
     if location:
         event.add("location", location)
     url = meeting_url(meeting)
@@ -52,8 +56,8 @@ def meeting_event(meeting: Meeting, *, with_organizer: bool = False) -> Event:
     description = [
         _("%(network)s – värd: %(host)s", network=meeting.network.name, host=meeting.host.name)
     ]
-    if meeting.online_url:
-        description.append(_("Digitalt möte: %(url)s", url=meeting.online_url))
+    if online_url:
+        description.append(_("Digitalt möte: %(url)s", url=online_url))
     if meeting.agenda_source:
         description.append(meeting.agenda_source)
     description.append(url)
@@ -85,7 +89,7 @@ def new_calendar(name: str, method: str | None = None) -> Calendar:
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", " ".join(name.split()))  # one line, whatever was stored
     calendar.add("x-wr-timezone", "Europe/Stockholm")
     return calendar
 
@@ -95,18 +99,19 @@ def finish(calendar: Calendar) -> bytes:
     return calendar.to_ical()
 
 
-def meeting_ics(meeting: Meeting, *, method: str = "PUBLISH") -> bytes:
+def meeting_ics(meeting: Meeting, *, method: str = "PUBLISH", online_link: bool = True) -> bytes:
     """A single meeting: ``PUBLISH`` to download, ``REQUEST``/``CANCEL`` for invitation emails."""
     calendar = new_calendar(meeting.title, method)
-    calendar.add_component(meeting_event(meeting, with_organizer=method != "PUBLISH"))
+    event = meeting_event(meeting, with_organizer=method != "PUBLISH", online_link=online_link)
+    calendar.add_component(event)
     return finish(calendar)
 
 
-def feed_ics(name: str, meetings: Iterable[Meeting]) -> bytes:
+def feed_ics(name: str, meetings: Iterable[Meeting], *, online_links: bool = True) -> bytes:
     """A subscribable feed; cancelled meetings stay in it with STATUS:CANCELLED."""
     calendar = new_calendar(name, "PUBLISH")
     calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
     for meeting in meetings:
-        calendar.add_component(meeting_event(meeting))
+        calendar.add_component(meeting_event(meeting, online_link=online_links))
     return finish(calendar)
