@@ -96,7 +96,12 @@ def login():
     db.session.commit()  # attempts count even when the login is refused
     if result.outcome is LoginOutcome.THROTTLED:
         form.password.errors.append(THROTTLED_LOGIN_ERROR)
-        return render_template("auth/login.html", form=form), 429, {"Retry-After": "60"}
+        link_form = EmailForm(formdata=None, email=form.email.data)
+        return (
+            render_template("auth/login.html", form=form, link_form=link_form),
+            429,
+            {"Retry-After": "60"},
+        )
     if result.outcome is LoginOutcome.WRONG:
         form.password.errors.append(GENERIC_LOGIN_ERROR)
         return render_template("auth/login.html", form=form), 200
@@ -137,7 +142,7 @@ def pending_two_factor() -> tuple[User, dict] | None:
 def finish_login(user: User, remember: bool, next_url: str):
     session.clear()  # a fresh session on login, so a planted session is worthless
     login_user(user, remember=remember)
-    accounts.record_login_success(user)
+    accounts.record_login_success(user, client_ip())
     db.session.commit()
     return redirect(safe_next(next_url))
 
@@ -160,7 +165,7 @@ def login_code():
         form.code.errors.append(THROTTLED_LOGIN_ERROR)
         return render_template("auth/login_code.html", form=form), 429, {"Retry-After": "60"}
     if not twofactor.verify_second_factor(user, form.code.data):
-        accounts.record_login_failure(user.email)
+        accounts.record_login_failure(user.email, client_ip())
         db.session.commit()
         form.code.errors.append(_("Koden stämmer inte. Försök igen."))
         return render_template("auth/login_code.html", form=form), 200
@@ -247,6 +252,32 @@ def forgot_password():
         return render_template("auth/check_email.html", address=form.email.data, reset=True)
     status = 400 if form.is_submitted() else 200
     return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.post("/logga-in/lank")
+def send_login_link():
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.login")), 303
+    accounts.request_login_link(form.email.data)
+    db.session.commit()
+    return render_template("auth/check_email.html", address=form.email.data, login_link=True)
+
+
+@bp.route("/logga-in/lank/<token>", methods=["GET", "POST"])
+def login_by_link(token: str):
+    """GET shows a button (a mail scanner following the link signs nobody in); POST signs in,
+    through the code step when the account has two-factor sign-in."""
+    try:
+        user = accounts.user_for_login_link(token)
+    except tokens.TokenInvalid as error:
+        return link_problem(error)
+    if request.method == "GET":  # POST: CSRFProtect has checked the token
+        return render_template("auth/login_link.html", token=token)
+    if user.two_factor_enabled:
+        begin_two_factor(user, False, url_for("core.start"))
+        return redirect(url_for("auth.login_code"))
+    return finish_login(user, False, url_for("core.start"))
 
 
 @bp.route("/aterstall/<token>", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, g, request, session
+from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 
@@ -36,6 +37,17 @@ def strip_nul_bytes() -> None:
         request.form = form
 
 
+def keep_private(response: Response) -> None:
+    """Nothing shown to a signed-in member stays in the browser's caches: on a shared
+    workplace computer the next person could open it with Back or from the disk cache. Static
+    files and photos whose URL names one version (``immutable``) hold nothing private to keep
+    from the next person beyond what the pages that link them show."""
+    if request.endpoint == "static" or "immutable" in response.headers.get("Cache-Control", ""):
+        return
+    if "_user_id" in session and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -56,4 +68,5 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        keep_private(response)
         return response

@@ -69,6 +69,7 @@ TRANSACTIONAL_KINDS = frozenset(
         "email_change",
         "account",
         "welcome",
+        "login_link",
         "accessibility_report",  # service mail to the admins about the site itself
     }
 )

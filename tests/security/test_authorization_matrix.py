@@ -80,6 +80,8 @@ MATRIX: dict[str, Route] = {
     "auth.login": r("/logga-in", GET=PUBLIC, POST=PUBLIC),
     "auth.logout": r("/logga-ut", POST=SIGNED_IN),
     "auth.login_code": r("/logga-in/kod", GET=ANY, POST=ANY),  # needs a password step first
+    "auth.send_login_link": r("/logga-in/lank", {"email": "a@laholm.se"}, POST=PUBLIC),
+    "auth.login_by_link": r("/logga-in/lank/okand", GET=ANY, POST=ANY),
     "auth.sign_up": r("/registrera", GET=PUBLIC, POST=PUBLIC),
     "auth.confirm_email": r("/bekrafta/okand", GET=ANY, POST=ANY),
     "auth.resend_confirmation": r("/bekrafta", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
