@@ -26,13 +26,13 @@ def without_nul(values: MultiDict) -> ImmutableMultiDict | None:
 
 
 def strip_nul_bytes() -> None:
-    """NUL never comes from a keyboard, and PostgreSQL refuses it in text: drop it from posted
-    forms (so nobody loses what they wrote); a path with one names nothing; a query string
-    with one is refused here, before any view can take it to SQL."""
+    """NUL never comes from a keyboard, and PostgreSQL refuses it in text: drop it from query
+    strings and posted forms here, before any view can take it to SQL (so nobody loses what
+    they wrote); a path with one names nothing."""
     if "\x00" in request.path:
         abort(404)
-    if without_nul(request.args) is not None:
-        abort(400)
+    if (args := without_nul(request.args)) is not None:
+        request.args = args
     if request.method not in ("GET", "HEAD") and (form := without_nul(request.form)) is not None:
         request.form = form
 

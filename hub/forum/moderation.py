@@ -7,7 +7,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
+from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.rules import TooMany
 from hub.extensions import db
 from hub.forum.answers import set_answer_hidden
 from hub.forum.models import (
@@ -54,12 +56,18 @@ def log_action(
     return entry
 
 
+# Flags reach the moderators (in the hub and by mail).
+FLAG_LIMITS = ((10, 3600), (30, 24 * 3600))
+
+
 def create_flag(
     reporter: User, question: Question, target_type: str, target_id: int, reason: str
 ) -> Flag:
     reason = reason.strip()
     if not reason:
         raise ForumError(_("Skriv varför du flaggar, så vet moderatorn vad hen ska titta på."))
+    if not ratelimit.allow("flag", reporter.id, FLAG_LIMITS):
+        raise TooMany(_("Du har flaggat många inlägg på kort tid. Försök igen senare."))
     flag = Flag(
         target_type=target_type,
         target_id=target_id,

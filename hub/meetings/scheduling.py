@@ -183,7 +183,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
 
         fill_free_places(meeting)
     if before[:5] != after[:5]:
-        mailing.send_meeting_message(meeting, "update", actor_id=by.id)
+        mailing.mail_meeting_update(meeting, actor_id=by.id)
     return True
 
 
@@ -193,6 +193,7 @@ def cancel_meeting(meeting: Meeting, *, by: User, message: str = "") -> None:
         raise MeetingStateError(meeting.status)
     meeting.status = CANCELLED
     meeting.open_slot = None
+    meeting.update_due_at = None  # the cancellation says all
     meeting.cancelled_at = utcnow()
     meeting.sequence += 1
     meeting.updated_at = meeting.cancelled_at
