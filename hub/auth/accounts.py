@@ -111,9 +111,9 @@ def record_login_failure(email: str, ip: str) -> None:
     ratelimit.record("login-failure-address", normalise_email(email))
 
 
-def record_login_success(user: User, ip: str) -> None:
+def record_login_success(user: User, ip: str | None = None) -> None:
     # The owner got in: their earlier failures (a forgotten password) no longer count.
-    ratelimit.clear("login-failure", failure_key(user.email, ip))
+    ratelimit.clear("login-failure", failure_key(user.email, ip or ratelimit.client_ip()))
     mark_seen(user)
 
 
