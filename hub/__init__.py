@@ -50,9 +50,28 @@ def load_search_lexicon() -> None:
 def check_config(app: Flask) -> None:
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("HUB_SECRET_KEY must be set in production.")
+    if app.config["ENV_NAME"] == "production" and not app.config.get("BASE_URL"):
+        raise RuntimeError("HUB_BASE_URL must be set in production (links in mail use it).")
+    if app.config["ENV_NAME"] == "production":
+        check_organizer(app)
+    if app.config.get("MAIL_AUTH", "password") not in ("password", "xoauth2", "none"):
+        raise RuntimeError("HUB_MAIL_AUTH must be password, xoauth2 or none.")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is missing.")
     logging.basicConfig(level=logging.INFO)
+
+
+def check_organizer(app: Flask) -> None:
+    """Calendar mail names a real mailbox as the organizer: Outlook shows it, answers go there."""
+    from hub.meetings.calendar import is_no_reply, organizer_address
+
+    with app.app_context():
+        _name, address = organizer_address()
+    if is_no_reply(address):
+        raise RuntimeError(
+            "HUB_MAIL_ORGANIZER (or HUB_MAIL_DEFAULT_SENDER) must be a mailbox someone reads, "
+            f"not {address}: it is the organizer of every meeting in members' calendars."
+        )
 
 
 def init_extensions(app: Flask) -> None:
@@ -79,6 +98,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from hub.admin.views import bp as admin_bp
+    from hub.announcements.views import bp as announcements_bp
     from hub.auth.views import bp as auth_bp
     from hub.core.language import bp as language_bp
     from hub.core.views import bp as core_bp
@@ -86,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.directory.views import bp as directory_bp
     from hub.forum.search_views import bp as search_bp
     from hub.forum.views import bp as forum_bp
+    from hub.health.views import bp as health_bp
     from hub.mail.views import bp as mail_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
@@ -98,6 +119,8 @@ def register_blueprints(app: Flask) -> None:
         forum_bp,
         search_bp,
         meetings_bp,
+        health_bp,
+        announcements_bp,
         mail_bp,
         digests_bp,
         notifications_bp,

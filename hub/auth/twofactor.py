@@ -100,7 +100,7 @@ def needs_two_factor_setup(user: User) -> bool:
 def _matching_step(secret: str, code: str) -> int | None:
     """The time step the code belongs to (one step of clock drift allowed either way)."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):  # "²" is a digit too
         return None
     totp = pyotp.TOTP(secret)
     now = core_db.utcnow()

@@ -236,3 +236,10 @@ def test_the_secret_being_set_up_is_not_readable_in_the_cookie(app, client, crea
     assert twofactor.open_pending_secret(other, sealed) is None
     assert twofactor.open_pending_secret(user, sealed[:-2] + "xx") is None
     assert twofactor.open_pending_secret(user, None) is None
+
+
+def test_a_code_of_non_ascii_digits_is_refused_not_a_crash(client, enrolled):
+    """ "²²²²²²" passes str.isdigit(); hmac.compare_digest would raise on it (a 500)."""
+    user = db.session.get(User, enrolled[0].id)
+    assert not twofactor.verify_totp(user, "²" * 6)
+    assert not twofactor.verify_totp(user, "١٢٣٤٥٦")
