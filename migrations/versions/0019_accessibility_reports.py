@@ -1,7 +1,7 @@
 """accessibility reports mailed in one combined mail an hour
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 11:07:13
 
 Reports from the accessibility form are kept and mailed to the admins in one combined mail at
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0016'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
