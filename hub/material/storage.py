@@ -145,14 +145,14 @@ class LocalDiskStorage:
         )
 
 
-def init_storage(app: Flask) -> None:
-    root = Path(app.config.get("MATERIAL_STORAGE_DIR") or Path(app.instance_path) / "material")
-    app.extensions["material_storage"] = LocalDiskStorage(root)
+def configured_root(app: Flask) -> Path:
+    return Path(app.config.get("MATERIAL_STORAGE_DIR") or Path(app.instance_path) / "material")
 
 
 def storage() -> LocalDiskStorage:
+    """The app's storage, made again when the configured folder changed (tests change it)."""
+    root = configured_root(current_app)
     found = current_app.extensions.get("material_storage")
-    if found is None:
-        init_storage(current_app)
-        found = current_app.extensions["material_storage"]
+    if found is None or found.root != root:
+        found = current_app.extensions["material_storage"] = LocalDiskStorage(root)
     return found

@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from hub.material.storage import LocalDiskStorage
 from tests.conftest import csrf_token
 
 
 @pytest.fixture
 def material_dir(app, tmp_path: Path) -> Path:
     root = tmp_path / "material"
-    app.config["MATERIAL_STORAGE_DIR"] = str(root)
-    app.extensions["material_storage"] = LocalDiskStorage(root)
+    app.config["MATERIAL_STORAGE_DIR"] = str(root)  # the session app's config is restored after
     return root
 
 
