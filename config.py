@@ -90,6 +90,18 @@ class Config:
     LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
     # How many reverse proxies in front of the app add X-Forwarded-For (rate limits per IP).
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Sign-in with the municipality's own account (OpenID Connect; see the README for Entra).
+    OIDC_METADATA_URL = env("OIDC_METADATA_URL")
+    OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+    OIDC_SCOPE = env("OIDC_SCOPE", "openid profile email")
+    # ... and over SAML 2.0: the identity providers' metadata files (comma-separated), and
+    # optionally this service provider's own key and certificate.
+    SAML_IDP_METADATA = env("SAML_IDP_METADATA")
+    SAML_ENTITY_ID = env("SAML_ENTITY_ID")
+    SAML_KEY_FILE = env("SAML_KEY_FILE")
+    SAML_CERT_FILE = env("SAML_CERT_FILE")
+    SAML_XMLSEC_BINARY = env("SAML_XMLSEC_BINARY")
     # Nobody is left without an answer: an unanswered question goes to members with matching
     # expertise, later to the coordinators; an asker who got answers is reminded to accept one.
     FORUM_EXPERT_AFTER_HOURS = env_int("FORUM_EXPERT_AFTER_HOURS", 48)

@@ -32,7 +32,15 @@ def create_app(config: type[Config] | Config) -> Flask:
     templating.register(app)
     register_part_commands()
     app.cli.add_command(hub_cli)
+    load_search_lexicon()
     return app
+
+
+def load_search_lexicon() -> None:
+    # Once per worker, before its first request: no member waits seconds for the dictionaries.
+    from hub.forum import lemmas
+
+    lemmas.load()
 
 
 def check_config(app: Flask) -> None:
