@@ -25,6 +25,7 @@ MAX_NEW_QUESTIONS = 10
 MAX_CAN_ANSWER = 5
 MAX_ACTIVITY = 10
 MAX_NOTIFICATIONS = 20
+MAX_NEW_MATERIAL = 5
 UNANSWERED_WINDOW = timedelta(days=30)
 UNANSWERED_POOL = 500
 MEETING_HORIZON = timedelta(days=60)
@@ -87,6 +88,13 @@ class BatonItem:
 
 
 @dataclass
+class MaterialDigestItem:
+    id: int
+    title: str
+    kind: str
+
+
+@dataclass
 class DigestContent:
     member: Member
     period: Period
@@ -96,6 +104,7 @@ class DigestContent:
     notifications: list[NotificationItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     batons: list[BatonItem] = field(default_factory=list)
+    material: list[MaterialDigestItem] = field(default_factory=list)
 
     @property
     def news_count(self) -> int:
@@ -114,6 +123,7 @@ class DigestContent:
             + len(self.notifications)
             + len(fresh_answerable)
             + len(fresh_meetings)
+            + len(self.material)
         )
 
     @property
@@ -146,6 +156,7 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
     activity = _load_activity(since, until, all_followed_questions)
     notifications = _load_notifications(ids, until)
     networks_by_code, meetings, rsvps = _load_meetings(ids, members, until)
+    new_material = _load_new_material(since, until)
 
     # Indexes, so each member's share is found by lookups rather than by scanning every question.
     tag_ids = {qid: {t for t, _ in tags} for qid, tags in tags_by_question.items()}
@@ -186,7 +197,18 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
             if member.prefs.get(topic_for_notification(kind)) == DIGEST
         ][:MAX_NOTIFICATIONS]
         _add_meetings(content, networks_by_code, meetings, rsvps)
+        content.material = new_material
     return [contents[m.id] for m in members]
+
+
+def _load_new_material(since: datetime, until: datetime) -> list[MaterialDigestItem]:
+    """New in the library for everyone (the same for every member: one statement per batch)."""
+    from hub.material.items import newest_items
+
+    return [
+        MaterialDigestItem(item.id, item.title, item.kind)
+        for item in newest_items(MAX_NEW_MATERIAL, since=since, until=until)
+    ]
 
 
 def _pick(ids: set[int], questions: dict, member_id: int, tags_by_question: dict, limit: int):

@@ -23,19 +23,14 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.formparser import FormDataParser
 
+from hub.core.rules import RuleError
 from hub.material.storage import Staged, StorageFull, storage
 
 MB = 1024 * 1024
 
 
-class FileError(Exception):
-    """The file cannot be kept; ``message`` is for the person, ``status`` for the response."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class FileError(RuleError):
+    """The file cannot be kept; the message is for the person (the view puts it at the field)."""
 
 
 class TooLarge(FileError):
@@ -270,8 +265,8 @@ class CheckedFile:
 def check_upload(upload: FileStorage | None, *, allowed: set[str]) -> CheckedFile | None:
     """The file, checked to be whole and of an allowed type; None when none was chosen."""
     incoming = incoming_of(upload)
-    if incoming is None or (incoming.size == 0 and not incoming.filename.strip(".")):
-        return None
+    if incoming is None or (incoming.size == 0 and not upload.filename):
+        return None  # a browser sends an empty part for a file input left empty
     if incoming.error is not None:
         raise incoming.error
     if incoming.size == 0:

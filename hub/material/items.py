@@ -17,6 +17,7 @@ from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag
+from hub.core.rules import RuleError
 from hub.directory.models import CareArea
 from hub.extensions import db
 from hub.material.files import CheckedFile
@@ -37,15 +38,8 @@ SORTS = ("newest", "title", "helpful")
 PER_PAGE = 20
 
 
-class MaterialError(Exception):
-    """A rule said no; ``message`` goes next to ``field`` (or at the top), ``status`` fits."""
-
-    status = 400
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MaterialError(RuleError):
+    """A rule of the library said no (``field`` names the form field it belongs to)."""
 
 
 # --- who sees what ------------------------------------------------------------------------
@@ -218,7 +212,7 @@ def check_tags(raw: str) -> list[str]:
     try:
         return forum_check_tags(raw)
     except ForumError as error:
-        raise MaterialError(error.message, "tags") from error
+        raise MaterialError(error.message, field="tags") from error
 
 
 def check_new_item(kind: str, data: ItemData, main: CheckedFile | None, captions) -> None:
@@ -227,22 +221,24 @@ def check_new_item(kind: str, data: ItemData, main: CheckedFile | None, captions
     if kind == Kind.FILM:
         if main is None and not data.url:
             raise MaterialError(
-                _("Ladda upp filmen som MP4, eller skriv en länk till den."), "file"
+                _("Ladda upp filmen som MP4, eller skriv en länk till den."), field="file"
             )
         if main is not None and data.url:
-            raise MaterialError(_("Välj antingen en fil eller en länk, inte båda."), "url")
+            raise MaterialError(_("Välj antingen en fil eller en länk, inte båda."), field="url")
         if main is None and captions is not None:
-            raise MaterialError(_("Textning behövs bara för en film du laddar upp."), "captions")
+            raise MaterialError(
+                _("Textning behövs bara för en film du laddar upp."), field="captions"
+            )
     elif kind in (Kind.GUIDE, Kind.DOCUMENT):
         if main is None:
-            raise MaterialError(_("Välj en fil att ladda upp."), "file")
+            raise MaterialError(_("Välj en fil att ladda upp."), field="file")
     elif kind == Kind.LINK:
         if not data.url:
-            raise MaterialError(_("Skriv länkens webbadress."), "url")
+            raise MaterialError(_("Skriv länkens webbadress."), field="url")
     elif kind == Kind.HOWTO and len(data.body.strip()) < 20:
-        raise MaterialError(_("Skriv sidans text, minst 20 tecken."), "body")
+        raise MaterialError(_("Skriv sidans text, minst 20 tecken."), field="body")
     if kind != Kind.FILM and captions is not None:
-        raise MaterialError(_("Textning hör bara till filmer."), "captions")
+        raise MaterialError(_("Textning hör bara till filmer."), field="captions")
 
 
 def allowed_main_types(kind: str) -> set[str]:
@@ -276,8 +272,7 @@ def create_item(
     main: CheckedFile | None = None,
     captions: CheckedFile | None = None,
 ) -> MaterialItem:
-    """Save the item and its files. The files are moved into place last, after the rows are
-    flushed; the caller commits (and ``forget_files`` removes them if the commit fails)."""
+    """Save the item and its files. The files are moved into place last, after every check."""
     check_new_item(kind, data, main, captions)
     item = MaterialItem(kind=kind, author_id=author.id, created_at=utcnow(), files=[])
     _apply(item, data)
@@ -286,12 +281,16 @@ def create_item(
         item.body_html = render_markdown(data.body)
     db.session.add(item)
     db.session.flush()
-    if main is not None:
-        _add_file(item, main, FileRole.MAIN, author)
-    if captions is not None:
-        _add_file(item, captions, FileRole.CAPTIONS, author)
-        item.captions_ok = True
-    db.session.flush()
+    try:
+        if main is not None:
+            _add_file(item, main, FileRole.MAIN, author)
+        if captions is not None:
+            _add_file(item, captions, FileRole.CAPTIONS, author)
+            item.captions_ok = True
+        db.session.flush()
+    except Exception:
+        forget_files(item)  # the rows go with the savepoint; the moved files must go too
+        raise
     return item
 
 
@@ -314,14 +313,14 @@ def _add_file(item: MaterialItem, checked: CheckedFile, role: str, by: User) -> 
         checked.incoming.discard()
         from hub.material.files import disk_full_message
 
-        raise MaterialError(disk_full_message(), "file") from error
+        raise MaterialError(disk_full_message(), field="file") from error
     db.session.add(row)
     item.files.append(row)
     return row
 
 
 def forget_files(item: MaterialItem | None) -> None:
-    """After a failed commit: the files moved into place for rows that were never saved."""
+    """The files moved into place for rows that will not be saved."""
     if item is None:
         return
     for row in item.files:
@@ -332,16 +331,16 @@ def forget_files(item: MaterialItem | None) -> None:
 def edit_item(item: MaterialItem, editor: User, data: ItemData) -> None:
     """Save new details; a how-to page keeps its earlier text as a revision."""
     if item.kind == Kind.LINK and not data.url:
-        raise MaterialError(_("Skriv länkens webbadress."), "url")
+        raise MaterialError(_("Skriv länkens webbadress."), field="url")
     if item.kind == Kind.FILM and file_of(item, FileRole.MAIN) is None and not data.url:
-        raise MaterialError(_("Skriv länken till filmen."), "url")
+        raise MaterialError(_("Skriv länken till filmen."), field="url")
     if item.kind == Kind.FILM and file_of(item, FileRole.MAIN) is not None:
         data.url = None  # a film of ours stays ours
     if item.kind in (Kind.GUIDE, Kind.DOCUMENT, Kind.HOWTO):
         data.url = None
     if item.kind == Kind.HOWTO:
         if len(data.body.strip()) < 20:
-            raise MaterialError(_("Skriv sidans text, minst 20 tecken."), "body")
+            raise MaterialError(_("Skriv sidans text, minst 20 tecken."), field="body")
         if data.body != item.body_source or data.title.strip() != item.title:
             db.session.add(
                 MaterialRevision(
@@ -379,7 +378,7 @@ def set_captions(item: MaterialItem, captions: CheckedFile, by: User) -> None:
     """New captions replace the old ones; the film is then shown to everyone."""
     if item.kind != Kind.FILM or file_of(item, FileRole.MAIN) is None:
         captions.incoming.discard()
-        raise MaterialError(_("Textning hör bara till filmer som finns här."), "captions")
+        raise MaterialError(_("Textning hör bara till filmer som finns här."), field="captions")
     old = file_of(item, FileRole.CAPTIONS)
     _add_file(item, captions, FileRole.CAPTIONS, by)
     if old is not None:

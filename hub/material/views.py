@@ -12,10 +12,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth.permissions import Permission, require
+from hub.core.edge import form_status, run_form, run_rule
 from hub.core.models import Tag
 from hub.core.pagination import page_number
+from hub.core.rules import RuleError
 from hub.extensions import csrf, db
-from hub.forum.questions import ForumError
 from hub.material import community, items
 from hub.material.files import FileError, check_upload, discard_unkept, parse_upload_request
 from hub.material.forms import (
@@ -167,55 +168,30 @@ def new_item():
     form = _with_choices(NewItemForm())
     if request.method == "GET" and request.args.get("typ") in set(Kind):
         form.kind.data = request.args["typ"]
-    if not form.validate_on_submit():
-        return _render_new(form)
-    item = None
-    try:
-        data = _data(form)
-        kind = form.kind.data
-        allowed = items.allowed_main_types(kind) or {"pdf", "office", "image", "video"}
-        main = _checked(form.file, allowed)
-        captions = _checked(form.captions, {"captions"})
-        item = items.create_item(current_user, kind, data, main=main, captions=captions)
-        db.session.commit()
-    except MaterialError as error:
-        db.session.rollback()
-        items.forget_files(item)
-        _field_error(form, error)
-        return _render_new(form, status=error.status)
-    except Exception:
-        db.session.rollback()
-        items.forget_files(item)
-        raise
-    flash(_message_after_adding(item), "success")
-    return redirect(url_for("material.item", item_id=item.id), code=303)
+    done = run_form(form, lambda: _create(form))
+    if not done:
+        return render_template("material/new.html", form=form), form_status(form)
+    flash(_message_after_adding(done.value), "success")
+    return redirect(url_for("material.item", item_id=done.value.id), code=303)
+
+
+def _create(form: NewItemForm) -> MaterialItem:
+    data = _data(form)
+    kind = form.kind.data
+    main = _checked(
+        form.file, items.allowed_main_types(kind) or {"pdf", "office", "image", "video"}
+    )
+    captions = _checked(form.captions, {"captions"})
+    return items.create_item(current_user, kind, data, main=main, captions=captions)
 
 
 def _checked(field, allowed: set[str]):
+    """The uploaded file, checked; a refusal carries the field it belongs to."""
     try:
         return check_upload(request.files.get(field.name), allowed=allowed)
     except FileError as error:
-        raise _as_material_error(error, field.name) from error
-
-
-def _as_material_error(error: FileError, field: str) -> MaterialError:
-    wrapped = MaterialError(error.message, field)
-    wrapped.status = error.status
-    return wrapped
-
-
-def _field_error(form, error: MaterialError) -> None:
-    target = getattr(form, error.field or "", None)
-    if target is None:
-        flash(error.message, "error")
-    else:
-        target.errors = [*target.errors, error.message]
-
-
-def _render_new(form, status: int | None = None):
-    if status is None:
-        status = 400 if form.is_submitted() else 200
-    return render_template("material/new.html", form=form), status
+        error.field = field.name
+        raise
 
 
 def _message_after_adding(item: MaterialItem) -> str:
@@ -286,26 +262,16 @@ def edit_item(item_id: int):
         form.care_areas.data = [a.slug for a in item.care_areas]
         form.tags.data = ", ".join(t.name for t in item.tags)
         form.body.data = item.body_source
-    elif form.validate_on_submit():
-        try:
-            items.edit_item(item, current_user, _data(form))
-        except MaterialError as error:
-            db.session.rollback()
-            _field_error(form, error)
-            return render_template("material/edit.html", form=form, item=item), error.status
-        db.session.commit()
+    if run_form(form, lambda: items.edit_item(item, current_user, _data(form))):
         flash(_("Ändringarna är sparade."), "success")
         return redirect(url_for("material.item", item_id=item.id), code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("material/edit.html", form=form, item=item), status
+    return render_template("material/edit.html", form=form, item=item), form_status(form)
 
 
 @bp.post("/material/<int:item_id>/ta-bort")
 @require(Permission.POST)
 def delete_item(item_id: int):
-    item = _load_for_editing(item_id)
-    items.delete_item(item)
-    db.session.commit()
+    items.delete_item(_load_for_editing(item_id))
     flash(_("Materialet är borttaget."), "info")
     return redirect(url_for("material.index"), code=303)
 
@@ -323,19 +289,17 @@ def revisions(item_id: int):
 def upload_captions(item_id: int):
     item = _load_for_editing(item_id)
     form = CaptionsForm()
-    try:
-        captions = _checked(form.captions, {"captions"})
-        if captions is None:
-            raise MaterialError(_("Välj en WebVTT-fil (.vtt)."), "captions")
-        items.set_captions(item, captions, current_user)
-        db.session.commit()
-    except MaterialError as error:
-        db.session.rollback()
-        item = _load(item_id, full=True)
-        form.captions.errors = [error.message]
-        return render_item(item, status=error.status, captions_form=form)
-    flash(_("Textningen är sparad. Nu visas filmen för alla."), "success")
-    return redirect(url_for("material.item", item_id=item.id), code=303)
+    if run_form(form, lambda: _set_captions(item, form)):
+        flash(_("Textningen är sparad. Nu visas filmen för alla."), "success")
+        return redirect(url_for("material.item", item_id=item.id), code=303)
+    return render_item(_load(item_id, full=True), status=form_status(form), captions_form=form)
+
+
+def _set_captions(item: MaterialItem, form: CaptionsForm) -> None:
+    captions = _checked(form.captions, {"captions"})
+    if captions is None:
+        raise MaterialError(_("Välj en WebVTT-fil (.vtt)."), field="captions")
+    items.set_captions(item, captions, current_user)
 
 
 # --- in the network's life ----------------------------------------------------------------
@@ -344,34 +308,30 @@ def upload_captions(item_id: int):
 @bp.post("/material/<int:item_id>/hjalpsamt")
 @require(Permission.POST)
 def helpful(item_id: int):
-    item = _load(item_id)
-    marked = community.toggle_helpful(item, current_user)
-    db.session.commit()
+    marked = community.toggle_helpful(_load(item_id), current_user)
     flash(
         _("Tack! Du har markerat materialet som hjälpsamt.")
         if marked
         else _("Markeringen är borttagen."),
         "info",
     )
-    return redirect(url_for("material.item", item_id=item.id), code=303)
+    return redirect(url_for("material.item", item_id=item_id), code=303)
 
 
 @bp.post("/material/<int:item_id>/diskussion")
 @require(Permission.POST)
 def discussion(item_id: int):
     item = _load(item_id, full=True)
+    item_url = url_for("material.item", item_id=item.id)
     try:
-        question_id = community.start_discussion(
-            item, current_user, item_url=url_for("material.item", item_id=item.id)
+        question_id = run_rule(
+            lambda: community.start_discussion(item, current_user, item_url=item_url)
         )
-        db.session.commit()
     except community.DiscussionTaken:
-        db.session.rollback()
-        question_id = _load(item_id).question_id
-    except (MaterialError, ForumError) as error:  # e.g. the forum's posting limit
-        db.session.rollback()
+        question_id = _load(item_id).question_id  # someone else's, a moment ago
+    except RuleError as error:  # no forum category, or the forum's posting limit
         flash(error.message, "error")
-        return redirect(url_for("material.item", item_id=item.id), code=303)
+        return redirect(item_url, code=303)
     return redirect(url_for("forum.question", question_id=question_id), code=303)
 
 
@@ -384,11 +344,8 @@ def add_to_meeting(item_id: int):
     form.meeting.choices = [SelectChoice(m.id, m.title) for m in planner_meetings]
     if not form.validate_on_submit():
         return render_item(item, status=400, meeting_form=form)
-    meeting = next(
-        m for m in community.meetings_user_can_plan(current_user) if m.id == form.meeting.data
-    )
+    meeting = next(m for m in planner_meetings if m.id == form.meeting.data)
     community.add_to_agenda(item, meeting)
-    db.session.commit()
     flash(_("Materialet står nu på dagordningen för %(title)s.", title=meeting.title), "success")
     return redirect(url_for("material.item", item_id=item.id), code=303)
 
@@ -399,8 +356,6 @@ def remove_from_meeting(item_id: int, meeting_id: int):
     from hub.meetings.scheduling import get_meeting_for_manager
 
     item = _load(item_id)
-    meeting = get_meeting_for_manager(current_user, meeting_id)
-    community.remove_from_agenda(item, meeting)
-    db.session.commit()
+    community.remove_from_agenda(item, get_meeting_for_manager(current_user, meeting_id))
     flash(_("Materialet är borttaget från dagordningen."), "info")
     return redirect(url_for("material.item", item_id=item.id), code=303)
