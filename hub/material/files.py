@@ -216,9 +216,11 @@ def parse_upload_request(request: Request) -> None:
     """Parse a multipart request into ``request.form`` and ``request.files``, streaming each file
     into storage. Call before anything else reads the form (``hub/material/views.py`` does)."""
     created: list[Incoming] = []
+    # These routes take the files plus the form's text; HUB_MAX_CONTENT_LENGTH holds elsewhere.
+    request.max_content_length = largest_upload() + MB
     parser = FormDataParser(
         stream_factory=_make_factory(created),
-        max_content_length=largest_upload() + MB,  # the files plus the form's text
+        max_content_length=request.max_content_length,
         max_form_memory_size=request.max_form_memory_size,
         max_form_parts=request.max_form_parts,
         silent=True,

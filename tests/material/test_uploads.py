@@ -63,6 +63,16 @@ def test_a_guide_pdf_is_served_to_members_with_ranges(
     assert client.get(f"/material/{item.id}/filer/{row.id + 99}/x.pdf").status_code == 302
 
 
+def test_a_file_larger_than_the_sites_request_limit_is_taken(
+    app, client, login, create_user, share, material_dir
+):
+    assert app.config["MAX_CONTENT_LENGTH"] < 5 * 1024 * 1024  # every other route says no
+    login(create_user())
+    big = make_pdf() + b"%" * (5 * 1024 * 1024) + b"\nstartxref\n0\n%%EOF\n"
+    item = new_item(share("guide", file=("stor.pdf", big)))
+    assert files_of(item)["main"].size == len(big)
+
+
 def test_docx_and_jpeg_are_taken_office_files_as_attachments(client, login, create_user, share):
     login(create_user())
     item = new_item(share("document", file=("Rutin.docx", make_docx())))
