@@ -378,7 +378,7 @@ def set_captions(item: MaterialItem, captions: CheckedFile, by: User) -> None:
     """New captions replace the old ones; the film is then shown to everyone."""
     if item.kind != Kind.FILM or file_of(item, FileRole.MAIN) is None:
         captions.incoming.discard()
-        raise MaterialError(_("Textning hör bara till filmer som finns här."), field="captions")
+        raise MaterialError(_("Textning hör bara till filmer som finns här."))  # flashed
     old = file_of(item, FileRole.CAPTIONS)
     _add_file(item, captions, FileRole.CAPTIONS, by)
     if old is not None:
