@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from hub.auth import accounts
 from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.reports import send_accessibility_report
+from hub.core.reports import mail_waiting_reports, submit_report
 from hub.extensions import db
 from hub.forum import answers, questions
 from hub.forum.models import Category
@@ -183,7 +183,9 @@ def test_link_scanner_opens_every_link_in_every_kind_of_mail_and_nothing_changes
         accounts.do_sign_up(
             email=member.email, name="X", password="ett-långt-lösenord-9", municipality_code="1381"
         )
-    send_accessibility_report("Knappen syns inte", None, "/")
+    submit_report("Knappen syns inte", None, "/", "127.0.0.1")
+    db.session.commit()
+    mail_waiting_reports()
     db.session.commit()
 
     mails = db.session.scalars(select(OutboxMessage)).all()
