@@ -7,6 +7,7 @@ import contextvars
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -18,9 +19,29 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
 from hub import create_app
+from hub.core.pagecache import PageStore
 from hub.extensions import db
 
 pytest_plugins = ["tests.factories"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (several processes racing); ./scripts/test does",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The multi-process race tests take half a minute of a 2-core machine: the quick loop
+    leaves them out, ./scripts/test (CI) runs them; so does ``-m slow``."""
+    if config.getoption("--slow") or "slow" in (config.getoption("markexpr") or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 def make_config(database_url: str, **overrides) -> type[TestConfig]:
@@ -28,18 +49,34 @@ def make_config(database_url: str, **overrides) -> type[TestConfig]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database migrated to head, once per test run (a worker-private one under xdist)."""
+def empty_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database for this run: TEST_DATABASE_URL (emptied first) or a fresh SQLite file."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         reset_postgres_schema(url)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    app = create_app(make_config(url))
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def session_app(empty_database_url: str) -> Iterator[Flask]:
+    """The one app of the test run, on a database migrated to head by the real migrations.
+
+    Tests get it through ``app``, which puts its configuration and caches back after each
+    test; a test that must change the app itself (add a route) takes ``fresh_app``."""
+    app = create_app(make_config(empty_database_url))
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         upgrade()
+    yield app
+    with app.app_context():
         db.engine.dispose()
-    yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(session_app: Flask) -> str:
+    """The run's database, migrated to head."""
+    return session_app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 def reset_postgres_schema(url: str) -> None:
@@ -62,13 +99,41 @@ class RequestIsolatingClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """An app whose every request and test step share one connection, rolled back at the end.
+def app(session_app: Flask) -> Iterator[Flask]:
+    """The session's app, in a transaction rolled back after the test; what the test changed in
+    its configuration or caches is put back."""
+    config = dict(session_app.config)
+    extensions = dict(session_app.extensions)
+    try:
+        with rolled_back(session_app):
+            yield session_app
+    finally:
+        session_app.config.clear()
+        session_app.config.update(config)
+        session_app.extensions.clear()
+        session_app.extensions.update(extensions)
+        reset_caches(session_app)
+
+
+@pytest.fixture
+def fresh_app(database_url: str) -> Iterator[Flask]:
+    """An app of its own, for the few tests that change the app itself (a route, a hook)."""
+    app = create_app(make_config(database_url))
+    app.test_client_class = RequestIsolatingClient
+    try:
+        with rolled_back(app):
+            yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Every request and test step share one connection, rolled back at the end.
 
     Commits inside the code under test only release a SAVEPOINT, so nothing leaks between tests.
     """
-    app = create_app(make_config(database_url))
-    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -80,13 +145,21 @@ def app(database_url: str) -> Iterator[Flask]:
             scopefunc=_app_ctx_id,
         )
         try:
-            yield app
+            yield
         finally:
             db.session.remove()
             db.session = original_session
             transaction.rollback()
             connection.close()
-            db.engine.dispose()
+
+
+def reset_caches(app: Flask) -> None:
+    """Pages kept by one test are keyed on a content version that the rollback brings back, so
+    the next test starts with an empty page cache."""
+    if "page_cache" in app.extensions:
+        app.extensions["page_cache"] = PageStore(
+            app.config["PAGE_CACHE_MB"], app.config["PAGE_CACHE_SECONDS"]
+        )
 
 
 @pytest.fixture
@@ -115,8 +188,6 @@ def count_queries(app: Flask):
 
     The counts are what the views cost, so the page cache is off (tests/core/test_pagecache.py
     counts a cached page's statements itself)."""
-    from contextlib import contextmanager
-
     app.extensions.pop("page_cache", None)
 
     @contextmanager

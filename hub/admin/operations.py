@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from hub.auth.accounts import end_all_sessions, find_user_by_email
 from hub.auth.models import Role, User
+from hub.core.rules import RuleError
 from hub.directory.models import EmailDomain, Municipality, Region, Unit
 from hub.extensions import db
 from hub.forum.models import Category, Question
@@ -30,13 +31,11 @@ DOMAIN_RE = re.compile(r"^(?=.{4,120}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-class FieldError(Exception):
-    """A rule said no; ``field`` is the form field the message belongs next to."""
+class FieldError(RuleError):
+    """An admin rule said no; ``field`` is the form field the message belongs next to."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from hub.auth import tokens
+from hub.auth.last_seen import mark_seen
 from hub.auth.models import User
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
@@ -97,6 +98,7 @@ def record_login_failure(email: str) -> None:
 def record_login_success(user: User) -> None:
     # The owner got in: earlier failures (a forgotten password) no longer count against them.
     ratelimit.clear("login-failure", user.email)
+    mark_seen(user)
 
 
 def attempt_login(ip: str, email: str, password: str) -> LoginResult:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.core.db import UTCDateTime, utcnow
@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locale: Mapped[str] = mapped_column(String(5), default="sv")
+    # The day (Stockholm) the member last used the hub: a date, not a time, and written at most
+    # once a day (``hub.auth.last_seen``), for the network's health figures.
+    last_seen_on: Mapped[date | None] = mapped_column(Date)
     # Two-factor sign-in: the TOTP secret, encrypted (``twofactor.seal_secret``; None = off),
     # and the last time step used, so that a code seen over someone's shoulder cannot be replayed.
     totp_secret: Mapped[str | None] = mapped_column(String(255))

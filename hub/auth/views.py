@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from hub.auth import accounts, tokens, twofactor
+from hub.auth import accounts, last_seen, tokens, twofactor
 from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
@@ -34,6 +34,7 @@ login_manager.user_loader(load_user)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Logga in för att se sidan.")
 login_manager.session_protection = "basic"
+bp.before_app_request(last_seen.note_request)
 
 TWO_FACTOR_PENDING = "two_factor_pending"
 TWO_FACTOR_WINDOW = 300  # seconds between the password and the code

@@ -15,6 +15,7 @@ MESSAGES = {
     404: (_l("Sidan finns inte"), _l("Sidan du söker finns inte, eller så har den flyttat.")),
     405: (_l("Det går inte att göra så"), _l("Sidan tar inte emot den här sortens begäran.")),
     409: (_l("Det gick inte att spara"), _l("Någon annan hann före, eller så är det låst.")),
+    410: (_l("Finns inte längre"), _l("Det du söker har tagits bort eller gäller inte längre.")),
     413: (
         _l("För stor fil eller text"),
         _l("Det du skickade är för stort. Gör det mindre och försök igen."),

@@ -15,6 +15,7 @@ from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
+from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.forum.models import Category, Follow, Question, Revision, question_tag
 from hub.forum.search import reindex_question
@@ -25,14 +26,8 @@ DUPLICATE_WINDOW = timedelta(minutes=1)
 SORTS = ("newest", "active", "unanswered", "helpful")
 
 
-class ForumError(Exception):
-    """A rule said no; ``message`` is shown to the user, ``status`` is the HTTP status."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ForumError(RuleError):
+    """A forum rule said no (one of the rule-error family, ``hub.core.rules``)."""
 
 
 class Locked(ForumError):

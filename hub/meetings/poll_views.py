@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
+from hub.core.edge import RULE_STATUS, form_status, run_form
 from hub.extensions import db
 from hub.meetings import polls, rotation, scheduling
 from hub.meetings.forms import ClosePollForm, PollForm
@@ -83,24 +84,21 @@ def create_poll(slug: str):
     if not rotation.can_schedule(current_user, network):
         abort(403)
     form = PollForm()
-    if not form.validate_on_submit():
-        return render_poll_page(network, poll_form=form, status=400)
-    times = [polls.ProposedTime(starts, ends) for starts, ends in form.proposed]
-    try:
-        polls.create_poll(network, form.title.data, times, by=current_user, place=form.place.data)
-    except polls.PollError as error:
-        db.session.rollback()
-        form.day_1.errors.append(error.message)
-        return render_poll_page(network, poll_form=form, status=400)
-    except polls.PollConflict:
-        db.session.rollback()
-        form.day_1.errors.append(
-            _("Nätverket har redan en bokad träff eller en pågående omröstning om datum.")
-        )
-        return render_poll_page(network, poll_form=form, status=409)
-    db.session.commit()
-    flash(_("Datumförslagen är skickade till nätverket."), "info")
-    return redirect(url_for("meetings.poll", slug=network.slug))
+    done = run_form(
+        form,
+        lambda: polls.create_poll(
+            network,
+            form.title.data,
+            [polls.ProposedTime(starts, ends) for starts, ends in form.proposed],
+            by=current_user,
+            place=form.place.data,
+        ),
+        field="day_1",
+    )
+    if done:
+        flash(_("Datumförslagen är skickade till nätverket."), "info")
+        return redirect(url_for("meetings.poll", slug=network.slug))
+    return render_poll_page(network, poll_form=form, status=form_status(form))
 
 
 @bp.post("/natverk/<slug>/datum/<int:poll_id>/svar")
@@ -115,12 +113,7 @@ def answer_poll(slug: str, poll_id: int):
         for key, value in request.form.items()
         if key.startswith(ANSWER_PREFIX) and key.removeprefix(ANSWER_PREFIX).isdigit()
     }
-    try:
-        polls.record_answers(poll, current_user, answers)
-    except polls.PollClosed:
-        db.session.rollback()
-        return closed_response(_("Omröstningen är avslutad, så det går inte att svara längre."))
-    db.session.commit()
+    polls.record_answers(poll, current_user, answers)
     flash(_("Tack, dina svar är sparade."), "info")
     return redirect(url_for("meetings.poll", slug=network.slug))
 
@@ -132,30 +125,17 @@ def close_poll(slug: str, poll_id: int):
     if not rotation.can_schedule(current_user, network):
         abort(403)
     poll = get_poll_or_404(network, poll_id)
-    if poll.status != polls.OPEN:
-        return closed_response(_("Omröstningen är redan avslutad."))
+    polls.check_open(poll)
     form = close_form_for(poll, request.form)
-    if not form.validate_on_submit() or form.option.data not in {o.id for o in poll.options}:
-        if not form.option.errors:
-            form.option.errors.append(_("Välj en av tiderna."))
-        return render_poll_page(network, close_form=form, status=400)
-    try:
-        meeting = polls.close_poll(poll, form.option.data, by=current_user)
-    except polls.PollError as error:
-        db.session.rollback()
-        form.option.errors.append(error.message)
-        return render_poll_page(network, close_form=form, status=400)
-    except polls.PollClosed:
-        db.session.rollback()
-        return closed_response(_("Omröstningen är redan avslutad – någon hann före dig."))
-    except scheduling.MeetingConflict:
-        db.session.rollback()
-        return closed_response(
-            _("Nätverket har redan en bokad träff. Ställ in den först om den nya tiden ska gälla.")
-        )
-    db.session.commit()
-    flash(_("Träffen är bokad och inbjudningar skickas till nätverket."), "info")
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    done = run_form(
+        form, lambda: polls.close_poll(poll, form.option.data, by=current_user), field="option"
+    )
+    if done:
+        flash(_("Träffen är bokad och inbjudningar skickas till nätverket."), "info")
+        return redirect(url_for("meetings.meeting", meeting_id=done.value.id))
+    if getattr(form, RULE_STATUS, None) == 409:  # closed or booked by someone else meanwhile
+        return closed_response(form.option.errors[-1])
+    return render_poll_page(network, close_form=form, status=form_status(form))
 
 
 @bp.route("/datumsvar/<token>", methods=["GET", "POST"])
@@ -178,12 +158,7 @@ def answer_link(token: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            polls.record_answers(polls.get_poll(network, poll.id), person, {option.id: link.answer})
-        except polls.PollClosed:
-            db.session.rollback()
-            return closed_response(_("Omröstningen är avslutad, så det går inte att svara längre."))
-        db.session.commit()
+        polls.record_answers(polls.get_poll(network, poll.id), person, {option.id: link.answer})
         done = True
     return render_template(
         "meetings/poll_answer.html",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.rules import Conflict, RuleError
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 from hub.meetings import mailing, scheduling
@@ -34,20 +35,34 @@ TOKEN_SALT = "stafetten.date-poll-answer"  # noqa: S105  (a salt, not a secret)
 TOKEN_MAX_AGE_SECONDS = 120 * 24 * 3600
 
 
-class PollError(Exception):
-    """Bad proposed times: ``message`` is shown next to the dates."""
+class PollError(RuleError):
+    """Bad proposed times or a bad choice: the message goes next to the dates (or the choice)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str = "day_1") -> None:
+        super().__init__(message, field=field)
 
 
-class PollConflict(Exception):
+class PollConflict(Conflict):
     """The network already has an open poll or a booked meeting (maybe saved a moment ago)."""
 
+    def __init__(self, message: str | None = None) -> None:
+        from flask_babel import gettext as _
 
-class PollClosed(Exception):
+        super().__init__(
+            message
+            or _("Nätverket har redan en bokad träff eller en pågående omröstning om datum.")
+        )
+
+
+class PollClosed(Conflict):
     """The poll is closed or cancelled: no more answers, no second close."""
+
+    def __init__(self, message: str | None = None) -> None:
+        from flask_babel import gettext as _
+
+        super().__init__(
+            message or _("Omröstningen är avslutad, så det går inte att svara längre.")
+        )
 
 
 class InvalidAnswerLink(Exception):
@@ -138,7 +153,7 @@ def ProposedTimeRow(time: ProposedTime) -> DatePollOption:
 
 def check_open(poll: DatePoll) -> None:
     if poll.status != OPEN:
-        raise PollClosed(poll.status)
+        raise PollClosed
 
 
 def record_answers(poll: DatePoll, user: User, answers: dict[int, str]) -> None:
@@ -218,33 +233,37 @@ def claim_close(poll: DatePoll, status: str, now: datetime) -> None:
         .execution_options(synchronize_session="fetch")
     )
     if claimed.rowcount != 1:
-        raise PollClosed(CLOSED)
+        from flask_babel import gettext as _
+
+        raise PollClosed(_("Omröstningen är redan avslutad – någon hann före dig."))
 
 
 def close_poll(poll: DatePoll, option_id: int, *, by: User, now: datetime | None = None) -> Meeting:
     """Pick a time: the poll closes and the meeting is booked through the scheduling rule.
 
-    Raises PollClosed if someone closed it first, scheduling.MeetingConflict if a meeting was
-    booked meanwhile; the caller rolls back, so nothing is half done.
+    Raises PollClosed if someone closed it first, PollConflict if a meeting was booked
+    meanwhile; the edge rolls the request back, so nothing is half done.
     """
     now = now or utcnow()
     check_open(poll)
+    from flask_babel import gettext as _
+
     option = next((o for o in poll.options if o.id == option_id), None)
     if option is None:
-        raise PollError("unknown option")
+        raise PollError(_("Välj en av tiderna."), field="option")
     if option.starts_at <= now:
-        from flask_babel import gettext as _
-
-        raise PollError(_("Den tiden har redan passerat. Välj en annan."))
+        raise PollError(_("Den tiden har redan passerat. Välj en annan."), field="option")
     claim_close(poll, CLOSED, now)
     network = db.session.get(Network, poll.network_id)
-    meeting = scheduling.create_meeting(
-        network,
-        scheduling.MeetingData(
-            title=poll.title, starts_at=option.starts_at, ends_at=option.ends_at, place=poll.place
-        ),
-        by=by,
+    data = scheduling.MeetingData(
+        title=poll.title, starts_at=option.starts_at, ends_at=option.ends_at, place=poll.place
     )
+    try:
+        meeting = scheduling.create_meeting(network, data, by=by)
+    except scheduling.MeetingConflict as error:
+        raise PollConflict(
+            _("Nätverket har redan en bokad träff. Ställ in den först om den nya tiden ska gälla.")
+        ) from error
     poll.meeting_id = meeting.id
     db.session.flush()
     return meeting

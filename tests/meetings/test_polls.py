@@ -275,6 +275,7 @@ def test_best_option_prefers_yes_then_maybe_then_the_earliest(world):
         polls.close_poll(poll, a.id, by=world["host"], now=a.starts_at + timedelta(hours=1))
 
 
+@pytest.mark.slow
 def test_two_people_closing_at_once_make_one_meeting(race_app):
     with race_app.app_context():
         network = db.session.scalars(select(Network)).one()

@@ -244,6 +244,7 @@ def race(app, now: datetime, runs: int = 4) -> list[BaseException]:
     return errors
 
 
+@pytest.mark.slow
 def test_parallel_baton_checks_take_each_step_once(race_app):
     for moment in (STEP1, STEP2, STEP3):
         assert race(race_app, moment) == []
@@ -259,6 +260,7 @@ def test_parallel_baton_checks_take_each_step_once(race_app):
         db.session.remove()
 
 
+@pytest.mark.slow
 def test_parallel_baton_checks_hold_an_overdue_meeting_once(race_app):
     with race_app.app_context():
         from hub.meetings.models import Meeting

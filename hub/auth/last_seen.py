@@ -1,0 +1,59 @@
+"""When a member last used the hub, kept as a date and written at most once a day.
+
+A date is all the network's health figures need ("seen in the last 90 days"), and it says less
+about a person than a time would. The signed-in user is already loaded for every request, so
+comparing their date with today costs nothing; only the first request of the day writes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import or_, update
+
+from hub.auth.models import User
+from hub.core.db import utcnow
+from hub.core.i18n import to_stockholm
+from hub.extensions import db
+
+
+def today(now: datetime | None = None) -> date:
+    """The Stockholm date: a member who signs in at 00:30 was seen that day, not the one before."""
+    return to_stockholm(now or utcnow()).date()
+
+
+def mark_seen(user: User, now: datetime | None = None) -> None:
+    """Set the date within the caller's transaction (login does this; the caller commits)."""
+    user.last_seen_on = today(now)
+
+
+def note_request() -> None:
+    """Before each request: record the signed-in member's first visit of the day."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return
+    day = today()
+    if current_user.last_seen_on == day:
+        return
+    record_visit(current_user.id, day)
+
+
+def record_visit(user_id: int, day: date) -> bool:
+    """Write the date in a short transaction of its own; False when it was already written.
+
+    The read transaction is ended first, so that on SQLite the UPDATE begins a fresh one and
+    waits for the write lock instead of failing on a stale snapshot. The UPDATE goes through the
+    connection, not the ORM: the date is shown on no cached page, so it must not empty the
+    page caches (see ``hub.core.pagecache``). Two requests at once both try; the condition lets
+    one of them write.
+    """
+    db.session.commit()
+    result = db.session.connection().execute(
+        update(User.__table__)
+        .where(User.id == user_id)
+        .where(or_(User.last_seen_on.is_(None), User.last_seen_on < day))
+        .values(last_seen_on=day)
+    )
+    db.session.commit()
+    return result.rowcount == 1
