@@ -99,8 +99,8 @@ class Config:
     # last held meeting or the start of the holding, plus the network's rhythm), the
     # coordinators this long after the holder, and after a further silence the baton passes on.
     # A scheduled meeting whose end lies this far back is marked held automatically.
-    BATON_REMIND_BEFORE_DAYS = env_int("BATON_REMIND_BEFORE_DAYS", 42)
-    BATON_ESCALATE_AFTER_DAYS = env_int("BATON_ESCALATE_AFTER_DAYS", 14)
+    BATON_REMIND_BEFORE_DAYS = env_int("BATON_REMIND_BEFORE_DAYS", 84)
+    BATON_ESCALATE_AFTER_DAYS = env_int("BATON_ESCALATE_AFTER_DAYS", 7)
     BATON_SILENCE_DAYS = env_int("BATON_SILENCE_DAYS", 28)
     MEETING_AUTO_HELD_AFTER_DAYS = env_int("MEETING_AUTO_HELD_AFTER_DAYS", 2)
 

@@ -60,16 +60,29 @@ class Timings:
         )
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A step already taken for a holding (plain values: they outlive the reading transaction)."""
+
+    sent_at: datetime
+    recipient_count: int
+
+
 @dataclass
 class RelayState:
-    """What baton-check needs to know about one network's present holding."""
+    """What baton-check needs to know about one network's present holding, as plain values."""
 
-    network: Network
-    holding: BatonPass
+    network_id: int
+    slug: str
+    name: str
+    rhythm_months: int
+    holding_id: int
+    holding_began: datetime
+    holder_code: str
     last_held: datetime | None
     booked: bool
     anyone_to_carry: bool
-    sent: dict[int, BatonReminder] = field(default_factory=dict)
+    sent: dict[int, Sent] = field(default_factory=dict)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -82,8 +95,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 def next_meeting_due(state: RelayState) -> datetime:
     """When the next meeting ought to take place: one rhythm after the last meeting or, if the
     holding is younger, after the holding began."""
-    since = max(state.holding.passed_at, state.last_held or state.holding.passed_at)
-    return add_months(since, state.network.rhythm_months or 3)
+    since = max(state.holding_began, state.last_held or state.holding_began)
+    return add_months(since, state.rhythm_months or 3)
 
 
 def step_due(state: RelayState, step: int, timings: Timings) -> datetime | None:
@@ -93,7 +106,7 @@ def step_due(state: RelayState, step: int, timings: Timings) -> datetime | None:
     """
     if step == STEP_HOLDER:
         return max(
-            state.holding.passed_at + FIRST_REMINDER_GRACE,
+            state.holding_began + FIRST_REMINDER_GRACE,
             next_meeting_due(state) - timings.remind_before,
         )
     before = state.sent.get(step - 1)
@@ -161,12 +174,17 @@ def relay_states(now: datetime) -> list[RelayState]:
             .distinct()
         )
     )
-    sent: dict[int, dict[int, BatonReminder]] = {}
+    sent: dict[int, dict[int, Sent]] = {}
     pass_ids = [p.id for p in passes.values()]
-    for row in db.session.scalars(
-        select(BatonReminder).where(BatonReminder.baton_pass_id.in_(pass_ids))
+    for pass_id, step, sent_at, count in db.session.execute(
+        select(
+            BatonReminder.baton_pass_id,
+            BatonReminder.step,
+            BatonReminder.sent_at,
+            BatonReminder.recipient_count,
+        ).where(BatonReminder.baton_pass_id.in_(pass_ids))
     ):
-        sent.setdefault(row.baton_pass_id, {})[row.step] = row
+        sent.setdefault(pass_id, {})[step] = Sent(sent_at, count)
     states = []
     for network in networks:
         holding = passes.get(network.id)
@@ -176,8 +194,13 @@ def relay_states(now: datetime) -> list[RelayState]:
             continue
         states.append(
             RelayState(
-                network=network,
-                holding=holding,
+                network_id=network.id,
+                slug=network.slug,
+                name=network.name,
+                rhythm_months=network.rhythm_months,
+                holding_id=holding.id,
+                holding_began=holding.passed_at,
+                holder_code=holding.to_code,
                 last_held=last_held.get(network.id),
                 booked=network.id in open_meetings or network.id in open_polls,
                 anyone_to_carry=network.id in carried,
@@ -206,40 +229,39 @@ def staff_recipients(network_id: int) -> tuple[str, list[mailing.Recipient]]:
     return "admins", mailing.admin_recipients()
 
 
-def take_step(state: RelayState, step: int, now: datetime) -> BatonReminder | None:
+def take_step(state: RelayState, step: int, now: datetime) -> Sent | None:
     """Claim the step for this holding, then send it. None if another run took it first."""
     row = BatonReminder(
-        network_id=state.network.id, baton_pass_id=state.holding.id, step=step, sent_at=now
+        network_id=state.network_id, baton_pass_id=state.holding_id, step=step, sent_at=now
     )
     if not claim(row):
         return None
-    network = state.network
-    holder = db.session.get(Municipality, state.holding.to_code)
-    holder_name = holder.name if holder else state.holding.to_code
+    network = db.session.get(Network, state.network_id)
     if step == STEP_SILENCE:
         baton_pass = rotation.pass_after_silence(network, at=now)
         row.audience = "holder" if baton_pass else "nobody"
         row.recipient_count = (
             len(mailing.municipality_recipients(baton_pass.to_code)) if baton_pass else 0
         )
-        return row
+        return Sent(now, row.recipient_count)
     if step == STEP_HOLDER:
-        audience, recipients = "holder", mailing.municipality_recipients(state.holding.to_code)
+        audience, recipients = "holder", mailing.municipality_recipients(state.holder_code)
     else:
-        audience, recipients = staff_recipients(network.id)
+        audience, recipients = staff_recipients(state.network_id)
     row.audience = audience if recipients else "nobody"
     row.recipient_count = len(recipients)
     if step == STEP_STUCK:
         mailing.send_baton_stuck(network, recipients)
     else:
+        holder = db.session.get(Municipality, state.holder_code)
         mailing.send_baton_reminder(
-            network_name=network.name,
-            holder_name=holder_name,
+            network_name=state.name,
+            holder_name=holder.name if holder else state.holder_code,
             step=step,
             recipients=recipients,
             url=mailing.network_url(network),
         )
-    return row
+    return Sent(now, row.recipient_count)
 
 
 def hold_overdue_meetings(now: datetime, timings: Timings) -> list[int]:
@@ -272,16 +294,15 @@ def run_baton_check(now: datetime) -> list[tuple[str, int]]:
     taken: list[tuple[str, int]] = []
     for state in states:
         while (step := next_step(state, now, timings)) is not None:
-            row = take_step(state, step, now)
-            if row is None:
+            sent = take_step(state, step, now)
+            if sent is None:
                 db.session.rollback()
                 break
-            slug = state.network.slug
             db.session.commit()
-            taken.append((slug, step))
+            taken.append((state.slug, step))
             if step == STEP_SILENCE:
                 break
-            state.sent[step] = row
+            state.sent[step] = sent
     return taken
 
 

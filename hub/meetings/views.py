@@ -16,7 +16,7 @@ from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
-from hub.meetings import calendar, feeds, participation, polls, rotation, scheduling
+from hub.meetings import calendar, feeds, participation, polls, rotation, scheduling, timeline
 from hub.meetings.forms import (
     CancelForm,
     MeetingForm,
@@ -167,7 +167,7 @@ def baton(slug: str):
     return render_template(
         "meetings/baton.html",
         network=network,
-        holdings=rotation.holdings(rotation.history(network.id)),
+        stretches=timeline.timeline(network.id),
     )
 
 

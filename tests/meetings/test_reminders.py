@@ -24,8 +24,17 @@ from hub.meetings.reminders import run_baton_check, run_meeting_reminders
 from hub.notifications.models import Notification
 
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
-# The next meeting is due three months after T0; the holder hears six weeks before that.
-STEP1 = datetime(2026, 2, 27, 9, 0, tzinfo=UTC)
+# The tests set the timings themselves (TIMINGS), so the defaults may be tuned without them:
+# the next meeting is due three months after T0; the holder hears six weeks before that, the
+# coordinators two weeks later, and four weeks after that the baton passes on.
+TIMINGS = {
+    "BATON_REMIND_BEFORE_DAYS": 42,
+    "BATON_ESCALATE_AFTER_DAYS": 14,
+    "BATON_SILENCE_DAYS": 28,
+    "MEETING_AUTO_HELD_AFTER_DAYS": 2,
+}
+DUE = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
+STEP1 = DUE - timedelta(days=42)  # 27 February
 STEP2 = STEP1 + timedelta(days=14)
 STEP3 = STEP2 + timedelta(days=28)
 
@@ -44,7 +53,8 @@ def reminder_rows() -> list[tuple[int, str, int]]:
 
 
 @pytest.fixture
-def setup(create_network, create_user):
+def setup(app, create_network, create_user):
+    app.config.update(TIMINGS)
     coordinator = create_user(role=Role.COORDINATOR, municipality_code="0180")
     network = create_network(codes=("1383", "1381", "1380"), coordinators=[coordinator])
     network.rhythm_months = 3
@@ -224,6 +234,7 @@ def test_meeting_reminders_go_once_to_those_coming(setup, create_meeting, create
 
 
 def race(app, now: datetime, runs: int = 4) -> list[BaseException]:
+    app.config.update(TIMINGS)
     barrier = threading.Barrier(runs)
     errors: list[BaseException] = []
 
@@ -288,3 +299,20 @@ def test_cli_baton_check_at_a_stockholm_time(app, setup):
     assert "steg 1" in result.output and "Stafettpåminnelser: 1." in result.output
     result = runner.invoke(args=["hub", "baton-check", "--at", "i morgon"])
     assert result.exit_code != 0 and "ÅÅÅÅ-MM-DD" in result.output
+
+
+def test_the_timeline_tells_the_whole_story(setup, client, login, create_meeting):
+    network, laholm, _coordinator, _halmstad = setup
+    meeting = create_meeting(network, starts_at=datetime(2026, 1, 20, 9, 0, tzinfo=UTC))
+    db.session.add(Rsvp(meeting_id=meeting.id, user_id=laholm[0].id, response="on_site"))
+    db.session.add(DatePoll(network_id=network.id, title="Vårträffen", status="cancelled",
+                            created_at=datetime(2026, 1, 12, tzinfo=UTC)))  # fmt: skip
+    db.session.commit()
+    run_baton_check(datetime(2026, 1, 25, 9, 0, tzinfo=UTC))  # held automatically
+    run_baton_check(datetime(2026, 1, 25, 9, 0, tzinfo=UTC) + timedelta(days=90))
+    login(laholm[1])
+    page = client.get(f"/natverk/{network.slug}/stafett").text
+    assert "markerad automatiskt" in page and "1 kom" in page
+    assert "Omröstning om datum: Vårträffen" in page and "avbruten" in page
+    assert "Påminnelse 1 till kommunens medlemmar (1 person)" in page
+    assert "@" not in page.split("<main", 1)[1].split("</main>", 1)[0]  # no addresses
