@@ -335,8 +335,13 @@ def simulate(years: int, silent: float, seed: int) -> list[NetworkReport]:
 
     workdir = Path(tempfile.mkdtemp(prefix="stafetten-simulering-"))
     try:
-        app = create_app(simulation_config(f"sqlite:///{workdir / 'relay.db'}"))
+        url = f"sqlite:///{workdir / 'relay.db'}"
+        app = create_app(simulation_config(url))
         with app.app_context():
+            bind = db.session.get_bind()
+            bound = getattr(bind, "engine", bind).url.render_as_string()
+            if bound != url:
+                raise RuntimeError("the session is not bound to the simulation's own database")
             upgrade()
             simulation = Simulation(years, silent, seed)
             with simulated_clock(lambda: simulation.now):
