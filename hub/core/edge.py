@@ -20,7 +20,8 @@ A form view::
 ``run_form`` validates the submitted form, runs the rule in a savepoint, and on a ``RuleError``
 undoes the rule's writes and puts the message at ``error.field`` (or the ``field`` given, or
 flashes it); ``form_status`` is then the rule's status, 400 for an invalid form, 200 for a form
-shown fresh.
+shown fresh. ``AlreadyDone`` (a double submit) goes on to the edge, which flashes its message and
+redirects to the earlier post.
 
 The escape hatch, for the few writes that must outlive a refusal (a counted failed login)::
 
@@ -33,10 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, Response, flash, g, render_template
+from flask import Flask, Response, flash, g, redirect, render_template
 from flask_wtf import FlaskForm
 
-from hub.core.rules import RuleError, TooMany
+from hub.core.rules import AlreadyDone, RuleError, TooMany
 from hub.extensions import db
 
 T = TypeVar("T")
@@ -49,6 +50,7 @@ def install(app: Flask) -> None:
     # in reverse), and commits what those wrote too.
     app.after_request_funcs.setdefault(None, []).insert(0, end_transaction)
     app.register_error_handler(RuleError, rule_error_page)
+    app.register_error_handler(AlreadyDone, already_done)
 
 
 def end_transaction(response: Response) -> Response:
@@ -76,6 +78,11 @@ def rule_error_page(error: RuleError) -> tuple[str, int, dict[str, str]]:
     return html, error.status, headers
 
 
+def already_done(error: AlreadyDone) -> Response:
+    flash(error.message, "info")
+    return redirect(error.location, code=303)
+
+
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
     """What ``run_form`` gives back: true when the rule ran, with what it returned."""
@@ -96,6 +103,8 @@ def run_form(form: FlaskForm, change: Callable[[], T], *, field: str | None = No
         return REFUSED
     try:
         return Outcome(True, run_rule(change))
+    except AlreadyDone:
+        raise  # a double submit: the edge shows the earlier one
     except RuleError as error:
         show_rule_error(form, error, field=field)
         return REFUSED

@@ -47,6 +47,17 @@ class Conflict(RuleError):
     status = 409
 
 
+class AlreadyDone(RuleError):
+    """The very same thing was just done (a double submit). Not shown as an error: the edge
+    flashes the message and goes to ``location``, where the earlier one is."""
+
+    status = 409
+
+    def __init__(self, message: str, location: str) -> None:
+        super().__init__(message)
+        self.location = location
+
+
 class Gone(RuleError):
     """It was real once (a spent link, a withdrawn invitation)."""
 

@@ -193,12 +193,20 @@ def find_member_by_name(name: str) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+def ask_to_answer_by_name(question: Question, asker: User, name: str) -> tuple[User, bool]:
+    """Ask the member named ``name``; returns them and whether the request was sent now."""
+    colleague = find_member_by_name(name)
+    if colleague is None:
+        raise ForumError(_("Vi hittar ingen medlem med exakt det namnet."), field="name")
+    return colleague, ask_to_answer(question, asker, colleague)
+
+
 def ask_to_answer(question: Question, asker: User, colleague: User) -> bool:
     """Ask a named colleague to answer; once per colleague and question. True if sent now."""
     if colleague.id == asker.id:
-        raise ForumError(_("Du kan inte be dig själv att svara."))
+        raise ForumError(_("Du kan inte be dig själv att svara."), field="name")
     if colleague.id == question.author_id:
-        raise ForumError(_("Det är den personen som har ställt frågan."))
+        raise ForumError(_("Det är den personen som har ställt frågan."), field="name")
     done = db.session.scalar(
         select(AskToAnswer.id).where(
             AskToAnswer.question_id == question.id, AskToAnswer.asked_user_id == colleague.id

@@ -18,6 +18,7 @@ from hub.forum.questions import (
     ForumError,
     Locked,
     check_posting_limit,
+    question_path,
     touch,
 )
 from hub.forum.search import reindex_question
@@ -59,7 +60,7 @@ def create_answer(question: Question, author: User, body: str) -> Answer:
         )
     )
     if existing is not None:
-        raise DuplicatePost(existing)
+        raise DuplicatePost(existing, question_path(question) + f"#svar-{existing}")
     check_posting_limit(author, "answer")
     now = utcnow()
     answer = Answer(
@@ -151,7 +152,9 @@ def set_answer_hidden(answer: Answer, hidden: bool) -> None:
 
 def check_can_accept(user: User, question: Question) -> None:
     if question.author_id != user.id and not can(user, Permission.MODERATE):
-        raise ForumError(_("Bara den som frågade eller en samordnare kan godta ett svar."))
+        raise ForumError(
+            _("Bara den som frågade eller en samordnare kan godta ett svar."), status=403
+        )
 
 
 def toggle_accept(answer: Answer, user: User) -> bool:
@@ -217,7 +220,8 @@ def create_comment(
         )
     )
     if existing is not None:
-        raise DuplicatePost(existing)
+        anchor = f"#svar-{answer.id}" if answer is not None else "#fraga"
+        raise DuplicatePost(existing, question_path(question) + anchor)
     check_posting_limit(author, "comment")
     comment = Comment(
         question_id=None if answer is not None else question.id,

@@ -19,7 +19,7 @@ from hub.forum.models import (
     ModerationLog,
     Question,
 )
-from hub.forum.questions import ForumError, touch
+from hub.forum.questions import ForumError, get_question_for, touch
 from hub.forum.search import reindex_question
 
 QUESTION_TOGGLES = {
@@ -54,12 +54,21 @@ def log_action(
     return entry
 
 
+FLAG_TARGETS = ("question", "answer", "comment")
+
+
 def create_flag(
-    reporter: User, question: Question, target_type: str, target_id: int, reason: str
+    reporter: User, question: Question, target_type: str, target_id: int | str, reason: str
 ) -> Flag:
+    """Flag a post of the question for the moderators; ``target_id`` may come as form text."""
+    if target_type not in FLAG_TARGETS:
+        raise ForumError(_("Okänd åtgärd."))
+    target_id = int(target_id) if str(target_id).isdigit() else 0
     reason = reason.strip()
     if not reason:
-        raise ForumError(_("Skriv varför du flaggar, så vet moderatorn vad hen ska titta på."))
+        raise ForumError(
+            _("Skriv varför du flaggar, så vet moderatorn vad hen ska titta på."), field="reason"
+        )
     flag = Flag(
         target_type=target_type,
         target_id=target_id,
@@ -109,12 +118,23 @@ def move_question(question: Question, actor: User, category: Category, reason: s
     reindex_question(question.id)
 
 
+def merge_question_into(
+    duplicate: Question, target_id: int | None, actor: User, reason: str
+) -> Question:
+    """Merge into the question ``target_id`` as ``actor`` may see it; returns that question."""
+    target = get_question_for(actor, target_id) if target_id else None
+    if target is None or target.merged_into_id is not None:
+        raise ForumError(_("Den frågan finns inte."), field="target")
+    merge_question(duplicate, target, actor, reason)
+    return target
+
+
 def merge_question(duplicate: Question, target: Question, actor: User, reason: str) -> None:
     """Move the duplicate's answers and comments to the target; the duplicate then redirects."""
     if duplicate.id == target.id:
-        raise ForumError(_("En fråga kan inte slås ihop med sig själv."))
+        raise ForumError(_("En fråga kan inte slås ihop med sig själv."), field="target")
     if target.merged_into_id is not None or target.deleted_at is not None:
-        raise ForumError(_("Den frågan finns inte längre. Välj en annan."))
+        raise ForumError(_("Den frågan finns inte längre. Välj en annan."), field="target")
     answers = list(
         db.session.scalars(
             select(Answer).where(Answer.question_id == duplicate.id, Answer.deleted_at.is_(None))

@@ -15,7 +15,7 @@ from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
-from hub.core.rules import RuleError
+from hub.core.rules import AlreadyDone, RuleError
 from hub.extensions import db
 from hub.forum.models import Category, Follow, Question, Revision, question_tag
 from hub.forum.search import reindex_question
@@ -43,16 +43,15 @@ def check_posting_limit(author: User, kind: str) -> None:
     from hub.core.posting_limits import POSTING_LIMITED_MESSAGE, allow_post
 
     if not allow_post(author.id, kind):
-        raise TooManyPosts(str(POSTING_LIMITED_MESSAGE))
+        raise TooManyPosts(str(POSTING_LIMITED_MESSAGE), field="body")
 
 
-class DuplicatePost(ForumError):
-    """The same text from the same person a moment ago: a double submit."""
+class DuplicatePost(AlreadyDone):
+    """The same text from the same person a moment ago: a double submit; ``location`` shows
+    the post saved the first time."""
 
-    status = 409
-
-    def __init__(self, existing_id: int) -> None:
-        super().__init__(_("Det här har du redan skickat. Vi sparade det en gång."))
+    def __init__(self, existing_id: int, location: str) -> None:
+        super().__init__(_("Det här har du redan skickat. Vi sparade det en gång."), location)
         self.existing_id = existing_id
 
 
@@ -140,10 +139,12 @@ def check_tags(raw: str) -> list[str]:
     """Validate the tag field; returns the names or raises ForumError with a Swedish message."""
     names = parse_tag_names(raw)
     if len(names) > MAX_TAGS:
-        raise ForumError(_("Välj högst %(n)s taggar.", n=MAX_TAGS))
+        raise ForumError(_("Välj högst %(n)s taggar.", n=MAX_TAGS), field="tags")
     for name in names:
         if len(name) < 2 or len(name) > 40:
-            raise ForumError(_("En tagg ska vara 2–40 tecken lång: ”%(name)s”.", name=name[:40]))
+            raise ForumError(
+                _("En tagg ska vara 2–40 tecken lång: ”%(name)s”.", name=name[:40]), field="tags"
+            )
     existing = _existing_tags(names)
     new = [n for n in names if slugify(n) not in existing]
     if len(new) > MAX_NEW_TAGS:
@@ -152,7 +153,8 @@ def check_tags(raw: str) -> list[str]:
                 "Du kan skapa högst %(n)s nya taggar åt gången. Nya nu: %(names)s.",
                 n=MAX_NEW_TAGS,
                 names=", ".join(new),
-            )
+            ),
+            field="tags",
         )
     return names
 
@@ -195,7 +197,7 @@ def check_not_duplicate_question(author: User, title: str, body: str) -> None:
         )
     )
     if existing is not None:
-        raise DuplicatePost(existing)
+        raise DuplicatePost(existing, question_path(existing))
 
 
 def create_question(

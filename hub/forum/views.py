@@ -9,9 +9,11 @@ from sqlalchemy import false, select
 
 from hub.auth.permissions import Permission, can, require
 from hub.auth.views import safe_next
+from hub.core.edge import form_status, run_form, run_rule
 from hub.core.models import Tag
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
+from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.forum import activity, answers, moderation, questions
 from hub.forum.forms import (
@@ -26,13 +28,7 @@ from hub.forum.forms import (
     MoveForm,
 )
 from hub.forum.models import Answer, Category, Flag, Revision
-from hub.forum.questions import (
-    DuplicatePost,
-    ForumError,
-    QuestionFilters,
-    TooManyPosts,
-    slugify,
-)
+from hub.forum.questions import QuestionFilters, slugify
 from hub.forum.viewcounts import count_view, flush_views
 
 bp = Blueprint("forum", __name__)
@@ -127,31 +123,21 @@ def ask():
     if form.category.data is None and request.method == "GET":
         wanted = request.args.get("kategori")
         form.category.data = next((c for c, _n in form.category.choices if str(c) == wanted), None)
-    if form.validate_on_submit():
-        try:
-            tag_names = questions.check_tags(form.tags.data)
-            question = questions.create_question(
-                current_user,
-                title=form.title.data,
-                body=form.body.data,
-                category_id=form.category.data,
-                tag_names=tag_names,
-            )
-        except DuplicatePost as duplicate:
-            flash(duplicate.message, "info")
-            return redirect(url_for("forum.question", question_id=duplicate.existing_id), code=303)
-        except TooManyPosts as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
-            return render_template("forum/ask.html", form=form), error.status
-        except ForumError as error:
-            form.tags.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Din fråga är publicerad."), "success")
-            return _back(question)
-    status = 400 if form.is_submitted() else 200
-    return render_template("forum/ask.html", form=form), status
+    done = run_form(form, lambda: create_question_from(form))
+    if done:
+        flash(_("Din fråga är publicerad."), "success")
+        return _back(done.value)
+    return render_template("forum/ask.html", form=form), form_status(form)
+
+
+def create_question_from(form: AskForm):
+    return questions.create_question(
+        current_user,
+        title=form.title.data,
+        body=form.body.data,
+        category_id=form.category.data,
+        tag_names=questions.check_tags(form.tags.data),
+    )
 
 
 # --- one question -------------------------------------------------------------------------
@@ -220,21 +206,13 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
 def answer(question_id: int):
     question = _load_question(question_id, full=True)
     form = AnswerForm()
-    if not form.validate():
-        return render_question(question, status=400, answer_form=form)
-    try:
-        new = answers.create_answer(question, current_user, form.body.data)
-    except DuplicatePost as duplicate:
-        flash(duplicate.message, "info")
-        return _back(question, f"#svar-{duplicate.existing_id}")
-    except ForumError as error:
-        db.session.rollback()
-        question = _load_question(question_id, full=True)
-        form.body.errors.append(error.message)
-        return render_question(question, status=error.status, answer_form=form)
-    db.session.commit()
+    done = run_form(
+        form, lambda: answers.create_answer(question, current_user, form.body.data), field="body"
+    )
+    if not done:
+        return render_question(question, status=form_status(form), answer_form=form)
     flash(_("Tack för ditt svar!"), "success")
-    return _back(question, f"#svar-{new.id}")
+    return _back(question, f"#svar-{done.value.id}")
 
 
 @bp.route("/fragor/<int:question_id>/redigera", methods=["GET", "POST"])
@@ -252,43 +230,38 @@ def edit_question(question_id: int):
         if request.method == "GET"
         else None
     )
-    if form.validate_on_submit():
-        try:
-            tag_names = questions.check_tags(form.tags.data)
-            questions.edit_question(
-                question,
-                current_user,
-                title=form.title.data,
-                body=form.body.data,
-                tag_names=tag_names,
-            )
-        except ForumError as error:
-            form.tags.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Ändringen är sparad."), "success")
-            return _back(question)
-    status = 400 if form.is_submitted() else 200
-    return render_template("forum/edit.html", form=form, question=question, kind="question"), status
+    done = run_form(
+        form,
+        lambda: questions.edit_question(
+            question,
+            current_user,
+            title=form.title.data,
+            body=form.body.data,
+            tag_names=questions.check_tags(form.tags.data),
+        ),
+        field="tags",
+    )
+    if done:
+        flash(_("Ändringen är sparad."), "success")
+        return _back(question)
+    html = render_template("forum/edit.html", form=form, question=question, kind="question")
+    return html, form_status(form)
 
 
 @bp.route("/svar/<int:answer_id>/redigera", methods=["GET", "POST"])
 @require(Permission.POST)
 def edit_answer(answer_id: int):
     answer_ = _load_answer(answer_id)
-    question = answer_.question  # kept: a commit expires the relationship
+    question = answer_.question
     if not questions.check_can_edit(current_user, answer_.author_id):
         abort(403)
     form = AnswerForm(data={"body": answer_.body_source} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        answers.edit_answer(answer_, current_user, form.body.data)
-        db.session.commit()
+    if run_form(form, lambda: answers.edit_answer(answer_, current_user, form.body.data)):
         flash(_("Ändringen är sparad."), "success")
         return _back(question, f"#svar-{answer_.id}")
-    status = 400 if form.is_submitted() else 200
     return render_template(
         "forum/edit.html", form=form, question=question, kind="answer", answer=answer_
-    ), status
+    ), form_status(form)
 
 
 @bp.get("/fragor/<int:question_id>/versioner")
@@ -318,7 +291,6 @@ def delete_question(question_id: int):
     if not questions.check_can_delete(current_user, question.author_id):
         abort(403)
     questions.delete_question(question)
-    db.session.commit()
     flash(_("Frågan är borttagen."), "info")
     return redirect(url_for("forum.questions"), code=303)
 
@@ -327,11 +299,10 @@ def delete_question(question_id: int):
 @require(Permission.POST)
 def delete_answer(answer_id: int):
     answer_ = _load_answer(answer_id)
-    question = answer_.question  # kept: a commit expires the relationship
+    question = answer_.question
     if not questions.check_can_delete(current_user, answer_.author_id):
         abort(403)
     answers.delete_answer(answer_)
-    db.session.commit()
     flash(_("Svaret är borttaget."), "info")
     return _back(question)
 
@@ -342,20 +313,11 @@ def delete_answer(answer_id: int):
 def _comment(question, answer_=None):
     form = CommentForm()
     target = f"svar-{answer_.id}" if answer_ else "fraga"
-    if not form.validate():
-        return render_question(question, status=400, comment_form=form, comment_target=target)
-    try:
-        answers.create_comment(question, current_user, form.body.data, answer_)
-    except DuplicatePost as duplicate:
-        flash(duplicate.message, "info")
-    except ForumError as error:
-        db.session.rollback()
-        question = _load_question(question.id, full=True)
-        form.body.errors.append(error.message)
+    comment = lambda: answers.create_comment(question, current_user, form.body.data, answer_)  # noqa: E731
+    if not run_form(form, comment, field="body"):
         return render_question(
-            question, status=error.status, comment_form=form, comment_target=target
+            question, status=form_status(form), comment_form=form, comment_target=target
         )
-    db.session.commit()
     return _back(question, f"#{target}")
 
 
@@ -382,7 +344,6 @@ def delete_comment(comment_id: int):
     if not questions.check_can_delete(current_user, comment.author_id):
         abort(403)
     answers.delete_comment(comment)
-    db.session.commit()
     return _back(question)
 
 
@@ -393,12 +354,8 @@ def delete_comment(comment_id: int):
 @require(Permission.POST)
 def accept(answer_id: int):
     answer_ = _load_answer(answer_id)
-    question = answer_.question  # kept: a commit expires the relationship
-    try:
-        accepted = answers.toggle_accept(answer_, current_user)
-    except ForumError:
-        abort(403)
-    db.session.commit()
+    question = answer_.question
+    accepted = answers.toggle_accept(answer_, current_user)
     flash(_("Svaret är godtaget.") if accepted else _("Svaret är inte längre godtaget."), "success")
     return _back(question, f"#svar-{answer_.id}")
 
@@ -407,14 +364,11 @@ def accept(answer_id: int):
 @require(Permission.POST)
 def helpful(answer_id: int):
     answer_ = _load_answer(answer_id)
-    question = answer_.question  # kept: a commit expires the relationship
     try:
-        answers.toggle_helpful(answer_, current_user)
-    except ForumError as error:
+        run_rule(lambda: answers.toggle_helpful(answer_, current_user))
+    except RuleError as error:
         flash(error.message, "error")
-        return _back(question, f"#svar-{answer_.id}")
-    db.session.commit()
-    return _back(question, f"#svar-{answer_.id}")
+    return _back(answer_.question, f"#svar-{answer_.id}")
 
 
 @bp.post("/folj/<target_type>/<int:target_id>")
@@ -432,7 +386,6 @@ def follow(target_type: str, target_id: int):
     else:
         abort(404)
     activity.set_following(current_user, target_type, target_id, follow_now)
-    db.session.commit()
     flash(_("Du följer nu det här.") if follow_now else _("Du följer inte längre det här."), "info")
     back = request.form.get("next", "")
     if back:  # only a local path: "/\\evil.example" is another site to a browser
@@ -445,25 +398,21 @@ def follow(target_type: str, target_id: int):
 def ask_to_answer(question_id: int):
     question = _load_question(question_id, full=True)
     form = AskToAnswerForm()
-    if form.validate():
-        colleague = activity.find_member_by_name(form.name.data)
-        if colleague is None:
-            form.name.errors.append(_("Vi hittar ingen medlem med exakt det namnet."))
-        else:
-            try:
-                sent = activity.ask_to_answer(question, current_user, colleague)
-            except ForumError as error:
-                form.name.errors.append(error.message)
-            else:
-                db.session.commit()
-                flash(
-                    _("Vi har bett %(name)s att svara.", name=colleague.name)
-                    if sent
-                    else _("%(name)s är redan tillfrågad.", name=colleague.name),
-                    "success",
-                )
-                return _back(question)
-    return render_question(question, status=400, ask_form=form)
+    done = run_form(
+        form,
+        lambda: activity.ask_to_answer_by_name(question, current_user, form.name.data),
+        field="name",
+    )
+    if not done:
+        return render_question(question, status=form_status(form), ask_form=form)
+    colleague, sent = done.value
+    flash(
+        _("Vi har bett %(name)s att svara.", name=colleague.name)
+        if sent
+        else _("%(name)s är redan tillfrågad.", name=colleague.name),
+        "success",
+    )
+    return _back(question)
 
 
 @bp.get("/fragor/personer.json")
@@ -481,14 +430,13 @@ def people_json():
 def flag(question_id: int):
     question = _load_question(question_id, full=True)
     form = FlagForm()
-    if form.validate() and form.target_type.data in ("question", "answer", "comment"):
-        target_id = int(form.target_id.data) if form.target_id.data.isdigit() else 0
-        moderation.create_flag(current_user, question, form.target_type.data, target_id,
-                               form.reason.data)  # fmt: skip
-        db.session.commit()
-        flash(_("Tack! En moderator tittar på det."), "success")
-        return _back(question)
-    return render_question(question, status=400, flag_form=form)
+    flag_it = lambda: moderation.create_flag(  # noqa: E731
+        current_user, question, form.target_type.data, form.target_id.data, form.reason.data
+    )
+    if not run_form(form, flag_it, field="reason"):
+        return render_question(question, status=form_status(form), flag_form=form)
+    flash(_("Tack! En moderator tittar på det."), "success")
+    return _back(question)
 
 
 @bp.get("/moderering")
@@ -510,7 +458,6 @@ def moderate_question(question_id: int, action: str):
     if not form.validate() or action not in moderation.QUESTION_TOGGLES:
         abort(400)
     moderation.do_question_action(question, current_user, action, form.reason.data or "")
-    db.session.commit()
     flash(_("Åtgärden är sparad och loggad."), "success")
     return _back(question)
 
@@ -519,12 +466,11 @@ def moderate_question(question_id: int, action: str):
 @require(Permission.MODERATE)
 def moderate_answer(answer_id: int, action: str):
     answer_ = _load_answer(answer_id)
-    question = answer_.question  # kept: a commit expires the relationship
+    question = answer_.question
     form = ModerationForm()
     if not form.validate() or action not in ("hide", "unhide"):
         abort(400)
     moderation.do_answer_action(answer_, current_user, action, form.reason.data or "")
-    db.session.commit()
     flash(_("Åtgärden är sparad och loggad."), "success")
     return _back(question, f"#svar-{answer_.id}")
 
@@ -540,7 +486,6 @@ def moderate_comment(comment_id: int):
     if not form.validate():
         abort(400)
     moderation.do_comment_hide(comment, current_user, question.id, form.reason.data or "")
-    db.session.commit()
     flash(_("Åtgärden är sparad och loggad."), "success")
     return _back(question)
 
@@ -555,7 +500,6 @@ def move(question_id: int):
         abort(400)
     category = db.session.get(Category, form.category.data)
     moderation.move_question(question, current_user, category, form.move_reason.data or "")
-    db.session.commit()
     flash(_("Frågan är flyttad."), "success")
     return _back(question)
 
@@ -565,21 +509,14 @@ def move(question_id: int):
 def merge(question_id: int):
     duplicate = _load_question(question_id, full=True)
     form = MergeForm()
-    if not form.validate():
-        return render_question(duplicate, status=400, merge_form=form)
-    target = questions.get_question_for(current_user, form.target.data)
-    if target is None or target.merged_into_id is not None:
-        form.target.errors.append(_("Den frågan finns inte."))
-        flash(_("Den frågan finns inte."), "error")
-        return render_question(duplicate, status=400, merge_form=form)
-    try:
-        moderation.merge_question(duplicate, target, current_user, form.merge_reason.data or "")
-    except ForumError as error:
-        flash(error.message, "error")
-        return render_question(duplicate, status=400, merge_form=form)
-    db.session.commit()
+    merge_it = lambda: moderation.merge_question_into(  # noqa: E731
+        duplicate, form.target.data, current_user, form.merge_reason.data or ""
+    )
+    done = run_form(form, merge_it)
+    if not done:
+        return render_question(duplicate, status=form_status(form), merge_form=form)
     flash(_("Frågorna är ihopslagna."), "success")
-    return redirect(url_for("forum.question", question_id=target.id), code=303)
+    return redirect(url_for("forum.question", question_id=done.value.id), code=303)
 
 
 @bp.post("/moderering/flaggor/<int:flag_id>/klar")
@@ -592,6 +529,5 @@ def resolve_flag(flag_id: int):
     if not form.validate():
         abort(400)
     moderation.resolve_flag(found, current_user, form.reason.data or "")
-    db.session.commit()
     flash(_("Flaggan är hanterad."), "success")
     return redirect(url_for("forum.moderation_page"), code=303)

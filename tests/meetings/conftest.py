@@ -139,3 +139,10 @@ def race_app(request, tmp_path):
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+@pytest.fixture(scope="session")
+def ical_checker(tmp_path_factory):
+    from tests.meetings.libical import build_checker
+
+    return build_checker(tmp_path_factory.mktemp("libical"))
