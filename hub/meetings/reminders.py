@@ -118,6 +118,26 @@ def step_due(state: RelayState, step: int, timings: Timings) -> datetime | None:
     return before.sent_at + wait
 
 
+def baton_due(network: Network, since: datetime) -> tuple[datetime, datetime]:
+    """When the holder, then the coordinators, are reminded for a holding that began at ``since``
+    with no meeting held since, each step going out when due (for tests and the docs)."""
+    timings = Timings.from_config()
+    state = RelayState(
+        network_id=network.id,
+        slug=network.slug,
+        name=network.name,
+        rhythm_months=network.rhythm_months,
+        holding_id=0,
+        holding_began=since,
+        holder_code=network.baton_holder_code or "",
+        last_held=None,
+        booked=False,
+        anyone_to_carry=True,
+    )
+    first = step_due(state, STEP_HOLDER, timings)
+    return first, first + timings.escalate_after
+
+
 def next_step(state: RelayState, now: datetime, timings: Timings) -> int | None:
     if state.booked:
         return None
