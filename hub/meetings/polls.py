@@ -125,8 +125,13 @@ def create_poll(
     """Open a poll and mail each member of the network the dates with answer links."""
     now = now or utcnow()
     check_times(times, now)
-    if scheduling.open_meeting(network.id) is not None or open_poll_for(network.id):
+    if scheduling.open_meeting(network.id) is not None:
         raise PollConflict
+    earlier = open_poll_for(network.id)
+    if earlier is not None:
+        if any(option.starts_at > now for option in earlier.options):
+            raise PollConflict
+        claim_close(earlier, CANCELLED, now)  # every time it offered has passed: it is over
     poll = DatePoll(
         network_id=network.id,
         title=title.strip(),

@@ -24,6 +24,7 @@ from hub.meetings.models import (
     BatonPass,
     BatonReminder,
     DatePoll,
+    DatePollOption,
     Meeting,
     MeetingReminder,
     Network,
@@ -176,8 +177,15 @@ def relay_states(now: datetime) -> list[RelayState]:
     open_meetings = set(
         db.session.scalars(select(Meeting.network_id).where(Meeting.open_slot.is_not(None)))
     )
+    # A poll counts as booking only while one of its times lies ahead: a forgotten poll must
+    # not hold the relay up for ever.
     open_polls = set(
-        db.session.scalars(select(DatePoll.network_id).where(DatePoll.open_slot.is_not(None)))
+        db.session.scalars(
+            select(DatePoll.network_id)
+            .join(DatePollOption, DatePollOption.poll_id == DatePoll.id)
+            .where(DatePoll.open_slot.is_not(None), DatePollOption.starts_at > now)
+            .distinct()
+        )
     )
     last_held = dict(
         db.session.execute(

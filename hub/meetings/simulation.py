@@ -9,10 +9,12 @@ or writes the installation's own database.
 
 The people: each time a municipality gets the baton it is, with probability ``silent``, silent for
 the whole holding (nobody there answers anything; the reminders and the silence step must move
-the baton). Otherwise someone there acts after a realistic delay: books the meeting directly or
-opens a date poll that the network's members answer over a week. They aim for about one rhythm
-after the last meeting, at least three weeks ahead. Hosts mark most meetings held by hand; the
-rest are marked by ``baton-check``. A few municipalities lose all their members during the run.
+the baton). When the reminders reach the network's coordinator, the coordinator gives the baton
+to the next municipality within a week, unless the coordinator is silent too (the same share).
+Otherwise someone in the holder municipality acts after a realistic delay: books the meeting
+directly or opens a date poll that the network's members answer over a week. They aim for about
+one rhythm after the last meeting, at least three weeks ahead. Hosts mark most meetings held by
+hand; the rest are marked by ``baton-check``. A few municipalities lose all their members.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hub.meetings import polls, reminders, rotation, scheduling
 from hub.meetings.localtime import stockholm_to_utc
 from hub.meetings.models import (
     BatonPass,
+    BatonReminder,
     Meeting,
     Network,
     NetworkMunicipality,
@@ -58,6 +61,9 @@ class Holding:
     poll_id: int | None = None
     close_at: datetime | None = None
     votes: list[tuple[datetime, int]] = field(default_factory=list)
+    # The coordinator's answer to the escalation: None until it comes, then when (or never).
+    coordinator_at: datetime | None = None
+    coordinator_heard: bool = False
 
 
 @dataclass
@@ -180,7 +186,8 @@ class Simulation:
         if meeting is not None:
             self.maybe_mark_held(plan, meeting)
             return
-        if plan.silent:
+        if plan.silent or self.actor(network, plan) is None:
+            self.coordinator_acts(network, plan)
             return
         actor = self.actor(network, plan)
         if actor is None:
@@ -189,6 +196,40 @@ class Simulation:
             self.poll_day(network, plan, actor)
         elif self.now >= plan.act_at:
             self.book(network, plan, actor)
+
+    def coordinator_acts(self, network: Network, plan: Holding) -> None:
+        """A coordinator who hears that the holder is silent gives the baton to the next
+        municipality within a week, unless the coordinator is silent too (the same share)."""
+        if not plan.coordinator_heard:
+            escalated = db.session.scalar(
+                select(BatonReminder.id).where(
+                    BatonReminder.baton_pass_id == plan.pass_id,
+                    BatonReminder.step == reminders.STEP_COORDINATORS,
+                    BatonReminder.audience == "coordinators",
+                )
+            )
+            if escalated is None:
+                return
+            plan.coordinator_heard = True
+            if self.rng.random() >= self.silent:
+                plan.coordinator_at = self.now + timedelta(days=self.rng.randint(1, 7))
+        if plan.coordinator_at is None or self.now < plan.coordinator_at:
+            return
+        plan.coordinator_at = None
+        coordinator = db.session.scalar(
+            select(User)
+            .join(network_coordinator, network_coordinator.c.user_id == User.id)
+            .where(network_coordinator.c.network_id == network.id)
+        )
+        try:
+            rotation.pass_baton(
+                network,
+                reason_kind=rotation.REASON_COORDINATOR,
+                reason="Ingen i kommunen svarar; vi går vidare.",
+                by=coordinator,
+            )
+        except rotation.BatonError:
+            return
 
     def actor(self, network: Network, plan: Holding) -> User | None:
         people = db.session.scalars(

@@ -258,6 +258,19 @@ def test_a_meeting_booked_meanwhile_makes_closing_a_conflict(client, login, worl
     assert db.session.get(DatePoll, poll.id).status == "open"  # nothing half done
 
 
+def test_a_poll_whose_times_have_all_passed_makes_way_for_a_new_one(world):
+    start = utcnow() + timedelta(days=10)
+    times = [polls.ProposedTime(start + timedelta(days=i), start + timedelta(days=i, hours=2))
+             for i in range(2)]  # fmt: skip
+    old = polls.create_poll(world["network"], "Glömd", times, by=world["host"])
+    later = start + timedelta(days=5)
+    new_times = [polls.ProposedTime(later + timedelta(days=i), later + timedelta(days=i, hours=2))
+                 for i in (10, 11)]  # fmt: skip
+    new = polls.create_poll(world["network"], "Ny", new_times, by=world["host"], now=later)
+    assert new.status == "open"
+    assert db.session.get(DatePoll, old.id).status == "cancelled"
+
+
 def test_best_option_prefers_yes_then_maybe_then_the_earliest(world):
     start = utcnow() + timedelta(days=10)
     times = [polls.ProposedTime(start + timedelta(days=i), start + timedelta(days=i, hours=2))

@@ -16,6 +16,7 @@ from hub.meetings.models import (
     BatonPass,
     BatonReminder,
     DatePoll,
+    DatePollOption,
     MeetingReminder,
     Rsvp,
     network_coordinator,
@@ -149,10 +150,14 @@ def test_a_scheduled_meeting_or_an_open_poll_stops_the_reminders(setup, create_m
     meeting = create_meeting(network, starts_at=STEP3 + timedelta(days=5))
     assert run_baton_check(STEP2) == []
     meeting.status, meeting.open_slot = "cancelled", None
-    db.session.add(DatePoll(network_id=network.id, title="Nästa träff", open_slot=1))
+    poll = DatePoll(network_id=network.id, title="Nästa träff", open_slot=1)
+    poll.options = [DatePollOption(starts_at=STEP3, ends_at=STEP3 + timedelta(hours=2))]
+    db.session.add(poll)
     db.session.commit()
     assert run_baton_check(STEP2) == []
     assert outbox() == []
+    # A poll nobody closed stops holding the relay up once every time it offered has passed.
+    assert run_baton_check(STEP3 + timedelta(days=1)) == [(network.slug, 1)]
 
 
 def test_a_new_holding_counts_from_its_own_start(setup):
