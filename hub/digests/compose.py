@@ -12,11 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
 from hub.digests.schedule import Period
-from hub.directory.models import Municipality
+from hub.directory.models import Municipality, Profile
+from hub.directory.privacy import listed_condition
 from hub.extensions import db
 from hub.forum.models import Answer, Follow, Question, question_tag
+from hub.forum.posttext import excerpt, post_texts
 from hub.mail.preferences import DIGEST, topic_for_notification
 from hub.meetings.models import Meeting, Network, NetworkMunicipality, Rsvp
 from hub.notifications.models import Notification
@@ -30,6 +33,7 @@ UNANSWERED_POOL = 500
 MEETING_HORIZON = timedelta(days=60)
 MAX_MEETINGS_PER_NETWORK = 3
 MAX_MEETINGS = 6
+MAX_NEWCOMERS = 10
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class QuestionItem:
     created_at: datetime
     answer_count: int
     tags: list[str] = field(default_factory=list)
+    excerpt: str = ""
+    author_name: str | None = None
 
 
 @dataclass
@@ -56,6 +62,7 @@ class ActivityItem:
     question_id: int
     title: str
     answers: int
+    authors: list[str] = field(default_factory=list)  # who wrote the new answers
 
 
 @dataclass
@@ -64,6 +71,8 @@ class NotificationItem:
     text: str
     url: str
     created_at: datetime
+    excerpt: str = ""
+    author_name: str | None = None
 
 
 @dataclass
@@ -77,6 +86,16 @@ class MeetingItem:
     host_name: str
     created_at: datetime
     rsvp: str | None = None
+
+
+@dataclass
+class NewcomerItem:
+    """A member whose account was confirmed in the period, listed in the directory."""
+
+    id: int
+    name: str
+    title: str
+    municipality_name: str
 
 
 @dataclass
@@ -99,6 +118,7 @@ class DigestContent:
     notifications: list[NotificationItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     batons: list[BatonItem] = field(default_factory=list)
+    newcomers: list[NewcomerItem] = field(default_factory=list)  # weekly digests only
 
     @property
     def news_count(self) -> int:
@@ -119,6 +139,7 @@ class DigestContent:
             + len(self.notifications)
             + len(fresh_answerable)
             + len(fresh_meetings)
+            + len(self.newcomers)
         )
 
     @property
@@ -151,6 +172,7 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
     activity = _load_activity(since, until, all_followed_questions)
     notifications = _load_notifications(ids, until)
     networks_by_code, meetings, rsvps, relay = _load_meetings(ids, members, since, until)
+    newcomers = _load_newcomers(networks_by_code, period)
 
     # Indexes, so each member's share is found by lookups rather than by scanning every question.
     tag_ids = {qid: {t for t, _ in tags} for qid, tags in tags_by_question.items()}
@@ -191,6 +213,11 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
             if member.prefs.get(topic_for_notification(kind)) == DIGEST
         ][:MAX_NOTIFICATIONS]
         _add_meetings(content, networks_by_code, meetings, rsvps, relay)
+        content.newcomers = [
+            item
+            for item, network_ids in newcomers
+            if item.id != member.id and network_ids & member_networks(member, networks_by_code)
+        ][:MAX_NEWCOMERS]
     return [contents[m.id] for m in members]
 
 
@@ -211,6 +238,8 @@ def _question_item(q: dict, tags_by_question: dict) -> QuestionItem:
         created_at=q["created_at"],
         answer_count=q["answer_count"],
         tags=[name for _, name in tags_by_question.get(q["id"], [])],
+        excerpt=q["excerpt"],
+        author_name=q["author_name"],
     )
 
 
@@ -246,7 +275,19 @@ QUESTION_COLUMNS = (
     Question.author_id,
     Question.created_at,
     Question.answer_count,
+    Question.body_source,
+    User.name.label("author_name"),
 )
+
+
+def _question_rows(query) -> list[dict]:
+    """Rows with the author's name and an excerpt, made once per question for the whole batch."""
+    rows = []
+    for row in db.session.execute(query.outerjoin(User, User.id == Question.author_id)):
+        found = dict(row._mapping)
+        found["excerpt"] = excerpt(found.pop("body_source"))
+        rows.append(found)
+    return rows
 
 
 def _load_new_questions(
@@ -255,20 +296,19 @@ def _load_new_questions(
     tagged = exists().where(
         question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(tags)
     )
-    rows = db.session.execute(
+    return _question_rows(
         select(*QUESTION_COLUMNS)
         .where(visible_question(), Question.created_at >= since, Question.created_at < until)
         .where(or_(Question.category_id.in_(categories), tagged))
         .order_by(Question.created_at.desc())
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _load_unanswered(until: datetime, tags: set[int]) -> list[dict]:
     tagged = exists().where(
         question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(tags)
     )
-    rows = db.session.execute(
+    return _question_rows(
         select(*QUESTION_COLUMNS)
         .where(visible_question(), Question.answer_count == 0, Question.locked.is_(False))
         .where(Question.created_at >= until - UNANSWERED_WINDOW, Question.created_at < until)
@@ -276,7 +316,6 @@ def _load_unanswered(until: datetime, tags: set[int]) -> list[dict]:
         .order_by(Question.created_at.desc())
         .limit(UNANSWERED_POOL)
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _load_question_tags(question_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
@@ -295,12 +334,19 @@ def _load_question_tags(question_ids: set[int]) -> dict[int, list[tuple[int, str
 def _load_activity(since: datetime, until: datetime, question_ids: set[int]) -> list:
     return list(
         db.session.execute(
-            select(Answer.question_id, Question.title, Answer.author_id, func.count(Answer.id))
+            select(
+                Answer.question_id,
+                Question.title,
+                Answer.author_id,
+                func.count(Answer.id),
+                User.name,
+            )
             .join(Question, Question.id == Answer.question_id)
+            .outerjoin(User, User.id == Answer.author_id)
             .where(Answer.question_id.in_(question_ids), visible_question())
             .where(Answer.created_at >= since, Answer.created_at < until)
             .where(Answer.deleted_at.is_(None), Answer.hidden.is_(False))
-            .group_by(Answer.question_id, Question.title, Answer.author_id)
+            .group_by(Answer.question_id, Question.title, Answer.author_id, User.name)
             .order_by(Answer.question_id)
         )
     )
@@ -309,10 +355,12 @@ def _load_activity(since: datetime, until: datetime, question_ids: set[int]) -> 
 def _member_activity(by_question: dict, followed: set[int], member_id: int) -> list[ActivityItem]:
     counts: dict[int, ActivityItem] = {}
     for followed_id in sorted(followed):
-        for question_id, title, author_id, count in by_question.get(followed_id, ()):
+        for question_id, title, author_id, count, name in by_question.get(followed_id, ()):
             if author_id != member_id:
                 item = counts.setdefault(question_id, ActivityItem(question_id, title, 0))
                 item.answers += count
+                if name and name not in item.authors:
+                    item.authors.append(name)
     return list(counts.values())[:MAX_ACTIVITY]
 
 
@@ -326,15 +374,23 @@ def _load_notifications(ids: list[int], until: datetime) -> dict[int, list]:
             Notification.text,
             Notification.url,
             Notification.created_at,
+            Notification.post_type,
+            Notification.post_id,
         )
         .where(Notification.user_id.in_(ids), Notification.emailed_at.is_(None))
         .where(
             Notification.created_at < until, Notification.created_at >= until - UNANSWERED_WINDOW
         )
         .order_by(Notification.created_at.desc())
-    )
-    for nid, user_id, kind, text, url, created_at in rows:
-        result[user_id].append((kind, NotificationItem(nid, text, url, created_at)))
+    ).all()
+    posts = post_texts((row.post_type, row.post_id) for row in rows)
+    excerpts = {ref: excerpt(post.source) for ref, post in posts.items()}
+    for nid, user_id, kind, text, url, created_at, post_type, post_id in rows:
+        item = NotificationItem(nid, text, url, created_at)
+        post = posts.get((post_type, post_id))
+        if post is not None:
+            item.excerpt, item.author_name = excerpts[(post_type, post_id)], post.author_name
+        result[user_id].append((kind, item))
     return result
 
 
@@ -449,3 +505,34 @@ def _add_meetings(content: DigestContent, networks_by_code, meetings, rsvps, rel
         )
     content.meetings.sort(key=lambda m: m.starts_at)
     del content.meetings[MAX_MEETINGS:]
+
+
+def member_networks(member: Member, networks_by_code: dict) -> set[int]:
+    return {row[0] for row in networks_by_code.get(member.municipality_code, ())}
+
+
+def _load_newcomers(networks_by_code: dict, period: Period) -> list[tuple[NewcomerItem, set[int]]]:
+    """Weekly only: people listed in the directory whose account was confirmed in the period, in
+    the batch's networks, each with the networks they belong to (newest first)."""
+    network_ids = {row[0] for rows in networks_by_code.values() for row in rows}
+    if period.frequency != "weekly" or not network_ids:
+        return []
+    rows = db.session.execute(
+        select(User.id, User.name, User.title, Municipality.name, NetworkMunicipality.network_id)
+        .join(Municipality, Municipality.scb_code == User.municipality_code)
+        .join(NetworkMunicipality, NetworkMunicipality.municipality_code == User.municipality_code)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(
+            listed_condition(),
+            User.email_confirmed_at >= period.starts_at,
+            User.email_confirmed_at < period.ends_at,
+            NetworkMunicipality.network_id.in_(network_ids),
+            NetworkMunicipality.active.is_(True),
+        )
+        .order_by(User.email_confirmed_at.desc(), User.id)
+    )
+    found: dict[int, tuple[NewcomerItem, set[int]]] = {}
+    for user_id, name, title, place, network_id in rows:
+        entry = found.setdefault(user_id, (NewcomerItem(user_id, name, title, place), set()))
+        entry[1].add(network_id)
+    return list(found.values())

@@ -19,6 +19,10 @@ DELIVERY_CHOICES = [
     (DIGEST, _l("I sammanfattningen")),
     (NEVER, _l("Aldrig")),
 ]
+MAIL_TEXT_CHOICES = [
+    ("full", _l("Med texten: du kan läsa svaret direkt i mejlet")),
+    ("titles", _l("Bara rubriker (bra på en delad dator)")),
+]
 FREQUENCY_CHOICES = [
     ("daily", _l("Varje dag")),
     ("weekly", _l("Varje vecka (måndag morgon)")),
@@ -32,6 +36,7 @@ TOPICS = {
     "follows": _l("Följda frågor och taggar"),
     "meetings": _l("Träffar"),
     "baton": _l("Stafettpinnen"),
+    "announcements": _l("Meddelanden från samordnarna"),
 }
 # Notification.kind → topic. Kinds nobody listed here count as activity on what one follows.
 NOTIFICATION_TOPIC = {
@@ -46,6 +51,7 @@ NOTIFICATION_TOPIC = {
     "meeting": "meetings",
     "rsvp": "meetings",
     "baton": "baton",
+    "announcement": "announcements",
 }
 DEFAULTS = {
     "digest_frequency": "weekly",
@@ -54,6 +60,8 @@ DEFAULTS = {
     "follows": DIGEST,
     "meetings": IMMEDIATELY,
     "baton": IMMEDIATELY,
+    "announcements": IMMEDIATELY,
+    "mail_text": "full",
 }
 
 # Account and security mail: never suppressed, never with an unsubscribe link. A member who

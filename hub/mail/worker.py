@@ -69,6 +69,7 @@ class Worker:
         for name, module, function in (
             ("baton-check", "hub.meetings.reminders", "run_baton_check"),
             ("escalations", "hub.forum.escalation", "run_escalations"),
+            ("invitation-reminders", "hub.auth.invitations", "run_invitation_reminders"),
         ):
             found = optional(module, function)
             if found is not None:

@@ -22,6 +22,8 @@ FORM = {
     "follows": "never",
     "meetings": "digest",
     "baton": "immediately",
+    "announcements": "digest",
+    "mail_text": "titles",
 }
 
 
