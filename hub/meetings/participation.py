@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
+from hub.forum.search_items import reindex_meeting
 from hub.meetings import mailing
 from hub.meetings.models import Meeting, Rsvp, TopicSuggestion, TopicVote
 
@@ -197,7 +198,7 @@ def add_topic(meeting: Meeting, user: User, text: str) -> TopicSuggestion:
         meeting_id=meeting.id, user_id=user.id, text=text.strip(), created_at=utcnow()
     )
     db.session.add(suggestion)
-    db.session.flush()
+    reindex_meeting(meeting.id)  # flushes
     return suggestion
 
 
