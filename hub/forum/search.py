@@ -12,7 +12,8 @@ forms in the title; in any form anywhere; a typo's correction), then questions w
 helpful answer come first within a tier, then the newest.
 
 Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``search`` (a
-``SearchPage`` of ``SearchHit``), ``similar_questions`` and ``search_people``.
+``SearchPage`` of ``SearchHit``) and ``similar_questions``; meetings, topics and people are in
+``hub.forum.search_items``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from sqlalchemy import (
     text,
 )
 
-from hub.auth.models import User
 from hub.extensions import db
 from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
 from hub.forum.models import Answer, Question
@@ -738,36 +738,3 @@ def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS)
     marked = _marked(body, window, start, end, is_hit)
     text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
     return Markup(text_html)  # noqa: S704  (built from escaped parts)
-
-
-# --- People --------------------------------------------------------------------------------------
-
-
-def search_people(query: str, limit: int = 10) -> list[User]:
-    """Active members whose first name, last name or whole name starts with the query.
-
-    Case-insensitive for å, ä and ö too, which SQLite's lower() and LIKE are not, so names are
-    compared in Python. The database first keeps only members whose case-folded name key holds
-    the query anywhere (a superset of the matches): checking every member's name in Python cost
-    half the search page's time with 2,000 members.
-    """
-    needle = " ".join(query.casefold().split())[:MAX_QUERY_LENGTH]
-    if not needle:
-        return []
-    names = db.session.execute(
-        select(User.id, User.name)
-        .where(User.active.is_(True), User.name_key.contains(needle, autoescape=True))
-        .order_by(User.name, User.id)
-    ).all()
-    ids = [row.id for row in names if _name_starts_with(row.name, needle)][:limit]
-    if not ids:
-        return []
-    people = db.session.scalars(select(User).where(User.id.in_(ids))).all()
-    return sorted(people, key=lambda u: ids.index(u.id))
-
-
-def _name_starts_with(name: str, needle: str) -> bool:
-    folded = " ".join(name.casefold().split())
-    if folded.startswith(needle):
-        return True
-    return any(folded[i + 1 :].startswith(needle) for i, c in enumerate(folded) if c in " -")
