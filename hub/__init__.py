@@ -20,6 +20,10 @@ def create_app(config: type[Config] | Config) -> Flask:
     import hub.models  # noqa: F401  (every table registered before anything uses the metadata)
 
     init_extensions(app)
+    from hub.core.guards import IdConverter
+
+    # Every <int:…> in a route: ASCII digits within the id columns' range, else 404.
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
 
     from hub.cli import hub_cli, register_part_commands

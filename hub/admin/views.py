@@ -92,7 +92,7 @@ def index():
 
 
 def load_municipality(code: str) -> Municipality:
-    municipality = ops.get_municipality(code) if code.isdigit() else None
+    municipality = ops.get_municipality(code) if code.isascii() and code.isdigit() else None
     if municipality is None:
         abort(404)
     return municipality

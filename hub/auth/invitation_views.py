@@ -10,10 +10,11 @@ from flask_login import current_user, login_user
 from hub.auth import invitations
 from hub.auth.accounts import find_user_by_email
 from hub.auth.forms import InvitationSignUpForm, InviteForm
-from hub.auth.permissions import Permission, require
+from hub.auth.permissions import Permission, may_vouch_for, require
 from hub.auth.views import bp, municipality_choices
 from hub.core.db import utcnow
 from hub.core.pagination import page_number
+from hub.directory import membership
 from hub.extensions import db
 
 
@@ -22,6 +23,8 @@ def invite_form() -> InviteForm:
     form.municipality.choices = municipality_choices(_("Ingen särskild kommun"))
     if not form.is_submitted():
         form.municipality.data = current_user.municipality_code or ""
+        if form.municipality.data and not may_vouch_for(current_user, form.municipality.data):
+            form.municipality.data = ""
     return form
 
 
@@ -38,15 +41,19 @@ def invitations_page():
     form = invite_form()
     if not form.validate_on_submit():
         return render_invitations(form, 400 if form.is_submitted() else 200)
+    code = form.municipality.data or None
+    if code is not None and not may_vouch_for(current_user, code):
+        form.municipality.errors.append(
+            _("Du kan bara bjuda in till kommuner i de nätverk du samordnar.")
+        )
+        return render_invitations(form, 400)
     valid, invalid = invitations.parse_addresses(form.addresses.data)
     if len(valid) + len(invalid) > invitations.MAX_ADDRESSES:
         form.addresses.errors.append(
             _("Skicka högst %(n)s adresser åt gången.", n=invitations.MAX_ADDRESSES)
         )
         return render_invitations(form, 400)
-    result = invitations.create_invitations(
-        current_user._get_current_object(), valid, form.municipality.data or None
-    )
+    result = invitations.create_invitations(current_user._get_current_object(), valid, code)
     db.session.commit()
     if result.sent:
         flash(
@@ -134,8 +141,10 @@ def accept_invitation(token: str):
             invitation,
             name=form.name.data,
             password=form.password.data,
-            municipality_code=form.municipality.data or None,
+            municipality_code=invitation.municipality_code,
         )
+        # The inviter vouched for the invitation's municipality; another one waits for approval.
+        membership.choose_municipality(user, form.municipality.data or None, None)
         session.clear()
         login_user(user)
         db.session.commit()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from hub.core import reports
+from hub.core.edge import form_status, run_form
 from hub.core.forms import AccessibilityReportForm
 from hub.core.pagecache import cached_page
-from hub.core.reports import send_accessibility_report
+from hub.core.ratelimit import client_ip
+from hub.core.reports import submit_report
 from hub.core.settings import settings_sections
 from hub.extensions import db
 from hub.forum.summary import start_page_forum
@@ -49,13 +54,27 @@ def settings():
 @bp.route("/tillganglighet", methods=["GET", "POST"])
 def accessibility():
     form = AccessibilityReportForm()
-    if form.validate_on_submit():
-        send_accessibility_report(form.description.data, form.email.data or None, request.referrer)
-        db.session.commit()
+    done = run_form(
+        form,
+        lambda: submit_report(
+            form.description.data, form.email.data or None, referring_path(), client_ip()
+        ),
+        field="description",
+    )
+    if done:
         flash(_("Tack! Vi har tagit emot din rapport."), "info")
         return redirect(url_for("core.accessibility"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("core/accessibility.html", form=form), status
+    status = form_status(form)
+    headers = {"Retry-After": str(reports.RETRY_AFTER)} if status == 429 else {}
+    return render_template("core/accessibility.html", form=form), status, headers
+
+
+def referring_path() -> str | None:
+    """The page on this site the report was sent from; another site's address is nobody's."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.get("/personuppgifter")

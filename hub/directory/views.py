@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
-from hub.auth.permissions import Permission, can
+from hub.auth import permissions
+from hub.auth.permissions import Permission, can, require
 from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
-from hub.directory import listing
+from hub.directory import listing, membership
 from hub.directory.exports import make_vcard, members_csv
+from hub.directory.forms import DecideChangeForm
 from hub.directory.names import slugify
 from hub.directory.people import (
     exportable_network_ids,
@@ -67,7 +69,39 @@ def index():
 @bp.get("/katalog/<int:user_id>")
 @login_required
 def person(user_id: int):
-    return render_template("directory/person.html", page=person_page(current_user, user_id))
+    page = person_page(current_user, user_id)
+    # Only those who may approve a waiting change see it. A member with a change waiting has
+    # no municipality, so nobody else pays a query for it.
+    waiting = current_user.is_staff and page.person.municipality_code is None
+    change = membership.pending_change(page.person.id) if waiting else None
+    if change is not None and not permissions.may_vouch_for(current_user, change.to_code):
+        change = None
+    return render_template("directory/person.html", page=page, pending_change=change)
+
+
+@bp.get("/katalog/kommunbyten")
+@require(Permission.INVITE)
+def municipality_changes():
+    return render_template(
+        "directory/municipality_changes.html",
+        changes=membership.changes_to_decide(current_user),
+    )
+
+
+@bp.post("/katalog/kommunbyten/<int:change_id>/<any(godkann, neka):decision>")
+@require(Permission.INVITE)
+def decide_change(change_id: int, decision: str):
+    change = membership.get_change_for(current_user, change_id)
+    if not DecideChangeForm().validate_on_submit():
+        abort(400)
+    if decision == "godkann":
+        membership.approve(change, by=current_user)
+        flash(_("Bytet av kommun är godkänt."), "success")
+    else:
+        membership.refuse(change, by=current_user)
+        flash(_("Bytet av kommun är nekat."), "info")
+    db.session.commit()
+    return redirect(url_for("directory.municipality_changes"))
 
 
 @bp.get("/katalog/<int:user_id>.vcf")
@@ -146,12 +180,37 @@ def edit_profile():
             except PhotoError as error:
                 form.photo.errors = [*form.photo.errors, str(error)]
         if not form.photo.errors:
-            apply_profile_form(current_user, profile, form, jpeg)
+            try:
+                apply_profile_form(current_user, profile, form, jpeg)
+            except membership.TooManyRequests:
+                db.session.rollback()
+                form.pending_change = membership.pending_change(current_user.id)
+                form.municipality.errors = [
+                    _("Du har bett om att byta kommun många gånger i dag. Försök igen i morgon.")
+                ]
+                return render_profile(form, profile, 429)
             db.session.commit()
-            flash(_("Din profil är sparad."), "success")
+            if membership.pending_change(current_user.id) is not None:
+                flash(
+                    _(
+                        "Din profil är sparad. Bytet av kommun gäller när en samordnare för "
+                        "den nya kommunen har godkänt det."
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Din profil är sparad."), "success")
             return redirect(url_for("directory.edit_profile"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("directory/edit_profile.html", form=form, profile=profile), status
+    return render_profile(form, profile, 400 if form.is_submitted() else 200)
+
+
+def render_profile(form, profile, status: int):
+    return render_template(
+        "directory/edit_profile.html",
+        form=form,
+        profile=profile,
+        pending_change=form.pending_change,
+    ), status
 
 
 def read_upload(upload: FileStorage) -> bytes:

@@ -47,10 +47,13 @@ def optional(module: str, name: str) -> Callable[[], object] | None:
 
 
 def send_mail_job() -> object:
+    from hub.core.reports import mail_waiting_reports
     from hub.mail.notifications import send_notification_emails
     from hub.mail.sender import send_all
+    from hub.meetings.mailing import send_due_updates
 
-    return send_notification_emails(), send_all()
+    waiting = mail_waiting_reports(), send_due_updates()
+    return waiting, send_notification_emails(), send_all()
 
 
 def digests_job() -> object:

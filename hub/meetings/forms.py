@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from hub.core.db import utcnow
+from hub.core.guards import BoundedIntegerField, SingleLine
 from hub.meetings.localtime import NonexistentLocalTime, stockholm_to_utc
 
 GAP_MESSAGE = _l("Den tiden finns inte den dagen: klockan ställs fram en timme. Välj en annan tid.")
@@ -49,7 +49,7 @@ class LocalTimeField(TimeField):
             raise ValueError(_l("Skriv tiden som TT:MM, till exempel 09:30.")) from error
 
 
-class CountField(IntegerField):
+class CountField(BoundedIntegerField):
     def process_formdata(self, valuelist) -> None:
         try:
             super().process_formdata(valuelist)
@@ -73,6 +73,7 @@ class MeetingForm(FlaskForm):
         validators=[
             DataRequired(_l("Skriv en rubrik för träffen.")),
             Length(max=200, message=_l("Rubriken får vara högst 200 tecken.")),
+            SingleLine(),
         ],
     )
     day = LocalDateField(
@@ -87,7 +88,11 @@ class MeetingForm(FlaskForm):
     )
     place = StringField(
         _l("Plats"),
-        validators=[Optional(), Length(max=300, message=_l("Platsen får vara högst 300 tecken."))],
+        validators=[
+            Optional(),
+            Length(max=300, message=_l("Platsen får vara högst 300 tecken.")),
+            SingleLine(),
+        ],
     )
     online_url = StringField(
         _l("Länk till digitalt möte"),
@@ -163,7 +168,7 @@ class RsvpForm(FlaskForm):
 class TopicForm(FlaskForm):
     text = StringField(
         _l("Föreslå en fråga eller ett ämne"),
-        validators=[DataRequired(_l("Skriv ditt förslag.")), Length(max=300)],
+        validators=[DataRequired(_l("Skriv ditt förslag.")), Length(max=300), SingleLine()],
     )
 
 

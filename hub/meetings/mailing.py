@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from hub.auth.models import Role, User
+from hub.core import ratelimit
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
@@ -87,6 +91,56 @@ def notification_text(kind: str, title: str) -> str:
     if kind == "update":
         return _("Ändrad träff: %(title)s", title=title)
     return _("Inställd träff: %(title)s", title=title)
+
+
+# Changes within this long after an update mail go out together, as one update.
+UPDATE_COALESCE = timedelta(minutes=15)
+# And at most this many update mails per meeting a day; later changes wait for a free turn.
+UPDATE_LIMITS = ((4, 24 * 3600),)
+
+
+def mail_meeting_update(meeting: Meeting, *, actor_id: int | None = None) -> bool:
+    """The meeting's title, time or place changed: mail the update now, or, within
+    ``UPDATE_COALESCE`` of the last one or past the daily limit, as one mail when the turn
+    comes (``send_due_updates``). True when it went now."""
+    now = utcnow()
+    last = meeting.update_mailed_at
+    its_turn = meeting.update_due_at is None and (last is None or now - last >= UPDATE_COALESCE)
+    if its_turn and send_update(meeting, actor_id=actor_id):
+        return True
+    if meeting.update_due_at is None:
+        meeting.update_due_at = max(now, (last or now) + UPDATE_COALESCE)
+    return False
+
+
+def send_update(meeting: Meeting, *, actor_id: int | None = None) -> bool:
+    """Mail the meeting as it is now, unless the meeting's daily limit is reached."""
+    if not ratelimit.allow("meeting-update", meeting.id, UPDATE_LIMITS):
+        return False
+    meeting.update_mailed_at = utcnow()
+    meeting.update_due_at = None
+    send_meeting_message(meeting, "update", actor_id=actor_id)
+    return True
+
+
+def send_due_updates() -> int:
+    """Mail the waiting updates of scheduled meetings (``flask hub send-mail`` runs this);
+    one past the daily limit tries again in an hour."""
+    now = utcnow()
+    due = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.update_due_at <= now, Meeting.status == "scheduled")
+        .options(joinedload(Meeting.network), joinedload(Meeting.host))
+        .order_by(Meeting.id)
+    ).all()
+    sent = 0
+    for meeting in due:
+        if send_update(meeting):
+            sent += 1
+        else:
+            meeting.update_due_at = now + timedelta(hours=1)
+    db.session.flush()
+    return sent
 
 
 def send_meeting_message(

@@ -113,6 +113,10 @@ class Meeting(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Update mail: when the last went out, and when the changes since are due as one mail
+    # (``mailing.mail_meeting_update``), so a run of edits does not flood the network.
+    update_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     network: Mapped[Network] = relationship(lazy="raise")
     host: Mapped[Municipality] = relationship(lazy="raise")

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
-from hub.auth.models import Role, User
+from hub.auth import permissions
+from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.meetings import mailing
@@ -19,7 +20,6 @@ from hub.meetings.models import (
     Meeting,
     Network,
     NetworkMunicipality,
-    network_coordinator,
 )
 
 REASON_START = "start"
@@ -297,36 +297,14 @@ def current_pass(network_id: int) -> BatonPass | None:
     )
 
 
-def is_coordinator(user: User | None, network_id: int) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    network_coordinator.c.network_id == network_id,
-                    network_coordinator.c.user_id == user.id,
-                )
-            )
-        )
-    )
-
-
 def can_coordinate(user: User | None, network: Network) -> bool:
     """Coordinators of the network and admins may override the rotation and act for the host."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.role == Role.ADMIN or is_coordinator(user, network.id)
+    return permissions.coordinates(user, network.id)
 
 
 def can_schedule(user: User | None, network: Network) -> bool:
     """Members of the holder municipality, the network's coordinators and admins."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    holder = network.baton_holder_code
-    if holder and user.municipality_code == holder:
-        return True
-    return can_coordinate(user, network)
+    return permissions.speaks_for(user, network.baton_holder_code) or can_coordinate(user, network)
 
 
 def can_pass(user: User | None, network: Network) -> bool:

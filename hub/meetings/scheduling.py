@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
+from hub.auth import permissions
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
@@ -65,16 +66,22 @@ def get_meeting_or_404(meeting_id: int) -> Meeting:
 
 def can_manage(user: User | None, meeting: Meeting) -> bool:
     """The host municipality's members, the network's coordinators and admins."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    if user.municipality_code == meeting.host_code:
-        return True
-    return rotation.can_coordinate(user, meeting.network)
+    return permissions.speaks_for(user, meeting.host_code) or rotation.can_coordinate(
+        user, meeting.network
+    )
 
 
 def get_meeting_for_manager(user: User, meeting_id: int) -> Meeting:
     meeting = get_meeting_or_404(meeting_id)
     if not can_manage(user, meeting):
+        abort(403)
+    return meeting
+
+
+def get_meeting_for_participant(user: User, meeting_id: int) -> Meeting:
+    """A meeting the person may answer, suggest topics for and vote on (else 403)."""
+    meeting = get_meeting_or_404(meeting_id)
+    if not permissions.takes_part_in(user, meeting.network_id):
         abort(403)
     return meeting
 
@@ -178,7 +185,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
 
         fill_free_places(meeting)
     if before[:5] != after[:5]:
-        mailing.send_meeting_message(meeting, "update", actor_id=by.id)
+        mailing.mail_meeting_update(meeting, actor_id=by.id)
     return True
 
 
@@ -188,6 +195,7 @@ def cancel_meeting(meeting: Meeting, *, by: User, message: str = "") -> None:
         raise MeetingStateError(meeting.status)
     meeting.status = CANCELLED
     meeting.open_slot = None
+    meeting.update_due_at = None  # the cancellation says all
     meeting.cancelled_at = utcnow()
     meeting.sequence += 1
     meeting.updated_at = meeting.cancelled_at

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.pagecache import cached_page
@@ -91,9 +92,8 @@ def network_page_data(network: Network) -> dict:
     now = utcnow()
     upcoming = [m for m in meetings if m.status == "scheduled" and m.ends_at > now]
     is_coordinator = current_user.is_admin or any(c.id == current_user.id for c in coordinators)
-    holder = network.baton_holder_code
     may_schedule = current_user.active and (
-        is_coordinator or (holder is not None and current_user.municipality_code == holder)
+        is_coordinator or permissions.speaks_for(current_user, network.baton_holder_code)
     )
     return {
         "network": network,
@@ -144,7 +144,7 @@ def pass_baton(slug: str):
     if to_code is not None and to_code not in {c.value for c in form.to_code.choices}:
         form.to_code.errors.append(_("Välj en kommun i nätverket."))
         return render_template("meetings/network.html", pass_form=form, **data), 400
-    is_holder = current_user.municipality_code == network.baton_holder_code
+    is_holder = permissions.speaks_for(current_user, network.baton_holder_code)
     kind = (
         rotation.REASON_PASSED_ON if is_holder and to_code is None else rotation.REASON_COORDINATOR
     )
@@ -175,7 +175,11 @@ def baton(slug: str):
 @login_required
 def network_feed(slug: str):
     network = scheduling.get_network_or_404(slug)
-    body = calendar.feed_ics(network.name, feeds.feed_meetings([network.id]))
+    body = calendar.feed_ics(
+        network.name,
+        feeds.feed_meetings([network.id]),
+        online_links=permissions.takes_part_in(current_user, network.id),
+    )
     return ics_response(body, f"{network.slug}.ics")
 
 
@@ -375,7 +379,7 @@ def minutes(meeting_id: int):
 @bp.post("/traffar/<int:meeting_id>/svar")
 @login_required
 def rsvp(meeting_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
+    meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
     if meeting.status == "cancelled":
         return closed_response(_("Träffen är inställd, så det går inte att anmäla sig."))
     form = RsvpForm()
@@ -401,7 +405,7 @@ def rsvp(meeting_id: int):
 @bp.post("/traffar/<int:meeting_id>/amnen")
 @login_required
 def suggest_topic(meeting_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
+    meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
     form = TopicForm()
     if not form.validate_on_submit():
         return render_meeting_with(meeting, topic_form=form), 400
@@ -421,6 +425,7 @@ def render_meeting_with(meeting: Meeting, **forms) -> str:
         "meetings/meeting.html",
         meeting=meeting,
         manager=manager,
+        takes_part=permissions.takes_part_in(current_user, meeting.network_id),
         now=utcnow(),
         counts=participation.rsvp_counts(meeting.id),
         mine=participation.my_rsvp(meeting.id, current_user),
@@ -441,7 +446,7 @@ def topic_or_404(meeting: Meeting, suggestion_id: int):
 @bp.post("/traffar/<int:meeting_id>/amnen/<int:suggestion_id>/rost")
 @login_required
 def vote_topic(meeting_id: int, suggestion_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
+    meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
     suggestion = topic_or_404(meeting, suggestion_id)
     try:
         participation.vote_topic(meeting, suggestion, current_user)
@@ -502,7 +507,10 @@ def ics_response(body: bytes, filename: str) -> Response:
 @login_required
 def meeting_ics(meeting_id: int):
     meeting = scheduling.get_meeting_or_404(meeting_id)
-    return ics_response(calendar.meeting_ics(meeting), f"traff-{meeting.id}.ics")
+    body = calendar.meeting_ics(
+        meeting, online_link=permissions.takes_part_in(current_user, meeting.network_id)
+    )
+    return ics_response(body, f"traff-{meeting.id}.ics")
 
 
 @bp.get("/kalender/<token>.ics")

@@ -444,3 +444,48 @@ def test_meeting_page_statements_fixed_and_ids_unique(
     network_page = client.get("/natverk/halland").text
     ids = re.findall(r'\bid="([^"]+)"', network_page)
     assert len(ids) == len(set(ids))
+
+
+def test_a_run_of_edits_sends_one_update(client, login, world, create_meeting, monkeypatch):
+    """Finding 8: five title edits used to mail the whole network five times. Now the first
+    goes at once; the rest within 15 minutes go as one update with the final title; and a
+    meeting sends at most four updates a day."""
+    from hub.meetings import mailing
+
+    meeting = create_meeting(world["network"])
+    login(world["host"])
+
+    def updates() -> list[OutboxMessage]:
+        return db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.subject.like("Ändrad%"))
+        ).all()
+
+    def edit(title: str) -> None:
+        page = client.get(f"/traffar/{meeting.id}/andra")
+        data = {**form_data(days=30, title=title), "csrf_token": csrf_token(page.text)}
+        assert client.post(f"/traffar/{meeting.id}/andra", data=data).status_code == 302
+
+    people = len(mailing.network_recipients(meeting.network_id))
+    for n in range(5):
+        edit(f"Träffen, version {n}")
+    assert len(updates()) == people  # only the first edit so far
+    assert mailing.send_due_updates() == 0  # not yet due
+
+    now = utcnow()
+    monkeypatch.setattr(mailing, "utcnow", lambda: now + timedelta(minutes=16))
+    assert mailing.send_due_updates() == 1
+    latest = updates()[-1]
+    assert len(updates()) == 2 * people and "version 4" in latest.subject
+    assert mailing.send_due_updates() == 0
+
+    # The daily limit: two more turns, then changes wait (an hour at a time) for a free turn.
+    for step, minutes in enumerate((40, 60, 80, 100)):
+        monkeypatch.setattr(mailing, "utcnow", lambda m=minutes: now + timedelta(minutes=m))
+        edit(f"Träffen, ändring {step}")
+    assert len(updates()) == 4 * people
+    db.session.refresh(meeting)
+    assert meeting.update_due_at is not None
+    monkeypatch.setattr(mailing, "utcnow", lambda: now + timedelta(minutes=120))
+    assert mailing.send_due_updates() == 0
+    db.session.refresh(meeting)
+    assert meeting.update_due_at > now + timedelta(minutes=120)

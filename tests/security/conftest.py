@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
+from hub.directory import membership
 from hub.directory.models import Unit
 from hub.extensions import db, login_manager
 from hub.forum.models import Answer, Category, Comment, Question
@@ -25,6 +26,7 @@ from hub.notifications.models import Notification
 PERSONAS = (
     "anonymous",
     "member",  # municipality in the network, not holding the baton; asked the question
+    "pending",  # was in Laholm (hosted the held meeting); asked to move to the holder, waits
     "outsider",  # member of a municipality outside the network
     "holder",  # member of the municipality holding the baton; wrote the answer
     "other_coordinator",  # coordinator of another network
@@ -51,6 +53,7 @@ def world(app: Flask, create_user, create_network) -> World:
     world = World()
     users = world.users
     users["member"] = create_user(name="Maja Medlem", municipality_code="1381")
+    users["pending"] = create_user(name="Pia Väntar", municipality_code="1381")
     users["outsider"] = create_user(name="Otto Utanför", municipality_code="0180")
     users["holder"] = create_user(name="Hanna Hållare", municipality_code=HOLDER_CODE)
     users["other_coordinator"] = create_user(
@@ -117,6 +120,7 @@ def world(app: Flask, create_user, create_network) -> World:
         created_by_id=users["member"].id,
     )
     db.session.add_all([comment, meeting, held])
+    membership.request_change(users["pending"], "1381", HOLDER_CODE, None)
     db.session.commit()
 
     world.ids.update(add_part_objects(world, network, question, meeting))
@@ -133,6 +137,7 @@ def world(app: Flask, create_user, create_network) -> World:
         meeting_id=meeting.id,
         held_meeting_id=held.id,
         unit_id=unit.id if unit else 0,
+        change_id=membership.pending_change(users["pending"].id).id,
         code="1381",
     )
     return world

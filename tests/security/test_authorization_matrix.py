@@ -38,6 +38,11 @@ HELD_HOST = expect(NO, member=OK, coordinator=OK, admin=OK)
 # The network's people: its municipalities' members, its coordinators, admins.
 NETWORK_PEOPLE = ("member", "holder", "coordinator", "admin")
 IN_NETWORK = expect(NO, **dict.fromkeys(NETWORK_PEOPLE, OK))
+# Who takes part in the network's meetings: members of its municipalities and its coordinators
+# (not a member of another network, nor one whose change of municipality still waits).
+PARTICIPANTS = expect(NO, member=OK, holder=OK, coordinator=OK, admin=OK)
+# Who may approve the waiting change to the holder municipality.
+VOUCHERS = expect(NO, coordinator=OK, admin=OK, other_coordinator=NF)
 # Authors: the member asked the question (and commented on it); the holder wrote the answer.
 ASKER = expect(NO, member=OK)
 ANSWERER = expect(NO, holder=OK)
@@ -78,6 +83,8 @@ MATRIX: dict[str, Route] = {
     "auth.login": r("/logga-in", GET=PUBLIC, POST=PUBLIC),
     "auth.logout": r("/logga-ut", POST=SIGNED_IN),
     "auth.login_code": r("/logga-in/kod", GET=ANY, POST=ANY),  # needs a password step first
+    "auth.send_login_link": r("/logga-in/lank", {"email": "a@laholm.se"}, POST=PUBLIC),
+    "auth.login_by_link": r("/logga-in/lank/okand", GET=ANY, POST=ANY),
     "auth.sign_up": r("/registrera", GET=PUBLIC, POST=PUBLIC),
     "auth.confirm_email": r("/bekrafta/okand", GET=ANY, POST=ANY),
     "auth.resend_confirmation": r("/bekrafta", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
@@ -128,6 +135,8 @@ MATRIX: dict[str, Route] = {
         "/natverk/{network}/medlemmar.csv", GET=expect(NO, coordinator=OK, admin=OK)
     ),
     "directory.edit_profile": r("/installningar/profil", GET=SIGNED_IN, POST=SIGNED_IN),
+    "directory.municipality_changes": r("/katalog/kommunbyten", GET=STAFF),
+    "directory.decide_change": r("/katalog/kommunbyten/{change_id}/godkann", POST=VOUCHERS),
     # --- forum ------------------------------------------------------------------------------
     "forum.questions": r("/fragor", GET=SIGNED_IN),
     "forum.ask": r("/fragor/ny", GET=SIGNED_IN, POST=SIGNED_IN),
@@ -189,9 +198,11 @@ MATRIX: dict[str, Route] = {
     "meetings.minutes": r(
         "/traffar/{held_meeting_id}/minnesanteckningar", GET=HELD_HOST, POST=HELD_HOST
     ),
-    "meetings.rsvp": r("/traffar/{meeting_id}/svar", {"response": "online"}, POST=SIGNED_IN),
-    "meetings.suggest_topic": r("/traffar/{meeting_id}/amnen", {"text": "Robotar"}, POST=SIGNED_IN),
-    "meetings.vote_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/rost", POST=SIGNED_IN),
+    "meetings.rsvp": r("/traffar/{meeting_id}/svar", {"response": "online"}, POST=PARTICIPANTS),
+    "meetings.suggest_topic": r(
+        "/traffar/{meeting_id}/amnen", {"text": "Robotar"}, POST=PARTICIPANTS
+    ),
+    "meetings.vote_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/rost", POST=PARTICIPANTS),
     "meetings.take_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/dagordning", POST=HOST),
     "meetings.attendees_csv": r("/traffar/{meeting_id}/deltagare.csv", GET=HOST),
     "meetings.meeting_ics": r("/traffar/{meeting_id}.ics", GET=SIGNED_IN),

@@ -1,7 +1,7 @@
 """relay: reminder audience, date polls
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 10:25:58.922811
 
 Baton reminders record who was told (for the relay timeline); date polls for the next meeting.
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
