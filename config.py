@@ -137,6 +137,17 @@ class Config:
     POSTING_LIMIT_PER_HOUR = env_int("POSTING_LIMIT_PER_HOUR", 60)
     POSTING_LIMIT_QUESTIONS_PER_HOUR = env_int("POSTING_LIMIT_QUESTIONS_PER_HOUR", 10)
 
+    # The material library: where files are kept, and the largest file of each sort in MB.
+    # The upload routes take requests this large; HUB_MAX_CONTENT_LENGTH holds everywhere else.
+    MATERIAL_STORAGE_DIR = env("MATERIAL_STORAGE_DIR")  # default instance/material
+    MATERIAL_MAX_VIDEO_MB = env_int("MATERIAL_MAX_VIDEO_MB", 500)
+    MATERIAL_MAX_DOCUMENT_MB = env_int("MATERIAL_MAX_DOCUMENT_MB", 50)
+    MATERIAL_MAX_IMAGE_MB = env_int("MATERIAL_MAX_IMAGE_MB", 20)
+    MATERIAL_MAX_CAPTIONS_MB = env_int("MATERIAL_MAX_CAPTIONS_MB", 1)
+    # The forum category a material item's discussion question goes in (its slug); the first
+    # category when empty or not found.
+    MATERIAL_DISCUSSION_CATEGORY = env("MATERIAL_DISCUSSION_CATEGORY", "")
+
     # Days to keep rows that only log what happened (``flask hub prune``).
     RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
     RETENTION_OUTBOX_DAYS = env_int("RETENTION_OUTBOX_DAYS", 180)

@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.forum.views import bp as forum_bp
     from hub.health.views import bp as health_bp
     from hub.mail.views import bp as mail_bp
+    from hub.material.views import bp as material_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
     from hub.privacy.views import bp as privacy_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         forum_bp,
         search_bp,
         meetings_bp,
+        material_bp,
         health_bp,
         announcements_bp,
         mail_bp,

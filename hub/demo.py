@@ -17,6 +17,7 @@ SEEDERS = [
     "hub.meetings.demo",
     "hub.forum.demo",
     "hub.digests.demo",
+    "hub.material.demo",
 ]
 
 DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (published in the README on purpose)

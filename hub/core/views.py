@@ -18,6 +18,7 @@ from hub.core.reports import submit_report
 from hub.core.settings import settings_sections
 from hub.extensions import db
 from hub.forum.summary import start_page_forum
+from hub.material.items import newest_items
 from hub.meetings.summary import start_page_summary
 
 bp = Blueprint("core", __name__)
@@ -32,6 +33,7 @@ def start():
         "core/start.html",
         forum=start_page_forum(current_user),
         baton_summary=start_page_summary(current_user),
+        new_material=newest_items(3),
     )
 
 

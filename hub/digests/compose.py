@@ -28,6 +28,7 @@ MAX_NEW_QUESTIONS = 10
 MAX_CAN_ANSWER = 5
 MAX_ACTIVITY = 10
 MAX_NOTIFICATIONS = 20
+MAX_NEW_MATERIAL = 5
 UNANSWERED_WINDOW = timedelta(days=30)
 UNANSWERED_POOL = 500
 MEETING_HORIZON = timedelta(days=60)
@@ -109,6 +110,13 @@ class BatonItem:
 
 
 @dataclass
+class MaterialDigestItem:
+    id: int
+    title: str
+    kind: str
+
+
+@dataclass
 class DigestContent:
     member: Member
     period: Period
@@ -118,6 +126,7 @@ class DigestContent:
     notifications: list[NotificationItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     batons: list[BatonItem] = field(default_factory=list)
+    material: list[MaterialDigestItem] = field(default_factory=list)
     newcomers: list[NewcomerItem] = field(default_factory=list)  # weekly digests only
 
     @property
@@ -139,6 +148,7 @@ class DigestContent:
             + len(self.notifications)
             + len(fresh_answerable)
             + len(fresh_meetings)
+            + len(self.material)
             + len(self.newcomers)
         )
 
@@ -172,6 +182,7 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
     activity = _load_activity(since, until, all_followed_questions)
     notifications = _load_notifications(ids, until)
     networks_by_code, meetings, rsvps, relay = _load_meetings(ids, members, since, until)
+    new_material = _load_new_material(since, until)
     newcomers = _load_newcomers(networks_by_code, period)
 
     # Indexes, so each member's share is found by lookups rather than by scanning every question.
@@ -213,12 +224,23 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
             if member.prefs.get(topic_for_notification(kind)) == DIGEST
         ][:MAX_NOTIFICATIONS]
         _add_meetings(content, networks_by_code, meetings, rsvps, relay)
+        content.material = new_material
         content.newcomers = [
             item
             for item, network_ids in newcomers
             if item.id != member.id and network_ids & member_networks(member, networks_by_code)
         ][:MAX_NEWCOMERS]
     return [contents[m.id] for m in members]
+
+
+def _load_new_material(since: datetime, until: datetime) -> list[MaterialDigestItem]:
+    """New in the library for everyone (the same for every member: one statement per batch)."""
+    from hub.material.items import newest_items
+
+    return [
+        MaterialDigestItem(item.id, item.title, item.kind)
+        for item in newest_items(MAX_NEW_MATERIAL, since=since, until=until)
+    ]
 
 
 def _pick(ids: set[int], questions: dict, member_id: int, tags_by_question: dict, limit: int):

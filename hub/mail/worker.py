@@ -72,6 +72,7 @@ class Worker:
         for name, module, function in (
             ("baton-check", "hub.meetings.reminders", "run_baton_check"),
             ("escalations", "hub.forum.escalation", "run_escalations"),
+            ("material-previews", "hub.material.previews", "run_previews"),
             ("invitation-reminders", "hub.auth.invitations", "run_invitation_reminders"),
         ):
             found = optional(module, function)

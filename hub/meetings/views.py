@@ -17,7 +17,16 @@ from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
-from hub.meetings import calendar, feeds, participation, polls, rotation, scheduling, timeline
+from hub.material.community import material_on_agenda
+from hub.meetings import (
+    calendar,
+    feeds,
+    participation,
+    polls,
+    rotation,
+    scheduling,
+    timeline,
+)
 from hub.meetings.forms import (
     CancelForm,
     MeetingForm,
@@ -430,6 +439,7 @@ def render_meeting_with(meeting: Meeting, **forms) -> str:
         counts=participation.rsvp_counts(meeting.id),
         mine=participation.my_rsvp(meeting.id, current_user),
         topics=participation.topic_rows(meeting.id, current_user),
+        agenda_material=material_on_agenda(meeting.id, current_user),
         attendees=participation.attendee_list(meeting.id) if manager else [],
         rsvp_form=forms.get("rsvp_form") or RsvpForm(),
         topic_form=forms.get("topic_form") or TopicForm(),

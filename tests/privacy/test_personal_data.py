@@ -48,6 +48,32 @@ from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 
 
+def material_rows(person, peer) -> list:
+    """A how-to page by the person with a file, a revision and the peer's helpful mark, and
+    the person's mark on nothing else (the library's tables)."""
+    from hub.material.models import MaterialFile, MaterialHelpful, MaterialItem, MaterialRevision
+
+    item = MaterialItem(
+        kind="howto", title=f"Lathund av {person.name}", licence="cc-by", author_id=person.id
+    )
+    db.session.add(item)
+    db.session.flush()
+    return [
+        MaterialFile(
+            item_id=item.id,
+            role="main",
+            storage_key=f"00/{person.id}.pdf",
+            filename="guide.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="",
+            uploaded_by_id=person.id,
+        ),
+        MaterialRevision(item_id=item.id, editor_id=person.id, title="Förr", body_source="x"),
+        MaterialHelpful(item_id=item.id, user_id=person.id),
+    ]
+
+
 def add_personal_rows(user, other, network) -> None:
     """One row of every kind that can be about a member, for ``user`` and for ``other``."""
     category = Category(slug="kat", name="Kategori")
@@ -119,6 +145,7 @@ def add_personal_rows(user, other, network) -> None:
                     expires_at=utcnow() + timedelta(days=14),
                 ),
                 RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
+                *material_rows(person, peer),
                 Announcement(
                     network_id=network.id,
                     author_id=person.id,

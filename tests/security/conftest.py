@@ -162,6 +162,8 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
         "invitation_id": 0,
         "flag_id": 0,
         "suggestion_id": 0,
+        "material_id": 0,
+        "material_file_id": 0,
         "tenant_id": 0,
         "identity_id": 0,
     }
@@ -196,6 +198,8 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
     if CalendarToken := optional_model("hub.meetings.models:CalendarToken"):
         db.session.add(CalendarToken(user_id=users["member"].id, token="kalender-" + "a" * 40))
         ids["calendar_token"] = "kalender-" + "a" * 40
+    if optional_model("hub.material.models:MaterialItem"):
+        ids.update(add_material(users["member"].id))
     Invitation = optional_model("hub.auth.models:Invitation")
     hash_token = optional_model("hub.auth.tokens:hash_token")
     if Invitation and hash_token:
@@ -228,6 +232,35 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
     db.session.flush()
     ids.update(notification_id=notice.id, outbox_id=mail.id)
     return ids
+
+
+def add_material(author_id: int) -> dict[str, int]:
+    """A how-to page by the member, with a file row whose bytes are not on disk (served as 404)."""
+    from hub.material.models import MaterialFile, MaterialItem
+
+    item = MaterialItem(
+        kind="howto",
+        title="Så laddar ni surfplattorna",
+        summary="Steg för steg.",
+        licence="cc-by",
+        body_source="Ladda dem i skåpet varje natt.",
+        body_html="<p>Ladda dem i skåpet varje natt.</p>",
+        author_id=author_id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    row = MaterialFile(
+        item_id=item.id,
+        role="main",
+        storage_key="00/saknas.pdf",
+        filename="guide.pdf",
+        content_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return {"material_id": item.id, "material_file_id": row.id}
 
 
 def sign_in(app: Flask, client, user_id: str | None) -> str:

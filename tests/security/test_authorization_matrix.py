@@ -221,6 +221,33 @@ MATRIX: dict[str, Route] = {
         "/natverk/{network}/datum/0/stang", POST=expect(NO, holder=NF, coordinator=NF, admin=NF)
     ),
     "meetings.answer_link": r("/datumsvar/okand", GET=ANY, POST=ANY),  # the token is the key
+    # --- material library --------------------------------------------------------------------
+    "material.index": r("/material", GET=SIGNED_IN),
+    "material.feed": r("/material/flode.atom", GET=SIGNED_IN),
+    "material.new_item": r("/material/ny", {"kind": "link"}, GET=SIGNED_IN, POST=SIGNED_IN),
+    "material.item": r("/material/{material_id}", GET=SIGNED_IN),
+    "material.file": r(  # the row's bytes are not on disk: 404 once let through
+        "/material/{material_id}/filer/{material_file_id}/guide.pdf", GET=expect(NF, anonymous=NO)
+    ),
+    "material.edit_item": r(
+        "/material/{material_id}/redigera",
+        GET=either(ASKER, MODERATORS),
+        POST=either(ASKER, MODERATORS),
+    ),
+    "material.delete_item": r("/material/{material_id}/ta-bort", POST=either(ASKER, MODERATORS)),
+    "material.revisions": r("/material/{material_id}/versioner", GET=SIGNED_IN),
+    "material.upload_captions": r(
+        "/material/{material_id}/textning", POST=either(ASKER, MODERATORS)
+    ),
+    "material.helpful": r("/material/{material_id}/hjalpsamt", POST=SIGNED_IN),
+    "material.discussion": r("/material/{material_id}/diskussion", POST=SIGNED_IN),
+    # Anyone may ask; only the meeting's managers find it among the choices (else a 400).
+    "material.add_to_meeting": r(
+        "/material/{material_id}/traffar", {"meeting": "{meeting_id}"}, POST=SIGNED_IN
+    ),
+    "material.remove_from_meeting": r(
+        "/material/{material_id}/traffar/{meeting_id}/ta-bort", POST=HOST
+    ),
     # --- mail and digests -------------------------------------------------------------------
     "mail.unsubscribe": r("/avregistrera/okand", GET=ANY),
     "mail.unsubscribe_post": r("/avregistrera/okand", POST=ANY),
