@@ -362,7 +362,7 @@ def member_add(network_id: int):
     form = NetworkMemberForm(prefix="medlem")
     if apply_form(
         form,
-        lambda: ops.add_network_member(network, form.municipality_code.data),
+        lambda: ops.add_network_member(network, form.municipality_code.data, current_user),
         lambda _added: _("Kommunen är med i nätverket."),
     ):
         return redirect(url_for("admin.network", network_id=network_id) + "#rotation")

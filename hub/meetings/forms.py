@@ -191,3 +191,71 @@ class PassBatonForm(FlaskForm):
         _l("Varför lämnar ni över stafettpinnen?"),
         validators=[DataRequired(_l("Skriv en kort anledning.")), Length(max=500)],
     )
+
+
+POLL_ROWS = 6
+
+
+class PollForm(FlaskForm):
+    """2–6 proposed times (rows left empty are ignored) for the network's next meeting."""
+
+    title = StringField(
+        _l("Rubrik för träffen"),
+        validators=[
+            DataRequired(_l("Skriv en rubrik för träffen.")),
+            Length(max=200, message=_l("Rubriken får vara högst 200 tecken.")),
+        ],
+    )
+    place = StringField(
+        _l("Plats (om ni redan vet)"),
+        validators=[Optional(), Length(max=300, message=_l("Platsen får vara högst 300 tecken."))],
+    )
+
+    # Set by validate(): (starts_at, ends_at) in UTC for each filled row.
+    proposed: tuple = ()
+
+    def rows(self) -> list[tuple]:
+        return [
+            (self[f"day_{i}"], self[f"start_{i}"], self[f"end_{i}"])
+            for i in range(1, POLL_ROWS + 1)
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        proposed = []
+        ok = True
+        for day, start, end in self.rows():
+            filled = [f.data is not None for f in (day, start, end)]
+            if not any(filled):
+                continue
+            if not all(filled):
+                missing = next(f for f in (day, start, end) if f.data is None)
+                missing.errors.append(_l("Fyll i datum, start och slut, eller lämna raden tom."))
+                ok = False
+                continue
+            try:
+                starts = stockholm_to_utc(day.data, start.data)
+                ends = stockholm_to_utc(day.data, end.data)
+            except NonexistentLocalTime:
+                start.errors.append(GAP_MESSAGE)
+                ok = False
+                continue
+            proposed.append((starts, ends))
+        self.proposed = tuple(proposed)
+        return ok
+
+
+for _row in range(1, POLL_ROWS + 1):
+    setattr(PollForm, f"day_{_row}", LocalDateField(_l("Datum"), validators=[Optional()]))
+    setattr(PollForm, f"start_{_row}", LocalTimeField(_l("Börjar"), validators=[Optional()]))
+    setattr(PollForm, f"end_{_row}", LocalTimeField(_l("Slutar"), validators=[Optional()]))
+
+
+class ClosePollForm(FlaskForm):
+    option = RadioField(
+        _l("Vilken tid blir det?"),
+        coerce=int,
+        validators=[InputRequired(_l("Välj en av tiderna."))],
+        validate_choice=False,
+    )

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from hub.auth.models import User
+from hub.auth.models import Role, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.extensions import db
@@ -204,7 +204,7 @@ def send_promotion(meeting: Meeting, user_id: int) -> None:
 def send_baton_reminder(
     *, network_name: str, holder_name: str, step: int, recipients: list[Recipient], url: str
 ) -> None:
-    """Step 1 to the holder municipality's members, step 2 to the network's coordinators."""
+    """Step 1 to the holder municipality's members, step 2 to the coordinators (or admins)."""
     from flask_babel import gettext as _
 
     if step == 1:
@@ -236,15 +236,69 @@ def recipients_by_ids(user_ids: list[int]) -> list[Recipient]:
     return [Recipient(*row) for row in rows]
 
 
-def notify_new_holder(network, code: str, *, actor_id: int | None = None) -> None:
-    """The members of the municipality that now holds the baton hear about it in the hub."""
+def admin_recipients() -> list[Recipient]:
+    rows = db.session.execute(recipients_query(User.role == Role.ADMIN).order_by(User.id))
+    return [Recipient(*row) for row in rows]
+
+
+def network_url(network) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/natverk/{network.slug}"
+
+
+def send_new_holder(network, baton_pass, *, actor_id: int | None = None) -> int:
+    """Each member of the municipality that now holds the baton gets one mail and a notice."""
     from flask_babel import gettext as _
 
-    base_url = current_app.config["BASE_URL"].rstrip("/")
+    url = network_url(network)
     text = _("Er kommun har fått stafettpinnen i %(network)s.", network=network.name)
-    for person in municipality_recipients(code):
-        notify(
-            person.id, "baton", text[:300], f"{base_url}/natverk/{network.slug}", actor_id=actor_id
+    people = municipality_recipients(baton_pass.to_code)
+    for person in people:
+        queue_email(
+            "baton_received",
+            person.email,
+            kind="baton",
+            user_id=person.id,
+            network_name=network.name,
+            rhythm_months=network.rhythm_months,
+            reason_kind=baton_pass.reason_kind,
+            person=person,
+            url=url,
+        )
+        notify(person.id, "baton", text[:300], url, actor_id=actor_id)
+    return len(people)
+
+
+def send_baton_stuck(network, recipients: list[Recipient]) -> None:
+    """No member municipality has anyone left to carry the baton: the coordinators (or admins)."""
+    from flask_babel import gettext as _
+
+    url = network_url(network)
+    text = _("Ingen kommun i %(network)s har aktiva medlemmar just nu.", network=network.name)
+    for person in recipients:
+        queue_email(
+            "baton_stuck",
+            person.email,
+            kind="baton",
+            user_id=person.id,
+            network_name=network.name,
+            person=person,
+            url=url,
+        )
+        notify(person.id, "baton", text[:300], url)
+
+
+def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
+    """A meeting marked held automatically: the host is asked, briefly, to add the minutes."""
+    url = meeting_url(meeting)
+    for person in recipients:
+        queue_email(
+            "meeting_minutes_request",
+            person.email,
+            kind=KIND,
+            user_id=person.id,
+            meeting=meeting,
+            person=person,
+            url=url,
         )
 
 

@@ -18,7 +18,15 @@ from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
 from hub.material.community import material_on_agenda
-from hub.meetings import calendar, feeds, mailing, participation, rotation, scheduling
+from hub.meetings import (
+    calendar,
+    feeds,
+    participation,
+    polls,
+    rotation,
+    scheduling,
+    timeline,
+)
 from hub.meetings.forms import (
     CancelForm,
     MeetingForm,
@@ -102,6 +110,7 @@ def network_page_data(network: Network) -> dict:
         "coordinators": coordinators,
         "next_meeting": upcoming[-1] if upcoming else None,
         "open_meeting": next((m for m in meetings if m.open_slot is not None), None),
+        "open_poll": polls.open_poll_for(network.id),
         "recent": [m for m in meetings if m not in upcoming][:5],
         "is_coordinator": is_coordinator,
         "may_schedule": may_schedule,
@@ -149,13 +158,12 @@ def pass_baton(slug: str):
         rotation.REASON_PASSED_ON if is_holder and to_code is None else rotation.REASON_COORDINATOR
     )
     try:
-        baton_pass = rotation.pass_baton(
+        rotation.pass_baton(
             network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=to_code
         )
     except rotation.BatonError:
         form.to_code.errors.append(_("Det finns ingen aktiv kommun att lämna över till."))
         return render_template("meetings/network.html", pass_form=form, **data), 409
-    mailing.notify_new_holder(network, baton_pass.to_code, actor_id=current_user.id)
     db.session.commit()
     flash(_("Stafettpinnen är överlämnad."), "info")
     return redirect(url_for("meetings.network", slug=slug))
@@ -168,7 +176,7 @@ def baton(slug: str):
     return render_template(
         "meetings/baton.html",
         network=network,
-        holdings=rotation.holdings(rotation.history(network.id)),
+        stretches=timeline.timeline(network.id),
     )
 
 
@@ -350,12 +358,10 @@ def cancel_meeting(meeting_id: int):
 def mark_held(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     try:
-        baton_pass = scheduling.mark_held(meeting, by=current_user)
+        scheduling.mark_held(meeting, by=current_user)
     except scheduling.MeetingStateError:
         db.session.rollback()
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
-    if baton_pass is not None:
-        mailing.notify_new_holder(meeting.network, baton_pass.to_code, actor_id=current_user.id)
     db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
@@ -555,3 +561,7 @@ def calendar_settings():
     return render_template(
         "meetings/calendar_settings.html", form=form, feed_url=feed_url, networks=networks
     )
+
+
+# The date poll's routes live beside these, on the same blueprint.
+from hub.meetings import poll_views  # noqa: E402, F401

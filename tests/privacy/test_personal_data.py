@@ -32,6 +32,9 @@ from hub.mail.models import MailPreference, OutboxMessage
 from hub.meetings.models import (
     BatonPass,
     CalendarToken,
+    DatePoll,
+    DatePollOption,
+    DatePollVote,
     Meeting,
     MeetingReminder,
     Rsvp,
@@ -191,6 +194,14 @@ def add_personal_rows(user, other, network) -> None:
         db.session.add(topic)
         db.session.flush()
         db.session.add(TopicVote(suggestion_id=topic.id, user_id=peer.id))
+        poll = DatePoll(network_id=network.id, title="Vårträffen", created_by_id=person.id)
+        poll.options = [
+            DatePollOption(starts_at=utcnow() + timedelta(days=30),
+                           ends_at=utcnow() + timedelta(days=30, hours=2))
+        ]  # fmt: skip
+        db.session.add(poll)
+        db.session.flush()
+        db.session.add(DatePollVote(option_id=poll.options[0].id, user_id=person.id, answer="yes"))
         db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
         db.session.add(
             Profile(

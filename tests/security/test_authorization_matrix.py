@@ -35,6 +35,9 @@ STAFF = expect(NO, coordinator=OK, other_coordinator=OK, admin=OK)
 HOST = expect(NO, holder=OK, coordinator=OK, admin=OK)
 # The held meeting was hosted by Laholm, the member's municipality.
 HELD_HOST = expect(NO, member=OK, coordinator=OK, admin=OK)
+# The network's people: its municipalities' members, its coordinators, admins.
+NETWORK_PEOPLE = ("member", "holder", "coordinator", "admin")
+IN_NETWORK = expect(NO, **dict.fromkeys(NETWORK_PEOPLE, OK))
 # Who takes part in the network's meetings: members of its municipalities and its coordinators
 # (not a member of another network, nor one whose change of municipality still waits).
 PARTICIPANTS = expect(NO, member=OK, holder=OK, coordinator=OK, admin=OK)
@@ -207,6 +210,17 @@ MATRIX: dict[str, Route] = {
         "/kalender/{calendar_token}.ics", GET=PUBLIC
     ),  # the token is the key
     "meetings.calendar_settings": r("/installningar/kalender", GET=SIGNED_IN, POST=SIGNED_IN),
+    # The date poll: the network's people answer, the host side proposes and picks. Poll 0
+    # does not exist, so those let through the network check meet a 404.
+    "meetings.poll": r("/natverk/{network}/datum", GET=IN_NETWORK),
+    "meetings.create_poll": r("/natverk/{network}/datum/ny", POST=HOST),
+    "meetings.answer_poll": r(
+        "/natverk/{network}/datum/0/svar", POST=expect(NO, **dict.fromkeys(NETWORK_PEOPLE, NF))
+    ),
+    "meetings.close_poll": r(
+        "/natverk/{network}/datum/0/stang", POST=expect(NO, holder=NF, coordinator=NF, admin=NF)
+    ),
+    "meetings.answer_link": r("/datumsvar/okand", GET=ANY, POST=ANY),  # the token is the key
     # --- material library --------------------------------------------------------------------
     "material.index": r("/material", GET=SIGNED_IN),
     "material.feed": r("/material/flode.atom", GET=SIGNED_IN),
