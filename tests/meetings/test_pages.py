@@ -21,8 +21,8 @@ from tests.conftest import csrf_token
 
 @pytest.fixture
 def world(create_network, create_user):
-    """A network where Laholm holds the baton; a host, another Laholm member, a Varberg member
-    and a coordinator."""
+    """A network where Laholm holds the baton; a host, another Laholm member, a Varberg and a
+    Halmstad member (so that every municipality can carry the baton) and a coordinator."""
     coordinator = create_user(role=Role.COORDINATOR, municipality_code="0180", name="Cecilia")
     network = create_network(
         slug="halland", codes=("1383", "1381", "1380"), coordinators=[coordinator]
@@ -34,6 +34,7 @@ def world(create_network, create_user):
         "host": create_user(municipality_code="1381", name="Hanna Värd"),
         "colleague": create_user(municipality_code="1381"),
         "varberg": create_user(municipality_code="1383", name="Vera Varberg"),
+        "halmstad": create_user(municipality_code="1380", name="Hugo Halmstad"),
         "coordinator": coordinator,
     }
 
