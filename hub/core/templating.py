@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
 
 from hub.auth.permissions import Permission, can
+from hub.core.db import utcnow
+from hub.directory.official_names import official_name
 
 
 def register(app: Flask) -> None:
@@ -26,6 +29,23 @@ def register(app: Flask) -> None:
     def iso_filter(value: datetime | None) -> str:
         """For <time datetime>: HTML allows at most three digits of a second's fraction."""
         return value.isoformat(timespec="seconds") if value else ""
+
+    @app.template_filter("ago")
+    def ago_filter(value: datetime | None) -> str:
+        """How long since, "för 3 timmar sedan" / "3 hours ago", in the page's language."""
+        if value is None:
+            return ""
+        delta = value - utcnow()
+        if abs(delta.total_seconds()) < 60:
+            return _("nyss")
+        return format_timedelta(delta, add_direction=True)
+
+    @app.template_filter("municipality")
+    def municipality_filter(municipality) -> str:
+        """The official name of a Municipality row ("Laholms kommun")."""
+        if municipality is None:
+            return ""
+        return official_name(municipality.scb_code, municipality.name)
 
     @app.template_filter("date")
     def date_filter(value: datetime | None, format: str = "d MMMM yyyy") -> str:

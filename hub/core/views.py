@@ -19,7 +19,7 @@ from hub.core.settings import settings_sections
 from hub.extensions import db
 from hub.forum.summary import start_page_forum
 from hub.material.items import newest_items
-from hub.meetings.summary import start_page_summary
+from hub.meetings.summary import coming_for, start_page_summary
 
 bp = Blueprint("core", __name__)
 
@@ -33,6 +33,7 @@ def start():
         "core/start.html",
         forum=start_page_forum(current_user),
         baton_summary=start_page_summary(current_user),
+        coming=coming_for(current_user),
         new_material=newest_items(3),
     )
 

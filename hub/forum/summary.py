@@ -3,29 +3,58 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.forum.models import Question
-from hub.forum.questions import QuestionFilters, list_query
+from hub.forum.questions import QuestionFilters, list_query, visible_questions
+
+# An answer older than this is no longer news on the start page.
+ANSWERED_RECENTLY = timedelta(days=30)
 
 
 @dataclass(frozen=True)
 class ForumSummary:
     newest: list[Question]
     for_me: list[Question]
+    answered: list[Question]  # the member's own open questions that got answers lately
 
 
 def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
-    """Two statements: the newest questions, and unanswered ones within the member's expertise."""
+    """Three statements: the newest questions, unanswered ones within the member's expertise
+    (never the member's own: nobody answers their own question), and the member's own questions
+    that got an answer but none accepted yet."""
+    not_mine = or_(Question.author_id.is_(None), Question.author_id != user.id)
     return ForumSummary(
         newest=_first(QuestionFilters(sort="newest"), user, limit),
-        for_me=_first(QuestionFilters(sort="unanswered", mine_expertise=True), user, limit),
+        for_me=_first(
+            QuestionFilters(sort="unanswered", mine_expertise=True), user, limit, not_mine
+        ),
+        answered=answered_for_asker(user),
     )
 
 
-def _first(filters: QuestionFilters, user: User, limit: int) -> list[Question]:
-    query = list_query(filters, user).options(joinedload(Question.author)).limit(limit)
+def _first(filters: QuestionFilters, user: User, limit: int, *where) -> list[Question]:
+    query = list_query(filters, user).where(*where).options(joinedload(Question.author))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def answered_for_asker(user: User, limit: int = 3) -> list[Question]:
+    """The member's questions with answers but none accepted, answered in the last 30 days."""
+    query = (
+        visible_questions()
+        .where(
+            Question.author_id == user.id,
+            Question.answer_count > 0,
+            Question.accepted_answer_id.is_(None),
+            Question.last_activity_at > utcnow() - ANSWERED_RECENTLY,
+        )
+        .order_by(Question.last_activity_at.desc(), Question.id.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -187,6 +188,8 @@ class CancelForm(FlaskForm):
 
 class PassBatonForm(FlaskForm):
     to_code = SelectField(_l("Till kommun"), validators=[Optional()], validate_choice=False)
+    # The municipality the confirmation named: the baton goes there or nowhere.
+    expected = HiddenField()
     reason = TextAreaField(
         _l("Varför lämnar ni över stafettpinnen?"),
         validators=[DataRequired(_l("Skriv en kort anledning.")), Length(max=500)],

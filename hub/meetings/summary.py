@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,7 +12,7 @@ from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
-from hub.meetings.models import Meeting, Network
+from hub.meetings.models import Meeting, Network, Rsvp
 from hub.meetings.scheduling import user_network_ids
 
 
@@ -57,3 +58,26 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
         )
         for network in networks
     ]
+
+
+# "Near": a meeting the member said yes to shows as a task this long before it starts.
+NEAR = timedelta(days=7)
+
+
+def coming_for(user: User, limit: int = 3) -> list[tuple[Meeting, str]]:
+    """Meetings within a week that the member said they come to, with how ("on_site"/"online")."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Meeting, Rsvp.response)
+        .join(Rsvp, Rsvp.meeting_id == Meeting.id)
+        .where(
+            Rsvp.user_id == user.id,
+            Rsvp.response.in_(("on_site", "online")),
+            Meeting.status == "scheduled",
+            Meeting.ends_at > now,
+            Meeting.starts_at < now + NEAR,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(limit)
+    )
+    return [(meeting, response) for meeting, response in rows]

@@ -16,6 +16,7 @@ from hub.core.db import utcnow
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
+from hub.directory.official_names import official_name
 from hub.extensions import db
 from hub.material.community import material_on_agenda
 from hub.meetings import (
@@ -124,7 +125,7 @@ def pass_form_for(data: dict, formdata=None) -> PassBatonForm:
     choices = [SelectChoice("", _("Nästa i turordningen"))]
     if data["is_coordinator"]:
         choices += [
-            SelectChoice(m.municipality_code, m.municipality.name)
+            SelectChoice(m.municipality_code, official(m.municipality))
             for m in active
             if m.municipality_code != network.baton_holder_code
         ]
@@ -139,6 +140,41 @@ def network(slug: str):
     return render_template("meetings/network.html", pass_form=pass_form_for(data), **data)
 
 
+def pass_target(network: Network, data: dict, chosen: str | None) -> str | None:
+    """Where the baton would go: a coordinator's chosen member municipality, else the next in
+    turn (read from the relay's own rule, never worked out here)."""
+    if chosen and data["is_coordinator"]:
+        active = {m.municipality_code for m in data["members"] if m.active}
+        return chosen if chosen in active - {network.baton_holder_code} else None
+    return rotation.next_holder_code(network)
+
+
+def confirm_page(
+    network: Network, data: dict, form: PassBatonForm, target: str | None, notice: str = ""
+):
+    names = {m.municipality_code: m.municipality for m in data["members"]}
+    if target:
+        form.expected.data = target
+        if data["is_coordinator"]:
+            form.to_code.data = target
+    return render_template(
+        "meetings/pass_confirm.html", form=form, target=names.get(target), notice=notice, **data
+    )
+
+
+@bp.get("/natverk/<slug>/stafett/lamna-over")
+@login_required
+def confirm_pass(slug: str):
+    """The hand-over names who receives it: "Lämna stafettpinnen till Halmstads kommun?"."""
+    network = scheduling.get_network_or_404(slug)
+    data = network_page_data(network)
+    if not data["may_schedule"]:
+        abort(403)
+    chosen = pass_target(network, data, request.args.get("till"))
+    target = chosen or rotation.next_holder_code(network)
+    return confirm_page(network, data, pass_form_for(data), target)
+
+
 @bp.post("/natverk/<slug>/stafett/lamna-over")
 @login_required
 def pass_baton(slug: str):
@@ -147,26 +183,37 @@ def pass_baton(slug: str):
     if not data["may_schedule"]:
         abort(403)
     form = pass_form_for(data, request.form)
+    chosen = (form.to_code.data or None) if data["is_coordinator"] else None
+    target = pass_target(network, data, chosen)
     if not form.validate_on_submit():
-        return render_template("meetings/network.html", pass_form=form, **data), 400
-    to_code = (form.to_code.data or None) if data["is_coordinator"] else None
-    if to_code is not None and to_code not in {c.value for c in form.to_code.choices}:
+        return confirm_page(network, data, form, target), 400
+    if chosen is not None and target is None:
         form.to_code.errors.append(_("Välj en kommun i nätverket."))
-        return render_template("meetings/network.html", pass_form=form, **data), 400
+        return confirm_page(network, data, form, rotation.next_holder_code(network)), 400
+    if target is None:
+        return confirm_page(network, data, form, target), 409
+    if form.expected.data and form.expected.data != target:
+        notice = _("Turordningen har ändrats medan du läste. Se efter vem som får den nu.")
+        return confirm_page(network, data, form, target, notice), 409
     is_holder = permissions.speaks_for(current_user, network.baton_holder_code)
     kind = (
-        rotation.REASON_PASSED_ON if is_holder and to_code is None else rotation.REASON_COORDINATOR
+        rotation.REASON_PASSED_ON if is_holder and chosen is None else rotation.REASON_COORDINATOR
     )
     try:
         rotation.pass_baton(
-            network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=to_code
+            network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=chosen
         )
     except rotation.BatonError:
-        form.to_code.errors.append(_("Det finns ingen aktiv kommun att lämna över till."))
-        return render_template("meetings/network.html", pass_form=form, **data), 409
+        return confirm_page(network, data, form, None), 409
     db.session.commit()
-    flash(_("Stafettpinnen är överlämnad."), "info")
+    names = {m.municipality_code: m.municipality for m in data["members"]}
+    receiver = official(names[target])
+    flash(_("Stafettpinnen är hos %(name)s nu. De får ett mejl om det.", name=receiver), "info")
     return redirect(url_for("meetings.network", slug=slug))
+
+
+def official(municipality) -> str:
+    return official_name(municipality.scb_code, municipality.name)
 
 
 @bp.get("/natverk/<slug>/stafett")

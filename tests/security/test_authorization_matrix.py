@@ -178,6 +178,7 @@ MATRIX: dict[str, Route] = {
     "meetings.networks": r("/natverk", GET=SIGNED_IN),
     "meetings.network": r("/natverk/{network}", GET=SIGNED_IN),
     "meetings.pass_baton": r("/natverk/{network}/stafett/lamna-over", POST=HOST),
+    "meetings.confirm_pass": r("/natverk/{network}/stafett/lamna-over", GET=HOST),
     "meetings.baton": r("/natverk/{network}/stafett", GET=SIGNED_IN),
     # The network's own coordinators and admins; a coordinator of another network gets 403.
     "health.page": r("/natverk/{network}/halsa", GET=expect(NO, coordinator=OK, admin=OK)),
