@@ -71,7 +71,7 @@ class ProfileForm(FlaskForm):
                 message=_l(
                     "Presentationen får vara högst %(max)d tecken. Nu är den %(length)d tecken."
                 ),
-            )
+            ),
         ],
     )
     expertise = StringField(_l("Det här kan jag"), validators=[SingleLine()])

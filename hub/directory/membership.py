@@ -150,7 +150,8 @@ def changes_shown_to(viewer: User, people: list[User]) -> dict[int, Municipality
         .where(MunicipalityChange.user_id.in_(waiting))
         .options(joinedload(MunicipalityChange.to_municipality))
     ).all()
-    vouched = {code: permissions.may_vouch_for(viewer, code) for code in {c.to_code for c in changes}}
+    codes = {change.to_code for change in changes}
+    vouched = {code: permissions.may_vouch_for(viewer, code) for code in codes}
     return {change.user_id: change for change in changes if vouched[change.to_code]}
 
 
