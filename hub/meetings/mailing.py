@@ -13,7 +13,7 @@ from hub.auth.models import Role, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.extensions import db
-from hub.mail.actions import rsvp_urls
+from hub.mail.actions import minutes_url, rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
 from hub.meetings.models import Meeting, NetworkMunicipality, network_coordinator
@@ -299,6 +299,7 @@ def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
             meeting=meeting,
             person=person,
             url=url,
+            minutes_url=minutes_url(person.id, meeting.id, meeting.ends_at),
         )
 
 
