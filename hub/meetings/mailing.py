@@ -264,7 +264,7 @@ def send_new_holder(network, baton_pass, *, actor_id: int | None = None) -> int:
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url, actor_id=actor_id)
+        notify(person.id, "baton", text[:300], url, actor_id=actor_id, mailed=True)
     return len(people)
 
 
@@ -284,7 +284,7 @@ def send_baton_stuck(network, recipients: list[Recipient]) -> None:
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url)
+        notify(person.id, "baton", text[:300], url, mailed=True)
 
 
 def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:

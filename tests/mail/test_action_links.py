@@ -1,6 +1,6 @@
-"""Act from the mail without signing in (RSVP links), and the link scanner: every link in every
-kind of mail the hub sends is opened with GET, as Safe Links does, and nothing in the database
-changes."""
+"""Act from the mail without signing in: RSVP (invitations, reminders, digests), follow or stop
+following a question (notification mails), the host's minutes. The link scanner over every kind of
+mail is in test_every_mail.py."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hub.auth import accounts
-from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.reports import mail_waiting_reports, submit_report
 from hub.extensions import db
 from hub.forum import answers, questions
 from hub.forum.models import Category, Follow
@@ -21,7 +18,7 @@ from hub.mail.actions import make_action_token, read_action_token
 from hub.mail.models import OutboxMessage
 from hub.mail.notifications import send_notification_emails
 from hub.mail.preferences import set_preferences
-from hub.meetings import reminders, rotation, scheduling
+from hub.meetings import rotation, scheduling
 from hub.meetings.models import Meeting, Rsvp
 
 LINK = re.compile(r"http://stafetten\.test/[^\s\"'<>)]+")
@@ -280,83 +277,3 @@ def test_digest_carries_answer_links_for_meetings_not_yet_answered(client, meeti
     client.post(path(links[1]))
     assert answers_of(member) == [("online", False)]
     assert read_action_token(links[1].split("/")[-1]).target_id == meeting.id
-
-
-def table_snapshot() -> dict[str, list]:
-    """Every row of every table, to compare before and after the scanner."""
-    snapshot = {}
-    for table in db.metadata.sorted_tables:
-        rows = db.session.execute(select(table)).all()
-        snapshot[table.name] = sorted(map(repr, rows))
-    return snapshot
-
-
-def test_link_scanner_opens_every_link_in_every_kind_of_mail_and_nothing_changes(
-    app, client, meeting_world, create_user
-):
-    host, member, meeting = meeting_world
-    create_user(role="admin", name="Ada Admin")  # the accessibility report goes to admins
-    # Meetings: invitation (above), update, reminder, cancellation; the baton.
-    loaded = scheduling.get_meeting_or_404(meeting.id)
-    moved = scheduling.MeetingData(
-        title="Träff om larm", starts_at=loaded.starts_at + timedelta(hours=1),
-        ends_at=loaded.ends_at + timedelta(hours=1), place="Rum 2",
-    )  # fmt: skip
-    scheduling.update_meeting(loaded, moved, by=host)
-    from hub.meetings.participation import do_rsvp
-
-    do_rsvp(loaded, member, "on_site")
-    db.session.commit()
-    reminders.run_meeting_reminders(loaded.starts_at - timedelta(days=1))
-    scheduling.cancel_meeting(scheduling.get_meeting_or_404(meeting.id), by=host)
-    db.session.commit()
-    from hub.meetings.models import Network
-
-    network = db.session.get(Network, meeting.network_id)
-    holding = rotation.current_holding(network)
-    step1, step2 = reminders.baton_due(network, holding.passed_at)
-    reminders.run_baton_check(step1)
-    reminders.run_baton_check(step2)
-    # The forum: a notification mail with the post's text, and a digest.
-    category = Category(slug="skanner", name="Skanner", position=9)
-    db.session.add(category)
-    db.session.commit()
-    question = questions.create_question(
-        member, title="Länkar i mejl?", body="Öppnar Safe Links allt?", category_id=category.id,
-        tag_names=[],
-    )  # fmt: skip
-    answers.create_answer(question, host, "Ja, varenda länk.")
-    db.session.commit()
-    send_notification_emails(utcnow() + timedelta(seconds=1))
-    from hub.digests.run import run_digests
-
-    set_preferences(member.id, digest_frequency="daily")
-    db.session.commit()
-    run_digests(utcnow() + timedelta(days=1))
-    # Account mail.
-    with app.test_request_context():
-        accounts.send_confirmation(create_user(confirmed=False))
-        accounts.request_password_reset(member.email)
-        accounts.request_email_change(member, "ny@laholm.se")
-        accounts.send_security_notice(member, "password_changed")
-        accounts.do_change_email(host, "ny.vard@laholm.se")
-        accounts.do_sign_up(
-            email=member.email, name="X", password="ett-långt-lösenord-9", municipality_code="1381"
-        )
-    submit_report("Knappen syns inte", None, "/", "127.0.0.1")
-    db.session.commit()
-    mail_waiting_reports()
-    db.session.commit()
-
-    mails = db.session.scalars(select(OutboxMessage)).all()
-    kinds = {m.kind for m in mails}
-    assert {"meeting", "baton", "digest", "confirm_email", "password_reset"} <= kinds
-    links = sorted({link for m in mails for link in LINK.findall(m.body_text + m.body_html)})
-    assert any("/handling/" in link for link in links)
-    assert any("/avregistrera/" in link for link in links)
-    before = table_snapshot()
-    for link in links:
-        response = client.get(path(link.rstrip(".,")))
-        assert response.status_code < 500, link
-    assert table_snapshot() == before
-    assert db.session.scalar(select(func.count()).select_from(User)) >= 4
