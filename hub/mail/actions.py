@@ -103,7 +103,7 @@ def follow_url(user_id: int, question_id: int, *, follow: bool, now: datetime) -
 
 
 def minutes_url(user_id: int, meeting_id: int, ends_at: datetime) -> str:
-    """The host's way to the meeting's minutes, valid for a while after it ended."""
-    return action_url(
-        user_id, MINUTES, meeting_id, "add", until=ends_at + timedelta(days=MINUTES_DAYS)
-    )
+    """The host's way to the meeting's minutes, valid for a while after the meeting ended (or
+    after the mail, when it is sent later than that)."""
+    until = max(ends_at, utcnow()) + timedelta(days=MINUTES_DAYS)
+    return action_url(user_id, MINUTES, meeting_id, "add", until=until)
