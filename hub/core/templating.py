@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.directory.official_names import official_name
+from hub.directory.privacy import can_view_person
+from hub.forum.mentions import link_mentions
 
 
 def register(app: Flask) -> None:
@@ -20,6 +22,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["Permission"] = Permission
+    app.jinja_env.globals["can_view_person"] = can_view_person
+    app.jinja_env.filters["mentions"] = link_mentions
 
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:

@@ -28,8 +28,9 @@ def _cut(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def mentioned_users(text: str) -> list[User]:
-    """Members named after an @ in the text; longest name first so "Anna Berg Ek" wins."""
+def mentioned_users(text: str, options: list | None = None) -> list[User]:
+    """Members named after an @ in the text; longest name first so "Anna Berg Ek" wins.
+    ``options``: loader options for what the caller reads of them (their profile)."""
     written: set[str] = set()
     for match in MENTION.finditer(text or ""):
         words = match.group(1).replace("\u00a0", " ").split(" ")
@@ -45,6 +46,7 @@ def mentioned_users(text: str) -> list[User]:
             or_(User.name.in_(written), func.lower(User.name).in_(lowered)),
             User.active.is_(True),
         )
+        .options(*(options or []))
         .limit(20)
     )
     return list(users)

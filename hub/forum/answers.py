@@ -20,6 +20,7 @@ from hub.forum.questions import (
     check_posting_limit,
     question_path,
     touch,
+    with_face,
 )
 from hub.forum.search import reindex_question
 
@@ -267,7 +268,7 @@ def answers_for_page(question: Question, user: User) -> list[tuple[Answer, bool]
     query = (
         select(Answer, marked)
         .where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
-        .options(joinedload(Answer.author))
+        .options(*with_face(Answer.author))
         .order_by(Answer.created_at, Answer.id)
     )
     if not can(user, Permission.MODERATE):

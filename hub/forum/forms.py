@@ -47,7 +47,7 @@ def _body_field(label, minimum: int = BODY_MIN) -> TextAreaField:
 
 def _tags_field() -> StringField:
     return StringField(
-        _l("Taggar"),
+        _l("Ämnesord"),
         filters=[_strip],
         validators=[Optional(), Length(max=300, message=_l("Högst %(max)d tecken."))],
     )

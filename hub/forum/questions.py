@@ -83,6 +83,15 @@ def get_question_for(user: User, question_id: int, *, full: bool = False) -> Que
     return question
 
 
+def with_face(author) -> list:
+    """Load options for a post's author as the post shows them: photo (profile) and
+    municipality, in the same statement."""
+    return [
+        joinedload(author).joinedload(User.profile),
+        joinedload(author).joinedload(User.municipality),
+    ]
+
+
 def get_question_page(
     user: User, question_id: int, *, full: bool = True
 ) -> tuple[Question | None, bool]:
@@ -91,7 +100,7 @@ def get_question_page(
     options = [joinedload(Question.category)]
     if full:
         # Tags by selectin: a joined collection makes SQLite build the whole tag join first.
-        options += [joinedload(Question.author), selectinload(Question.tags)]
+        options += [*with_face(Question.author), selectinload(Question.tags)]
     following = (
         exists()
         .where(

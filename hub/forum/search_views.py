@@ -21,6 +21,7 @@ from hub.extensions import db
 from hub.forum.models import Category
 from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
 from hub.forum.search_items import Section, search_meetings, search_people, search_topics
+from hub.forum.summary import answer_facts
 
 bp = Blueprint("search", __name__)
 
@@ -125,8 +126,19 @@ def similar():
     """Up to five existing questions like a title being typed (JSON for the ask form)."""
     title = clean(request.args.get("titel"))[:MAX_QUERY_LENGTH]
     questions = similar_questions(title, limit=5) if title else []
+    # Told apart at a glance: how many answers, and whether one is the solution.
+    facts = answer_facts([q.id for q in questions])
     return jsonify(
-        questions=[{"id": q.id, "title": q.title, "url": question_url(q.id)} for q in questions]
+        questions=[
+            {
+                "id": q.id,
+                "title": q.title,
+                "url": question_url(q.id),
+                "answers": facts.get(q.id, (0, False))[0],
+                "solved": facts.get(q.id, (0, False))[1],
+            }
+            for q in questions
+        ]
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
@@ -58,3 +58,15 @@ def answered_for_asker(user: User, limit: int = 3) -> list[Question]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    """For each question: how many answers, and whether one is marked as the solution."""
+    if not question_ids:
+        return {}
+    rows = db.session.execute(
+        select(Question.id, Question.answer_count, Question.accepted_answer_id).where(
+            Question.id.in_(question_ids)
+        )
+    )
+    return {qid: (count, accepted is not None) for qid, count, accepted in rows}

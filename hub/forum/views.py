@@ -18,7 +18,7 @@ from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
-from hub.forum import activity, answers, moderation, questions
+from hub.forum import activity, answers, mentions, moderation, questions
 from hub.forum.forms import (
     AnswerForm,
     AskForm,
@@ -179,6 +179,9 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
                     merge_form=None, following: bool | None = None):  # fmt: skip
     rows = answers.answers_for_page(question, current_user)
     comments = answers.comments_for_page(question, [a.id for a, _m in rows])
+    written = [question.body_source, *(a.body_source for a, _m in rows)]
+    written += [c.body for group in comments.values() for c in group]
+    people = mentions.people_to_link(current_user, written)
     if following is None:
         following = questions.is_following(current_user, "question", question.id)
     experts = questions.experts_for(question)
@@ -195,6 +198,7 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
             question=question,
             rows=rows,
             comments=comments,
+            mentioned=people,
             following=following,
             experts=experts,
             moderator=moderator,
@@ -295,6 +299,47 @@ def revisions(question_id: int):
     return render_template("forum/revisions.html", question=question, revisions=list(rows))
 
 
+def confirm_delete(kind: str, text: str, question, action: str):
+    """A delete asks first, on a page of its own (works without JavaScript; a slip of the thumb
+    on a phone deletes nothing)."""
+    return render_template(
+        "forum/confirm_delete.html", kind=kind, text=text, question=question, action=action
+    )
+
+
+@bp.get("/fragor/<int:question_id>/ta-bort")
+@require(Permission.POST)
+def confirm_delete_question(question_id: int):
+    question = _load_question(question_id)
+    if not questions.check_can_delete(current_user, question.author_id):
+        abort(403)
+    action = url_for("forum.delete_question", question_id=question.id)
+    return confirm_delete("question", question.title, question, action)
+
+
+@bp.get("/svar/<int:answer_id>/ta-bort")
+@require(Permission.POST)
+def confirm_delete_answer(answer_id: int):
+    answer_ = _load_answer(answer_id)
+    if not questions.check_can_delete(current_user, answer_.author_id):
+        abort(403)
+    action = url_for("forum.delete_answer", answer_id=answer_.id)
+    return confirm_delete("answer", answer_.body_source, answer_.question, action)
+
+
+@bp.get("/kommentarer/<int:comment_id>/ta-bort")
+@require(Permission.POST)
+def confirm_delete_comment(comment_id: int):
+    comment = answers.get_comment(comment_id)
+    if comment is None:
+        abort(404)
+    question = _load_question(answers.comment_question_id(comment))
+    if not questions.check_can_delete(current_user, comment.author_id):
+        abort(403)
+    action = url_for("forum.delete_comment", comment_id=comment.id)
+    return confirm_delete("comment", comment.body, question, action)
+
+
 @bp.post("/fragor/<int:question_id>/ta-bort")
 @require(Permission.POST)
 def delete_question(question_id: int):
@@ -355,6 +400,7 @@ def delete_comment(comment_id: int):
     if not questions.check_can_delete(current_user, comment.author_id):
         abort(403)
     answers.delete_comment(comment)
+    flash(_("Kommentaren är borttagen."), "info")
     return _back(question)
 
 
@@ -367,7 +413,12 @@ def accept(answer_id: int):
     answer_ = _load_answer(answer_id)
     question = answer_.question
     accepted = answers.toggle_accept(answer_, current_user)
-    flash(_("Svaret är godtaget.") if accepted else _("Svaret är inte längre godtaget."), "success")
+    flash(
+        _("Svaret är markerat som lösningen.")
+        if accepted
+        else _("Svaret är inte längre markerat som lösningen."),
+        "success",
+    )
     return _back(question, f"#svar-{answer_.id}")
 
 

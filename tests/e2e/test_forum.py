@@ -42,7 +42,7 @@ def test_ask_answer_accept_and_find_by_another_word_form(page: Page, sign_in) ->
     page.get_by_label("Din fråga").fill(
         "Surfplattan på boendet är tom på morgonen fast den stod i laddaren. Hur gör ni?"
     )
-    page.get_by_label("Taggar").fill("surfplatta")
+    page.get_by_label("Ämnesord").fill("surfplatta")
     page.get_by_role("button", name="Publicera frågan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     question_url = page.url
@@ -62,8 +62,8 @@ def test_ask_answer_accept_and_find_by_another_word_form(page: Page, sign_in) ->
 
     sign_in()
     page.goto(question_url)
-    page.get_by_role("button", name="Godta svaret").click()
-    expect(page.get_by_role("button", name="Ångra godkännandet")).to_be_visible()
+    page.get_by_role("button", name="Markera som lösning").click()
+    expect(page.get_by_role("button", name="Lösningen")).to_have_attribute("aria-pressed", "true")
     check_page(page, "question accepted")
 
     page.goto(f"/fragor/{question_id(question_url)}/redigera")

@@ -146,12 +146,19 @@ MATRIX: dict[str, Route] = {
     "forum.edit_answer": r("/svar/{answer_id}/redigera", GET=ANSWERER, POST=ANSWERER),
     "forum.revisions": r("/fragor/{question_id}/versioner", GET=SIGNED_IN),
     "forum.delete_question": r("/fragor/{question_id}/ta-bort", POST=either(ASKER, MODERATORS)),
+    "forum.confirm_delete_question": r(
+        "/fragor/{question_id}/ta-bort", GET=either(ASKER, MODERATORS)
+    ),
     "forum.delete_answer": r("/svar/{answer_id}/ta-bort", POST=either(ANSWERER, MODERATORS)),
+    "forum.confirm_delete_answer": r("/svar/{answer_id}/ta-bort", GET=either(ANSWERER, MODERATORS)),
     "forum.comment_question": r(
         "/fragor/{question_id}/kommentar", {"body": "Bra!"}, POST=SIGNED_IN
     ),
     "forum.comment_answer": r("/svar/{answer_id}/kommentar", {"body": "Bra!"}, POST=SIGNED_IN),
     "forum.delete_comment": r("/kommentarer/{comment_id}/ta-bort", POST=either(ASKER, MODERATORS)),
+    "forum.confirm_delete_comment": r(
+        "/kommentarer/{comment_id}/ta-bort", GET=either(ASKER, MODERATORS)
+    ),
     "forum.accept": r("/svar/{answer_id}/godta", POST=either(ASKER, MODERATORS)),
     "forum.helpful": r("/svar/{answer_id}/hjalpsamt", POST=SIGNED_IN),
     "forum.follow": r("/folj/question/{question_id}", POST=SIGNED_IN),

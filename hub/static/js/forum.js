@@ -79,6 +79,50 @@
     });
   }
 
+  // A small formatting toolbar over the text: bold, list, link. Markdown underneath, so the
+  // text is the same with or without this script; the labels come from the page (translated).
+  function wrap(area, before, after, placeholder) {
+    var start = area.selectionStart, end = area.selectionEnd;
+    var chosen = area.value.slice(start, end) || placeholder;
+    area.value = area.value.slice(0, start) + before + chosen + after + area.value.slice(end);
+    area.focus();
+    area.setSelectionRange(start + before.length, start + before.length + chosen.length);
+  }
+
+  function listLines(area) {
+    var start = area.value.lastIndexOf("\n", area.selectionStart - 1) + 1;
+    var end = area.selectionEnd;
+    var lines = area.value.slice(start, end).split("\n").map(function (line) {
+      return /^- /.test(line) ? line : "- " + line;
+    });
+    area.value = area.value.slice(0, start) + lines.join("\n") + area.value.slice(end);
+    area.focus();
+  }
+
+  function addToolbar(area) {
+    var labels = area.form ? area.form.dataset : {};
+    if (!labels.bold) { return; }
+    var bar = document.createElement("div");
+    bar.className = "editor-toolbar";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", labels.toolbar);
+    bar.setAttribute("aria-controls", area.id);
+    [
+      [labels.bold, "editor-bold", function () { wrap(area, "**", "**", labels.boldText); }],
+      [labels.list, "editor-list", function () { listLines(area); }],
+      [labels.link, "editor-link", function () { wrap(area, "[", "](https://)", labels.linkText); }]
+    ].forEach(function (item) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button-secondary " + item[1];
+      button.textContent = item[0];
+      button.addEventListener("click", item[2]);
+      bar.appendChild(button);
+    });
+    area.parentNode.insertBefore(bar, area);
+  }
+
+  document.querySelectorAll(".mention-field textarea").forEach(addToolbar);
   document.querySelectorAll(".mention-field textarea, textarea.mention-input").forEach(enhanceMentions);
   document.querySelectorAll(".person-field input[type=text]").forEach(enhanceName);
 })();

@@ -25,14 +25,24 @@
     if (!questions.length) { return; }
     var heading = document.createElement("p");
     heading.className = "hint";
-    heading.textContent = "Liknande frågor som redan finns:";
+    heading.textContent = input.getAttribute("data-similar-heading") || "";
     var list = document.createElement("ul");
     questions.forEach(function (question) {
       var item = document.createElement("li");
       var link = document.createElement("a");
       link.href = question.url;
       link.textContent = question.title; // textContent: titles are never parsed as HTML
+      // A new tab, so the question being written is not lost.
+      link.target = "_blank";
+      link.rel = "noopener";
+      var about = document.createElement("span");
+      about.className = "muted";
+      var counts = input.getAttribute(question.answers === 1 ? "data-similar-one" : "data-similar-many") || "";
+      about.textContent = " · " + counts.replace("{n}", question.answers)
+        + (question.solved ? " · " + (input.getAttribute("data-similar-solved") || "") : "")
+        + " " + (input.getAttribute("data-similar-new-tab") || "");
       item.appendChild(link);
+      item.appendChild(about);
       list.appendChild(item);
     });
     region.appendChild(heading);
