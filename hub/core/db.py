@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.types import TypeDecorator
+
+from hub.extensions import db
 
 
 def utcnow() -> datetime:
@@ -65,3 +67,13 @@ def configure_sqlite(engine: Engine) -> None:
 
 def is_read_only_request() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
+
+
+def database_reachable() -> bool:
+    """For the health check: the database answers a trivial query."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        db.session.rollback()
+        return False
+    return True

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
+from hub.core.db import database_reachable
+from hub.core.edge import form_status
 from hub.core.forms import AccessibilityReportForm
 from hub.core.pagecache import cached_page
 from hub.core.reports import send_accessibility_report
 from hub.core.settings import settings_sections
-from hub.extensions import db
 from hub.forum.summary import start_page_forum
 from hub.meetings.summary import start_page_summary
 
@@ -32,10 +32,7 @@ def start():
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        db.session.rollback()
+    if not database_reachable():
         return {"status": "unavailable"}, 503
     return {"status": "ok"}, 200
 
@@ -51,11 +48,9 @@ def accessibility():
     form = AccessibilityReportForm()
     if form.validate_on_submit():
         send_accessibility_report(form.description.data, form.email.data or None, request.referrer)
-        db.session.commit()
         flash(_("Tack! Vi har tagit emot din rapport."), "info")
         return redirect(url_for("core.accessibility"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("core/accessibility.html", form=form), status
+    return render_template("core/accessibility.html", form=form), form_status(form)
 
 
 @bp.get("/personuppgifter")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
 from hub.auth.permissions import Permission, can
+from hub.core.edge import form_status, run_form
 from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
 from hub.directory import listing
@@ -24,9 +25,8 @@ from hub.directory.people import (
     networks_of,
     person_page,
 )
-from hub.directory.photos import MAX_PHOTO_BYTES, PhotoError, process_photo
+from hub.directory.photos import MAX_PHOTO_BYTES
 from hub.directory.profile_form import apply_profile_form, prepare_profile_form
-from hub.extensions import db
 
 bp = Blueprint("directory", __name__)
 
@@ -138,24 +138,18 @@ def network_members_csv(slug: str):
 @login_required
 def edit_profile():
     form, profile = prepare_profile_form(current_user)
-    if form.validate_on_submit():
-        jpeg = None
-        if form.photo.data:
-            try:
-                jpeg = process_photo(read_upload(form.photo.data))
-            except PhotoError as error:
-                form.photo.errors = [*form.photo.errors, str(error)]
-        if not form.photo.errors:
-            apply_profile_form(current_user, profile, form, jpeg)
-            db.session.commit()
-            flash(_("Din profil är sparad."), "success")
-            return redirect(url_for("directory.edit_profile"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("directory/edit_profile.html", form=form, profile=profile), status
+    save = lambda: apply_profile_form(current_user, profile, form, read_upload(form.photo.data))  # noqa: E731
+    if run_form(form, save):
+        flash(_("Din profil är sparad."), "success")
+        return redirect(url_for("directory.edit_profile"))
+    html = render_template("directory/edit_profile.html", form=form, profile=profile)
+    return html, form_status(form)
 
 
-def read_upload(upload: FileStorage) -> bytes:
+def read_upload(upload: FileStorage | None) -> bytes | None:
     """At most one byte more than allowed, so too big is known without reading it all."""
+    if not upload:
+        return None
     try:
         return upload.read(MAX_PHOTO_BYTES + 1)
     finally:
