@@ -68,7 +68,24 @@ class Config:
     MAIL_USERNAME = env("MAIL_USERNAME")
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Stafetten <noreply@stafetten.se>")
+    # How the sender logs in: "password" (MAIL_USERNAME/MAIL_PASSWORD, if a user name is set),
+    # "xoauth2" (Microsoft 365 without passwords: an OAuth 2.0 client-credentials token for the
+    # mailbox MAIL_USERNAME) or "none" (e.g. an Exchange connector that trusts our IP address).
+    MAIL_AUTH = env("MAIL_AUTH", "password")
+    MAIL_OAUTH_TENANT = env("MAIL_OAUTH_TENANT")  # the Entra tenant (directory) id
+    MAIL_OAUTH_TOKEN_URL = env("MAIL_OAUTH_TOKEN_URL")  # default: Microsoft's, for the tenant
+    MAIL_OAUTH_CLIENT_ID = env("MAIL_OAUTH_CLIENT_ID")
+    MAIL_OAUTH_CLIENT_SECRET = env("MAIL_OAUTH_CLIENT_SECRET")
+    # Or a certificate instead of the secret: the private key (PEM file) and its thumbprint.
+    MAIL_OAUTH_CERTIFICATE_KEY = env("MAIL_OAUTH_CERTIFICATE_KEY")
+    MAIL_OAUTH_CERTIFICATE_THUMBPRINT = env("MAIL_OAUTH_CERTIFICATE_THUMBPRINT")
+    MAIL_OAUTH_SCOPE = env("MAIL_OAUTH_SCOPE", "https://outlook.office365.com/.default")
     MAIL_FILE_DIR = env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # The ORGANIZER of meetings in calendar mail: a mailbox someone reads, never a no-reply
+    # address (production refuses one). Empty: the sender.
+    MAIL_ORGANIZER = env("MAIL_ORGANIZER")
+    # ATTENDEE;RSVP=TRUE asks Outlook to send an answer: only once answers by mail reach the hub.
+    CALENDAR_RSVP = False
     # The outbox sender: SMTP timeout, how long a claimed batch is a sender's own, and retries
     # (2, 4, 8 … minutes apart, then the message is marked failed).
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
@@ -90,6 +107,18 @@ class Config:
     LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
     # How many reverse proxies in front of the app add X-Forwarded-For (rate limits per IP).
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Sign-in with the municipality's own account (OpenID Connect; see the README for Entra).
+    OIDC_METADATA_URL = env("OIDC_METADATA_URL")
+    OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+    OIDC_SCOPE = env("OIDC_SCOPE", "openid profile email")
+    # ... and over SAML 2.0: the identity providers' metadata files (comma-separated), and
+    # optionally this service provider's own key and certificate.
+    SAML_IDP_METADATA = env("SAML_IDP_METADATA")
+    SAML_ENTITY_ID = env("SAML_ENTITY_ID")
+    SAML_KEY_FILE = env("SAML_KEY_FILE")
+    SAML_CERT_FILE = env("SAML_CERT_FILE")
+    SAML_XMLSEC_BINARY = env("SAML_XMLSEC_BINARY")
     # Nobody is left without an answer: an unanswered question goes to members with matching
     # expertise, later to the coordinators; an asker who got answers is reminded to accept one.
     FORUM_EXPERT_AFTER_HOURS = env_int("FORUM_EXPERT_AFTER_HOURS", 48)
@@ -135,6 +164,8 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = env("URL_SCHEME", "https")
     SEED_DEMO_ALLOWED = False
     HSTS = True
+    # No default: links and Message-IDs for 127.0.0.1 would go out in every mail.
+    BASE_URL = env("BASE_URL")
     REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", True)
 
 

@@ -180,6 +180,8 @@ def hub_env(database_url: str, *, page_cache: bool) -> dict[str, str]:
     settings = {
         "HUB_ENV": "production",
         "HUB_SECRET_KEY": "bench-only-not-secret",
+        "HUB_BASE_URL": "http://127.0.0.1",
+        "HUB_MAIL_ORGANIZER": "Stafetten <natverket@stafetten.se>",
         "HUB_SESSION_COOKIE_SECURE": "0",
         "HUB_DATABASE_URL": database_url,
     }

@@ -32,15 +32,42 @@ def create_app(config: type[Config] | Config) -> Flask:
     templating.register(app)
     register_part_commands()
     app.cli.add_command(hub_cli)
+    load_search_lexicon()
     return app
+
+
+def load_search_lexicon() -> None:
+    # Once per worker, before its first request: no member waits seconds for the dictionaries.
+    from hub.forum import lemmas
+
+    lemmas.load()
 
 
 def check_config(app: Flask) -> None:
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("HUB_SECRET_KEY must be set in production.")
+    if app.config["ENV_NAME"] == "production" and not app.config.get("BASE_URL"):
+        raise RuntimeError("HUB_BASE_URL must be set in production (links in mail use it).")
+    if app.config["ENV_NAME"] == "production":
+        check_organizer(app)
+    if app.config.get("MAIL_AUTH", "password") not in ("password", "xoauth2", "none"):
+        raise RuntimeError("HUB_MAIL_AUTH must be password, xoauth2 or none.")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is missing.")
     logging.basicConfig(level=logging.INFO)
+
+
+def check_organizer(app: Flask) -> None:
+    """Calendar mail names a real mailbox as the organizer: Outlook shows it, answers go there."""
+    from hub.meetings.calendar import is_no_reply, organizer_address
+
+    with app.app_context():
+        _name, address = organizer_address()
+    if is_no_reply(address):
+        raise RuntimeError(
+            "HUB_MAIL_ORGANIZER (or HUB_MAIL_DEFAULT_SENDER) must be a mailbox someone reads, "
+            f"not {address}: it is the organizer of every meeting in members' calendars."
+        )
 
 
 def init_extensions(app: Flask) -> None:

@@ -8,7 +8,7 @@ from wtforms import EmailField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from hub.admin.operations import SLUG_RE
-from hub.auth.models import Role
+from hub.auth.models import Role, TenantKind
 
 SLUG_MESSAGE = _l("Använd bara små bokstäver a–z, siffror och bindestreck, t.ex. halland.")
 
@@ -104,6 +104,23 @@ class EmailDomainForm(FlaskForm):
         _l("Ny e-postdomän"),
         filters=[lower],
         validators=[DataRequired(_l("Skriv en domän.")), Length(max=120)],
+    )
+
+
+def tenant_kind_choices() -> list[tuple[str, str]]:
+    return [
+        (TenantKind.ENTRA.value, _l("Microsoft Entra: klientorganisationens id (tenant id)")),
+        (TenantKind.ISSUER.value, _l("Annan OpenID Connect-tjänst: utfärdarens adress (issuer)")),
+        (TenantKind.SAML.value, _l("SAML: identitetsleverantörens entity ID")),
+    ]
+
+
+class SignInTenantForm(FlaskForm):
+    kind = SelectField(_l("Slags inloggning"), choices=tenant_kind_choices, validate_choice=False)
+    key = StringField(
+        _l("Id eller adress"),
+        filters=[strip],
+        validators=[DataRequired(_l("Skriv id:t eller adressen.")), Length(max=255)],
     )
 
 

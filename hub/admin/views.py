@@ -27,9 +27,11 @@ from hub.admin.forms import (
     NetworkMemberForm,
     RegionForm,
     RoleForm,
+    SignInTenantForm,
     UnitForm,
     role_choices,
 )
+from hub.auth import identities
 from hub.auth.permissions import Permission, require
 from hub.core.pagination import page_number
 from hub.directory.models import Municipality, Unit
@@ -144,6 +146,9 @@ def municipality_page(municipality: Municipality, **forms: FlaskForm) -> str:
         name_form=name_form,
         domain_form=forms.get("domain_form") or EmailDomainForm(prefix="doman", formdata=None),
         unit_form=forms.get("unit_form") or UnitForm(prefix="enhet", formdata=None),
+        tenant_form=forms.get("tenant_form")
+        or SignInTenantForm(prefix="inloggning", formdata=None),
+        tenants=ops.list_sign_in_tenants(municipality),
         units=sorted(municipality.units, key=lambda u: u.name.lower()),
         domains=sorted(municipality.email_domains, key=lambda d: d.domain),
     )
@@ -188,6 +193,30 @@ def domain_remove(code: str, domain: str):
     db.session.commit()
     flash(_("Domänen %(domain)s är borttagen.", domain=domain), "info")
     return redirect(url_for("admin.municipality", code=code))
+
+
+@bp.post("/kommuner/<code>/inloggning")
+def tenant_add(code: str):
+    municipality = load_municipality(code)
+    form = SignInTenantForm(prefix="inloggning")
+    if apply_form(
+        form,
+        lambda: ops.add_sign_in_tenant(municipality, form.kind.data, form.key.data),
+        lambda added: _("%(key)s är tillagd.", key=added.key),
+    ):
+        return redirect(url_for("admin.municipality", code=code) + "#inloggning")
+    return invalid(municipality_page(municipality, tenant_form=form))
+
+
+@bp.post("/kommuner/<code>/inloggning/<int:tenant_id>/ta-bort")
+def tenant_remove(code: str, tenant_id: int):
+    municipality = load_municipality(code)
+    removed = ops.remove_sign_in_tenant(municipality, tenant_id)
+    if removed is None:
+        abort(404)
+    db.session.commit()
+    flash(_("%(key)s är borttagen.", key=removed.key), "info")
+    return redirect(url_for("admin.municipality", code=code) + "#inloggning")
 
 
 @bp.post("/kommuner/<code>/enheter")
@@ -481,6 +510,7 @@ def account_page(user, role_form: RoleForm | None = None, action_error: str = ""
     return render_template(
         "admin/account.html",
         account=user,
+        linked_identities=identities.identities_of(user),
         role_form=role_form or RoleForm(obj=user, formdata=None),
         action_error=action_error,
     )
@@ -489,6 +519,17 @@ def account_page(user, role_form: RoleForm | None = None, action_error: str = ""
 @bp.get("/konton/<int:user_id>")
 def account(user_id: int):
     return account_page(load_account(user_id))
+
+
+@bp.post("/konton/<int:user_id>/kommunkonto/<int:identity_id>/ta-bort")
+def account_identity_remove(user_id: int, identity_id: int):
+    user = load_account(user_id)
+    removed = identities.do_remove(user, identity_id)
+    if removed is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Kopplingen till %(label)s är borttagen.", label=removed.label), "info")
+    return redirect(url_for("admin.account", user_id=user_id))
 
 
 @bp.post("/konton/<int:user_id>/roll")

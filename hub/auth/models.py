@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.core.db import UTCDateTime, utcnow
@@ -134,3 +134,48 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TenantKind(enum.StrEnum):
+    ENTRA = "entra"  # a Microsoft Entra tenant id (the token's ``tid``)
+    ISSUER = "issuer"  # another OpenID Connect provider's issuer
+    SAML = "saml"  # a SAML identity provider's entity id
+
+
+class SignInTenant(db.Model):
+    """Which municipality the people of one tenant or identity provider belong to.
+
+    Only mapped tenants may sign in: a token from anywhere else is refused."""
+
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    # Entra tenant ids are kept in lower case; issuers and entity ids exactly as sent.
+    key: Mapped[str] = mapped_column(String(255))
+    municipality_code: Mapped[str] = mapped_column(
+        ForeignKey("municipality.scb_code", ondelete="CASCADE"), index=True
+    )
+
+    municipality: Mapped[Municipality] = relationship(lazy="raise")
+
+
+class ExternalIdentity(db.Model):
+    """An account at a municipality's identity provider linked to a hub account.
+
+    Identified by the validated issuer (per tenant) and the subject (Entra's ``oid``), never by
+    the e-mail claim, which the provider may leave out or let people change."""
+
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(10))  # "oidc" or "saml"
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    # What the member recognises it by (the provider's user name or e-mail when linked); shown only.
+    label: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from flask_login.config import COOKIE_NAME
 
-from hub.auth import accounts, tokens, twofactor
+from hub.auth import accounts, identities, tokens, twofactor
 from hub.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -47,6 +47,7 @@ def render_account(status: int = 200, **overrides):
     return render_template(
         "auth/account.html",
         can_invite=can(current_user, Permission.INVITE),
+        linked_identities=identities.identities_of(current_user),
         remaining_codes=twofactor.remaining_recovery_codes(current_user)
         if current_user.two_factor_enabled
         else 0,

@@ -19,11 +19,13 @@ from hub.core import db as core_db
 CONFIRM_EMAIL = "confirm-email"
 CHANGE_EMAIL = "change-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105  (a salt name, not a password)
+LINK_IDENTITY = "link-identity"
 
 MAX_AGE = {
     CONFIRM_EMAIL: 3 * 24 * 3600,
     CHANGE_EMAIL: 24 * 3600,
     RESET_PASSWORD: 24 * 3600,
+    LINK_IDENTITY: 24 * 3600,
 }
 
 

@@ -37,6 +37,8 @@ login_manager.session_protection = "basic"
 bp.before_app_request(last_seen.note_request)
 
 TWO_FACTOR_PENDING = "two_factor_pending"
+# How this session signed in, when through the municipality's provider: {"via", "mfa"}.
+SIGNED_IN_VIA = "signed_in_via"
 TWO_FACTOR_WINDOW = 300  # seconds between the password and the code
 GENERIC_LOGIN_ERROR = _l("E-postadressen eller lösenordet stämmer inte.")
 THROTTLED_LOGIN_ERROR = _l("För många inloggningsförsök. Vänta en stund och försök igen.")
@@ -82,6 +84,8 @@ def require_two_factor_setup():
         return None
     if request.endpoint in SETUP_ALLOWED_ENDPOINTS or request.endpoint is None:
         return None
+    if (session.get(SIGNED_IN_VIA) or {}).get("mfa"):
+        return None  # the municipality's provider did a second factor at this sign-in
     if current_user.is_authenticated and twofactor.needs_two_factor_setup(current_user):
         return redirect(url_for("auth.two_factor"))
     return None
@@ -115,7 +119,9 @@ def login():
     return finish_login(user, form.remember.data, next_url)
 
 
-def begin_two_factor(user: User, remember: bool, next_url: str) -> None:
+def begin_two_factor(
+    user: User, remember: bool, next_url: str, signed_in_via: dict | None = None
+) -> None:
     session.clear()
     session[TWO_FACTOR_PENDING] = {
         "u": user.id,
@@ -123,6 +129,7 @@ def begin_two_factor(user: User, remember: bool, next_url: str) -> None:
         "r": bool(remember),
         "n": next_url,
         "t": int(utcnow().timestamp()),
+        "x": signed_in_via,
     }
 
 
@@ -138,9 +145,11 @@ def pending_two_factor() -> tuple[User, dict] | None:
     return user, data
 
 
-def finish_login(user: User, remember: bool, next_url: str):
+def finish_login(user: User, remember: bool, next_url: str, signed_in_via: dict | None = None):
     session.clear()  # a fresh session on login, so a planted session is worthless
     login_user(user, remember=remember)
+    if signed_in_via:
+        session[SIGNED_IN_VIA] = signed_in_via
     accounts.record_login_success(user)
     db.session.commit()
     return redirect(safe_next(next_url))
@@ -168,17 +177,20 @@ def login_code():
         db.session.commit()
         form.code.errors.append(_("Koden stämmer inte. Försök igen."))
         return render_template("auth/login_code.html", form=form), 200
-    return finish_login(user, data["r"], data["n"])
+    return finish_login(user, data["r"], data["n"], data.get("x"))
 
 
 @bp.post("/logga-ut")
 @login_required
 def logout():
+    via = (session.get(SIGNED_IN_VIA) or {}).get("via")
     end_all_sessions(current_user)
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
+    if via == "oidc":  # a shared computer: offer to sign out at the provider too
+        return redirect(url_for("auth.provider_signed_out"))
     return redirect(url_for("core.start"))
 
 
@@ -272,4 +284,8 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form), status
 
 
-from hub.auth import invitation_views, settings_views  # noqa: E402, F401  (routes on this blueprint)
+from hub.auth import (  # noqa: E402, F401  (routes on this blueprint)
+    external_views,
+    invitation_views,
+    settings_views,
+)

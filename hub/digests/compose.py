@@ -39,6 +39,7 @@ class Member:
     email: str
     municipality_code: str | None
     prefs: dict[str, str]
+    locale: str = "sv"
 
 
 @dataclass

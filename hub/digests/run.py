@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import force_locale
 from sqlalchemy import exists, func, insert, select, update
 
 from hub.auth.models import User
@@ -34,7 +33,7 @@ def load_members(period: Period, after_id: int, limit: int) -> list[Member]:
     frequency = func.coalesce(MailPreference.digest_frequency, DEFAULTS["digest_frequency"])
     done = exists().where(Digest.user_id == User.id, Digest.period_key == period.key)
     rows = db.session.execute(
-        select(User.id, User.name, User.email, User.municipality_code, MailPreference)
+        select(User.id, User.name, User.email, User.municipality_code, User.locale, MailPreference)
         .outerjoin(MailPreference, MailPreference.user_id == User.id)
         .where(User.id > after_id, User.active.is_(True), User.email_confirmed_at.is_not(None))
         .where(frequency == period.frequency, ~done)
@@ -42,8 +41,8 @@ def load_members(period: Period, after_id: int, limit: int) -> list[Member]:
         .limit(limit)
     )
     return [
-        Member(user_id, name, email, code, preference_values(pref))
-        for user_id, name, email, code, pref in rows
+        Member(user_id, name, email, code, preference_values(pref), locale or "sv")
+        for user_id, name, email, code, locale, pref in rows
     ]
 
 
@@ -97,8 +96,7 @@ def store_digests(contents: list[DigestContent], period: Period, run: DigestRun)
     run.already += len(contents) - len(mine)
     to_send = [c for c in mine if not c.is_empty]
     run.empty += len(mine) - len(to_send)
-    with force_locale("sv"):
-        messages = [digest_email(c) for c in to_send]
+    messages = [digest_email(c) for c in to_send]
     if messages:
         # One executemany for the batch, instead of an INSERT … RETURNING per message.
         db.session.execute(insert(OutboxMessage), [row_values(m) for m in messages])
@@ -136,6 +134,7 @@ def digest_email(content: DigestContent):
         content.member.email,
         kind="digest",
         user_id=content.member.id,
+        locale=content.member.locale,
         digest=content,
     )
 
@@ -147,7 +146,7 @@ def preview_digest(user: User, now: datetime | None = None) -> DigestContent:
     frequency = prefs["digest_frequency"] if prefs["digest_frequency"] != "never" else "weekly"
     upcoming = next_period(frequency, now)
     so_far = Period(frequency, upcoming.key, upcoming.starts_at, now)
-    member = Member(user.id, user.name, user.email, user.municipality_code, prefs)
+    member = Member(user.id, user.name, user.email, user.municipality_code, prefs, user.locale)
     content = compose_batch([member], so_far)[0]
     content.period = upcoming
     return content

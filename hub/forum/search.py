@@ -3,8 +3,13 @@
 The forum calls ``reindex_question`` after every change to a question or its answers (create, edit,
 delete, hide, merge), in the same transaction. The index holds visible content only, one document
 per question or answer, with its text normalised by ``hub.forum.lemmas`` in Python so that SQLite
-(FTS5, bm25) and PostgreSQL (tsvector ``simple`` with GIN, ts_rank_cd) agree on what matches.
-The tables are made by migration 0005 and kept out of the models' metadata.
+(FTS5) and PostgreSQL (a tsvector ``simple`` with GIN) agree on what matches. The tables are made by
+migrations 0005 and 0012 and kept out of the models' metadata.
+
+Ranking is the same on both dialects, because it is decided here and not by bm25 or ts_rank: each
+hit gets a *tier* (every query word as written in the title; as written anywhere, or in its base
+forms in the title; in any form anywhere; a typo's correction), then questions with an accepted or
+helpful answer come first within a tier, then the newest.
 
 Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``search`` (a
 ``SearchPage`` of ``SearchHit``), ``similar_questions`` and ``search_people``.
@@ -20,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
+from rapidfuzz.distance import OSA
 from sqlalchemy import (
     Column,
     Integer,
@@ -27,6 +33,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -35,22 +42,32 @@ from sqlalchemy import (
 
 from hub.auth.models import User
 from hub.extensions import db
-from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_groups
+from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
 from hub.forum.models import Answer, Question
 
 MAX_QUERY_LENGTH = 200
-# How many of the newest hits per tier SQLite ranks (see SqliteBackend); counting stops there too,
-# and past it the page says "over 100 hits".
+MAX_QUERY_WORDS = 12
+# How many of the newest hits per tier are ranked; counting stops there too, and past it the page
+# says "over 100 hits".
 POOL = 100
 COUNT_CAP = POOL
-TITLE_POOL = 50
 SNIPPET_WORDS = 30
 # A hit further into a long post than this is not looked for; its opening is shown instead.
 MAX_SNIPPET_SCAN = 2000
 REBUILD_BATCH = 500
+# Typo tolerance: a word with fewer hits than FEW_HITS is tried against the index's words one edit
+# away, two from LONG_WORD letters on. Each edit leaves one of edits + 1 pieces of the word whole,
+# and a piece must have three letters for a trigram index to find it: hence the lengths.
+FEW_HITS = 3
+TYPO_MIN_LENGTH = 6
+LONG_WORD = 9
+MAX_CANDIDATES = 2000
+
+# Tiers, best first.
+TITLE_EXACT, EXACT_OR_TITLE, ANY_FORM, TYPO = range(4)
 
 # Core-only description for inserts and deletes; deliberately not in db.metadata (see
-# migration 0050 for the real, dialect-specific tables).
+# migrations 0005 and 0012 for the real, dialect-specific tables).
 _search_metadata = MetaData()
 search_document = Table(
     "search_document",
@@ -58,20 +75,22 @@ search_document = Table(
     Column("id", Integer, primary_key=True),
     Column("question_id", Integer, nullable=False),
     Column("answer_id", Integer),
+    Column("title_words", Text, nullable=False),
     Column("title_terms", Text, nullable=False),
+    Column("body_words", Text, nullable=False),
     Column("body_terms", Text, nullable=False),
     Column("body", Text, nullable=False),
 )
-SEARCH_TABLES = frozenset({"search_document", "search_fts", "search_title_fts"})
-SHADOW_PREFIXES = ("search_fts_", "search_title_fts_")
+SEARCH_TABLES = frozenset(
+    {"search_document", "search_fts", "search_title_fts", "search_word", "search_word_trigram"}
+)
+SHADOW_PREFIXES = ("search_fts_", "search_title_fts_", "search_word_trigram_")
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic filter: the search tables (and FTS5's shadow tables) are not in the models."""
     if type_ == "table" and name:
-        return name not in SEARCH_TABLES and not name.startswith(
-            ("search_fts_", "search_title_fts_")
-        )
+        return name not in SEARCH_TABLES and not name.startswith(SHADOW_PREFIXES)
     return True
 
 
@@ -102,6 +121,7 @@ class SearchPage:
     page: int = 1
     per_page: int = 20
     searched: bool = False  # False when the query held no searchable word
+    corrected: str | None = None  # the query as searched after typo correction, if it was
 
     @property
     def total_capped(self) -> bool:
@@ -147,6 +167,11 @@ def plain_text(html: str) -> str:
     return Markup(html).striptags()  # noqa: S704  (only read as text, never output)
 
 
+def written_words(text: str) -> str:
+    """A text's words as written (lower case, no stopwords): what an exact match is made of."""
+    return " ".join(words(text))
+
+
 def question_rows(question, answers: Iterable) -> list[dict]:
     """The index documents for a visible question and its visible answers (any objects with
     ``id``, ``title``/``body_html``: ORM instances or rows)."""
@@ -155,7 +180,9 @@ def question_rows(question, answers: Iterable) -> list[dict]:
         {
             "question_id": question.id,
             "answer_id": None,
+            "title_words": written_words(question.title),
             "title_terms": index_text(question.title),
+            "body_words": written_words(body),
             "body_terms": index_text(body),
             "body": body,
         }
@@ -166,12 +193,30 @@ def question_rows(question, answers: Iterable) -> list[dict]:
             {
                 "question_id": question.id,
                 "answer_id": answer.id,
+                "title_words": "",
                 "title_terms": "",
+                "body_words": written_words(body),
                 "body_terms": index_text(body),
                 "body": body,
             }
         )
     return rows
+
+
+def remember_words(rows: list[dict]) -> None:
+    """Add the documents' words to the vocabulary the typo fallback looks in. Words are never
+    taken out: a word no post has any more finds nothing, and is then not offered."""
+    vocabulary = {
+        word
+        for row in rows
+        for word in f"{row['title_words']} {row['body_words']}".split()
+        if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit()
+    }
+    if vocabulary:
+        db.session.execute(
+            text("INSERT INTO search_word (word) VALUES (:word) ON CONFLICT (word) DO NOTHING"),
+            [{"word": word} for word in sorted(vocabulary)],
+        )
 
 
 VISIBLE_QUESTIONS = (
@@ -199,7 +244,9 @@ def reindex_question(question_id: int) -> None:
     if question is None:
         return
     answers = session.execute(visible_answers([question_id])).all()
-    session.execute(insert(search_document), question_rows(question, answers))
+    rows = question_rows(question, answers)
+    session.execute(insert(search_document), rows)
+    remember_words(rows)
 
 
 def remove_question(question_id: int) -> None:
@@ -212,6 +259,7 @@ def rebuild_index() -> int:
     session = db.session
     session.flush()
     session.execute(delete(search_document))
+    session.execute(text("DELETE FROM search_word"))
     count, last_id = 0, 0
     while True:
         batch = session.execute(
@@ -226,11 +274,34 @@ def rebuild_index() -> int:
             by_question[answer.question_id].append(answer)
         rows = [row for q in batch for row in question_rows(q, by_question[q.id])]
         session.execute(insert(search_document), rows)
+        remember_words(rows)
         count += len(rows)
         last_id = batch[-1].id
 
 
 # --- Searching -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The query's words as typed and, for each, the terms (base forms) it matches."""
+
+    words: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+
+def parse_query(query: str, limit: int = MAX_QUERY_WORDS) -> ParsedQuery:
+    found: dict[str, tuple[str, ...]] = {}
+    for word in words(query[:MAX_QUERY_LENGTH]):
+        terms = query_terms(word)
+        if terms and word not in found:
+            found[word] = terms
+        if len(found) >= limit:
+            break
+    return ParsedQuery(tuple(found), tuple(found.values()))
 
 
 @dataclass(frozen=True)
@@ -254,64 +325,62 @@ class Filters:
             params["tag_slug"] = self.tag_slug
         return "".join(f" AND {c}" for c in clauses), params
 
-    @property
-    def empty(self) -> bool:
-        return self == Filters()
+
+# A question with an accepted answer or an answer marked helpful ranks a little higher.
+BOOST_SQL = "CASE WHEN q.accepted_answer_id IS NOT NULL OR q.helpful_count > 0 THEN 1 ELSE 0 END"
 
 
 class SqliteBackend:
-    """FTS5 over the normalised terms, ranked by bm25 (a title hit weighs ten body hits).
-
-    bm25 costs microseconds per row, so ranking every hit of a common word over 100,000 posts
-    takes hundreds of milliseconds. We rank bounded pools instead: the newest ``TITLE_POOL``
-    documents with every word in the title (from a title-only index, whose lists are short) come
-    first, then the newest ``POOL`` hits anywhere, each tier by bm25. A pool is a walk down FTS5's
-    rowid order (no sort), so bm25 runs on at most TITLE_POOL + POOL rows, and the second pool's
-    size is the hit count (capped at POOL, so every counted hit can be paged to).
-    """
+    """FTS5 over the words and terms. A tier's pool is a walk down FTS5's rowid order (newest
+    first, no sort) to ``POOL`` hits, so even a word in every other post costs a few hundred rows.
+    ``search_title_fts`` holds the titles alone, whose lists are short."""
 
     @staticmethod
-    def match(groups: list[tuple[str, ...]], any_group: bool = False) -> str:
+    def all_of(words: Iterable[str]) -> str:
         # Terms are letters and digits only, and each is quoted: no FTS5 syntax can get through.
-        ors = ["(" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups]
-        return (" OR " if any_group else " AND ").join(ors)
+        return " AND ".join(f'"{w}"' for w in words)
 
     @staticmethod
-    def rows(sql: str, params: dict) -> list[tuple]:
-        """Plain tuples from the driver: the pools are the hot path, and two statements sent as
-        they are (no SQLAlchemy compilation or row objects) run faster than their UNION ALL."""
-        result = db.session.connection().exec_driver_sql(sql, params)
-        try:
-            return result.cursor.fetchall()
-        finally:
-            result.close()
+    def groups(groups: Iterable[tuple[str, ...]], joiner: str = " AND ") -> str:
+        return joiner.join("(" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups)
 
-    @staticmethod
-    def pool_sql(table: str, filters: Filters, limit_param: str) -> str:
-        where, _ = filters.sql()
-        joins = (
-            ""
-            if filters.empty
-            else f" JOIN search_document d ON d.id = {table}.rowid"
-            " JOIN question q ON q.id = d.question_id"
-        )
-        return (
-            f"SELECT {table}.rowid AS id, {table}.rank AS score"  # noqa: S608  (fixed SQL)
-            f" FROM {table}{joins} WHERE {table} MATCH :match{where}"
-            f" ORDER BY {table}.rowid DESC LIMIT :{limit_param}"
-        )
+    def tier_matches(self, query: ParsedQuery) -> list[tuple[int, str, str]]:
+        exact, forms = self.all_of(query.words), self.groups(query.groups)
+        return [
+            (TITLE_EXACT, "search_title_fts", f"{{title_words}} : ({exact})"),
+            (EXACT_OR_TITLE, "search_fts", f"{{title_words body_words}} : ({exact})"),
+            (EXACT_OR_TITLE, "search_title_fts", f"{{title_terms}} : ({forms})"),
+            (ANY_FORM, "search_fts", f"{{title_terms body_terms}} : ({forms})"),
+        ]
 
-    def search(self, groups, filters: Filters, limit: int, offset: int):
-        _, params = filters.sql()
-        params |= {"match": self.match(groups), "title_pool": TITLE_POOL, "pool": COUNT_CAP + 1}
-        title_pool = self.rows(self.pool_sql("search_title_fts", filters, "title_pool"), params)
-        best = {row_id: (0, score) for row_id, score in title_pool}
-        full_pool = self.rows(self.pool_sql("search_fts", filters, "pool"), params)
-        for row_id, score in full_pool:
-            best.setdefault(row_id, (1, score))
-        total = len(full_pool)
-        ranked = sorted(best, key=lambda i: (*best[i], -i))[offset : offset + limit]
-        return documents(ranked), total
+    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
+        """(tier, document id, boost) for the newest POOL hits of each tier (the last, widest
+        tier: POOL + 1, so that its length counts the hits up to the cap)."""
+        where, params = filters.sql()
+        selects = []
+        for n, (tier, table, match) in enumerate(self.tier_matches(query)):
+            params[f"m{n}"] = match
+            limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
+            selects.append(
+                f"SELECT {tier} AS tier, id, boost FROM ("  # noqa: S608  (fixed SQL; values bound)
+                f"SELECT {table}.rowid AS id, {BOOST_SQL} AS boost FROM {table}"
+                f" JOIN search_document d ON d.id = {table}.rowid"
+                f" JOIN question q ON q.id = d.question_id"
+                f" WHERE {table} MATCH :m{n}{where} ORDER BY {table}.rowid DESC LIMIT {limit})"
+            )
+        return rows(" UNION ALL ".join(selects), params)
+
+    def hit_count(self, group: tuple[str, ...], cap: int) -> int:
+        sql = "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :m LIMIT :cap)"
+        return db.session.scalar(text(sql), {"m": self.groups([group]), "cap": cap})
+
+    def words_containing(self, pieces: list[str], shortest: int, longest: int) -> list[str]:
+        sql = (
+            "SELECT word FROM search_word_trigram WHERE search_word_trigram MATCH :m"
+            " AND length(word) BETWEEN :lo AND :hi ORDER BY word LIMIT :cap"
+        )
+        params = {"m": " OR ".join(f'"{p}"' for p in pieces), "lo": shortest, "hi": longest}
+        return list(db.session.scalars(text(sql), params | {"cap": MAX_CANDIDATES}))
 
     def similar(self, groups, limit: int):
         # Only questions have title terms, so the title index finds questions only.
@@ -322,55 +391,89 @@ class SqliteBackend:
             " JOIN search_document d ON d.id = hit.id JOIN question q ON q.id = d.question_id"
             " ORDER BY hit.score, hit.id DESC LIMIT :limit"
         )
-        params = {"match": self.match(groups, any_group=True), "pool": COUNT_CAP, "limit": limit}
+        match = f"{{title_terms}} : ({self.groups(groups, ' OR ')})"
+        params = {"match": match, "pool": COUNT_CAP, "limit": limit}
         return db.session.execute(text(sql), params).all()
+
+
+def rows(sql: str, params: dict) -> list[tuple]:
+    """Plain tuples from the driver on SQLite (the pools are the hot path, and a statement sent
+    as it is skips SQLAlchemy's compilation and row objects); through ``text()`` elsewhere."""
+    if db.engine.dialect.name != "sqlite":
+        return [tuple(row) for row in db.session.execute(text(sql), params)]
+    result = db.session.connection().exec_driver_sql(sql, params)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+DOCUMENTS_SQL = text(
+    "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM search_document d"
+    " JOIN question q ON q.id = d.question_id WHERE d.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 
 
 def documents(ids: list[int]) -> list:
     """The text of these documents with their question's title, in the order given."""
     if not ids:
         return []
-    marks = ", ".join("?" * len(ids))  # SQLite's own placeholders, one per id
-    sql = (
-        "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM search_document d"  # noqa: S608
-        f" JOIN question q ON q.id = d.question_id WHERE d.id IN ({marks})"
-    )
-    by_id = {row.id: row for row in db.session.connection().exec_driver_sql(sql, tuple(ids))}
+    by_id = {row.id: row for row in db.session.execute(DOCUMENTS_SQL, {"ids": ids})}
     return [by_id[i] for i in ids if i in by_id]
 
 
 class PostgresBackend:
-    """A generated tsvector (title weight A, body D) with a GIN index, ranked by ts_rank_cd."""
+    """A generated tsvector with a GIN index: title words weigh A, title terms B, body words C,
+    body terms D, so a tier is a weight-restricted tsquery."""
 
     @staticmethod
-    def tsquery(groups: list[tuple[str, ...]], any_group: bool = False) -> str:
-        ors = ["(" + " | ".join(f"'{t}'" for t in group) + ")" for group in groups]
-        return (" | " if any_group else " & ").join(ors)
+    def all_of(words: Iterable[str], weights: str) -> str:
+        return " & ".join(f"{w}:{weights}" for w in words)
 
-    def search(self, groups, filters: Filters, limit: int, offset: int):
+    @staticmethod
+    def groups(groups: Iterable[tuple[str, ...]], weights: str = "", joiner: str = " & ") -> str:
+        suffix = f":{weights}" if weights else ""
+        return joiner.join("(" + " | ".join(t + suffix for t in g) + ")" for g in groups)
+
+    def tier_queries(self, query: ParsedQuery) -> list[tuple[int, str]]:
+        return [
+            (TITLE_EXACT, self.all_of(query.words, "A")),
+            (EXACT_OR_TITLE, self.all_of(query.words, "AC")),
+            (EXACT_OR_TITLE, self.groups(query.groups, "B")),
+            (ANY_FORM, self.groups(query.groups)),
+        ]
+
+    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
         where, params = filters.sql()
+        selects = []
+        for n, (tier, tsquery) in enumerate(self.tier_queries(query)):
+            params[f"q{n}"] = tsquery
+            limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
+            selects.append(
+                f"(SELECT {tier} AS tier, d.id, {BOOST_SQL} AS boost"  # noqa: S608  (fixed SQL; values bound)
+                " FROM search_document d JOIN question q ON q.id = d.question_id"
+                f" WHERE d.tsv @@ to_tsquery('simple', :q{n}){where}"
+                f" ORDER BY d.id DESC LIMIT {limit})"
+            )
+        return rows(" UNION ALL ".join(selects), params)
+
+    def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         sql = (
-            "SELECT d.id, d.question_id, d.answer_id, d.body, q.title"  # noqa: S608  (fixed SQL fragments; values are bound)
-            " FROM search_document d JOIN question q ON q.id = d.question_id,"
-            " to_tsquery('simple', :tsquery) AS query"
-            f" WHERE d.tsv @@ query{where}"
-            " ORDER BY ts_rank_cd(d.tsv, query) DESC, d.id LIMIT :limit OFFSET :offset"
+            "SELECT count(*) FROM (SELECT 1 FROM search_document"
+            " WHERE tsv @@ to_tsquery('simple', :q) LIMIT :cap) AS hits"
         )
-        params |= {"tsquery": self.tsquery(groups), "limit": limit, "offset": offset}
-        rows = db.session.execute(text(sql), params).all()
-        if offset == 0 and len(rows) < limit:
-            return rows, len(rows)  # every hit is on this page: no need to count them
-        return rows, self.count(groups, filters)
+        return db.session.scalar(text(sql), {"q": self.groups([group]), "cap": cap})
 
-    def count(self, groups, filters: Filters) -> int:
-        where, params = filters.sql()
-        inner = (
-            "SELECT 1 FROM search_document d JOIN question q ON q.id = d.question_id"  # noqa: S608  (fixed SQL fragments; values are bound)
-            f" WHERE d.tsv @@ to_tsquery('simple', :tsquery){where} LIMIT :cap"
+    def words_containing(self, pieces: list[str], shortest: int, longest: int) -> list[str]:
+        # LIKE with a pattern of letters only: pg_trgm's GIN index serves it.
+        likes = " OR ".join(f"word LIKE :p{n}" for n in range(len(pieces)))
+        sql = (
+            f"SELECT word FROM search_word WHERE ({likes})"  # noqa: S608  (fixed SQL; values bound)
+            " AND length(word) BETWEEN :lo AND :hi ORDER BY word LIMIT :cap"
         )
-        params |= {"tsquery": self.tsquery(groups), "cap": COUNT_CAP + 1}
-        sql = f"SELECT count(*) FROM ({inner}) AS hits"  # noqa: S608  (fixed SQL fragments)
-        return db.session.scalar(text(sql), params)
+        params = {f"p{n}": f"%{p}%" for n, p in enumerate(pieces)}
+        params |= {"lo": shortest, "hi": longest, "cap": MAX_CANDIDATES}
+        return list(db.session.scalars(text(sql), params))
 
     def similar(self, groups, limit: int):
         sql = (
@@ -379,12 +482,22 @@ class PostgresBackend:
             " WHERE d.tsv @@ query AND d.answer_id IS NULL"
             " ORDER BY ts_rank_cd(d.tsv, query) DESC, d.id LIMIT :limit"
         )
-        params = {"tsquery": self.tsquery(groups, any_group=True), "limit": limit}
+        params = {"tsquery": self.groups(groups, "B", " | "), "limit": limit}
         return db.session.execute(text(sql), params).all()
 
 
 def backend() -> SqliteBackend | PostgresBackend:
     return SqliteBackend() if db.engine.dialect.name == "sqlite" else PostgresBackend()
+
+
+def ranked(pools: list[tuple[int, int, int]], tier_offset: int = 0) -> dict[int, tuple]:
+    """Each document's best (tier, boost first, newest first) sort key."""
+    best: dict[int, tuple] = {}
+    for tier, doc_id, boost in pools:
+        key = (tier + tier_offset, -boost, -doc_id)
+        if doc_id not in best or key < best[doc_id]:
+            best[doc_id] = key
+    return best
 
 
 def search(
@@ -395,17 +508,34 @@ def search(
     answered: bool | None = None,
     page: int = 1,
     per_page: int = 20,
+    typos: bool = True,
 ) -> SearchPage:
-    """Ranked hits for a free-text query; every query word (or a form of it) must match."""
+    """Ranked hits for a free-text query; every query word (or a form of it) must match. With
+    ``typos``, a word with few hits is also searched as the closest word in the index."""
     result = SearchPage(query=query, page=max(1, page), per_page=per_page)
-    groups = query_groups(query[:MAX_QUERY_LENGTH])
-    if not groups:
+    parsed = parse_query(query)
+    if not parsed:
         return result
     result.searched = True
     filters = Filters(category_id, tag_slug, answered)
     engine = backend()
-    rows, result.total = engine.search(groups, filters, per_page, (result.page - 1) * per_page)
-    is_hit = hit_test({t for group in groups for t in group})
+    pools = engine.pools(parsed, filters)
+    best = ranked(pools)
+    result.total = len(best)
+    wanted = {t for group in parsed.groups for t in group}
+    if typos and result.total < FEW_HITS:
+        corrected = correct(parsed, engine)
+        if corrected:
+            more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
+            if more:
+                result.corrected = " ".join(corrected.words)
+                best = more | best
+                result.total = len(best)
+                wanted |= {t for group in corrected.groups for t in group}
+    result.total = max(result.total, sum(1 for tier, _, _ in pools if tier == ANY_FORM))
+    offset = (result.page - 1) * per_page
+    page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
+    is_hit = hit_test(wanted)
     result.hits = [
         SearchHit(
             document_id=row.id,
@@ -415,14 +545,55 @@ def search(
             title_html=highlight(row.title, is_hit),
             snippet_html=snippet(row.body, is_hit),
         )
-        for row in rows
+        for row in documents(page_ids)
     ]
     return result
 
 
+def correct(parsed: ParsedQuery, engine) -> ParsedQuery | None:
+    """The query with each word that has few hits replaced by the closest word in the index that
+    has more; None when no word changed."""
+    changed, new_words = False, []
+    for word, group in zip(parsed.words, parsed.groups, strict=True):
+        replacement = None
+        if len(word) >= TYPO_MIN_LENGTH and not word.isdigit():
+            hits = engine.hit_count(group, FEW_HITS)
+            if hits < FEW_HITS:
+                replacement = closest_word(word, hits, engine)
+        new_words.append(replacement or word)
+        changed = changed or replacement is not None
+    if not changed:
+        return None
+    return ParsedQuery(tuple(new_words), tuple(query_terms(w) for w in new_words))
+
+
+def closest_word(word: str, hits: int, engine) -> str | None:
+    """The index word fewest edits away (one; two for long words), then sharing the longest
+    beginning, then first in the alphabet; only if it has more hits than ``word``."""
+    edits = 2 if len(word) >= LONG_WORD else 1
+    cuts = [round(i * len(word) / (edits + 1)) for i in range(edits + 2)]
+    pieces = [word[a:b] for a, b in itertools.pairwise(cuts)]
+    found = engine.words_containing(pieces, len(word) - edits, len(word) + edits)
+    scored = sorted(
+        (distance, -common_prefix(word, candidate), candidate)
+        for candidate in found
+        if candidate != word
+        and (distance := OSA.distance(word, candidate, score_cutoff=edits)) <= edits
+    )
+    for _, _, candidate in scored[:5]:
+        if engine.hit_count(query_terms(candidate), FEW_HITS + hits) > hits:
+            return candidate
+    return None
+
+
+def common_prefix(a: str, b: str) -> int:
+    same = (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y)
+    return next(same, min(len(a), len(b)))
+
+
 def similar_questions(title: str, limit: int = 5) -> list[SimilarQuestion]:
     """Visible questions that share words with a title being typed, best first."""
-    groups = query_groups(title[:MAX_QUERY_LENGTH], limit=8)
+    groups = parse_query(title, limit=8).groups
     if not groups:
         return []
     return [SimilarQuestion(row.id, row.title) for row in backend().similar(groups, limit)]

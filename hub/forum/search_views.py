@@ -92,11 +92,17 @@ def results():
         answered={"ja": True, "nej": False}.get(form.besvarad.data or ""),
         page=page_number(max_page=math.ceil(COUNT_CAP / PER_PAGE)),
         per_page=PER_PAGE,
+        typos=request.args.get("exakt") != "1",  # the member undid a typo correction
     )
     people = search_people(query) if query else []
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "search/results.html", form=form, result=result, people=people, args=args
+        "search/results.html",
+        form=form,
+        result=result,
+        people=people,
+        args=args,
+        exact_args=args | {"exakt": "1"},
     )
 
 

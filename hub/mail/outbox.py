@@ -6,11 +6,18 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
+from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.mail.models import OutboxMessage, OutboxStatus
-from hub.mail.preferences import is_transactional, topic_for_mail, wants_separate_mail
+from hub.mail.preferences import (
+    REQUESTED_KINDS,
+    is_account_mail,
+    topic_for_mail,
+    wants_separate_mail,
+)
 from hub.mail.tokens import unsubscribe_url
 
 
@@ -26,16 +33,36 @@ def mail_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "stafetten.se"
 
 
-def unsubscribe_headers(kind: str, user_id: int | None) -> tuple[dict[str, str], str | None]:
-    """RFC 8058 one-click headers for every mail that is not an account message."""
-    if user_id is None or is_transactional(kind):
-        return {}, None
-    url = unsubscribe_url(user_id, topic_for_mail(kind))
-    headers = {
-        "List-Unsubscribe": f"<{url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+def list_headers(kind: str, user_id: int | None) -> tuple[dict[str, str], str | None]:
+    """Headers that tell mail programs what this message is, and the unsubscribe URL if any.
+
+    Every message asks Exchange and Outlook not to answer it automatically ("Frånvaro");
+    everything but the answer to a person's own request is marked auto-generated (RFC 3834).
+    Mail that is not account mail belongs to a list: List-Id per topic and RFC 8058 one-click
+    unsubscribe (the sender writes these unfolded, see hub.mail.sender.MAIL_POLICY).
+    """
+    headers = {"X-Auto-Response-Suppress": "All"}
+    if kind not in REQUESTED_KINDS:
+        headers["Auto-Submitted"] = "auto-generated"
+    if kind == "digest":
+        headers["Precedence"] = "bulk"
+    if user_id is None or is_account_mail(kind):
+        return headers, None
+    topic = topic_for_mail(kind)
+    url = unsubscribe_url(user_id, topic)
+    headers["List-Id"] = f"Stafetten <{topic}.{mail_domain()}>"
+    headers["List-Unsubscribe"] = f"<{url}>"
+    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return headers, url
+
+
+def recipient_locale(user_id: int | None) -> str:
+    """The member's own language; people without an account get the hub's default."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or user.locale not in current_app.config["LANGUAGES"]:
+        return default
+    return user.locale
 
 
 def build_email(
@@ -45,13 +72,25 @@ def build_email(
     kind: str,
     user_id: int | None,
     attachments: list[dict] | None = None,
+    locale: str | None = None,
     **context,
 ) -> OutboxMessage:
-    """An outbox row, rendered and not yet added to the session."""
-    headers, url = unsubscribe_headers(kind, user_id)
-    subject, text, html = render_email(
-        template, base_url=current_app.config["BASE_URL"], unsubscribe_url=url, **context
-    )
+    """An outbox row, rendered in the recipient's language and not yet added to the session.
+
+    Callers that know the language (the digest, for a whole batch) pass ``locale``; otherwise it
+    is the member's.
+    """
+    headers, url = list_headers(kind, user_id)
+    known = current_app.config["LANGUAGES"]
+    lang = locale if locale in known else recipient_locale(user_id)
+    with force_locale(lang):
+        subject, text, html = render_email(
+            template,
+            base_url=current_app.config["BASE_URL"],
+            unsubscribe_url=url,
+            lang=lang,
+            **context,
+        )
     now = utcnow()
     return OutboxMessage(
         kind=kind,

@@ -56,22 +56,24 @@ DEFAULTS = {
     "baton": IMMEDIATELY,
 }
 
-# Account mail the member cannot turn off: it is the answer to something they just did.
-TRANSACTIONAL_KINDS = frozenset(
+# Account and security mail: never suppressed, never with an unsubscribe link. A member who
+# turned everything off must still be able to confirm a new address or hear that their password
+# changed. (Names are the template names queue_email uses as the kind.)
+ACCOUNT_KINDS = frozenset(
     {
         "confirm_email",
-        "confirm",
         "password_reset",
-        "reset_password",
-        "reset",
+        "change_email",
+        "email_changed",
+        "security_notice",
+        "account_exists",
         "invitation",
-        "invite",
-        "email_change",
-        "account",
-        "welcome",
         "accessibility_report",  # service mail to the admins about the site itself
     }
 )
+# Of those, the direct answers to something the person just asked for. They are not
+# "auto-generated" in the sense of RFC 3834; everything else is.
+REQUESTED_KINDS = frozenset({"confirm_email", "password_reset", "change_email", "account_exists"})
 
 # What an unsubscribe link can stop: a notification topic, the digest, or all of it.
 UNSUBSCRIBE_TOPICS = {
@@ -85,8 +87,8 @@ def topic_for_notification(kind: str) -> str:
     return NOTIFICATION_TOPIC.get(kind, "follows")
 
 
-def is_transactional(kind: str) -> bool:
-    return kind in TRANSACTIONAL_KINDS or kind.startswith(("confirm", "reset", "invit", "account"))
+def is_account_mail(kind: str) -> bool:
+    return kind in ACCOUNT_KINDS
 
 
 def topic_for_mail(kind: str) -> str:
@@ -125,7 +127,7 @@ def load_preferences(user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
 
 def wants_separate_mail(user_id: int, kind: str) -> bool:
     """False when the member has turned this kind of mail off or moved it to the digest."""
-    if is_transactional(kind):
+    if is_account_mail(kind):
         return True
     topic = topic_for_mail(kind)
     prefs = get_preferences(user_id)

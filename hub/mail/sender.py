@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from sqlalchemy import and_, or_, select, update
 
 from hub.core.db import utcnow
 from hub.extensions import db
+from hub.mail import oauth
 from hub.mail.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,35 @@ class BatchResult:
     errors: list[str] = field(default_factory=list)
 
 
+# Headers that carry one URL: Python's policy would fold them into RFC 2047 encoded-words, which
+# Gmail and Outlook.com ignore (no one-click unsubscribe then). RFC 8058 wants them as they are.
+UNFOLDED_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post", "list-id"})
+
+
+class MailPolicy(EmailPolicy):
+    """The default policy, except that the list headers are written on one line, unencoded."""
+
+    def _unfolded(self, name: str, value) -> str | None:
+        text = str(value)
+        if name.lower() in UNFOLDED_HEADERS and text.isascii() and len(text) < 900:
+            return f"{name}: {text}{self.linesep}"
+        return None
+
+    def fold(self, name: str, value: str) -> str:
+        return self._unfolded(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        unfolded = self._unfolded(name, value)
+        if unfolded is not None:
+            return unfolded.encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MAIL_POLICY = MailPolicy()
+
+
 def build_message(row: OutboxMessage) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = row.to_address
     message["Subject"] = row.subject
@@ -61,6 +90,13 @@ def build_message(row: OutboxMessage) -> EmailMessage:
     message.add_alternative(row.body_html, subtype="html")
     for attachment in row.attachments or []:
         maintype, subtype, params = split_content_type(attachment["content_type"])
+        if attachment.get("inline"):
+            # A third alternative (text, HTML, calendar), as Exchange sends meeting requests:
+            # Outlook then treats it as a meeting (updates move it, a CANCEL removes it), not as
+            # a file. ``method`` in the Content-Type must match the METHOD inside.
+            params.pop("charset", None)
+            message.add_alternative(attachment["data"], subtype=subtype, params=params)
+            continue
         message.add_attachment(
             attachment["data"].encode(),
             maintype=maintype,
@@ -110,7 +146,8 @@ class Transport:
             smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
             raise  # about this message only; the connection is still good (smtplib sent RSET)
-        except (OSError, smtplib.SMTPException) as error:
+        # UnicodeError: smtplib cannot send a password with å, ä or ö; retried, with the reason.
+        except (OSError, smtplib.SMTPException, oauth.TokenError, UnicodeError) as error:
             self.close()
             raise ConnectionProblem(describe(error)) from error
 
@@ -119,12 +156,25 @@ class Transport:
         timeout = config.get("MAIL_TIMEOUT", 30)
         smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
         smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        try:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            self._log_in(smtp)
+        except BaseException:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.close()
+            raise
         self.smtp = smtp
         return smtp
+
+    def _log_in(self, smtp: smtplib.SMTP) -> None:
+        """HUB_MAIL_AUTH: ``password`` (when a user name is set), ``xoauth2`` or ``none``."""
+        config = self.config
+        method = config.get("MAIL_AUTH") or "password"
+        if method == "xoauth2":
+            log_in_xoauth2(smtp, config["MAIL_USERNAME"])
+        elif method == "password" and config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -132,6 +182,31 @@ class Transport:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.smtp.quit()
             self.smtp = None
+
+
+def log_in_xoauth2(smtp: smtplib.SMTP, user: str) -> None:
+    """AUTH XOAUTH2 with the cached token; on a 535 once more with a fresh one.
+
+    A token revoked or expired early is the usual reason for a 535, so it is renewed before the
+    failure counts. A second 535 is a real refusal (missing permission, wrong mailbox): the
+    caller retries the message later and finally marks it failed with the server's answer.
+    """
+    settings = oauth.token_settings()
+    smtp.ehlo_or_helo_if_needed()
+    for attempt in (1, 2):
+        token = oauth.access_token(settings)
+
+        def respond(challenge: bytes | None = None, token: str = token) -> str:
+            # After a failure the server sends its reason as a challenge; an empty answer ends it.
+            return oauth.xoauth2_response(user, token) if challenge is None else ""
+
+        try:
+            smtp.auth("XOAUTH2", respond)
+            return
+        except smtplib.SMTPAuthenticationError:
+            oauth.forget_token(settings)
+            if attempt == 2:
+                raise
 
 
 def _text(value: bytes | str) -> str:
@@ -144,6 +219,8 @@ def describe(error: BaseException) -> str:
         return f"{code} {_text(text)}"[:500]
     if isinstance(error, smtplib.SMTPResponseException):
         return f"{error.smtp_code} {_text(error.smtp_error)}"[:500]
+    if isinstance(error, oauth.TokenError):
+        return f"Ingen OAuth-token: {error}"[:500]
     return f"{type(error).__name__}: {error}"[:500]
 
 

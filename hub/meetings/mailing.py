@@ -59,11 +59,15 @@ def coordinator_recipients(network_id: int) -> list[Recipient]:
     return [Recipient(*row) for row in rows]
 
 
-def ics_attachment(meeting: Meeting, method: str) -> dict:
+def calendar_part(meeting: Meeting, method: str, person: Recipient) -> dict:
+    """The meeting for this one recipient, sent inline as Exchange does (see hub.mail.sender)."""
     return {
         "filename": "traff.ics",
         "content_type": f'text/calendar; charset="utf-8"; method={method}',
-        "data": meeting_ics(meeting, method=method).decode("utf-8"),
+        "data": meeting_ics(meeting, method=method, attendee=(person.name, person.email)).decode(
+            "utf-8"
+        ),
+        "inline": True,
     }
 
 
@@ -90,7 +94,6 @@ def send_meeting_message(
 ) -> int:
     """Invitation, update or cancellation to everyone in the network, with the .ics attached."""
     template, method = MESSAGES[kind]
-    attachment = ics_attachment(meeting, method)
     url = meeting_url(meeting)
     note = notification_text(kind, meeting.title)
     count = 0
@@ -100,13 +103,13 @@ def send_meeting_message(
             person.email,
             kind=KIND,
             user_id=person.id,
-            attachments=[attachment],
+            attachments=[calendar_part(meeting, method, person)],
             meeting=meeting,
             person=person,
             url=url,
             message=message,
         )
-        notify(person.id, KIND, note[:300], url, actor_id=actor_id)
+        notify(person.id, KIND, note[:300], url, actor_id=actor_id, mailed=True)
         count += 1
     return count
 
@@ -120,12 +123,13 @@ def send_meeting_reminder(meeting: Meeting, person: Recipient) -> None:
         person.email,
         kind=KIND,
         user_id=person.id,
-        attachments=[ics_attachment(meeting, "REQUEST")],
+        attachments=[calendar_part(meeting, "REQUEST", person)],
         meeting=meeting,
         person=person,
         url=url,
     )
-    notify(person.id, KIND, _("Påminnelse: %(title)s", title=meeting.title)[:300], url)
+    text = _("Påminnelse: %(title)s", title=meeting.title)
+    notify(person.id, KIND, text[:300], url, mailed=True)
 
 
 def send_promotion(meeting: Meeting, user_id: int) -> None:
@@ -160,14 +164,14 @@ def send_baton_reminder(
         queue_email(
             template,
             person.email,
-            kind=KIND,
+            kind="baton",
             user_id=person.id,
             network_name=network_name,
             holder_name=holder_name,
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url)
+        notify(person.id, "baton", text[:300], url, mailed=True)
 
 
 def recipients_by_ids(user_ids: list[int]) -> list[Recipient]:

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.notifications.models import Notification
 
 
 def notify(
-    user_id: int, kind: str, text: str, url: str, actor_id: int | None = None
+    user_id: int,
+    kind: str,
+    text: str,
+    url: str,
+    actor_id: int | None = None,
+    *,
+    mailed: bool = False,
 ) -> Notification | None:
-    """Add a notification in the caller's transaction; nobody is notified of their own action."""
+    """Add a notification in the caller's transaction; nobody is notified of their own action.
+
+    ``mailed``: the caller queued a mail of its own about the same event (a meeting invitation
+    with its calendar file, say). The notification then shows in the hub only, so that nobody
+    gets a second mail, a notification mail or a digest line, about one event.
+    """
     if actor_id is not None and actor_id == user_id:
         return None
-    notification = Notification(user_id=user_id, kind=kind, text=text, url=url, actor_id=actor_id)
+    notification = Notification(
+        user_id=user_id,
+        kind=kind,
+        text=text,
+        url=url,
+        actor_id=actor_id,
+        emailed_at=utcnow() if mailed else None,
+    )
     db.session.add(notification)
     return notification

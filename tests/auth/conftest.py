@@ -82,3 +82,14 @@ def clock(monkeypatch):
     ):
         monkeypatch.setattr(f"{module}.utcnow", fake_utcnow, raising=False)
     return clock
+
+
+# Real OpenID Connect providers on loopback, for the sign-in with the municipality's account.
+from tests.auth.providers import (  # noqa: E402, F401
+    entra,
+    entra_provider,
+    flow,
+    plain_provider,
+    saml_idp,
+    saml_idp_server,
+)

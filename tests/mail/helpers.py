@@ -28,6 +28,7 @@ class RecordingHandler:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # the bytes as they arrived, for byte-for-byte checks
         self.envelopes: list[tuple[str, list[str]]] = []
         self.reject: dict[str, str] = {}  # recipient → reply, e.g. "550 5.1.1 No such user"
         self.data_reply: str | None = None  # e.g. "451 4.3.0 Try again later"
@@ -50,6 +51,7 @@ class RecordingHandler:
         message = message_from_bytes(envelope.content, policy=default)
         with self.lock:
             self.messages.append(message)
+            self.raw.append(envelope.original_content or envelope.content)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 

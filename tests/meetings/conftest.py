@@ -102,3 +102,10 @@ def file_app(tmp_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def ical_checker(tmp_path_factory):
+    from tests.meetings.libical import build_checker
+
+    return build_checker(tmp_path_factory.mktemp("libical"))

@@ -53,7 +53,7 @@ def test_one_reminder_per_step_then_escalation(setup):
     assert run_baton_check(STEP1) == [(network.slug, 1)]
     first = outbox()
     assert sorted(m.to_address for m in first) == sorted(u.email for u in laholm)
-    assert {m.kind for m in first} == {"meeting"}
+    assert {m.kind for m in first} == {"baton"}
     assert all(network.name in m.subject for m in first)
     assert run_baton_check(STEP1 + timedelta(days=1)) == []
     assert run_baton_check(STEP2 - timedelta(minutes=1)) == []

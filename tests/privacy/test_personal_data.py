@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import String, Text, func, select
 
-from hub.auth.models import Invitation, RecoveryCode
+from hub.auth.models import ExternalIdentity, Invitation, RecoveryCode
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
 from hub.digests.models import Digest
@@ -114,6 +114,13 @@ def add_personal_rows(user, other, network) -> None:
                     expires_at=utcnow() + timedelta(days=14),
                 ),
                 RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
+                ExternalIdentity(
+                    user_id=person.id,
+                    protocol="oidc",
+                    issuer="https://login.microsoftonline.com/laholm/v2.0",
+                    subject=f"oid-{person.id}",
+                    label=person.email,
+                ),
                 # Forum: revisions, helpful marks, flags, moderation and "be någon svara".
                 Revision(
                     target_type="answer",

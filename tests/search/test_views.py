@@ -118,3 +118,14 @@ def test_similar_questions_endpoint(client, member, create_question):
 def test_similar_script_is_served(client):
     script = client.get("/static/js/similar.js")
     assert script.status_code == 200 and b"aria-live" in script.data
+
+
+def test_a_typo_shows_what_was_searched_and_can_be_undone(client, member, create_question):
+    create_question("Surfplattan laddar inte")
+    page = client.get("/sok?q=surfplatan&besvarad=nej")
+    assert "Visar resultat för ”surfplattan”." in page.text
+    assert "<mark>Surfplattan</mark> laddar inte" in page.text
+    assert 'href="/sok?q=surfplatan&amp;besvarad=nej&amp;exakt=1"' in page.text
+    undone = client.get("/sok?q=surfplatan&besvarad=nej&exakt=1")
+    assert "Visar resultat för" not in undone.text
+    assert "Inga frågor eller svar matchade ”surfplatan”" in undone.text

@@ -71,7 +71,7 @@ def test_query_word_finds_form(create_question, query, written):
     [
         ("läkemedelsrobot", "robotdammsugaren"),
         ("surfplatta", "plattan"),
-        ("möte", "mötesrum"),
+        ("mötesrum", "mötet"),
     ],
 )
 def test_a_compound_query_does_not_find_its_parts(create_question, query, written):

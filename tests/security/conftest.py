@@ -157,6 +157,8 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
         "invitation_id": 0,
         "flag_id": 0,
         "suggestion_id": 0,
+        "tenant_id": 0,
+        "identity_id": 0,
     }
     notice = Notification(user_id=users["member"].id, kind="test", text="Hej", url="/fragor")
     mail = OutboxMessage(
@@ -202,6 +204,22 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
         db.session.add(invitation)
         db.session.flush()
         ids.update(invitation_id=invitation.id, invite_token="inbjudan-till-matrisen")
+    if SignInTenant := optional_model("hub.auth.models:SignInTenant"):
+        tenant = SignInTenant(kind="issuer", key="https://idp.laholm.se", municipality_code="1381")
+        db.session.add(tenant)
+        db.session.flush()
+        ids["tenant_id"] = tenant.id
+    if ExternalIdentity := optional_model("hub.auth.models:ExternalIdentity"):
+        identity = ExternalIdentity(
+            user_id=users["member"].id,
+            protocol="oidc",
+            issuer="https://idp.laholm.se",
+            subject="matrisen",
+            label="member@laholm.se",
+        )
+        db.session.add(identity)
+        db.session.flush()
+        ids["identity_id"] = identity.id
     db.session.flush()
     ids.update(notification_id=notice.id, outbox_id=mail.id)
     return ids

@@ -97,6 +97,24 @@ MATRIX: dict[str, Route] = {
     "auth.two_factor": r("/installningar/konto/tvastegsverifiering", GET=SIGNED_IN, POST=SIGNED_IN),
     "auth.disable_two_factor": r("/installningar/konto/tvastegsverifiering/av", POST=SIGNED_IN),
     "auth.new_recovery_codes": r("/installningar/konto/reservkoder", POST=SIGNED_IN),
+    # Sign-in with the municipality's account: the answer depends on the provider's, not on who
+    # asks (tests/auth/test_oidc.py covers each step against a real provider).
+    "auth.provider_start": r("/logga-in/kommun", POST=ANY),
+    "auth.oidc_callback": r("/logga-in/kommun/klar?code=x&state=y", GET=ANY),
+    "auth.provider_first_time": r("/logga-in/kommun/forsta-gangen", GET=ANY),
+    "auth.link_with_password": r("/logga-in/kommun/forsta-gangen/losenord", POST=ANY),
+    "auth.link_by_mail_request": r("/logga-in/kommun/forsta-gangen/mejl", POST=ANY),
+    "auth.provider_new_member": r("/logga-in/kommun/forsta-gangen/ny", POST=ANY),
+    "auth.link_by_mail": r("/logga-in/kommun/koppla/okand", GET=ANY, POST=ANY),
+    "auth.provider_signed_out": r("/utloggad", GET=PUBLIC),
+    "auth.saml_metadata": r("/saml/metadata", GET=ANY),
+    "auth.saml_start": r("/logga-in/saml", POST=ANY),
+    "auth.saml_acs": r("/saml/acs", POST=ANY),
+    "auth.saml_done": r("/logga-in/saml/klar?t=x", GET=ANY),
+    "auth.remove_identity": r(
+        "/installningar/konto/kommunkonto/{identity_id}/ta-bort",
+        POST=expect(NF, anonymous=NO, member=OK),
+    ),
     # --- directory ----------------------------------------------------------------------------
     "directory.index": r("/katalog", GET=SIGNED_IN),
     "directory.person": r("/katalog/{holder_id}", GET=SIGNED_IN),
@@ -196,6 +214,12 @@ MATRIX: dict[str, Route] = {
     "admin.municipality_rename": r("/admin/kommuner/{code}", POST=ADMIN),
     "admin.domain_add": r("/admin/kommuner/{code}/domaner", {"domain": "ny.se"}, POST=ADMIN),
     "admin.domain_remove": r("/admin/kommuner/{code}/domaner/laholm.se/ta-bort", POST=ADMIN),
+    "admin.tenant_add": r(
+        "/admin/kommuner/{code}/inloggning",
+        {"inloggning-kind": "entra", "inloggning-key": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+        POST=ADMIN,
+    ),
+    "admin.tenant_remove": r("/admin/kommuner/{code}/inloggning/{tenant_id}/ta-bort", POST=ADMIN),
     "admin.unit_add": r("/admin/kommuner/{code}/enheter", {"name": "Enhet"}, POST=ADMIN),
     "admin.unit": r("/admin/kommuner/0180/enheter/{unit_id}", GET=ADMIN, POST=ADMIN),
     "admin.unit_remove": r("/admin/kommuner/0180/enheter/{unit_id}/ta-bort", POST=ADMIN),
@@ -204,6 +228,9 @@ MATRIX: dict[str, Route] = {
     "admin.account": r("/admin/konton/{member_id}", GET=ADMIN),
     "admin.account_deactivate": r("/admin/konton/{member_id}/inaktivera", POST=ADMIN),
     "admin.account_reactivate": r("/admin/konton/{member_id}/aktivera", POST=ADMIN),
+    "admin.account_identity_remove": r(
+        "/admin/konton/{member_id}/kommunkonto/{identity_id}/ta-bort", POST=ADMIN
+    ),
     "admin.account_role": r("/admin/konton/{member_id}/roll", {"role": "member"}, POST=ADMIN),
     "admin.networks": r("/admin/natverk", GET=ADMIN),
     "admin.network_new": r("/admin/natverk/ny", GET=ADMIN, POST=ADMIN),

@@ -22,6 +22,8 @@ def production_config(database_url: str, **overrides) -> type[ProductionConfig]:
         "SECRET_KEY": "a-long-production-test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": "stafetten.test",
+        "BASE_URL": "https://stafetten.test",
+        "MAIL_ORGANIZER": "Stafettens samordnare <natverket@stafetten.test>",
         **overrides,
     }
     return type("TestProductionConfig", (ProductionConfig,), fields)
@@ -74,6 +76,23 @@ def test_hsts_and_secure_cookies_in_production(database_url):
 def test_production_refuses_to_start_without_a_secret_key(database_url):
     with pytest.raises(RuntimeError, match="HUB_SECRET_KEY"):
         create_app(production_config(database_url, SECRET_KEY=None))
+
+
+def test_production_refuses_to_start_without_a_base_url(database_url):
+    # Links and Message-IDs in every mail would point at 127.0.0.1.
+    with pytest.raises(RuntimeError, match="HUB_BASE_URL"):
+        create_app(production_config(database_url, BASE_URL=None))
+
+
+@pytest.mark.parametrize(
+    ("organizer", "sender"),
+    [(None, "Stafetten <noreply@stafetten.test>"), ("no-reply@stafetten.test", "x@y.se")],
+)
+def test_production_refuses_a_no_reply_organizer(database_url, organizer, sender):
+    with pytest.raises(RuntimeError, match="HUB_MAIL_ORGANIZER"):
+        create_app(
+            production_config(database_url, MAIL_ORGANIZER=organizer, MAIL_DEFAULT_SENDER=sender)
+        )
 
 
 def test_session_cookie_is_httponly_and_lax(client):
