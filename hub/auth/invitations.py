@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -15,6 +16,7 @@ from hub.auth.accounts import absolute_url, create_account, find_user_by_email, 
 from hub.auth.models import Invitation, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.rules import Gone, NotFound
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 
@@ -23,8 +25,18 @@ INVITER_LIMITS = ((50, 24 * 3600),)
 MAX_ADDRESSES = 200
 
 
-class InvitationGone(Exception):
+class InvitationUnknown(NotFound):
+    """No invitation has this link."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Länken fungerar inte"))
+
+
+class InvitationGone(Gone):
     """The link was used or has expired."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Länken har redan använts eller gått ut."))
 
 
 @dataclass
@@ -100,14 +112,14 @@ def send_invitation(invitation: Invitation, inviter: User) -> None:
 
 
 def invitation_for_token(token: str) -> Invitation:
-    """The open invitation for a link: LookupError if unknown, InvitationGone if used/expired."""
+    """The open invitation for a link: InvitationUnknown, or InvitationGone if used/expired."""
     invitation = db.session.scalar(
         select(Invitation)
         .options(joinedload(Invitation.invited_by))
         .where(Invitation.token_hash == tokens.hash_token(token))
     )
     if invitation is None:
-        raise LookupError(token)
+        raise InvitationUnknown
     if invitation.accepted_at is not None or invitation.expires_at <= utcnow():
         raise InvitationGone
     return invitation

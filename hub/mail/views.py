@@ -10,11 +10,17 @@ from sqlalchemy import func, select
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, require
+from hub.core.edge import form_status, run_form
 from hub.core.settings import register_settings_section
 from hub.extensions import csrf, db
 from hub.mail.forms import MailPreferencesForm
 from hub.mail.models import OutboxMessage, OutboxStatus
-from hub.mail.preferences import UNSUBSCRIBE_TOPICS, do_unsubscribe, get_preferences
+from hub.mail.preferences import (
+    UNSUBSCRIBE_TOPICS,
+    do_unsubscribe,
+    get_preferences,
+    set_preferences,
+)
 from hub.mail.sender import retry_message
 from hub.mail.tokens import InvalidToken, read_unsubscribe_token
 
@@ -67,7 +73,6 @@ def unsubscribe_post(token: str):
     if error:
         return error
     do_unsubscribe(user.id, topic)
-    db.session.commit()
     return render_template(
         "mail/unsubscribe_done.html", topic=topic, label=UNSUBSCRIBE_TOPICS[topic]
     )
@@ -77,15 +82,10 @@ def unsubscribe_post(token: str):
 @login_required
 def preferences():
     form = MailPreferencesForm(data=get_preferences(current_user.id))
-    if form.validate_on_submit():
-        from hub.mail.preferences import set_preferences
-
-        set_preferences(current_user.id, **form.values())
-        db.session.commit()
+    if run_form(form, lambda: set_preferences(current_user.id, **form.values())):
         flash(_("Dina e-postinställningar är sparade."), "info")
         return redirect(url_for("mail.preferences"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("mail/preferences.html", form=form), status
+    return render_template("mail/preferences.html", form=form), form_status(form)
 
 
 @bp.get("/admin/utkorg")
@@ -118,6 +118,5 @@ def retry(message_id: int):
         abort(404)
     if not retry_message(message_id):
         abort(409)
-    db.session.commit()
     flash(_("Meddelandet skickas igen vid nästa utskick."), "info")
     return redirect(url_for("mail.outbox"))
