@@ -16,6 +16,7 @@ from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone, RuleError
+from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.models import Category, Follow, Question, Revision, question_tag
 from hub.forum.search import reindex_question
@@ -334,9 +335,9 @@ def experts_for(question: Question, limit: int = 5) -> list[User]:
         return []
     matches = func.count(user_expertise.c.tag_id).label("matches")
     query = (
-        select(User)
+        listed_people()
         .join(user_expertise, user_expertise.c.user_id == User.id)
-        .where(user_expertise.c.tag_id.in_(tag_ids), User.active.is_(True))
+        .where(user_expertise.c.tag_id.in_(tag_ids))
         .group_by(User.id)
         .order_by(matches.desc(), User.name)
         .limit(limit)

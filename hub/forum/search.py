@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 
 from hub.auth.models import User
+from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
 from hub.forum.models import Answer, Question
@@ -674,8 +675,9 @@ def search_people(query: str, limit: int = 10) -> list[User]:
     if not needle:
         return []
     names = db.session.execute(
-        select(User.id, User.name)
-        .where(User.active.is_(True), User.name_key.contains(needle, autoescape=True))
+        listed_people()
+        .with_only_columns(User.id, User.name)
+        .where(User.name_key.contains(needle, autoescape=True))
         .order_by(User.name, User.id)
     ).all()
     ids = [row.id for row in names if _name_starts_with(row.name, needle)][:limit]

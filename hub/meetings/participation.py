@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.directory.privacy import see_person
 from hub.extensions import db
 from hub.meetings import mailing
 from hub.meetings.models import Meeting, Rsvp, TopicSuggestion, TopicVote
@@ -148,7 +149,10 @@ def attendee_list(meeting_id: int) -> list[Rsvp]:
         db.session.scalars(
             select(Rsvp)
             .where(Rsvp.meeting_id == meeting_id)
-            .options(joinedload(Rsvp.user).joinedload(User.municipality))
+            .options(
+                joinedload(Rsvp.user).joinedload(User.municipality),
+                joinedload(Rsvp.user).joinedload(User.profile),
+            )
             .order_by(Rsvp.response, Rsvp.waitlisted, Rsvp.created_at, Rsvp.id)
         )
     )
@@ -169,7 +173,8 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def attendees_csv(meeting_id: int) -> str:
+def attendees_csv(meeting_id: int, viewer: User) -> str:
+    """The attendee list as CSV; each e-mail only if the person lets ``viewer`` see it."""
     from flask_babel import gettext as _
 
     out = io.StringIO()
@@ -180,7 +185,7 @@ def attendees_csv(meeting_id: int) -> str:
         writer.writerow(
             [
                 csv_cell(user.name),
-                csv_cell(user.email),
+                csv_cell(see_person(viewer, user).email),
                 csv_cell(user.municipality.name if user.municipality else ""),
                 csv_cell(str(RESPONSE_LABELS[rsvp.response])),
                 _("Ja") if rsvp.waitlisted else _("Nej"),

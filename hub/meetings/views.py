@@ -473,7 +473,7 @@ def take_topic(meeting_id: int, suggestion_id: int):
 @login_required
 def attendees_csv(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    body = participation.attendees_csv(meeting.id)
+    body = participation.attendees_csv(meeting.id, current_user)
     filename = f"deltagare-traff-{meeting.id}.csv"
     return Response(
         body,
