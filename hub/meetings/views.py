@@ -186,7 +186,19 @@ def network_feed(slug: str):
 @login_required
 @cached_page()
 def index():
-    ids = scheduling.user_network_ids(current_user)
+    page = page_number()
+    upcoming, past, total = meeting_lists(scheduling.user_network_ids(current_user), page)
+    return render_template(
+        "meetings/index.html",
+        upcoming=upcoming,
+        past=past,
+        answers=my_answers(upcoming),
+        pager=Pager(page, total, PAST_PER_PAGE),
+    )
+
+
+def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meeting], int]:
+    """The coming meetings of the networks, one page of the past ones, and how many are past."""
     now = utcnow()
     upcoming = db.session.scalars(
         select(Meeting)
@@ -195,7 +207,6 @@ def index():
         .order_by(Meeting.starts_at)
         .limit(50)
     ).all()
-    page = page_number()
     past_query = select(Meeting).where(
         Meeting.network_id.in_(ids), (Meeting.ends_at <= now) | (Meeting.status == "held")
     )
@@ -206,7 +217,11 @@ def index():
         .offset((page - 1) * PAST_PER_PAGE)
         .limit(PAST_PER_PAGE)
     ).all()
-    answers = (
+    return list(upcoming), list(past), total
+
+
+def my_answers(upcoming: list[Meeting]) -> dict[int, str]:
+    return (
         dict(
             db.session.execute(
                 select(Rsvp.meeting_id, Rsvp.response).where(
@@ -217,13 +232,6 @@ def index():
         )
         if upcoming
         else {}
-    )
-    return render_template(
-        "meetings/index.html",
-        upcoming=upcoming,
-        past=past,
-        answers=answers,
-        pager=Pager(page, total, PAST_PER_PAGE),
     )
 
 
