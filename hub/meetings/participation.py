@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.rules import Conflict
 from hub.directory.privacy import see_person
 from hub.extensions import db
 from hub.meetings import mailing
@@ -21,8 +23,12 @@ from hub.meetings.models import Meeting, Rsvp, TopicSuggestion, TopicVote
 RESPONSES = ("on_site", "online", "not_coming")
 
 
-class MeetingClosed(Exception):
+class MeetingClosed(Conflict):
     """RSVP or suggestions for a meeting that is cancelled or already over."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
+        self.detail = detail
 
 
 @dataclass
@@ -175,8 +181,6 @@ def csv_cell(value: object) -> str:
 
 def attendees_csv(meeting_id: int, viewer: User) -> str:
     """The attendee list as CSV; each e-mail only if the person lets ``viewer`` see it."""
-    from flask_babel import gettext as _
-
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("Namn"), _("E-post"), _("Kommun"), _("Svar"), _("Väntelista"), _("Svarade")])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
@@ -14,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
+from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.meetings import mailing, rotation
 from hub.meetings.models import Meeting, Network, NetworkMunicipality, network_coordinator
@@ -23,12 +25,20 @@ CANCELLED = "cancelled"
 HELD = "held"
 
 
-class MeetingConflict(Exception):
+class MeetingConflict(Conflict):
     """Another meeting of the network is already scheduled (perhaps saved a moment ago)."""
 
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
+        self.detail = detail
 
-class MeetingStateError(Exception):
+
+class MeetingStateError(Conflict):
     """The meeting is not in a state that allows this (cancelled, already held …)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
+        self.detail = detail
 
 
 @dataclass

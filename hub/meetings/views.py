@@ -6,12 +6,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.edge import form_status, run_form
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
@@ -269,12 +271,11 @@ def new_meeting():
         abort(403)
     form = MeetingForm()
     if not form.validate_on_submit():
-        status = 400 if form.is_submitted() else 200
-        return render_template("meetings/meeting_form.html", form=form, network=network), status
+        html = render_template("meetings/meeting_form.html", form=form, network=network)
+        return html, form_status(form)
     try:
         meeting = scheduling.create_meeting(network, meeting_data_from(form), by=current_user)
     except scheduling.MeetingConflict:
-        db.session.rollback()
         conflict = _(
             "Nätverket har redan en bokad träff – någon kan ha hunnit före dig. Din text finns "
             "kvar nedan. Ändra den befintliga träffen, eller ställ in den först."
@@ -283,9 +284,7 @@ def new_meeting():
             "meetings/meeting_form.html", form=form, network=network, conflict=conflict
         ), 409
     except scheduling.MeetingStateError:
-        db.session.rollback()
         return closed_response(_("Nätverket har inga aktiva kommuner som kan stå värd."))
-    db.session.commit()
     flash(_("Träffen är bokad och inbjudningar skickas till nätverket."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
@@ -310,14 +309,12 @@ def edit_meeting(meeting_id: int):
             form.day.errors.append(_("Välj en tid som inte har passerat."))
         else:
             changed = scheduling.update_meeting(meeting, meeting_data_from(form), by=current_user)
-            db.session.commit()
             if changed:
                 flash(_("Träffen är ändrad och de inbjudna får en uppdatering."), "info")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    status = 400 if form.is_submitted() else 200
     return render_template(
         "meetings/meeting_form.html", form=form, network=meeting.network, meeting=meeting
-    ), status
+    ), form_status(form)
 
 
 def fill_form(form: MeetingForm, meeting: Meeting) -> None:
@@ -339,13 +336,13 @@ def cancel_meeting(meeting_id: int):
     if meeting.status != "scheduled":
         return closed_response(_("Träffen är redan inställd eller genomförd."))
     form = CancelForm()
-    if form.validate_on_submit():
-        scheduling.cancel_meeting(meeting, by=current_user, message=form.message.data or "")
-        db.session.commit()
+    cancel = lambda: scheduling.cancel_meeting(  # noqa: E731
+        meeting, by=current_user, message=form.message.data or ""
+    )
+    if run_form(form, cancel):
         flash(_("Träffen är inställd. De inbjudna får besked."), "info")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("meetings/cancel.html", form=form, meeting=meeting), status
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), form_status(form)
 
 
 @bp.post("/traffar/<int:meeting_id>/genomford")
@@ -355,11 +352,9 @@ def mark_held(meeting_id: int):
     try:
         baton_pass = scheduling.mark_held(meeting, by=current_user)
     except scheduling.MeetingStateError:
-        db.session.rollback()
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
     if baton_pass is not None:
         mailing.notify_new_holder(meeting.network, baton_pass.to_code, actor_id=current_user.id)
-    db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
@@ -373,13 +368,10 @@ def minutes(meeting_id: int):
     form = MinutesForm()
     if request.method == "GET":
         form.minutes.data = meeting.minutes_source
-    elif form.validate_on_submit():
-        scheduling.save_minutes(meeting, form.minutes.data)
-        db.session.commit()
+    elif run_form(form, lambda: scheduling.save_minutes(meeting, form.minutes.data)):
         flash(_("Minnesanteckningarna är sparade."), "info")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("meetings/minutes.html", form=form, meeting=meeting), status
+    return render_template("meetings/minutes.html", form=form, meeting=meeting), form_status(form)
 
 
 @bp.post("/traffar/<int:meeting_id>/svar")
@@ -395,9 +387,7 @@ def rsvp(meeting_id: int):
     try:
         answer = participation.do_rsvp(meeting, current_user, form.response.data)
     except participation.MeetingClosed:
-        db.session.rollback()
         return closed_response(_("Träffen är över, så det går inte att svara längre."))
-    db.session.commit()
     if answer.waitlisted:
         flash(
             _("Platserna är fulla. Du står på väntelistan och får besked om en plats blir ledig."),
@@ -418,9 +408,7 @@ def suggest_topic(meeting_id: int):
     try:
         participation.add_topic(meeting, current_user, form.text.data)
     except participation.MeetingClosed:
-        db.session.rollback()
         return closed_response(_("Det går bara att föreslå ämnen före en bokad träff."))
-    db.session.commit()
     flash(_("Tack för förslaget."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
 
@@ -456,9 +444,7 @@ def vote_topic(meeting_id: int, suggestion_id: int):
     try:
         participation.vote_topic(meeting, suggestion, current_user)
     except participation.MeetingClosed:
-        db.session.rollback()
         return closed_response(_("Det går bara att rösta före en bokad träff."))
-    db.session.commit()
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
 
 
@@ -470,9 +456,7 @@ def take_topic(meeting_id: int, suggestion_id: int):
     try:
         participation.take_into_agenda(meeting, suggestion, by=current_user)
     except (participation.MeetingClosed, scheduling.MeetingStateError):
-        db.session.rollback()
         return closed_response(_("Dagordningen kan bara ändras före en bokad träff."))
-    db.session.commit()
     flash(_("Ämnet finns nu på dagordningen."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
 
@@ -531,14 +515,11 @@ def personal_feed(token: str):
 @bp.route("/installningar/kalender", methods=["GET", "POST"])
 @login_required
 def calendar_settings():
-    from flask_wtf import FlaskForm
-
     form = FlaskForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         feeds.renew_token(current_user)
-        db.session.commit()
         flash(_("Du har en ny kalenderlänk. Den gamla fungerar inte längre."), "info")
         return redirect(url_for("meetings.calendar_settings"))
     token = feeds.token_for(current_user)
