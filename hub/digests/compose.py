@@ -18,7 +18,7 @@ from hub.directory.models import Municipality
 from hub.extensions import db
 from hub.forum.models import Answer, Follow, Question, question_tag
 from hub.mail.preferences import DIGEST, topic_for_notification
-from hub.meetings.models import Meeting, Network, NetworkMunicipality, Rsvp
+from hub.meetings.models import Meeting, MeetingStatus, Network, NetworkMunicipality, Rsvp
 from hub.notifications.models import Notification
 
 MAX_NEW_QUESTIONS = 10
@@ -373,7 +373,7 @@ def _load_meetings(ids: list[int], members: list[Member], until: datetime):
         )
         .join(Network, Network.id == Meeting.network_id)
         .join(host, host.scb_code == Meeting.host_code)
-        .where(Meeting.network_id.in_(network_ids), Meeting.status == "scheduled")
+        .where(Meeting.network_id.in_(network_ids), Meeting.status == MeetingStatus.SCHEDULED)
         .where(Meeting.starts_at >= until, Meeting.starts_at < until + MEETING_HORIZON)
         .order_by(Meeting.starts_at)
     )

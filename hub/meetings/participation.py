@@ -18,7 +18,7 @@ from hub.core.rules import Conflict
 from hub.directory.privacy import see_person
 from hub.extensions import db
 from hub.meetings import mailing
-from hub.meetings.models import Meeting, Rsvp, TopicSuggestion, TopicVote
+from hub.meetings.models import Meeting, MeetingStatus, Rsvp, TopicSuggestion, TopicVote
 
 RESPONSES = ("on_site", "online", "not_coming")
 
@@ -52,7 +52,7 @@ class TopicRow:
 
 
 def check_open(meeting: Meeting) -> None:
-    if meeting.status != "scheduled" or meeting.ends_at <= utcnow():
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.ends_at <= utcnow():
         raise MeetingClosed(meeting.status)
 
 

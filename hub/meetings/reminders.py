@@ -18,7 +18,14 @@ from sqlalchemy.orm import joinedload
 
 from hub.extensions import db
 from hub.meetings import mailing, rotation
-from hub.meetings.models import BatonReminder, Meeting, MeetingReminder, Network, Rsvp
+from hub.meetings.models import (
+    BatonReminder,
+    Meeting,
+    MeetingReminder,
+    MeetingStatus,
+    Network,
+    Rsvp,
+)
 
 # Step 2 (the coordinators) comes this long after step 1 if still nothing is scheduled.
 ESCALATION_AFTER = timedelta(days=14)
@@ -56,13 +63,15 @@ def due_baton_steps(now: datetime) -> list[BatonStep]:
     ).all()
     upcoming = set(
         db.session.scalars(
-            select(Meeting.network_id).where(Meeting.status == "scheduled", Meeting.ends_at > now)
+            select(Meeting.network_id).where(
+                Meeting.status == MeetingStatus.SCHEDULED, Meeting.ends_at > now
+            )
         )
     )
     last_held = dict(
         db.session.execute(
             select(Meeting.network_id, func.max(Meeting.ends_at))
-            .where(Meeting.status == "held")
+            .where(Meeting.status == MeetingStatus.HELD)
             .group_by(Meeting.network_id)
         ).all()
     )
@@ -144,7 +153,7 @@ def due_meeting_reminders(now: datetime) -> list[tuple[int, int]]:
         select(Rsvp.meeting_id, Rsvp.user_id)
         .join(Meeting, Meeting.id == Rsvp.meeting_id)
         .where(
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > now,
             Meeting.starts_at <= now + MEETING_REMINDER_BEFORE,
             Rsvp.response.in_(("on_site", "online")),

@@ -18,11 +18,17 @@ from hub.core.markdown import render_markdown
 from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.meetings import mailing, rotation
-from hub.meetings.models import Meeting, Network, NetworkMunicipality, network_coordinator
+from hub.meetings.models import (
+    Meeting,
+    MeetingStatus,
+    Network,
+    NetworkMunicipality,
+    network_coordinator,
+)
 
-SCHEDULED = "scheduled"
-CANCELLED = "cancelled"
-HELD = "held"
+SCHEDULED = MeetingStatus.SCHEDULED
+CANCELLED = MeetingStatus.CANCELLED
+HELD = MeetingStatus.HELD
 
 
 class MeetingConflict(Conflict):

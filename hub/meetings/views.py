@@ -28,7 +28,14 @@ from hub.meetings.forms import (
     TopicForm,
 )
 from hub.meetings.localtime import utc_to_stockholm
-from hub.meetings.models import Meeting, Network, NetworkMunicipality, Rsvp, network_coordinator
+from hub.meetings.models import (
+    Meeting,
+    MeetingStatus,
+    Network,
+    NetworkMunicipality,
+    Rsvp,
+    network_coordinator,
+)
 
 bp = Blueprint("meetings", __name__)
 
@@ -91,7 +98,7 @@ def network_page_data(network: Network) -> dict:
         .limit(6)
     ).all()
     now = utcnow()
-    upcoming = [m for m in meetings if m.status == "scheduled" and m.ends_at > now]
+    upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.ends_at > now]
     is_coordinator = current_user.is_admin or any(c.id == current_user.id for c in coordinators)
     holder = network.baton_holder_code
     may_schedule = current_user.active and (
@@ -204,13 +211,16 @@ def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meetin
     now = utcnow()
     upcoming = db.session.scalars(
         select(Meeting)
-        .where(Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != "held")
+        .where(
+            Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != MeetingStatus.HELD
+        )
         .options(joinedload(Meeting.network), joinedload(Meeting.host))
         .order_by(Meeting.starts_at)
         .limit(50)
     ).all()
     past_query = select(Meeting).where(
-        Meeting.network_id.in_(ids), (Meeting.ends_at <= now) | (Meeting.status == "held")
+        Meeting.network_id.in_(ids),
+        (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
     )
     total = db.session.scalar(select(func.count()).select_from(past_query.subquery()))
     past = db.session.scalars(
@@ -299,7 +309,7 @@ def meeting(meeting_id: int):
 @login_required
 def edit_meeting(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    if meeting.status != "scheduled":
+    if meeting.status != MeetingStatus.SCHEDULED:
         return closed_response(_("Träffen är inställd eller redan genomförd och kan inte ändras."))
     form = MeetingForm(require_future=False)
     if request.method == "GET":
@@ -333,7 +343,7 @@ def fill_form(form: MeetingForm, meeting: Meeting) -> None:
 @login_required
 def cancel_meeting(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    if meeting.status != "scheduled":
+    if meeting.status != MeetingStatus.SCHEDULED:
         return closed_response(_("Träffen är redan inställd eller genomförd."))
     form = CancelForm()
     cancel = lambda: scheduling.cancel_meeting(  # noqa: E731
@@ -363,7 +373,7 @@ def mark_held(meeting_id: int):
 @login_required
 def minutes(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    if meeting.status == "cancelled" or meeting.starts_at > utcnow():
+    if meeting.status == MeetingStatus.CANCELLED or meeting.starts_at > utcnow():
         return closed_response(_("Minnesanteckningar kan skrivas när träffen har börjat."))
     form = MinutesForm()
     if request.method == "GET":
@@ -378,7 +388,7 @@ def minutes(meeting_id: int):
 @login_required
 def rsvp(meeting_id: int):
     meeting = scheduling.get_meeting_or_404(meeting_id)
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return closed_response(_("Träffen är inställd, så det går inte att anmäla sig."))
     form = RsvpForm()
     if not form.validate_on_submit():

@@ -165,3 +165,46 @@ def test_people_are_found_through_the_privacy_rule():
         tree = ast.parse((ROOT / path).read_text())
         [node] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function]
         assert "listed_people()" in ast.unparse(node), f"{path}:{function}"
+
+
+def assigns_meeting_status(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("Meeting"):
+        return any(keyword.arg == "status" for keyword in node.keywords)
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(
+            isinstance(t, ast.Attribute) and t.attr == "status" and "meeting" in ast.unparse(t)
+            for t in targets
+        )
+    return False
+
+
+def test_only_scheduling_changes_a_meetings_status():
+    """Cancelling and holding have side effects (mail, the baton): one owner does both. The demo
+    seeder writes past meetings as history."""
+    allowed = {"hub/meetings/scheduling.py", "hub/meetings/demo.py"}
+    writers = [
+        rel(p)
+        for p in HUB.rglob("*.py")
+        if rel(p) not in allowed
+        and any(map(assigns_meeting_status, ast.walk(ast.parse(p.read_text()))))
+    ]
+    assert not writers, (
+        f"a meeting's status is changed outside hub/meetings/scheduling.py: {writers}"
+    )
+
+
+def test_meeting_status_is_an_enum_not_string_literals():
+    literals = [
+        f"{rel(p)}:{node.lineno}"
+        for p in HUB.rglob("*.py")
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Compare)
+        and "status" in ast.unparse(node.left)
+        and "meeting" in ast.unparse(node.left).lower()
+        and any(
+            isinstance(c, ast.Constant) and c.value in {"scheduled", "cancelled", "held"}
+            for c in node.comparators
+        )
+    ]
+    assert not literals, f"use MeetingStatus: {literals}"
