@@ -94,6 +94,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from hub.admin.views import bp as admin_bp
+    from hub.announcements.views import bp as announcements_bp
     from hub.auth.views import bp as auth_bp
     from hub.core.language import bp as language_bp
     from hub.core.views import bp as core_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.directory.views import bp as directory_bp
     from hub.forum.search_views import bp as search_bp
     from hub.forum.views import bp as forum_bp
+    from hub.health.views import bp as health_bp
     from hub.mail.views import bp as mail_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
@@ -113,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
         forum_bp,
         search_bp,
         meetings_bp,
+        health_bp,
+        announcements_bp,
         mail_bp,
         digests_bp,
         notifications_bp,

@@ -1,5 +1,6 @@
 """Imports every part's tables, so that Alembic and ``db.metadata`` see them all."""
 
+from hub.announcements import models as announcements_models
 from hub.auth import models as auth_models
 from hub.core import models as core_models
 from hub.core import ratelimit as core_ratelimit
@@ -11,6 +12,7 @@ from hub.meetings import models as meetings_models
 from hub.notifications import models as notifications_models
 
 __all__ = [
+    "announcements_models",
     "auth_models",
     "core_models",
     "core_ratelimit",

@@ -253,8 +253,16 @@ def do_confirm_email(user: User) -> bool:
     """Mark the address confirmed; False when it already was (a link followed twice)."""
     if user.email_confirmed_at is not None:
         return False
-    user.email_confirmed_at = utcnow()
+    mark_confirmed(user)
     return True
+
+
+def mark_confirmed(user: User) -> None:
+    """The address is proved for the first time: the account is confirmed and welcomed."""
+    from hub.auth.onboarding import send_welcome  # onboarding builds on this module
+
+    user.email_confirmed_at = utcnow()
+    send_welcome(user)
 
 
 # --- password reset and changes --------------------------------------------------------------
@@ -325,7 +333,7 @@ def do_reset_password(user: User, password: str) -> None:
     send_security_notice(user, "password_changed")
     # Following the link proved the address is theirs.
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        mark_confirmed(user)
     ratelimit.clear("login-failure", user.email)
 
 

@@ -31,3 +31,13 @@ def prune_auth() -> None:
 
 
 __all__ = ["hub_cli"]
+
+
+@hub_cli.command("invitation-reminders")
+@click.option("--at", "at", default=None, help='Svensk tid att räkna från, "ÅÅÅÅ-MM-DD TT:MM".')
+def invitation_reminders(at: str | None) -> None:
+    """Remind invited people after 3 and 10 days (once per step). Idempotent."""
+    from hub.auth.invitations import run_invitation_reminders
+    from hub.meetings.cli import parse_at
+
+    click.echo(f"Påminnelser om inbjudningar: {run_invitation_reminders(parse_at(at))}.")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from hub.auth.last_seen import today
 from hub.auth.models import Role, User
 from hub.auth.passwords import hash_password
 from hub.core.db import utcnow
@@ -131,6 +133,15 @@ def make_person(email: str, name: str, role: str, code: str, password_hash: str)
     )
 
 
+def last_seen_day(visits: random.Random) -> date | None:
+    """Most demo people were in lately, some months ago and a few never: the health page's mix."""
+    roll = visits.random()
+    if roll < 0.1:
+        return None
+    days = visits.randint(0, 60) if roll < 0.75 else visits.randint(91, 400)
+    return today() - timedelta(days=days)
+
+
 def seed(rng: random.Random, scale: str) -> Iterator[str]:
     if db.session.scalar(select(User).where(User.email == FIXED_ACCOUNTS[0][0])):
         yield "Demokonton finns redan; inga nya personer skapas."
@@ -144,6 +155,8 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
     units = db.session.scalars(select(Unit).where(Unit.municipality_code == "0180")).all()
     per_municipality = 4 if scale == "small" else 63
     used: set[str] = set()
+    # A generator of its own, so the other seeders' random data stays as it was.
+    visits = random.Random(20)
     for code, _name, domain in MUNICIPALITIES:
         for _ in range(per_municipality):
             name = unique_name(rng, used)
@@ -152,6 +165,7 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
             )
             if code == "0180" and units:
                 person.unit_id = rng.choice(units).id
+            person.last_seen_on = last_seen_day(visits)
             db.session.add(person)
     db.session.flush()
     yield f"Skapade {len(used) + len(FIXED_ACCOUNTS)} personer i {len(MUNICIPALITIES)} kommuner."

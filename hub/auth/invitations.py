@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from hub.auth import tokens
-from hub.auth.accounts import absolute_url, create_account, find_user_by_email, normalise_email
-from hub.auth.models import Invitation, User
+from hub.auth.accounts import (
+    absolute_url,
+    create_account,
+    find_user_by_email,
+    mark_confirmed,
+    normalise_email,
+)
+from hub.auth.models import Invitation, InvitationReminder, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.core.rules import Gone, NotFound
@@ -97,18 +104,23 @@ def pending_invitation_for_address(address: str) -> Invitation | None:
 
 def send_invitation(invitation: Invitation, inviter: User) -> None:
     """A fresh token each time: the previous link of this invitation stops working."""
-    token = tokens.new_random_token()
-    invitation.token_hash = tokens.hash_token(token)
     invitation.created_at = utcnow()
     invitation.expires_at = invitation.created_at + VALID_FOR
-    db.session.flush()
     queue_email(
         "invitation",
         invitation.email,
         inviter_name=inviter.name,
-        accept_url=absolute_url("auth.accept_invitation", token=token),
+        accept_url=new_accept_url(invitation),
         expires_at=invitation.expires_at,
     )
+
+
+def new_accept_url(invitation: Invitation) -> str:
+    """Only the token's hash is kept, so every mail with a link carries a new token."""
+    token = tokens.new_random_token()
+    invitation.token_hash = tokens.hash_token(token)
+    db.session.flush()
+    return absolute_url("auth.accept_invitation", token=token)
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -128,15 +140,17 @@ def invitation_for_token(token: str) -> Invitation:
 def accept_invitation(
     invitation: Invitation, *, name: str, password: str, municipality_code: str | None
 ) -> User:
-    """Create the account, confirmed: the link in the mail proved the address."""
+    """Create the account, confirmed (the link in the mail proved the address), and welcome."""
     invitation.accepted_at = utcnow()
-    return create_account(
+    user = create_account(
         email=invitation.email,
         name=name,
         password=password,
         municipality_code=municipality_code,
-        confirmed=True,
+        confirmed=False,
     )
+    mark_confirmed(user)
+    return user
 
 
 def _visible_to(user: User):
@@ -172,3 +186,81 @@ def do_resend_invitation(inviter: User, invitation: Invitation) -> bool:
 def do_withdraw_invitation(invitation: Invitation) -> None:
     db.session.delete(invitation)
     db.session.flush()
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+# Step → days after the invitation was sent. About one in ten invited people never signs up
+# unless reminded; two reminders, then the coordinator can see the expired invitation.
+REMINDER_DAYS = {1: 3, 2: 10}
+
+
+def due_reminders(now: datetime) -> list[tuple[int, int]]:
+    """(invitation id, step) for each open invitation whose latest due step is not yet sent.
+
+    An invitation that missed step 1 (the worker was stopped) gets only the latest step."""
+    rows = db.session.execute(
+        select(Invitation.id, Invitation.created_at).where(
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > now,
+            Invitation.created_at <= now - timedelta(days=min(REMINDER_DAYS.values())),
+        )
+    ).all()
+    sent = {
+        (invitation_id, step)
+        for invitation_id, step in db.session.execute(
+            select(InvitationReminder.invitation_id, InvitationReminder.step).where(
+                InvitationReminder.invitation_id.in_([row.id for row in rows])
+            )
+        )
+    }
+    due = []
+    for invitation_id, created_at in rows:
+        steps = [s for s, days in REMINDER_DAYS.items() if now >= created_at + timedelta(days=days)]
+        latest = max(steps)
+        if (invitation_id, latest) not in sent:
+            due.append((invitation_id, latest))
+    return due
+
+
+def claim_reminder(invitation_id: int, step: int, now: datetime) -> bool:
+    """Record the step as the first write of a fresh transaction; False when another worker
+    was first. The unique key decides. (A skipped earlier step is never due again: only the
+    latest due step is looked at.)"""
+    try:
+        db.session.execute(
+            insert(InvitationReminder).values(invitation_id=invitation_id, step=step, sent_at=now)
+        )
+    except (IntegrityError, OperationalError):
+        db.session.rollback()
+        return False
+    return True
+
+
+def run_invitation_reminders(now: datetime) -> int:
+    """Remind invited people 3 and 10 days after the invitation, once per step, with a fresh
+    link. Idempotent, and safe in several workers at once. Returns the reminders sent."""
+    due = due_reminders(now)
+    db.session.commit()  # end the reading transaction before claiming (SQLite snapshots)
+    sent = 0
+    for invitation_id, step in due:
+        if not claim_reminder(invitation_id, step, now):
+            continue
+        invitation = db.session.scalar(
+            select(Invitation)
+            .options(joinedload(Invitation.invited_by))
+            .where(Invitation.id == invitation_id, Invitation.accepted_at.is_(None))
+        )
+        if invitation is None:  # accepted or withdrawn meanwhile
+            db.session.rollback()
+            continue
+        queue_email(
+            "invitation_reminder",
+            invitation.email,
+            inviter_name=invitation.invited_by.name if invitation.invited_by else None,
+            accept_url=new_accept_url(invitation),
+            expires_at=invitation.expires_at,
+        )
+        db.session.commit()
+        sent += 1
+    return sent

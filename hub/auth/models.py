@@ -136,6 +136,20 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class InvitationReminder(db.Model):
+    """A reminder sent for an invitation nobody has used yet (step 1 after 3 days, 2 after 10).
+
+    The unique constraint is what keeps two workers from sending a step twice.
+    """
+
+    __table_args__ = (UniqueConstraint("invitation_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column()
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class TenantKind(enum.StrEnum):
     ENTRA = "entra"  # a Microsoft Entra tenant id (the token's ``tid``)
     ISSUER = "issuer"  # another OpenID Connect provider's issuer

@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
 from hub.digests.schedule import Period
-from hub.directory.models import Municipality
+from hub.directory.models import Municipality, Profile
+from hub.directory.privacy import listed_condition
 from hub.extensions import db
 from hub.forum.models import Answer, Follow, Question, question_tag
 from hub.mail.preferences import DIGEST, topic_for_notification
@@ -30,6 +32,7 @@ UNANSWERED_POOL = 500
 MEETING_HORIZON = timedelta(days=60)
 MAX_MEETINGS_PER_NETWORK = 3
 MAX_MEETINGS = 6
+MAX_NEWCOMERS = 10
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,16 @@ class MeetingItem:
 
 
 @dataclass
+class NewcomerItem:
+    """A member whose account was confirmed in the period, listed in the directory."""
+
+    id: int
+    name: str
+    title: str
+    municipality_name: str
+
+
+@dataclass
 class BatonItem:
     network_name: str
     network_slug: str
@@ -97,6 +110,7 @@ class DigestContent:
     notifications: list[NotificationItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     batons: list[BatonItem] = field(default_factory=list)
+    newcomers: list[NewcomerItem] = field(default_factory=list)  # weekly digests only
 
     @property
     def news_count(self) -> int:
@@ -115,6 +129,7 @@ class DigestContent:
             + len(self.notifications)
             + len(fresh_answerable)
             + len(fresh_meetings)
+            + len(self.newcomers)
         )
 
     @property
@@ -147,6 +162,7 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
     activity = _load_activity(since, until, all_followed_questions)
     notifications = _load_notifications(ids, until)
     networks_by_code, meetings, rsvps = _load_meetings(ids, members, until)
+    newcomers = _load_newcomers(networks_by_code, period)
 
     # Indexes, so each member's share is found by lookups rather than by scanning every question.
     tag_ids = {qid: {t for t, _ in tags} for qid, tags in tags_by_question.items()}
@@ -187,6 +203,11 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
             if member.prefs.get(topic_for_notification(kind)) == DIGEST
         ][:MAX_NOTIFICATIONS]
         _add_meetings(content, networks_by_code, meetings, rsvps)
+        content.newcomers = [
+            item
+            for item, network_ids in newcomers
+            if item.id != member.id and network_ids & member_networks(member, networks_by_code)
+        ][:MAX_NEWCOMERS]
     return [contents[m.id] for m in members]
 
 
@@ -414,3 +435,34 @@ def _add_meetings(content: DigestContent, networks_by_code, meetings, rsvps) -> 
         content.batons.append(BatonItem(name, slug, holder_name, upcoming[0] if upcoming else None))
     content.meetings.sort(key=lambda m: m.starts_at)
     del content.meetings[MAX_MEETINGS:]
+
+
+def member_networks(member: Member, networks_by_code: dict) -> set[int]:
+    return {row[0] for row in networks_by_code.get(member.municipality_code, ())}
+
+
+def _load_newcomers(networks_by_code: dict, period: Period) -> list[tuple[NewcomerItem, set[int]]]:
+    """Weekly only: people listed in the directory whose account was confirmed in the period, in
+    the batch's networks, each with the networks they belong to (newest first)."""
+    network_ids = {row[0] for rows in networks_by_code.values() for row in rows}
+    if period.frequency != "weekly" or not network_ids:
+        return []
+    rows = db.session.execute(
+        select(User.id, User.name, User.title, Municipality.name, NetworkMunicipality.network_id)
+        .join(Municipality, Municipality.scb_code == User.municipality_code)
+        .join(NetworkMunicipality, NetworkMunicipality.municipality_code == User.municipality_code)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(
+            listed_condition(),
+            User.email_confirmed_at >= period.starts_at,
+            User.email_confirmed_at < period.ends_at,
+            NetworkMunicipality.network_id.in_(network_ids),
+            NetworkMunicipality.active.is_(True),
+        )
+        .order_by(User.email_confirmed_at.desc(), User.id)
+    )
+    found: dict[int, tuple[NewcomerItem, set[int]]] = {}
+    for user_id, name, title, place, network_id in rows:
+        entry = found.setdefault(user_id, (NewcomerItem(user_id, name, title, place), set()))
+        entry[1].add(network_id)
+    return list(found.values())

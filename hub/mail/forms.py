@@ -33,6 +33,7 @@ class MailPreferencesForm(FlaskForm):
     follows = _delivery("follows")
     meetings = _delivery("meetings")
     baton = _delivery("baton")
+    announcements = _delivery("announcements")
 
     def values(self) -> dict[str, str]:
         return {name: self[name].data for name in ("digest_frequency", *TOPICS)}

@@ -66,4 +66,5 @@ class MailPreference(db.Model):
     follows: Mapped[str] = mapped_column(String(12), default="digest")
     meetings: Mapped[str] = mapped_column(String(12), default="immediately")
     baton: Mapped[str] = mapped_column(String(12), default="immediately")
+    announcements: Mapped[str] = mapped_column(String(12), default="immediately")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

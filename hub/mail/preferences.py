@@ -32,6 +32,7 @@ TOPICS = {
     "follows": _l("Följda frågor och taggar"),
     "meetings": _l("Träffar"),
     "baton": _l("Stafettpinnen"),
+    "announcements": _l("Meddelanden från samordnarna"),
 }
 # Notification.kind → topic. Kinds nobody listed here count as activity on what one follows.
 NOTIFICATION_TOPIC = {
@@ -46,6 +47,7 @@ NOTIFICATION_TOPIC = {
     "meeting": "meetings",
     "rsvp": "meetings",
     "baton": "baton",
+    "announcement": "announcements",
 }
 DEFAULTS = {
     "digest_frequency": "weekly",
@@ -54,6 +56,7 @@ DEFAULTS = {
     "follows": DIGEST,
     "meetings": IMMEDIATELY,
     "baton": IMMEDIATELY,
+    "announcements": IMMEDIATELY,
 }
 
 # Account and security mail: never suppressed, never with an unsubscribe link. A member who

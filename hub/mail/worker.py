@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub.auth.invitations import run_invitation_reminders
 from hub.core.db import utcnow
 from hub.digests.run import run_digests
 from hub.extensions import db
@@ -46,6 +47,7 @@ class Worker:
             Job("digests", other_every, run_digests),
             Job("baton-check", other_every, lambda: run_baton_check(utcnow())),
             Job("escalations", other_every, lambda: run_escalations(utcnow())),
+            Job("invitation-reminders", other_every, lambda: run_invitation_reminders(utcnow())),
             # Retention (``flask hub prune``) once a day; the first run is at start-up.
             Job("prune", DAY, run_prune),
         ]

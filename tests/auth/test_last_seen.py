@@ -25,7 +25,11 @@ def days_later(monkeypatch):
 
 
 def user_updates(counter) -> list[str]:
-    return [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE USER")]
+    return [
+        s
+        for s in counter.statements
+        if s.lstrip().upper().replace('"', "").startswith("UPDATE USER")
+    ]
 
 
 def test_login_sets_the_date_and_later_requests_that_day_write_nothing(

@@ -22,6 +22,7 @@ FORM = {
     "follows": "never",
     "meetings": "digest",
     "baton": "immediately",
+    "announcements": "digest",
 }
 
 

@@ -26,7 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_worker_runs_every_parts_jobs(app, monkeypatch):
     worker = Worker()
     names = [job.name for job in worker.jobs]
-    assert names == ["send-mail", "digests", "baton-check", "escalations", "prune"]
+    assert names == [
+        "send-mail",
+        "digests",
+        "baton-check",
+        "escalations",
+        "invitation-reminders",
+        "prune",
+    ]
     ran = []
     for job in worker.jobs:
         monkeypatch.setattr(job, "run", lambda name=job.name: ran.append(name))

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import String, Text, func, select
 
+from hub.announcements.models import Announcement
 from hub.auth.models import ExternalIdentity, Invitation, RecoveryCode
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
@@ -114,6 +115,12 @@ def add_personal_rows(user, other, network) -> None:
                     expires_at=utcnow() + timedelta(days=14),
                 ),
                 RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
+                Announcement(
+                    network_id=network.id,
+                    author_id=person.id,
+                    body_source="Hej nätverket!",
+                    body_html="<p>Hej nätverket!</p>",
+                ),
                 ExternalIdentity(
                     user_id=person.id,
                     protocol="oidc",

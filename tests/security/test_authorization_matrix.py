@@ -167,6 +167,15 @@ MATRIX: dict[str, Route] = {
     "meetings.network": r("/natverk/{network}", GET=SIGNED_IN),
     "meetings.pass_baton": r("/natverk/{network}/stafett/lamna-over", POST=HOST),
     "meetings.baton": r("/natverk/{network}/stafett", GET=SIGNED_IN),
+    # The network's own coordinators and admins; a coordinator of another network gets 403.
+    "health.page": r("/natverk/{network}/halsa", GET=expect(NO, coordinator=OK, admin=OK)),
+    "health.csv": r("/natverk/{network}/halsa.csv", GET=expect(NO, coordinator=OK, admin=OK)),
+    "announcements.index": r(
+        "/natverk/{network}/meddelanden",
+        {"body": "Hej alla!"},
+        GET=SIGNED_IN,
+        POST=expect(NO, coordinator=OK, admin=OK),
+    ),
     "meetings.network_feed": r("/natverk/{network}/traffar.ics", GET=SIGNED_IN),
     "meetings.index": r("/traffar", GET=SIGNED_IN),
     "meetings.new_meeting": r("/traffar/ny?natverk={network}", GET=HOST, POST=HOST),
