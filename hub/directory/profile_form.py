@@ -8,13 +8,13 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
+from hub.core.tags import parse_tag_names
 from hub.directory.forms import ProfileForm
 from hub.directory.models import CareArea, Municipality, Profile, RoleType, Unit, Visibility
 from hub.directory.photos import process_photo
 from hub.directory.profiles import (
     ProfileChanges,
     load_own_profile,
-    parse_tag_names,
     remove_photo,
     set_photo,
     update_profile,

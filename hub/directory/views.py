@@ -12,9 +12,9 @@ from hub.auth.permissions import Permission, can
 from hub.core.edge import form_status, run_form
 from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
+from hub.core.tags import tag_slug
 from hub.directory import listing
 from hub.directory.exports import make_vcard, members_csv
-from hub.directory.names import slugify
 from hub.directory.people import (
     exportable_network_ids,
     get_municipality,
@@ -74,7 +74,7 @@ def person(user_id: int):
 @login_required
 def vcard(user_id: int):
     person, view = get_person_for(current_user, user_id)
-    filename = (slugify(person.name) or f"person-{person.id}") + ".vcf"
+    filename = (tag_slug(person.name) or f"person-{person.id}") + ".vcf"
     return Response(
         make_vcard(person, view),
         mimetype="text/vcard",

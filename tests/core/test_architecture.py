@@ -208,3 +208,26 @@ def test_meeting_status_is_an_enum_not_string_literals():
         )
     ]
     assert not literals, f"use MeetingStatus: {literals}"
+
+
+def test_only_the_tags_module_creates_tags():
+    owner = "hub/core/tags.py"
+    makers = [
+        rel(p)
+        for p in HUB.rglob("*.py")
+        if rel(p) != owner
+        and any(
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func) in {"Tag", "insert", "sa.insert"}
+            and (ast.unparse(node.func) == "Tag" or "Tag" in map(ast.unparse, node.args))
+            for node in ast.walk(ast.parse(p.read_text()))
+        )
+    ]
+    assert not makers, f"tags are made only by {owner}: {makers}"
+
+
+def test_one_tag_slug_rule():
+    """The forum's and the directory's own slug functions drifted apart (issue #13)."""
+    assert "def slugify" not in (HUB / "directory" / "names.py").read_text()
+    questions = (HUB / "forum" / "questions.py").read_text()
+    assert "def parse_tag_names" not in questions and "Tag(" not in questions
