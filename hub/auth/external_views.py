@@ -297,20 +297,18 @@ def provider_new_member():
 
 @bp.route("/logga-in/kommun/koppla/<token>", methods=["GET", "POST"])
 def link_by_mail(token: str):
-    # A button, not the GET, links: mail scanners that open links change nothing.
+    """The mailed link links only in the browser that signed in at the provider: someone who
+    sends such a mail to another person's address cannot get their account by a click."""
     try:
         user, identity = identities.link_request_for(token)
     except tokens.TokenInvalid as error:
         return link_problem(error)
-    if request.method == "GET":
+    found = pending()
+    if found is None or found[0] != identity:
+        return render_template("auth/provider_other_browser.html"), 409
+    if request.method == "GET":  # a button links: mail scanners that open links change nothing
         return render_template("auth/provider_link.html", token=token, identity=identity)
-    try:
-        identities.do_link(user, identity)
-    except identities.AlreadyLinked:
-        db.session.rollback()
-        return render_template("auth/provider_already_linked.html"), 409
-    db.session.commit()
-    return render_template("auth/provider_linked.html", identity=identity)
+    return link_and_sign_in(user, identity, found[1], found[2])
 
 
 # --- signing out at the provider too -----------------------------------------------------------

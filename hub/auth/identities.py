@@ -22,8 +22,9 @@ from hub.mail.outbox import queue_email
 
 log = logging.getLogger(__name__)
 
-# How long the first-sign-in page may wait for the person to link or create an account.
-PENDING_SECONDS = 15 * 60
+# How long the first-sign-in page may wait for the person to link or create an account (the
+# mailed link must be followed within it too).
+PENDING_SECONDS = 60 * 60
 LABEL_LENGTH = 254
 
 

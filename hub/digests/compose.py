@@ -19,6 +19,7 @@ from hub.directory.models import Municipality, Profile
 from hub.directory.privacy import listed_condition
 from hub.extensions import db
 from hub.forum.models import Answer, Follow, Question, question_tag
+from hub.forum.posttext import excerpt, post_texts
 from hub.mail.preferences import DIGEST, topic_for_notification
 from hub.meetings.models import Meeting, MeetingStatus, Network, NetworkMunicipality, Rsvp
 from hub.notifications.models import Notification
@@ -52,6 +53,8 @@ class QuestionItem:
     created_at: datetime
     answer_count: int
     tags: list[str] = field(default_factory=list)
+    excerpt: str = ""
+    author_name: str | None = None
 
 
 @dataclass
@@ -59,6 +62,7 @@ class ActivityItem:
     question_id: int
     title: str
     answers: int
+    authors: list[str] = field(default_factory=list)  # who wrote the new answers
 
 
 @dataclass
@@ -67,6 +71,8 @@ class NotificationItem:
     text: str
     url: str
     created_at: datetime
+    excerpt: str = ""
+    author_name: str | None = None
 
 
 @dataclass
@@ -228,6 +234,8 @@ def _question_item(q: dict, tags_by_question: dict) -> QuestionItem:
         created_at=q["created_at"],
         answer_count=q["answer_count"],
         tags=[name for _, name in tags_by_question.get(q["id"], [])],
+        excerpt=q["excerpt"],
+        author_name=q["author_name"],
     )
 
 
@@ -263,7 +271,19 @@ QUESTION_COLUMNS = (
     Question.author_id,
     Question.created_at,
     Question.answer_count,
+    Question.body_source,
+    User.name.label("author_name"),
 )
+
+
+def _question_rows(query) -> list[dict]:
+    """Rows with the author's name and an excerpt, made once per question for the whole batch."""
+    rows = []
+    for row in db.session.execute(query.outerjoin(User, User.id == Question.author_id)):
+        found = dict(row._mapping)
+        found["excerpt"] = excerpt(found.pop("body_source"))
+        rows.append(found)
+    return rows
 
 
 def _load_new_questions(
@@ -272,20 +292,19 @@ def _load_new_questions(
     tagged = exists().where(
         question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(tags)
     )
-    rows = db.session.execute(
+    return _question_rows(
         select(*QUESTION_COLUMNS)
         .where(visible_question(), Question.created_at >= since, Question.created_at < until)
         .where(or_(Question.category_id.in_(categories), tagged))
         .order_by(Question.created_at.desc())
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _load_unanswered(until: datetime, tags: set[int]) -> list[dict]:
     tagged = exists().where(
         question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(tags)
     )
-    rows = db.session.execute(
+    return _question_rows(
         select(*QUESTION_COLUMNS)
         .where(visible_question(), Question.answer_count == 0, Question.locked.is_(False))
         .where(Question.created_at >= until - UNANSWERED_WINDOW, Question.created_at < until)
@@ -293,7 +312,6 @@ def _load_unanswered(until: datetime, tags: set[int]) -> list[dict]:
         .order_by(Question.created_at.desc())
         .limit(UNANSWERED_POOL)
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _load_question_tags(question_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
@@ -312,12 +330,19 @@ def _load_question_tags(question_ids: set[int]) -> dict[int, list[tuple[int, str
 def _load_activity(since: datetime, until: datetime, question_ids: set[int]) -> list:
     return list(
         db.session.execute(
-            select(Answer.question_id, Question.title, Answer.author_id, func.count(Answer.id))
+            select(
+                Answer.question_id,
+                Question.title,
+                Answer.author_id,
+                func.count(Answer.id),
+                User.name,
+            )
             .join(Question, Question.id == Answer.question_id)
+            .outerjoin(User, User.id == Answer.author_id)
             .where(Answer.question_id.in_(question_ids), visible_question())
             .where(Answer.created_at >= since, Answer.created_at < until)
             .where(Answer.deleted_at.is_(None), Answer.hidden.is_(False))
-            .group_by(Answer.question_id, Question.title, Answer.author_id)
+            .group_by(Answer.question_id, Question.title, Answer.author_id, User.name)
             .order_by(Answer.question_id)
         )
     )
@@ -326,10 +351,12 @@ def _load_activity(since: datetime, until: datetime, question_ids: set[int]) -> 
 def _member_activity(by_question: dict, followed: set[int], member_id: int) -> list[ActivityItem]:
     counts: dict[int, ActivityItem] = {}
     for followed_id in sorted(followed):
-        for question_id, title, author_id, count in by_question.get(followed_id, ()):
+        for question_id, title, author_id, count, name in by_question.get(followed_id, ()):
             if author_id != member_id:
                 item = counts.setdefault(question_id, ActivityItem(question_id, title, 0))
                 item.answers += count
+                if name and name not in item.authors:
+                    item.authors.append(name)
     return list(counts.values())[:MAX_ACTIVITY]
 
 
@@ -343,15 +370,23 @@ def _load_notifications(ids: list[int], until: datetime) -> dict[int, list]:
             Notification.text,
             Notification.url,
             Notification.created_at,
+            Notification.post_type,
+            Notification.post_id,
         )
         .where(Notification.user_id.in_(ids), Notification.emailed_at.is_(None))
         .where(
             Notification.created_at < until, Notification.created_at >= until - UNANSWERED_WINDOW
         )
         .order_by(Notification.created_at.desc())
-    )
-    for nid, user_id, kind, text, url, created_at in rows:
-        result[user_id].append((kind, NotificationItem(nid, text, url, created_at)))
+    ).all()
+    posts = post_texts((row.post_type, row.post_id) for row in rows)
+    excerpts = {ref: excerpt(post.source) for ref, post in posts.items()}
+    for nid, user_id, kind, text, url, created_at, post_type, post_id in rows:
+        item = NotificationItem(nid, text, url, created_at)
+        post = posts.get((post_type, post_id))
+        if post is not None:
+            item.excerpt, item.author_name = excerpts[(post_type, post_id)], post.author_name
+        result[user_id].append((kind, item))
     return result
 
 

@@ -58,10 +58,15 @@ def followers(target_type: str, target_ids: list[int]) -> set[int]:
     )
 
 
-def _send(recipients: dict[int, tuple[str, str]], url: str, actor: User | None) -> None:
+def _send(
+    recipients: dict[int, tuple[str, str]],
+    url: str,
+    actor: User | None,
+    post: tuple[str, int] | None = None,
+) -> None:
     actor_id = actor.id if actor else None
     for user_id, (kind, text) in recipients.items():
-        notify(user_id, kind, text, url, actor_id=actor_id)
+        notify(user_id, kind, text, url, actor_id=actor_id, post=post)
 
 
 def notify_mentions(
@@ -95,7 +100,7 @@ def notify_new_question(question: Question, author: User) -> None:
     ):
         recipients[user_id] = ("follow", text)
     recipients.update(_mention_recipients(question.body_source, author, question.title))
-    _send(recipients, question_path(question), author)
+    _send(recipients, question_path(question), author, post=("question", question.id))
 
 
 def notify_new_answer(question: Question, answer: Answer, author: User) -> None:
@@ -113,7 +118,12 @@ def notify_new_answer(question: Question, answer: Answer, author: User) -> None:
             ),
         )
     recipients.update(_mention_recipients(answer.body_source, author, question.title))
-    _send(recipients, question_path(question) + f"#svar-{answer.id}", author)
+    _send(
+        recipients,
+        question_path(question) + f"#svar-{answer.id}",
+        author,
+        post=("answer", answer.id),
+    )
 
 
 def notify_new_comment(
@@ -135,7 +145,7 @@ def notify_new_comment(
         )
     recipients.update(_mention_recipients(comment.body, author, question.title))
     anchor = f"#svar-{answer.id}" if answer is not None else ""
-    _send(recipients, question_path(question) + anchor, author)
+    _send(recipients, question_path(question) + anchor, author, post=("comment", comment.id))
 
 
 def notify_accepted(question: Question, answer: Answer, actor: User) -> None:
@@ -148,6 +158,7 @@ def notify_accepted(question: Question, answer: Answer, actor: User) -> None:
         text,
         question_path(question) + f"#svar-{answer.id}",
         actor_id=actor.id,
+        post=("answer", answer.id),
     )
 
 
@@ -218,6 +229,7 @@ def ask_to_answer(question: Question, asker: User, colleague: User) -> bool:
         _("%(name)s ber dig svara på ”%(title)s”", name=asker.name, title=_cut(question.title)),
         question_path(question),
         actor_id=asker.id,
+        post=("question", question.id),
     )
     db.session.flush()
     return True

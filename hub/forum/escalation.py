@@ -88,7 +88,7 @@ def _notify_experts(question: Question) -> int:
     ids = expert_ids(question)
     text = _("En fråga inom ditt område väntar på svar: ”%(title)s”", title=question.title[:80])
     for uid in ids:
-        notify(uid, "unanswered", text, question_path(question))
+        notify(uid, "unanswered", text, question_path(question), post=("question", question.id))
     return len(ids)
 
 
@@ -96,7 +96,7 @@ def _notify_coordinators(question: Question) -> int:
     ids = coordinator_ids(question)
     text = _("Ingen har svarat på ”%(title)s” än. Kan du hjälpa till?", title=question.title[:80])
     for uid in ids:
-        notify(uid, "unanswered", text, question_path(question))
+        notify(uid, "unanswered", text, question_path(question), post=("question", question.id))
     return len(ids)
 
 
@@ -107,7 +107,13 @@ def _remind_asker(question: Question) -> int:
         "Din fråga ”%(title)s” har fått svar. Godta det som hjälpte dig, så vet andra också.",
         title=question.title[:80],
     )
-    notify(question.author_id, "accept_reminder", text, question_path(question))
+    notify(
+        question.author_id,
+        "accept_reminder",
+        text,
+        question_path(question),
+        post=("question", question.id),
+    )
     return 1
 
 

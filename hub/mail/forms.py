@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
-from hub.mail.preferences import DELIVERY_CHOICES, FREQUENCY_CHOICES, TOPICS
+from hub.mail.preferences import DELIVERY_CHOICES, FREQUENCY_CHOICES, MAIL_TEXT_CHOICES, TOPICS
 
 CHOOSE = _l("Välj ett av alternativen.")
 
@@ -34,6 +34,11 @@ class MailPreferencesForm(FlaskForm):
     meetings = _delivery("meetings")
     baton = _delivery("baton")
     announcements = _delivery("announcements")
+    mail_text = RadioField(
+        _l("Det som skrivs i forumet"),
+        choices=_choices(MAIL_TEXT_CHOICES),
+        validators=[InputRequired(CHOOSE)],
+    )
 
     def values(self) -> dict[str, str]:
-        return {name: self[name].data for name in ("digest_frequency", *TOPICS)}
+        return {name: self[name].data for name in ("digest_frequency", *TOPICS, "mail_text")}

@@ -67,4 +67,6 @@ class MailPreference(db.Model):
     meetings: Mapped[str] = mapped_column(String(12), default="immediately")
     baton: Mapped[str] = mapped_column(String(12), default="immediately")
     announcements: Mapped[str] = mapped_column(String(12), default="immediately")
+    # "full": mails carry what people wrote; "titles": only titles (shared computers).
+    mail_text: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

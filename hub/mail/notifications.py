@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
+from hub.forum.posttext import PostText, post_texts
 from hub.mail.outbox import build_email
 from hub.mail.preferences import IMMEDIATELY, load_preferences, topic_for_notification
 from hub.notifications.models import Notification
@@ -32,6 +33,8 @@ def send_notification_emails(now: datetime | None = None) -> int:
             Notification.kind,
             Notification.text,
             Notification.url,
+            Notification.post_type,
+            Notification.post_id,
             User.email,
             User.name,
         )
@@ -46,6 +49,7 @@ def send_notification_emails(now: datetime | None = None) -> int:
         .order_by(Notification.id)
     ).all()
     prefs = load_preferences({row.user_id for row in rows})
+    posts = post_texts((row.post_type, row.post_id) for row in rows)
     db.session.commit()  # end the read, so each write below starts with the write lock
     queued = 0
     for row in rows:
@@ -68,8 +72,14 @@ def send_notification_emails(now: datetime | None = None) -> int:
                     name=row.name,
                     text=row.text,
                     url=row.url,
+                    post=with_text(prefs[row.user_id], posts.get((row.post_type, row.post_id))),
                 )
             )
             queued += 1
         db.session.commit()
     return queued
+
+
+def with_text(prefs: dict[str, str], post: PostText | None) -> PostText | None:
+    """The post for the mail, unless the member chose titles only."""
+    return post if prefs["mail_text"] == "full" else None

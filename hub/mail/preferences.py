@@ -19,6 +19,10 @@ DELIVERY_CHOICES = [
     (DIGEST, _l("I sammanfattningen")),
     (NEVER, _l("Aldrig")),
 ]
+MAIL_TEXT_CHOICES = [
+    ("full", _l("Med texten: du kan läsa svaret direkt i mejlet")),
+    ("titles", _l("Bara rubriker (bra på en delad dator)")),
+]
 FREQUENCY_CHOICES = [
     ("daily", _l("Varje dag")),
     ("weekly", _l("Varje vecka (måndag morgon)")),
@@ -57,6 +61,7 @@ DEFAULTS = {
     "meetings": IMMEDIATELY,
     "baton": IMMEDIATELY,
     "announcements": IMMEDIATELY,
+    "mail_text": "full",
 }
 
 # Account and security mail: never suppressed, never with an unsubscribe link. A member who

@@ -25,3 +25,6 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the mailer has sent it on its own or in a digest, so nothing is mailed twice.
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The post it is about ("question", "answer" or "comment"), so its mail can carry the text.
+    post_type: Mapped[str | None] = mapped_column(String(10))
+    post_id: Mapped[int | None] = mapped_column()

@@ -15,12 +15,14 @@ def notify(
     actor_id: int | None = None,
     *,
     mailed: bool = False,
+    post: tuple[str, int] | None = None,
 ) -> Notification | None:
     """Add a notification in the caller's transaction; nobody is notified of their own action.
 
     ``mailed``: the caller queued a mail of its own about the same event (a meeting invitation
     with its calendar file, say). The notification then shows in the hub only, so that nobody
     gets a second mail, a notification mail or a digest line, about one event.
+    ``post``: ("question" | "answer" | "comment", id) the event is about; its mail shows the text.
     """
     if actor_id is not None and actor_id == user_id:
         return None
@@ -31,6 +33,8 @@ def notify(
         url=url,
         actor_id=actor_id,
         emailed_at=utcnow() if mailed else None,
+        post_type=post[0] if post else None,
+        post_id=post[1] if post else None,
     )
     db.session.add(notification)
     return notification

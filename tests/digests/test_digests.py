@@ -75,7 +75,7 @@ def test_digest_brings_everything_the_member_follows(forum, create_user, create_
     assert "Gammal fråga" not in text.split("Nytt i frågor du följer")[0]
     assert "Min egen fråga" not in text and "Ointressant fråga" not in text
     assert "Du kan kanske svara" in text and "Hur kopplar man larmet?" in text
-    assert "Fråga jag följer (2 nya svar)" in text
+    assert "Fråga jag följer (2 nya svar, från " in text  # and who wrote them
     assert "Nytt svar i en fråga du följer: http://stafetten.test/fragor/99" in text
     assert "Laholm har stafettpinnen; nästa träff är inte bokad än." in text
     assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -23,6 +23,7 @@ FORM = {
     "meetings": "digest",
     "baton": "immediately",
     "announcements": "digest",
+    "mail_text": "titles",
 }
 
 

@@ -58,8 +58,9 @@ def test_search_uses_the_fulltext_index(create_question, options):
     for plan in plans(fulltext):
         if db.engine.dialect.name == "sqlite":
             assert "VIRTUAL TABLE INDEX" in plan, plan
-        elif "category_id" not in options:
-            # With a narrow category PostgreSQL may rightly start from the category's index.
+        elif not options.keys() & {"category_id", "answered"}:
+            # With a filter on the questions (a narrow category, answered only) PostgreSQL may
+            # rightly start from that filter's index, depending on the statistics it has.
             assert "ix_search_document_tsv" in plan, plan
     for plan in plans(statements):
         # Documents and questions are looked up by key for each hit, never scanned.
