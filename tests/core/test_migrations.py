@@ -77,27 +77,26 @@ def test_data_migrations_fill_surname_keys_and_seal_two_factor_secrets(tmp_path)
 
 @pytest.fixture
 def scratch_url(tmp_path):
-    """An empty database of the run's dialect: a SQLite file, or a schema of its own on the
+    """An empty database of the run's dialect: a SQLite file, or a database of its own on the
     PostgreSQL server of TEST_DATABASE_URL."""
     import os
     import secrets
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, make_url, text
 
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
         return
-    schema = f"scratch_{secrets.token_hex(4)}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
+    name = f"scratch_{secrets.token_hex(4)}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
     try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+        yield str(make_url(url).set(database=name))
     finally:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
         engine.dispose()
 
 
