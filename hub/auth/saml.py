@@ -11,18 +11,22 @@ started the sign-in. RelayState is never a place to go to.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import logging
 import shutil
 from dataclasses import asdict
 
 import saml2
+from defusedxml import ElementTree
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
+from saml2.xmldsig import DIGEST_SHA1, SIG_RSA_SHA1
 
 from hub.auth.identities import ProviderIdentity, SignInRefused
 from hub.auth.models import TenantKind
@@ -40,6 +44,8 @@ EMAIL_ATTRIBUTES = (
     "email",
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
 )
+# SHA-1 signatures can be forged with money: refused, whatever pysaml2 would accept.
+WEAK_ALGORITHMS = {SIG_RSA_SHA1, DIGEST_SHA1}
 NAME_ATTRIBUTES = (
     "displayName",
     "cn",
@@ -131,6 +137,7 @@ def read_relay(relay_state: str) -> dict:
 def finish(saml_response: str, relay_state: str) -> str:
     """Validate the identity provider's answer; a token for the GET that signs in."""
     relay = read_relay(relay_state)
+    check_algorithms(saml_response)
     client = Saml2Client(config=sp_config())
     try:
         response = client.parse_authn_request_response(
@@ -142,6 +149,21 @@ def finish(saml_response: str, relay_state: str) -> str:
         raise SignInRefused("invalid", "SAML response without an assertion or NameID")
     identity = identity_from(response)
     return _serializer("handover").dumps({"i": asdict(identity), "b": relay["b"]})
+
+
+def check_algorithms(saml_response: str) -> None:
+    """Refuse an answer signed or digested with SHA-1 (or that is not XML at all)."""
+    try:
+        root = ElementTree.fromstring(base64.b64decode(saml_response, validate=True))
+    except (binascii.Error, ValueError, ElementTree.ParseError) as error:
+        raise SignInRefused("invalid", f"SAMLResponse unreadable: {error!r}") from error
+    used = {
+        element.get("Algorithm")
+        for element in root.iter()
+        if str(element.tag).endswith(("}SignatureMethod", "}DigestMethod"))
+    }
+    if used & WEAK_ALGORITHMS:
+        raise SignInRefused("invalid", f"SAML response signed with SHA-1: {sorted(used)}")
 
 
 def identity_from(response) -> ProviderIdentity:

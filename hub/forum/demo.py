@@ -300,8 +300,9 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
         return
     yield from seed_posts(rng, user_ids, categories, tags, target - existing, scale)
     from hub.forum.search import rebuild_index
+    from hub.forum.search_items import rebuild_items
 
-    yield f"Forum: sökindexet har {rebuild_index()} dokument."
+    yield f"Forum: sökindexet har {rebuild_index()} dokument och {rebuild_items()} träffar."
 
 
 def ensure_categories() -> dict[str, Category]:

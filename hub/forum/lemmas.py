@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import hunspell
-import simplemma
 from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 
 # Letters and digits only: these terms pass unchanged through FTS5's unicode61 tokenizer and
@@ -128,6 +127,8 @@ def known(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _forms_table() -> dict:
+    # Only the table (form → lemma): simplemma's lemmatize() would load it a second time, in
+    # the first request, with strategies we do not use.
     return DefaultDictionaryFactory().get_dictionary("sv")
 
 
@@ -166,7 +167,7 @@ def spelled(word: str) -> bool:
 def base_forms(word: str) -> tuple[str, ...]:
     """The word's base forms (and the verb of a noun), the word itself first."""
     stems, _ = analyse(word)
-    forms = dict.fromkeys((word, *stems, simplemma.lemmatize(word, lang="sv").lower()))
+    forms = dict.fromkeys((word, *stems, (_forms_table().get(word) or word).lower()))
     for form in list(forms):
         # The dictionary often stops at a participle (laddade -> laddad); add the verb (ladda).
         if form.endswith("ad") and len(form) > 4 and known(form[:-1]):

@@ -12,7 +12,8 @@ forms in the title; in any form anywhere; a typo's correction), then questions w
 helpful answer come first within a tier, then the newest.
 
 Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``search`` (a
-``SearchPage`` of ``SearchHit``), ``similar_questions`` and ``search_people``.
+``SearchPage`` of ``SearchHit``) and ``similar_questions``; meetings, topics and people are in
+``hub.forum.search_items``.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ from sqlalchemy import (
     text,
 )
 
-from hub.auth.models import User
-from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
 from hub.forum.models import Answer, Question
@@ -83,9 +82,24 @@ search_document = Table(
     Column("body", Text, nullable=False),
 )
 SEARCH_TABLES = frozenset(
-    {"search_document", "search_fts", "search_title_fts", "search_word", "search_word_trigram"}
+    {
+        "search_document",
+        "search_fts",
+        "search_title_fts",
+        "search_word",
+        "search_word_trigram",
+        "search_item",
+        "search_item_fts",
+        "search_words_fts",
+    }
 )
-SHADOW_PREFIXES = ("search_fts_", "search_title_fts_", "search_word_trigram_")
+SHADOW_PREFIXES = (
+    "search_fts_",
+    "search_title_fts_",
+    "search_words_fts_",
+    "search_word_trigram_",
+    "search_item_fts_",
+)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -327,14 +341,63 @@ class Filters:
         return "".join(f" AND {c}" for c in clauses), params
 
 
+@dataclass(frozen=True)
+class KindFilter:
+    """Meetings or topic suggestions, in the index of both."""
+
+    kind: str
+
+    def sql(self) -> tuple[str, dict]:
+        return " AND d.kind = :kind", {"kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a search walks: the forum's documents, or the meetings' and topics' items.
+
+    Each tier reads the index whose lists hold just what it asks for, so that a word common in
+    some form but rare as written costs a short list, not a filtered walk down a long one.
+    """
+
+    table: str  # the documents, aliased d
+    join: str  # what the boost and the filters need
+    boost: str  # SQL: 1 lifts a hit within its tier
+    # SQLite: FTS5 tables of the terms, the words as written, and the titles (words and terms).
+    fts: str
+    words_fts: str
+    title_fts: str
+    # PostgreSQL: (tsvector column, weights) for each tier, as in tier_queries.
+    tsvectors: tuple[tuple[str, str], ...]
+
+
 # A question with an accepted answer or an answer marked helpful ranks a little higher.
 BOOST_SQL = "CASE WHEN q.accepted_answer_id IS NOT NULL OR q.helpful_count > 0 THEN 1 ELSE 0 END"
+FORUM = Scope(
+    table="search_document",
+    join=" JOIN question q ON q.id = d.question_id",
+    boost=BOOST_SQL,
+    fts="search_fts",
+    words_fts="search_words_fts",
+    title_fts="search_title_fts",
+    tsvectors=(("tsv_title_words", ""), ("tsv_words", ""), ("tsv_title_terms", ""), ("tsv", "")),
+)
+# Meetings and topics are few: one index each way, its columns told apart by filter and weight.
+ITEMS = Scope(
+    table="search_item",
+    join="",
+    boost="0",
+    fts="search_item_fts",
+    words_fts="search_item_fts",
+    title_fts="search_item_fts",
+    tsvectors=(("tsv", "A"), ("tsv", "AC"), ("tsv", "AB"), ("tsv", "")),
+)
 
 
 class SqliteBackend:
     """FTS5 over the words and terms. A tier's pool is a walk down FTS5's rowid order (newest
     first, no sort) to ``POOL`` hits, so even a word in every other post costs a few hundred rows.
-    ``search_title_fts`` holds the titles alone, whose lists are short."""
+    ``search_title_fts`` holds the titles alone and ``search_words_fts`` the words as written,
+    whose lists are short."""
 
     @staticmethod
     def all_of(words: Iterable[str]) -> str:
@@ -345,28 +408,29 @@ class SqliteBackend:
     def groups(groups: Iterable[tuple[str, ...]], joiner: str = " AND ") -> str:
         return joiner.join("(" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups)
 
-    def tier_matches(self, query: ParsedQuery) -> list[tuple[int, str, str]]:
+    def tier_matches(self, query: ParsedQuery, scope: Scope) -> list[tuple[int, str, str]]:
         exact, forms = self.all_of(query.words), self.groups(query.groups)
         return [
-            (TITLE_EXACT, "search_title_fts", f"{{title_words}} : ({exact})"),
-            (EXACT_OR_TITLE, "search_fts", f"{{title_words body_words}} : ({exact})"),
-            (EXACT_OR_TITLE, "search_title_fts", f"{{title_terms}} : ({forms})"),
-            (ANY_FORM, "search_fts", f"{{title_terms body_terms}} : ({forms})"),
+            (TITLE_EXACT, scope.title_fts, f"{{title_words}} : ({exact})"),
+            (EXACT_OR_TITLE, scope.words_fts, f"{{title_words body_words}} : ({exact})"),
+            (EXACT_OR_TITLE, scope.title_fts, f"{{title_terms}} : ({forms})"),
+            (ANY_FORM, scope.fts, f"{{title_terms body_terms}} : ({forms})"),
         ]
 
-    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
+    def pools(
+        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
+    ) -> list[tuple[int, int, int]]:
         """(tier, document id, boost) for the newest POOL hits of each tier (the last, widest
         tier: POOL + 1, so that its length counts the hits up to the cap)."""
         where, params = filters.sql()
         selects = []
-        for n, (tier, table, match) in enumerate(self.tier_matches(query)):
+        for n, (tier, table, match) in enumerate(self.tier_matches(query, scope)):
             params[f"m{n}"] = match
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
             selects.append(
                 f"SELECT {tier} AS tier, id, boost FROM ("  # noqa: S608  (fixed SQL; values bound)
-                f"SELECT {table}.rowid AS id, {BOOST_SQL} AS boost FROM {table}"
-                f" JOIN search_document d ON d.id = {table}.rowid"
-                f" JOIN question q ON q.id = d.question_id"
+                f"SELECT {table}.rowid AS id, {scope.boost} AS boost FROM {table}"
+                f" JOIN {scope.table} d ON d.id = {table}.rowid{scope.join}"
                 f" WHERE {table} MATCH :m{n}{where} ORDER BY {table}.rowid DESC LIMIT {limit})"
             )
         return rows(" UNION ALL ".join(selects), params)
@@ -419,7 +483,17 @@ def documents(ids: list[int]) -> list:
     """The text of these documents with their question's title, in the order given."""
     if not ids:
         return []
-    by_id = {row.id: row for row in db.session.execute(DOCUMENTS_SQL, {"ids": ids})}
+    if db.engine.dialect.name == "sqlite":
+        # The driver's own placeholders, one per id: no statement to compile on the hot path.
+        marks = ", ".join("?" * len(ids))
+        sql = (
+            "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM search_document d"  # noqa: S608
+            f" JOIN question q ON q.id = d.question_id WHERE d.id IN ({marks})"
+        )
+        found = db.session.connection().exec_driver_sql(sql, tuple(ids))
+    else:
+        found = db.session.execute(DOCUMENTS_SQL, {"ids": ids})
+    by_id = {row.id: row for row in found}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -429,31 +503,37 @@ class PostgresBackend:
 
     @staticmethod
     def all_of(words: Iterable[str], weights: str) -> str:
-        return " & ".join(f"{w}:{weights}" for w in words)
+        suffix = f":{weights}" if weights else ""
+        return " & ".join(w + suffix for w in words)
 
     @staticmethod
     def groups(groups: Iterable[tuple[str, ...]], weights: str = "", joiner: str = " & ") -> str:
         suffix = f":{weights}" if weights else ""
         return joiner.join("(" + " | ".join(t + suffix for t in g) + ")" for g in groups)
 
-    def tier_queries(self, query: ParsedQuery) -> list[tuple[int, str]]:
+    def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple[int, str, str]]:
+        """(tier, tsvector column, tsquery): every word as written in the title; as written
+        anywhere; some form in the title; some form anywhere."""
+        (title_words, w0), (words, w1), (title_terms, w2), (terms, w3) = scope.tsvectors
         return [
-            (TITLE_EXACT, self.all_of(query.words, "A")),
-            (EXACT_OR_TITLE, self.all_of(query.words, "AC")),
-            (EXACT_OR_TITLE, self.groups(query.groups, "B")),
-            (ANY_FORM, self.groups(query.groups)),
+            (TITLE_EXACT, title_words, self.all_of(query.words, w0)),
+            (EXACT_OR_TITLE, words, self.all_of(query.words, w1)),
+            (EXACT_OR_TITLE, title_terms, self.groups(query.groups, w2)),
+            (ANY_FORM, terms, self.groups(query.groups, w3)),
         ]
 
-    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
+    def pools(
+        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
+    ) -> list[tuple[int, int, int]]:
         where, params = filters.sql()
         selects = []
-        for n, (tier, tsquery) in enumerate(self.tier_queries(query)):
+        for n, (tier, column, tsquery) in enumerate(self.tier_queries(query, scope)):
             params[f"q{n}"] = tsquery
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
             selects.append(
-                f"(SELECT {tier} AS tier, d.id, {BOOST_SQL} AS boost"  # noqa: S608  (fixed SQL; values bound)
-                " FROM search_document d JOIN question q ON q.id = d.question_id"
-                f" WHERE d.tsv @@ to_tsquery('simple', :q{n}){where}"
+                f"(SELECT {tier} AS tier, d.id, {scope.boost} AS boost"  # noqa: S608  (fixed SQL; values bound)
+                f" FROM {scope.table} d{scope.join}"
+                f" WHERE d.{column} @@ to_tsquery('simple', :q{n}){where}"
                 f" ORDER BY d.id DESC LIMIT {limit})"
             )
         return rows(" UNION ALL ".join(selects), params)
@@ -658,37 +738,3 @@ def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS)
     marked = _marked(body, window, start, end, is_hit)
     text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
     return Markup(text_html)  # noqa: S704  (built from escaped parts)
-
-
-# --- People --------------------------------------------------------------------------------------
-
-
-def search_people(query: str, limit: int = 10) -> list[User]:
-    """Active members whose first name, last name or whole name starts with the query.
-
-    Case-insensitive for å, ä and ö too, which SQLite's lower() and LIKE are not, so names are
-    compared in Python. The database first keeps only members whose case-folded name key holds
-    the query anywhere (a superset of the matches): checking every member's name in Python cost
-    half the search page's time with 2,000 members.
-    """
-    needle = " ".join(query.casefold().split())[:MAX_QUERY_LENGTH]
-    if not needle:
-        return []
-    names = db.session.execute(
-        listed_people()
-        .with_only_columns(User.id, User.name)
-        .where(User.name_key.contains(needle, autoescape=True))
-        .order_by(User.name, User.id)
-    ).all()
-    ids = [row.id for row in names if _name_starts_with(row.name, needle)][:limit]
-    if not ids:
-        return []
-    people = db.session.scalars(select(User).where(User.id.in_(ids))).all()
-    return sorted(people, key=lambda u: ids.index(u.id))
-
-
-def _name_starts_with(name: str, needle: str) -> bool:
-    folded = " ".join(name.casefold().split())
-    if folded.startswith(needle):
-        return True
-    return any(folded[i + 1 :].startswith(needle) for i, c in enumerate(folded) if c in " -")

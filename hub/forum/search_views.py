@@ -19,17 +19,15 @@ from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.extensions import db
 from hub.forum.models import Category
-from hub.forum.search import (
-    COUNT_CAP,
-    MAX_QUERY_LENGTH,
-    search,
-    search_people,
-    similar_questions,
-)
+from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
+from hub.forum.search_items import Section, search_meetings, search_people, search_topics
 
 bp = Blueprint("search", __name__)
 
 PER_PAGE = 20
+# Beside the posts, the first few of each kind; ``del=<kind>`` shows one kind in full.
+SECTION_SIZE, FULL_SECTION_SIZE = 5, 50
+SECTIONS = ("traffar", "forslag", "personer")
 # Control characters (NUL above all) are never part of a real query and PostgreSQL refuses them.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -83,7 +81,7 @@ def results():
     form = SearchForm(request.args)
     form.fill_choices()
     if not form.validate():
-        return render_template("search/results.html", form=form, result=None, people=[]), 400
+        return render_template("search/results.html", form=form, result=None), 400
     query = form.q.data or ""
     result = search(
         query,
@@ -94,16 +92,31 @@ def results():
         per_page=PER_PAGE,
         typos=request.args.get("exakt") != "1",  # the member undid a typo correction
     )
-    people = search_people(query) if query else []
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    part = request.args.get("del") if query and request.args.get("del") in SECTIONS else None
+    args = {k: v for k, v in request.args.items() if k not in ("page", "del") and v}
     return render_template(
         "search/results.html",
         form=form,
         result=result,
-        people=people,
+        sections=sections(query, result.corrected, part),
+        part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
     )
+
+
+def sections(query: str, corrected: str | None, part: str | None) -> dict[str, Section]:
+    """Meetings, topic suggestions and people for the query: a few each, or one kind in full."""
+    if not query:
+        return {}
+    finders = {
+        "traffar": lambda n: search_meetings(query, n, corrected),
+        "forslag": lambda n: search_topics(query, n, corrected),
+        "personer": lambda n: search_people(query, n),
+    }
+    if part:
+        return {part: finders[part](FULL_SECTION_SIZE)}
+    return {name: find(SECTION_SIZE) for name, find in finders.items()}
 
 
 @bp.get("/fragor/liknande")

@@ -17,6 +17,7 @@ from hub.core.db import utcnow
 from hub.core.rules import Conflict
 from hub.directory.privacy import see_person
 from hub.extensions import db
+from hub.forum.search_items import reindex_meeting
 from hub.meetings import mailing
 from hub.meetings.models import Meeting, MeetingStatus, Rsvp, TopicSuggestion, TopicVote
 
@@ -206,7 +207,7 @@ def add_topic(meeting: Meeting, user: User, text: str) -> TopicSuggestion:
         meeting_id=meeting.id, user_id=user.id, text=text.strip(), created_at=utcnow()
     )
     db.session.add(suggestion)
-    db.session.flush()
+    reindex_meeting(meeting.id)  # flushes
     return suggestion
 
 

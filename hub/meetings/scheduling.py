@@ -17,6 +17,7 @@ from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.rules import Conflict
 from hub.extensions import db
+from hub.forum.search_items import reindex_meeting
 from hub.meetings import mailing, rotation
 from hub.meetings.models import (
     Meeting,
@@ -163,6 +164,7 @@ def create_meeting(network: Network, data: MeetingData, *, by: User) -> Meeting:
             db.session.flush()
     except (IntegrityError, OperationalError) as error:
         raise MeetingConflict from error
+    reindex_meeting(meeting.id)
     meeting = get_meeting_or_404(meeting.id)
     mailing.send_meeting_message(meeting, "invitation", actor_id=by.id)
     return meeting
@@ -186,7 +188,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
         return False
     meeting.sequence += 1
     meeting.updated_at = utcnow()
-    db.session.flush()
+    reindex_meeting(meeting.id)
     if meeting.capacity is not None or before[-1] is not None:
         from hub.meetings.participation import fill_free_places
 
@@ -237,6 +239,6 @@ def save_minutes(meeting: Meeting, source: str, *, now: datetime | None = None) 
     first_time = not meeting.minutes_source
     meeting.minutes_source = source
     meeting.minutes_html = render_markdown(source)
-    db.session.flush()
+    reindex_meeting(meeting.id)
     if first_time:
         mailing.notify_minutes(meeting)

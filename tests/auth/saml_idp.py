@@ -2,8 +2,8 @@
 signing with a key made for the test run (through Debian's ``xmlsec1``).
 
 ``tamper``: ``unsigned`` (no signature on the assertion), ``forged`` (signed by another key
-under the same entity id), ``audience`` (for another service provider), ``attributes`` and
-``authn_class`` for what the assertion says about the person.
+under the same entity id), ``audience`` (for another service provider), ``sha1`` (signed with
+SHA-1). People are added with their NameID, attributes and whether they used two factors.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 from werkzeug.serving import make_server
 
 
@@ -161,6 +162,8 @@ class SamlIdp:
             authn={"class_ref": authn_class, "authn_auth": self.entity_id},
             sign_assertion=not self.tamper.get("unsigned"),
             sign_response=False,
+            sign_alg=SIG_RSA_SHA1 if self.tamper.get("sha1") else SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA1 if self.tamper.get("sha1") else DIGEST_SHA256,
             **args,
         )
         http_args = server.apply_binding(

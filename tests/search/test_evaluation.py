@@ -40,7 +40,7 @@ def test_the_sets_are_large_enough():
     assert len(rows("positive.tsv")) >= 300
     assert len(rows("negative.tsv")) >= 50
     assert {kind for kind, _, _ in rows("positive.tsv")} >= {
-        "form", "verb", "first-part", "last-part", "inflected-compound", "noun-verb",
+        "form", "verb", "first-part", "last-part", "inflected-compound", "noun-verb", "typo",
     }  # fmt: skip
 
 

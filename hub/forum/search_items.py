@@ -1,0 +1,273 @@
+"""Meetings (title, agenda, minutes), topic suggestions and people in the site search.
+
+Meetings and topic suggestions have an index of their own (``search_item``, migration 0014) with
+the same words and terms as the forum's documents, so they are matched and ranked by the same
+code in ``hub.forum.search``. The meetings' rules call ``reindex_meeting`` after every change to
+a meeting's text or its suggestions, in the same transaction. Every signed-in member may see every
+meeting, so no filter is needed there. People are found by name or expertise only among those the
+directory lists (``hub.directory.privacy.listed_condition``, through the directory's own query).
+
+Interface: ``reindex_meeting``, ``rebuild_items``, ``search_meetings``, ``search_topics`` and
+``search_people``, each search giving a ``Section``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    exists,
+    insert,
+    select,
+)
+from sqlalchemy.orm import contains_eager, joinedload
+
+from hub.auth.models import User
+from hub.core.models import Tag, user_expertise
+from hub.directory.listing import DirectoryFilters, people_statement
+from hub.directory.names import normalise_name
+from hub.extensions import db
+from hub.forum.search import (
+    ITEMS,
+    KindFilter,
+    ParsedQuery,
+    backend,
+    highlight,
+    hit_test,
+    index_text,
+    parse_query,
+    plain_text,
+    ranked,
+    remember_words,
+    snippet,
+    written_words,
+)
+from hub.meetings.models import Meeting, TopicSuggestion
+
+MEETING, TOPIC = "meeting", "topic"
+REBUILD_BATCH = 200
+
+# Core-only, like ``search_document``: not in the models' metadata.
+search_item = Table(
+    "search_item",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("meeting_id", Integer, nullable=False),
+    Column("topic_id", Integer),
+    Column("title", Text, nullable=False),
+    Column("title_words", Text, nullable=False),
+    Column("title_terms", Text, nullable=False),
+    Column("body_words", Text, nullable=False),
+    Column("body_terms", Text, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+
+# --- Indexing ------------------------------------------------------------------------------------
+
+
+def meeting_rows(meeting, topics: Sequence) -> list[dict]:
+    """The index rows of a meeting (its title; agenda and minutes as body) and its topics (each
+    suggestion's text as title, the meeting's title as body, which is shown beside it)."""
+    texts = (plain_text(meeting.agenda_html), plain_text(meeting.minutes_html))
+    body = " ".join(t for t in texts if t)
+    rows = [
+        {
+            "kind": MEETING,
+            "meeting_id": meeting.id,
+            "topic_id": None,
+            "title": meeting.title,
+            "title_words": written_words(meeting.title),
+            "title_terms": index_text(meeting.title),
+            "body_words": written_words(body),
+            "body_terms": index_text(body),
+            "body": body,
+        }
+    ]
+    rows += [
+        {
+            "kind": TOPIC,
+            "meeting_id": meeting.id,
+            "topic_id": topic.id,
+            "title": topic.text,
+            "title_words": written_words(topic.text),
+            "title_terms": index_text(topic.text),
+            "body_words": "",
+            "body_terms": "",
+            "body": meeting.title,
+        }
+        for topic in topics
+    ]
+    return rows
+
+
+MEETING_TEXT = select(Meeting.id, Meeting.title, Meeting.agenda_html, Meeting.minutes_html)
+
+
+def topics_of(meeting_ids: Sequence[int]) -> list:
+    return db.session.execute(
+        select(TopicSuggestion.id, TopicSuggestion.meeting_id, TopicSuggestion.text)
+        .where(TopicSuggestion.meeting_id.in_(meeting_ids))
+        .order_by(TopicSuggestion.id)
+    ).all()
+
+
+def reindex_meeting(meeting_id: int) -> None:
+    """Bring the index in step with a meeting and its topic suggestions (flushes, never commits)."""
+    db.session.flush()
+    db.session.execute(delete(search_item).where(search_item.c.meeting_id == meeting_id))
+    meeting = db.session.execute(MEETING_TEXT.where(Meeting.id == meeting_id)).first()
+    if meeting is None:
+        return
+    rows = meeting_rows(meeting, topics_of([meeting_id]))
+    db.session.execute(insert(search_item), rows)
+    remember_words(rows)
+
+
+def rebuild_items() -> int:
+    """Rebuild the meetings' and topics' index; returns the number of rows."""
+    db.session.flush()
+    db.session.execute(delete(search_item))
+    count, last_id = 0, 0
+    while True:
+        batch = db.session.execute(
+            MEETING_TEXT.where(Meeting.id > last_id).order_by(Meeting.id).limit(REBUILD_BATCH)
+        ).all()
+        if not batch:
+            return count
+        topics: dict[int, list] = {m.id: [] for m in batch}
+        for topic in topics_of(list(topics)):
+            topics[topic.meeting_id].append(topic)
+        rows = [row for m in batch for row in meeting_rows(m, topics[m.id])]
+        db.session.execute(insert(search_item), rows)
+        remember_words(rows)
+        count += len(rows)
+        last_id = batch[-1].id
+
+
+# --- Searching -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemHit:
+    meeting_id: int
+    topic_id: int | None
+    starts_at: datetime
+    title_html: Markup
+    context_html: Markup  # a meeting's agenda or minutes around the hit; a topic's meeting
+
+
+@dataclass
+class Section:
+    """The first hits of one kind and how many there are (up to the cap)."""
+
+    hits: list = field(default_factory=list)
+    total: int = 0
+
+
+ITEM_ROWS = select(
+    search_item.c.id,
+    search_item.c.meeting_id,
+    search_item.c.topic_id,
+    search_item.c.title,
+    search_item.c.body,
+    Meeting.starts_at,
+).join(Meeting, Meeting.id == search_item.c.meeting_id)
+
+
+def search_items(query: str, kind: str, limit: int, corrected: str | None = None) -> Section:
+    """Meetings or topics for a query, ranked like posts; the corrected query (from the posts'
+    typo fallback) is tried when the query itself finds none."""
+    for attempt in filter(None, (query, corrected)):
+        parsed = parse_query(attempt)
+        if not parsed:
+            return Section()
+        best = ranked(backend().pools(parsed, KindFilter(kind), ITEMS))
+        if best:
+            return Section(item_hits(sorted(best, key=best.__getitem__)[:limit], parsed), len(best))
+    return Section()
+
+
+def item_hits(ids: list[int], parsed: ParsedQuery) -> list[ItemHit]:
+    by_id = {row.id: row for row in db.session.execute(ITEM_ROWS.where(search_item.c.id.in_(ids)))}
+    is_hit = hit_test({t for group in parsed.groups for t in group})
+    return [
+        ItemHit(
+            meeting_id=row.meeting_id,
+            topic_id=row.topic_id,
+            starts_at=row.starts_at,
+            title_html=highlight(row.title, is_hit),
+            context_html=highlight(row.body, is_hit) if row.topic_id else snippet(row.body, is_hit),
+        )
+        for row in (by_id[i] for i in ids if i in by_id)
+    ]
+
+
+def search_meetings(query: str, limit: int = 5, corrected: str | None = None) -> Section:
+    return search_items(query, MEETING, limit, corrected)
+
+
+def search_topics(query: str, limit: int = 5, corrected: str | None = None) -> Section:
+    return search_items(query, TOPIC, limit, corrected)
+
+
+# --- People --------------------------------------------------------------------------------------
+
+MAX_PEOPLE = 100
+
+
+def search_people(query: str, limit: int = 5) -> Section:
+    """People the directory lists whose name starts with the query, then those whose expertise
+    matches a query word in any of its forms; each group by name."""
+    if not normalise_name(query):
+        return Section()
+    named = list(
+        db.session.scalars(
+            people_statement(DirectoryFilters(q=query))
+            .options(contains_eager(User.profile), joinedload(User.municipality))
+            .order_by(User.name_key, User.id)
+            .limit(MAX_PEOPLE)
+        ).unique()
+    )
+    tag_ids = expertise_tags(parse_query(query))
+    experts = []
+    if tag_ids:
+        experts = list(
+            db.session.scalars(
+                people_statement(DirectoryFilters())
+                .where(
+                    exists().where(
+                        user_expertise.c.user_id == User.id, user_expertise.c.tag_id.in_(tag_ids)
+                    )
+                )
+                .options(contains_eager(User.profile), joinedload(User.municipality))
+                .order_by(User.name_key, User.id)
+                .limit(MAX_PEOPLE)
+            ).unique()
+        )
+    people = list({person.id: person for person in named + experts}.values())
+    return Section(people[:limit], len(people))
+
+
+def expertise_tags(parsed: ParsedQuery) -> list[int]:
+    """Tags whose name holds every query word in some form (tags are few: compared here)."""
+    if not parsed:
+        return []
+    tags = db.session.execute(select(Tag.id, Tag.name)).all()
+    return [tag.id for tag in tags if tag_matches(tag.name, parsed)]
+
+
+def tag_matches(name: str, parsed: ParsedQuery) -> bool:
+    terms = set(index_text(name).split())
+    return all(not terms.isdisjoint(group) for group in parsed.groups)

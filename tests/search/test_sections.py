@@ -1,0 +1,149 @@
+"""Meetings, topic suggestions and people beside the posts: found by any word form, people only
+as the directory lists them, each section with its own "more" link."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from hub.core.db import utcnow
+from hub.core.markdown import render_markdown
+from hub.core.models import Tag
+from hub.directory.models import Profile
+from hub.extensions import db
+from hub.forum.search_items import (
+    rebuild_items,
+    reindex_meeting,
+    search_meetings,
+    search_people,
+    search_topics,
+)
+from hub.meetings import participation, scheduling
+from hub.meetings.models import Meeting, Network, TopicSuggestion
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def network(app) -> Network:
+    network = Network(slug=f"natverk-{next(_counter)}", name="Halland", rhythm_months=3)
+    db.session.add(network)
+    db.session.flush()
+    return network
+
+
+def make_meeting(network, title, *, agenda="", minutes="", days=10, topics=()) -> Meeting:
+    n = next(_counter)
+    starts_at = utcnow() + timedelta(days=days)
+    meeting = Meeting(
+        network_id=network.id, host_code="1381", title=title, starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2), agenda_source=agenda,
+        agenda_html=render_markdown(agenda), minutes_source=minutes,
+        minutes_html=render_markdown(minutes), status="scheduled" if days > 0 else "held",
+        open_slot=None, uid=f"sok-{n}@stafetten.se", created_at=utcnow(), updated_at=utcnow(),
+    )  # fmt: skip
+    db.session.add(meeting)
+    db.session.flush()
+    for text in topics:
+        db.session.add(TopicSuggestion(meeting_id=meeting.id, text=text, created_at=utcnow()))
+    reindex_meeting(meeting.id)
+    db.session.commit()
+    return meeting
+
+
+def test_meetings_by_title_agenda_and_minutes_in_any_form(network):
+    by_title = make_meeting(network, "Träff om läkemedelsrobotar")
+    by_agenda = make_meeting(network, "Vårträffen", agenda="- Trygghetslarmen på natten")
+    by_minutes = make_meeting(network, "Höstträffen", minutes="Vi laddade surfplattorna.", days=-5)
+    assert [h.meeting_id for h in search_meetings("läkemedelsroboten").hits] == [by_title.id]
+    assert [h.meeting_id for h in search_meetings("larm").hits] == [by_agenda.id]
+    hits = search_meetings("laddning surfplatta").hits
+    assert [h.meeting_id for h in hits] == [by_minutes.id]
+    assert "<mark>laddade</mark>" in str(hits[0].context_html)
+
+
+def test_topic_suggestions_are_found_with_their_meeting(network):
+    meeting = make_meeting(network, "Vårträffen", topics=("Hur delar vi lösenorden säkert?",))
+    make_meeting(network, "Lösenordsträffen")  # a meeting, not a topic
+    section = search_topics("lösenord")
+    assert section.total == 1 and section.hits[0].meeting_id == meeting.id
+    assert "<mark>lösenorden</mark>" in str(section.hits[0].title_html)
+    assert str(section.hits[0].context_html) == "Vårträffen"
+
+
+def test_the_meetings_rules_keep_the_index_in_step(network, create_user):
+    member = create_user(name="Sara Ek")
+    meeting = make_meeting(network, "Vårträffen")
+    participation.add_topic(meeting, member, "Videosamtal med anhöriga")
+    db.session.commit()
+    assert search_topics("videosamtalen").total == 1
+    past = make_meeting(network, "Höstträffen", days=-3)
+    scheduling.save_minutes(past, "Vi pratade om nattsensorerna.")
+    db.session.commit()
+    assert [h.meeting_id for h in search_meetings("sensor").hits] == [past.id]
+    db.session.execute(db.text("DELETE FROM search_item"))
+    assert search_meetings("sensor").total == 0
+    assert rebuild_items() == 3
+    assert search_meetings("sensor").total == 1
+
+
+def test_a_typo_correction_reaches_the_sections(network):
+    meeting = make_meeting(network, "Träff om trygghetslarmet")
+    assert search_meetings("trygghetslamet").total == 0
+    section = search_meetings("trygghetslamet", corrected="trygghetslarmet")
+    assert [h.meeting_id for h in section.hits] == [meeting.id]
+
+
+def person(create_user, name, tags=(), hidden=False, **fields):
+    user = create_user(name=name, **fields)
+    expertise = []
+    for tag_name in tags:
+        slug = tag_name.lower()
+        tag = db.session.scalar(db.select(Tag).where(Tag.slug == slug))
+        expertise.append(tag or Tag(slug=slug, name=tag_name))
+    db.session.add(
+        Profile(user_id=user.id, hidden_from_directory=hidden, photo_version=0, expertise=expertise)
+    )
+    db.session.commit()
+    return user
+
+
+def test_people_by_name_then_expertise_only_as_the_directory_lists_them(app, create_user):
+    by_name = person(create_user, "Robert Lind")
+    expert = person(create_user, "Anna Berg", tags=("Läkemedelsrobotar",))
+    person(create_user, "Robin Dold", hidden=True)
+    person(create_user, "Bo Robotsson Gone", tags=("Läkemedelsrobotar",), active=False)
+    section = search_people("robot")
+    assert [p.id for p in section.hits] == [expert.id]
+    assert [p.id for p in search_people("rob").hits] == [by_name.id]
+    assert [p.id for p in search_people("läkemedelsroboten").hits] == [expert.id]
+    assert search_people("").total == 0
+
+
+@pytest.fixture
+def member(create_user, login):
+    user = create_user(name="Sara Ek")
+    login(user)
+    return user
+
+
+def test_results_page_has_sections_with_more_links(client, member, network, create_question):
+    create_question("Laddar surfplattan?")
+    for n in range(7):
+        make_meeting(network, f"Surfplatteträff {n}", agenda="Surfplattorna i vården")
+    make_meeting(network, "Vårträffen", topics=("Nya surfplattor",))
+    page = client.get("/sok?q=surfplatta")
+    assert page.status_code == 200
+    for heading in ("Frågor och svar", "Träffar", "Ämnesförslag", "Personer"):
+        assert f">{heading}</h2>" in page.text
+    assert page.text.count('class="hint"><time') == 5
+    assert 'href="/sok?del=traffar&amp;q=surfplatta">Visa alla 7 träffar</a>' in page.text
+    assert "Nya <mark>surfplattor</mark>" in page.text
+    assert "Ingen person heter så eller kan det." in page.text
+    full = client.get("/sok?q=surfplatta&del=traffar")
+    assert full.text.count('class="hint"><time') == 7
+    assert "Tillbaka till alla sökresultat" in full.text and "Frågor och svar" not in full.text
+    assert client.get("/sok?del=traffar").status_code == 200
+    assert client.get("/sok?q=surfplatta&del=okänd").status_code == 200
