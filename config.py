@@ -124,10 +124,29 @@ class Config:
     FORUM_EXPERT_AFTER_HOURS = env_int("FORUM_EXPERT_AFTER_HOURS", 48)
     FORUM_COORDINATOR_AFTER_HOURS = env_int("FORUM_COORDINATOR_AFTER_HOURS", 120)
     FORUM_ACCEPT_REMINDER_AFTER_HOURS = env_int("FORUM_ACCEPT_REMINDER_AFTER_HOURS", 168)
+    # The relay: the holder is reminded this long before the next meeting is due (counted from the
+    # last held meeting or the start of the holding, plus the network's rhythm), the
+    # coordinators this long after the holder, and after a further silence the baton passes on.
+    # A scheduled meeting whose end lies this far back is marked held automatically.
+    BATON_REMIND_BEFORE_DAYS = env_int("BATON_REMIND_BEFORE_DAYS", 84)
+    BATON_ESCALATE_AFTER_DAYS = env_int("BATON_ESCALATE_AFTER_DAYS", 7)
+    BATON_SILENCE_DAYS = env_int("BATON_SILENCE_DAYS", 28)
+    MEETING_AUTO_HELD_AFTER_DAYS = env_int("MEETING_AUTO_HELD_AFTER_DAYS", 2)
 
     # Posts (questions, answers, comments) one member may write in an hour.
     POSTING_LIMIT_PER_HOUR = env_int("POSTING_LIMIT_PER_HOUR", 60)
     POSTING_LIMIT_QUESTIONS_PER_HOUR = env_int("POSTING_LIMIT_QUESTIONS_PER_HOUR", 10)
+
+    # The material library: where files are kept, and the largest file of each sort in MB.
+    # The upload routes take requests this large; HUB_MAX_CONTENT_LENGTH holds everywhere else.
+    MATERIAL_STORAGE_DIR = env("MATERIAL_STORAGE_DIR")  # default instance/material
+    MATERIAL_MAX_VIDEO_MB = env_int("MATERIAL_MAX_VIDEO_MB", 500)
+    MATERIAL_MAX_DOCUMENT_MB = env_int("MATERIAL_MAX_DOCUMENT_MB", 50)
+    MATERIAL_MAX_IMAGE_MB = env_int("MATERIAL_MAX_IMAGE_MB", 20)
+    MATERIAL_MAX_CAPTIONS_MB = env_int("MATERIAL_MAX_CAPTIONS_MB", 1)
+    # The forum category a material item's discussion question goes in (its slug); the first
+    # category when empty or not found.
+    MATERIAL_DISCUSSION_CATEGORY = env("MATERIAL_DISCUSSION_CATEGORY", "")
 
     # Days to keep rows that only log what happened (``flask hub prune``).
     RETENTION_DAYS = env_int("RETENTION_DAYS", 365)

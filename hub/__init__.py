@@ -20,6 +20,10 @@ def create_app(config: type[Config] | Config) -> Flask:
     import hub.models  # noqa: F401  (every table registered before anything uses the metadata)
 
     init_extensions(app)
+    from hub.core.guards import IdConverter
+
+    # Every <int:…> in a route: ASCII digits within the id columns' range, else 404.
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
 
     from hub.cli import hub_cli, register_part_commands
@@ -104,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.forum.views import bp as forum_bp
     from hub.health.views import bp as health_bp
     from hub.mail.views import bp as mail_bp
+    from hub.material.views import bp as material_bp
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
     from hub.privacy.views import bp as privacy_bp
@@ -115,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         forum_bp,
         search_bp,
         meetings_bp,
+        material_bp,
         health_bp,
         announcements_bp,
         mail_bp,

@@ -14,6 +14,7 @@ from hub.directory import demo as directory_demo
 from hub.directory.reference import load_reference_data
 from hub.extensions import db
 from hub.forum import demo as forum_demo
+from hub.material import demo as material_demo
 from hub.meetings import demo as meetings_demo
 
 # The order matters: people before networks, networks before meetings and questions.
@@ -23,6 +24,7 @@ SEEDERS = [
     meetings_demo.seed,
     forum_demo.seed,
     digests_demo.seed,
+    material_demo.seed,
 ]
 __all__ = ["DEMO_PASSWORD", "SEEDERS", "seed"]
 

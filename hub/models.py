@@ -8,6 +8,7 @@ from hub.digests import models as digests_models
 from hub.directory import models as directory_models
 from hub.forum import models as forum_models
 from hub.mail import models as mail_models
+from hub.material import models as material_models
 from hub.meetings import models as meetings_models
 from hub.notifications import models as notifications_models
 
@@ -20,6 +21,7 @@ __all__ = [
     "directory_models",
     "forum_models",
     "mail_models",
+    "material_models",
     "meetings_models",
     "notifications_models",
 ]

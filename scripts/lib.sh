@@ -25,10 +25,13 @@ ensure_venv() {
   fi
   local stamp=".venv/.installed-$(basename "$requirements")"
   local wanted
-  wanted=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+  wanted=$(cat requirements*.txt requirements.lock 2>/dev/null | sha256sum | cut -d' ' -f1)
+  # requirements.lock pins what the requirements pull in, so every machine gets the same set.
+  local constraints=()
+  [ -f requirements.lock ] && constraints=(-c requirements.lock)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "== Installerar Python-paket från $requirements"
-    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements" "${constraints[@]}"
     echo "$wanted" >"$stamp"
   fi
 }

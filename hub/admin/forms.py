@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from hub.admin.operations import SLUG_RE
 from hub.auth.models import Role, TenantKind
+from hub.core.guards import BoundedIntegerField, SingleLine
 
 SLUG_MESSAGE = _l("Använd bara små bokstäver a–z, siffror och bindestreck, t.ex. halland.")
 
@@ -22,7 +23,7 @@ def lower(value: str | None) -> str | None:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(BoundedIntegerField):
     """An IntegerField whose parse error is ours, in Swedish, like every other message."""
 
     def process_formdata(self, valuelist: list) -> None:
@@ -65,7 +66,7 @@ class RegionForm(FlaskForm):
     name = StringField(
         _l("Namn"),
         filters=[strip],
-        validators=[DataRequired(_l("Skriv länets namn.")), Length(max=80)],
+        validators=[DataRequired(_l("Skriv länets namn.")), Length(max=80), SingleLine()],
     )
 
 
@@ -81,7 +82,7 @@ class MunicipalityForm(FlaskForm):
     name = StringField(
         _l("Namn"),
         filters=[strip],
-        validators=[DataRequired(_l("Skriv kommunens namn.")), Length(max=80)],
+        validators=[DataRequired(_l("Skriv kommunens namn.")), Length(max=80), SingleLine()],
     )
     region_code = SelectField(
         _l("Län"),
@@ -95,7 +96,7 @@ class MunicipalityNameForm(FlaskForm):
     name = StringField(
         _l("Namn"),
         filters=[strip],
-        validators=[DataRequired(_l("Skriv kommunens namn.")), Length(max=80)],
+        validators=[DataRequired(_l("Skriv kommunens namn.")), Length(max=80), SingleLine()],
     )
 
 
@@ -128,7 +129,7 @@ class UnitForm(FlaskForm):
     name = StringField(
         _l("Enhetens namn"),
         filters=[strip],
-        validators=[DataRequired(_l("Skriv enhetens namn.")), Length(max=120)],
+        validators=[DataRequired(_l("Skriv enhetens namn.")), Length(max=120), SingleLine()],
     )
 
 
@@ -136,7 +137,7 @@ class NetworkForm(FlaskForm):
     name = StringField(
         _l("Namn"),
         filters=[strip],
-        validators=[DataRequired(_l("Skriv nätverkets namn.")), Length(max=120)],
+        validators=[DataRequired(_l("Skriv nätverkets namn.")), Length(max=120), SingleLine()],
     )
     slug = slug_field()
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=5000)])
@@ -171,7 +172,7 @@ class CategoryForm(FlaskForm):
     name = StringField(
         _l("Namn"),
         filters=[strip],
-        validators=[DataRequired(_l("Skriv kategorins namn.")), Length(max=120)],
+        validators=[DataRequired(_l("Skriv kategorins namn.")), Length(max=120), SingleLine()],
     )
     slug = slug_field()
     description = TextAreaField(_l("Beskrivning"), filters=[strip], validators=[Length(max=2000)])

@@ -21,6 +21,7 @@ from hub.core.rules import RuleError
 from hub.directory.models import EmailDomain, Municipality, Region, Unit
 from hub.extensions import db
 from hub.forum.models import Category, Question
+from hub.meetings import rotation as baton
 from hub.meetings.models import BatonPass, Meeting, Network, NetworkMunicipality
 
 ACCOUNTS_PER_PAGE = 50
@@ -359,7 +360,9 @@ def renumber(network: Network) -> None:
         member.position = position
 
 
-def add_network_member(network: Network, municipality_code: str) -> NetworkMunicipality:
+def add_network_member(
+    network: Network, municipality_code: str, by_user: User | None = None
+) -> NetworkMunicipality:
     if db.session.get(Municipality, municipality_code) is None:
         raise FieldError("municipality_code", _("Välj en kommun i listan."))
     member = next((m for m in network.members if m.municipality_code == municipality_code), None)
@@ -373,9 +376,9 @@ def add_network_member(network: Network, municipality_code: str) -> NetworkMunic
         member.active = True
         member.position = last + 1
     renumber(network)
-    if network.baton_holder_code is None:
-        network.baton_holder_code = municipality_code
     db.session.flush()
+    if network.baton_holder_code is None:
+        baton.ensure_holder(network, by=by_user)
     return member
 
 
@@ -416,41 +419,18 @@ def remove_network_member(network: Network, member: NetworkMunicipality, by_user
     """Delete the member, or mark it inactive if the network's history names it.
 
     Returns "deleted" or "deactivated". If it held the baton, the baton goes to the next active
-    member in the rotation, so the network is never left waiting for someone who has left.
+    member in the rotation first, so the network is never left waiting for someone who has left.
     """
-    next_holder = next_in_rotation(network, member)
+    baton.municipality_leaving(network, member.municipality_code, by=by_user)
     if has_history(network, member.municipality_code):
         member.active = False
         outcome = "deactivated"
     else:
         network.members.remove(member)
         outcome = "deleted"
-    if network.baton_holder_code == member.municipality_code:
-        hand_baton_over(network, member.municipality_code, next_holder, by_user)
     renumber(network)
     db.session.flush()
     return outcome
-
-
-def next_in_rotation(network: Network, member: NetworkMunicipality) -> str | None:
-    order = [m for m in rotation(network) if m.active]
-    if member not in order or len(order) < 2:
-        return None
-    return order[(order.index(member) + 1) % len(order)].municipality_code
-
-
-def hand_baton_over(network: Network, from_code: str, to_code: str | None, by_user: User) -> None:
-    network.baton_holder_code = to_code
-    if to_code is not None:
-        db.session.add(
-            BatonPass(
-                network_id=network.id,
-                from_code=from_code,
-                to_code=to_code,
-                reason_kind="left_network",
-                by_user_id=by_user.id,
-            )
-        )
 
 
 def add_coordinator(network: Network, email: str) -> User:

@@ -12,15 +12,19 @@ from sqlalchemy.orm import joinedload
 
 from hub.announcements.models import Announcement
 from hub.auth.models import User
+from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
-from hub.core.rules import RuleError
+from hub.core.rules import RuleError, TooMany
 from hub.extensions import db
 from hub.meetings.models import Network
 from hub.meetings.rotation import active_codes
 from hub.notifications.models import Notification
 
 MAX_LENGTH = 1000
+# Every announcement reaches the whole network: a few a day per network at most, so a slip
+# (or a stolen account) cannot fill 2,000 inboxes.
+NETWORK_LIMITS = ((3, 24 * 3600),)
 NOTIFICATION_KIND = "announcement"
 EXCERPT_LENGTH = 200
 
@@ -70,6 +74,11 @@ def excerpt(text: str) -> str:
 def do_send_announcement(network: Network, author: User, body: str) -> Announcement:
     """Keep the message and notify each member once (flushes; the caller commits)."""
     text = check_body(body)
+    if not ratelimit.allow("announcement", network.id, NETWORK_LIMITS):
+        raise TooMany(
+            _("Nätverket har redan fått tre meddelanden i dag. Vänta till i morgon."),
+            retry_after=24 * 3600,
+        )
     recipients = recipient_ids(network, author)
     announcement = Announcement(
         network_id=network.id,

@@ -20,6 +20,7 @@ from hub.auth.models import User
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.guards import ascii_int
 from hub.core.rules import Conflict, RuleError
 from hub.directory.models import EmailDomain
 from hub.extensions import db
@@ -27,7 +28,12 @@ from hub.mail.outbox import queue_email
 
 # Rate limits: (how many, per seconds).
 LOGIN_IP_LIMITS = ((6, 60), (30, 3600))
+# Failed passwords per (address, IP): a stranger elsewhere cannot lock the owner out.
 LOGIN_FAILURE_LIMITS = ((5, 30 * 60),)
+# Failed passwords for an address from anywhere: past this ceiling the address slows down to
+# one attempt per SLOW_DOWN seconds instead of locking; a sign-in link by mail always works.
+ADDRESS_FAILURE_CEILING = ((30, 3600),)
+ADDRESS_SLOW_DOWN = ((1, 20),)
 MAIL_ADDRESS_LIMITS = ((2, 3600), (5, 24 * 3600))
 
 # Verifying against a real hash when the account does not exist keeps the timing the same,
@@ -90,16 +96,26 @@ def check_login_throttle(ip: str, email: str, *, step: str = "password") -> bool
     scope = "login-ip" if step == "password" else f"login-ip-{step}"
     if ratelimit.hit(scope, ip, login_ip_limits()):
         return True
-    return ratelimit.is_limited("login-failure", normalise_email(email), LOGIN_FAILURE_LIMITS)
+    address = normalise_email(email)
+    if ratelimit.is_limited("login-failure", failure_key(address, ip), LOGIN_FAILURE_LIMITS):
+        return True
+    if ratelimit.is_limited("login-failure-address", address, ADDRESS_FAILURE_CEILING):
+        return not ratelimit.allow(f"login-slow-{step}", address, ADDRESS_SLOW_DOWN)
+    return False
 
 
-def record_login_failure(email: str) -> None:
-    ratelimit.record("login-failure", normalise_email(email))
+def failure_key(email: str, ip: str) -> str:
+    return f"{normalise_email(email)}|{ip}"
 
 
-def record_login_success(user: User) -> None:
-    # The owner got in: earlier failures (a forgotten password) no longer count against them.
-    ratelimit.clear("login-failure", user.email)
+def record_login_failure(email: str, ip: str) -> None:
+    ratelimit.record("login-failure", failure_key(email, ip))
+    ratelimit.record("login-failure-address", normalise_email(email))
+
+
+def record_login_success(user: User, ip: str | None = None) -> None:
+    # The owner got in: their earlier failures (a forgotten password) no longer count.
+    ratelimit.clear("login-failure", failure_key(user.email, ip or ratelimit.client_ip()))
     mark_seen(user)
 
 
@@ -109,7 +125,7 @@ def attempt_login(ip: str, email: str, password: str) -> LoginResult:
         return LoginResult(LoginOutcome.THROTTLED)
     user = authenticate(email, password)
     if user is None:
-        record_login_failure(email)
+        record_login_failure(email, ip)
         return LoginResult(LoginOutcome.WRONG)
     if user.email_confirmed_at is None:
         return LoginResult(LoginOutcome.UNCONFIRMED, user)
@@ -123,11 +139,12 @@ def end_all_sessions(user: User) -> None:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id carries the session version (see ``User.get_id``)."""
-    raw_id, _, version = user_id.partition(":")
-    if not raw_id.isdigit() or not version.isdigit():
+    raw_id, _, raw_version = user_id.partition(":")
+    found_id, version = ascii_int(raw_id), ascii_int(raw_version)
+    if found_id is None or version is None:
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or user.session_version != int(version) or not user.active:
+    user = db.session.get(User, found_id)
+    if user is None or user.session_version != version or not user.active:
         return None
     return user
 
@@ -273,6 +290,12 @@ def password_fingerprint(user: User) -> str:
     return tokens.fingerprint(user.id, user.password_hash, user.session_version)
 
 
+def password_only_fingerprint(user: User) -> str:
+    # Changes with the password but not at sign-out, so that a change-of-address link still
+    # works after signing out, and dies when the owner changes a password someone else knew.
+    return tokens.fingerprint("email-change", user.id, user.password_hash)
+
+
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an active account; silent otherwise."""
     if not mail_allowed("reset", email):
@@ -290,6 +313,35 @@ def request_password_reset(email: str) -> None:
         name=user.name,
         reset_url=absolute_url("auth.reset_password", token=token),
     )
+
+
+def request_login_link(email: str) -> None:
+    """Mail a sign-in link: the way in when someone else's wrong guesses slow the address
+    down. Silent, and limited per address, like the reset link."""
+    if not mail_allowed("login_link", email):
+        return
+    user = find_user_by_email(email)
+    if user is None or not user.active or user.email_confirmed_at is None:
+        return
+    token = tokens.make_token(tokens.LOGIN_LINK, {"u": user.id, "f": password_fingerprint(user)})
+    queue_email(
+        "login_link",
+        user.email,
+        user_id=user.id,
+        name=user.name,
+        login_url=absolute_url("auth.login_by_link", token=token),
+    )
+
+
+def user_for_login_link(token: str) -> User:
+    """The account a sign-in link is for; it dies with a password change or a sign-out."""
+    payload = tokens.read_token(tokens.LOGIN_LINK, token)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or not user.active:
+        raise tokens.TokenInvalid
+    if payload.get("f") != password_fingerprint(user):
+        raise tokens.TokenGone
+    return user
 
 
 def user_for_reset(token: str) -> User:
@@ -334,7 +386,7 @@ def do_reset_password(user: User, password: str) -> None:
     # Following the link proved the address is theirs.
     if user.email_confirmed_at is None:
         mark_confirmed(user)
-    ratelimit.clear("login-failure", user.email)
+    ratelimit.clear("login-failure-address", user.email)
 
 
 def check_current_password(user: User, password: str) -> bool:
@@ -408,7 +460,8 @@ def request_email_change(user: User, new_email: str) -> None:
     if find_user_by_email(new_email) is not None or not mail_allowed("change", new_email):
         return
     token = tokens.make_token(
-        tokens.CHANGE_EMAIL, {"u": user.id, "e": new_email, "old": user.email}
+        tokens.CHANGE_EMAIL,
+        {"u": user.id, "e": new_email, "old": user.email, "f": password_only_fingerprint(user)},
     )
     queue_email(
         "change_email",
@@ -426,8 +479,12 @@ def email_change_for(token: str) -> tuple[User, str]:
     new_email = payload.get("e")
     if user is None or not user.active or not isinstance(new_email, str):
         raise tokens.TokenInvalid
-    if user.email != payload.get("old") and user.email != new_email:
+    if user.email == new_email:
+        return user, new_email  # done already: a link followed twice
+    if user.email != payload.get("old"):
         raise tokens.TokenGone  # the address changed again since the link was made
+    if payload.get("f") != password_only_fingerprint(user):
+        raise tokens.TokenGone  # the password changed since: whoever asked may not be the owner
     return user, new_email
 
 

@@ -9,9 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from hub.auth.invitations import VALID_FOR
 from hub.auth.last_seen import today
-from hub.auth.models import Role, User
+from hub.auth.models import Invitation, Role, User
 from hub.auth.passwords import hash_password
+from hub.auth.tokens import hash_token, new_random_token
 from hub.core.db import utcnow
 from hub.directory.models import Unit
 from hub.directory.reference import MUNICIPALITIES
@@ -169,7 +171,36 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
             db.session.add(person)
     db.session.flush()
     yield f"Skapade {len(used) + len(FIXED_ACCOUNTS)} personer i {len(MUNICIPALITIES)} kommuner."
+    yield from seed_invitations()
     yield from describe_accounts()
+
+
+# (address, municipality, days since sent): the health page's invitation columns have figures.
+DEMO_INVITATIONS = [
+    ("ny.kollega@laholm.se", "1381", 2),
+    ("ombud.vastra@varberg.se", "1383", 5),
+    ("coach.hylte@hylte.se", "1315", 20),
+    ("ikt.pedagog@halmstad.se", "1380", 30),
+]
+
+
+def seed_invitations() -> Iterator[str]:
+    """A few open invitations from the demo coordinator, two of them expired."""
+    inviter = db.session.scalar(select(User).where(User.email == FIXED_ACCOUNTS[1][0]))
+    for address, code, days in DEMO_INVITATIONS:
+        sent = utcnow() - timedelta(days=days)
+        db.session.add(
+            Invitation(
+                email=address,
+                token_hash=hash_token(new_random_token()),  # nobody knows the link
+                invited_by_id=inviter.id if inviter else None,
+                municipality_code=code,
+                created_at=sent,
+                expires_at=sent + VALID_FOR,
+            )
+        )
+    db.session.flush()
+    yield f"Skapade {len(DEMO_INVITATIONS)} öppna inbjudningar."
 
 
 def unique_name(rng: random.Random, used: set[str]) -> str:

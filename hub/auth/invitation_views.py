@@ -10,7 +10,7 @@ from flask_login import current_user, login_user
 from hub.auth import invitations
 from hub.auth.accounts import find_user_by_email
 from hub.auth.forms import InvitationSignUpForm, InviteForm
-from hub.auth.permissions import Permission, require
+from hub.auth.permissions import Permission, may_vouch_for, require
 from hub.auth.views import bp, municipality_choices
 from hub.core.db import utcnow
 from hub.core.edge import form_status, keep_writes, run_form
@@ -23,6 +23,8 @@ def invite_form() -> InviteForm:
     form.municipality.choices = municipality_choices(_("Ingen särskild kommun"))
     if not form.is_submitted():
         form.municipality.data = current_user.municipality_code or ""
+        if form.municipality.data and not may_vouch_for(current_user, form.municipality.data):
+            form.municipality.data = ""
     return form
 
 
@@ -40,14 +42,10 @@ def invitations_page():
     if not form.validate_on_submit():
         return render_invitations(form, form_status(form))
     valid, invalid = invitations.parse_addresses(form.addresses.data)
-    if len(valid) + len(invalid) > invitations.MAX_ADDRESSES:
-        form.addresses.errors.append(
-            _("Skicka högst %(n)s adresser åt gången.", n=invitations.MAX_ADDRESSES)
-        )
+    if refused(form, len(valid) + len(invalid)):
         return render_invitations(form, 400)
-    result = invitations.create_invitations(
-        current_user._get_current_object(), valid, form.municipality.data or None
-    )
+    code = form.municipality.data or None
+    result = invitations.create_invitations(current_user._get_current_object(), valid, code)
     if result.sent:
         flash(
             ngettext(
@@ -64,6 +62,20 @@ def invitations_page():
         keep_writes()  # the good addresses were invited; only the others are sent back
         return render_invitations(form, 400)
     return redirect(url_for("auth.invitations_page"))
+
+
+def refused(form: InviteForm, addresses: int) -> bool:
+    """What the form cannot check alone: the municipality and how many addresses at once."""
+    code = form.municipality.data or None
+    if code is not None and not may_vouch_for(current_user, code):
+        form.municipality.errors.append(
+            _("Du kan bara bjuda in till kommuner i de nätverk du samordnar.")
+        )
+    if addresses > invitations.MAX_ADDRESSES:
+        form.addresses.errors.append(
+            _("Skicka högst %(n)s adresser åt gången.", n=invitations.MAX_ADDRESSES)
+        )
+    return bool(form.municipality.errors or form.addresses.errors)
 
 
 def report_problems(form: InviteForm, result: invitations.InviteResult, invalid: list[str]):

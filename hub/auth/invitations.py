@@ -24,6 +24,7 @@ from hub.auth.models import Invitation, InvitationReminder, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.core.rules import Gone, NotFound
+from hub.directory import membership
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 
@@ -140,16 +141,18 @@ def invitation_for_token(token: str) -> Invitation:
 def accept_invitation(
     invitation: Invitation, *, name: str, password: str, municipality_code: str | None
 ) -> User:
-    """Create the account, confirmed (the link in the mail proved the address), and welcome."""
+    """Create the account, confirmed (the link in the mail proved the address), and welcome.
+    The inviter vouched for the invitation's municipality; another one waits for approval."""
     invitation.accepted_at = utcnow()
     user = create_account(
         email=invitation.email,
         name=name,
         password=password,
-        municipality_code=municipality_code,
+        municipality_code=invitation.municipality_code,
         confirmed=False,
     )
     mark_confirmed(user)
+    membership.choose_municipality(user, municipality_code, None)
     return user
 
 

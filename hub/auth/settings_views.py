@@ -123,10 +123,11 @@ def two_factor():
     user = current_user._get_current_object()
     if user.two_factor_enabled:
         return render_account()
-    secret = session.get(SETUP_SECRET)
-    if not isinstance(secret, str) or len(secret) != 32:
-        # Kept in the signed session until confirmed: nothing is written on a GET.
-        secret = session[SETUP_SECRET] = twofactor.new_secret()
+    secret = twofactor.open_pending_secret(user, session.get(SETUP_SECRET))
+    if secret is None:
+        # Kept sealed in the session until confirmed: nothing is written on a GET.
+        secret = twofactor.new_secret()
+        session[SETUP_SECRET] = twofactor.seal_pending_secret(user, secret)
     form = EnableTwoFactorForm()
     done = run_form(form, lambda: accounts.turn_on_two_factor(user, secret, form.code.data))
     if done:

@@ -21,12 +21,14 @@ from hub.core.rules import NotFound
 CONFIRM_EMAIL = "confirm-email"
 CHANGE_EMAIL = "change-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105  (a salt name, not a password)
+LOGIN_LINK = "login-link"
 LINK_IDENTITY = "link-identity"
 
 MAX_AGE = {
     CONFIRM_EMAIL: 3 * 24 * 3600,
     CHANGE_EMAIL: 24 * 3600,
     RESET_PASSWORD: 24 * 3600,
+    LOGIN_LINK: 15 * 60,
     LINK_IDENTITY: 24 * 3600,
 }
 

@@ -62,6 +62,28 @@ def open_secret(sealed: str) -> str | None:
         return None
 
 
+# A secret being set up waits in the session cookie until the first code confirms it: sealed,
+# so the cookie (signed, but readable by anyone who sees it) does not show it, and bound to the
+# account and to an hour.
+PENDING_SECRET_SECONDS = 3600
+
+
+def seal_pending_secret(user: User, secret: str) -> str:
+    return _secret_box().encrypt(f"{user.id}:{secret}".encode()).decode()
+
+
+def open_pending_secret(user: User, sealed: object) -> str | None:
+    """The secret being set up, or None (nothing, tampered with, another account's, too old)."""
+    if not isinstance(sealed, str):
+        return None
+    try:
+        plain = _secret_box().decrypt(sealed.encode(), ttl=PENDING_SECRET_SECONDS).decode()
+    except InvalidToken:
+        return None
+    owner, _, secret = plain.partition(":")
+    return secret if owner == str(user.id) else None
+
+
 def provisioning_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
@@ -78,7 +100,7 @@ def needs_two_factor_setup(user: User) -> bool:
 def _matching_step(secret: str, code: str) -> int | None:
     """The time step the code belongs to (one step of clock drift allowed either way)."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):  # "²" is a digit too
         return None
     totp = pyotp.TOTP(secret)
     now = core_db.utcnow()

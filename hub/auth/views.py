@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -25,6 +23,7 @@ from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, Si
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.edge import form_status, keep_writes, run_form
+from hub.core.guards import local_path
 from hub.core.ratelimit import client_ip
 from hub.directory.models import Municipality
 from hub.extensions import db, login_manager
@@ -57,10 +56,7 @@ SETUP_ALLOWED_ENDPOINTS = {
 
 def safe_next(target: str | None) -> str:
     """Only local paths, so a crafted link cannot send people elsewhere after login."""
-    if target and target.startswith("/") and not target.startswith("//"):  # noqa: SIM102
-        if not urlsplit(target).netloc and "\\" not in target:
-            return target
-    return url_for("core.start")
+    return local_path(target) or url_for("core.start")
 
 
 def municipality_choices(empty_label: str) -> list[tuple[str, str]]:
@@ -104,7 +100,12 @@ def login():
     keep_writes()  # attempts count even when the login is refused, or guessing is free
     if result.outcome is LoginOutcome.THROTTLED:
         form.password.errors.append(THROTTLED_LOGIN_ERROR)
-        return render_template("auth/login.html", form=form), 429, {"Retry-After": "60"}
+        link_form = EmailForm(formdata=None, email=form.email.data)
+        return (
+            render_template("auth/login.html", form=form, link_form=link_form),
+            429,
+            {"Retry-After": "60"},
+        )
     if result.outcome is LoginOutcome.WRONG:
         form.password.errors.append(GENERIC_LOGIN_ERROR)
         return render_template("auth/login.html", form=form), 200
@@ -150,7 +151,7 @@ def finish_login(user: User, remember: bool, next_url: str, signed_in_via: dict 
     login_user(user, remember=remember)
     if signed_in_via:
         session[SIGNED_IN_VIA] = signed_in_via
-    accounts.record_login_success(user)
+    accounts.record_login_success(user, client_ip())
     return redirect(safe_next(next_url))
 
 
@@ -170,7 +171,7 @@ def login_code():
         form.code.errors.append(THROTTLED_LOGIN_ERROR)
         return render_template("auth/login_code.html", form=form), 429, {"Retry-After": "60"}
     if not twofactor.verify_second_factor(user, form.code.data):
-        accounts.record_login_failure(user.email)
+        accounts.record_login_failure(user.email, client_ip())
         form.code.errors.append(_("Koden stämmer inte. Försök igen."))
         return render_template("auth/login_code.html", form=form), 200
     return finish_login(user, data["r"], data["n"], data.get("x"))
@@ -237,6 +238,31 @@ def forgot_password():
     if run_form(form, lambda: accounts.request_password_reset(form.email.data)):
         return render_template("auth/check_email.html", address=form.email.data, reset=True)
     return render_template("auth/forgot_password.html", form=form), form_status(form)
+
+
+@bp.post("/logga-in/lank")
+def send_login_link():
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.login")), 303
+    accounts.request_login_link(form.email.data)
+    return render_template("auth/check_email.html", address=form.email.data, login_link=True)
+
+
+@bp.route("/logga-in/lank/<token>", methods=["GET", "POST"])
+def login_by_link(token: str):
+    """GET shows a button (a mail scanner following the link signs nobody in); POST signs in,
+    through the code step when the account has two-factor sign-in."""
+    try:
+        user = accounts.user_for_login_link(token)
+    except tokens.TokenInvalid as error:
+        return link_problem(error)
+    if request.method == "GET":  # POST: CSRFProtect has checked the token
+        return render_template("auth/login_link.html", token=token)
+    if user.two_factor_enabled:
+        begin_two_factor(user, False, url_for("core.start"))
+        return redirect(url_for("auth.login_code"))
+    return finish_login(user, False, url_for("core.start"))
 
 
 @bp.route("/aterstall/<token>", methods=["GET", "POST"])

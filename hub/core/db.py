@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
@@ -10,9 +12,23 @@ from sqlalchemy.types import TypeDecorator
 
 from hub.extensions import db
 
+# Replaced only by ``simulated_clock`` (the relay simulation steps a clock through the real code).
+_clock: Callable[[], datetime] | None = None
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _clock() if _clock is not None else datetime.now(UTC)
+
+
+@contextmanager
+def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Let ``utcnow()`` answer with ``now()`` inside the block, for simulations and nothing else."""
+    global _clock
+    previous, _clock = _clock, now
+    try:
+        yield
+    finally:
+        _clock = previous
 
 
 class UTCDateTime(TypeDecorator):

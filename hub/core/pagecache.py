@@ -184,7 +184,9 @@ def is_write(state: ORMExecuteState) -> bool:
     if state.is_insert or state.is_update or state.is_delete:
         return True
     if isinstance(state.statement, TextClause):  # a write unless it plainly reads
-        return not state.statement.text.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN"))
+        # A UNION of parenthesised SELECTs (the search's tiers) starts with "(".
+        text = state.statement.text.lstrip().lstrip("(").lstrip().upper()
+        return not text.startswith(("SELECT", "WITH", "EXPLAIN"))
     return False
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
+from hub.core.guards import ascii_int
+
 
 def page_number(max_page: int = 10_000) -> int:
     """The ``page`` argument as a positive int; nonsense gives page 1 rather than an error."""
-    raw = request.args.get("page", "1")
-    return min(int(raw), max_page) if raw.isdigit() and int(raw) > 0 else 1
+    wanted = ascii_int(request.args.get("page", "1"), low=1, high=10**18)
+    return min(wanted, max_page) if wanted else 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, g, request, session
+from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 
@@ -25,13 +26,26 @@ def without_nul(values: MultiDict) -> ImmutableMultiDict | None:
 
 
 def strip_nul_bytes() -> None:
-    """NUL never comes from a keyboard, and PostgreSQL refuses it in text: drop it from posted
-    forms (so nobody loses what they wrote); a path with one names nothing. Query strings are
-    left to the views, which validate their own arguments (search answers 400 for some)."""
+    """NUL never comes from a keyboard, and PostgreSQL refuses it in text: drop it from query
+    strings and posted forms here, before any view can take it to SQL (so nobody loses what
+    they wrote); a path with one names nothing."""
     if "\x00" in request.path:
         abort(404)
+    if (args := without_nul(request.args)) is not None:
+        request.args = args
     if request.method not in ("GET", "HEAD") and (form := without_nul(request.form)) is not None:
         request.form = form
+
+
+def keep_private(response: Response) -> None:
+    """Nothing shown to a signed-in member stays in the browser's caches: on a shared
+    workplace computer the next person could open it with Back or from the disk cache. Static
+    files and photos whose URL names one version (``immutable``) hold nothing private to keep
+    from the next person beyond what the pages that link them show."""
+    if request.endpoint == "static" or "immutable" in response.headers.get("Cache-Control", ""):
+        return
+    if "_user_id" in session and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
 
 
 def register(app: Flask) -> None:
@@ -54,4 +68,5 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        keep_private(response)
         return response

@@ -42,4 +42,5 @@ def main_menu() -> list[tuple[str, str]]:
         ("directory.index", _("Katalog")),
         ("meetings.index", _("Träffar")),
         ("meetings.networks", _("Nätverk")),
+        ("material.index", _("Material")),
     ]

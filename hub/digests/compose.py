@@ -28,6 +28,7 @@ MAX_NEW_QUESTIONS = 10
 MAX_CAN_ANSWER = 5
 MAX_ACTIVITY = 10
 MAX_NOTIFICATIONS = 20
+MAX_NEW_MATERIAL = 5
 UNANSWERED_WINDOW = timedelta(days=30)
 UNANSWERED_POOL = 500
 MEETING_HORIZON = timedelta(days=60)
@@ -104,6 +105,15 @@ class BatonItem:
     network_slug: str
     holder_name: str | None
     next_meeting: MeetingItem | None
+    open_poll: str | None = None  # the title of an open date poll: members are asked to answer
+    passed_after_silence: bool = False  # in this period, because nobody answered the reminders
+
+
+@dataclass
+class MaterialDigestItem:
+    id: int
+    title: str
+    kind: str
 
 
 @dataclass
@@ -116,6 +126,7 @@ class DigestContent:
     notifications: list[NotificationItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     batons: list[BatonItem] = field(default_factory=list)
+    material: list[MaterialDigestItem] = field(default_factory=list)
     newcomers: list[NewcomerItem] = field(default_factory=list)  # weekly digests only
 
     @property
@@ -129,12 +140,15 @@ class DigestContent:
             if m.created_at >= period.starts_at or m.starts_at < period.ends_at + step
         ]
         fresh_answerable = [q for q in self.can_answer if q.created_at >= period.starts_at]
+        relay_news = [b for b in self.batons if b.open_poll or b.passed_after_silence]
         return (
-            len(self.new_questions)
+            len(relay_news)
+            + len(self.new_questions)
             + len(self.activity)
             + len(self.notifications)
             + len(fresh_answerable)
             + len(fresh_meetings)
+            + len(self.material)
             + len(self.newcomers)
         )
 
@@ -167,7 +181,8 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
     tags_by_question = _load_question_tags({q["id"] for q in new_questions + unanswered})
     activity = _load_activity(since, until, all_followed_questions)
     notifications = _load_notifications(ids, until)
-    networks_by_code, meetings, rsvps = _load_meetings(ids, members, until)
+    networks_by_code, meetings, rsvps, relay = _load_meetings(ids, members, since, until)
+    new_material = _load_new_material(since, until)
     newcomers = _load_newcomers(networks_by_code, period)
 
     # Indexes, so each member's share is found by lookups rather than by scanning every question.
@@ -208,13 +223,24 @@ def compose_batch(members: list[Member], period: Period) -> list[DigestContent]:
             for kind, n in notifications.get(member.id, [])
             if member.prefs.get(topic_for_notification(kind)) == DIGEST
         ][:MAX_NOTIFICATIONS]
-        _add_meetings(content, networks_by_code, meetings, rsvps)
+        _add_meetings(content, networks_by_code, meetings, rsvps, relay)
+        content.material = new_material
         content.newcomers = [
             item
             for item, network_ids in newcomers
             if item.id != member.id and network_ids & member_networks(member, networks_by_code)
         ][:MAX_NEWCOMERS]
     return [contents[m.id] for m in members]
+
+
+def _load_new_material(since: datetime, until: datetime) -> list[MaterialDigestItem]:
+    """New in the library for everyone (the same for every member: one statement per batch)."""
+    from hub.material.items import newest_items
+
+    return [
+        MaterialDigestItem(item.id, item.title, item.kind)
+        for item in newest_items(MAX_NEW_MATERIAL, since=since, until=until)
+    ]
 
 
 def _pick(ids: set[int], questions: dict, member_id: int, tags_by_question: dict, limit: int):
@@ -390,7 +416,7 @@ def _load_notifications(ids: list[int], until: datetime) -> dict[int, list]:
     return result
 
 
-def _load_meetings(ids: list[int], members: list[Member], until: datetime):
+def _load_meetings(ids: list[int], members: list[Member], since: datetime, until: datetime):
     codes = {m.municipality_code for m in members if m.municipality_code}
     holder = db.aliased(Municipality)
     networks_by_code: dict[str, list] = defaultdict(list)
@@ -447,6 +473,7 @@ def _load_meetings(ids: list[int], members: list[Member], until: datetime):
         meetings[network_id].append(
             MeetingItem(mid, title, starts_at, place, bool(online_url), net, host_name, created_at)
         )
+    relay = _load_relay_news(network_ids, since, until)
     meeting_ids = [m.id for items in meetings.values() for m in items]
     rsvps = {
         (user_id, meeting_id): response
@@ -456,10 +483,37 @@ def _load_meetings(ids: list[int], members: list[Member], until: datetime):
             )
         )
     }
-    return networks_by_code, meetings, rsvps
+    return networks_by_code, meetings, rsvps, relay
 
 
-def _add_meetings(content: DigestContent, networks_by_code, meetings, rsvps) -> None:
+def _load_relay_news(
+    network_ids: set[int], since: datetime, until: datetime
+) -> dict[int, tuple[str | None, bool]]:
+    """Per network: the open date poll's title, and whether the baton passed after silence in
+    the period (the network hears it in the digest rather than in a mail of its own)."""
+    from hub.meetings.models import BatonPass, DatePoll
+
+    polls = dict(
+        db.session.execute(
+            select(DatePoll.network_id, DatePoll.title).where(
+                DatePoll.network_id.in_(network_ids), DatePoll.open_slot.is_not(None)
+            )
+        ).all()
+    )
+    silenced = set(
+        db.session.scalars(
+            select(BatonPass.network_id).where(
+                BatonPass.network_id.in_(network_ids),
+                BatonPass.reason_kind == "silence",
+                BatonPass.passed_at >= since,
+                BatonPass.passed_at < until,
+            )
+        )
+    )
+    return {n: (polls.get(n), n in silenced) for n in network_ids}
+
+
+def _add_meetings(content: DigestContent, networks_by_code, meetings, rsvps, relay) -> None:
     member = content.member
     for network_id, name, slug, holder_name in networks_by_code.get(member.municipality_code, []):
         upcoming = [
@@ -467,7 +521,10 @@ def _add_meetings(content: DigestContent, networks_by_code, meetings, rsvps) -> 
             for m in meetings.get(network_id, [])
         ]
         content.meetings.extend(upcoming)
-        content.batons.append(BatonItem(name, slug, holder_name, upcoming[0] if upcoming else None))
+        poll, silence = relay.get(network_id, (None, False))
+        content.batons.append(
+            BatonItem(name, slug, holder_name, upcoming[0] if upcoming else None, poll, silence)
+        )
     content.meetings.sort(key=lambda m: m.starts_at)
     del content.meetings[MAX_MEETINGS:]
 

@@ -107,3 +107,7 @@ class ProfileForm(FlaskForm):
         allowed = getattr(self, "units_by_municipality", {})
         if field.data and field.data not in allowed.get(self.municipality.data, set()):
             raise ValidationError(_l("Den delen hör inte till kommunen du valt."))
+
+
+class DecideChangeForm(FlaskForm):
+    """Approve or refuse a change of municipality: buttons only (the CSRF token is the point)."""

@@ -148,3 +148,27 @@ class ProfilePhoto(db.Model):
     )
     content_type: Mapped[str] = mapped_column(String(40), default="image/jpeg")
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MunicipalityChange(db.Model):
+    """A member's request to belong to another municipality, waiting for someone who may vouch
+    for that municipality (its networks' coordinators, or an admin) to approve it.
+
+    While it waits the member belongs to no municipality: the old rights end at once, the new
+    ones start on approval. ``from_code`` is given back if the request is withdrawn or refused.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    from_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.scb_code"))
+    to_code: Mapped[str] = mapped_column(ForeignKey("municipality.scb_code"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", lazy="raise")
+    from_municipality: Mapped[Municipality | None] = relationship(
+        foreign_keys=[from_code], lazy="raise"
+    )
+    to_municipality: Mapped[Municipality] = relationship(foreign_keys=[to_code], lazy="raise")

@@ -132,7 +132,7 @@ def get_photo_for(viewer: User, user_id: int) -> tuple[ProfilePhoto, int]:
 
 def get_municipality(code: str) -> Municipality:
     municipality = None
-    if code.isdigit() and len(code) == 4:
+    if code.isascii() and code.isdigit() and len(code) == 4:
         municipality = db.session.scalar(
             select(Municipality)
             .where(Municipality.scb_code == code)

@@ -9,8 +9,17 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
 from hub.core.tags import parse_tag_names
+from hub.directory import membership
 from hub.directory.forms import ProfileForm
-from hub.directory.models import CareArea, Municipality, Profile, RoleType, Unit, Visibility
+from hub.directory.models import (
+    CareArea,
+    Municipality,
+    MunicipalityChange,
+    Profile,
+    RoleType,
+    Unit,
+    Visibility,
+)
 from hub.directory.photos import process_photo
 from hub.directory.profiles import (
     ProfileChanges,
@@ -22,13 +31,16 @@ from hub.directory.profiles import (
 from hub.extensions import db
 
 
-def initial_data(user: User, profile: Profile | None) -> dict:
+def initial_data(user: User, profile: Profile | None, change: MunicipalityChange | None) -> dict:
+    municipality, unit = (
+        (change.to_code, change.unit_id) if change else (user.municipality_code, user.unit_id)
+    )
     return {
         "name": user.name,
         "title": user.title,
         "role_type": user.role_type_slug or "",
-        "municipality": user.municipality_code or "",
-        "unit": str(user.unit_id) if user.unit_id else "",
+        "municipality": municipality or "",
+        "unit": str(unit) if unit else "",
         "care_areas": [area.slug for area in profile.care_areas] if profile else [],
         "workplace": profile.workplace if profile else "",
         "presentation": profile.presentation_source if profile else "",
@@ -43,7 +55,9 @@ def initial_data(user: User, profile: Profile | None) -> dict:
 def prepare_profile_form(user: User) -> tuple[ProfileForm, Profile | None]:
     """The form with its choices, filled from the saved profile (or from what was posted)."""
     profile = load_own_profile(user.id)
-    form = ProfileForm(data=initial_data(user, profile))
+    change = membership.pending_change(user.id)
+    form = ProfileForm(data=initial_data(user, profile, change))
+    form.pending_change = change
     none = [SelectChoice("", _("Ingen vald"))]
     role_types = db.session.scalars(select(RoleType).order_by(RoleType.position))
     form.role_type.choices = none + [SelectChoice(r.slug, r.name) for r in role_types]
@@ -72,8 +86,6 @@ def apply_profile_form(
         name=" ".join(form.name.data.split()),
         title=(form.title.data or "").strip(),
         role_type_slug=form.role_type.data or None,
-        municipality_code=form.municipality.data or None,
-        unit_id=int(form.unit.data) if form.unit.data else None,
         care_area_slugs=list(form.care_areas.data or []),
         workplace=(form.workplace.data or "").strip(),
         presentation=form.presentation.data or "",
@@ -84,6 +96,9 @@ def apply_profile_form(
         hidden_from_directory=bool(form.hidden_from_directory.data),
     )
     saved = update_profile(user, profile, changes)
+    membership.choose_municipality(
+        user, form.municipality.data or None, int(form.unit.data) if form.unit.data else None
+    )
     if jpeg is not None:
         set_photo(saved, jpeg)
     elif form.remove_photo.data:

@@ -26,8 +26,6 @@ class ProfileChanges:
     name: str
     title: str
     role_type_slug: str | None
-    municipality_code: str | None
-    unit_id: int | None
     care_area_slugs: list[str]
     workplace: str
     presentation: str
@@ -47,15 +45,14 @@ def load_own_profile(user_id: int) -> Profile | None:
 
 
 def update_profile(user: User, profile: Profile | None, changes: ProfileChanges) -> Profile:
-    """Save the person's profile; returns it (created if it did not exist)."""
+    """Save the person's profile; returns it (created if it did not exist). The municipality
+    is not part of it: ``membership.choose_municipality`` decides whether that changes."""
     if profile is None:
         profile = Profile(user_id=user.id, photo_version=0, care_areas=[], expertise=[])
         db.session.add(profile)
     user.name = changes.name
     user.title = changes.title
     user.role_type_slug = changes.role_type_slug
-    user.municipality_code = changes.municipality_code
-    user.unit_id = changes.unit_id
     profile.workplace = changes.workplace
     if changes.presentation != profile.presentation_source:
         profile.presentation_source = changes.presentation

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
-from hub.auth.permissions import Permission, can
+from hub.auth import permissions
+from hub.auth.permissions import Permission, can, require
 from hub.core.edge import form_status, run_form
 from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
 from hub.core.tags import tag_slug
-from hub.directory import listing
+from hub.directory import listing, membership
 from hub.directory.exports import make_vcard, members_csv
+from hub.directory.forms import DecideChangeForm
 from hub.directory.people import (
     exportable_network_ids,
     get_municipality,
@@ -67,7 +69,38 @@ def index():
 @bp.get("/katalog/<int:user_id>")
 @login_required
 def person(user_id: int):
-    return render_template("directory/person.html", page=person_page(current_user, user_id))
+    page = person_page(current_user, user_id)
+    # Only those who may approve a waiting change see it. A member with a change waiting has
+    # no municipality, so nobody else pays a query for it.
+    waiting = current_user.is_staff and page.person.municipality_code is None
+    change = membership.pending_change(page.person.id) if waiting else None
+    if change is not None and not permissions.may_vouch_for(current_user, change.to_code):
+        change = None
+    return render_template("directory/person.html", page=page, pending_change=change)
+
+
+@bp.get("/katalog/kommunbyten")
+@require(Permission.INVITE)
+def municipality_changes():
+    return render_template(
+        "directory/municipality_changes.html",
+        changes=membership.changes_to_decide(current_user),
+    )
+
+
+@bp.post("/katalog/kommunbyten/<int:change_id>/<any(godkann, neka):decision>")
+@require(Permission.INVITE)
+def decide_change(change_id: int, decision: str):
+    change = membership.get_change_for(current_user, change_id)
+    if not DecideChangeForm().validate_on_submit():
+        abort(400)
+    if decision == "godkann":
+        membership.approve(change, by=current_user)
+        flash(_("Bytet av kommun är godkänt."), "success")
+    else:
+        membership.refuse(change, by=current_user)
+        flash(_("Bytet av kommun är nekat."), "info")
+    return redirect(url_for("directory.municipality_changes"))
 
 
 @bp.get("/katalog/<int:user_id>.vcf")
@@ -140,10 +173,24 @@ def edit_profile():
     form, profile = prepare_profile_form(current_user)
     save = lambda: apply_profile_form(current_user, profile, form, read_upload(form.photo.data))  # noqa: E731
     if run_form(form, save):
-        flash(_("Din profil är sparad."), "success")
+        flash(profile_saved_message(current_user.id), "success")
         return redirect(url_for("directory.edit_profile"))
-    html = render_template("directory/edit_profile.html", form=form, profile=profile)
+    html = render_template(
+        "directory/edit_profile.html",
+        form=form,
+        profile=profile,
+        pending_change=form.pending_change,
+    )
     return html, form_status(form)
+
+
+def profile_saved_message(user_id: int) -> str:
+    if membership.pending_change(user_id) is None:
+        return _("Din profil är sparad.")
+    return _(
+        "Din profil är sparad. Bytet av kommun gäller när en samordnare för "
+        "den nya kommunen har godkänt det."
+    )
 
 
 def read_upload(upload: FileStorage | None) -> bytes | None:

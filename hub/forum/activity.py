@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from hub.auth.models import User
+from hub.core import ratelimit
+from hub.core.rules import TooMany
 from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.models import Answer, AskToAnswer, Comment, Follow, Question
@@ -207,6 +209,10 @@ def ask_to_answer_by_name(question: Question, asker: User, name: str) -> tuple[U
     return colleague, ask_to_answer(question, asker, colleague)
 
 
+# Each request to answer notifies (and mails) a colleague.
+ASK_LIMITS = ((10, 3600), (30, 24 * 3600))
+
+
 def ask_to_answer(question: Question, asker: User, colleague: User) -> bool:
     """Ask a named colleague to answer; once per colleague and question. True if sent now."""
     if colleague.id == asker.id:
@@ -220,6 +226,8 @@ def ask_to_answer(question: Question, asker: User, colleague: User) -> bool:
     )
     if done is not None:
         return False
+    if not ratelimit.allow("ask-to-answer", asker.id, ASK_LIMITS):
+        raise TooMany(_("Du har bett många kollegor svara i dag. Försök igen senare."))
     db.session.add(
         AskToAnswer(question_id=question.id, asked_user_id=colleague.id, asked_by_id=asker.id)
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from hub.core.guards import BoundedIntegerField, SingleLine
 
 TITLE_MIN, TITLE_MAX = 10, 200
 BODY_MIN, BODY_MAX = 10, 20_000
@@ -28,6 +30,7 @@ def _title_field() -> StringField:
                 TITLE_MAX,
                 _l("Rubriken ska vara %(min)d–%(max)d tecken lång."),
             ),
+            SingleLine(),
         ],
     )
 
@@ -116,7 +119,7 @@ class MoveForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     merge_reason = _reason_field()
-    target = IntegerField(
+    target = BoundedIntegerField(
         _l("Slå ihop med fråga nummer"),
         validators=[
             InputRequired(_l("Skriv numret på frågan som ska finnas kvar.")),

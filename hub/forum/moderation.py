@@ -7,7 +7,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
+from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.guards import ascii_int
+from hub.core.rules import TooMany
 from hub.extensions import db
 from hub.forum.answers import set_answer_hidden
 from hub.forum.models import (
@@ -56,6 +59,9 @@ def log_action(
 
 FLAG_TARGETS = ("question", "answer", "comment")
 
+# Flags reach the moderators (in the hub and by mail).
+FLAG_LIMITS = ((10, 3600), (30, 24 * 3600))
+
 
 def create_flag(
     reporter: User, question: Question, target_type: str, target_id: int | str, reason: str
@@ -63,12 +69,14 @@ def create_flag(
     """Flag a post of the question for the moderators; ``target_id`` may come as form text."""
     if target_type not in FLAG_TARGETS:
         raise ForumError(_("Okänd åtgärd."))
-    target_id = int(target_id) if str(target_id).isdigit() else 0
+    target_id = ascii_int(str(target_id)) or 0
     reason = reason.strip()
     if not reason:
         raise ForumError(
             _("Skriv varför du flaggar, så vet moderatorn vad hen ska titta på."), field="reason"
         )
+    if not ratelimit.allow("flag", reporter.id, FLAG_LIMITS):
+        raise TooMany(_("Du har flaggat många inlägg på kort tid. Försök igen senare."))
     flag = Flag(
         target_type=target_type,
         target_id=target_id,

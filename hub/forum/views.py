@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +12,7 @@ from sqlalchemy import false, select
 from hub.auth.permissions import Permission, can, require
 from hub.auth.views import safe_next
 from hub.core.edge import form_status, run_form, run_rule
+from hub.core.guards import ascii_int
 from hub.core.models import Tag
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
@@ -67,8 +70,8 @@ def _back(question, anchor: str = ""):
 
 
 def _per_page() -> int:
-    raw = request.args.get("per_page", "20")
-    return min(max(int(raw), 10), 50) if raw.isdigit() else 20
+    wanted = ascii_int(request.args.get("per_page", "20"), high=10**9)
+    return 20 if wanted is None else min(max(wanted, 10), 50)
 
 
 @bp.get("/fragor", endpoint="questions")
@@ -165,11 +168,19 @@ def question(question_id: int, slug: str | None = None):
     canonical = slugify(found.title)
     if slug != canonical:
         return redirect(
-            url_for("forum.question", question_id=found.id, slug=canonical, **request.args),
+            # The query goes along as it came, never into url_for (whose own arguments,
+            # such as _external, would change the address itself).
+            with_query(url_for("forum.question", question_id=found.id, slug=canonical)),
             code=301,
         )
     count_view(found.id)
     return render_question(found, following=following)
+
+
+def with_query(url: str) -> str:
+    """The URL with the request's query string, encoded afresh."""
+    query = urlencode(list(request.args.items(multi=True)))
+    return f"{url}?{query}" if query else url
 
 
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,

@@ -12,9 +12,14 @@ from hub.cli import hub_cli
 @click.option("--batches", default=100, show_default=True, help="Högst så många omgångar.")
 def send_mail(batch_size: int, batches: int) -> None:
     """Queue notification mail, then send what is due in the outbox."""
+    from hub.core.reports import mail_waiting_reports
     from hub.mail.notifications import send_notification_emails
     from hub.mail.sender import send_all
+    from hub.meetings.mailing import send_due_updates
 
+    # Mail that waits for its turn (a combined report, coalesced meeting updates) goes first.
+    mail_waiting_reports()
+    send_due_updates()
     queued = send_notification_emails()
     sent = send_all(batch_size=batch_size, max_batches=batches)
     click.echo(f"Köade {queued} notismejl. Skickade {sent} meddelanden.")

@@ -76,6 +76,7 @@ ACCOUNT_KINDS = frozenset(
         "security_notice",
         "account_exists",
         "invitation",
+        "login_link",
         "accessibility_report",  # service mail to the admins about the site itself
     }
 )

@@ -13,6 +13,7 @@ from hub.auth.permissions import Permission, require
 from hub.core.edge import form_status, run_form
 from hub.core.settings import register_settings_section
 from hub.extensions import csrf, db
+from hub.mail.actions import ActionLinkInvalid, read_action_token
 from hub.mail.forms import MailPreferencesForm
 from hub.mail.models import OutboxMessage, OutboxStatus
 from hub.mail.preferences import (
@@ -23,6 +24,8 @@ from hub.mail.preferences import (
 )
 from hub.mail.sender import retry_message
 from hub.mail.tokens import InvalidToken, read_unsubscribe_token
+from hub.meetings.models import MeetingStatus
+from hub.meetings.participation import MeetingClosed, do_rsvp
 
 bp = Blueprint("mail", __name__)
 
@@ -120,3 +123,60 @@ def retry(message_id: int):
         abort(409)
     flash(_("Meddelandet skickas igen vid nästa utskick."), "info")
     return redirect(url_for("mail.outbox"))
+
+
+# --- acting from a mail without signing in ---------------------------------------------------
+
+RSVP_LABELS = {
+    "on_site": _l("Jag kommer på plats"),
+    "online": _l("Jag deltar digitalt"),
+    "not_coming": _l("Jag kan inte komma"),
+}
+
+
+def load_action(token: str):
+    """The link's member, meeting and answer, or a clear page (400 broken or old, 404, 409)."""
+    from hub.meetings.scheduling import get_meeting_or_404
+
+    try:
+        link = read_action_token(token)
+    except ActionLinkInvalid as error:
+        page = render_template("mail/action_invalid.html", expired=error.expired)
+        return None, None, None, (page, 400)
+    user = db.session.get(User, link.user_id)
+    if user is None or not user.active:
+        return None, None, None, (render_template("mail/action_invalid.html", expired=False), 404)
+    meeting = get_meeting_or_404(link.target_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return None, None, None, (render_template("mail/action_closed.html", meeting=meeting), 409)
+    return user, meeting, link, None
+
+
+@bp.get("/handling/<token>")
+def action(token: str):
+    # Shows what will happen and changes nothing: mail scanners open every link.
+    user, meeting, link, error = load_action(token)
+    if error:
+        return error
+    return render_template(
+        "mail/action.html", user=user, meeting=meeting, label=RSVP_LABELS[link.value]
+    )
+
+
+# The signed token in the URL proves the request came from our mail (as for unsubscribing).
+@csrf.exempt
+@bp.post("/handling/<token>")
+def action_post(token: str):
+    user, meeting, link, error = load_action(token)
+    if error:
+        return error
+    try:
+        answer = do_rsvp(meeting, user, link.value)
+    except MeetingClosed:
+        return render_template("mail/action_closed.html", meeting=meeting), 409
+    return render_template(
+        "mail/action_done.html",
+        meeting=meeting,
+        label=RSVP_LABELS[link.value],
+        waitlisted=answer.waitlisted,
+    )

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 
 from hub.auth.invitations import run_invitation_reminders
 from hub.core.db import utcnow
+from hub.core.reports import mail_waiting_reports
 from hub.digests.run import run_digests
 from hub.extensions import db
 from hub.forum.escalation import run_escalations
 from hub.mail.notifications import send_notification_emails
 from hub.mail.sender import send_all
+from hub.material.previews import run_previews
+from hub.meetings.mailing import send_due_updates
 from hub.meetings.reminders import run_baton_check
 from hub.retention import run_prune
 
@@ -36,7 +39,8 @@ class Job:
 
 
 def send_mail_job() -> object:
-    return send_notification_emails(), send_all()
+    waiting = mail_waiting_reports(), send_due_updates()
+    return waiting, send_notification_emails(), send_all()
 
 
 class Worker:
@@ -47,6 +51,7 @@ class Worker:
             Job("digests", other_every, run_digests),
             Job("baton-check", other_every, lambda: run_baton_check(utcnow())),
             Job("escalations", other_every, lambda: run_escalations(utcnow())),
+            Job("material-previews", other_every, lambda: run_previews(utcnow())),
             Job("invitation-reminders", other_every, lambda: run_invitation_reminders(utcnow())),
             # Retention (``flask hub prune``) once a day; the first run is at start-up.
             Job("prune", DAY, run_prune),

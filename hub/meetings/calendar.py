@@ -63,12 +63,16 @@ def meeting_summary(meeting: Meeting) -> str:
     return meeting.title
 
 
-def meeting_event(meeting: Meeting, *, attendee: tuple[str, str] | None = None) -> Event:
+def meeting_event(
+    meeting: Meeting, *, attendee: tuple[str, str] | None = None, online_link: bool = True
+) -> Event:
     """One VEVENT; ``meeting.network`` and ``meeting.host`` must be loaded.
 
-    ``attendee`` (name, address): the one recipient of a mailed REQUEST or CANCEL.
+    ``attendee`` (name, address): the one recipient of a mailed REQUEST or CANCEL. The online
+    link only for those who take part in the network (``permissions.takes_part_in``).
     """
     cancelled = meeting.status == MeetingStatus.CANCELLED
+    online_url = meeting.online_url if online_link else ""
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -78,7 +82,7 @@ def meeting_event(meeting: Meeting, *, attendee: tuple[str, str] | None = None) 
     event.add("dtstart", meeting.starts_at.astimezone(STOCKHOLM))
     event.add("dtend", meeting.ends_at.astimezone(STOCKHOLM))
     event.add("summary", meeting_summary(meeting))
-    location = ", ".join(part for part in (meeting.place, meeting.online_url) if part)
+    location = ", ".join(part for part in (meeting.place, online_url) if part)
     if location:
         event.add("location", location)
     url = meeting_url(meeting)
@@ -86,8 +90,8 @@ def meeting_event(meeting: Meeting, *, attendee: tuple[str, str] | None = None) 
     description = [
         _("%(network)s – värd: %(host)s", network=meeting.network.name, host=meeting.host.name)
     ]
-    if meeting.online_url:
-        description.append(_("Digitalt möte: %(url)s", url=meeting.online_url))
+    if online_url:
+        description.append(_("Digitalt möte: %(url)s", url=online_url))
     if meeting.agenda_source:
         description.append(meeting.agenda_source)
     description.append(url)
@@ -132,7 +136,7 @@ def new_calendar(name: str, method: str | None = None) -> Calendar:
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", " ".join(name.split()))  # one line, whatever was stored
     calendar.add("x-wr-timezone", "Europe/Stockholm")
     return calendar
 
@@ -163,20 +167,24 @@ def finish(calendar: Calendar) -> bytes:
 
 
 def meeting_ics(
-    meeting: Meeting, *, method: str = "PUBLISH", attendee: tuple[str, str] | None = None
+    meeting: Meeting,
+    *,
+    method: str = "PUBLISH",
+    attendee: tuple[str, str] | None = None,
+    online_link: bool = True,
 ) -> bytes:
     """A single meeting: ``PUBLISH`` to download; ``REQUEST``/``CANCEL`` for the mail to one
     recipient, ``attendee`` (name, address)."""
     calendar = new_calendar(meeting.title, method)
-    calendar.add_component(meeting_event(meeting, attendee=attendee))
+    calendar.add_component(meeting_event(meeting, attendee=attendee, online_link=online_link))
     return finish(calendar)
 
 
-def feed_ics(name: str, meetings: Iterable[Meeting]) -> bytes:
+def feed_ics(name: str, meetings: Iterable[Meeting], *, online_links: bool = True) -> bytes:
     """A subscribable feed; cancelled meetings stay in it (CANCELLED, TRANSPARENT, "Inställd:")."""
     calendar = new_calendar(name, "PUBLISH")
     calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
     for meeting in meetings:
-        calendar.add_component(meeting_event(meeting))
+        calendar.add_component(meeting_event(meeting, online_link=online_links))
     return finish(calendar)

@@ -45,3 +45,25 @@ def meeting_reminders(at: str | None) -> None:
     from hub.meetings.reminders import run_meeting_reminders
 
     click.echo(f"Träffpåminnelser: {run_meeting_reminders(parse_at(at))}.")
+
+
+@hub_cli.command("simulate-relay")
+@click.option("--years", type=click.IntRange(1, 30), default=5, help="Hur många år som simuleras.")
+@click.option(
+    "--silent",
+    type=click.FloatRange(0, 1),
+    default=0.3,
+    help="Andelen innehav där ingen i kommunen svarar på något (0–1).",
+)
+@click.option("--seed", type=int, default=1, help="Slumpfrö, för att kunna upprepa en körning.")
+def simulate_relay(years: int, silent: float, seed: int) -> None:
+    """Simulate the relay for years in a throw-away database; prints figures per network."""
+    import time
+
+    from hub.meetings.simulation import format_table, simulate
+
+    started = time.perf_counter()
+    reports = simulate(years, silent, seed)
+    click.echo(f"Stafetten, {years} år, tysta innehav {silent:.0%}, frö {seed}:")
+    click.echo(format_table(reports))
+    click.echo(f"Tid: {time.perf_counter() - started:.1f} s (en tillfällig databas, nu borttagen).")

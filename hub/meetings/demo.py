@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
+from hub.meetings import rotation
 from hub.meetings.models import (
     BatonPass,
     Meeting,
@@ -146,18 +147,10 @@ def make_meeting(network: Network, host: str, title: str, place: str, day: date,
 
 
 def baton_pass(network: Network, from_code, to_code, when, kind, reason="", meeting=None) -> None:
-    db.session.add(
-        BatonPass(
-            network_id=network.id,
-            from_code=from_code,
-            to_code=to_code,
-            passed_at=when,
-            reason_kind=kind,
-            reason=reason,
-            meeting_id=meeting.id if meeting else None,
-        )
+    assert network.baton_holder_code == from_code, "the demo history must hang together"
+    rotation.record_past_pass(
+        network, to_code, reason_kind=kind, at=when, reason=reason, meeting=meeting
     )
-    network.baton_holder_code = to_code
 
 
 def members_of(codes: list[str], limit: int) -> list[int]:

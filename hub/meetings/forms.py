@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from hub.core.db import utcnow
+from hub.core.guards import BoundedIntegerField, SingleLine
 from hub.meetings.localtime import NonexistentLocalTime, stockholm_to_utc
 
 GAP_MESSAGE = _l("Den tiden finns inte den dagen: klockan ställs fram en timme. Välj en annan tid.")
@@ -49,7 +49,7 @@ class LocalTimeField(TimeField):
             raise ValueError(_l("Skriv tiden som TT:MM, till exempel 09:30.")) from error
 
 
-class CountField(IntegerField):
+class CountField(BoundedIntegerField):
     def process_formdata(self, valuelist) -> None:
         try:
             super().process_formdata(valuelist)
@@ -73,6 +73,7 @@ class MeetingForm(FlaskForm):
         validators=[
             DataRequired(_l("Skriv en rubrik för träffen.")),
             Length(max=200, message=_l("Rubriken får vara högst 200 tecken.")),
+            SingleLine(),
         ],
     )
     day = LocalDateField(
@@ -87,7 +88,11 @@ class MeetingForm(FlaskForm):
     )
     place = StringField(
         _l("Plats"),
-        validators=[Optional(), Length(max=300, message=_l("Platsen får vara högst 300 tecken."))],
+        validators=[
+            Optional(),
+            Length(max=300, message=_l("Platsen får vara högst 300 tecken.")),
+            SingleLine(),
+        ],
     )
     online_url = StringField(
         _l("Länk till digitalt möte"),
@@ -163,7 +168,7 @@ class RsvpForm(FlaskForm):
 class TopicForm(FlaskForm):
     text = StringField(
         _l("Föreslå en fråga eller ett ämne"),
-        validators=[DataRequired(_l("Skriv ditt förslag.")), Length(max=300)],
+        validators=[DataRequired(_l("Skriv ditt förslag.")), Length(max=300), SingleLine()],
     )
 
 
@@ -185,4 +190,72 @@ class PassBatonForm(FlaskForm):
     reason = TextAreaField(
         _l("Varför lämnar ni över stafettpinnen?"),
         validators=[DataRequired(_l("Skriv en kort anledning.")), Length(max=500)],
+    )
+
+
+POLL_ROWS = 6
+
+
+class PollForm(FlaskForm):
+    """2–6 proposed times (rows left empty are ignored) for the network's next meeting."""
+
+    title = StringField(
+        _l("Rubrik för träffen"),
+        validators=[
+            DataRequired(_l("Skriv en rubrik för träffen.")),
+            Length(max=200, message=_l("Rubriken får vara högst 200 tecken.")),
+        ],
+    )
+    place = StringField(
+        _l("Plats (om ni redan vet)"),
+        validators=[Optional(), Length(max=300, message=_l("Platsen får vara högst 300 tecken."))],
+    )
+
+    # Set by validate(): (starts_at, ends_at) in UTC for each filled row.
+    proposed: tuple = ()
+
+    def rows(self) -> list[tuple]:
+        return [
+            (self[f"day_{i}"], self[f"start_{i}"], self[f"end_{i}"])
+            for i in range(1, POLL_ROWS + 1)
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        proposed = []
+        ok = True
+        for day, start, end in self.rows():
+            filled = [f.data is not None for f in (day, start, end)]
+            if not any(filled):
+                continue
+            if not all(filled):
+                missing = next(f for f in (day, start, end) if f.data is None)
+                missing.errors.append(_l("Fyll i datum, start och slut, eller lämna raden tom."))
+                ok = False
+                continue
+            try:
+                starts = stockholm_to_utc(day.data, start.data)
+                ends = stockholm_to_utc(day.data, end.data)
+            except NonexistentLocalTime:
+                start.errors.append(GAP_MESSAGE)
+                ok = False
+                continue
+            proposed.append((starts, ends))
+        self.proposed = tuple(proposed)
+        return ok
+
+
+for _row in range(1, POLL_ROWS + 1):
+    setattr(PollForm, f"day_{_row}", LocalDateField(_l("Datum"), validators=[Optional()]))
+    setattr(PollForm, f"start_{_row}", LocalTimeField(_l("Börjar"), validators=[Optional()]))
+    setattr(PollForm, f"end_{_row}", LocalTimeField(_l("Slutar"), validators=[Optional()]))
+
+
+class ClosePollForm(FlaskForm):
+    option = RadioField(
+        _l("Vilken tid blir det?"),
+        coerce=int,
+        validators=[InputRequired(_l("Välj en av tiderna."))],
+        validate_choice=False,
     )

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
-from hub.auth.models import User
+from hub.auth.models import Role, User
+from hub.core import ratelimit
+from hub.core.db import utcnow
 from hub.extensions import db
+from hub.mail.actions import rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
-from hub.meetings.models import Meeting, NetworkMunicipality, network_coordinator
+from hub.meetings.models import Meeting, MeetingStatus, NetworkMunicipality, network_coordinator
 from hub.notifications.notify import notify
 
 KIND = "meeting"
@@ -89,6 +94,56 @@ def notification_text(kind: str, title: str) -> str:
     return _("Inställd träff: %(title)s", title=title)
 
 
+# Changes within this long after an update mail go out together, as one update.
+UPDATE_COALESCE = timedelta(minutes=15)
+# And at most this many update mails per meeting a day; later changes wait for a free turn.
+UPDATE_LIMITS = ((4, 24 * 3600),)
+
+
+def mail_meeting_update(meeting: Meeting, *, actor_id: int | None = None) -> bool:
+    """The meeting's title, time or place changed: mail the update now, or, within
+    ``UPDATE_COALESCE`` of the last one or past the daily limit, as one mail when the turn
+    comes (``send_due_updates``). True when it went now."""
+    now = utcnow()
+    last = meeting.update_mailed_at
+    its_turn = meeting.update_due_at is None and (last is None or now - last >= UPDATE_COALESCE)
+    if its_turn and send_update(meeting, actor_id=actor_id):
+        return True
+    if meeting.update_due_at is None:
+        meeting.update_due_at = max(now, (last or now) + UPDATE_COALESCE)
+    return False
+
+
+def send_update(meeting: Meeting, *, actor_id: int | None = None) -> bool:
+    """Mail the meeting as it is now, unless the meeting's daily limit is reached."""
+    if not ratelimit.allow("meeting-update", meeting.id, UPDATE_LIMITS):
+        return False
+    meeting.update_mailed_at = utcnow()
+    meeting.update_due_at = None
+    send_meeting_message(meeting, "update", actor_id=actor_id)
+    return True
+
+
+def send_due_updates() -> int:
+    """Mail the waiting updates of scheduled meetings (``flask hub send-mail`` runs this);
+    one past the daily limit tries again in an hour."""
+    now = utcnow()
+    due = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.update_due_at <= now, Meeting.status == MeetingStatus.SCHEDULED)
+        .options(joinedload(Meeting.network), joinedload(Meeting.host))
+        .order_by(Meeting.id)
+    ).all()
+    sent = 0
+    for meeting in due:
+        if send_update(meeting):
+            sent += 1
+        else:
+            meeting.update_due_at = now + timedelta(hours=1)
+    db.session.flush()
+    return sent
+
+
 def send_meeting_message(
     meeting: Meeting, kind: str, *, actor_id: int | None = None, message: str = ""
 ) -> int:
@@ -108,6 +163,7 @@ def send_meeting_message(
             person=person,
             url=url,
             message=message,
+            rsvp=None if kind == "cancel" else rsvp_urls(person.id, meeting.id, meeting.ends_at),
         )
         notify(person.id, KIND, note[:300], url, actor_id=actor_id, mailed=True)
         count += 1
@@ -127,6 +183,7 @@ def send_meeting_reminder(meeting: Meeting, person: Recipient) -> None:
         meeting=meeting,
         person=person,
         url=url,
+        rsvp=rsvp_urls(person.id, meeting.id, meeting.ends_at),
     )
     text = _("Påminnelse: %(title)s", title=meeting.title)
     notify(person.id, KIND, text[:300], url, mailed=True)
@@ -147,7 +204,7 @@ def send_promotion(meeting: Meeting, user_id: int) -> None:
 def send_baton_reminder(
     *, network_name: str, holder_name: str, step: int, recipients: list[Recipient], url: str
 ) -> None:
-    """Step 1 to the holder municipality's members, step 2 to the network's coordinators."""
+    """Step 1 to the holder municipality's members, step 2 to the coordinators (or admins)."""
     from flask_babel import gettext as _
 
     if step == 1:
@@ -179,15 +236,69 @@ def recipients_by_ids(user_ids: list[int]) -> list[Recipient]:
     return [Recipient(*row) for row in rows]
 
 
-def notify_new_holder(network, code: str, *, actor_id: int | None = None) -> None:
-    """The members of the municipality that now holds the baton hear about it in the hub."""
+def admin_recipients() -> list[Recipient]:
+    rows = db.session.execute(recipients_query(User.role == Role.ADMIN).order_by(User.id))
+    return [Recipient(*row) for row in rows]
+
+
+def network_url(network) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/natverk/{network.slug}"
+
+
+def send_new_holder(network, baton_pass, *, actor_id: int | None = None) -> int:
+    """Each member of the municipality that now holds the baton gets one mail and a notice."""
     from flask_babel import gettext as _
 
-    base_url = current_app.config["BASE_URL"].rstrip("/")
+    url = network_url(network)
     text = _("Er kommun har fått stafettpinnen i %(network)s.", network=network.name)
-    for person in municipality_recipients(code):
-        notify(
-            person.id, "baton", text[:300], f"{base_url}/natverk/{network.slug}", actor_id=actor_id
+    people = municipality_recipients(baton_pass.to_code)
+    for person in people:
+        queue_email(
+            "baton_received",
+            person.email,
+            kind="baton",
+            user_id=person.id,
+            network_name=network.name,
+            rhythm_months=network.rhythm_months,
+            reason_kind=baton_pass.reason_kind,
+            person=person,
+            url=url,
+        )
+        notify(person.id, "baton", text[:300], url, actor_id=actor_id)
+    return len(people)
+
+
+def send_baton_stuck(network, recipients: list[Recipient]) -> None:
+    """No member municipality has anyone left to carry the baton: the coordinators (or admins)."""
+    from flask_babel import gettext as _
+
+    url = network_url(network)
+    text = _("Ingen kommun i %(network)s har aktiva medlemmar just nu.", network=network.name)
+    for person in recipients:
+        queue_email(
+            "baton_stuck",
+            person.email,
+            kind="baton",
+            user_id=person.id,
+            network_name=network.name,
+            person=person,
+            url=url,
+        )
+        notify(person.id, "baton", text[:300], url)
+
+
+def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
+    """A meeting marked held automatically: the host is asked, briefly, to add the minutes."""
+    url = meeting_url(meeting)
+    for person in recipients:
+        queue_email(
+            "meeting_minutes_request",
+            person.email,
+            kind=KIND,
+            user_id=person.id,
+            meeting=meeting,
+            person=person,
+            url=url,
         )
 
 

@@ -122,6 +122,10 @@ class Meeting(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Update mail: when the last went out, and when the changes since are due as one mail
+    # (``mailing.mail_meeting_update``), so a run of edits does not flood the network.
+    update_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     network: Mapped[Network] = relationship(lazy="raise")
     host: Mapped[Municipality] = relationship(lazy="raise")
@@ -180,9 +184,14 @@ class BatonReminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     baton_pass_id: Mapped[int] = mapped_column(ForeignKey("baton_pass.id", ondelete="CASCADE"))
-    # 1: the holder municipality's members; 2: the network's coordinators.
+    # 1: the holder municipality's members; 2: the network's coordinators (or the admins);
+    # 3: the baton passed on after silence; 4: nowhere to pass it (every municipality empty).
     step: Mapped[int] = mapped_column()
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who was told, for the relay timeline: "holder", "coordinators", "admins", "network" or
+    # "nobody" (an empty step, skipped), and how many people; never their addresses.
+    audience: Mapped[str] = mapped_column(String(20), default="")
+    recipient_count: Mapped[int] = mapped_column(default=0)
 
 
 class MeetingReminder(db.Model):
@@ -204,3 +213,54 @@ class CalendarToken(db.Model):
     )
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DatePoll(db.Model):
+    """A poll for the date of a network's next meeting: 2–6 proposed times, answered per member.
+
+    ``open_slot`` is 1 while open and NULL when closed: at most one open poll per network.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("network_id", "open_slot", name="uq_date_poll_network_open"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("network.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(300), default="")
+    # "open", "closed" (a date was picked) or "cancelled"
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    open_slot: Mapped[int | None] = mapped_column()
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    network: Mapped[Network] = relationship(lazy="raise")
+    options: Mapped[list[DatePollOption]] = relationship(
+        lazy="raise", order_by="DatePollOption.starts_at", cascade="all, delete-orphan"
+    )
+    created_by: Mapped[User | None] = relationship(lazy="raise")
+
+
+class DatePollOption(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("date_poll.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DatePollVote(db.Model):
+    """One member's answer for one proposed time: "yes", "maybe" or "no"."""
+
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("date_poll_option.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    answer: Mapped[str] = mapped_column(String(10))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

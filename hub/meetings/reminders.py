@@ -8,7 +8,7 @@ transaction, so a second run that races for the same step fails its insert and s
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -16,32 +16,75 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
+from hub.auth.models import User
+from hub.directory.models import Municipality
 from hub.extensions import db
-from hub.meetings import mailing, rotation
+from hub.meetings import mailing, rotation, scheduling
 from hub.meetings.models import (
+    BatonPass,
     BatonReminder,
+    DatePoll,
+    DatePollOption,
     Meeting,
     MeetingReminder,
     MeetingStatus,
     Network,
+    NetworkMunicipality,
     Rsvp,
 )
 
-# Step 2 (the coordinators) comes this long after step 1 if still nothing is scheduled.
-ESCALATION_AFTER = timedelta(days=14)
+# The relay's steps for one holding; each is claimed once (BatonReminder's unique constraint).
+STEP_HOLDER = 1  # the holder municipality's members
+STEP_COORDINATORS = 2  # the coordinators, or the admins when the network has none
+STEP_SILENCE = 3  # the baton passes on by itself
+STEP_STUCK = 4  # no municipality has anyone to carry the baton: told once
+# A new holder first gets the hand-over mail; the first reminder waits at least this long.
+FIRST_REMINDER_GRACE = timedelta(days=7)
 # Reminders to those coming go out this long before the meeting.
 MEETING_REMINDER_BEFORE = timedelta(days=2)
 
 
 @dataclass(frozen=True)
-class BatonStep:
+class Timings:
+    remind_before: timedelta
+    escalate_after: timedelta
+    silence: timedelta
+    auto_held_after: timedelta
+
+    @classmethod
+    def from_config(cls) -> Timings:
+        config = current_app.config
+        return cls(
+            remind_before=timedelta(days=config["BATON_REMIND_BEFORE_DAYS"]),
+            escalate_after=timedelta(days=config["BATON_ESCALATE_AFTER_DAYS"]),
+            silence=timedelta(days=config["BATON_SILENCE_DAYS"]),
+            auto_held_after=timedelta(days=config["MEETING_AUTO_HELD_AFTER_DAYS"]),
+        )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A step already taken for a holding (plain values: they outlive the reading transaction)."""
+
+    sent_at: datetime
+    recipient_count: int
+
+
+@dataclass
+class RelayState:
+    """What baton-check needs to know about one network's present holding, as plain values."""
+
     network_id: int
-    network_name: str
-    network_slug: str
+    slug: str
+    name: str
+    rhythm_months: int
+    holding_id: int
+    holding_began: datetime
     holder_code: str
-    holder_name: str
-    baton_pass_id: int
-    step: int
+    last_held: datetime | None
+    booked: bool
+    anyone_to_carry: bool
+    sent: dict[int, Sent] = field(default_factory=dict)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -51,21 +94,98 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def next_meeting_due(state: RelayState) -> datetime:
+    """When the next meeting ought to take place: one rhythm after the last meeting or, if the
+    holding is younger, after the holding began."""
+    since = max(state.holding_began, state.last_held or state.holding_began)
+    return add_months(since, state.rhythm_months or 3)
+
+
+def step_due(state: RelayState, step: int, timings: Timings) -> datetime | None:
+    """When ``step`` falls due, or None while the step before it has not been taken.
+
+    A step that reached nobody (an empty municipality, no coordinators) is skipped at once.
+    """
+    if step == STEP_HOLDER:
+        return max(
+            state.holding_began + FIRST_REMINDER_GRACE,
+            next_meeting_due(state) - timings.remind_before,
+        )
+    before = state.sent.get(step - 1)
+    if before is None:
+        return None
+    if before.recipient_count == 0:
+        return before.sent_at
+    wait = timings.escalate_after if step == STEP_COORDINATORS else timings.silence
+    return before.sent_at + wait
+
+
 def baton_due(network: Network, since: datetime) -> tuple[datetime, datetime]:
-    first = add_months(since, network.rhythm_months or 3)
-    return first, first + ESCALATION_AFTER
+    """When the holder, then the coordinators, are reminded for a holding that began at ``since``
+    with no meeting held since, each step going out when due (for tests and the docs)."""
+    timings = Timings.from_config()
+    state = RelayState(
+        network_id=network.id,
+        slug=network.slug,
+        name=network.name,
+        rhythm_months=network.rhythm_months,
+        holding_id=0,
+        holding_began=since,
+        holder_code=network.baton_holder_code or "",
+        last_held=None,
+        booked=False,
+        anyone_to_carry=True,
+    )
+    first = step_due(state, STEP_HOLDER, timings)
+    return first, first + timings.escalate_after
 
 
-def due_baton_steps(now: datetime) -> list[BatonStep]:
-    """Which steps are due for which networks. May record a missing start of a holding."""
-    networks = db.session.scalars(
-        select(Network).options(joinedload(Network.baton_holder)).order_by(Network.id)
-    ).all()
-    upcoming = set(
+def next_step(state: RelayState, now: datetime, timings: Timings) -> int | None:
+    if state.booked:
+        return None
+    if not state.anyone_to_carry:
+        return None if STEP_STUCK in state.sent else STEP_STUCK
+    for step in (STEP_HOLDER, STEP_COORDINATORS, STEP_SILENCE):
+        if step in state.sent:
+            continue
+        due = step_due(state, step, timings)
+        return step if due is not None and now >= due else None
+    return None
+
+
+def latest_passes() -> dict[int, BatonPass]:
+    """Each network's most recent pass, in one statement."""
+    ranked = select(
+        BatonPass.id,
+        func.row_number()
+        .over(
+            partition_by=BatonPass.network_id,
+            order_by=(BatonPass.passed_at.desc(), BatonPass.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    rows = db.session.scalars(
+        select(BatonPass).join(ranked, ranked.c.id == BatonPass.id).where(ranked.c.rank == 1)
+    )
+    return {p.network_id: p for p in rows}
+
+
+def relay_states(now: datetime) -> list[RelayState]:
+    """Every network's holding and what has been sent for it: a fixed number of statements,
+    however many networks (a network whose holder lacks a history row costs one more)."""
+    networks = db.session.scalars(select(Network).order_by(Network.id)).all()
+    passes = latest_passes()
+    open_meetings = set(
+        db.session.scalars(select(Meeting.network_id).where(Meeting.open_slot.is_not(None)))
+    )
+    # A poll counts as booking only while one of its times lies ahead: a forgotten poll must
+    # not hold the relay up for ever.
+    open_polls = set(
         db.session.scalars(
-            select(Meeting.network_id).where(
-                Meeting.status == MeetingStatus.SCHEDULED, Meeting.ends_at > now
-            )
+            select(DatePoll.network_id)
+            .join(DatePollOption, DatePollOption.poll_id == DatePoll.id)
+            .where(DatePoll.open_slot.is_not(None), DatePollOption.starts_at > now)
+            .distinct()
         )
     )
     last_held = dict(
@@ -75,28 +195,48 @@ def due_baton_steps(now: datetime) -> list[BatonStep]:
             .group_by(Meeting.network_id)
         ).all()
     )
-    steps: list[BatonStep] = []
+    carried = set(
+        db.session.scalars(
+            select(NetworkMunicipality.network_id)
+            .join(User, User.municipality_code == NetworkMunicipality.municipality_code)
+            .where(NetworkMunicipality.active, User.active, User.email_confirmed_at.is_not(None))
+            .distinct()
+        )
+    )
+    sent: dict[int, dict[int, Sent]] = {}
+    pass_ids = [p.id for p in passes.values()]
+    for pass_id, step, sent_at, count in db.session.execute(
+        select(
+            BatonReminder.baton_pass_id,
+            BatonReminder.step,
+            BatonReminder.sent_at,
+            BatonReminder.recipient_count,
+        ).where(BatonReminder.baton_pass_id.in_(pass_ids))
+    ):
+        sent.setdefault(pass_id, {})[step] = Sent(sent_at, count)
+    states = []
     for network in networks:
-        holding = rotation.current_holding(network)
-        if holding is None or network.id in upcoming:
+        holding = passes.get(network.id)
+        if holding is None or holding.to_code != network.baton_holder_code:
+            holding = rotation.current_holding(network)
+        if holding is None:
             continue
-        since = max(holding.passed_at, last_held.get(network.id) or holding.passed_at)
-        first, second = baton_due(network, since)
-        holder_name = network.baton_holder.name if network.baton_holder else holding.to_code
-        for step, due in ((1, first), (2, second)):
-            if now >= due:
-                steps.append(
-                    BatonStep(
-                        network.id,
-                        network.name,
-                        network.slug,
-                        holding.to_code,
-                        holder_name,
-                        holding.id,
-                        step,
-                    )
-                )
-    return steps
+        states.append(
+            RelayState(
+                network_id=network.id,
+                slug=network.slug,
+                name=network.name,
+                rhythm_months=network.rhythm_months,
+                holding_id=holding.id,
+                holding_began=holding.passed_at,
+                holder_code=holding.to_code,
+                last_held=last_held.get(network.id),
+                booked=network.id in open_meetings or network.id in open_polls,
+                anyone_to_carry=network.id in carried,
+                sent=dict(sent.get(holding.id, {})),
+            )
+        )
+    return states
 
 
 def claim(row) -> bool:
@@ -110,38 +250,89 @@ def claim(row) -> bool:
     return True
 
 
-def run_baton_check(now: datetime) -> list[tuple[str, int]]:
-    """Remind holders who have not scheduled within the rhythm, then their coordinators.
+def staff_recipients(network_id: int) -> tuple[str, list[mailing.Recipient]]:
+    """The coordinators, or the admins when the network has none."""
+    coordinators = mailing.coordinator_recipients(network_id)
+    if coordinators:
+        return "coordinators", coordinators
+    return "admins", mailing.admin_recipients()
 
-    Returns (network slug, step) for every step sent by this run.
-    """
-    steps = due_baton_steps(now)
-    db.session.commit()  # end the reading transaction before claiming (SQLite snapshots)
-    sent: list[tuple[str, int]] = []
-    base_url = current_app.config["BASE_URL"].rstrip("/")
-    for step in steps:
-        row = BatonReminder(
-            network_id=step.network_id,
-            baton_pass_id=step.baton_pass_id,
-            step=step.step,
-            sent_at=now,
+
+def take_step(state: RelayState, step: int, now: datetime) -> Sent | None:
+    """Claim the step for this holding, then send it. None if another run took it first."""
+    row = BatonReminder(
+        network_id=state.network_id, baton_pass_id=state.holding_id, step=step, sent_at=now
+    )
+    if not claim(row):
+        return None
+    network = db.session.get(Network, state.network_id)
+    if step == STEP_SILENCE:
+        baton_pass = rotation.pass_after_silence(network, at=now)
+        row.audience = "holder" if baton_pass else "nobody"
+        row.recipient_count = (
+            len(mailing.municipality_recipients(baton_pass.to_code)) if baton_pass else 0
         )
-        if not claim(row):
-            continue
-        if step.step == 1:
-            recipients = mailing.municipality_recipients(step.holder_code)
-        else:
-            recipients = mailing.coordinator_recipients(step.network_id)
+        return Sent(now, row.recipient_count)
+    if step == STEP_HOLDER:
+        audience, recipients = "holder", mailing.municipality_recipients(state.holder_code)
+    else:
+        audience, recipients = staff_recipients(state.network_id)
+    row.audience = audience if recipients else "nobody"
+    row.recipient_count = len(recipients)
+    if step == STEP_STUCK:
+        mailing.send_baton_stuck(network, recipients)
+    else:
+        holder = db.session.get(Municipality, state.holder_code)
         mailing.send_baton_reminder(
-            network_name=step.network_name,
-            holder_name=step.holder_name,
-            step=step.step,
+            network_name=state.name,
+            holder_name=holder.name if holder else state.holder_code,
+            step=step,
             recipients=recipients,
-            url=f"{base_url}/natverk/{step.network_slug}",
+            url=mailing.network_url(network),
         )
+    return Sent(now, row.recipient_count)
+
+
+def hold_overdue_meetings(now: datetime, timings: Timings) -> list[int]:
+    """Meetings nobody marked held within the grace period are held; the baton passes on."""
+    overdue = scheduling.overdue_meetings(now, timings.auto_held_after)
+    ids = [meeting.id for meeting in overdue]
+    db.session.commit()
+    held = []
+    for meeting_id in ids:
+        meeting = scheduling.get_meeting_or_404(meeting_id)
+        try:
+            scheduling.mark_held(meeting, by=None, now=now, automatic=True)
+        except scheduling.MeetingStateError:  # marked (or cancelled) meanwhile by someone else
+            db.session.rollback()
+            continue
         db.session.commit()
-        sent.append((step.network_slug, step.step))
-    return sent
+        held.append(meeting_id)
+    return held
+
+
+def run_baton_check(now: datetime) -> list[tuple[str, int]]:
+    """Close meetings nobody marked held, then take the relay's due steps for every network.
+
+    Returns (network slug, step) for every step this run took.
+    """
+    timings = Timings.from_config()
+    hold_overdue_meetings(now, timings)
+    states = relay_states(now)
+    db.session.commit()  # end the reading transaction before claiming (SQLite snapshots)
+    taken: list[tuple[str, int]] = []
+    for state in states:
+        while (step := next_step(state, now, timings)) is not None:
+            sent = take_step(state, step, now)
+            if sent is None:
+                db.session.rollback()
+                break
+            db.session.commit()
+            taken.append((state.slug, step))
+            if step == STEP_SILENCE:
+                break
+            state.sent[step] = sent
+    return taken
 
 
 def due_meeting_reminders(now: datetime) -> list[tuple[int, int]]:

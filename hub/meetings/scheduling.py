@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
+from hub.auth import permissions
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
@@ -81,16 +82,22 @@ def get_meeting_or_404(meeting_id: int) -> Meeting:
 
 def can_manage(user: User | None, meeting: Meeting) -> bool:
     """The host municipality's members, the network's coordinators and admins."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    if user.municipality_code == meeting.host_code:
-        return True
-    return rotation.can_coordinate(user, meeting.network)
+    return permissions.speaks_for(user, meeting.host_code) or rotation.can_coordinate(
+        user, meeting.network
+    )
 
 
 def get_meeting_for_manager(user: User, meeting_id: int) -> Meeting:
     meeting = get_meeting_or_404(meeting_id)
     if not can_manage(user, meeting):
+        abort(403)
+    return meeting
+
+
+def get_meeting_for_participant(user: User, meeting_id: int) -> Meeting:
+    """A meeting the person may answer, suggest topics for and vote on (else 403)."""
+    meeting = get_meeting_or_404(meeting_id)
+    if not permissions.takes_part_in(user, meeting.network_id):
         abort(403)
     return meeting
 
@@ -194,7 +201,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
 
         fill_free_places(meeting)
     if before[:5] != after[:5]:
-        mailing.send_meeting_message(meeting, "update", actor_id=by.id)
+        mailing.mail_meeting_update(meeting, actor_id=by.id)
     return True
 
 
@@ -204,6 +211,7 @@ def cancel_meeting(meeting: Meeting, *, by: User, message: str = "") -> None:
         raise MeetingStateError(meeting.status)
     meeting.status = CANCELLED
     meeting.open_slot = None
+    meeting.update_due_at = None  # the cancellation says all
     meeting.cancelled_at = utcnow()
     meeting.sequence += 1
     meeting.updated_at = meeting.cancelled_at
@@ -212,25 +220,53 @@ def cancel_meeting(meeting: Meeting, *, by: User, message: str = "") -> None:
 
 
 def mark_held(
-    meeting: Meeting, *, by: User | None, now: datetime | None = None
+    meeting: Meeting, *, by: User | None, now: datetime | None = None, automatic: bool = False
 ) -> rotation.BatonPass | None:
     """The meeting took place: the baton passes on to the next municipality in the rotation.
 
-    If a coordinator already moved the baton away from the host, it stays where it is.
+    If a coordinator already moved the baton away from the host, it stays where it is. The
+    status changes by a conditional UPDATE, so two people (or two ``baton-check`` runs) marking
+    the same meeting pass the baton once. ``automatic``: nobody marked it in time, so the
+    host is asked for minutes.
     """
     now = now or utcnow()
     if meeting.status != SCHEDULED:
         raise MeetingStateError(meeting.status)
     if meeting.starts_at > now:
         raise MeetingStateError("not started")
-    meeting.status = HELD
-    meeting.open_slot = None
-    meeting.held_at = now
+    claimed = db.session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting.id, Meeting.status == SCHEDULED)
+        .values(status=HELD, open_slot=None, held_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:
+        raise MeetingStateError(HELD)
     db.session.flush()
     network = db.session.get(Network, meeting.network_id)
+    if automatic:
+        mailing.send_minutes_request(meeting, host_recipients(meeting))
     if network.baton_holder_code == meeting.host_code:
-        return rotation.pass_after_meeting(network, meeting, by=by)
+        return rotation.pass_after_meeting(network, meeting, by=by, automatic=automatic, at=now)
     return None
+
+
+def host_recipients(meeting: Meeting) -> list[mailing.Recipient]:
+    """Whoever booked the meeting, or else the host municipality's members."""
+    creator = mailing.recipients_by_ids([meeting.created_by_id] if meeting.created_by_id else [])
+    return creator or mailing.municipality_recipients(meeting.host_code)
+
+
+def overdue_meetings(now: datetime, after: timedelta) -> list[Meeting]:
+    """Scheduled meetings whose end lies more than ``after`` back: nobody marked them held."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.status == SCHEDULED, Meeting.ends_at <= now - after)
+            .options(joinedload(Meeting.network), joinedload(Meeting.host))
+            .order_by(Meeting.ends_at, Meeting.id)
+        )
+    )
 
 
 def save_minutes(meeting: Meeting, source: str, *, now: datetime | None = None) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
@@ -54,8 +55,7 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
             holder_name=network.baton_holder.name if network.baton_holder else "",
             holder_code=network.baton_holder_code,
             next_meeting=next_meetings.get(network.id),
-            mine=bool(network.baton_holder_code)
-            and network.baton_holder_code == user.municipality_code,
+            mine=permissions.speaks_for(user, network.baton_holder_code),
         )
         for network in networks
     ]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.edge import form_status, run_form
@@ -18,7 +19,16 @@ from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
-from hub.meetings import calendar, feeds, mailing, participation, rotation, scheduling
+from hub.material.community import material_on_agenda
+from hub.meetings import (
+    calendar,
+    feeds,
+    participation,
+    polls,
+    rotation,
+    scheduling,
+    timeline,
+)
 from hub.meetings.forms import (
     CancelForm,
     MeetingForm,
@@ -100,9 +110,8 @@ def network_page_data(network: Network) -> dict:
     now = utcnow()
     upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.ends_at > now]
     is_coordinator = current_user.is_admin or any(c.id == current_user.id for c in coordinators)
-    holder = network.baton_holder_code
     may_schedule = current_user.active and (
-        is_coordinator or (holder is not None and current_user.municipality_code == holder)
+        is_coordinator or permissions.speaks_for(current_user, network.baton_holder_code)
     )
     return {
         "network": network,
@@ -110,6 +119,7 @@ def network_page_data(network: Network) -> dict:
         "coordinators": coordinators,
         "next_meeting": upcoming[-1] if upcoming else None,
         "open_meeting": next((m for m in meetings if m.open_slot is not None), None),
+        "open_poll": polls.open_poll_for(network.id),
         "recent": [m for m in meetings if m not in upcoming][:5],
         "is_coordinator": is_coordinator,
         "may_schedule": may_schedule,
@@ -152,18 +162,17 @@ def pass_baton(slug: str):
     if to_code is not None and to_code not in {c.value for c in form.to_code.choices}:
         form.to_code.errors.append(_("Välj en kommun i nätverket."))
         return render_template("meetings/network.html", pass_form=form, **data), 400
-    is_holder = current_user.municipality_code == network.baton_holder_code
+    is_holder = permissions.speaks_for(current_user, network.baton_holder_code)
     kind = (
         rotation.REASON_PASSED_ON if is_holder and to_code is None else rotation.REASON_COORDINATOR
     )
     try:
-        baton_pass = rotation.pass_baton(
+        rotation.pass_baton(
             network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=to_code
         )
     except rotation.BatonError:
         form.to_code.errors.append(_("Det finns ingen aktiv kommun att lämna över till."))
         return render_template("meetings/network.html", pass_form=form, **data), 409
-    mailing.notify_new_holder(network, baton_pass.to_code, actor_id=current_user.id)
     db.session.commit()
     flash(_("Stafettpinnen är överlämnad."), "info")
     return redirect(url_for("meetings.network", slug=slug))
@@ -176,7 +185,7 @@ def baton(slug: str):
     return render_template(
         "meetings/baton.html",
         network=network,
-        holdings=rotation.holdings(rotation.history(network.id)),
+        stretches=timeline.timeline(network.id),
     )
 
 
@@ -184,7 +193,11 @@ def baton(slug: str):
 @login_required
 def network_feed(slug: str):
     network = scheduling.get_network_or_404(slug)
-    body = calendar.feed_ics(network.name, feeds.feed_meetings([network.id]))
+    body = calendar.feed_ics(
+        network.name,
+        feeds.feed_meetings([network.id]),
+        online_links=permissions.takes_part_in(current_user, network.id),
+    )
     return ics_response(body, f"{network.slug}.ics")
 
 
@@ -360,11 +373,10 @@ def cancel_meeting(meeting_id: int):
 def mark_held(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     try:
-        baton_pass = scheduling.mark_held(meeting, by=current_user)
+        scheduling.mark_held(meeting, by=current_user)
     except scheduling.MeetingStateError:
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
-    if baton_pass is not None:
-        mailing.notify_new_holder(meeting.network, baton_pass.to_code, actor_id=current_user.id)
+    db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
@@ -387,7 +399,7 @@ def minutes(meeting_id: int):
 @bp.post("/traffar/<int:meeting_id>/svar")
 @login_required
 def rsvp(meeting_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
+    meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED:
         return closed_response(_("Träffen är inställd, så det går inte att anmäla sig."))
     form = RsvpForm()
@@ -411,7 +423,7 @@ def rsvp(meeting_id: int):
 @bp.post("/traffar/<int:meeting_id>/amnen")
 @login_required
 def suggest_topic(meeting_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
+    meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
     form = TopicForm()
     if not form.validate_on_submit():
         return render_meeting_with(meeting, topic_form=form), 400
@@ -429,10 +441,12 @@ def render_meeting_with(meeting: Meeting, **forms) -> str:
         "meetings/meeting.html",
         meeting=meeting,
         manager=manager,
+        takes_part=permissions.takes_part_in(current_user, meeting.network_id),
         now=utcnow(),
         counts=participation.rsvp_counts(meeting.id),
         mine=participation.my_rsvp(meeting.id, current_user),
         topics=participation.topic_rows(meeting.id, current_user),
+        agenda_material=material_on_agenda(meeting.id, current_user),
         attendees=participation.attendee_list(meeting.id) if manager else [],
         rsvp_form=forms.get("rsvp_form") or RsvpForm(),
         topic_form=forms.get("topic_form") or TopicForm(),
@@ -449,7 +463,7 @@ def topic_or_404(meeting: Meeting, suggestion_id: int):
 @bp.post("/traffar/<int:meeting_id>/amnen/<int:suggestion_id>/rost")
 @login_required
 def vote_topic(meeting_id: int, suggestion_id: int):
-    meeting = scheduling.get_meeting_or_404(meeting_id)
+    meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
     suggestion = topic_or_404(meeting, suggestion_id)
     try:
         participation.vote_topic(meeting, suggestion, current_user)
@@ -506,7 +520,10 @@ def ics_response(body: bytes, filename: str) -> Response:
 @login_required
 def meeting_ics(meeting_id: int):
     meeting = scheduling.get_meeting_or_404(meeting_id)
-    return ics_response(calendar.meeting_ics(meeting), f"traff-{meeting.id}.ics")
+    body = calendar.meeting_ics(
+        meeting, online_link=permissions.takes_part_in(current_user, meeting.network_id)
+    )
+    return ics_response(body, f"traff-{meeting.id}.ics")
 
 
 @bp.get("/kalender/<token>.ics")
@@ -544,3 +561,7 @@ def calendar_settings():
     return render_template(
         "meetings/calendar_settings.html", form=form, feed_url=feed_url, networks=networks
     )
+
+
+# The date poll's routes live beside these, on the same blueprint.
+from hub.meetings import poll_views  # noqa: E402, F401

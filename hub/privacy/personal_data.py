@@ -6,6 +6,7 @@ they are added; the tests check that no table with personal data is missed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +40,42 @@ def personal_tables() -> Iterator[tuple[Table, list[Column]]]:
             yield table, columns
 
 
+# Mail about the account itself: its links are keys to the account (reset, change of address,
+# sign-in), so its bodies never leave the hub, not even to the owner or an admin.
+ACCOUNT_MAIL_KINDS = frozenset(
+    {
+        "account_exists",
+        "change_email",
+        "confirm_email",
+        "email_changed",
+        "invitation",
+        "login_link",
+        "password_reset",
+        "security_notice",
+    }
+)
+MAIL_BODY_COLUMNS = ("body_text", "body_html", "headers", "attachments")
+ACCOUNT_MAIL_LEFT_OUT = "[Innehållet i e-post om kontot lämnas inte ut.]"
+LINK_LEFT_OUT = "[länk borttagen]"
+# A link that carries a token (unsubscribe, calendar feed, invitation …): a path segment as
+# long as a signed or random token, with a capital letter in it (unlike a question's slug).
+TOKEN_LINK = re.compile(
+    r"(?:https?://[^\s\"'<>]*?)?/[^\s\"'<>]*?"
+    r"(?=[A-Za-z0-9_\-.:]*[A-Z])[A-Za-z0-9_\-.:]{24,}[^\s\"'<>]*"
+)
+
+
+def without_token_links(value: Any) -> Any:
+    """Strings, lists and dicts with every tokenised link replaced."""
+    if isinstance(value, str):
+        return TOKEN_LINK.sub(LINK_LEFT_OUT, value)
+    if isinstance(value, list):
+        return [without_token_links(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_token_links(item) for key, item in value.items()}
+    return value
+
+
 def is_secret(column: Column) -> bool:
     return any(marker in column.name.lower() for marker in SECRET_MARKERS)
 
@@ -63,11 +100,14 @@ def clean_row(
     for column in table.columns:
         if is_secret(column):
             row.pop(column.name, None)
+    if table.name == "outbox_message" and row.get("kind") in ACCOUNT_MAIL_KINDS:
+        for name in MAIL_BODY_COLUMNS:
+            row[name] = ACCOUNT_MAIL_LEFT_OUT
     for column in columns:
         if row.get(column.name) not in (None, user_id):
             others.add(row[column.name])
             row[column.name] = None  # another member: not part of this member's data
-    return {key: jsonable(value) for key, value in row.items()}
+    return {key: without_token_links(jsonable(value)) for key, value in row.items()}
 
 
 def redact_names(export: dict[str, list[dict[str, Any]]], others: set[int]) -> dict:

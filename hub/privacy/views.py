@@ -43,6 +43,8 @@ TABLE_LABELS = {
     "baton_pass": _l("Stafettpinnen"),
     "topic_suggestion": _l("Ämnen du har föreslagit till träffar"),
     "topic_vote": _l("Ämnen du har gett +1"),
+    "date_poll": _l("Omröstningar om datum som du har startat"),
+    "date_poll_vote": _l("Dina svar i omröstningar om datum"),
     "meeting_reminder": _l("Påminnelser om träffar"),
     "calendar_token": _l("Din kalenderlänk"),
 }

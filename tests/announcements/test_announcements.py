@@ -112,3 +112,14 @@ def test_a_network_with_nobody_else_gets_no_notifications(create_user, create_ne
     network = create_network(codes=("1382",), coordinators=[author])
     announcement = do_send_announcement(network, author, "Hej!")
     assert announcement.recipient_count == 0 and notified() == []
+
+
+def test_at_most_three_announcements_a_day_per_network(client, login, people):
+    login(people["coordinator"])
+    slug = people["network"].slug
+    for n in range(3):
+        assert send(client, slug, f"Meddelande {n}").status_code == 302
+    refused = send(client, slug, "Ett fjärde")
+    assert refused.status_code == 429
+    assert "redan fått tre meddelanden" in refused.text and "Ett fjärde" in refused.text
+    assert len(set(notified())) == 3 and len(notified()) == 9

@@ -100,3 +100,52 @@ def test_sign_up_of_a_new_address_stops_at_the_mail_limit(app, create_user, outb
     )
     assert accounts.find_user_by_email("ny.person@laholm.se") is None
     assert outbox() == []
+
+
+def test_login_links_are_limited_and_die_with_the_password(app, create_user):
+    from hub.mail.models import OutboxMessage
+
+    user = create_user(email="lank@laholm.se")
+    with app.test_request_context():
+        for _ in range(3):
+            accounts.request_login_link(user.email)
+        accounts.request_login_link("ingen@laholm.se")
+    sent = db.session.query(OutboxMessage).filter_by(kind="login_link").count()
+    assert sent == 2  # the per-address mail limit
+    token = tokens.make_token(
+        tokens.LOGIN_LINK, {"u": user.id, "f": accounts.password_fingerprint(user)}
+    )
+    assert accounts.user_for_login_link(token) == user
+    with pytest.raises(tokens.TokenInvalid):
+        accounts.user_for_login_link(tokens.make_token(tokens.LOGIN_LINK, {"u": 10**9}))
+    accounts.set_password(user, "ett annat lösenord om kaffe")
+    with pytest.raises(tokens.TokenGone):
+        accounts.user_for_login_link(token)
+
+
+def test_guards_for_numbers_and_paths():
+    from hub.core.guards import ascii_int, local_path
+
+    assert ascii_int(None) is None and ascii_int(12) is None
+    assert ascii_int(" 42 ") == 42 and ascii_int("²") is None and ascii_int(str(2**31)) is None
+    assert local_path("/fragor?sida=2") == "/fragor?sida=2"
+    for bad in ("//elak.example", "/\\elak", "http://elak.example/", "fragor", "/a\nb", None):
+        assert local_path(bad) is None
+
+
+def test_a_number_beyond_the_column_is_a_field_error(app):
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+
+    from hub.core.guards import BoundedIntegerField
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        count = BoundedIntegerField()
+
+    with app.test_request_context():
+        form = Form(formdata=MultiDict({"count": str(2**31)}))
+        assert not form.validate() and form.count.data is None and form.count.errors
+        assert Form(formdata=MultiDict({"count": "12"})).validate()

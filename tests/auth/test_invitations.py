@@ -25,8 +25,11 @@ def test_only_coordinators_and_admins_invite(client, create_user, login):
     assert client.get("/inbjudningar").status_code == 403
 
 
-def test_pasted_list_sends_valid_and_reports_invalid(client, create_user, login, post_form, outbox):
+def test_pasted_list_sends_valid_and_reports_invalid(
+    client, create_user, create_network, login, post_form, outbox
+):
     coordinator = create_user(role=Role.COORDINATOR, municipality_code="1383")
+    create_network(coordinators=[coordinator])
     existing = create_user(email="finns@varberg.se")
     login(coordinator)
     response = invite(
@@ -46,9 +49,10 @@ def test_pasted_list_sends_valid_and_reports_invalid(client, create_user, login,
 
 
 def test_accepting_an_invitation_creates_a_signed_in_account(
-    app, client, create_user, login, post_form, outbox
+    app, client, create_user, create_network, login, post_form, outbox
 ):
     coordinator = create_user(role=Role.COORDINATOR)
+    create_network(coordinators=[coordinator])
     login(coordinator)
     assert invite(post_form, "ny.person@halmstad.se", municipality="1380").status_code == 302
     link = link_in(outbox("invitation")[0], "/inbjudan/")
@@ -156,3 +160,31 @@ def test_invitation_list_uses_a_fixed_number_of_statements(
         page = client.get("/inbjudningar")
     assert page.status_code == 200 and "lista39@laholm.se" in page.text
     assert counter.count <= 8, counter.statements
+
+
+def test_a_coordinator_invites_only_to_municipalities_of_their_networks(
+    app, client, create_user, create_network, login, post_form, outbox
+):
+    """The invitation vouches for the municipality; the invited may not pick another one."""
+    coordinator = create_user(role=Role.COORDINATOR, municipality_code="1380")
+    create_network(codes=("1380", "1381"), coordinators=[coordinator])
+    login(coordinator)
+    refused = invite(post_form, "ny@stockholm.se", municipality="0180")
+    assert refused.status_code == 400 and "nätverk du samordnar" in refused.text
+    assert invitation_for("ny@stockholm.se") is None
+    assert invite(post_form, "ny@laholm.se", municipality="1381").status_code == 302
+    link = link_in(outbox("invitation")[0], "/inbjudan/")
+    visitor = app.test_client()
+    visitor.get(link)
+    response = post_form(
+        link,
+        {"name": "Ny Person", "municipality": "0180", "password": "en lång mening om kaffe"},
+        the_client=visitor,
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "ny@laholm.se"))
+    # Stockholm waits for someone who may vouch for it; meanwhile no municipality at all.
+    assert user.municipality_code is None
+    from hub.directory.membership import pending_change
+
+    assert pending_change(user.id).to_code == "0180"

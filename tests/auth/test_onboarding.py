@@ -59,8 +59,12 @@ def test_the_welcome_points_to_the_next_meeting(create_user, create_network, out
     assert f"/traffar/{meeting.id}" in outbox("welcome")[0].body_text
 
 
-def test_an_accepted_invitation_is_welcomed(app, create_user, login, post_form, outbox):
-    login(create_user(role=Role.COORDINATOR))
+def test_an_accepted_invitation_is_welcomed(
+    app, create_user, create_network, login, post_form, outbox
+):
+    coordinator = create_user(role=Role.COORDINATOR)
+    create_network(codes=("1380",), coordinators=[coordinator])  # may invite to Halmstad
+    login(coordinator)
     invite(post_form, "ny@halmstad.se", municipality="1380")
     link = link_in(outbox("invitation")[0], "/inbjudan/")
     post_form(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.auth.passwords import verify_password
 from hub.extensions import db
 from tests.auth.conftest import link_in, page_text
 from tests.factories import PASSWORD
@@ -195,3 +196,45 @@ def test_change_email_needs_the_current_password(create_user, login, post_form, 
     assert response.status_code == 400 and "Lösenordet stämmer inte" in response.text
     assert 'value="ny@laholm.se"' in response.text
     assert outbox("change_email") == []
+
+
+def test_an_email_change_link_dies_when_the_owner_changes_the_password(
+    app, client, create_user, login, post_form, outbox
+):
+    """Finding 4: someone who knew the old password asked to move the account to their own
+    address; the owner changes the password; the link must no longer take the account."""
+    user = create_user(email="agare@laholm.se")
+    login(user)
+    post_form(
+        "/installningar/konto",
+        {"new_email": "inkraktare@laholm.se", "email_password": PASSWORD},
+        action="/installningar/konto/epost",
+    )
+    link = link_in(outbox("change_email")[0], "/installningar/konto/ny-epost/")
+    post_form(
+        "/installningar/konto",
+        {"current_password": PASSWORD, "password": "ett helt nytt lösenord om kaffe"},
+        action="/installningar/konto/losenord",
+    )
+    assert verify_password(
+        db.session.get(type(user), user.id).password_hash, "ett helt nytt lösenord om kaffe"
+    )
+    stranger = app.test_client()
+    assert stranger.get(link).status_code == 410
+    assert post_form(link, {}, the_client=stranger).status_code == 410
+    assert db.session.get(type(user), user.id).email == "agare@laholm.se"
+
+
+def test_an_email_change_link_survives_signing_out(client, create_user, login, post_form, outbox):
+    user = create_user(email="utloggad@laholm.se")
+    login(user)
+    post_form(
+        "/installningar/konto",
+        {"new_email": "ny.adress@laholm.se", "email_password": PASSWORD},
+        action="/installningar/konto/epost",
+    )
+    link = link_in(outbox("change_email")[0], "/installningar/konto/ny-epost/")
+    post_form("/installningar", {}, action="/logga-ut")
+    assert client.get(link).status_code == 200
+    assert post_form(link, {}).status_code == 200
+    assert db.session.get(type(user), user.id).email == "ny.adress@laholm.se"

@@ -229,3 +229,37 @@ def test_new_recovery_codes_need_the_password_and_tell_the_owner(client, enrolle
     codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", renewed.text)
     assert len(codes) == 10 and not set(codes) & set(old_codes)
     assert len(outbox("security_notice")) == notices + 1
+
+
+def test_the_secret_being_set_up_is_not_readable_in_the_cookie(app, client, create_user, login):
+    """Finding 10: the session cookie is signed, not encrypted; the pending secret is sealed
+    in it, bound to the account, so whoever sees the cookie cannot make codes."""
+    import base64
+    import zlib
+
+    user = create_user()
+    login(user)
+    page = client.get("/installningar/konto/tvastegsverifiering")
+    secret = re.search(r'<code class="secret">([A-Z2-7]{32})</code>', page.text).group(1)
+    cookie = client.get_cookie("session", domain="stafetten.test").value
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    readable = zlib.decompress(raw) if cookie.startswith(".") else raw
+    assert secret.encode() not in readable
+    # The same secret on the next visit, and it opens only for its own account.
+    again = client.get("/installningar/konto/tvastegsverifiering")
+    assert secret in again.text
+    with client.session_transaction() as session:
+        sealed = session["totp_setup_secret"]
+    other = create_user()
+    assert twofactor.open_pending_secret(user, sealed) == secret
+    assert twofactor.open_pending_secret(other, sealed) is None
+    assert twofactor.open_pending_secret(user, sealed[:-2] + "xx") is None
+    assert twofactor.open_pending_secret(user, None) is None
+
+
+def test_a_code_of_non_ascii_digits_is_refused_not_a_crash(client, enrolled):
+    """ "²²²²²²" passes str.isdigit(); hmac.compare_digest would raise on it (a 500)."""
+    user = db.session.get(User, enrolled[0].id)
+    assert not twofactor.verify_totp(user, "²" * 6)
+    assert not twofactor.verify_totp(user, "١٢٣٤٥٦")

@@ -40,3 +40,46 @@ def test_empty_report_is_refused_with_the_text_kept(client):
     assert response.status_code == 400
     assert "Beskriv vad som inte fungerade." in response.text
     assert 'value="inte-en-adress"' in response.text
+
+
+def test_reports_cannot_make_the_hub_mail_the_admins_without_limit(
+    app, client, create_user, monkeypatch
+):
+    """Finding 2: 25 posts in a moment used to queue 25 mails per admin. Now: a few per IP,
+    then a Swedish 429; one combined mail an hour, whatever the number of reports."""
+    from datetime import timedelta
+
+    from hub.core import reports
+    from hub.core.db import utcnow
+
+    admins = [create_user(role=Role.ADMIN), create_user(role=Role.ADMIN)]
+    token = csrf_token(client.get("/tillganglighet").text)
+    answers = [
+        client.post(
+            "/tillganglighet",
+            data={"description": f"Rapport {n}", "email": "någon@example.se", "csrf_token": token},
+            headers={"Referer": "https://elak.example/falsk-sida"},
+        )
+        for n in range(25)
+    ]
+    assert [a.status_code for a in answers[:3]] == [302, 302, 302]
+    assert {a.status_code for a in answers[3:]} == {429}
+    assert "många rapporter" in answers[-1].text and answers[-1].headers["Retry-After"]
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "accessibility_report")
+    ).all()
+    assert len(mails) == len(admins)  # the first report went at once, the next two wait
+    assert "Rapport 0" in mails[0].body_text and "elak.example" not in mails[0].body_text
+    assert "inte kontrollerad" in mails[0].body_text
+
+    assert reports.mail_waiting_reports() == 0  # within the hour: nothing more
+    later = utcnow() + timedelta(hours=1, minutes=1)
+    monkeypatch.setattr(reports, "utcnow", lambda: later)
+    assert reports.mail_waiting_reports() == 2
+    combined = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "accessibility_report")
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert "Rapport 1" in combined.body_text and "Rapport 2" in combined.body_text
+    assert reports.mail_waiting_reports() == 0

@@ -73,8 +73,6 @@ def profile_changes(changes_type, expertise: str):
         name="Eva Ek",
         title="",
         role_type_slug=None,
-        municipality_code="1381",
-        unit_id=None,
         care_area_slugs=[],
         workplace="",
         presentation="",

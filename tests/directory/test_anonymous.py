@@ -18,12 +18,14 @@ def test_every_directory_url_needs_sign_in(app, client, create_person, create_ne
         "/kommun/9999",
         f"/natverk/{network.slug}/medlemmar.csv",
         "/installningar/profil",
+        "/katalog/kommunbyten",
     ]
     rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("directory.")]
-    assert len(rules) == 7  # a new route must be added to the list above
+    assert len(rules) == 9  # a new route must be added to the list above
     for path in paths:
         response = client.get(path)
         assert response.status_code == 302, path
         assert "/logga-in" in response.headers["Location"], path
         assert person.name not in response.text
     assert client.post("/installningar/profil", data={"name": "x"}).status_code in (302, 400)
+    assert client.post("/katalog/kommunbyten/1/godkann").status_code in (302, 400)

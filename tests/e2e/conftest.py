@@ -92,6 +92,7 @@ def live_app(e2e_tools, e2e_database_url: str, tmp_path_factory) -> Iterator[Fla
             "SERVER_NAME": None,
             "SQLALCHEMY_DATABASE_URI": e2e_database_url,
             "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
+            "MATERIAL_STORAGE_DIR": str(tmp_path_factory.mktemp("material")),
         },
     )
     app = create_app(config)

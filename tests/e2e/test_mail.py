@@ -60,3 +60,31 @@ def test_admin_outbox(page: Page, sign_in) -> None:
     expect(page.get_by_role("link", name="Utkorg")).to_have_attribute("aria-current", "page")
     check_page(page, "admin outbox")
     expect(page).to_have_url(re.compile(r"/admin/utkorg$"))
+
+
+def test_rsvp_from_a_mail_link_without_signing_in(page: Page, live_app: Flask) -> None:
+    from hub.mail.actions import make_action_token
+    from hub.meetings.models import Meeting, Rsvp
+
+    with live_app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "ambassador@demo.stafetten.se"))
+        meeting = db.session.scalar(
+            select(Meeting).where(Meeting.status == "scheduled").order_by(Meeting.starts_at)
+        )
+        token = make_action_token(user.id, "rsvp", meeting.id, "online", until=meeting.ends_at)
+        user_id, meeting_id = user.id, meeting.id
+    page.goto(f"/handling/{token}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Svara på inbjudan")
+    check_page(page, "rsvp from mail")
+    page.get_by_role("button", name="Spara mitt svar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ditt svar är sparat")
+    check_page(page, "rsvp from mail saved")
+    with live_app.app_context():
+        answer = db.session.scalar(
+            select(Rsvp.response).where(Rsvp.user_id == user_id, Rsvp.meeting_id == meeting_id)
+        )
+        assert answer == "online"
+    response = page.goto(f"/handling/{token}x")
+    assert response is not None and response.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("Länken fungerar inte")
+    check_page(page, "rsvp bad link")

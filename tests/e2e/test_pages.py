@@ -90,3 +90,19 @@ def test_error_pages(page: Page, sign_in) -> None:
     visit(page, "/logga-ut", "method not allowed", status=405)
     sign_in()
     visit(page, "/fragor/999999", "question not found", status=404)
+
+
+def test_a_change_of_municipality_waits_for_a_coordinator(page: Page, sign_in) -> None:
+    """The demo ambassador asks to move to Varberg; the Halland coordinator sees the request
+    and refuses it, which gives Laholm back (so the demo data is as before)."""
+    sign_in()
+    page.goto("/installningar/profil")
+    page.get_by_label("Kommun", exact=True).select_option(label="Varberg")
+    page.get_by_role("button", name="Spara profilen").click()
+    expect(page.get_by_text("väntar på att en samordnare").first).to_be_visible()
+    check_page(page, "profile with a change waiting")
+    sign_in(email="samordnare@demo.stafetten.se")
+    visit(page, "/katalog/kommunbyten", "municipality changes")
+    page.get_by_role("button", name="Neka").first.click()
+    expect(page.get_by_text("Bytet av kommun är nekat.")).to_be_visible()
+    check_page(page, "municipality changes, none waiting")

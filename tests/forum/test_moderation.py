@@ -137,3 +137,47 @@ def test_moderator_deletes_someone_elses_comment(client, login, create_user, cre
     assert comment.deleted_at is not None
     assert ("hide", "comment", "Spam") in log_actions()
     assert db.session.get(Question, question.id) is not None
+
+
+def test_flags_and_asks_to_answer_are_limited(app, client, create_user, login):
+    """Finding 2/8: every action that sends mail has a brake, with a Swedish 429 page."""
+    from hub.forum import activity, moderation
+    from tests.conftest import csrf_token
+
+    member = create_user()
+    category = Category(slug="limits", name="Gränser")
+    db.session.add(category)
+    db.session.flush()
+    question = Question(
+        author_id=create_user().id,
+        category_id=category.id,
+        title="Hur gör ni med larmen?",
+        body_source="Hur?",
+        body_html="<p>Hur?</p>",
+    )
+    db.session.add(question)
+    db.session.commit()
+    login(member)
+    for _ in range(moderation.FLAG_LIMITS[0][0]):
+        moderation.create_flag(member, question, "question", question.id, "Fel")
+    db.session.commit()
+    page = client.get("/installningar")
+    refused = client.post(
+        f"/fragor/{question.id}/flagga",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "reason": "Fel igen",
+            "target_type": "question",
+            "target_id": str(question.id),
+        },
+    )
+    assert refused.status_code == 429 and "flaggat många" in refused.text
+    colleagues = [create_user(name=f"Kollega Nummer{n}") for n in range(11)]
+    for colleague in colleagues[:10]:
+        assert activity.ask_to_answer(question, member, colleague)
+    db.session.commit()
+    refused = client.post(
+        f"/fragor/{question.id}/be-svara",
+        data={"csrf_token": csrf_token(page.text), "name": colleagues[10].name},
+    )
+    assert refused.status_code == 429 and "många kollegor" in refused.text

@@ -31,6 +31,7 @@ def test_worker_runs_every_parts_jobs(app, monkeypatch):
         "digests",
         "baton-check",
         "escalations",
+        "material-previews",
         "invitation-reminders",
         "prune",
     ]

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import String, Text, func, select
 
 from hub.announcements.models import Announcement
-from hub.auth.models import ExternalIdentity, Invitation, RecoveryCode
+from hub.auth.models import ExternalIdentity, Invitation, RecoveryCode, Role
 from hub.core.db import utcnow
 from hub.core.models import Tag, user_expertise
 from hub.digests.models import Digest
-from hub.directory.models import Profile, profile_care_area
+from hub.directory.models import MunicipalityChange, Profile, profile_care_area
 from hub.extensions import db
 from hub.forum.models import (
     Answer,
@@ -32,6 +32,9 @@ from hub.mail.models import MailPreference, OutboxMessage
 from hub.meetings.models import (
     BatonPass,
     CalendarToken,
+    DatePoll,
+    DatePollOption,
+    DatePollVote,
     Meeting,
     MeetingReminder,
     Rsvp,
@@ -43,6 +46,32 @@ from hub.notifications.models import Notification
 from hub.privacy.personal_data import personal_tables
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+
+
+def material_rows(person, peer) -> list:
+    """A how-to page by the person with a file, a revision and the peer's helpful mark, and
+    the person's mark on nothing else (the library's tables)."""
+    from hub.material.models import MaterialFile, MaterialHelpful, MaterialItem, MaterialRevision
+
+    item = MaterialItem(
+        kind="howto", title=f"Lathund av {person.name}", licence="cc-by", author_id=person.id
+    )
+    db.session.add(item)
+    db.session.flush()
+    return [
+        MaterialFile(
+            item_id=item.id,
+            role="main",
+            storage_key=f"00/{person.id}.pdf",
+            filename="guide.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="",
+            uploaded_by_id=person.id,
+        ),
+        MaterialRevision(item_id=item.id, editor_id=person.id, title="Förr", body_source="x"),
+        MaterialHelpful(item_id=item.id, user_id=person.id),
+    ]
 
 
 def add_personal_rows(user, other, network) -> None:
@@ -68,6 +97,7 @@ def add_personal_rows(user, other, network) -> None:
             body_html=f"<p>Hej {person.name}!</p>",
         )
         db.session.add(answer)
+        db.session.add(MunicipalityChange(user_id=person.id, from_code="1381", to_code="1383"))
         db.session.flush()
         meeting = Meeting(
             network_id=network.id,
@@ -115,6 +145,7 @@ def add_personal_rows(user, other, network) -> None:
                     expires_at=utcnow() + timedelta(days=14),
                 ),
                 RecoveryCode(user_id=person.id, code_hash=f"{person.id:064x}"),
+                *material_rows(person, peer),
                 Announcement(
                     network_id=network.id,
                     author_id=person.id,
@@ -163,6 +194,14 @@ def add_personal_rows(user, other, network) -> None:
         db.session.add(topic)
         db.session.flush()
         db.session.add(TopicVote(suggestion_id=topic.id, user_id=peer.id))
+        poll = DatePoll(network_id=network.id, title="Vårträffen", created_by_id=person.id)
+        poll.options = [
+            DatePollOption(starts_at=utcnow() + timedelta(days=30),
+                           ends_at=utcnow() + timedelta(days=30, hours=2))
+        ]  # fmt: skip
+        db.session.add(poll)
+        db.session.flush()
+        db.session.add(DatePollVote(option_id=poll.options[0].id, user_id=person.id, answer="yes"))
         db.session.execute(user_expertise.insert().values(user_id=person.id, tag_id=tag.id))
         db.session.add(
             Profile(
@@ -298,3 +337,44 @@ def test_admin_deletes_on_request_and_others_cannot(client, login, create_user, 
     )
     assert response.status_code == 302
     assert text_columns_containing("greta.raderasson@laholm.se") == []
+
+
+def test_exports_hold_no_working_account_links(client, login, create_user):
+    """Finding 5: a member's export (and the admin's copy of it) must not be a key to the
+    account: account mail is left out, and every tokenised link in other mail is removed."""
+
+    from hub.auth import accounts
+
+    member = create_user(email="exporten@laholm.se")
+    admin = create_user(role=Role.ADMIN, municipality_code=None)
+    accounts.request_password_reset(member.email)
+    from hub.mail.models import OutboxMessage
+
+    db.session.add(
+        OutboxMessage(
+            kind="digest",
+            user_id=member.id,
+            to_address=member.email,
+            subject="Veckans nytt",
+            body_text="Avregistrera: http://127.0.0.1:5000/avregistrera/eyJ1Ijo1fQ.Zabc.Xyz123abc456def",
+            body_html='<a href="http://127.0.0.1:5000/kalender/AbCdEfGhIjKlMnOpQrStUvWxYz012.ics">x</a>',
+            headers={
+                "List-Unsubscribe": "<http://127.0.0.1:5000/avregistrera/eyJ1Ijo1fQ.Zabc.Xyz123abc456def>"
+            },
+        )
+    )
+    db.session.commit()
+    reset = db.session.query(OutboxMessage).filter_by(kind="password_reset").one()
+    assert "/aterstall/" in reset.body_text  # the live link is in the outbox itself
+
+    login(member)
+    mine = client.get("/installningar/mina-uppgifter.json").text
+    login(admin)
+    theirs = client.get(f"/admin/konton/{member.id}/uppgifter.json").text
+    for text in (mine, theirs):
+        for path in ("/aterstall/", "/avregistrera/ey", "/kalender/AbC"):
+            assert path not in text
+        data = json.loads(text)
+        kinds = {row["kind"]: row for row in data["outbox_message"]}
+        assert kinds["password_reset"]["body_text"].startswith("[Innehållet")
+        assert "[länk borttagen]" in kinds["digest"]["body_text"]

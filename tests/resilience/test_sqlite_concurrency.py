@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from hub import create_app
 from hub.auth.models import Role, User
+from hub.core.models import AccessibilityReport
 from hub.extensions import db
-from hub.mail.models import OutboxMessage
 from tests.conftest import make_config
 
 PROCESSES = 4
@@ -34,7 +34,15 @@ def write_through_app_code(url: str, worker: int, start) -> None:
 
 
 def write_through_http(url: str, worker: int, start) -> None:
-    app = create_app(make_config(url, WTF_CSRF_ENABLED=False))
+    unlimited = ((10_000, 3600),)
+    app = create_app(
+        make_config(
+            url,
+            WTF_CSRF_ENABLED=False,
+            ACCESSIBILITY_IP_LIMITS=unlimited,
+            ACCESSIBILITY_TOTAL_LIMITS=unlimited,
+        )
+    )
     client = app.test_client()
     start.wait()
     for n in range(WRITES_EACH):
@@ -68,7 +76,7 @@ def test_four_processes_write_at_once_without_locking_errors(tmp_path):
 
     with app.app_context():
         users = db.session.scalar(select(func.count()).select_from(User))
-        reports = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+        reports = db.session.scalar(select(func.count()).select_from(AccessibilityReport))
         db.session.rollback()
         db.engine.dispose()
     assert users == 1 + WRITES_EACH * PROCESSES // 2

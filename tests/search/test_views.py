@@ -75,7 +75,7 @@ def test_hostile_queries_give_a_friendly_page(client, member, create_question, q
     [
         ({"q": "möte", "kategori": "x"}, 400),
         ({"q": "möte", "kategori": "999999"}, 400),
-        ({"q": "möte", "tagg": "\x00"}, 400),
+        ({"q": "möte", "tagg": "\x00"}, 200),  # NUL is dropped before the view: no tag
         ({"q": "möte", "besvarad": "kanske"}, 400),
         ({"q": "möte", "page": "-3"}, 200),
         ({"q": "möte", "page": "99999999999999999999"}, 200),

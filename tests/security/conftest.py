@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
+from hub.directory import membership
 from hub.directory.models import Unit
 from hub.extensions import db, login_manager
 from hub.forum.models import Answer, Category, Comment, Question
@@ -25,6 +26,7 @@ from hub.notifications.models import Notification
 PERSONAS = (
     "anonymous",
     "member",  # municipality in the network, not holding the baton; asked the question
+    "pending",  # was in Laholm (hosted the held meeting); asked to move to the holder, waits
     "outsider",  # member of a municipality outside the network
     "holder",  # member of the municipality holding the baton; wrote the answer
     "other_coordinator",  # coordinator of another network
@@ -51,6 +53,7 @@ def world(app: Flask, create_user, create_network) -> World:
     world = World()
     users = world.users
     users["member"] = create_user(name="Maja Medlem", municipality_code="1381")
+    users["pending"] = create_user(name="Pia Väntar", municipality_code="1381")
     users["outsider"] = create_user(name="Otto Utanför", municipality_code="0180")
     users["holder"] = create_user(name="Hanna Hållare", municipality_code=HOLDER_CODE)
     users["other_coordinator"] = create_user(
@@ -117,6 +120,7 @@ def world(app: Flask, create_user, create_network) -> World:
         created_by_id=users["member"].id,
     )
     db.session.add_all([comment, meeting, held])
+    membership.request_change(users["pending"], "1381", HOLDER_CODE, None)
     db.session.commit()
 
     world.ids.update(add_part_objects(world, network, question, meeting))
@@ -133,6 +137,7 @@ def world(app: Flask, create_user, create_network) -> World:
         meeting_id=meeting.id,
         held_meeting_id=held.id,
         unit_id=unit.id if unit else 0,
+        change_id=membership.pending_change(users["pending"].id).id,
         code="1381",
     )
     return world
@@ -157,6 +162,8 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
         "invitation_id": 0,
         "flag_id": 0,
         "suggestion_id": 0,
+        "material_id": 0,
+        "material_file_id": 0,
         "tenant_id": 0,
         "identity_id": 0,
     }
@@ -191,6 +198,8 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
     if CalendarToken := optional_model("hub.meetings.models:CalendarToken"):
         db.session.add(CalendarToken(user_id=users["member"].id, token="kalender-" + "a" * 40))
         ids["calendar_token"] = "kalender-" + "a" * 40
+    if optional_model("hub.material.models:MaterialItem"):
+        ids.update(add_material(users["member"].id))
     Invitation = optional_model("hub.auth.models:Invitation")
     hash_token = optional_model("hub.auth.tokens:hash_token")
     if Invitation and hash_token:
@@ -223,6 +232,35 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
     db.session.flush()
     ids.update(notification_id=notice.id, outbox_id=mail.id)
     return ids
+
+
+def add_material(author_id: int) -> dict[str, int]:
+    """A how-to page by the member, with a file row whose bytes are not on disk (served as 404)."""
+    from hub.material.models import MaterialFile, MaterialItem
+
+    item = MaterialItem(
+        kind="howto",
+        title="Så laddar ni surfplattorna",
+        summary="Steg för steg.",
+        licence="cc-by",
+        body_source="Ladda dem i skåpet varje natt.",
+        body_html="<p>Ladda dem i skåpet varje natt.</p>",
+        author_id=author_id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    row = MaterialFile(
+        item_id=item.id,
+        role="main",
+        storage_key="00/saknas.pdf",
+        filename="guide.pdf",
+        content_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return {"material_id": item.id, "material_file_id": row.id}
 
 
 def sign_in(app: Flask, client, user_id: str | None) -> str:

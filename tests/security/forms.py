@@ -20,7 +20,13 @@ HOSTILE = {
     "javascript_url": JS_URL,
     "sql": "' OR 1=1 --\"; DROP TABLE user; --",
     "wrong_type": "Hej",  # text is normal; numbers, dates and choices get nonsense
+    "crlf": "rad ett\r\nSet-Cookie: kaka=1\rrad tre\u2028",
+    # Numbers everywhere a number or an id can go (hidden ids and choices too):
+    "id_2_31": str(2**31),  # one past PostgreSQL's integer
+    "id_2_63": str(2**63),  # one past SQLite's (and PostgreSQL's bigint)
+    "non_ascii_digits": "²³",  # str.isdigit() says yes, int() says no
 }
+NUMBER_KINDS = {"id_2_31", "id_2_63", "non_ascii_digits"}
 
 TEXT_TYPES = {"text", "search", "email", "url", "tel", "password", "textarea", None, ""}
 TYPED_VALUES = {
@@ -118,7 +124,9 @@ def fill(form: Form, kind: str) -> dict[str, str | list[str]]:
         if f.type in ("submit", "button", "image", "reset"):
             submits.append(f)
             continue
-        if f.type == "hidden":
+        if f.type == "hidden" and kind in NUMBER_KINDS and f.name != "csrf_token":
+            value = text
+        elif f.type == "hidden":
             value = f.value
         elif f.type in ("checkbox", "radio"):
             if f.type == "radio" and f.name in data:
@@ -127,10 +135,13 @@ def fill(form: Form, kind: str) -> dict[str, str | list[str]]:
         elif f.type == "select":
             choices = [option for option in f.options if option]
             value = choices[0] if choices and kind != "wrong_type" else "finns-inte-999"
+            value = text if kind in NUMBER_KINDS else value
         elif f.type in TEXT_TYPES:
             value = text
         elif kind == "wrong_type":
             value = WRONG_VALUES.get(f.type, text)
+        elif kind in NUMBER_KINDS and f.type in ("number", "range"):
+            value = text
         else:
             value = TYPED_VALUES.get(f.type, text)
         data.setdefault(f.name, []).append(value)

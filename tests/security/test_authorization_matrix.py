@@ -35,6 +35,14 @@ STAFF = expect(NO, coordinator=OK, other_coordinator=OK, admin=OK)
 HOST = expect(NO, holder=OK, coordinator=OK, admin=OK)
 # The held meeting was hosted by Laholm, the member's municipality.
 HELD_HOST = expect(NO, member=OK, coordinator=OK, admin=OK)
+# The network's people: its municipalities' members, its coordinators, admins.
+NETWORK_PEOPLE = ("member", "holder", "coordinator", "admin")
+IN_NETWORK = expect(NO, **dict.fromkeys(NETWORK_PEOPLE, OK))
+# Who takes part in the network's meetings: members of its municipalities and its coordinators
+# (not a member of another network, nor one whose change of municipality still waits).
+PARTICIPANTS = expect(NO, member=OK, holder=OK, coordinator=OK, admin=OK)
+# Who may approve the waiting change to the holder municipality.
+VOUCHERS = expect(NO, coordinator=OK, admin=OK, other_coordinator=NF)
 # Authors: the member asked the question (and commented on it); the holder wrote the answer.
 ASKER = expect(NO, member=OK)
 ANSWERER = expect(NO, holder=OK)
@@ -75,6 +83,8 @@ MATRIX: dict[str, Route] = {
     "auth.login": r("/logga-in", GET=PUBLIC, POST=PUBLIC),
     "auth.logout": r("/logga-ut", POST=SIGNED_IN),
     "auth.login_code": r("/logga-in/kod", GET=ANY, POST=ANY),  # needs a password step first
+    "auth.send_login_link": r("/logga-in/lank", {"email": "a@laholm.se"}, POST=PUBLIC),
+    "auth.login_by_link": r("/logga-in/lank/okand", GET=ANY, POST=ANY),
     "auth.sign_up": r("/registrera", GET=PUBLIC, POST=PUBLIC),
     "auth.confirm_email": r("/bekrafta/okand", GET=ANY, POST=ANY),
     "auth.resend_confirmation": r("/bekrafta", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
@@ -125,6 +135,8 @@ MATRIX: dict[str, Route] = {
         "/natverk/{network}/medlemmar.csv", GET=expect(NO, coordinator=OK, admin=OK)
     ),
     "directory.edit_profile": r("/installningar/profil", GET=SIGNED_IN, POST=SIGNED_IN),
+    "directory.municipality_changes": r("/katalog/kommunbyten", GET=STAFF),
+    "directory.decide_change": r("/katalog/kommunbyten/{change_id}/godkann", POST=VOUCHERS),
     # --- forum ------------------------------------------------------------------------------
     "forum.questions": r("/fragor", GET=SIGNED_IN),
     "forum.ask": r("/fragor/ny", GET=SIGNED_IN, POST=SIGNED_IN),
@@ -186,9 +198,11 @@ MATRIX: dict[str, Route] = {
     "meetings.minutes": r(
         "/traffar/{held_meeting_id}/minnesanteckningar", GET=HELD_HOST, POST=HELD_HOST
     ),
-    "meetings.rsvp": r("/traffar/{meeting_id}/svar", {"response": "online"}, POST=SIGNED_IN),
-    "meetings.suggest_topic": r("/traffar/{meeting_id}/amnen", {"text": "Robotar"}, POST=SIGNED_IN),
-    "meetings.vote_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/rost", POST=SIGNED_IN),
+    "meetings.rsvp": r("/traffar/{meeting_id}/svar", {"response": "online"}, POST=PARTICIPANTS),
+    "meetings.suggest_topic": r(
+        "/traffar/{meeting_id}/amnen", {"text": "Robotar"}, POST=PARTICIPANTS
+    ),
+    "meetings.vote_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/rost", POST=PARTICIPANTS),
     "meetings.take_topic": r("/traffar/{meeting_id}/amnen/{suggestion_id}/dagordning", POST=HOST),
     "meetings.attendees_csv": r("/traffar/{meeting_id}/deltagare.csv", GET=HOST),
     "meetings.meeting_ics": r("/traffar/{meeting_id}.ics", GET=SIGNED_IN),
@@ -196,9 +210,50 @@ MATRIX: dict[str, Route] = {
         "/kalender/{calendar_token}.ics", GET=PUBLIC
     ),  # the token is the key
     "meetings.calendar_settings": r("/installningar/kalender", GET=SIGNED_IN, POST=SIGNED_IN),
+    # The date poll: the network's people answer, the host side proposes and picks. Poll 0
+    # does not exist, so those let through the network check meet a 404.
+    "meetings.poll": r("/natverk/{network}/datum", GET=IN_NETWORK),
+    "meetings.create_poll": r("/natverk/{network}/datum/ny", POST=HOST),
+    "meetings.answer_poll": r(
+        "/natverk/{network}/datum/0/svar", POST=expect(NO, **dict.fromkeys(NETWORK_PEOPLE, NF))
+    ),
+    "meetings.close_poll": r(
+        "/natverk/{network}/datum/0/stang", POST=expect(NO, holder=NF, coordinator=NF, admin=NF)
+    ),
+    "meetings.answer_link": r("/datumsvar/okand", GET=ANY, POST=ANY),  # the token is the key
+    # --- material library --------------------------------------------------------------------
+    "material.index": r("/material", GET=SIGNED_IN),
+    "material.feed": r("/material/flode.atom", GET=SIGNED_IN),
+    "material.new_item": r("/material/ny", {"kind": "link"}, GET=SIGNED_IN, POST=SIGNED_IN),
+    "material.item": r("/material/{material_id}", GET=SIGNED_IN),
+    "material.file": r(  # the row's bytes are not on disk: 404 once let through
+        "/material/{material_id}/filer/{material_file_id}/guide.pdf", GET=expect(NF, anonymous=NO)
+    ),
+    "material.edit_item": r(
+        "/material/{material_id}/redigera",
+        GET=either(ASKER, MODERATORS),
+        POST=either(ASKER, MODERATORS),
+    ),
+    "material.delete_item": r("/material/{material_id}/ta-bort", POST=either(ASKER, MODERATORS)),
+    "material.revisions": r("/material/{material_id}/versioner", GET=SIGNED_IN),
+    "material.upload_captions": r(
+        "/material/{material_id}/textning", POST=either(ASKER, MODERATORS)
+    ),
+    "material.helpful": r("/material/{material_id}/hjalpsamt", POST=SIGNED_IN),
+    "material.discussion": r("/material/{material_id}/diskussion", POST=SIGNED_IN),
+    # Anyone may ask; only the meeting's managers find it among the choices (else a 400).
+    "material.add_to_meeting": r(
+        "/material/{material_id}/traffar", {"meeting": "{meeting_id}"}, POST=SIGNED_IN
+    ),
+    "material.remove_from_meeting": r(
+        "/material/{material_id}/traffar/{meeting_id}/ta-bort", POST=HOST
+    ),
     # --- mail and digests -------------------------------------------------------------------
     "mail.unsubscribe": r("/avregistrera/okand", GET=ANY),
     "mail.unsubscribe_post": r("/avregistrera/okand", POST=ANY),
+    # Signed per-member links from mail: a made-up token is a clear 400 page for everyone.
+    "mail.action": r("/handling/okand", GET=ANY),
+    "mail.action_post": r("/handling/okand", POST=ANY),
     "mail.preferences": r("/installningar/e-post", GET=SIGNED_IN, POST=SIGNED_IN),
     "mail.outbox": r("/admin/utkorg", GET=ADMIN),
     "mail.retry": r("/admin/utkorg/{outbox_id}/forsok-igen", POST=ADMIN),

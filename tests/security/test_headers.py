@@ -126,3 +126,17 @@ def test_replayed_session_cookie_after_logout_gets_nothing(app, client, create_u
     response = attacker.get("/katalog")
     assert response.status_code == 302
     assert "/logga-in" in response.headers["Location"]
+
+
+def test_signed_in_responses_are_never_stored(app, client, create_user, login):
+    """Finding 7: pages, JSON and downloads for a signed-in member carry no-store; so the
+    browser keeps nothing after sign-out on a shared computer."""
+    assert "no-store" not in client.get("/logga-in").headers.get("Cache-Control", "")
+    user = create_user()
+    login(user)
+    for path in ("/", "/fragor", "/installningar/mina-uppgifter.json", f"/katalog/{user.id}.vcf"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "private, no-store", path
+    static = client.get("/static/favicon.svg")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()

@@ -4,6 +4,7 @@ comes back on the page is escaped or sanitised."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -215,3 +216,146 @@ def test_generated_text_in_key_forms(app, world: World, endpoint, text):
             data[name] = text
     submitter.submit(form, "generated", data)
     assert not submitter.failures, "\n".join(submitter.failures)
+
+
+# --- One guard for numbers and text in URLs (finding 3) ------------------------------------
+HOSTILE_IDS = {
+    "2^31": str(2**31),
+    "2^63": str(2**63),
+    "2^64": str(2**64),
+    "superscript": "%C2%B2",  # "²"
+    "arabic_indic": "%D9%A1%D9%A2",  # "١٢": \\d matches, and int() takes it
+}
+ID_PLACEHOLDER = re.compile(r"\{(\w+_id)\}")
+
+
+def hostile_urls(template: str) -> list[tuple[str, str]]:
+    """The route's URL once per hostile number in each of its id places."""
+    urls = []
+    for placeholder in set(ID_PLACEHOLDER.findall(template)):
+        for name, value in HOSTILE_IDS.items():
+            urls.append((f"{placeholder}={name}", template.replace("{" + placeholder + "}", value)))
+    return urls
+
+
+def request_as(app, world, persona, method, url, data=None):
+    client = app.test_client()
+    token = sign_in(app, client, user_id(world, persona))
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": token, **(data or {})})
+
+
+def test_hostile_ids_in_every_route(app, world: World):
+    """Every route with an id, every hostile number in it, as an admin and as the persona the
+    route is for: never a 500 (on PostgreSQL 2³¹ overflowed ``integer``; 2⁶³ SQLite)."""
+    failures = []
+    connection = db.session.get_bind()
+    for route in MATRIX.values():
+        for label, template in hostile_urls(route.url):
+            url = world.format(template)
+            for method, outcomes in route.methods.items():
+                personas = {"admin"} | {p for p, o in outcomes.items() if o == OK}
+                for persona in sorted(personas - {"anonymous"}):
+                    savepoint = connection.begin_nested()
+                    try:
+                        response = request_as(app, world, persona, method, url, route.data)
+                    except Exception as error:  # TESTING propagates what would be a 500
+                        failures.append(f"{method} {url} ({label}, {persona}): {error!r:.200}")
+                        continue
+                    finally:
+                        savepoint.rollback()
+                    if response.status_code >= 500:
+                        failures.append(f"{method} {url} ({label}, {persona}): 500")
+    assert not failures, "\n".join(failures)
+
+
+HOSTILE_ARGS = {
+    "big page": {"page": str(2**63), "per_page": str(2**63), "sida": str(2**31)},
+    "non-ASCII digits": {"page": "²", "per_page": "²", "kommun": "¹³⁸¹", "kategori": "١"},
+    "CR/LF in next": {"next": "/fragor\r\nSet-Cookie: kaka=1", "q": "a\r\nb"},
+    "next elsewhere": {"next": "/\t/example.com"},
+    # Names url_for takes for itself: they must never come from the request.
+    "url_for names": {
+        "_external": "1",
+        "_scheme": "javascript",
+        "_anchor": "x\r\ny",
+        "_method": "POST",
+        "endpoint": "admin.index",
+        "values": "1",
+        "question_id": str(2**63),
+        "slug": "x",
+    },
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_ARGS))
+def test_hostile_arguments_on_every_page(app, world: World, kind):
+    failures = []
+    for endpoint in form_pages():
+        if "GET" not in MATRIX[endpoint].methods:
+            continue
+        persona = page_persona(endpoint)
+        url = world.format(MATRIX[endpoint].url)
+        url += ("&" if "?" in url else "?") + urlencode(HOSTILE_ARGS[kind])
+        try:
+            response = request_as(app, world, persona, "GET", url)
+        except Exception as error:  # TESTING propagates what would be a 500
+            failures.append(f"{url}: {type(error).__name__}: {error}")
+            continue
+        if response.status_code >= 500:
+            failures.append(f"{url}: {response.status_code}")
+        location = response.headers.get("Location", "")
+        if location.startswith(("http:", "https:", "//", "javascript:")) or "\n" in location:
+            failures.append(f"{url}: Location {location!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_slug_redirect_keeps_the_query_out_of_url_for(app, world: World):
+    url = world.format("/fragor/{question_id}?question_id=2&_external=1&_scheme=https")
+    response = request_as(app, world, "member", "GET", url)
+    assert response.status_code == 301
+    location = response.headers["Location"]
+    assert location.startswith(world.format("/fragor/{question_id}/"))
+    assert "question_id=2" in location and "_external=1" in location  # kept, as plain text
+
+
+@pytest.mark.parametrize("value", ["/\r\n/example.com", "/fragor\nSet-Cookie: a=1", "/\x00"])
+def test_next_with_control_characters_goes_to_the_start_page(app, world: World, value):
+    from hub.core.guards import local_path
+
+    assert local_path(value) is None
+    response = request_as(app, world, "member", "POST", "/sprak", {"locale": "sv", "next": value})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_nul_in_a_query_string_never_reaches_sql(app, world: World):
+    """On PostgreSQL a NUL in a query argument that reached SQL was a 500."""
+    for url in ("/katalog?q=a%00b&kommun=13%0081", "/sok?q=%00m%C3%B6te", "/fragor?tagg=%00"):
+        response = request_as(app, world, "member", "GET", url)
+        assert response.status_code in (200, 400) and "\x00" not in response.text, url
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title", "Träff\r\nX-Header: 1"), ("place", "Stadshuset\nSal 2"), ("title", "Tab\there")],
+)
+def test_control_characters_in_a_meeting_title_are_refused(app, world: World, field, value):
+    from tests.conftest import csrf_token
+
+    client = app.test_client()
+    sign_in(app, client, user_id(world, "holder"))
+    page = client.get(world.format("/traffar/{meeting_id}/andra"))
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "title": "Nätverksträff",
+        "day": "2031-03-15",
+        "start_time": "13:00",
+        "end_time": "15:00",
+        "place": "Stadshuset",
+        field: value,
+    }
+    response = client.post(world.format("/traffar/{meeting_id}/andra"), data=data)
+    assert response.status_code == 400
+    assert "på en rad" in response.text
+    assert value.split("\n")[0].split("\t")[0] in response.text  # what was written is kept

@@ -1,0 +1,1 @@
+"""The material library: films, discussion guides, documents, how-to pages and links."""
