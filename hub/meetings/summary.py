@@ -12,7 +12,7 @@ from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
-from hub.meetings.models import Meeting, Network, Rsvp
+from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
 from hub.meetings.scheduling import user_network_ids
 
 
@@ -42,7 +42,9 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
     for meeting in db.session.scalars(
         select(Meeting)
         .where(
-            Meeting.network_id.in_(ids), Meeting.status == "scheduled", Meeting.ends_at > utcnow()
+            Meeting.network_id.in_(ids),
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.ends_at > utcnow(),
         )
         .options(joinedload(Meeting.host))
         .order_by(Meeting.starts_at)
@@ -73,7 +75,7 @@ def coming_for(user: User, limit: int = 3) -> list[tuple[Meeting, str]]:
         .where(
             Rsvp.user_id == user.id,
             Rsvp.response.in_(("on_site", "online")),
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.ends_at > now,
             Meeting.starts_at < now + NEAR,
         )
