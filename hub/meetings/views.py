@@ -194,16 +194,9 @@ def pass_baton(slug: str):
     form = pass_form_for(data, request.form)
     chosen = (form.to_code.data or None) if data["is_coordinator"] else None
     target = pass_target(network, data, chosen)
-    if not form.validate_on_submit():
-        return confirm_page(network, data, form, target), 400
-    if chosen is not None and target is None:
-        form.to_code.errors.append(_("Välj en kommun i nätverket."))
-        return confirm_page(network, data, form, rotation.next_holder_code(network)), 400
-    if target is None:
-        return confirm_page(network, data, form, target), 409
-    if form.expected.data and form.expected.data != target:
-        notice = _("Turordningen har ändrats medan du läste. Se efter vem som får den nu.")
-        return confirm_page(network, data, form, target, notice), 409
+    refused = pass_refused(network, data, form, chosen, target)
+    if refused is not None:
+        return refused
     is_holder = permissions.speaks_for(current_user, network.baton_holder_code)
     kind = (
         rotation.REASON_PASSED_ON if is_holder and chosen is None else rotation.REASON_COORDINATOR
@@ -218,6 +211,21 @@ def pass_baton(slug: str):
     receiver = official(names[target])
     flash(_("Stafettpinnen är hos %(name)s nu. De får ett mejl om det.", name=receiver), "info")
     return redirect(url_for("meetings.network", slug=slug))
+
+
+def pass_refused(network: Network, data: dict, form: PassBatonForm, chosen, target):
+    """The confirmation again, with the reason, when the hand-over cannot go ahead as named."""
+    if not form.validate_on_submit():
+        return confirm_page(network, data, form, target), 400
+    if chosen is not None and target is None:
+        form.to_code.errors.append(_("Välj en kommun i nätverket."))
+        return confirm_page(network, data, form, rotation.next_holder_code(network)), 400
+    if target is None:
+        return confirm_page(network, data, form, target), 409
+    if form.expected.data and form.expected.data != target:
+        notice = _("Turordningen har ändrats medan du läste. Se efter vem som får den nu.")
+        return confirm_page(network, data, form, target, notice), 409
+    return None
 
 
 def official(municipality) -> str:

@@ -113,6 +113,8 @@ def test_similar_questions_endpoint(client, member, create_question):
         "id": close.id,
         "title": "Surfplattan laddar inte på boendet",
         "url": f"/fragor/{close.id}",
+        "answers": 0,
+        "solved": False,
     }
     assert client.get("/fragor/liknande?titel=kaffe").json == {"questions": []}
     assert client.get("/fragor/liknande").json == {"questions": []}
