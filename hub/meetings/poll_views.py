@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
 from hub.core.edge import RULE_STATUS, form_status, run_form
+from hub.core.rules import Forbidden
 from hub.extensions import db
 from hub.meetings import polls, rotation, scheduling
 from hub.meetings.forms import ClosePollForm, PollForm
@@ -153,6 +154,10 @@ def answer_link(token: str):
     network = db.session.get(Network, poll.network_id)
     if poll.status != polls.OPEN:
         return closed_response(_("Omröstningen är avslutad, så det går inte att svara längre."))
+    try:
+        polls.check_may_answer(person, network.id)
+    except Forbidden as refusal:
+        return closed_response(refusal.message, refusal.status)
     form = FlaskForm()
     done = False
     if request.method == "POST":
