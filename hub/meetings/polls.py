@@ -453,5 +453,6 @@ def send_poll(network: Network, poll: DatePoll, *, actor_id: int | None = None) 
             person=person,
             url=url,
         )
-        notify(person.id, "meeting", text[:300], url, actor_id=actor_id)
+        # The poll mail is the mail about it: the notice shows in the hub only.
+        notify(person.id, "meeting", text[:300], url, actor_id=actor_id, mailed=True)
     return len(people)
