@@ -159,12 +159,11 @@ def answer_link(token: str):
     except Forbidden as refusal:
         return closed_response(refusal.message, refusal.status)
     form = FlaskForm()
-    done = False
-    if request.method == "POST":
+    done = request.method == "POST"
+    if done:
         if not form.validate_on_submit():
             abort(400)
         polls.record_answers(polls.get_poll(network, poll.id), person, {option.id: link.answer})
-        done = True
     return render_template(
         "meetings/poll_answer.html",
         network=network,
