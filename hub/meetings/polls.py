@@ -193,10 +193,15 @@ def check_may_answer(user: User, network_id: int) -> None:
         )
 
 
-def record_answers(poll: DatePoll, user: User, answers: dict[int, str]) -> None:
-    """The member's answer per proposed time (yes / maybe / no); a new answer replaces the old."""
+def check_answerable(poll: DatePoll, user: User) -> None:
+    """PollClosed or Forbidden unless ``user`` may answer ``poll`` now."""
     check_open(poll)
     check_may_answer(user, poll.network_id)
+
+
+def record_answers(poll: DatePoll, user: User, answers: dict[int, str]) -> None:
+    """The member's answer per proposed time (yes / maybe / no); a new answer replaces the old."""
+    check_answerable(poll, user)
     option_ids = {option.id for option in poll.options}
     chosen = {oid: a for oid, a in answers.items() if oid in option_ids and a in ANSWERS}
     if not chosen:
