@@ -191,6 +191,7 @@ def main() -> None:
                   f"i PostgreSQL-servern: {server_cpu:.0f} s)")  # fmt: skip
         docs = db.session.scalar(select(func.count()).select_from(search_document))
         work = queries(rng, args.queries)
+        db.session.commit()  # SQLite: the app's transactions take the write lock; let it go
         first_query_cost(url)
         for query, options in work[:20]:  # warm the lemma caches and SQLite's page cache
             search(query, **options)
