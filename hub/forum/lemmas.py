@@ -2,8 +2,9 @@
 
 The lexicon is the Swedish Hunspell dictionary (``hunspell-sv``, with its affix and compound
 rules) read by the Hunspell C library, beside simplemma's form table for the irregular forms
-Hunspell lists as words of their own (``nätterna`` → ``natt``, ``böcker`` → ``bok``). The README
-says why this pair was chosen. Both sides of a search use the same functions:
+Hunspell lists as words of their own (``nätterna`` → ``natt``, ``böcker`` → ``bok``), read from a
+compact file (``hub.forum.forms_table``). The README says why this pair was chosen. Both sides
+of a search use the same functions:
 
 * a word's **base forms**: Hunspell's stems, the compound rebuilt from its first parts and its
   last part's stem (``läkemedelsrobotarna`` → ``läkemedelsrobot``), simplemma's lemma, and the
