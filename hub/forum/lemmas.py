@@ -17,6 +17,7 @@ of a search use the same functions:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -134,6 +135,10 @@ def known(word: str) -> bool:
 def _forms_table() -> forms_table.FormsTable:
     # simplemma's table (form → lemma) from its compact file, not simplemma's 90 MB dict.
     return forms_table.open_table()
+
+
+# SQLite connections must not cross a fork (gunicorn --preload): a forked worker opens its own.
+os.register_at_fork(after_in_child=_forms_table.cache_clear)
 
 
 def part_word(word: str) -> bool:
