@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.edge import form_status, run_form
+from hub.core.edge import form_status, run_form, run_rule
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
@@ -201,12 +201,15 @@ def pass_baton(slug: str):
     kind = (
         rotation.REASON_PASSED_ON if is_holder and chosen is None else rotation.REASON_COORDINATOR
     )
-    try:
-        rotation.pass_baton(
+    done = run_form(
+        form,
+        lambda: rotation.pass_baton(
             network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=chosen
-        )
-    except rotation.BatonError:
-        return confirm_page(network, data, form, None), 409
+        ),
+        field="to_code",
+    )
+    if not done:
+        return confirm_page(network, data, form, target), form_status(form)
     names = {m.municipality_code: m.municipality for m in data["members"]}
     receiver = official(names[target])
     flash(_("Stafettpinnen är hos %(name)s nu. De får ett mejl om det.", name=receiver), "info")
@@ -427,10 +430,9 @@ def cancel_meeting(meeting_id: int):
 def mark_held(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     try:
-        scheduling.mark_held(meeting, by=current_user)
+        run_rule(lambda: scheduling.mark_held(meeting, by=current_user))
     except scheduling.MeetingStateError:
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
-    db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
