@@ -154,7 +154,7 @@ def pass_target(network: Network, data: dict, chosen: str | None) -> str | None:
     turn (read from the relay's own rule, never worked out here)."""
     if chosen and data["is_coordinator"]:
         active = {m.municipality_code for m in data["members"] if m.active}
-        return chosen if chosen in active - {network.baton_holder_code} else None
+        return chosen if chosen in active else None  # the holder itself: the rule says so
     return rotation.next_holder_code(network)
 
 
@@ -223,9 +223,7 @@ def pass_refused(network: Network, data: dict, form: PassBatonForm, chosen, targ
     if chosen is not None and target is None:
         form.to_code.errors.append(_("Välj en kommun i nätverket."))
         return confirm_page(network, data, form, rotation.next_holder_code(network)), 400
-    if target is None:
-        return confirm_page(network, data, form, target), 409
-    if form.expected.data and form.expected.data != target:
+    if target and form.expected.data and form.expected.data != target:
         notice = _("Turordningen har ändrats medan du läste. Se efter vem som får den nu.")
         return confirm_page(network, data, form, target, notice), 409
     return None
