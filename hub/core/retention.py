@@ -34,8 +34,9 @@ RULES = (
         "hub.mail.models:OutboxMessage",
         "created_at",
         "RETENTION_OUTBOX_DAYS",
-        lambda m: [m.status.in_(("sent", "failed", "suppressed"))],
+        lambda m: [m.status.in_(("sent", "failed", "suppressed", "bounced"))],
     ),
+    Rule("inbound", "hub.inbound.models:InboundMessage", "received_at", "RETENTION_INBOUND_DAYS"),
     Rule(
         "notifications",
         "hub.notifications.models:Notification",
