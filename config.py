@@ -152,6 +152,9 @@ class Config:
     MATERIAL_MAX_DOCUMENT_MB = env_int("MATERIAL_MAX_DOCUMENT_MB", 50)
     MATERIAL_MAX_IMAGE_MB = env_int("MATERIAL_MAX_IMAGE_MB", 20)
     MATERIAL_MAX_CAPTIONS_MB = env_int("MATERIAL_MAX_CAPTIONS_MB", 1)
+    # Removed material keeps its files this long (a mistake can be undone), then `flask hub
+    # prune` deletes them.
+    MATERIAL_REMOVED_FILES_DAYS = env_int("MATERIAL_REMOVED_FILES_DAYS", 7)
     # The forum category a material item's discussion question goes in (its slug); the first
     # category when empty or not found.
     MATERIAL_DISCUSSION_CATEGORY = env("MATERIAL_DISCUSSION_CATEGORY", "")

@@ -70,6 +70,9 @@ def prune(now: datetime | None = None) -> dict[str, int]:
         statement = delete(model).where(getattr(model, rule.column) < cutoff, *rule.where(model))
         removed[rule.name] = db.session.execute(statement).rowcount or 0
     removed["rate_limits"] = prune_rate_limits(now)
+    purge_material = load_model("hub.material.items:purge_removed_files")
+    if purge_material is not None:
+        removed["material_files"] = purge_material(now)
     return removed
 
 

@@ -49,6 +49,7 @@ TABLE_LABELS = {
     "calendar_token": _l("Din kalenderlänk"),
     "inbound_message": _l("E-post du har skickat till Stafetten"),
     "suppressed_address": _l("Din e-postadress studsar"),
+    "material_feed_token": _l("Din flödeslänk för material"),
 }
 
 

@@ -217,3 +217,56 @@ def check_keyboard(page: Page, *, max_steps: int = 150) -> list[str]:
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+TAP_TARGETS = """(minimum) => {
+    const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary,'
+        + ' [role=button], [tabindex]:not([tabindex="-1"])';
+    const small = [];
+    for (const el of document.querySelectorAll(selector)) {
+        const style = getComputedStyle(el);
+        const gone = style.display === 'none' || style.visibility === 'hidden';
+        if (gone || !el.getClientRects().length) continue;
+        // People's own words (Markdown in posts) may hold links inside sentences: WCAG 2.5.5's
+        // "inline" exception, and the only one; everything the hub draws itself must be big enough.
+        if (el.closest('.post-body, .prose, [data-inline-links]') && el.tagName === 'A') continue;
+        let box = el.getBoundingClientRect();
+        if (box.right <= 0) continue;  // off screen until focused (the skip link)
+        // Visually hidden (a radio drawn as a big label): the label is the target.
+        if (box.width <= 1 && box.height <= 1) continue;
+        if (el.type === 'checkbox' || el.type === 'radio') {
+            // The label is part of the target: a tap on it ticks the box.
+            const label = el.closest('label')
+                || (el.id && document.querySelector(`label[for="${el.id}"]`));
+            if (label) {
+                const l = label.getBoundingClientRect();
+                const left = Math.min(box.left, l.left), right = Math.max(box.right, l.right);
+                const top = Math.min(box.top, l.top), bottom = Math.max(box.bottom, l.bottom);
+                box = {width: right - left, height: bottom - top};
+            }
+        }
+        if (box.width + 0.5 < minimum || box.height + 0.5 < minimum) {
+            const text = (el.innerText || el.value || el.name
+                || el.getAttribute('aria-label') || '').trim().slice(0, 40);
+            const id = el.id ? '#' + el.id : '';
+            const size = `${Math.round(box.width)}×${Math.round(box.height)}`;
+            small.push(`${el.tagName.toLowerCase()}${id} "${text}" ${size}`);
+        }
+    }
+    return small;
+}"""
+TAP_MINIMUM = 44  # px, WCAG 2.5.5 (AAA) and what a thumb between two tasks needs
+
+
+def check_tap_targets(page: Page, name: str, *, width: int = 390) -> None:
+    """Every link, button and field is at least 44×44 px at phone width, measured in the browser."""
+    original = page.viewport_size
+    try:
+        page.set_viewport_size({"width": width, "height": 800})
+        small = page.evaluate(TAP_TARGETS, TAP_MINIMUM)
+    finally:
+        if original:
+            page.set_viewport_size(original)
+    assert not small, f"tap targets under {TAP_MINIMUM} px on {name} ({page.url}):\n" + "\n".join(
+        small
+    )

@@ -7,7 +7,13 @@ import os
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.checks import BAD_PAGE, check_a11y, check_keyboard, without_page
+from tests.e2e.checks import (
+    BAD_PAGE,
+    check_a11y,
+    check_keyboard,
+    check_tap_targets,
+    without_page,
+)
 from tests.e2e.conftest import PageGuard
 
 # They do not touch the database: once, in the SQLite pass, is enough.
@@ -46,6 +52,20 @@ def test_keyboard_check_finds_tab_order_against_the_dom(page: Page) -> None:
     )
     with pytest.raises(AssertionError, match="DOM order"):
         check_keyboard(page)
+
+
+def test_tap_target_check_measures_in_the_browser(page: Page) -> None:
+    page.set_content(
+        '<!doctype html><html lang="sv"><body>'
+        '<a href="#a" style="display:inline-block;padding:14px">stor</a>'
+        '<p class="post-body">Text med <a href="#b">en länk</a> i.</p>'
+        '<label style="display:block;padding:12px"><input type="checkbox"> ja</label>'
+        '<button style="font-size:10px;padding:0">liten</button></body></html>'
+    )
+    with pytest.raises(AssertionError, match=r"button \"liten\" \d+×\d+") as failure:
+        check_tap_targets(page, "small")
+    assert "stor" not in str(failure.value) and "länk" not in str(failure.value)
+    assert "checkbox" not in str(failure.value) and "input" not in str(failure.value)
 
 
 def test_foreign_origins_are_refused(browser, live_server: str) -> None:
