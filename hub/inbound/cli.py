@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -45,6 +46,8 @@ def mail_receiver(host: str | None, port: int | None) -> None:
     config = current_app.config
     host = host or config["MAIL_RECEIVER_HOST"]
     port = port or config["MAIL_RECEIVER_PORT"]
+    # aiosmtpd tells every command at INFO; the receiver's own log is what matters.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -12,6 +12,7 @@ from hub.extensions import db
 
 
 class Outcome:
+    PENDING = "pending"  # stored, not handled yet (the LMTP server answers before handling)
     USED = "used"  # posted, RSVP set, bounce recorded
     DROPPED = "dropped"  # an automatic reply ("Frånvaro"): counted, never posted or answered
     IGNORED = "ignored"  # nothing to do (sent twice, a tentative answer, an older invitation)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes
 from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from email.policy import default
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -22,6 +23,11 @@ AUTO_SUBJECTS = re.compile(
 
 def parse(raw: bytes) -> EmailMessage:
     return message_from_bytes(raw, policy=default)  # type: ignore[return-value]
+
+
+def parse_headers(raw: bytes) -> EmailMessage:
+    """Only the header block: quick, for storing a message before it is handled."""
+    return BytesParser(policy=default).parsebytes(raw, headersonly=True)  # type: ignore[return-value]
 
 
 def header(message: Message, name: str) -> str:

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.core.db import utcnow
@@ -24,6 +25,7 @@ from hub.inbound import addresses, reading
 from hub.inbound.models import InboundMessage, Outcome
 
 log = logging.getLogger(__name__)
+HANDLING = "handling"  # taken by one worker (never two handle the same message)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Refused(RuleError):
 
 
 def message_key(message, raw: bytes) -> str:
+    """The Message-ID, else a digest of the bytes."""
     message_id = reading.header(message, "Message-ID").strip()
     if message_id and len(message_id) <= 250:
         return message_id
@@ -49,25 +52,52 @@ def message_key(message, raw: bytes) -> str:
 
 def receive(raw: bytes, recipients: list[str], envelope_from: str = "") -> Result:
     """Store and handle one message; commits. Safe to call twice with the same message."""
+    row_id = store(raw, recipients, envelope_from)
+    if row_id is None:
+        return Result(Outcome.IGNORED, "redan mottaget", duplicate=True)
+    return handle_stored(row_id) or Result(Outcome.IGNORED, "hanterat av någon annan")
+
+
+def store(raw: bytes, recipients: list[str], envelope_from: str = "") -> int | None:
+    """Keep the message, raw, under its Message-ID; commits. None when it was kept already.
+
+    Only the headers are read here, so the MTA gets its answer quickly; ``handle_stored`` does
+    the rest (at once for stdin, in the receiver's worker for LMTP)."""
     limit = current_app.config.get("MAIL_RECEIVER_MAX_BYTES", 25 * 1024 * 1024)
     too_large = len(raw) > limit
-    message = reading.parse(raw[:65536] if too_large else raw)
+    head = reading.parse_headers(raw)
     row = InboundMessage(
-        message_key=message_key(message, raw),
+        message_key=message_key(head, raw),
         received_at=utcnow(),
         envelope_from=envelope_from[:254],
-        recipient=(recipients[0] if recipients else "")[:254],
-        from_address=reading.sender_address(message)[:254],
-        subject=reading.header(message, "Subject")[:255],
+        recipient=_route(recipients)[0][:254],
+        from_address=reading.sender_address(head)[:254],
+        subject=reading.header(head, "Subject")[:255],
         size=len(raw),
         raw=b"" if too_large else raw,
+        outcome=Outcome.REFUSED if too_large else Outcome.PENDING,
+        reason=f"för stort ({len(raw) // (1024 * 1024)} MB)" if too_large else "",
     )
-    if not _store(row):
-        return Result(Outcome.IGNORED, "redan mottaget", duplicate=True)
-    if too_large:
-        result = Result(Outcome.REFUSED, f"för stort ({len(raw) // (1024 * 1024)} MB)")
-    else:
-        result = _handle(message, recipients, row)
+    stored = _store(row)
+    db.session.commit()
+    return row.id if stored else None
+
+
+def handle_stored(row_id: int) -> Result | None:
+    """Handle a stored message once; commits. None when it is not (or no longer) pending."""
+    taken = db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == row_id, InboundMessage.outcome == Outcome.PENDING)
+        .values(outcome=HANDLING),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    row = db.session.get(InboundMessage, row_id)
+    if not taken:
+        db.session.commit()
+        if row is not None and row.outcome == Outcome.REFUSED:
+            return Result(row.outcome, row.reason, kind=row.kind)
+        return None
+    result = _handle(reading.parse(row.raw), _recipients(row), row)
     row.kind = result.kind
     row.outcome = result.outcome
     row.reason = result.reason[:300]
@@ -76,6 +106,22 @@ def receive(raw: bytes, recipients: list[str], envelope_from: str = "") -> Resul
         row.result_type, row.result_id = result.result
     db.session.commit()
     return result
+
+
+def pending_ids(limit: int = 1000) -> list[int]:
+    """Messages stored but not handled (the receiver stopped in between): handled at start."""
+    return list(
+        db.session.scalars(
+            select(InboundMessage.id)
+            .where(InboundMessage.outcome == Outcome.PENDING)
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def _recipients(row: InboundMessage) -> list[str]:
+    return [row.recipient] if row.recipient else []
 
 
 def _store(row: InboundMessage) -> bool:

@@ -73,14 +73,26 @@ def suppression_for(user_id: int) -> SuppressedAddress | None:
     return db.session.scalar(select(SuppressedAddress).where(SuppressedAddress.user_id == user_id))
 
 
-def suppressed_members(user_ids: list[int]) -> list[SuppressedAddress]:
-    """For the network page: which of these members' addresses bounce."""
-    if not user_ids:
+def tell_member(user_id: int) -> SuppressedAddress | None:
+    """At sign-in: the member's suppression, if any; the first time is recorded. Flushes."""
+    suppression = suppression_for(user_id)
+    if suppression is not None and suppression.member_told_at is None:
+        suppression.member_told_at = utcnow()
+        db.session.flush()
+    return suppression
+
+
+def bouncing_members(municipality_codes: list[str]) -> list[tuple[str, str, datetime]]:
+    """For the network page's coordinators: (name, address, since) of the members of these
+    municipalities whose address is suppressed."""
+    from hub.auth.models import User
+
+    if not municipality_codes:
         return []
-    return list(
-        db.session.scalars(
-            select(SuppressedAddress)
-            .where(SuppressedAddress.user_id.in_(user_ids))
-            .order_by(SuppressedAddress.created_at)
-        )
+    rows = db.session.execute(
+        select(User.name, SuppressedAddress.email, SuppressedAddress.created_at)
+        .join(User, User.id == SuppressedAddress.user_id)
+        .where(User.municipality_code.in_(municipality_codes), User.active.is_(True))
+        .order_by(User.name)
     )
+    return [tuple(row) for row in rows]

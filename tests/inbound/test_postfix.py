@@ -68,8 +68,14 @@ def make_question(system, author_id: int) -> int:
 
 
 def stored(system, **where) -> list[InboundMessage]:
+    """The messages stored and handled (the LMTP server answers before it handles)."""
     with inside(system):
-        query = select(InboundMessage).filter_by(**where).order_by(InboundMessage.id)
+        query = (
+            select(InboundMessage)
+            .filter_by(**where)
+            .where(InboundMessage.outcome.not_in((Outcome.PENDING, "handling")))
+            .order_by(InboundMessage.id)
+        )
         rows = list(db.session.scalars(query))
         db.session.expunge_all()
         return rows
@@ -242,7 +248,7 @@ def test_a_message_over_25_mb_is_refused_at_lmtp_with_552(mail_system):
         assert code == 552
         # The receiver is still there and takes the next one.
         lmtp.sendmail("someone@example.test", [recipient], fixture_bytes("ooo_en.eml"))
-    [row] = stored(mail_system, recipient=recipient)
+    [row] = wait_for(lambda: stored(mail_system, recipient=recipient), what="the next message")
     assert row.outcome == Outcome.DROPPED
 
 
