@@ -14,7 +14,7 @@ from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.inbound.addresses import RSVP, address
-from hub.mail.actions import rsvp_urls
+from hub.mail.actions import minutes_url, rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
 from hub.meetings.models import Meeting, NetworkMunicipality, network_coordinator
@@ -270,7 +270,7 @@ def send_new_holder(network, baton_pass, *, actor_id: int | None = None) -> int:
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url, actor_id=actor_id)
+        notify(person.id, "baton", text[:300], url, actor_id=actor_id, mailed=True)
     return len(people)
 
 
@@ -290,7 +290,7 @@ def send_baton_stuck(network, recipients: list[Recipient]) -> None:
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url)
+        notify(person.id, "baton", text[:300], url, mailed=True)
 
 
 def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
@@ -305,6 +305,7 @@ def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
             meeting=meeting,
             person=person,
             url=url,
+            minutes_url=minutes_url(person.id, meeting.id, meeting.ends_at),
         )
 
 
