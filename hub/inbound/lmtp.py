@@ -98,8 +98,9 @@ class ReceiverHandler:
             with self.app.app_context():
                 try:
                     receiver.handle_stored(row_id)
-                except Exception:  # a handling thread must never die; the row stays pending
+                except Exception as error:  # a handling thread must never die
                     log.exception("Meddelande %s kunde inte hanteras", row_id)
+                    receiver.give_up(row_id, error)
                 finally:
                     db.session.remove()
             with self.lock:

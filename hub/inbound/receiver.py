@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
+from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.rules import RuleError
 from hub.extensions import db
@@ -66,21 +66,33 @@ def store(raw: bytes, recipients: list[str], envelope_from: str = "") -> int | N
     limit = current_app.config.get("MAIL_RECEIVER_MAX_BYTES", 25 * 1024 * 1024)
     too_large = len(raw) > limit
     head = reading.parse_headers(raw)
-    row = InboundMessage(
-        message_key=message_key(head, raw),
-        received_at=utcnow(),
-        envelope_from=envelope_from[:254],
-        recipient=_route(recipients)[0][:254],
-        from_address=reading.sender_address(head)[:254],
-        subject=reading.header(head, "Subject")[:255],
-        size=len(raw),
-        raw=b"" if too_large else raw,
-        outcome=Outcome.REFUSED if too_large else Outcome.PENDING,
-        reason=f"för stort ({len(raw) // (1024 * 1024)} MB)" if too_large else "",
-    )
-    stored = _store(row)
+    values = {
+        "message_key": message_key(head, raw),
+        "received_at": utcnow(),
+        "envelope_from": envelope_from[:254],
+        "recipient": _route(recipients)[0][:254],
+        "from_address": reading.sender_address(head)[:254],
+        "subject": reading.header(head, "Subject")[:255],
+        "size": len(raw),
+        "raw": b"" if too_large else raw,
+        "outcome": Outcome.REFUSED if too_large else Outcome.PENDING,
+        "reason": f"för stort ({len(raw) // (1024 * 1024)} MB)" if too_large else "",
+    }
+    row_id = db.session.execute(_insert_once(values)).scalar()
     db.session.commit()
-    return row.id if stored else None
+    return row_id
+
+
+def _insert_once(values: dict):
+    """INSERT … ON CONFLICT (message_key) DO NOTHING RETURNING id: one statement, and a second
+    delivery (even one racing the first) inserts nothing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = InboundMessage.__table__
+    statement = insert(table).values(**values)
+    return statement.on_conflict_do_nothing(index_elements=["message_key"]).returning(table.c.id)
 
 
 def handle_stored(row_id: int) -> Result | None:
@@ -101,11 +113,25 @@ def handle_stored(row_id: int) -> Result | None:
     row.kind = result.kind
     row.outcome = result.outcome
     row.reason = result.reason[:300]
-    row.user_id = result.user_id
+    # The token may name a member deleted since the mail went out.
+    known = result.user_id is not None and db.session.get(User, result.user_id) is not None
+    row.user_id = result.user_id if known else None
     if result.result:
         row.result_type, row.result_id = result.result
     db.session.commit()
     return result
+
+
+def give_up(row_id: int, error: BaseException) -> None:
+    """Handling failed outside the rules (the database said no): keep it for an admin."""
+    db.session.rollback()
+    db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == row_id)
+        .values(outcome=Outcome.UNUSED, reason=f"fel i mottagningen: {type(error).__name__}"),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
 
 
 def pending_ids(limit: int = 1000) -> list[int]:
@@ -122,17 +148,6 @@ def pending_ids(limit: int = 1000) -> list[int]:
 
 def _recipients(row: InboundMessage) -> list[str]:
     return [row.recipient] if row.recipient else []
-
-
-def _store(row: InboundMessage) -> bool:
-    """Insert the raw message; False when a message with its key is stored already."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        return False
-    return True
 
 
 def _route(recipients: list[str]) -> tuple[str, addresses.AddressToken | None]:
