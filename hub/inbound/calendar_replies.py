@@ -21,7 +21,7 @@ from hub.inbound.models import Outcome
 from hub.inbound.receiver import Refused, Result
 from hub.inbound.replies import member_for
 from hub.meetings import participation
-from hub.meetings.models import Meeting
+from hub.meetings.models import Meeting, MeetingStatus
 
 
 def handle(message, token: AddressToken) -> Result:
@@ -33,7 +33,7 @@ def handle(message, token: AddressToken) -> Result:
     meeting = db.session.get(Meeting, token.target_id) if token.target == "meeting" else None
     if meeting is None or (uid is not None and uid != meeting.uid):
         raise Refused("svaret gäller ingen känd träff (UID)")
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         raise Refused("träffen är inställd")
     if not permissions.takes_part_in(user, meeting.network_id):
         raise Refused("medlemmen är inte med i nätverket")

@@ -26,7 +26,7 @@ from icalendar import (
 )
 
 from hub.core.i18n import STOCKHOLM
-from hub.meetings.models import Meeting
+from hub.meetings.models import Meeting, MeetingStatus
 
 NO_REPLY = ("noreply", "no-reply", "donotreply", "do-not-reply")
 
@@ -58,7 +58,7 @@ def is_no_reply(address: str) -> bool:
 
 def meeting_summary(meeting: Meeting) -> str:
     """The title; a cancelled meeting says so, since calendars that keep it show only this."""
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return _("Inställd: %(title)s", title=meeting.title)
     return meeting.title
 
@@ -77,7 +77,7 @@ def meeting_event(
     ``reply_to``: the organizer's address for this recipient (``rsvp+…``), where Outlook's
     "Accept" goes when replies come back to the hub (hub.inbound.calendar_replies).
     """
-    cancelled = meeting.status == "cancelled"
+    cancelled = meeting.status == MeetingStatus.CANCELLED
     online_url = meeting.online_url if online_link else ""
     event = Event()
     event.add("uid", meeting.uid)

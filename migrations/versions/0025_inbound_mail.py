@@ -1,7 +1,7 @@
 """inbound mail, bounces, suppressed addresses
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-04 13:40:06.901536
 
 Mail that comes back (hub/inbound): every message stored raw once with its outcome; outbox rows
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
