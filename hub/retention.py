@@ -20,6 +20,7 @@ from hub.core.ratelimit import MAX_WINDOW, RateLimitHit
 from hub.digests.models import Digest
 from hub.extensions import db
 from hub.forum.models import ModerationLog
+from hub.inbound.models import InboundMessage
 from hub.mail.models import OutboxMessage
 from hub.material.items import purge_removed_files
 from hub.meetings.models import MeetingReminder
@@ -43,7 +44,7 @@ RULES = (
         "RETENTION_OUTBOX_DAYS",
         lambda m: [m.status.in_(("sent", "failed", "suppressed", "bounced"))],
     ),
-    Rule("inbound", "hub.inbound.models:InboundMessage", "received_at", "RETENTION_INBOUND_DAYS"),
+    Rule("inbound", InboundMessage, "received_at", "RETENTION_INBOUND_DAYS"),
     Rule(
         "notifications",
         Notification,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from hub.auth.permissions import Permission, require
 from hub.extensions import db
-from hub.inbound.models import FOR_ADMIN, InboundMessage, Outcome
+from hub.inbound.models import Outcome
+from hub.inbound.overview import overview
 from hub.mail.models import SuppressedAddress
 from hub.mail.suppression import lift
 
@@ -34,33 +34,9 @@ KIND_LABELS = {
 @bp.get("/admin/inkommande")
 @require(Permission.ADMIN)
 def messages():
-    counts = dict(
-        db.session.execute(
-            select(InboundMessage.outcome, func.count()).group_by(InboundMessage.outcome)
-        ).all()
-    )
-    # Not the raw bytes: the list needs only who, what and why.
-    unused = db.session.execute(
-        select(
-            InboundMessage.received_at,
-            InboundMessage.kind,
-            InboundMessage.outcome,
-            InboundMessage.from_address,
-            InboundMessage.subject,
-            InboundMessage.reason,
-        )
-        .where(InboundMessage.outcome.in_(FOR_ADMIN))
-        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
-        .limit(100)
-    ).all()
-    suppressed = db.session.scalars(
-        select(SuppressedAddress).order_by(SuppressedAddress.created_at.desc()).limit(200)
-    ).all()
     return render_template(
         "inbound/messages.html",
-        counts=counts,
-        unused=unused,
-        suppressed=suppressed,
+        **overview(),
         outcome_labels=OUTCOME_LABELS,
         kind_labels=KIND_LABELS,
     )

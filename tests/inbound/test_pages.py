@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from hub.auth.models import Role
 from hub.core.db import utcnow
-from hub.core.retention import prune
 from hub.extensions import db
 from hub.inbound.models import InboundMessage
 from hub.mail.models import SuppressedAddress
 from hub.mail.suppression import is_suppressed
+from hub.retention import prune
 from tests.conftest import csrf_token
 
 
