@@ -58,13 +58,14 @@ def handle(message, token: AddressToken) -> Result:
     if not can(user, Permission.POST):
         raise Refused("medlemmen får inte skriva i forumet")
     question, answer = _target(user, token)
+    as_comment = token.target in ("answer", "comment")
     text = trim_reply(reading.body_text(message))
     if not text:
         return Result(Outcome.UNUSED, "ingen text i svaret", user.id)
     if len(text) > BODY_MAX:
         raise Refused(f"texten är längre än {BODY_MAX} tecken")
     try:
-        return _post(question, answer, user, text)
+        return _post(question, answer, user, text, as_comment=as_comment)
     except DuplicatePost as error:
         return Result(Outcome.IGNORED, "samma text är redan publicerad", user.id,
                       ("existing", error.existing_id))  # fmt: skip
@@ -96,8 +97,12 @@ def _target(user: User, token: AddressToken) -> tuple[Question, Answer | None]:
     return question, answer
 
 
-def _post(question: Question, answer: Answer | None, user: User, text: str) -> Result:
-    if answer is not None and len(text) <= COMMENT_MAX:
+def _post(
+    question: Question, answer: Answer | None, user: User, text: str, *, as_comment: bool
+) -> Result:
+    """A comment on the answer (or on the question) when the mail was about one and the text
+    fits in a comment; otherwise an answer to the question."""
+    if as_comment and len(text) <= COMMENT_MAX:
         comment: Comment = answers.create_comment(question, user, text, answer)
         return Result(Outcome.USED, "kommentar publicerad", user.id, ("comment", comment.id))
     if len(text) < ANSWER_MIN:

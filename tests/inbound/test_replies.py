@@ -93,7 +93,7 @@ def test_reply_to_a_comment_mail_comments_beside_it(deliver, member, create_user
     comment = create_comment(question, other, "Har ni provat att starta om den?")
     db.session.commit()
     result = deliver("outlook_sv.eml", "svar", member.id, "comment", comment.id)
-    assert result.outcome == Outcome.USED
+    assert result.outcome == Outcome.USED and result.result[0] == "comment"
     assert db.session.get(Comment, result.result[1]).question_id == question.id
 
 
