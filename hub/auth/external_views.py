@@ -293,9 +293,9 @@ def link_by_mail(token: str):
 
 @bp.get("/utloggad")
 def provider_signed_out():
-    url = oidc.logout_url(accounts.absolute_url("core.start"))
+    url = oidc.logout_url(accounts.absolute_url("site.start"))
     if url is None:
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     return render_template("auth/provider_signed_out.html", logout_url=url)
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from hub.auth import accounts
 from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.reports import mail_waiting_reports, submit_report
 from hub.extensions import db
 from hub.forum import answers, questions
 from hub.forum.models import Category
@@ -23,6 +22,7 @@ from hub.mail.notifications import send_notification_emails
 from hub.mail.preferences import set_preferences
 from hub.meetings import reminders, rotation, scheduling
 from hub.meetings.models import Rsvp
+from hub.site.reports import mail_waiting_reports, submit_report
 
 LINK = re.compile(r"http://stafetten\.test/[^\s\"'<>)]+")
 

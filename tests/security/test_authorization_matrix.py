@@ -71,11 +71,11 @@ def r(url: str, data: dict[str, str] | None = None, **methods: dict[str, str] | 
 
 MATRIX: dict[str, Route] = {
     # --- shared pages -------------------------------------------------------------------------
-    "core.start": r("/", GET=PUBLIC),
+    "site.start": r("/", GET=PUBLIC),
     "core.healthz": r("/healthz", GET=PUBLIC),
     "core.settings": r("/installningar", GET=SIGNED_IN),
     "core.privacy": r("/personuppgifter", GET=PUBLIC),
-    "core.accessibility": r(
+    "site.accessibility": r(
         "/tillganglighet", {"description": "Knappen syns inte"}, GET=PUBLIC, POST=PUBLIC
     ),
     "language.switch": r("/sprak", {"language": "en"}, POST=PUBLIC),
