@@ -131,6 +131,10 @@ class Config:
     BATON_REMIND_BEFORE_DAYS = env_int("BATON_REMIND_BEFORE_DAYS", 84)
     BATON_ESCALATE_AFTER_DAYS = env_int("BATON_ESCALATE_AFTER_DAYS", 7)
     BATON_SILENCE_DAYS = env_int("BATON_SILENCE_DAYS", 28)
+    # Nothing booked this long before the network ought to meet (one rhythm after its last
+    # meeting, however many holders went silent since): the hub itself asks every member which
+    # of three dates suit, and the poll books the most wanted one by itself.
+    BATON_POLL_BEFORE_DAYS = env_int("BATON_POLL_BEFORE_DAYS", 42)
     MEETING_AUTO_HELD_AFTER_DAYS = env_int("MEETING_AUTO_HELD_AFTER_DAYS", 2)
 
     # Posts (questions, answers, comments) one member may write in an hour.
@@ -144,6 +148,9 @@ class Config:
     MATERIAL_MAX_DOCUMENT_MB = env_int("MATERIAL_MAX_DOCUMENT_MB", 50)
     MATERIAL_MAX_IMAGE_MB = env_int("MATERIAL_MAX_IMAGE_MB", 20)
     MATERIAL_MAX_CAPTIONS_MB = env_int("MATERIAL_MAX_CAPTIONS_MB", 1)
+    # Removed material keeps its files this long (a mistake can be undone), then `flask hub
+    # prune` deletes them.
+    MATERIAL_REMOVED_FILES_DAYS = env_int("MATERIAL_REMOVED_FILES_DAYS", 7)
     # The forum category a material item's discussion question goes in (its slug); the first
     # category when empty or not found.
     MATERIAL_DISCUSSION_CATEGORY = env("MATERIAL_DISCUSSION_CATEGORY", "")

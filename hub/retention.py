@@ -21,6 +21,7 @@ from hub.digests.models import Digest
 from hub.extensions import db
 from hub.forum.models import ModerationLog
 from hub.mail.models import OutboxMessage
+from hub.material.items import purge_removed_files
 from hub.meetings.models import MeetingReminder
 from hub.notifications.models import Notification
 
@@ -65,6 +66,7 @@ def prune(now: datetime | None = None) -> dict[str, int]:
         statement = delete(model).where(getattr(model, rule.column) < cutoff, *rule.where(model))
         removed[rule.name] = db.session.execute(statement).rowcount or 0
     removed["rate_limits"] = prune_rate_limits(now)
+    removed["material_files"] = purge_removed_files(now)
     return removed
 
 

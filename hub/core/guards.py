@@ -22,6 +22,13 @@ MAX_ID = 2**31 - 1
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The same without tab and the line breaks a text area sends (CR LF): what longer text refuses.
+INVISIBLE_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+LINE_BREAK_MESSAGE = _l("Skriv texten på en rad, utan radbrytningar eller tabbar.")
+INVISIBLE_MESSAGE = _l(
+    "Texten har ett osynligt tecken som inte går att spara. "
+    "Skriv om texten, eller klistra in den utan formatering."
+)
 
 
 def ascii_int(raw: object, *, low: int = 0, high: int = MAX_ID) -> int | None:
@@ -64,9 +71,20 @@ class SingleLine:
 
     def __call__(self, form, field) -> None:
         if isinstance(field.data, str) and has_control_characters(field.data):
-            raise FieldError(
-                self.message or _l("Skriv texten på en rad, utan radbrytningar eller tabbar.")
-            )
+            if self.message:
+                raise FieldError(self.message)
+            invisible = INVISIBLE_CHARACTERS.search(field.data) is not None
+            raise FieldError(INVISIBLE_MESSAGE if invisible else LINE_BREAK_MESSAGE)
+
+
+class NoInvisibleCharacters:
+    """WTForms validator for longer text: line breaks and tabs are welcome, other control
+    characters (pasted from other programs, never typed) are refused rather than silently
+    dropped, so the member sees why and keeps their text."""
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str) and INVISIBLE_CHARACTERS.search(field.data):
+            raise FieldError(INVISIBLE_MESSAGE)
 
 
 def local_path(target: str | None) -> str | None:

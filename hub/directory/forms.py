@@ -18,12 +18,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from hub.core.guards import NoInvisibleCharacters, SingleLine
 from hub.core.tags import parse_tag_names, tag_slug
 from hub.directory.models import Visibility
-from hub.directory.names import remove_control_characters
 from hub.directory.profiles import MAX_PRESENTATION, MAX_TAG_LENGTH, MAX_TAGS
-
-CLEAN = [remove_control_characters]
 
 VISIBILITY_CHOICES = [
     SelectChoice(Visibility.MEMBERS.value, _l("Alla inloggade medlemmar")),
@@ -40,16 +38,18 @@ class MultiCheckboxField(SelectMultipleField):
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Namn"),
-        filters=CLEAN,
         validators=[
             DataRequired(_l("Skriv ditt namn.")),
             Length(max=120, message=_l("Namnet får vara högst %(max)d tecken.")),
+            SingleLine(),
         ],
     )
     title = StringField(
         _l("Titel"),
-        filters=CLEAN,
-        validators=[Length(max=120, message=_l("Titeln får vara högst %(max)d tecken."))],
+        validators=[
+            Length(max=120, message=_l("Titeln får vara högst %(max)d tecken.")),
+            SingleLine(),
+        ],
     )
     role_type = SelectField(_l("Roll"), choices=[], validate_choice=True)
     municipality = SelectField(_l("Kommun"), choices=[])
@@ -57,26 +57,28 @@ class ProfileForm(FlaskForm):
     care_areas = MultiCheckboxField(_l("Verksamhetsområden"), choices=[])
     workplace = StringField(
         _l("Arbetsplats"),
-        filters=CLEAN,
-        validators=[Length(max=160, message=_l("Arbetsplatsen får vara högst %(max)d tecken."))],
+        validators=[
+            Length(max=160, message=_l("Arbetsplatsen får vara högst %(max)d tecken.")),
+            SingleLine(),
+        ],
     )
     presentation = TextAreaField(
         _l("Presentation"),
-        filters=CLEAN,
         validators=[
+            NoInvisibleCharacters(),
             Length(
                 max=MAX_PRESENTATION,
                 message=_l(
                     "Presentationen får vara högst %(max)d tecken. Nu är den %(length)d tecken."
                 ),
-            )
+            ),
         ],
     )
-    expertise = StringField(_l("Det här kan jag"), filters=CLEAN)
+    expertise = StringField(_l("Det här kan jag"), validators=[SingleLine()])
     work_phone = StringField(
         _l("Telefon i tjänsten"),
-        filters=CLEAN,
         validators=[
+            SingleLine(),
             Optional(),
             Regexp(
                 r"^\+?[0-9][0-9 ()\-]{4,38}$",

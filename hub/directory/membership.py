@@ -145,6 +145,24 @@ def changes_to_decide(approver: User) -> list[MunicipalityChange]:
     return [row for row in rows if permissions.may_vouch_for(approver, row.to_code)]
 
 
+def changes_shown_to(viewer: User, people: list[User]) -> dict[int, MunicipalityChange]:
+    """The waiting changes of the listed people that the viewer may decide, by person.
+
+    A member with a change waiting belongs to no municipality, so for other readers, and for
+    a page where everyone has one, this costs no query."""
+    waiting = [person.id for person in people if person.municipality_code is None]
+    if not waiting or not getattr(viewer, "is_staff", False):
+        return {}
+    changes = db.session.scalars(
+        select(MunicipalityChange)
+        .where(MunicipalityChange.user_id.in_(waiting))
+        .options(joinedload(MunicipalityChange.to_municipality))
+    ).all()
+    codes = {change.to_code for change in changes}
+    vouched = {code: permissions.may_vouch_for(viewer, code) for code in codes}
+    return {change.user_id: change for change in changes if vouched[change.to_code]}
+
+
 def get_change_for(approver: User, change_id: int) -> MunicipalityChange:
     change = db.session.get(MunicipalityChange, change_id)
     if change is None or not permissions.may_vouch_for(approver, change.to_code):

@@ -61,6 +61,7 @@ def index():
         page=page,
         per_page=per_page,
         args=args,
+        pending_changes=membership.changes_shown_to(current_user, page.items),
         can_invite=can(current_user, Permission.INVITE),
         invitations_path=INVITATIONS_PATH,
     )

@@ -6,8 +6,9 @@ This module is the one writer of ``material_item``, ``material_file`` and ``mate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
@@ -357,9 +358,33 @@ def edit_item(item: MaterialItem, editor: User, data: ItemData) -> None:
 
 
 def delete_item(item: MaterialItem) -> None:
-    """Hidden at once; the files go when the row is gone (the row stays for the history)."""
+    """Hidden at once (its files are served to nobody); the files themselves leave the disk
+    with ``purge_removed_files`` after ``MATERIAL_REMOVED_FILES_DAYS``. The row stays for the
+    history (meetings that used it)."""
     item.deleted_at = utcnow()
     db.session.flush()
+
+
+def purge_removed_files(now: datetime) -> int:
+    """Delete the files of items removed more than ``MATERIAL_REMOVED_FILES_DAYS`` ago, from
+    the disk and the database; returns how many. Flushes only (``flask hub prune`` runs it).
+
+    Not in the request that removes: a removal by mistake can be undone (``deleted_at``
+    cleared) during the grace period with its files, and a request that rolls back after the
+    disk was touched would leave an item whose files are gone. Here the file goes first and
+    its row after, so a run stopped half-way leaves a row without a file (served to nobody,
+    finished by the next run), never a file nobody knows about."""
+    cutoff = now - timedelta(days=current_app.config["MATERIAL_REMOVED_FILES_DAYS"])
+    rows = db.session.scalars(
+        select(MaterialFile)
+        .join(MaterialItem, MaterialItem.id == MaterialFile.item_id)
+        .where(MaterialItem.deleted_at.is_not(None), MaterialItem.deleted_at <= cutoff)
+    ).all()
+    for row in rows:
+        storage().delete(row.storage_key)
+        db.session.delete(row)
+    db.session.flush()
+    return len(rows)
 
 
 def revisions(item: MaterialItem) -> list[MaterialRevision]:

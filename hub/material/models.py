@@ -168,3 +168,17 @@ meeting_material = Table(
     ),
     Column("added_at", UTCDateTime, default=utcnow),
 )
+
+
+class MaterialFeedToken(db.Model):
+    """The secret in a member's private material feed URL, for feed readers that cannot sign
+    in. Only its SHA-256 is kept (a copy of the database opens no feed); renewing or turning the
+    feed off replaces or deletes the row, and the old URL stops working at once."""
+
+    __tablename__ = "material_feed_token"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

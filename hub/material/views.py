@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -16,8 +18,9 @@ from hub.core.edge import form_status, run_form, run_rule
 from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
+from hub.core.settings import register_settings_section
 from hub.extensions import csrf, db
-from hub.material import community, items
+from hub.material import community, feeds, items
 from hub.material.files import FileError, check_upload, discard_unkept, parse_upload_request
 from hub.material.forms import (
     LANGUAGES,
@@ -34,6 +37,13 @@ from hub.material.models import FileRole, Kind, MaterialItem, SourceKind
 from hub.material.storage import storage
 
 bp = Blueprint("material", __name__)
+
+register_settings_section(
+    "material.feed_settings",
+    _l("Materialflöde"),
+    _l("En egen länk till nytt material, för en flödesläsare."),
+    order=65,
+)
 
 
 @bp.app_template_filter("url_host")
@@ -125,17 +135,62 @@ def index():
 @bp.get("/material/flode.atom")
 @login_required
 def feed():
+    return _feed_response(current_user, "material.feed")
+
+
+@bp.get("/material/flode/<token>.atom")
+def private_feed(token: str):
+    """The member's private feed URL: for feed readers, which cannot sign in."""
+    user = feeds.user_for_feed_token(token)
+    if user is None:
+        abort(404)
+    response = _feed_response(user, "material.private_feed", token=token)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _feed_response(user, endpoint: str, **values: str) -> Response:
+    """The newest items the user may see under the list's filters. The self link is built
+    from the checked filters, never from the request's own arguments."""
     filters = _filters()
     filters.sort, filters.page = "newest", 1
-    page = items.list_items(filters, current_user)
+    page = items.list_items(filters, user)
     updated = max((i.edited_at or i.created_at for i in page.items), default=None)
     body = render_template(
         "material/feed.atom",
         page=page,
         args=filters.args(),
+        self_url=url_for(endpoint, _external=True, **values, **filters.args()),
         updated=updated or datetime(2026, 1, 1, tzinfo=UTC),
     )
     return Response(body, mimetype="application/atom+xml")
+
+
+@bp.route("/installningar/materialflode", methods=["GET", "POST"])
+@login_required
+def feed_settings():
+    """GET shows whether the member has a feed URL; POST makes a new one (shown once) or, with
+    ``av``, turns the feed off. Either way an old URL stops working at once."""
+    form = FlaskForm()
+    new_url = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if request.form.get("action") == "av":
+            feeds.turn_off_feed(current_user)
+            flash(
+                _("Ditt materialflöde är avstängt. Den gamla länken fungerar inte längre."), "info"
+            )
+            return redirect(url_for("material.feed_settings"), code=303)
+        token = feeds.renew_feed_token(current_user)
+        new_url = url_for("material.private_feed", token=token, _external=True)
+    return render_template(
+        "material/feed_settings.html",
+        form=form,
+        has_feed=feeds.has_feed(current_user),
+        new_url=new_url,
+    )
 
 
 # --- adding -------------------------------------------------------------------------------

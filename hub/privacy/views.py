@@ -47,6 +47,7 @@ TABLE_LABELS = {
     "date_poll_vote": _l("Dina svar i omröstningar om datum"),
     "meeting_reminder": _l("Påminnelser om träffar"),
     "calendar_token": _l("Din kalenderlänk"),
+    "material_feed_token": _l("Din flödeslänk för material"),
 }
 
 

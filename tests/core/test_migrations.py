@@ -100,7 +100,7 @@ def scratch_url(tmp_path):
         engine.dispose()
 
 
-def test_0023_merges_tags_that_differed_only_by_the_old_slug_rules(scratch_url):
+def test_0024_merges_tags_that_differed_only_by_the_old_slug_rules(scratch_url):
     """The forum's old rule made "lakemedels-robot" of a soft hyphen and "na-v" of "Naïv"."""
     from sqlalchemy import text
 
@@ -112,9 +112,9 @@ def test_0023_merges_tags_that_differed_only_by_the_old_slug_rules(scratch_url):
 
     app = create_app(make_config(scratch_url))
     with app.app_context():
-        upgrade(revision="0022")
+        upgrade(revision="0023")
         run = db.session.execute
-        # 0023 changes data only: the schema at 0022 is the models' schema.
+        # 0024 changes data only: the schema at 0023 is the models' schema.
         people = [User(email=f"{n}@laholm.se", name=n, password_hash="x") for n in ("a", "b")]
         category = Category(slug="v", name="V")
         db.session.add_all([*people, category])

@@ -184,3 +184,23 @@ def test_municipality_rights_are_decided_in_permissions(create_user, create_netw
     assert not permissions.may_vouch_for(anonymous, "1381")
     member.active = False
     assert not permissions.speaks_for(member, "1381")
+
+
+def test_the_directory_list_shows_a_waiting_change_to_those_who_decide_it(
+    client, create_user, login, halland
+):
+    _, coordinator, stockholm = halland
+    member = create_user(name="Vera Väntan", municipality_code="1381")
+    membership.request_change(member, "1381", "1383", None)
+    db.session.commit()
+    waiting = "Vill byta till Varberg och väntar på godkännande."
+
+    login(coordinator)
+    page = client.get("/katalog?q=vera").text
+    assert "Vera Väntan" in page and waiting in page and "/katalog/kommunbyten" in page
+
+    for other in (stockholm, create_user(municipality_code="1381"), member):
+        client.post("/logga-ut", data={"csrf_token": csrf_token(client.get(URL).text)})
+        login(other)
+        page = client.get("/katalog?q=vera").text
+        assert "Vera Väntan" in page and waiting not in page

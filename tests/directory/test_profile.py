@@ -208,10 +208,43 @@ def test_hiding_removes_one_from_the_list(client, me):
     assert client.get(f"/katalog/{me.id}").status_code == 200
 
 
-def test_control_characters_never_reach_the_database(client, me):
-    data = form_data(client, workplace="Sol\x00gläntan", presentation="Hej\x00 på\x07 dig\n")
+def test_nul_never_reaches_the_database(client, me):
+    # NUL is dropped from every posted form before any view (hub/core/security.py).
+    data = form_data(client, workplace="Sol\x00gläntan", presentation="Hej\x00 på dig\n")
     assert client.post(URL, data=data).status_code == 302
     profile = load_profile(me.id)
     assert profile.workplace == "Solgläntan"
     assert profile.presentation_source == "Hej på dig\n"
     assert client.get("/katalog?q=%00&tagg=%00&kommun=%00").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Maja\nMall", "på en rad"),
+        ("title", "Ombud\tett", "på en rad"),
+        ("workplace", "Sol\x07gläntan", "osynligt tecken"),
+        ("expertise", "Surfplattor\x1b[31m", "osynligt tecken"),
+        ("work_phone", "0430-123\r\n45", "på en rad"),
+        ("presentation", "Hej\x0b på dig", "osynligt tecken"),
+        ("presentation", "Hej\u2028på dig", "osynligt tecken"),
+    ],
+)
+def test_control_characters_are_refused_at_the_field_with_the_text_kept(
+    client, me, field, value, message
+):
+    response = client.post(URL, data=form_data(client, **{field: value}))
+    assert response.status_code == 400
+    page = response.text
+    error = page[page.index(f'id="{field}-error"') :][:400]
+    assert message in error
+    assert value.replace("&", "&amp;") in page  # the member's text is still in the form
+    stored = load_profile(me.id)
+    kept = (stored.workplace, stored.presentation_source, stored.work_phone) if stored else ()
+    assert value not in kept
+
+
+def test_line_breaks_and_tabs_are_welcome_in_the_presentation(client, me):
+    text = "Första stycket.\r\n\r\n\tAndra stycket."
+    assert client.post(URL, data=form_data(client, presentation=text)).status_code == 302
+    assert "Andra stycket." in load_profile(me.id).presentation_source

@@ -267,3 +267,35 @@ def test_staff_see_a_film_waiting_for_captions(app, client, login, create_user, 
     coordinator.post("/logga-in", data=data)
     assert coordinator.get(f"/material/{film.id}").status_code == 200
     assert "Väntar på textning" in coordinator.get("/material").text
+
+
+def test_a_removed_items_files_leave_the_disk_after_the_grace_period(
+    app, client, login, create_user, share, material_dir, tmp_path
+):
+    from datetime import timedelta
+
+    from hub.core.db import utcnow
+    from hub.retention import run_prune
+
+    login(create_user())
+    kept = new_item(share("guide", file=("kvar.pdf", make_pdf("Kvar"))))
+    film = new_item(
+        share("film", file=("etik.mp4", make_mp4(tmp_path)), captions=("s.vtt", VTT.encode()))
+    )
+    film_files = files_of(film)
+    assert set(film_files) == {"main", "captions"}
+    token = csrf_token(client.get("/material").text)
+    assert (
+        client.post(f"/material/{film.id}/ta-bort", data={"csrf_token": token}).status_code == 303
+    )
+    assert client.get(file_url(film, film_files["main"])).status_code == 404  # served to nobody
+
+    grace = timedelta(days=app.config["MATERIAL_REMOVED_FILES_DAYS"])
+    assert run_prune(utcnow() + grace - timedelta(hours=1))["material_files"] == 0
+    assert all((material_dir / row.storage_key).exists() for row in film_files.values())
+
+    assert run_prune(utcnow() + grace + timedelta(minutes=1))["material_files"] == 2
+    assert not any((material_dir / row.storage_key).exists() for row in film_files.values())
+    assert files_of(film) == {} and db.session.get(MaterialItem, film.id).deleted_at
+    assert stored_files(material_dir) == [material_dir / files_of(kept)["main"].storage_key]
+    assert run_prune(utcnow() + grace * 2)["material_files"] == 0  # idempotent

@@ -51,7 +51,13 @@ from tests.factories import PASSWORD
 def material_rows(person, peer) -> list:
     """A how-to page by the person with a file, a revision and the peer's helpful mark, and
     the person's mark on nothing else (the library's tables)."""
-    from hub.material.models import MaterialFile, MaterialHelpful, MaterialItem, MaterialRevision
+    from hub.material.models import (
+        MaterialFeedToken,
+        MaterialFile,
+        MaterialHelpful,
+        MaterialItem,
+        MaterialRevision,
+    )
 
     item = MaterialItem(
         kind="howto", title=f"Lathund av {person.name}", licence="cc-by", author_id=person.id
@@ -71,6 +77,7 @@ def material_rows(person, peer) -> list:
         ),
         MaterialRevision(item_id=item.id, editor_id=person.id, title="Förr", body_source="x"),
         MaterialHelpful(item_id=item.id, user_id=person.id),
+        MaterialFeedToken(user_id=person.id, token_hash=f"hash-{person.id}"),
     ]
 
 

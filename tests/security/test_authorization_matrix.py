@@ -224,6 +224,8 @@ MATRIX: dict[str, Route] = {
     # --- material library --------------------------------------------------------------------
     "material.index": r("/material", GET=SIGNED_IN),
     "material.feed": r("/material/flode.atom", GET=SIGNED_IN),
+    "material.private_feed": r("/material/flode/okand.atom", GET=ANY),  # the token is the key
+    "material.feed_settings": r("/installningar/materialflode", GET=SIGNED_IN, POST=SIGNED_IN),
     "material.new_item": r("/material/ny", {"kind": "link"}, GET=SIGNED_IN, POST=SIGNED_IN),
     "material.item": r("/material/{material_id}", GET=SIGNED_IN),
     "material.file": r(  # the row's bytes are not on disk: 404 once let through

@@ -6,8 +6,8 @@ same word could become two tags. This recomputes every slug with the one rule of
 stays, and every question, profile and follow moves to it. Data only; the downgrade keeps the
 merged tags.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-04 12:00:00
 
 """
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0023'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
