@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from flask import template_rendered
-from hub.site.reports import mail_waiting_reports, submit_report
 from sqlalchemy import select
 
 from hub.announcements.sending import do_send_announcement
@@ -33,6 +32,7 @@ from hub.mail.preferences import is_account_mail, set_preferences
 from hub.meetings import polls, reminders, rotation, scheduling
 from hub.meetings.models import Network
 from hub.meetings.participation import do_rsvp
+from hub.site.reports import mail_waiting_reports, submit_report
 
 LINK = re.compile(r"http://stafetten\.test/[^\s\"'<>)]+")
 MAIL_TEMPLATES = Path(__file__).parents[2] / "hub" / "templates" / "mail"

@@ -363,10 +363,11 @@ def check(outcome: str, persona: str, response) -> bool:
 
 
 @pytest.mark.parametrize(("endpoint", "method"), matrix_cases())
-def test_route_permissions(app, world: World, endpoint, method):
+def test_route_permissions(matrix_world: tuple[Flask, World], endpoint, method):
     """Every persona in turn, each inside a savepoint rolled back after its request, so that
     one persona's delete does not change what the next one meets (and the world is built once
-    per route rather than once per persona, which keeps the matrix fast)."""
+    for the whole matrix, which keeps it fast)."""
+    app, world = matrix_world
     if endpoint not in {rule.endpoint for rule in app.url_map.iter_rules()}:
         pytest.skip("route not in this app (yet)")
     route = MATRIX[endpoint]
