@@ -2,8 +2,9 @@
 
 The lexicon is the Swedish Hunspell dictionary (``hunspell-sv``, with its affix and compound
 rules) read by the Hunspell C library, beside simplemma's form table for the irregular forms
-Hunspell lists as words of their own (``nätterna`` → ``natt``, ``böcker`` → ``bok``). The README
-says why this pair was chosen. Both sides of a search use the same functions:
+Hunspell lists as words of their own (``nätterna`` → ``natt``, ``böcker`` → ``bok``), read from a
+compact file (``hub.forum.forms_table``). The README says why this pair was chosen. Both sides
+of a search use the same functions:
 
 * a word's **base forms**: Hunspell's stems, the compound rebuilt from its first parts and its
   last part's stem (``läkemedelsrobotarna`` → ``läkemedelsrobot``), simplemma's lemma, and the
@@ -16,6 +17,7 @@ says why this pair was chosen. Both sides of a search use the same functions:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -133,6 +135,10 @@ def known(word: str) -> bool:
 def _forms_table() -> forms_table.FormsTable:
     # simplemma's table (form → lemma) from its compact file, not simplemma's 90 MB dict.
     return forms_table.open_table()
+
+
+# SQLite connections must not cross a fork (gunicorn --preload): a forked worker opens its own.
+os.register_at_fork(after_in_child=_forms_table.cache_clear)
 
 
 def part_word(word: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -80,3 +81,15 @@ def test_the_file_goes_to_the_temp_dir_when_the_environment_is_read_only(
     (tmp_path / "a-file").write_text("")
     monkeypatch.setattr(forms_table.sys, "prefix", str(tmp_path / "a-file"))
     assert forms_table.default_path().parent.parent == tmp_path / "tmp"
+
+
+def test_a_forked_worker_opens_its_own_connection() -> None:
+    parent = lemmas._forms_table()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (the child reports through the pipe)
+        child = lemmas._forms_table()
+        os.write(write, b"own" if child is not parent and child.lemma("böcker") == "bok" else b"x")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 10) == b"own"
