@@ -71,11 +71,11 @@ def r(url: str, data: dict[str, str] | None = None, **methods: dict[str, str] | 
 
 MATRIX: dict[str, Route] = {
     # --- shared pages -------------------------------------------------------------------------
-    "core.start": r("/", GET=PUBLIC),
+    "site.start": r("/", GET=PUBLIC),
     "core.healthz": r("/healthz", GET=PUBLIC),
     "core.settings": r("/installningar", GET=SIGNED_IN),
     "core.privacy": r("/personuppgifter", GET=PUBLIC),
-    "core.accessibility": r(
+    "site.accessibility": r(
         "/tillganglighet", {"description": "Knappen syns inte"}, GET=PUBLIC, POST=PUBLIC
     ),
     "language.switch": r("/sprak", {"language": "en"}, POST=PUBLIC),
@@ -210,16 +210,13 @@ MATRIX: dict[str, Route] = {
         "/kalender/{calendar_token}.ics", GET=PUBLIC
     ),  # the token is the key
     "meetings.calendar_settings": r("/installningar/kalender", GET=SIGNED_IN, POST=SIGNED_IN),
-    # The date poll: the network's people answer, the host side proposes and picks. Poll 0
-    # does not exist, so those let through the network check meet a 404.
+    # The date poll: the network's people answer, the host side proposes and picks (a thin form:
+    # 400 once let through). Not a member of another network, nor the member whose move to the
+    # holder municipality still waits.
     "meetings.poll": r("/natverk/{network}/datum", GET=IN_NETWORK),
     "meetings.create_poll": r("/natverk/{network}/datum/ny", POST=HOST),
-    "meetings.answer_poll": r(
-        "/natverk/{network}/datum/0/svar", POST=expect(NO, **dict.fromkeys(NETWORK_PEOPLE, NF))
-    ),
-    "meetings.close_poll": r(
-        "/natverk/{network}/datum/0/stang", POST=expect(NO, holder=NF, coordinator=NF, admin=NF)
-    ),
+    "meetings.answer_poll": r("/natverk/{network}/datum/{poll_id}/svar", POST=IN_NETWORK),
+    "meetings.close_poll": r("/natverk/{network}/datum/{poll_id}/stang", POST=HOST),
     "meetings.answer_link": r("/datumsvar/okand", GET=ANY, POST=ANY),  # the token is the key
     # --- material library --------------------------------------------------------------------
     "material.index": r("/material", GET=SIGNED_IN),
@@ -363,10 +360,11 @@ def check(outcome: str, persona: str, response) -> bool:
 
 
 @pytest.mark.parametrize(("endpoint", "method"), matrix_cases())
-def test_route_permissions(app, world: World, endpoint, method):
+def test_route_permissions(matrix_world: tuple[Flask, World], endpoint, method):
     """Every persona in turn, each inside a savepoint rolled back after its request, so that
     one persona's delete does not change what the next one meets (and the world is built once
-    per route rather than once per persona, which keeps the matrix fast)."""
+    for the whole matrix, which keeps it fast)."""
+    app, world = matrix_world
     if endpoint not in {rule.endpoint for rule in app.url_map.iter_rules()}:
         pytest.skip("route not in this app (yet)")
     route = MATRIX[endpoint]
