@@ -19,7 +19,7 @@ from hub.extensions import db
 from hub.inbound import reading
 from hub.inbound.addresses import AddressToken
 from hub.inbound.models import Outcome
-from hub.inbound.receiver import Refused, Result
+from hub.inbound.results import Refused, Result
 from hub.mail.models import OutboxMessage, OutboxStatus
 from hub.mail.suppression import mark_bounced
 

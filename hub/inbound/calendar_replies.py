@@ -18,8 +18,8 @@ from hub.extensions import db
 from hub.inbound import reading
 from hub.inbound.addresses import AddressToken
 from hub.inbound.models import Outcome
-from hub.inbound.receiver import Refused, Result
 from hub.inbound.replies import member_for
+from hub.inbound.results import Refused, Result
 from hub.meetings import participation
 from hub.meetings.models import Meeting, MeetingStatus
 

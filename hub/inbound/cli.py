@@ -11,7 +11,7 @@ from email.utils import getaddresses
 import click
 from flask import current_app
 
-from hub.cli import hub_cli
+from hub.core.cli import hub_cli
 
 
 @hub_cli.command("receive-mail")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -21,25 +20,12 @@ from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.rules import RuleError
 from hub.extensions import db
-from hub.inbound import addresses, reading
+from hub.inbound import addresses, bounces, calendar_replies, reading, replies
 from hub.inbound.models import InboundMessage, Outcome
+from hub.inbound.results import Result
 
 log = logging.getLogger(__name__)
 HANDLING = "handling"  # taken by one worker (never two handle the same message)
-
-
-@dataclass
-class Result:
-    outcome: str
-    reason: str = ""
-    user_id: int | None = None
-    result: tuple[str, int] | None = None
-    duplicate: bool = False
-    kind: str = "other"
-
-
-class Refused(RuleError):
-    """The receiver's own "no" (forged sender, someone else's address): recorded, never posted."""
 
 
 def message_key(message, raw: bytes) -> str:
@@ -174,8 +160,6 @@ def _handle(message, recipients: list[str], row: InboundMessage) -> Result:
 
 
 def _run_rule(kind: str, message, token: addresses.AddressToken) -> Result:
-    from hub.inbound import bounces, calendar_replies, replies
-
     rule = {"reply": replies.handle, "rsvp": calendar_replies.handle, "bounce": bounces.handle}
     try:
         with db.session.begin_nested():

@@ -29,7 +29,7 @@ from hub.forum.questions import DuplicatePost
 from hub.inbound import reading
 from hub.inbound.addresses import AddressToken
 from hub.inbound.models import Outcome
-from hub.inbound.receiver import Refused, Result
+from hub.inbound.results import Refused, Result
 from hub.inbound.trimming import trim_reply
 
 # Short answers to replies we cannot use, per member: enough to help, never a mail loop.
