@@ -6,11 +6,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from hub.core.cli import hub_cli
 from hub.extensions import db
-
-hub_cli = AppGroup("hub", help="Stafettens kommandon (säkra att köra från cron).")
 
 
 @hub_cli.command("load-reference")
@@ -41,6 +39,7 @@ def register_part_commands() -> None:
     from hub.digests import cli as _digests  # noqa: F401
     from hub.directory import cli as _directory  # noqa: F401
     from hub.forum import cli as _forum  # noqa: F401
+    from hub.inbound import cli as _inbound  # noqa: F401
     from hub.mail import cli as _mail  # noqa: F401
     from hub.material import cli as _material  # noqa: F401
     from hub.meetings import cli as _meetings  # noqa: F401

@@ -8,7 +8,6 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
 
-from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.directory.official_names import official_name
 from hub.directory.privacy import can_view_person
@@ -20,8 +19,6 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["main_menu"] = main_menu
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["can"] = can
-    app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["can_view_person"] = can_view_person
     app.jinja_env.filters["mentions"] = link_mentions
 
@@ -61,7 +58,7 @@ def main_menu() -> list[tuple[str, str]]:
     from flask_babel import gettext as _
 
     return [
-        ("core.start", _("Start")),
+        ("site.start", _("Start")),
         ("forum.questions", _("Frågor")),
         ("directory.index", _("Katalog")),
         ("meetings.index", _("Träffar")),

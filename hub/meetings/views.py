@@ -20,6 +20,7 @@ from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.directory.official_names import official_name
 from hub.extensions import db
+from hub.mail.suppression import bouncing_members
 from hub.material.community import material_on_agenda
 from hub.meetings import (
     calendar,
@@ -124,6 +125,10 @@ def network_page_data(network: Network) -> dict:
         "recent": [m for m in meetings if m not in upcoming][:5],
         "is_coordinator": is_coordinator,
         "may_schedule": may_schedule,
+        # Members whose mail bounces (hub.mail.suppression): for the coordinators to follow up.
+        "bouncing": bouncing_members([m.municipality_code for m in members if m.active])
+        if is_coordinator
+        else [],
     }
 
 
@@ -532,7 +537,7 @@ def take_topic(meeting_id: int, suggestion_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     suggestion = topic_or_404(meeting, suggestion_id)
     try:
-        participation.take_into_agenda(meeting, suggestion, by=current_user)
+        scheduling.take_into_agenda(meeting, suggestion, by=current_user)
     except (participation.MeetingClosed, scheduling.MeetingStateError):
         return closed_response(_("Dagordningen kan bara ändras före en bokad träff."))
     flash(_("Ämnet finns nu på dagordningen."), "info")
@@ -618,4 +623,3 @@ def calendar_settings():
 
 
 # The date poll's routes live beside these, on the same blueprint.
-from hub.meetings import poll_views  # noqa: E402, F401

@@ -47,6 +47,8 @@ TABLE_LABELS = {
     "date_poll_vote": _l("Dina svar i omröstningar om datum"),
     "meeting_reminder": _l("Påminnelser om träffar"),
     "calendar_token": _l("Din kalenderlänk"),
+    "inbound_message": _l("E-post du har skickat till Stafetten"),
+    "suppressed_address": _l("Din e-postadress studsar"),
     "material_feed_token": _l("Din flödeslänk för material"),
 }
 
@@ -81,7 +83,7 @@ def delete_my_account():
     if run_form(form, delete):
         logout_user()
         flash(_("Ditt konto är borttaget. Tack för att du var med i nätverket!"), "info")
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     data = export_member(current_user.id)
     return render_template("privacy/my_data.html", data=data, form=form), form_status(form)
 
@@ -101,7 +103,7 @@ def delete_member(user_id: int):
     if form.validate_on_submit():
         delete_account(user, delete_posts=form.posts.data == "delete")
         flash(_("Kontot är borttaget."), "info")
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     return render_template("privacy/admin_delete.html", form=form, member=user), form_status(form)
 
 
