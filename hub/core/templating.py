@@ -9,9 +9,6 @@ from flask_babel import format_date, format_datetime, format_timedelta, get_loca
 from flask_babel import gettext as _
 
 from hub.core.db import utcnow
-from hub.directory.official_names import official_name
-from hub.directory.privacy import can_view_person
-from hub.forum.mentions import link_mentions
 
 
 def register(app: Flask) -> None:
@@ -19,8 +16,6 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["main_menu"] = main_menu
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["can_view_person"] = can_view_person
-    app.jinja_env.filters["mentions"] = link_mentions
 
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
@@ -40,13 +35,6 @@ def register(app: Flask) -> None:
         if abs(delta.total_seconds()) < 60:
             return _("nyss")
         return format_timedelta(delta, add_direction=True)
-
-    @app.template_filter("municipality")
-    def municipality_filter(municipality) -> str:
-        """The official name of a Municipality row ("Laholms kommun")."""
-        if municipality is None:
-            return ""
-        return official_name(municipality.scb_code, municipality.name)
 
     @app.template_filter("date")
     def date_filter(value: datetime | None, format: str = "d MMMM yyyy") -> str:

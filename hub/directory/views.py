@@ -17,6 +17,7 @@ from hub.core.tags import tag_slug
 from hub.directory import listing, membership
 from hub.directory.exports import make_vcard, members_csv
 from hub.directory.forms import DecideChangeForm
+from hub.directory.official_names import official_name
 from hub.directory.people import (
     exportable_network_ids,
     get_municipality,
@@ -28,9 +29,20 @@ from hub.directory.people import (
     person_page,
 )
 from hub.directory.photos import MAX_PHOTO_BYTES
+from hub.directory.privacy import can_view_person
 from hub.directory.profile_form import apply_profile_form, prepare_profile_form
 
 bp = Blueprint("directory", __name__)
+bp.add_app_template_global(can_view_person, "can_view_person")
+
+
+@bp.app_template_filter("municipality")
+def municipality_filter(municipality) -> str:
+    """The official name of a Municipality row ("Laholms kommun")."""
+    if municipality is None:
+        return ""
+    return official_name(municipality.scb_code, municipality.name)
+
 
 register_settings_section(
     "directory.edit_profile",
