@@ -131,6 +131,10 @@ class Config:
     BATON_REMIND_BEFORE_DAYS = env_int("BATON_REMIND_BEFORE_DAYS", 84)
     BATON_ESCALATE_AFTER_DAYS = env_int("BATON_ESCALATE_AFTER_DAYS", 7)
     BATON_SILENCE_DAYS = env_int("BATON_SILENCE_DAYS", 28)
+    # Nothing booked this long before the network ought to meet (one rhythm after its last
+    # meeting, however many holders went silent since): the hub itself asks every member which
+    # of three dates suit, and the poll books the most wanted one by itself.
+    BATON_POLL_BEFORE_DAYS = env_int("BATON_POLL_BEFORE_DAYS", 42)
     MEETING_AUTO_HELD_AFTER_DAYS = env_int("MEETING_AUTO_HELD_AFTER_DAYS", 2)
 
     # Posts (questions, answers, comments) one member may write in an hour.

@@ -87,6 +87,7 @@ class MeetingItem:
     host_name: str
     created_at: datetime
     rsvp: str | None = None
+    ends_at: datetime | None = None  # the mail's answer links are valid until then
 
 
 @dataclass
@@ -452,6 +453,7 @@ def _load_meetings(ids: list[int], members: list[Member], since: datetime, until
             Meeting.created_at,
             Network.name,
             host.name,
+            Meeting.ends_at,
         )
         .join(Network, Network.id == Meeting.network_id)
         .join(host, host.scb_code == Meeting.host_code)
@@ -469,10 +471,12 @@ def _load_meetings(ids: list[int], members: list[Member], since: datetime, until
         created_at,
         net,
         host_name,
+        ends_at,
     ) in meeting_rows:
-        meetings[network_id].append(
-            MeetingItem(mid, title, starts_at, place, bool(online_url), net, host_name, created_at)
-        )
+        online = bool(online_url)
+        item = MeetingItem(mid, title, starts_at, place, online, net, host_name, created_at)
+        item.ends_at = ends_at
+        meetings[network_id].append(item)
     relay = _load_relay_news(network_ids, since, until)
     meeting_ids = [m.id for items in meetings.values() for m in items]
     rsvps = {

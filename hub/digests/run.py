@@ -13,6 +13,7 @@ from hub.digests.compose import DigestContent, Member, compose_batch
 from hub.digests.models import Digest
 from hub.digests.schedule import Period, current_period, next_period
 from hub.extensions import db
+from hub.mail.actions import rsvp_urls
 from hub.mail.models import MailPreference, OutboxMessage
 from hub.mail.outbox import build_email
 from hub.mail.preferences import DEFAULTS, preference_values
@@ -129,14 +130,26 @@ def _insert_ignore():
 
 
 def digest_email(content: DigestContent):
+    member = content.member
     return build_email(
         "digest",
-        content.member.email,
+        member.email,
         kind="digest",
-        user_id=content.member.id,
-        locale=content.member.locale,
+        user_id=member.id,
+        locale=member.locale,
         digest=content,
+        rsvp_links=answer_links(content),
     )
+
+
+def answer_links(content: DigestContent) -> dict[int, dict[str, str]]:
+    """Answer links for the upcoming meetings the member has not answered (signed here, no
+    query: the batch stays at its fixed number of statements)."""
+    return {
+        meeting.id: rsvp_urls(content.member.id, meeting.id, meeting.ends_at)
+        for meeting in content.meetings
+        if meeting.rsvp is None and meeting.ends_at is not None
+    }
 
 
 def preview_digest(user: User, now: datetime | None = None) -> DigestContent:

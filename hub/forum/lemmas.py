@@ -24,7 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import hunspell
-from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+from hub.forum import forms_table
 
 # Letters and digits only: these terms pass unchanged through FTS5's unicode61 tokenizer and
 # PostgreSQL's ``simple`` parser, so every dialect sees exactly the terms made here.
@@ -32,6 +33,9 @@ WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_WORD_LENGTH = 40
 MIN_PART = 3  # shorter "parts" (in, av, ö …) split too many words that are not compounds
 MAX_PARTS = 4  # the dictionary's COMPOUNDWORDMAX
+# Words whose analyses a worker keeps (about 0.5 kB each, per cache): a forum's everyday words,
+# while a worker's memory stays bounded however many different words its posts hold.
+CACHED_WORDS = 20_000
 
 # Where pip puts the hunspell-sv package's files (its data files go under the environment).
 DICTIONARY = Path(sys.prefix) / "share" / "hunspell" / "sv_SE"
@@ -101,7 +105,7 @@ def _decoded(values: list) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else v for v in values]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHED_WORDS * 2)
 def analyse(word: str) -> tuple[tuple[str, ...], bool]:
     """Hunspell's stems of a word and whether it is a word of the dictionary's own (not a
     compound Hunspell put together)."""
@@ -126,16 +130,15 @@ def known(word: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _forms_table() -> dict:
-    # Only the table (form → lemma): simplemma's lemmatize() would load it a second time, in
-    # the first request, with strategies we do not use.
-    return DefaultDictionaryFactory().get_dictionary("sv")
+def _forms_table() -> forms_table.FormsTable:
+    # simplemma's table (form → lemma) from its compact file, not simplemma's 90 MB dict.
+    return forms_table.open_table()
 
 
 def part_word(word: str) -> bool:
     """A word that can be a part of a compound: known to both lexicons. Hunspell's list has
     fragments of its own (``dning``, ``arna``) that would otherwise split ``laddning``."""
-    return known(word) and word in _forms_table()
+    return word in _forms_table() and known(word)  # the table first: a lookup, not an analysis
 
 
 def _verbs_of(noun: str) -> list[str]:
@@ -163,11 +166,11 @@ def spelled(word: str) -> bool:
     return bool(analyse(word)[0])
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHED_WORDS)
 def base_forms(word: str) -> tuple[str, ...]:
     """The word's base forms (and the verb of a noun), the word itself first."""
     stems, _ = analyse(word)
-    forms = dict.fromkeys((word, *stems, (_forms_table().get(word) or word).lower()))
+    forms = dict.fromkeys((word, *stems, _forms_table().lemma(word) or word))
     for form in list(forms):
         # The dictionary often stops at a participle (laddade -> laddad); add the verb (ladda).
         if form.endswith("ad") and len(form) > 4 and known(form[:-1]):
@@ -181,7 +184,7 @@ def is_lemma(word: str) -> bool:
     return part_word(word) and word in analyse(word)[0]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHED_WORDS)
 def compound_parts(word: str, depth: int = 1) -> tuple[str, ...]:
     """The parts of a compound (in its base form), the linking -s- dropped (``läkemedelsrobot`` →
     ``läkemedel``, ``robot``); empty when the word is not a compound.
@@ -215,7 +218,7 @@ def _fronts(front: str) -> tuple[str, ...]:
     return (front, front + "a") if len(front) > MIN_PART else (front,)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHED_WORDS)
 def index_terms(word: str) -> tuple[str, ...]:
     """All terms a document word is indexed under (``word`` is already lower case)."""
     forms = base_forms(word)
@@ -227,7 +230,7 @@ def index_terms(word: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=CACHED_WORDS)
 def query_terms(word: str) -> tuple[str, ...]:
     """The terms a query word matches: its base forms, never a part of it."""
     return base_forms(word)

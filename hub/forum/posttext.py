@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import bleach
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from hub.auth.models import User
 from hub.core.markdown import render_markdown
@@ -30,6 +31,7 @@ EXCERPT_LIMIT = 200
 class PostText:
     author_name: str | None
     source: str
+    question_id: int | None = None  # the question the post belongs to (to follow it from a mail)
 
     @property
     def cut(self) -> bool:
@@ -74,22 +76,29 @@ def post_texts(refs: Iterable[tuple[str | None, int | None]]) -> dict[tuple[str,
         .join(Question, Question.id == Answer.question_id)
         .where(*visible_question, Answer.deleted_at.is_(None), Answer.hidden.is_(False))
     )
+    parent = aliased(Answer)  # the commented answer (its own alias: the subquery uses Answer)
     queries = {
-        "question": select(Question.id, User.name, Question.body_source)
+        "question": select(Question.id, User.name, Question.body_source, Question.id)
         .outerjoin(User, User.id == Question.author_id)
         .where(Question.id.in_(wanted["question"]), *visible_question),
-        "answer": select(Answer.id, User.name, Answer.body_source)
+        "answer": select(Answer.id, User.name, Answer.body_source, Answer.question_id)
         .join(Question, Question.id == Answer.question_id)
         .outerjoin(User, User.id == Answer.author_id)
         .where(Answer.id.in_(wanted["answer"]), *visible_question)
         .where(Answer.deleted_at.is_(None), Answer.hidden.is_(False)),
-        "comment": select(Comment.id, User.name, Comment.body)
+        "comment": select(
+            Comment.id,
+            User.name,
+            Comment.body,
+            func.coalesce(Comment.question_id, parent.question_id),
+        )
+        .outerjoin(parent, parent.id == Comment.answer_id)
         .outerjoin(User, User.id == Comment.author_id)
         .where(Comment.id.in_(wanted["comment"]), Comment.deleted_at.is_(None))
         .where(or_(Comment.question_id.in_(shown_questions), Comment.answer_id.in_(shown_answers))),
     }
     found: dict[tuple[str, int], PostText] = {}
     for kind, query in queries.items():
-        for post_id, name, source in db.session.execute(query):
-            found[(kind, post_id)] = PostText(name, source or "")
+        for post_id, name, source, question_id in db.session.execute(query):
+            found[(kind, post_id)] = PostText(name, source or "", question_id)
     return found

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
+from hub.forum.models import Follow
 from hub.forum.posttext import PostText, post_texts
+from hub.mail.actions import follow_url
 from hub.mail.outbox import build_email
 from hub.mail.preferences import IMMEDIATELY, load_preferences, topic_for_notification
 from hub.notifications.models import Notification
@@ -50,6 +52,7 @@ def send_notification_emails(now: datetime | None = None) -> int:
     ).all()
     prefs = load_preferences({row.user_id for row in rows})
     posts = post_texts((row.post_type, row.post_id) for row in rows)
+    followed = followed_questions(rows, posts)
     db.session.commit()  # end the read, so each write below starts with the write lock
     queued = 0
     for row in rows:
@@ -63,6 +66,7 @@ def send_notification_emails(now: datetime | None = None) -> int:
             execution_options={"synchronize_session": False},
         ).rowcount
         if taken:
+            post = posts.get((row.post_type, row.post_id))
             db.session.add(
                 build_email(
                     "notification",
@@ -72,7 +76,8 @@ def send_notification_emails(now: datetime | None = None) -> int:
                     name=row.name,
                     text=row.text,
                     url=row.url,
-                    post=with_text(prefs[row.user_id], posts.get((row.post_type, row.post_id))),
+                    post=with_text(prefs[row.user_id], post),
+                    follow=follow_link(row.user_id, post, followed, now),
                 )
             )
             queued += 1
@@ -83,3 +88,31 @@ def send_notification_emails(now: datetime | None = None) -> int:
 def with_text(prefs: dict[str, str], post: PostText | None) -> PostText | None:
     """The post for the mail, unless the member chose titles only."""
     return post if prefs["mail_text"] == "full" else None
+
+
+def followed_questions(rows, posts: dict) -> set[tuple[int, int]]:
+    """(member, question) pairs among the mails' that the member follows: one statement."""
+    pairs = {
+        (row.user_id, post.question_id)
+        for row in rows
+        if (post := posts.get((row.post_type, row.post_id))) and post.question_id
+    }
+    if not pairs:
+        return set()
+    found = db.session.execute(
+        select(Follow.user_id, Follow.target_id).where(
+            Follow.target_type == "question",
+            tuple_(Follow.user_id, Follow.target_id).in_(pairs),
+        )
+    )
+    return set(map(tuple, found))
+
+
+def follow_link(
+    user_id: int, post: PostText | None, followed: set[tuple[int, int]], now: datetime
+) -> tuple[bool, str] | None:
+    """(following, link): a link to stop following the question, or to start."""
+    if post is None or not post.question_id:
+        return None
+    following = (user_id, post.question_id) in followed
+    return following, follow_url(user_id, post.question_id, follow=not following, now=now)

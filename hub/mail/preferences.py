@@ -80,9 +80,20 @@ ACCOUNT_KINDS = frozenset(
         "accessibility_report",  # service mail to the admins about the site itself
     }
 )
+# Kinds named "account_…" (linking a sign-in, hub.auth.identities) are account mail too.
+ACCOUNT_PREFIX = "account_"
 # Of those, the direct answers to something the person just asked for. They are not
 # "auto-generated" in the sense of RFC 3834; everything else is.
-REQUESTED_KINDS = frozenset({"confirm_email", "password_reset", "change_email", "account_exists"})
+REQUESTED_KINDS = frozenset(
+    {
+        "confirm_email",
+        "password_reset",
+        "change_email",
+        "account_exists",
+        "login_link",
+        "account_link_identity",
+    }
+)
 
 # What an unsubscribe link can stop: a notification topic, the digest, or all of it.
 UNSUBSCRIBE_TOPICS = {
@@ -97,7 +108,7 @@ def topic_for_notification(kind: str) -> str:
 
 
 def is_account_mail(kind: str) -> bool:
-    return kind in ACCOUNT_KINDS
+    return kind in ACCOUNT_KINDS or kind.startswith(ACCOUNT_PREFIX)
 
 
 def topic_for_mail(kind: str) -> str:

@@ -12,7 +12,14 @@ from hub.auth.models import User
 from hub.auth.permissions import Permission, require
 from hub.core.settings import register_settings_section
 from hub.extensions import csrf, db
-from hub.mail.actions import ActionLinkInvalid, read_action_token
+from hub.mail.actions import (
+    FOLLOW,
+    MINUTES,
+    RSVP,
+    ActionLink,
+    ActionLinkInvalid,
+    read_action_token,
+)
 from hub.mail.forms import MailPreferencesForm
 from hub.mail.models import OutboxMessage, OutboxStatus
 from hub.mail.preferences import UNSUBSCRIBE_TOPICS, do_unsubscribe, get_preferences
@@ -133,51 +140,96 @@ RSVP_LABELS = {
 }
 
 
-def load_action(token: str):
-    """The link's member, meeting and answer, or a clear page (400 broken or old, 404, 409)."""
-    from hub.meetings.scheduling import get_meeting_or_404
-
+def load_action(token: str) -> tuple[ActionLink | None, User | None, tuple | None]:
+    """The link and its member, or a clear page (400 broken or old, 404 no such member)."""
     try:
         link = read_action_token(token)
     except ActionLinkInvalid as error:
-        page = render_template("mail/action_invalid.html", expired=error.expired)
-        return None, None, None, (page, 400)
+        return None, None, (render_template("mail/action_invalid.html", expired=error.expired), 400)
     user = db.session.get(User, link.user_id)
     if user is None or not user.active:
-        return None, None, None, (render_template("mail/action_invalid.html", expired=False), 404)
-    meeting = get_meeting_or_404(link.target_id)
-    if meeting.status != "scheduled":
-        return None, None, None, (render_template("mail/action_closed.html", meeting=meeting), 409)
-    return user, meeting, link, None
+        return None, None, (render_template("mail/action_invalid.html", expired=False), 404)
+    return link, user, None
 
 
 @bp.get("/handling/<token>")
 def action(token: str):
     # Shows what will happen and changes nothing: mail scanners open every link.
-    user, meeting, link, error = load_action(token)
+    link, user, error = load_action(token)
     if error:
         return error
-    return render_template(
-        "mail/action.html", user=user, meeting=meeting, label=RSVP_LABELS[link.value]
-    )
+    return ACTION_PAGES[link.action](link, user, act=False)
 
 
 # The signed token in the URL proves the request came from our mail (as for unsubscribing).
 @csrf.exempt
 @bp.post("/handling/<token>")
 def action_post(token: str):
-    from hub.meetings.participation import MeetingClosed, do_rsvp
-
-    user, meeting, link, error = load_action(token)
+    link, user, error = load_action(token)
     if error:
         return error
+    return ACTION_PAGES[link.action](link, user, act=True)
+
+
+def rsvp_page(link: ActionLink, user: User, *, act: bool):
+    from hub.meetings.participation import MeetingClosed, do_rsvp
+    from hub.meetings.scheduling import get_meeting_or_404
+
+    meeting = get_meeting_or_404(link.target_id)
+    closed = render_template("mail/action_closed.html", meeting=meeting), 409
+    label = RSVP_LABELS[link.value]
+    if meeting.status != "scheduled":
+        return closed
+    if not act:
+        return render_template("mail/action.html", user=user, meeting=meeting, label=label)
     try:
         answer = do_rsvp(meeting, user, link.value)
     except MeetingClosed:
-        return render_template("mail/action_closed.html", meeting=meeting), 409
+        return closed
     return render_template(
-        "mail/action_done.html",
-        meeting=meeting,
-        label=RSVP_LABELS[link.value],
-        waitlisted=answer.waitlisted,
+        "mail/action_done.html", meeting=meeting, label=label, waitlisted=answer.waitlisted
     )
+
+
+def follow_page(link: ActionLink, user: User, *, act: bool):
+    from hub.forum.activity import set_following
+    from hub.forum.questions import get_question_page
+
+    question, following = get_question_page(user, link.target_id, full=False)
+    if question is None or question.merged_into_id is not None:
+        return render_template("mail/action_gone.html"), 404
+    follow = link.value == "follow"
+    if not act:
+        return render_template(
+            "mail/action_follow.html", user=user, question=question, follow=follow,
+            following=following,
+        )  # fmt: skip
+    set_following(user, "question", question.id, follow)
+    return render_template("mail/action_follow_done.html", question=question, follow=follow)
+
+
+def minutes_page(link: ActionLink, user: User, *, act: bool):
+    from hub.meetings.forms import MinutesForm
+    from hub.meetings.scheduling import MeetingStateError, can_manage, get_meeting_or_404
+    from hub.meetings.scheduling import save_minutes as do_save_minutes
+
+    meeting = get_meeting_or_404(link.target_id)
+    if not can_manage(user, meeting):
+        return render_template("mail/action_invalid.html", expired=False), 403
+    if meeting.status == "cancelled":
+        return render_template("mail/action_closed.html", meeting=meeting), 409
+    # No CSRF field: the signed link is what proves the form came from the host's mail.
+    form = MinutesForm(meta={"csrf": False})
+    if not act:
+        form.minutes.data = meeting.minutes_source
+    elif form.validate():
+        try:
+            do_save_minutes(meeting, form.minutes.data)
+        except MeetingStateError:
+            return render_template("mail/action_closed.html", meeting=meeting), 409
+        return render_template("mail/action_minutes_done.html", meeting=meeting)
+    page = render_template("mail/action_minutes.html", user=user, meeting=meeting, form=form)
+    return page, 400 if form.errors else 200
+
+
+ACTION_PAGES = {RSVP: rsvp_page, FOLLOW: follow_page, MINUTES: minutes_page}

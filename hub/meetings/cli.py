@@ -56,14 +56,18 @@ def meeting_reminders(at: str | None) -> None:
     help="Andelen innehav där ingen i kommunen svarar på något (0–1).",
 )
 @click.option("--seed", type=int, default=1, help="Slumpfrö, för att kunna upprepa en körning.")
-def simulate_relay(years: int, silent: float, seed: int) -> None:
+@click.option("--trace", is_flag=True, help="Skriv också vad som hände under varje period.")
+def simulate_relay(years: int, silent: float, seed: int, trace: bool) -> None:
     """Simulate the relay for years in a throw-away database; prints figures per network."""
     import time
 
     from hub.meetings.simulation import format_table, simulate
 
     started = time.perf_counter()
-    reports = simulate(years, silent, seed)
+    lines: list[str] | None = [] if trace else None
+    reports = simulate(years, silent, seed, trace=lines)
+    for line in lines or []:
+        click.echo(line)
     click.echo(f"Stafetten, {years} år, tysta innehav {silent:.0%}, frö {seed}:")
     click.echo(format_table(reports))
     click.echo(f"Tid: {time.perf_counter() - started:.1f} s (en tillfällig databas, nu borttagen).")

@@ -13,7 +13,7 @@ from hub.auth.models import Role, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.extensions import db
-from hub.mail.actions import rsvp_urls
+from hub.mail.actions import minutes_url, rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
 from hub.meetings.models import Meeting, NetworkMunicipality, network_coordinator
@@ -264,7 +264,7 @@ def send_new_holder(network, baton_pass, *, actor_id: int | None = None) -> int:
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url, actor_id=actor_id)
+        notify(person.id, "baton", text[:300], url, actor_id=actor_id, mailed=True)
     return len(people)
 
 
@@ -284,7 +284,7 @@ def send_baton_stuck(network, recipients: list[Recipient]) -> None:
             person=person,
             url=url,
         )
-        notify(person.id, "baton", text[:300], url)
+        notify(person.id, "baton", text[:300], url, mailed=True)
 
 
 def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
@@ -299,6 +299,7 @@ def send_minutes_request(meeting: Meeting, recipients: list[Recipient]) -> None:
             meeting=meeting,
             person=person,
             url=url,
+            minutes_url=minutes_url(person.id, meeting.id, meeting.ends_at),
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -33,6 +33,15 @@ MIN_TIMES, MAX_TIMES = 2, 6
 TOKEN_SALT = "stafetten.date-poll-answer"  # noqa: S105  (a salt, not a secret)
 # A link in a poll mail works for as long as a poll is reasonably open.
 TOKEN_MAX_AGE_SECONDS = 120 * 24 * 3600
+# A poll nobody closes closes itself this long before its first time (people need notice), but
+# never before it has been open for a few days, and books a time only if enough said yes.
+SETTLE_BEFORE_FIRST = timedelta(days=7)
+SETTLE_AT_THE_EARLIEST = timedelta(days=5)
+ENOUGH_YES = 2  # a meeting is at least two people
+# The times the hub proposes when it opens a poll itself: weeks ahead, a weekday morning.
+PROPOSED_WEEKS_AHEAD = (3, 4, 5)
+PROPOSED_START, PROPOSED_HOURS = time(10, 0), 2
+HUB_POLL_TITLE = "Nästa träff i nätverket"  # stored content, in the network's language
 
 
 class PollError(RuleError):
@@ -118,11 +127,14 @@ def create_poll(
     title: str,
     times: list[ProposedTime],
     *,
-    by: User,
+    by: User | None,
     place: str = "",
     now: datetime | None = None,
 ) -> DatePoll:
-    """Open a poll and mail each member of the network the dates with answer links."""
+    """Open a poll and mail each member of the network the dates with answer links.
+
+    ``by`` None: the hub opened it itself because nobody booked the meeting in time.
+    """
     now = now or utcnow()
     check_times(times, now)
     if scheduling.open_meeting(network.id) is not None:
@@ -138,7 +150,7 @@ def create_poll(
         place=(place or "").strip(),
         status=OPEN,
         open_slot=1,
-        created_by_id=by.id,
+        created_by_id=by.id if by else None,
         created_at=now,
     )
     poll.options = [ProposedTimeRow(t) for t in sorted(times, key=lambda t: t.starts_at)]
@@ -148,7 +160,7 @@ def create_poll(
             db.session.flush()
     except (IntegrityError, OperationalError) as error:
         raise PollConflict from error
-    send_poll(network, poll, actor_id=by.id)
+    send_poll(network, poll, actor_id=by.id if by else None)
     return poll
 
 
@@ -243,7 +255,9 @@ def claim_close(poll: DatePoll, status: str, now: datetime) -> None:
         raise PollClosed(_("Omröstningen är redan avslutad – någon hann före dig."))
 
 
-def close_poll(poll: DatePoll, option_id: int, *, by: User, now: datetime | None = None) -> Meeting:
+def close_poll(
+    poll: DatePoll, option_id: int, *, by: User | None, now: datetime | None = None
+) -> Meeting:
     """Pick a time: the poll closes and the meeting is booked through the scheduling rule.
 
     Raises PollClosed if someone closed it first, PollConflict if a meeting was booked
@@ -277,6 +291,73 @@ def close_poll(poll: DatePoll, option_id: int, *, by: User, now: datetime | None
 def cancel_poll(poll: DatePoll, *, now: datetime | None = None) -> None:
     check_open(poll)
     claim_close(poll, CANCELLED, now or utcnow())
+
+
+def hub_proposed_times(now: datetime) -> list[ProposedTime]:
+    """Weekday mornings three, four and five weeks ahead (Stockholm time)."""
+    from hub.meetings.localtime import stockholm_to_utc
+
+    times = []
+    for weeks in PROPOSED_WEEKS_AHEAD:
+        day = (now + timedelta(weeks=weeks)).date()
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        starts = stockholm_to_utc(day, PROPOSED_START)
+        times.append(ProposedTime(starts, starts + timedelta(hours=PROPOSED_HOURS)))
+    return times
+
+
+def propose_for_network(network: Network, now: datetime) -> DatePoll | None:
+    """Nobody booked the next meeting in time: the hub asks the whole network which dates suit.
+
+    Any member may answer; the poll then books the meeting by itself (``settle_poll``). None when
+    the network got a meeting or a poll meanwhile.
+    """
+    try:
+        with db.session.begin_nested():
+            return create_poll(network, HUB_POLL_TITLE, hub_proposed_times(now), by=None, now=now)
+    except PollConflict:
+        return None
+
+
+def settles_at(poll: DatePoll) -> datetime:
+    """When a poll nobody closed closes itself."""
+    first = min(option.starts_at for option in poll.options)
+    return max(poll.created_at + SETTLE_AT_THE_EARLIEST, first - SETTLE_BEFORE_FIRST)
+
+
+def due_to_settle(now: datetime) -> list[int]:
+    """Open polls that nobody closed in time, in one statement."""
+    open_now = db.session.scalars(
+        select(DatePoll)
+        .where(DatePoll.open_slot.is_not(None))
+        .options(selectinload(DatePoll.options))
+    )
+    return [poll.id for poll in open_now if poll.options and settles_at(poll) <= now]
+
+
+def settle_poll(poll_id: int, now: datetime) -> Meeting | None:
+    """Close a poll nobody closed: the time most said yes to (at least ``ENOUGH_YES``) is booked
+    in the name of whoever opened it; with too few yes, or a meeting booked meanwhile, the poll
+    is cancelled and the relay's reminders go on. Raises PollClosed if someone closed it first.
+    """
+    poll = db.session.scalar(
+        select(DatePoll)
+        .where(DatePoll.id == poll_id)
+        .options(selectinload(DatePoll.options), selectinload(DatePoll.created_by))
+    )
+    check_open(poll)
+    tally = counts(poll)
+    ahead = [o for o in poll.options if o.starts_at > now and tally[o.id]["yes"] >= ENOUGH_YES]
+    best = min(
+        ahead,
+        key=lambda o: (-tally[o.id]["yes"], -tally[o.id]["maybe"], o.starts_at),
+        default=None,
+    )
+    if best is None or scheduling.open_meeting(poll.network_id) is not None:
+        claim_close(poll, CANCELLED, now)
+        return None
+    return close_poll(poll, best.id, by=poll.created_by, now=now)
 
 
 def open_polls(network_ids: Iterable[int]) -> list[DatePoll]:
@@ -354,5 +435,6 @@ def send_poll(network: Network, poll: DatePoll, *, actor_id: int | None = None) 
             person=person,
             url=url,
         )
-        notify(person.id, "meeting", text[:300], url, actor_id=actor_id)
+        # The poll mail is the mail about it: the notice shows in the hub only.
+        notify(person.id, "meeting", text[:300], url, actor_id=actor_id, mailed=True)
     return len(people)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from hub.auth.models import User
 from hub.directory.models import Municipality
 from hub.extensions import db
-from hub.meetings import mailing, rotation, scheduling
+from hub.meetings import mailing, polls, rotation, scheduling
 from hub.meetings.models import (
     BatonPass,
     BatonReminder,
@@ -37,6 +37,10 @@ STEP_HOLDER = 1  # the holder municipality's members
 STEP_COORDINATORS = 2  # the coordinators, or the admins when the network has none
 STEP_SILENCE = 3  # the baton passes on by itself
 STEP_STUCK = 4  # no municipality has anyone to carry the baton: told once
+STEP_POLL = 5  # the meeting is near and unbooked: the hub asks the whole network for dates
+# The order in which due steps are taken. The poll does not wait for the escalation; a silence
+# pass due at the same time goes first, and the new holder gets its own reminder before a poll.
+LADDER = (STEP_HOLDER, STEP_COORDINATORS, STEP_SILENCE, STEP_POLL)
 # A new holder first gets the hand-over mail; the first reminder waits at least this long.
 FIRST_REMINDER_GRACE = timedelta(days=7)
 # Reminders to those coming go out this long before the meeting.
@@ -49,6 +53,7 @@ class Timings:
     escalate_after: timedelta
     silence: timedelta
     auto_held_after: timedelta
+    poll_before: timedelta
 
     @classmethod
     def from_config(cls) -> Timings:
@@ -58,6 +63,7 @@ class Timings:
             escalate_after=timedelta(days=config["BATON_ESCALATE_AFTER_DAYS"]),
             silence=timedelta(days=config["BATON_SILENCE_DAYS"]),
             auto_held_after=timedelta(days=config["MEETING_AUTO_HELD_AFTER_DAYS"]),
+            poll_before=timedelta(days=config["BATON_POLL_BEFORE_DAYS"]),
         )
 
 
@@ -84,6 +90,9 @@ class RelayState:
     booked: bool
     anyone_to_carry: bool
     sent: dict[int, Sent] = field(default_factory=dict)
+    # When the network's baton was first handed out: the rhythm counts from there until a
+    # meeting has been held.
+    started: datetime | None = None
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -100,6 +109,16 @@ def next_meeting_due(state: RelayState) -> datetime:
     return add_months(since, state.rhythm_months or 3)
 
 
+def network_due(state: RelayState) -> datetime:
+    """When the network ought to meet: one rhythm after its last meeting (or its start).
+
+    Unlike ``next_meeting_due`` a new holding does not move it: a chain of silent holders
+    must not push the meeting further and further away.
+    """
+    since = state.last_held or state.started or state.holding_began
+    return add_months(since, state.rhythm_months or 3)
+
+
 def step_due(state: RelayState, step: int, timings: Timings) -> datetime | None:
     """When ``step`` falls due, or None while the step before it has not been taken.
 
@@ -109,6 +128,14 @@ def step_due(state: RelayState, step: int, timings: Timings) -> datetime | None:
         return max(
             state.holding_began + FIRST_REMINDER_GRACE,
             next_meeting_due(state) - timings.remind_before,
+        )
+    if step == STEP_POLL:
+        reminded = state.sent.get(STEP_HOLDER)
+        if reminded is None:
+            return None
+        # The holder gets a week after the reminder; then, once the meeting is near, the hub asks.
+        return max(
+            reminded.sent_at + FIRST_REMINDER_GRACE, network_due(state) - timings.poll_before
         )
     before = state.sent.get(step - 1)
     if before is None:
@@ -144,11 +171,12 @@ def next_step(state: RelayState, now: datetime, timings: Timings) -> int | None:
         return None
     if not state.anyone_to_carry:
         return None if STEP_STUCK in state.sent else STEP_STUCK
-    for step in (STEP_HOLDER, STEP_COORDINATORS, STEP_SILENCE):
+    for step in LADDER:
         if step in state.sent:
             continue
         due = step_due(state, step, timings)
-        return step if due is not None and now >= due else None
+        if due is not None and now >= due:
+            return step
     return None
 
 
@@ -202,6 +230,13 @@ def relay_states(now: datetime) -> list[RelayState]:
             .distinct()
         )
     )
+    started = dict(
+        db.session.execute(
+            select(BatonPass.network_id, func.min(BatonPass.passed_at)).group_by(
+                BatonPass.network_id
+            )
+        ).all()
+    )
     sent: dict[int, dict[int, Sent]] = {}
     pass_ids = [p.id for p in passes.values()]
     for pass_id, step, sent_at, count in db.session.execute(
@@ -233,6 +268,7 @@ def relay_states(now: datetime) -> list[RelayState]:
                 booked=network.id in open_meetings or network.id in open_polls,
                 anyone_to_carry=network.id in carried,
                 sent=dict(sent.get(holding.id, {})),
+                started=started.get(network.id),
             )
         )
     return states
@@ -265,6 +301,11 @@ def take_step(state: RelayState, step: int, now: datetime) -> Sent | None:
     if not claim(row):
         return None
     network = db.session.get(Network, state.network_id)
+    if step == STEP_POLL:
+        poll = polls.propose_for_network(network, now)
+        row.recipient_count = len(mailing.network_recipients(network.id)) if poll else 0
+        row.audience = "network" if row.recipient_count else "nobody"
+        return Sent(now, row.recipient_count)
     if step == STEP_SILENCE:
         baton_pass = rotation.pass_after_silence(network, at=now)
         row.audience = "holder" if baton_pass else "nobody"
@@ -310,13 +351,31 @@ def hold_overdue_meetings(now: datetime, timings: Timings) -> list[int]:
     return held
 
 
+def settle_forgotten_polls(now: datetime) -> list[int]:
+    """Polls nobody closed book their most wanted time (or are cancelled), one at a time."""
+    ids = polls.due_to_settle(now)
+    db.session.commit()
+    settled = []
+    for poll_id in ids:
+        try:
+            polls.settle_poll(poll_id, now)
+        except polls.PollClosed:  # closed meanwhile by the holder or another run
+            db.session.rollback()
+            continue
+        db.session.commit()
+        settled.append(poll_id)
+    return settled
+
+
 def run_baton_check(now: datetime) -> list[tuple[str, int]]:
-    """Close meetings nobody marked held, then take the relay's due steps for every network.
+    """Close meetings nobody marked held and polls nobody closed, then take the relay's due
+    steps for every network.
 
     Returns (network slug, step) for every step this run took.
     """
     timings = Timings.from_config()
     hold_overdue_meetings(now, timings)
+    settle_forgotten_polls(now)
     states = relay_states(now)
     db.session.commit()  # end the reading transaction before claiming (SQLite snapshots)
     taken: list[tuple[str, int]] = []
@@ -331,6 +390,7 @@ def run_baton_check(now: datetime) -> list[tuple[str, int]]:
             if step == STEP_SILENCE:
                 break
             state.sent[step] = sent
+            state.booked = step == STEP_POLL and sent.recipient_count > 0
     return taken
 
 

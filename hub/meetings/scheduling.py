@@ -125,8 +125,10 @@ def apply_data(meeting: Meeting, data: MeetingData) -> None:
     meeting.capacity = data.capacity
 
 
-def create_meeting(network: Network, data: MeetingData, *, by: User) -> Meeting:
+def create_meeting(network: Network, data: MeetingData, *, by: User | None) -> Meeting:
     """Schedule the network's next meeting, hosted by the baton holder; invitations are queued.
+
+    ``by`` None: booked by the hub itself, from a date poll nobody closed.
 
     Raises MeetingConflict when another meeting is open, including one saved concurrently: the
     unique (network_id, open_slot) constraint makes the second insert fail.
@@ -144,7 +146,7 @@ def create_meeting(network: Network, data: MeetingData, *, by: User) -> Meeting:
         open_slot=1,
         uid=new_uid(),
         sequence=0,
-        created_by_id=by.id,
+        created_by_id=by.id if by else None,
         created_at=now,
         updated_at=now,
     )
@@ -157,7 +159,7 @@ def create_meeting(network: Network, data: MeetingData, *, by: User) -> Meeting:
         raise MeetingConflict from error
     reindex_meeting(meeting.id)
     meeting = get_meeting_or_404(meeting.id)
-    mailing.send_meeting_message(meeting, "invitation", actor_id=by.id)
+    mailing.send_meeting_message(meeting, "invitation", actor_id=by.id if by else None)
     return meeting
 
 

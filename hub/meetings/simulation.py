@@ -24,7 +24,7 @@ import random
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -60,7 +60,6 @@ class Holding:
     actor_id: int | None = None
     poll_id: int | None = None
     close_at: datetime | None = None
-    votes: list[tuple[datetime, int]] = field(default_factory=list)
     # The coordinator's answer to the escalation: None until it comes, then when (or never).
     coordinator_at: datetime | None = None
     coordinator_heard: bool = False
@@ -91,6 +90,8 @@ class Simulation:
         self.plans: dict[int, Holding] = {}
         self.quiet_people: set[int] = set()
         self.departures: list[tuple[datetime, str]] = []
+        # Each poll's answers to come: (when, who).
+        self.votes: dict[int, list[tuple[datetime, int]]] = {}
 
     # --- the world ------------------------------------------------------------------------
 
@@ -186,16 +187,45 @@ class Simulation:
         if meeting is not None:
             self.maybe_mark_held(plan, meeting)
             return
+        poll = polls.open_poll_for(network.id)
+        if poll is not None:
+            self.answer(network, plan, poll)
         if plan.silent or self.actor(network, plan) is None:
             self.coordinator_acts(network, plan)
             return
         actor = self.actor(network, plan)
-        if actor is None:
-            return
         if plan.poll_id is not None:
             self.poll_day(network, plan, actor)
-        elif self.now >= plan.act_at:
+        elif poll is None and self.now >= plan.act_at:
             self.book(network, plan, actor)
+        # A poll the hub opened: the holder answers it like everyone else and lets it close.
+
+    def answer(self, network: Network, plan: Holding, poll) -> None:
+        """The network's members who answer anything answer an open poll within a week: up to
+        eight of them, each time yes, maybe or no at random. Nobody in a silent holder
+        municipality answers."""
+        if poll.id not in self.votes:
+            codes = select(NetworkMunicipality.municipality_code).where(
+                NetworkMunicipality.network_id == network.id, NetworkMunicipality.active
+            )
+            people = db.session.scalars(
+                select(User).where(User.active, User.municipality_code.in_(codes)).order_by(User.id)
+            ).all()
+            voters = [
+                p.id
+                for p in people
+                if p.id not in self.quiet_people
+                and not (plan.silent and p.municipality_code == network.baton_holder_code)
+            ]
+            self.votes[poll.id] = [
+                (self.now + timedelta(days=self.rng.randint(0, 7)), user_id)
+                for user_id in self.rng.sample(voters, min(len(voters), 8))
+            ]
+        due = [v for v in self.votes[poll.id] if v[0] <= self.now]
+        for vote in due:
+            self.votes[poll.id].remove(vote)
+            answers = {o.id: self.rng.choice(polls.ANSWERS) for o in poll.options}
+            polls.record_answers(poll, db.session.get(User, vote[1]), answers)
 
     def coordinator_acts(self, network: Network, plan: Holding) -> None:
         """A coordinator who hears that the holder is silent gives the baton to the next
@@ -275,23 +305,13 @@ class Simulation:
         poll = polls.create_poll(network, "Nästa träff", times, by=actor)
         plan.poll_id = poll.id
         plan.close_at = self.now + timedelta(days=self.rng.randint(7, 12))
-        voters = db.session.scalars(
-            select(User.id).where(User.active, User.id.not_in(self.quiet_people or {0}))
-        ).all()
-        plan.votes = [
-            (self.now + timedelta(days=self.rng.randint(0, 7)), user_id)
-            for user_id in self.rng.sample(voters, min(len(voters), 8))
-        ]
 
     def poll_day(self, network: Network, plan: Holding, actor: User) -> None:
+        """The holder closes their poll after a week or so, picking the most wanted time."""
         poll = polls.get_poll(network, plan.poll_id)
         if poll is None or poll.status != polls.OPEN:
             plan.poll_id = None
             return
-        for when, user_id in [v for v in plan.votes if v[0] <= self.now]:
-            plan.votes.remove((when, user_id))
-            answers = {o.id: self.rng.choice(polls.ANSWERS) for o in poll.options}
-            polls.record_answers(poll, db.session.get(User, user_id), answers)
         if self.now >= plan.close_at:
             best = polls.best_option(poll)
             polls.close_poll(poll, best.id, by=actor)
@@ -353,6 +373,35 @@ class Simulation:
             )
         return reports
 
+    def trace(self) -> list[str]:
+        """Per network and rhythm period: the hand-overs, polls and meetings, and which periods
+        went without a held meeting (``--trace``, to see why a period was lost)."""
+        from hub.meetings.models import DatePoll
+
+        lines = []
+        for network in db.session.scalars(select(Network).order_by(Network.id)).all():
+            events: list[tuple[datetime, str]] = []
+            for p in rotation.history(network.id):
+                events.append((p.passed_at, f"stafett -> {p.to_code} ({p.reason_kind})"))
+            for m in db.session.scalars(select(Meeting).where(Meeting.network_id == network.id)):
+                events.append((m.starts_at, f"träff i {m.host_code}: {m.status}"))
+            for poll in db.session.scalars(
+                select(DatePoll).where(DatePoll.network_id == network.id)
+            ):
+                events.append((poll.created_at, f"omröstning öppnad ({poll.status})"))
+            for r in db.session.scalars(
+                select(BatonReminder).where(BatonReminder.network_id == network.id)
+            ):
+                events.append((r.sent_at, f"steg {r.step} till {r.audience}"))
+            lines.append(f"== {network.name}")
+            periods = self.years * 4
+            for period in range(periods):
+                inside = sorted(e for e in events if self.period_of(e[0]) == period)
+                held = any(text.endswith(scheduling.HELD) for _, text in inside)
+                lines.append(f"-- period {period + 1}{'' if held else '  MISSAD'}")
+                lines.extend(f"   {when:%Y-%m-%d} {text}" for when, text in inside)
+        return lines
+
     def period_of(self, moment: datetime) -> int:
         months = (moment.year - START.year) * 12 + moment.month - START.month
         return months // 3
@@ -368,7 +417,9 @@ def simulation_config(url: str) -> type:
     )
 
 
-def simulate(years: int, silent: float, seed: int) -> list[NetworkReport]:
+def simulate(
+    years: int, silent: float, seed: int, trace: list[str] | None = None
+) -> list[NetworkReport]:
     """Run the simulation in a temporary database that is removed afterwards."""
     from flask_migrate import upgrade
 
@@ -389,6 +440,8 @@ def simulate(years: int, silent: float, seed: int) -> list[NetworkReport]:
                 simulation.build()
                 simulation.run()
                 reports = simulation.report()
+                if trace is not None:
+                    trace.extend(simulation.trace())
             db.session.remove()
             db.engine.dispose()
         return reports

@@ -65,7 +65,11 @@ def polls(network_id: int) -> list[Event]:
 
 def reminders(network_id: int) -> list[Event]:
     rows = db.session.scalars(
-        select(BatonReminder).where(BatonReminder.network_id == network_id, BatonReminder.step != 3)
+        select(BatonReminder).where(
+            BatonReminder.network_id == network_id,
+            # The baton's pass and the hub's poll show themselves on the timeline.
+            BatonReminder.step.not_in((3, 5)),
+        )
     )
     return [Event(r.sent_at, "reminder", r, r.recipient_count) for r in rows]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from hub.digests.models import Digest
 from hub.digests.run import run_digests
 from hub.digests.schedule import next_period
 from hub.extensions import db
+from hub.mail.actions import read_action_token
 from hub.mail.models import OutboxMessage
 from hub.mail.preferences import set_preferences
 from hub.meetings.models import Rsvp
@@ -100,9 +102,13 @@ def test_upcoming_meetings_with_rsvp_links(forum, create_user, create_network):
     [mail] = digests_for(member)
     assert "Höstträffen" in mail.body_text and "Vinterträffen" in mail.body_text
     assert "Borta" not in mail.body_text
-    assert f'href="http://stafetten.test/traffar/{coming.id}#anmalan">Svara om du kommer' in (
-        mail.body_html
-    )
+    # The meeting not yet answered: one signed answer link per choice, in both parts.
+    links = re.findall(r'href="(http://stafetten.test/handling/[^"]+)"', mail.body_html)
+    assert len(links) == 3 and all(link in mail.body_text for link in links)
+    assert {read_action_token(link.rsplit("/", 1)[1], now=MONDAY).target_id for link in links} == {
+        coming.id
+    }
+    assert f"http://stafetten.test/traffar/{coming.id}" in mail.body_text
     assert "Du har anmält dig." in mail.body_html
     assert (
         "Halmstad har stafettpinnen; nästa träff är 19 november 2026 kl. 07:00." in mail.body_text

@@ -88,3 +88,95 @@ def test_rsvp_from_a_mail_link_without_signing_in(page: Page, live_app: Flask) -
     assert response is not None and response.status == 400
     expect(page.get_by_role("heading", level=1)).to_have_text("Länken fungerar inte")
     check_page(page, "rsvp bad link")
+
+
+def action_link_in_last_mail(user_id: int) -> str:
+    """The one action link (/handling/…) in the member's newest mail, as the mail has it."""
+    from hub.mail.models import OutboxMessage
+
+    mail = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.user_id == user_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).one()
+    (link,) = re.findall(r"http://[^\s\"<>]+/handling/[^\s\"<>]+", mail.body_text)
+    assert link in mail.body_html
+    return link
+
+
+def test_follow_link_from_a_captured_notification_mail(page: Page, live_app: Flask) -> None:
+    """An answer to the ambassador's question is mailed; Chromium follows the mail's own link
+    (GET shows one button), presses it, and the question is no longer followed."""
+    from datetime import timedelta
+
+    from hub.core.db import utcnow
+    from hub.forum import answers, questions
+    from hub.forum.models import Category, Follow
+    from hub.mail.notifications import send_notification_emails
+
+    with live_app.app_context():
+        asker = db.session.scalar(select(User).where(User.email == "ambassador@demo.stafetten.se"))
+        helper = db.session.scalar(select(User).where(User.email == "samordnare@demo.stafetten.se"))
+        category = db.session.scalars(select(Category).order_by(Category.id)).first()
+        question = questions.create_question(
+            asker, title="Laddar ni plattorna på natten?", body="Hur gör ni?",
+            category_id=category.id, tag_names=[],
+        )  # fmt: skip
+        answers.create_answer(question, helper, "Ja, i personalrummet.")
+        db.session.commit()
+        send_notification_emails(utcnow() + timedelta(seconds=1))
+        link = action_link_in_last_mail(asker.id)
+        asker_id, question_id = asker.id, question.id
+
+    def following() -> bool:
+        with live_app.app_context():
+            return bool(db.session.scalar(select(Follow.id).where(
+                Follow.user_id == asker_id, Follow.target_type == "question",
+                Follow.target_id == question_id,
+            )))  # fmt: skip
+
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sluta följa frågan")
+    check_page(page, "follow from mail")
+    assert following()  # the GET changed nothing
+    page.get_by_role("button", name="Sluta följa").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Du följer inte frågan längre")
+    check_page(page, "follow from mail done")
+    assert not following()
+
+
+def test_host_adds_minutes_from_a_captured_mail(page: Page, live_app: Flask) -> None:
+    from hub.meetings import mailing
+    from hub.meetings.models import Meeting, Network
+
+    with live_app.app_context():
+        coordinator = db.session.scalar(
+            select(User).where(User.email == "samordnare@demo.stafetten.se")
+        )
+        meeting = db.session.scalar(
+            select(Meeting)
+            .join(Network, Network.id == Meeting.network_id)
+            .where(Meeting.status == "held", Network.coordinators.any(User.id == coordinator.id))
+            .order_by(Meeting.starts_at.desc())
+        )
+        mailing.send_minutes_request(meeting, mailing.recipients_by_ids([coordinator.id]))
+        db.session.commit()
+        link = action_link_in_last_mail(coordinator.id)
+        meeting_id = meeting.id
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Minnesanteckningar")
+    check_page(page, "minutes from mail")
+    box = page.get_by_label("Minnesanteckningar")
+    original = box.input_value()  # the demo meeting's minutes, kept
+    box.fill("")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text("Skriv minnesanteckningarna.").first).to_be_visible()
+    check_page(page, "minutes from mail empty")
+    box.fill(original + "\n\nTillägg från mejlet: nästa träff i Varberg.")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Minnesanteckningarna är sparade")
+    check_page(page, "minutes from mail saved")
+    with live_app.app_context():
+        saved = db.session.scalar(select(Meeting.minutes_source).where(Meeting.id == meeting_id))
+        assert saved.endswith("Tillägg från mejlet: nästa träff i Varberg.")

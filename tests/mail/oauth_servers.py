@@ -15,8 +15,12 @@ from collections.abc import Iterator
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, grants
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, grants
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
+from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 
 from tests.mail.helpers import RecordingHandler, free_port
@@ -24,9 +28,15 @@ from tests.mail.helpers import RecordingHandler, free_port
 CLIENT_ID = "stafetten-app"
 CLIENT_SECRET = "ett-hemligt-klientlosenord"
 MAILBOX = "natverket@kommun.example"
+# The certificate credential: the client signs a JWT (RFC 7523) with its private key, as
+# Entra ID allows instead of a secret; the endpoint knows only the certificate.
+ASSERTION = JWTBearerClientAssertion.CLIENT_AUTH_METHOD
 
 
 class Client(ClientMixin):
+    def __init__(self, certificate_pem: bytes | None = None) -> None:
+        self.certificate_pem = certificate_pem
+
     def get_client_id(self) -> str:
         return CLIENT_ID
 
@@ -43,7 +53,8 @@ class Client(ClientMixin):
         return hmac.compare_digest(client_secret, CLIENT_SECRET)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method == "client_secret_post" and endpoint == "token"
+        allowed = ASSERTION if self.certificate_pem else "client_secret_post"
+        return method == allowed and endpoint == "token"
 
     def check_response_type(self, response_type: str) -> bool:
         return False
@@ -53,20 +64,57 @@ class Client(ClientMixin):
 
 
 class ClientCredentials(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_post"]  # noqa: RUF012  (Authlib's API)
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_post", ASSERTION]  # noqa: RUF012  (Authlib's API)
+
+
+class CertificateAssertion(JWTBearerClientAssertion):
+    """Checks the client's signed JWT as Entra does: audience the token URL, signed with the
+    key of the registered certificate, whose thumbprint the JWT names in ``x5t``."""
+
+    def __init__(self, endpoint: TokenEndpoint) -> None:
+        super().__init__(leeway=10)
+        self.endpoint = endpoint
+        self.used_jti: set[str] = set()
+
+    def get_audiences(self) -> list[str]:
+        return [self.endpoint.url]
+
+    def extract_assertion(self, assertion: str):
+        headers, claims = super().extract_assertion(assertion)
+        if headers.get("x5t") != self.endpoint.thumbprint:
+            raise InvalidClientError(description="Unknown certificate thumbprint (x5t)")
+        return headers, claims
+
+    def resolve_client_public_key(self, client: Client) -> RSAKey:
+        certificate = x509.load_pem_x509_certificate(client.certificate_pem)
+        return RSAKey.import_key(
+            certificate.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+
+    def validate_jti(self, claims, jti: str) -> bool:
+        if jti in self.used_jti:
+            return False
+        self.used_jti.add(jti)
+        return True
 
 
 class TokenEndpoint:
     """Issues tokens that live ``lifetime`` seconds; remembers them so the SMTP server can check."""
 
-    def __init__(self, lifetime: int = 3600) -> None:
+    def __init__(self, lifetime: int = 3600, certificate: tuple[bytes, str] | None = None) -> None:
+        """``certificate``: (PEM, x5t thumbprint) of the client's registered certificate; then
+        the client must authenticate with a JWT signed by its key, not with the secret."""
         self.lifetime = lifetime
+        self.certificate_pem, self.thumbprint = certificate or (None, None)
         self.issued: dict[str, float] = {}  # token → expiry (time.time())
         self.revoked: set[str] = set()
         self.requests = 0
         app = Flask("token-endpoint")
         server = AuthorizationServer(app, query_client=self.query_client, save_token=self.save)
         server.register_grant(ClientCredentials)
+        server.register_client_auth_method(ASSERTION, CertificateAssertion(self))
         server.register_token_generator(
             "client_credentials",
             lambda client, grant_type, user=None, scope=None, expires_in=None, include_refresh_token=True: {  # noqa: E501
@@ -91,7 +139,7 @@ class TokenEndpoint:
         self.url = f"http://127.0.0.1:{self.port}/token"
 
     def query_client(self, client_id: str) -> Client | None:
-        return Client() if client_id == CLIENT_ID else None
+        return Client(self.certificate_pem) if client_id == CLIENT_ID else None
 
     def save(self, token: dict, request) -> None:
         self.issued[token["access_token"]] = time.time() + token["expires_in"]
@@ -102,8 +150,10 @@ class TokenEndpoint:
 
 
 @contextlib.contextmanager
-def token_endpoint(lifetime: int = 3600) -> Iterator[TokenEndpoint]:
-    endpoint = TokenEndpoint(lifetime)
+def token_endpoint(
+    lifetime: int = 3600, certificate: tuple[bytes, str] | None = None
+) -> Iterator[TokenEndpoint]:
+    endpoint = TokenEndpoint(lifetime, certificate)
     server = make_server("127.0.0.1", endpoint.port, endpoint.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,6 +1,6 @@
-"""Act from the mail without signing in (RSVP links), and the link scanner: every link in every
-kind of mail the hub sends is opened with GET, as Safe Links does, and nothing in the database
-changes."""
+"""Act from the mail without signing in: RSVP (invitations, reminders, digests), follow or stop
+following a question (notification mails), the host's minutes. The link scanner over every kind of
+mail is in test_every_mail.py."""
 
 from __future__ import annotations
 
@@ -8,21 +8,18 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hub.auth import accounts
-from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.reports import mail_waiting_reports, submit_report
 from hub.extensions import db
 from hub.forum import answers, questions
-from hub.forum.models import Category
+from hub.forum.models import Category, Follow
 from hub.mail.actions import make_action_token, read_action_token
 from hub.mail.models import OutboxMessage
 from hub.mail.notifications import send_notification_emails
 from hub.mail.preferences import set_preferences
-from hub.meetings import reminders, rotation, scheduling
-from hub.meetings.models import Rsvp
+from hub.meetings import rotation, scheduling
+from hub.meetings.models import Meeting, Rsvp
 
 LINK = re.compile(r"http://stafetten\.test/[^\s\"'<>)]+")
 
@@ -122,81 +119,161 @@ def test_tampered_expired_cancelled_and_rotated_links(app, client, meeting_world
     assert answers_of(member) == []
 
 
-def table_snapshot() -> dict[str, list]:
-    """Every row of every table, to compare before and after the scanner."""
-    snapshot = {}
-    for table in db.metadata.sorted_tables:
-        rows = db.session.execute(select(table)).all()
-        snapshot[table.name] = sorted(map(repr, rows))
-    return snapshot
+def last_mail(member) -> OutboxMessage:
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.user_id == member.id).order_by(OutboxMessage.id)
+    ).all()[-1]
 
 
-def test_link_scanner_opens_every_link_in_every_kind_of_mail_and_nothing_changes(
-    app, client, meeting_world, create_user
-):
-    host, member, meeting = meeting_world
-    create_user(role="admin", name="Ada Admin")  # the accessibility report goes to admins
-    # Meetings: invitation (above), update, reminder, cancellation; the baton.
-    loaded = scheduling.get_meeting_or_404(meeting.id)
-    moved = scheduling.MeetingData(
-        title="Träff om larm", starts_at=loaded.starts_at + timedelta(hours=1),
-        ends_at=loaded.ends_at + timedelta(hours=1), place="Rum 2",
-    )  # fmt: skip
-    scheduling.update_meeting(loaded, moved, by=host)
-    from hub.meetings.participation import do_rsvp
+def action_links(mail: OutboxMessage) -> list[str]:
+    found = [link for link in LINK.findall(mail.body_text) if "/handling/" in link]
+    assert all(link in mail.body_html for link in found)
+    return found
 
-    do_rsvp(loaded, member, "on_site")
-    db.session.commit()
-    reminders.run_meeting_reminders(loaded.starts_at - timedelta(days=1))
-    scheduling.cancel_meeting(scheduling.get_meeting_or_404(meeting.id), by=host)
-    db.session.commit()
-    from hub.meetings.models import Network
 
-    network = db.session.get(Network, meeting.network_id)
-    holding = rotation.current_holding(network)
-    step1, step2 = reminders.baton_due(network, holding.passed_at)
-    reminders.run_baton_check(step1)
-    reminders.run_baton_check(step2)
-    # The forum: a notification mail with the post's text, and a digest.
-    category = Category(slug="skanner", name="Skanner", position=9)
+def follows_of(member) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Follow.target_id).where(
+                Follow.user_id == member.id, Follow.target_type == "question"
+            )
+        )
+    )
+
+
+@pytest.fixture
+def answered_question(meeting_world):
+    host, member, _meeting = meeting_world
+    category = Category(slug="folj", name="Följ", position=8)
     db.session.add(category)
     db.session.commit()
     question = questions.create_question(
-        member, title="Länkar i mejl?", body="Öppnar Safe Links allt?", category_id=category.id,
-        tag_names=[],
-    )  # fmt: skip
-    answers.create_answer(question, host, "Ja, varenda länk.")
+        member, title="Vem följer?", body="En fråga.", category_id=category.id, tag_names=[]
+    )
+    db.session.commit()
+    return host, member, question
+
+
+def test_follow_and_unfollow_a_question_from_the_notification_mail(client, answered_question):
+    host, member, question = answered_question
+    # The asker follows their own question; the mail about the answer offers to stop.
+    created = answers.create_answer(question, host, "Ett svar.")
     db.session.commit()
     send_notification_emails(utcnow() + timedelta(seconds=1))
+    mail = last_mail(member)
+    (link,) = action_links(mail)
+    assert "Sluta följa frågan" in mail.body_text
+    page = client.get(path(link))
+    assert page.status_code == 200 and question.title in page.text
+    assert page.text.count('<form method="post" action="/handling/') == 1
+    assert follows_of(member) == [question.id]  # GET changed nothing
+    done = client.post(path(link))
+    assert done.status_code == 200 and "Du följer inte frågan längre" in done.text
+    assert f"/fragor/{question.id}" in done.text
+    assert follows_of(member) == []
+    assert client.post(path(link)).status_code == 200  # pressing twice changes nothing more
+    assert follows_of(member) == []
+
+    # The asker comments on the answer: its author hears of it, and the mail (which finds the
+    # question through the answer) offers to follow or to stop, whichever is not the case.
+    answer = answers.get_answer_for(member, created.id)
+    answers.create_comment(question, member, "En kommentar.", answer)
+    db.session.commit()
+    send_notification_emails(utcnow() + timedelta(seconds=2))
+    mail = last_mail(host)
+    (link,) = action_links(mail)
+    was_following = follows_of(host) == [question.id]
+    offer = "Sluta följa frågan" if was_following else "Följ frågan"
+    assert offer in mail.body_text
+    client.post(path(link))
+    assert follows_of(host) == ([] if was_following else [question.id])
+
+
+def test_follow_link_for_a_deleted_question_or_another_action(client, answered_question):
+    _host, member, question = answered_question
+    token = make_action_token(
+        member.id, "follow", question.id, "unfollow", until=utcnow() + timedelta(days=1)
+    )
+    question.deleted_at = utcnow()
+    db.session.commit()
+    response = client.post(f"/handling/{token}")
+    assert response.status_code == 404 and "finns inte längre" in response.text
+    assert follows_of(member) == [question.id]  # the asker's own follow, untouched
+    # A value that does not belong to the action is not a link at all.
+    odd = make_action_token(
+        member.id, "follow", question.id, "on_site", until=utcnow() + timedelta(days=1)
+    )
+    assert client.get(f"/handling/{odd}").status_code == 400
+
+
+def held_meeting(meeting_world):
+    host, member, meeting = meeting_world
+    loaded = scheduling.get_meeting_or_404(meeting.id)
+    # It took place yesterday, and nobody marked it held: baton-check does, and asks the host.
+    loaded.starts_at, loaded.ends_at = (
+        utcnow() - timedelta(hours=30),
+        utcnow() - timedelta(hours=28),
+    )
+    scheduling.mark_held(loaded, by=None, now=utcnow(), automatic=True)
+    db.session.commit()
+    return host, member, loaded
+
+
+def test_host_adds_minutes_from_the_mail_after_the_meeting(client, meeting_world):
+    host, member, meeting = held_meeting(meeting_world)
+    mail = last_mail(host)
+    assert "minnesanteckningar" in mail.subject
+    (link,) = action_links(mail)
+    page = client.get(path(link))
+    assert page.status_code == 200 and meeting.title in page.text
+    assert 'name="minutes"' in page.text
+    assert not scheduling.get_meeting_or_404(meeting.id).minutes_source
+    # Empty: a clear message next to the field, nothing saved.
+    empty = client.post(path(link), data={"minutes": "  "})
+    assert empty.status_code == 400 and "Skriv minnesanteckningarna." in empty.text
+    done = client.post(path(link), data={"minutes": "Vi pratade om **larm**."})
+    assert done.status_code == 200 and "Minnesanteckningarna är sparade" in done.text
+    saved = db.session.scalar(
+        select(Meeting.minutes_source)
+        .where(Meeting.id == meeting.id)
+        .execution_options(populate_existing=True)
+    )
+    assert saved == "Vi pratade om **larm**."
+    # The link is the host's: another member's copy of it does not exist, and a member who
+    # does not speak for the host municipality cannot use one.
+    stranger = make_action_token(
+        member.id, "minutes", meeting.id, "add", until=utcnow() + timedelta(days=1)
+    )
+    assert read_action_token(stranger).user_id == member.id
+
+
+def test_minutes_link_refused_for_someone_who_cannot_manage_the_meeting(
+    client, meeting_world, create_user
+):
+    _host, _member, meeting = held_meeting(meeting_world)
+    outsider = create_user(name="Otto Utanför", municipality_code="1380")
+    token = make_action_token(
+        outsider.id, "minutes", meeting.id, "add", until=utcnow() + timedelta(days=1)
+    )
+    for method in (client.get, client.post):
+        assert method(f"/handling/{token}").status_code == 403
+
+
+def test_digest_carries_answer_links_for_meetings_not_yet_answered(client, meeting_world):
     from hub.digests.run import run_digests
 
+    _host, member, meeting = meeting_world
     set_preferences(member.id, digest_frequency="daily")
     db.session.commit()
     run_digests(utcnow() + timedelta(days=1))
-    # Account mail.
-    with app.test_request_context():
-        accounts.send_confirmation(create_user(confirmed=False))
-        accounts.request_password_reset(member.email)
-        accounts.request_email_change(member, "ny@laholm.se")
-        accounts.send_security_notice(member, "password_changed")
-        accounts.do_change_email(host, "ny.vard@laholm.se")
-        accounts.do_sign_up(
-            email=member.email, name="X", password="ett-långt-lösenord-9", municipality_code="1381"
+    digest = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.user_id == member.id, OutboxMessage.kind == "digest"
         )
-    submit_report("Knappen syns inte", None, "/", "127.0.0.1")
-    db.session.commit()
-    mail_waiting_reports()
-    db.session.commit()
-
-    mails = db.session.scalars(select(OutboxMessage)).all()
-    kinds = {m.kind for m in mails}
-    assert {"meeting", "baton", "digest", "confirm_email", "password_reset"} <= kinds
-    links = sorted({link for m in mails for link in LINK.findall(m.body_text + m.body_html)})
-    assert any("/handling/" in link for link in links)
-    assert any("/avregistrera/" in link for link in links)
-    before = table_snapshot()
-    for link in links:
-        response = client.get(path(link.rstrip(".,")))
-        assert response.status_code < 500, link
-    assert table_snapshot() == before
-    assert db.session.scalar(select(func.count()).select_from(User)) >= 4
+    ).one()
+    links = action_links(digest)
+    assert len(links) == 3
+    assert answers_of(member) == []
+    client.post(path(links[1]))
+    assert answers_of(member) == [("online", False)]
+    assert read_action_token(links[1].split("/")[-1]).target_id == meeting.id

@@ -70,6 +70,9 @@ KINDS = {
     "confirm_email": ("notification", False, False),
     "change_email": ("notification", False, False),
     "account_exists": ("notification", False, False),
+    "login_link": ("notification", False, False),
+    "account_link_identity": ("notification", False, False),
+    "account_identity_linked": ("notification", True, False),
 }
 
 

@@ -21,8 +21,8 @@ from hub.forum.models import Category, Follow
 from hub.mail.models import OutboxMessage, OutboxStatus
 from hub.mail.notifications import send_notification_emails
 from hub.mail.preferences import DIGEST, IMMEDIATELY, NEVER, TOPICS, set_preferences
-from hub.meetings import participation, reminders, scheduling
-from hub.meetings.models import Network
+from hub.meetings import participation, polls, reminders, scheduling
+from hub.meetings.models import Network, NetworkMunicipality
 from hub.notifications.models import Notification
 
 
@@ -221,3 +221,54 @@ def test_no_separate_mail_when_the_topic_is_in_the_digest_or_off(world, setting)
     assert db.session.scalar(
         select(Notification.emailed_at).where(Notification.user_id == member.id)
     )
+
+
+def test_poll_new_baton_holder_and_stuck_relay_mail_each_person_once(world, create_user):
+    """A date poll, the baton reaching a municipality with members, a relay nobody can carry."""
+    events = Events()
+    host, coordinator, members = world["host"], world["coordinator"], world["members"]
+    network = world["network"]
+    everyone = {host.id, coordinator.id, *(m.id for m in members)}
+    start = utcnow() + timedelta(days=20)
+    times = [polls.ProposedTime(start + timedelta(days=d), start + timedelta(days=d, hours=2))
+             for d in (0, 7)]  # fmt: skip
+    mails, notes = events.after(lambda: polls.create_poll(network, "Vårträffen", times, by=host))
+    assert_one_each(mails, everyone)
+    assert set(notes) == everyone - {host.id}
+
+    varberg = create_user(name="Vilma Varberg", municipality_code="1383")
+    held = scheduling.create_meeting(network, meeting_data(days=2), by=host)
+    held.starts_at, held.ends_at = utcnow() - timedelta(hours=30), utcnow() - timedelta(hours=28)
+    db.session.commit()
+    mails, notes = events.after(
+        lambda: scheduling.mark_held(held, by=None, now=utcnow(), automatic=True)
+    )
+    # The host is asked for minutes; Varberg, which now holds the baton, hears it once.
+    assert_one_each(mails, {host.id, varberg.id})
+    assert notes[varberg.id] == 1
+
+    stuck = Network(slug="hylte-ensam", name="Hylte ensam")
+    stuck.members = [NetworkMunicipality(municipality_code="1315", position=0)]
+    stuck.coordinators = [coordinator]
+    db.session.add(stuck)
+    db.session.commit()
+    mails, notes = events.after(lambda: reminders.run_baton_check(utcnow()))
+    assert mails[coordinator.id] == 1 and all(count == 1 for count in mails.values())
+
+
+def test_announcement_and_welcome_mail_each_person_once(app, world):
+    from hub.announcements.sending import do_send_announcement
+    from hub.auth.onboarding import send_welcome
+
+    events = Events()
+    coordinator, members, network = world["coordinator"], world["members"], world["network"]
+    laholm = {world["host"].id, *(m.id for m in members)}
+
+    def announce():
+        with app.test_request_context():
+            do_send_announcement(network, coordinator, "Välkomna till vårens träffar!")
+
+    mails, notes = events.after(announce)
+    assert_one_each(mails, laholm, notes)
+    mails, notes = events.after(lambda: send_welcome(members[0]))
+    assert_one_each(mails, {members[0].id})

@@ -144,10 +144,12 @@ def test_digest_excerpts_say_who_wrote_them_and_respect_titles_only(app, create_
     assert "Larmet piper hela natten" in digests[shared.id].body_text
 
 
-def test_digest_statements_stay_fixed_for_2000_members(app, count_queries):
-    """One batch for 20 members and one for 2,000 cost the same statements, excerpts included."""
+def test_digest_statements_stay_fixed_for_2000_members(app, count_queries, create_network):
+    """One batch for 20 members and one for 2,000 cost the same statements, excerpts and each
+    member's signed answer links for an upcoming meeting included."""
     from hub.digests.run import run_digests
     from hub.digests.schedule import current_period
+    from hub.meetings.models import Meeting
 
     category = Category(slug="kategori-tvatusen", name="Tvåtusen", position=3)
     db.session.add(category)
@@ -200,6 +202,14 @@ def test_digest_statements_stay_fixed_for_2000_members(app, count_queries):
         return current_period("weekly", moment).ends_at - timedelta(hours=1)
 
     start = utcnow() + timedelta(days=30)
+    network = create_network(codes=("1381", "1380"))
+    meeting_at = start + timedelta(days=17)  # ahead of both digests
+    db.session.add(Meeting(
+        network_id=network.id, host_code="1381", title="Höstträffen", starts_at=meeting_at,
+        ends_at=meeting_at + timedelta(hours=2), place="Stadshuset", uid="tvatusen@stafetten.test",
+        created_at=utcnow(),
+    ))  # fmt: skip
+    db.session.commit()
     members(0, 20)
     question("Första frågan", in_period(start))
     with count_queries() as twenty:
@@ -211,3 +221,45 @@ def test_digest_statements_stay_fixed_for_2000_members(app, count_queries):
         assert run_digests(later, batch_size=5000).sent == 2000
     assert twenty.count == two_thousand.count, (twenty.statements, two_thousand.statements)
     assert any("body_source" in s for s in two_thousand.statements)  # excerpts are made
+    last = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "digest")
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert "Text som blir ett utdrag." in last.body_text
+    assert last.body_text.count("/handling/") == 3  # coming on site, online, not coming
+
+
+@pytest.mark.parametrize("vector", XSS)
+def test_every_vector_is_inert_in_digest_excerpts_notification_titles_and_action_pages(
+    app, client, create_user, vector
+):
+    """The vector in a question's title and body: the digest's excerpt, the notification mail
+    (which names the title) and the follow page its link opens show it as text, never markup."""
+    from hub.digests.run import run_digests
+
+    category = Category(slug="kategori-vektor", name="Vektor", position=4)
+    db.session.add(category)
+    reader, writer = create_user(name="Läsare"), create_user(name="Skribent")
+    db.session.commit()
+    db.session.add(Follow(user_id=reader.id, target_type="category", target_id=category.id))
+    set_preferences(reader.id, digest_frequency="daily")
+    question = questions.create_question(
+        writer, title=f"Fråga {vector}", body=f"Inledning. {vector} Slut.",
+        category_id=category.id, tag_names=[],
+    )  # fmt: skip
+    db.session.commit()
+    run_digests(utcnow() + timedelta(days=1, hours=1))
+    digest = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")).one()
+    assert "Inledning." in digest.body_text and inert(digest.body_html), digest.body_html
+
+    answers.create_answer(question, reader, "Ett svar.")
+    db.session.commit()
+    mail = mail_to(writer)
+    assert f"Fråga {vector}"[:40] in mail.body_text  # literal in the text part
+    assert inert(mail.body_html), mail.body_html
+    (link,) = re.findall(r"http://stafetten\.test/handling/\S+", mail.body_text)
+    page = client.get(link.removeprefix("http://stafetten.test"))
+    assert page.status_code == 200
+    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert inert(main), main

@@ -197,3 +197,87 @@ def test_unknown_mail_auth_refuses_to_start(app):
 
     with pytest.raises(RuntimeError, match="HUB_MAIL_AUTH"):
         create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], MAIL_AUTH="ntlm"))
+
+
+def self_signed_certificate(directory) -> tuple[str, bytes, str]:
+    """A key file, its certificate (PEM) and the certificate's x5t, as uploaded to Entra."""
+    import base64
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stafetten-smtp")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path = directory / "smtp-app.key"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    sha1 = certificate.fingerprint(hashes.SHA1())  # noqa: S303  (x5t is defined as SHA-1)
+    thumbprint = base64.urlsafe_b64encode(sha1).rstrip(b"=").decode()
+    return str(key_path), certificate.public_bytes(serialization.Encoding.PEM), thumbprint
+
+
+def test_certificate_credential_signs_a_client_assertion(app, create_user, tmp_path, monkeypatch):
+    """Entra's certificate credential: no secret at all; the JWT the sender signs with its key
+    is checked by the endpoint against the certificate and its thumbprint."""
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
+    oauth._cache.clear()
+    key_path, certificate_pem, thumbprint = self_signed_certificate(tmp_path)
+    with (
+        token_endpoint(certificate=(certificate_pem, thumbprint)) as endpoint,
+        xoauth2_smtp_server(endpoint) as (handler, port),
+    ):
+        app.config.update(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_TIMEOUT=5,
+            MAIL_AUTH="xoauth2",
+            MAIL_USERNAME=MAILBOX,
+            MAIL_PASSWORD=None,
+            MAIL_OAUTH_TOKEN_URL=endpoint.url,
+            MAIL_OAUTH_CLIENT_ID=CLIENT_ID,
+            MAIL_OAUTH_CLIENT_SECRET=None,
+            MAIL_OAUTH_CERTIFICATE_KEY=key_path,
+            MAIL_OAUTH_CERTIFICATE_THUMBPRINT=thumbprint,
+        )
+        user = create_user()
+        queue(user, "ett")
+        assert send_batch(utcnow(), 10).sent == 1
+        assert endpoint.requests == 1 and len(handler.messages) == 1
+        assert [accepted for _token, accepted in handler.logins] == [True]
+
+        # A certificate Entra does not know (wrong thumbprint): no token, the mail waits.
+        oauth._cache.clear()
+        app.config["MAIL_OAUTH_CERTIFICATE_THUMBPRINT"] = "bm90LXRoZS1jZXJ0aWZpY2F0ZQ"
+        row = queue(user, "två")
+        assert send_batch(utcnow(), 10).sent == 0
+        found = status(row)
+        assert found.status == OutboxStatus.PENDING and "invalid_client" in found.last_error
+        # And a client that tries the secret instead is refused: only the certificate counts.
+        app.config.update(MAIL_OAUTH_CERTIFICATE_KEY=None, MAIL_OAUTH_CLIENT_SECRET=CLIENT_SECRET)
+        assert send_batch(found.next_attempt_at, 10).sent == 0
+        assert "invalid_client" in status(row).last_error
+        app.config.update(
+            MAIL_OAUTH_CERTIFICATE_KEY=key_path, MAIL_OAUTH_CERTIFICATE_THUMBPRINT=thumbprint
+        )
+        assert send_batch(status(row).next_attempt_at, 10).sent == 1
+        assert len(handler.messages) == 2
+    oauth._cache.clear()

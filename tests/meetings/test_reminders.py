@@ -33,6 +33,7 @@ TIMINGS = {
     "BATON_ESCALATE_AFTER_DAYS": 14,
     "BATON_SILENCE_DAYS": 28,
     "MEETING_AUTO_HELD_AFTER_DAYS": 2,
+    "BATON_POLL_BEFORE_DAYS": 0,  # the hub's own poll: tested in test_relay_fallback.py
 }
 DUE = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
 STEP1 = DUE - timedelta(days=42)  # 27 February

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hub.core.markdown import render_markdown
 from hub.extensions import db
+from hub.forum import search as search_module
 from hub.forum.models import Answer, Question
 from hub.forum.search import rebuild_index, search
 
@@ -123,3 +124,18 @@ def test_top10_is_the_same_on_every_dialect(category):
         ]
         TOP10.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
     assert got == json.loads(TOP10.read_text(encoding="utf-8"))
+
+
+def every_page(query: str) -> tuple[int, list[int]]:
+    pages = [search(query, page=n, per_page=20) for n in range(1, 6)]
+    return pages[0].total, [hit.document_id for page in pages for hit in page.hits]
+
+
+def test_newest_documents_first_changes_no_result(category, monkeypatch):
+    """PostgreSQL looks for each tier's hits among the newest documents first (``WINDOW``): with
+    a window of 40 of the forum's documents every query finds the same hits, totals and order as
+    with one look at all of them (on SQLite the window is not used; the test holds there too)."""
+    build_forum(category.id)
+    whole = {query: every_page(query) for query in QUERIES}
+    monkeypatch.setattr(search_module, "WINDOW", 40)
+    assert {query: every_page(query) for query in QUERIES} == whole
