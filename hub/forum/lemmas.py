@@ -16,6 +16,7 @@ says why this pair was chosen. Both sides of a search use the same functions:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -133,6 +134,12 @@ def known(word: str) -> bool:
 def _forms_table() -> forms_table.FormsTable:
     # simplemma's table (form → lemma) from its compact file, not simplemma's 90 MB dict.
     return forms_table.open_table()
+
+
+# With ``gunicorn --preload`` the master loads the lexicons and forks the workers. Hunspell's
+# memory is shared as it is, but an SQLite connection must never cross a fork: each worker opens
+# the table again on first use.
+os.register_at_fork(after_in_child=_forms_table.cache_clear)
 
 
 def part_word(word: str) -> bool:
