@@ -81,7 +81,7 @@ def prune(at: str | None) -> None:
     """Delete sent mail, read notifications, old counters and logs past their retention."""
     from datetime import UTC, datetime
 
-    from hub.core.retention import run_prune
+    from hub.retention import run_prune
 
     now = None
     if at:

@@ -2,7 +2,7 @@
 
 Every route needs ``Permission.ADMIN``: the check runs before each request of the blueprint,
 so a new route cannot forget it. Views parse, load, call a rule in ``operations`` and render;
-they commit once.
+the edge (``hub/core/edge.py``) commits.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from hub.admin.forms import (
 )
 from hub.auth import identities
 from hub.auth.permissions import Permission, require
+from hub.core.edge import run_form
 from hub.core.pagination import page_number
 from hub.directory.models import Municipality, Unit
 from hub.extensions import db
@@ -54,29 +55,14 @@ def role_names() -> dict:
     return {"role_names": dict(role_choices())}
 
 
-def show_error(form: FlaskForm, error: ops.FieldError) -> None:
-    getattr(form, error.field).errors.append(error.message)
-
-
-def apply_form(
-    form: FlaskForm, change: Callable[[], T], done: Callable[[T], str], *, roll_back: bool = False
-) -> bool:
-    """For a submitted, valid form: make ``change``, commit and flash ``done(result)``. When the
-    change breaks a rule, its message goes next to its field and, as for an invalid form, the
-    answer is False; ``roll_back`` for changes that may have set values on a loaded row (the
-    page must show the stored ones, so the caller loads the row again)."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        result = change()
-    except ops.FieldError as error:
-        if roll_back:
-            db.session.rollback()
-        show_error(form, error)
-        return False
-    db.session.commit()
-    flash(done(result), "info")
-    return True
+def apply_form(form: FlaskForm, change: Callable[[], T], done: Callable[[T], str]) -> bool:
+    """For a submitted, valid form: run ``change`` (a rule) and flash ``done(result)``. When the
+    rule says no, its writes are undone (a loaded row shows its stored values again), its
+    message goes next to its field and, as for an invalid form, the answer is False."""
+    outcome = run_form(form, change)
+    if outcome:
+        flash(done(outcome.value), "info")
+    return bool(outcome)
 
 
 def invalid(html: str) -> tuple[str, int]:
@@ -190,7 +176,6 @@ def domain_remove(code: str, domain: str):
     municipality = load_municipality(code)
     if not ops.remove_email_domain(municipality, domain):
         abort(404)
-    db.session.commit()
     flash(_("Domänen %(domain)s är borttagen.", domain=domain), "info")
     return redirect(url_for("admin.municipality", code=code))
 
@@ -214,7 +199,6 @@ def tenant_remove(code: str, tenant_id: int):
     removed = ops.remove_sign_in_tenant(municipality, tenant_id)
     if removed is None:
         abort(404)
-    db.session.commit()
     flash(_("%(key)s är borttagen.", key=removed.key), "info")
     return redirect(url_for("admin.municipality", code=code) + "#inloggning")
 
@@ -273,7 +257,6 @@ def unit_remove(code: str, unit_id: int):
             in_use=True,
         )
         return html, 409
-    db.session.commit()
     flash(_("Enheten %(name)s är borttagen.", name=name), "info")
     return redirect(url_for("admin.municipality", code=code))
 
@@ -349,7 +332,6 @@ def network_update(network_id: int):
             network, form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
         ),
         lambda _saved: _("Nätverket är sparat."),
-        roll_back=True,  # a refused slug must not show as the network's own
     ):
         return redirect(url_for("admin.network", network_id=network_id))
     network = load_network(network_id)
@@ -384,8 +366,7 @@ def member_move(network_id: int, code: str):
     step = steps.get(request.form.get("riktning", ""))
     if step is None:
         abort(400)
-    if ops.move_network_member(network, member, step):
-        db.session.commit()
+    ops.move_network_member(network, member, step)
     return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
 
 
@@ -395,7 +376,6 @@ def member_remove(network_id: int, code: str):
     if not member.active:
         abort(404)
     outcome = ops.remove_network_member(network, member, current_user)
-    db.session.commit()
     if outcome == "deactivated":
         flash(_("Kommunen har lämnat rotationen. Dess historik finns kvar."), "info")
     else:
@@ -422,7 +402,6 @@ def coordinator_remove(network_id: int, user_id: int):
     user = ops.remove_coordinator(network, user_id)
     if user is None:
         abort(404)
-    db.session.commit()
     flash(_("%(name)s är inte längre samordnare för nätverket.", name=user.name), "info")
     return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
 
@@ -450,7 +429,6 @@ def save_category_form(category: Category | None):
             category, form.name.data, form.slug.data, form.description.data, form.position.data
         ),
         lambda saved: _("Kategorin %(name)s är sparad.", name=saved.name),
-        roll_back=True,
     ):
         return redirect(url_for("admin.categories"))
     category = category and load_category(category.id)
@@ -480,7 +458,6 @@ def category_delete(category_id: int):
             delete_refused=True,
         )
         return html, 409
-    db.session.commit()
     flash(_("Kategorin %(name)s är borttagen.", name=name), "info")
     return redirect(url_for("admin.categories"))
 
@@ -527,7 +504,6 @@ def account_identity_remove(user_id: int, identity_id: int):
     removed = identities.do_remove(user, identity_id)
     if removed is None:
         abort(404)
-    db.session.commit()
     flash(_("Kopplingen till %(label)s är borttagen.", label=removed.label), "info")
     return redirect(url_for("admin.account", user_id=user_id))
 
@@ -552,7 +528,6 @@ def account_deactivate(user_id: int):
         ops.deactivate_account(user, current_user)
     except ops.FieldError as error:
         return account_page(user, action_error=error.message), 409
-    db.session.commit()
     flash(_("Kontot är inaktiverat och alla dess inloggningar är avslutade."), "info")
     return redirect(url_for("admin.account", user_id=user_id))
 
@@ -561,6 +536,5 @@ def account_deactivate(user_id: int):
 def account_reactivate(user_id: int):
     user = load_account(user_id)
     ops.reactivate_account(user)
-    db.session.commit()
     flash(_("Kontot är aktivt igen."), "info")
     return redirect(url_for("admin.account", user_id=user_id))

@@ -11,15 +11,17 @@ import enum
 from dataclasses import dataclass
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from hub.auth import tokens
+from hub.auth import tokens, twofactor
 from hub.auth.last_seen import mark_seen
 from hub.auth.models import User
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.core.guards import ascii_int
+from hub.core.rules import Conflict, RuleError
 from hub.directory.models import EmailDomain
 from hub.extensions import db
 from hub.mail.outbox import queue_email
@@ -189,6 +191,20 @@ def create_account(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def sign_up_by_email(*, email: str, name: str, password: str) -> None:
+    """Self sign-up with a work address of a municipality that allows it."""
+    code = find_municipality_for_email(email)
+    if code is None:
+        raise RuleError(
+            _(
+                "Adressen hör inte till någon kommun som kan registrera sig själv här. "
+                "Be en samordnare i din kommun om en inbjudan."
+            ),
+            field="email",
+        )
+    do_sign_up(email=email, name=name, password=password, municipality_code=code)
 
 
 def do_sign_up(*, email: str, name: str, password: str, municipality_code: str) -> None:
@@ -377,6 +393,67 @@ def check_current_password(user: User, password: str) -> bool:
     return verify_password(user.password_hash, password)
 
 
+def confirm_with_password(user: User, password: str, *, field: str | None, message: str) -> None:
+    """Changes to how a member signs in are confirmed with the current password."""
+    if not check_current_password(user, password):
+        raise RuleError(message, field=field)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    confirm_with_password(
+        user, current_password, field="current_password", message=_("Lösenordet stämmer inte.")
+    )
+    do_change_password(user, new_password)
+
+
+def change_email_with_password(user: User, password: str, new_email: str) -> None:
+    confirm_with_password(
+        user, password, field="email_password", message=_("Lösenordet stämmer inte.")
+    )
+    request_email_change(user, new_email)
+
+
+def turn_on_two_factor(user: User, secret: str, code: str) -> list[str]:
+    """Two-factor sign-in on, once ``code`` proves the app has ``secret``; the owner is told.
+    Returns the recovery codes to show once."""
+    codes = twofactor.enable_two_factor(user, secret, code)
+    if codes is None:
+        raise RuleError(
+            _("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen."),
+            field="code",
+        )
+    send_security_notice(user, "two_factor_on")
+    return codes
+
+
+def turn_off_two_factor(user: User, password: str) -> None:
+    if current_app.config.get("REQUIRE_2FA_FOR_STAFF") and user.is_staff:
+        raise RuleError(
+            _("Samordnare och administratörer måste ha tvåstegsverifiering påslagen."),
+            status=403,
+        )
+    confirm_with_password(
+        user,
+        password,
+        field=None,
+        message=_("Lösenordet stämmer inte. Tvåstegsverifieringen är fortfarande på."),
+    )
+    twofactor.disable_two_factor(user)
+    send_security_notice(user, "two_factor_off")
+
+
+def renew_recovery_codes(user: User, password: str) -> list[str]:
+    confirm_with_password(
+        user,
+        password,
+        field=None,
+        message=_("Lösenordet stämmer inte. Dina gamla reservkoder gäller fortfarande."),
+    )
+    codes = twofactor.make_recovery_codes(user)
+    send_security_notice(user, "recovery_codes")
+    return codes
+
+
 def request_email_change(user: User, new_email: str) -> None:
     """Mail a confirmation link to the new address; nothing if it already has an account."""
     new_email = normalise_email(new_email)
@@ -411,8 +488,11 @@ def email_change_for(token: str) -> tuple[User, str]:
     return user, new_email
 
 
-class EmailTaken(Exception):
+class EmailTaken(Conflict):
     """Someone else took the address between the request and the confirmation."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Adressen används redan"))
 
 
 def do_change_email(user: User, new_email: str) -> bool:

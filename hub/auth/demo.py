@@ -19,6 +19,8 @@ from hub.directory.models import Unit
 from hub.directory.reference import MUNICIPALITIES
 from hub.extensions import db
 
+DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (published in the README on purpose)
+
 FIRST_NAMES = [
     "Anna",
     "Maria",
@@ -143,8 +145,6 @@ def last_seen_day(visits: random.Random) -> date | None:
 
 
 def seed(rng: random.Random, scale: str) -> Iterator[str]:
-    from hub.demo import DEMO_PASSWORD
-
     if db.session.scalar(select(User).where(User.email == FIXED_ACCOUNTS[0][0])):
         yield "Demokonton finns redan; inga nya personer skapas."
         yield from describe_accounts()
@@ -216,8 +216,6 @@ def unique_name(rng: random.Random, used: set[str]) -> str:
 
 
 def describe_accounts() -> Iterator[str]:
-    from hub.demo import DEMO_PASSWORD
-
     yield "Logga in med något av demokontona (lösenord: " + DEMO_PASSWORD + "):"
     for email, _name, role, _code in FIXED_ACCOUNTS:
         yield f"  {email}  ({role})"

@@ -31,6 +31,7 @@ from hub.auth.views import (
     link_problem,
     safe_next,
 )
+from hub.core.edge import keep_writes
 from hub.core.ratelimit import client_ip
 from hub.extensions import csrf, db
 
@@ -60,6 +61,8 @@ def allow_the_provider_as_form_action(response):
     return response
 
 
+# The provider's answer signs nobody in: one page for every route of the round trip.
+@bp.errorhandler(SignInRefused)
 def refused(error: SignInRefused):
     log.warning(
         "Sign-in with the municipality's account refused (%s): %s", error.reason, error.detail
@@ -80,10 +83,7 @@ def provider_start():
         "r": bool(form.remember.data),
         "n": safe_next(request.args.get("next")),
     }
-    try:
-        return oidc.authorize_redirect(accounts.absolute_url("auth.oidc_callback"))
-    except SignInRefused as error:
-        return refused(error)
+    return oidc.authorize_redirect(accounts.absolute_url("auth.oidc_callback"))
 
 
 @bp.get("/logga-in/kommun/klar")
@@ -91,11 +91,8 @@ def oidc_callback():
     if not oidc.enabled():
         abort(404)
     start = session.pop(PROVIDER_START, None) or {}
-    try:
-        identity = oidc.finish()
-        user = identities.user_for(identity)
-    except SignInRefused as error:
-        return refused(error)
+    identity = oidc.finish()
+    user = identities.user_for(identity)
     return after_provider(identity, user, bool(start.get("r")), safe_next(start.get("n")))
 
 
@@ -113,7 +110,6 @@ def sign_in(user: User, identity: ProviderIdentity, remember: bool, next_url: st
     via = {"via": identity.protocol, "mfa": identity.mfa}
     if user.two_factor_enabled and not identity.mfa:
         begin_two_factor(user, remember, next_url, via)
-        db.session.commit()
         return redirect(url_for("auth.login_code"))
     log.info("User %s signed in through %s (%s)", user.id, identity.issuer, identity.protocol)
     return finish_login(user, remember, next_url, via)
@@ -154,12 +150,7 @@ def saml_start():
 def saml_acs():
     if not saml.enabled():
         abort(404)
-    try:
-        token = saml.finish(
-            request.form.get("SAMLResponse", ""), request.form.get("RelayState", "")
-        )
-    except SignInRefused as error:
-        return refused(error)
+    token = saml.finish(request.form.get("SAMLResponse", ""), request.form.get("RelayState", ""))
     return redirect(url_for("auth.saml_done", t=token), 303)
 
 
@@ -168,11 +159,8 @@ def saml_done():
     if not saml.enabled():
         abort(404)
     start = session.pop(SAML_START, None) or {}
-    try:
-        identity = saml.read_handover(request.args.get("t", ""), start.get("b"))
-        user = identities.user_for(identity)
-    except SignInRefused as error:
-        return refused(error)
+    identity = saml.read_handover(request.args.get("t", ""), start.get("b"))
+    user = identities.user_for(identity)
     return after_provider(identity, user, bool(start.get("r")), safe_next(start.get("n")))
 
 
@@ -228,7 +216,7 @@ def link_with_password():
     if not form.validate_on_submit():
         return render_first_time(identity, 400, password_form=form)
     result = accounts.attempt_login(client_ip(), form.email.data, form.password.data)
-    db.session.commit()  # attempts count even when refused
+    keep_writes()  # attempts count even when refused, or guessing is free
     if result.outcome is LoginOutcome.THROTTLED:
         form.password.errors.append(THROTTLED_LOGIN_ERROR)
         return render_first_time(identity, 429, password_form=form)
@@ -242,15 +230,15 @@ def link_with_password():
     return link_and_sign_in(result.user, identity, remember, next_url)
 
 
+@bp.errorhandler(identities.AlreadyLinked)
+def already_linked(_error: identities.AlreadyLinked):
+    session.pop(PENDING_IDENTITY, None)
+    return render_template("auth/provider_already_linked.html"), 409
+
+
 def link_and_sign_in(user: User, identity: ProviderIdentity, remember: bool, next_url: str):
-    try:
-        identities.do_link(user, identity)
-    except identities.AlreadyLinked:
-        db.session.rollback()
-        session.pop(PENDING_IDENTITY, None)
-        return render_template("auth/provider_already_linked.html"), 409
+    identities.do_link(user, identity)
     accounts.record_login_success(user)
-    db.session.commit()
     return sign_in(user, identity, remember, next_url)
 
 
@@ -264,7 +252,6 @@ def link_by_mail_request():
     if not form.validate_on_submit():
         return render_first_time(identity, 400, mail_form=form)
     identities.request_link_by_mail(form.email.data, identity)
-    db.session.commit()
     return render_template("auth/provider_check_email.html", address=form.email.data)
 
 
@@ -279,19 +266,9 @@ def provider_new_member():
         return render_first_time(identity, 400, new_form=form)
     try:
         user = identities.do_create_member(identity, form.email.data)
-    except identities.EmailInUse:
-        db.session.rollback()
-        form.email.errors = [
-            _(
-                "Det finns redan ett konto med den adressen. Koppla ihop det med lösenordet "
-                "eller med ett mejl här ovanför."
-            )
-        ]
-        return render_first_time(identity, 409, new_form=form)
-    except identities.AlreadyLinked:
-        db.session.rollback()
-        return render_template("auth/provider_already_linked.html"), 409
-    db.session.commit()
+    except identities.EmailInUse as error:
+        form.email.errors = [error.message]
+        return render_first_time(identity, error.status, new_form=form)
     return sign_in(user, identity, remember, next_url)
 
 
@@ -331,7 +308,6 @@ def remove_identity(identity_id: int):
     removed = identities.do_remove(current_user, identity_id)
     if removed is None:
         abort(404)
-    db.session.commit()
     flash(_("Kopplingen till %(label)s är borttagen.", label=removed.label), "info")
     return redirect(url_for("auth.account") + "#kommunkonto")
 

@@ -12,11 +12,13 @@ import logging
 import secrets
 from dataclasses import asdict, dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hub.auth import accounts, tokens
 from hub.auth.models import ExternalIdentity, User
 from hub.core import db as core_db
+from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 
@@ -127,8 +129,16 @@ def user_for(identity: ProviderIdentity) -> User | None:
     return user
 
 
-class AlreadyLinked(Exception):
+class AlreadyLinked(Conflict):
     """The identity belongs to another account already."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Kommunens konto är redan kopplat till ett annat konto i Stafetten. Logga in med "
+                "kommunens konto, så kommer du till det kontot."
+            )
+        )
 
 
 def do_link(user: User, identity: ProviderIdentity) -> ExternalIdentity:
@@ -167,8 +177,17 @@ def do_link(user: User, identity: ProviderIdentity) -> ExternalIdentity:
     return row
 
 
-class EmailInUse(Exception):
+class EmailInUse(Conflict):
     """An account has this address: its owner must link it instead (never by the claim alone)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Det finns redan ett konto med den adressen. Koppla ihop det med lösenordet "
+                "eller med ett mejl här ovanför."
+            ),
+            field="email",
+        )
 
 
 def do_create_member(identity: ProviderIdentity, email: str | None = None) -> User:

@@ -13,9 +13,9 @@ from hub.auth.forms import InvitationSignUpForm, InviteForm
 from hub.auth.permissions import Permission, may_vouch_for, require
 from hub.auth.views import bp, municipality_choices
 from hub.core.db import utcnow
+from hub.core.edge import form_status, keep_writes, run_form
 from hub.core.pagination import page_number
-from hub.directory import membership
-from hub.extensions import db
+from hub.core.rules import RuleError
 
 
 def invite_form() -> InviteForm:
@@ -40,21 +40,12 @@ def render_invitations(form: InviteForm, status: int = 200):
 def invitations_page():
     form = invite_form()
     if not form.validate_on_submit():
-        return render_invitations(form, 400 if form.is_submitted() else 200)
-    code = form.municipality.data or None
-    if code is not None and not may_vouch_for(current_user, code):
-        form.municipality.errors.append(
-            _("Du kan bara bjuda in till kommuner i de nätverk du samordnar.")
-        )
-        return render_invitations(form, 400)
+        return render_invitations(form, form_status(form))
     valid, invalid = invitations.parse_addresses(form.addresses.data)
-    if len(valid) + len(invalid) > invitations.MAX_ADDRESSES:
-        form.addresses.errors.append(
-            _("Skicka högst %(n)s adresser åt gången.", n=invitations.MAX_ADDRESSES)
-        )
+    if refused(form, len(valid) + len(invalid)):
         return render_invitations(form, 400)
+    code = form.municipality.data or None
     result = invitations.create_invitations(current_user._get_current_object(), valid, code)
-    db.session.commit()
     if result.sent:
         flash(
             ngettext(
@@ -68,8 +59,23 @@ def invitations_page():
     if problems:
         # Only the addresses that still need attention stay in the field.
         form.addresses.data = "\n".join(problems)
+        keep_writes()  # the good addresses were invited; only the others are sent back
         return render_invitations(form, 400)
     return redirect(url_for("auth.invitations_page"))
+
+
+def refused(form: InviteForm, addresses: int) -> bool:
+    """What the form cannot check alone: the municipality and how many addresses at once."""
+    code = form.municipality.data or None
+    if code is not None and not may_vouch_for(current_user, code):
+        form.municipality.errors.append(
+            _("Du kan bara bjuda in till kommuner i de nätverk du samordnar.")
+        )
+    if addresses > invitations.MAX_ADDRESSES:
+        form.addresses.errors.append(
+            _("Skicka högst %(n)s adresser åt gången.", n=invitations.MAX_ADDRESSES)
+        )
+    return bool(form.municipality.errors or form.addresses.errors)
 
 
 def report_problems(form: InviteForm, result: invitations.InviteResult, invalid: list[str]):
@@ -104,9 +110,7 @@ def invitation_or_404(invitation_id: int):
 def resend_invitation(invitation_id: int):
     invitation = invitation_or_404(invitation_id)
     if not invitations.do_resend_invitation(current_user._get_current_object(), invitation):
-        db.session.commit()
         abort(429)
-    db.session.commit()
     flash(_("Inbjudan skickades igen till %(address)s.", address=invitation.email), "info")
     return redirect(url_for("auth.invitations_page"))
 
@@ -117,7 +121,6 @@ def withdraw_invitation(invitation_id: int):
     invitation = invitation_or_404(invitation_id)
     address = invitation.email
     invitations.do_withdraw_invitation(invitation)
-    db.session.commit()
     flash(_("Inbjudan till %(address)s är borttagen.", address=address), "info")
     return redirect(url_for("auth.invitations_page"))
 
@@ -126,29 +129,28 @@ def withdraw_invitation(invitation_id: int):
 def accept_invitation(token: str):
     try:
         invitation = invitations.invitation_for_token(token)
-    except LookupError:
-        return render_template("auth/link_problem.html", gone=False, invitation=True), 404
-    except invitations.InvitationGone:
-        return render_template("auth/link_problem.html", gone=True, invitation=True), 410
+    except RuleError as error:
+        gone = error.status == 410
+        return render_template("auth/link_problem.html", gone=gone, invitation=True), error.status
     if find_user_by_email(invitation.email) is not None:
         return render_template("auth/invitation_has_account.html", address=invitation.email), 409
     form = InvitationSignUpForm(invitation_email=invitation.email)
     form.municipality.choices = municipality_choices(_("Ingen kommun vald"))
     if not form.is_submitted():
         form.municipality.data = invitation.municipality_code or ""
-    if form.validate_on_submit():
-        user = invitations.accept_invitation(
+    done = run_form(
+        form,
+        lambda: invitations.accept_invitation(
             invitation,
             name=form.name.data,
             password=form.password.data,
-            municipality_code=invitation.municipality_code,
-        )
-        # The inviter vouched for the invitation's municipality; another one waits for approval.
-        membership.choose_municipality(user, form.municipality.data or None, None)
+            municipality_code=form.municipality.data or None,
+        ),
+    )
+    if done:
         session.clear()
-        login_user(user)
-        db.session.commit()
-        flash(_("Välkommen till Stafetten, %(name)s!", name=user.name), "info")
+        login_user(done.value)
+        flash(_("Välkommen till Stafetten, %(name)s!", name=done.value.name), "info")
         return redirect(url_for("core.start"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
+    html = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+    return html, form_status(form)

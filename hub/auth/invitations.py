@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
@@ -22,6 +23,8 @@ from hub.auth.accounts import (
 from hub.auth.models import Invitation, InvitationReminder, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.rules import Gone, NotFound
+from hub.directory import membership
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 
@@ -30,8 +33,18 @@ INVITER_LIMITS = ((50, 24 * 3600),)
 MAX_ADDRESSES = 200
 
 
-class InvitationGone(Exception):
+class InvitationUnknown(NotFound):
+    """No invitation has this link."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Länken fungerar inte"))
+
+
+class InvitationGone(Gone):
     """The link was used or has expired."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Länken har redan använts eller gått ut."))
 
 
 @dataclass
@@ -112,14 +125,14 @@ def new_accept_url(invitation: Invitation) -> str:
 
 
 def invitation_for_token(token: str) -> Invitation:
-    """The open invitation for a link: LookupError if unknown, InvitationGone if used/expired."""
+    """The open invitation for a link: InvitationUnknown, or InvitationGone if used/expired."""
     invitation = db.session.scalar(
         select(Invitation)
         .options(joinedload(Invitation.invited_by))
         .where(Invitation.token_hash == tokens.hash_token(token))
     )
     if invitation is None:
-        raise LookupError(token)
+        raise InvitationUnknown
     if invitation.accepted_at is not None or invitation.expires_at <= utcnow():
         raise InvitationGone
     return invitation
@@ -128,16 +141,18 @@ def invitation_for_token(token: str) -> Invitation:
 def accept_invitation(
     invitation: Invitation, *, name: str, password: str, municipality_code: str | None
 ) -> User:
-    """Create the account, confirmed (the link in the mail proved the address), and welcome."""
+    """Create the account, confirmed (the link in the mail proved the address), and welcome.
+    The inviter vouched for the invitation's municipality; another one waits for approval."""
     invitation.accepted_at = utcnow()
     user = create_account(
         email=invitation.email,
         name=name,
         password=password,
-        municipality_code=municipality_code,
+        municipality_code=invitation.municipality_code,
         confirmed=False,
     )
     mark_confirmed(user)
+    membership.choose_municipality(user, municipality_code, None)
     return user
 
 

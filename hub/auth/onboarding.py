@@ -16,7 +16,7 @@ from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.mail.outbox import queue_email
-from hub.meetings.models import Meeting, NetworkMunicipality
+from hub.meetings.models import Meeting, MeetingStatus, NetworkMunicipality
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def next_meeting_id(user: User) -> int | None:
         .where(
             NetworkMunicipality.municipality_code == user.municipality_code,
             NetworkMunicipality.active.is_(True),
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > utcnow(),
         )
         .order_by(Meeting.starts_at)

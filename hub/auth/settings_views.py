@@ -17,8 +17,9 @@ from hub.auth.forms import (
 )
 from hub.auth.permissions import Permission, can
 from hub.auth.views import bp, link_problem
+from hub.core.edge import form_status, run_form, run_rule
+from hub.core.rules import RuleError
 from hub.core.settings import register_settings_section
-from hub.extensions import db
 
 register_settings_section(
     "auth.account",
@@ -28,7 +29,6 @@ register_settings_section(
 )
 
 SETUP_SECRET = "totp_setup_secret"  # noqa: S105  (a session key name)
-WRONG_PASSWORD = _l("Lösenordet stämmer inte.")
 
 
 def account_forms(**overrides):
@@ -66,18 +66,16 @@ def account():
 def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(user_email=user.email, user_name=user.name)
-    if not form.validate_on_submit():
-        return render_account(400, password_form=form)
-    if not accounts.check_current_password(user, form.current_password.data):
-        form.current_password.errors.append(WRONG_PASSWORD)
-        return render_account(400, password_form=form)
-    accounts.do_change_password(user, form.password.data)
+    change = lambda: accounts.change_password(  # noqa: E731
+        user, form.current_password.data, form.password.data
+    )
+    if not run_form(form, change):
+        return render_account(form_status(form), password_form=form)
     # Every other session ends; this one continues under the new session version.
     cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
     remembered = cookie_name in request.cookies
     session.clear()
     login_user(user, remember=remembered)
-    db.session.commit()
     flash(_("Ditt lösenord är bytt. Du är utloggad på alla andra enheter."), "info")
     return redirect(url_for("auth.account"))
 
@@ -87,13 +85,11 @@ def change_password():
 def change_email():
     user = current_user._get_current_object()
     form = ChangeEmailForm()
-    if not form.validate_on_submit():
-        return render_account(400, email_form=form)
-    if not accounts.check_current_password(user, form.email_password.data):
-        form.email_password.errors.append(WRONG_PASSWORD)
-        return render_account(400, email_form=form)
-    accounts.request_email_change(user, form.new_email.data)
-    db.session.commit()
+    change = lambda: accounts.change_email_with_password(  # noqa: E731
+        user, form.email_password.data, form.new_email.data
+    )
+    if not run_form(form, change):
+        return render_account(form_status(form), email_form=form)
     flash(
         _(
             "Vi har skickat ett mejl till %(address)s. Följ länken i det för att byta adress.",
@@ -115,11 +111,9 @@ def confirm_email_change(token: str):
     if request.method == "GET":  # a button confirms, so that link scanners change nothing
         return render_template("auth/confirm_email_change.html", address=new_email, token=token)
     try:
-        accounts.do_change_email(user, new_email)
+        run_rule(lambda: accounts.do_change_email(user, new_email))
     except accounts.EmailTaken:
-        db.session.rollback()
         return render_template("auth/email_taken.html", address=new_email), 409
-    db.session.commit()
     return render_template("auth/email_changed.html", address=new_email, already=False)
 
 
@@ -135,24 +129,17 @@ def two_factor():
         secret = twofactor.new_secret()
         session[SETUP_SECRET] = twofactor.seal_pending_secret(user, secret)
     form = EnableTwoFactorForm()
-    if form.validate_on_submit():
-        codes = twofactor.enable_two_factor(user, secret, form.code.data)
-        if codes is not None:
-            accounts.send_security_notice(user, "two_factor_on")
-            db.session.commit()
-            session.pop(SETUP_SECRET, None)
-            return render_template("auth/recovery_codes.html", codes=codes, new_setup=True)
-        form.code.errors.append(
-            _("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen.")
-        )
-    status = 400 if form.is_submitted() else 200
+    done = run_form(form, lambda: accounts.turn_on_two_factor(user, secret, form.code.data))
+    if done:
+        session.pop(SETUP_SECRET, None)
+        return render_template("auth/recovery_codes.html", codes=done.value, new_setup=True)
     return render_template(
         "auth/two_factor_setup.html",
         form=form,
         secret=secret,
         uri=twofactor.provisioning_uri(secret, user.email),
         required=twofactor.needs_two_factor_setup(user),
-    ), status
+    ), form_status(form)
 
 
 @bp.post("/installningar/konto/tvastegsverifiering/av")
@@ -160,17 +147,11 @@ def two_factor():
 def disable_two_factor():
     user = current_user._get_current_object()
     form = ConfirmPasswordForm()
-    if current_app.config.get("REQUIRE_2FA_FOR_STAFF") and user.is_staff:
-        flash(_("Samordnare och administratörer måste ha tvåstegsverifiering påslagen."), "error")
+    try:
+        run_rule(lambda: accounts.turn_off_two_factor(user, form.current_password.data or ""))
+    except RuleError as error:
+        flash(error.message, "error")
         return redirect(url_for("auth.account")), 303
-    if not form.validate_on_submit() or not accounts.check_current_password(
-        user, form.current_password.data
-    ):
-        flash(_("Lösenordet stämmer inte. Tvåstegsverifieringen är fortfarande på."), "error")
-        return redirect(url_for("auth.account")), 303
-    twofactor.disable_two_factor(user)
-    accounts.send_security_notice(user, "two_factor_off")
-    db.session.commit()
     flash(_("Tvåstegsverifieringen är avstängd."), "info")
     return redirect(url_for("auth.account"))
 
@@ -182,12 +163,11 @@ def new_recovery_codes():
     form = ConfirmPasswordForm()
     if not user.two_factor_enabled:
         return redirect(url_for("auth.two_factor"))
-    if not form.validate_on_submit() or not accounts.check_current_password(
-        user, form.current_password.data
-    ):
-        flash(_("Lösenordet stämmer inte. Dina gamla reservkoder gäller fortfarande."), "error")
+    try:
+        codes = run_rule(
+            lambda: accounts.renew_recovery_codes(user, form.current_password.data or "")
+        )
+    except RuleError as error:
+        flash(error.message, "error")
         return redirect(url_for("auth.account")), 303
-    codes = twofactor.make_recovery_codes(user)
-    accounts.send_security_notice(user, "recovery_codes")
-    db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes, new_setup=False)

@@ -12,9 +12,11 @@ import secrets
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from hub.core import db as core_db
+from hub.core.rules import NotFound
 
 CONFIRM_EMAIL = "confirm-email"
 CHANGE_EMAIL = "change-email"
@@ -31,12 +33,20 @@ MAX_AGE = {
 }
 
 
-class TokenInvalid(Exception):
+class TokenInvalid(NotFound):
     """The link is broken, tampered with or made for something else."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Länken fungerar inte"))
 
 
 class TokenGone(TokenInvalid):
     """The link was real but has expired or has been used."""
+
+    status = 410
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Länken har redan använts eller gått ut."))
 
 
 class TokenExpired(TokenGone):

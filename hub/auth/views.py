@@ -22,6 +22,7 @@ from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.edge import form_status, keep_writes, run_form
 from hub.core.guards import local_path
 from hub.core.ratelimit import client_ip
 from hub.directory.models import Municipality
@@ -94,10 +95,9 @@ def require_two_factor_setup():
 def login():
     form = LoginForm()
     if not form.validate_on_submit():
-        status = 400 if form.is_submitted() else 200
-        return render_template("auth/login.html", form=form), status
+        return render_template("auth/login.html", form=form), form_status(form)
     result = accounts.attempt_login(client_ip(), form.email.data, form.password.data)
-    db.session.commit()  # attempts count even when the login is refused
+    keep_writes()  # attempts count even when the login is refused, or guessing is free
     if result.outcome is LoginOutcome.THROTTLED:
         form.password.errors.append(THROTTLED_LOGIN_ERROR)
         link_form = EmailForm(formdata=None, email=form.email.data)
@@ -152,7 +152,6 @@ def finish_login(user: User, remember: bool, next_url: str, signed_in_via: dict 
     if signed_in_via:
         session[SIGNED_IN_VIA] = signed_in_via
     accounts.record_login_success(user, client_ip())
-    db.session.commit()
     return redirect(safe_next(next_url))
 
 
@@ -166,16 +165,13 @@ def login_code():
     user, data = pending
     form = CodeForm()
     if not form.validate_on_submit():
-        return render_template("auth/login_code.html", form=form), (
-            400 if form.is_submitted() else 200
-        )
+        return render_template("auth/login_code.html", form=form), form_status(form)
     if accounts.check_login_throttle(client_ip(), user.email, step="code"):
-        db.session.commit()
+        keep_writes()  # refused attempts count too, so that hammering does not shorten the wait
         form.code.errors.append(THROTTLED_LOGIN_ERROR)
         return render_template("auth/login_code.html", form=form), 429, {"Retry-After": "60"}
     if not twofactor.verify_second_factor(user, form.code.data):
         accounts.record_login_failure(user.email, client_ip())
-        db.session.commit()
         form.code.errors.append(_("Koden stämmer inte. Försök igen."))
         return render_template("auth/login_code.html", form=form), 200
     return finish_login(user, data["r"], data["n"], data.get("x"))
@@ -186,7 +182,6 @@ def login_code():
 def logout():
     via = (session.get(SIGNED_IN_VIA) or {}).get("via")
     end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
@@ -203,26 +198,12 @@ def sign_up():
     if current_user.is_authenticated:
         return redirect(url_for("core.start"))
     form = SignUpForm()
-    if form.validate_on_submit():
-        code = accounts.find_municipality_for_email(form.email.data)
-        if code is None:
-            form.email.errors.append(
-                _(
-                    "Adressen hör inte till någon kommun som kan registrera sig själv här. "
-                    "Be en samordnare i din kommun om en inbjudan."
-                )
-            )
-        else:
-            accounts.do_sign_up(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                municipality_code=code,
-            )
-            db.session.commit()
-            return render_template("auth/check_email.html", address=form.email.data)
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/sign_up.html", form=form), status
+    sign_up_ = lambda: accounts.sign_up_by_email(  # noqa: E731
+        email=form.email.data, name=form.name.data, password=form.password.data
+    )
+    if run_form(form, sign_up_):
+        return render_template("auth/check_email.html", address=form.email.data)
+    return render_template("auth/sign_up.html", form=form), form_status(form)
 
 
 @bp.route("/bekrafta/<token>", methods=["GET", "POST"])
@@ -236,7 +217,6 @@ def confirm_email(token: str):
         return render_template("auth/confirmed.html", already=True)
     if request.method == "POST":  # CSRFProtect has checked the token
         accounts.do_confirm_email(user)
-        db.session.commit()
         return render_template("auth/confirmed.html", already=False)
     return render_template("auth/confirm.html", token=token)
 
@@ -244,12 +224,9 @@ def confirm_email(token: str):
 @bp.route("/bekrafta", methods=["GET", "POST"])
 def resend_confirmation():
     form = EmailForm()
-    if form.validate_on_submit():
-        accounts.do_resend_confirmation(form.email.data)
-        db.session.commit()
+    if run_form(form, lambda: accounts.do_resend_confirmation(form.email.data)):
         return render_template("auth/check_email.html", address=form.email.data)
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/resend_confirmation.html", form=form), status
+    return render_template("auth/resend_confirmation.html", form=form), form_status(form)
 
 
 # --- password reset --------------------------------------------------------------------------
@@ -258,12 +235,9 @@ def resend_confirmation():
 @bp.route("/glomt-losenord", methods=["GET", "POST"])
 def forgot_password():
     form = EmailForm()
-    if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
-        db.session.commit()
+    if run_form(form, lambda: accounts.request_password_reset(form.email.data)):
         return render_template("auth/check_email.html", address=form.email.data, reset=True)
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/forgot_password.html", form=form), status
+    return render_template("auth/forgot_password.html", form=form), form_status(form)
 
 
 @bp.post("/logga-in/lank")
@@ -272,7 +246,6 @@ def send_login_link():
     if not form.validate_on_submit():
         return redirect(url_for("auth.login")), 303
     accounts.request_login_link(form.email.data)
-    db.session.commit()
     return render_template("auth/check_email.html", address=form.email.data, login_link=True)
 
 
@@ -299,16 +272,13 @@ def reset_password(token: str):
     except tokens.TokenInvalid as error:
         return link_problem(error, resend_endpoint="auth.forgot_password")
     form = ResetPasswordForm(user_email=user.email, user_name=user.name)
-    if form.validate_on_submit():
-        accounts.do_reset_password(user, form.password.data)
-        db.session.commit()
+    if run_form(form, lambda: accounts.do_reset_password(user, form.password.data)):
         if current_user.is_authenticated:
             logout_user()
         session.clear()
         flash(_("Ditt lösenord är bytt. Logga in med det nya lösenordet."), "info")
         return redirect(url_for("auth.login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/reset_password.html", form=form), status
+    return render_template("auth/reset_password.html", form=form), form_status(form)
 
 
 from hub.auth import (  # noqa: E402, F401  (routes on this blueprint)

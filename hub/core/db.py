@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.types import TypeDecorator
+
+from hub.extensions import db
 
 # Replaced only by ``simulated_clock`` (the relay simulation steps a clock through the real code).
 _clock: Callable[[], datetime] | None = None
@@ -81,3 +83,13 @@ def configure_sqlite(engine: Engine) -> None:
 
 def is_read_only_request() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
+
+
+def database_reachable() -> bool:
+    """For the health check: the database answers a trivial query."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        db.session.rollback()
+        return False
+    return True

@@ -7,16 +7,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
 from hub.core import reports
+from hub.core.db import database_reachable
 from hub.core.edge import form_status, run_form
 from hub.core.forms import AccessibilityReportForm
 from hub.core.pagecache import cached_page
 from hub.core.ratelimit import client_ip
 from hub.core.reports import submit_report
 from hub.core.settings import settings_sections
-from hub.extensions import db
 from hub.forum.summary import start_page_forum
 from hub.material.items import newest_items
 from hub.meetings.summary import start_page_summary
@@ -39,10 +38,7 @@ def start():
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        db.session.rollback()
+    if not database_reachable():
         return {"status": "unavailable"}, 503
     return {"status": "ok"}, 200
 

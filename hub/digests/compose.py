@@ -21,7 +21,7 @@ from hub.extensions import db
 from hub.forum.models import Answer, Follow, Question, question_tag
 from hub.forum.posttext import excerpt, post_texts
 from hub.mail.preferences import DIGEST, topic_for_notification
-from hub.meetings.models import Meeting, Network, NetworkMunicipality, Rsvp
+from hub.meetings.models import Meeting, MeetingStatus, Network, NetworkMunicipality, Rsvp
 from hub.notifications.models import Notification
 
 MAX_NEW_QUESTIONS = 10
@@ -457,7 +457,7 @@ def _load_meetings(ids: list[int], members: list[Member], since: datetime, until
         )
         .join(Network, Network.id == Meeting.network_id)
         .join(host, host.scb_code == Meeting.host_code)
-        .where(Meeting.network_id.in_(network_ids), Meeting.status == "scheduled")
+        .where(Meeting.network_id.in_(network_ids), Meeting.status == MeetingStatus.SCHEDULED)
         .where(Meeting.starts_at >= until, Meeting.starts_at < until + MEETING_HORIZON)
         .order_by(Meeting.starts_at)
     )

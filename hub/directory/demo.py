@@ -14,9 +14,9 @@ from sqlalchemy import insert, select
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
-from hub.core.models import Tag, user_expertise
+from hub.core.models import user_expertise
+from hub.core.tags import get_or_create_tags, tag_slug
 from hub.directory.models import Profile, Visibility, profile_care_area
-from hub.directory.names import slugify
 from hub.extensions import db
 
 EXPERTISE = [
@@ -172,7 +172,7 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
             }
         )
         areas += [{"user_id": user_id, "care_area_slug": slug} for slug in plan["areas"]]
-        expertise += [{"user_id": user_id, "tag_id": tag_ids[slugify(t)]} for t in plan["tags"]]
+        expertise += [{"user_id": user_id, "tag_id": tag_ids[tag_slug(t)]} for t in plan["tags"]]
     db.session.execute(insert(Profile), profiles)
     if areas:
         db.session.execute(insert(profile_care_area), areas)
@@ -184,15 +184,7 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
 
 def ensure_tags(names: list[str]) -> dict[str, int]:
     """Tag ids by slug, creating the demo's tags that the forum has not created already."""
-    wanted = {slugify(name): name for name in names}
-    existing = dict(db.session.execute(select(Tag.slug, Tag.id).where(Tag.slug.in_(wanted))).all())
-    missing = [{"slug": s, "name": n} for s, n in wanted.items() if s not in existing]
-    if missing:
-        db.session.execute(insert(Tag), missing)
-        existing = dict(
-            db.session.execute(select(Tag.slug, Tag.id).where(Tag.slug.in_(wanted))).all()
-        )
-    return existing
+    return {tag.slug: tag.id for tag in get_or_create_tags(names)}
 
 
 def random_plan(rng: random.Random) -> dict:

@@ -19,9 +19,9 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.core.guards import NoInvisibleCharacters, SingleLine
+from hub.core.tags import parse_tag_names, tag_slug
 from hub.directory.models import Visibility
-from hub.directory.names import slugify
-from hub.directory.profiles import MAX_PRESENTATION, MAX_TAG_LENGTH, MAX_TAGS, parse_tag_names
+from hub.directory.profiles import MAX_PRESENTATION, MAX_TAG_LENGTH, MAX_TAGS
 
 VISIBILITY_CHOICES = [
     SelectChoice(Visibility.MEMBERS.value, _l("Alla inloggade medlemmar")),
@@ -101,7 +101,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(
                 _l("Varje ämne får vara högst %(max)s tecken.", max=MAX_TAG_LENGTH)
             )
-        if (field.data or "").strip() and not any(slugify(name) for name in names):
+        if (field.data or "").strip() and not any(tag_slug(name) for name in names):
             raise ValidationError(_l("Skriv ämnen med bokstäver eller siffror."))
 
     def validate_unit(self, field: SelectField) -> None:

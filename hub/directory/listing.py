@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
+from hub.core.tags import tag_slug
 from hub.directory.models import (
     CareArea,
     Municipality,
@@ -21,7 +22,7 @@ from hub.directory.models import (
     RoleType,
     profile_care_area,
 )
-from hub.directory.names import normalise_name, slugify
+from hub.directory.names import normalise_name
 from hub.directory.privacy import listed_condition
 from hub.extensions import db
 
@@ -168,7 +169,7 @@ def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
         elif value:
             filters.notes.append(_("%(message)s, så det filtret används inte.", message=message))
     # Tags are not listed in the form (there can be many); an unknown one gives no matches.
-    filters.tag = slugify(args.get("tagg", ""))
+    filters.tag = tag_slug(args.get("tagg", ""))
     return filters
 
 

@@ -19,6 +19,7 @@ from hub.auth import permissions
 from hub.auth.models import Role, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
+from hub.core.rules import TooMany
 from hub.directory.models import MunicipalityChange, Unit
 from hub.extensions import db
 from hub.meetings.models import NetworkMunicipality, network_coordinator
@@ -29,8 +30,15 @@ REQUEST_LIMITS = ((5, 24 * 3600),)
 REQUEST_SCOPE = "municipality-change"
 
 
-class TooManyRequests(Exception):
+class TooManyRequests(TooMany):
     """The member has asked to change municipality too often today."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Du har bett om att byta kommun många gånger i dag. Försök igen i morgon."),
+            field="municipality",
+            retry_after=3600,
+        )
 
 
 def pending_change(user_id: int) -> MunicipalityChange | None:

@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 NAME_KEY_LENGTH = 120
-TAG_SLUG_LENGTH = 60
 
 
 # Control characters other than tab and newlines: PostgreSQL refuses NUL in text outright.
@@ -28,11 +27,3 @@ def surname_key(name: str | None) -> str:
     """The key of the last word of a name, so that "lindq" finds Anna Lindqvist."""
     words = normalise_name(name).split()
     return words[-1] if words else ""
-
-
-def slugify(text: str) -> str:
-    """``Digitala lås`` → ``digitala-las``: ASCII, lowercase, hyphens."""
-    lowered = unicodedata.normalize("NFC", text).casefold()
-    ascii_text = lowered.translate(str.maketrans("åäöæøüé", "aaoaoue"))
-    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:TAG_SLUG_LENGTH].strip("-")

@@ -125,7 +125,7 @@ def get_photo_for(viewer: User, user_id: int) -> tuple[ProfilePhoto, int]:
         .where(User.id == user_id)
         .options(contains_eager(User.profile))
     ).first()
-    if row is None or not see_person(viewer, row[0]).can_view or not row[0].profile.has_photo:
+    if row is None or not see_person(viewer, row[0]).photo:
         abort(404)
     return row[1], row[0].profile.photo_version
 

@@ -8,14 +8,19 @@ import warnings
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from hub.core.rules import RuleError
+
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000  # a 2 MB file claiming more than this is a decompression bomb
 PHOTO_SIZE = (256, 256)
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-class PhotoError(ValueError):
-    """The upload is not a photo we accept; the message is for the person."""
+class PhotoError(RuleError):
+    """The upload is not a photo we accept; the message is for the person, at the photo field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="photo")
 
 
 def process_photo(raw: bytes) -> bytes:

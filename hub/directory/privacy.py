@@ -1,4 +1,8 @@
-"""The one place that decides what a viewer sees of a person in the directory.
+"""The one place that decides what a viewer sees of a person, wherever people are shown.
+
+The directory, the site search (``/sok``), the experts on a question, mentions and their
+autocomplete, "ask a colleague to answer", vCards and every CSV export go through here:
+``listed_people()`` for any list or lookup of people, ``see_person`` for their details.
 
 Rules, by each person's own choice per contact field:
 - ``members``: everyone signed in sees it;
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from hub.auth.models import Role, User
 from hub.directory.models import Profile, Visibility
@@ -26,6 +30,7 @@ class PersonView:
     is_self: bool
     email: str | None
     phone: str | None
+    photo: bool = False
 
 
 def _sees_field(visibility: str, viewer: User, is_self: bool) -> bool:
@@ -52,7 +57,7 @@ def can_view_person(viewer: User | None, person: User) -> bool:
 def see_person(viewer: User | None, person: User) -> PersonView:
     """What the viewer sees of the person. ``person.profile`` must be loaded."""
     if not can_view_person(viewer, person):
-        return PersonView(can_view=False, is_self=False, email=None, phone=None)
+        return PersonView(can_view=False, is_self=False, email=None, phone=None, photo=False)
     is_self = viewer.id == person.id
     profile: Profile | None = person.profile
     email_visibility = profile.email_visibility if profile else Visibility.MEMBERS
@@ -63,7 +68,14 @@ def see_person(viewer: User | None, person: User) -> PersonView:
         is_self=is_self,
         email=person.email if _sees_field(email_visibility, viewer, is_self) else None,
         phone=phone if _sees_field(phone_visibility, viewer, is_self) else None,
+        photo=bool(profile and profile.has_photo),
     )
+
+
+def listed_people() -> Select[tuple[User]]:
+    """The people who may be listed or found by anyone: every list, search, suggestion and
+    name lookup of people starts here, so a member who chose to be hidden is found nowhere."""
+    return select(User).outerjoin(Profile, Profile.user_id == User.id).where(listed_condition())
 
 
 def listed_condition() -> ColumnElement[bool]:

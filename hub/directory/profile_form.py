@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
+from hub.core.tags import parse_tag_names
 from hub.directory import membership
 from hub.directory.forms import ProfileForm
 from hub.directory.models import (
@@ -19,10 +20,10 @@ from hub.directory.models import (
     Unit,
     Visibility,
 )
+from hub.directory.photos import process_photo
 from hub.directory.profiles import (
     ProfileChanges,
     load_own_profile,
-    parse_tag_names,
     remove_photo,
     set_photo,
     update_profile,
@@ -77,8 +78,10 @@ def prepare_profile_form(user: User) -> tuple[ProfileForm, Profile | None]:
 
 
 def apply_profile_form(
-    user: User, profile: Profile | None, form: ProfileForm, jpeg: bytes | None
+    user: User, profile: Profile | None, form: ProfileForm, upload: bytes | None = None
 ) -> Profile:
+    """Save the profile form; ``upload`` is a new photo as sent (checked and re-encoded here)."""
+    jpeg = process_photo(upload) if upload is not None else None
     changes = ProfileChanges(
         name=" ".join(form.name.data.split()),
         title=(form.title.data or "").strip(),

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
-from hub.core.models import Tag
+from hub.core.tags import get_or_create_tags
 from hub.directory.models import CareArea, Profile, ProfilePhoto, Visibility
-from hub.directory.names import slugify
 from hub.extensions import db
 
 MAX_TAGS = 12
@@ -44,35 +42,6 @@ def load_own_profile(user_id: int) -> Profile | None:
         .where(Profile.user_id == user_id)
         .options(selectinload(Profile.care_areas), selectinload(Profile.expertise))
     )
-
-
-def parse_tag_names(text: str) -> list[str]:
-    """``"Surfplattor, digitala lås,,"`` → ``["Surfplattor", "digitala lås"]``, no duplicates."""
-    names: dict[str, str] = {}
-    for part in (text or "").split(","):
-        name = " ".join(part.split())
-        if name and slugify(name) and slugify(name) not in names:
-            names[slugify(name)] = name
-    return list(names.values())
-
-
-def get_or_create_tags(names: list[str]) -> list[Tag]:
-    """The tags with these names, created if missing (shared with the forum's topics)."""
-    by_slug = {slugify(name): name for name in names}
-    existing = {
-        tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(by_slug)))
-    }
-    for slug, name in by_slug.items():
-        if slug in existing:
-            continue
-        try:
-            with db.session.begin_nested():  # another request may create the same tag at once
-                tag = Tag(slug=slug, name=name[:60])
-                db.session.add(tag)
-            existing[slug] = tag
-        except IntegrityError:
-            existing[slug] = db.session.scalars(select(Tag).where(Tag.slug == slug)).one()
-    return [existing[slug] for slug in by_slug]
 
 
 def update_profile(user: User, profile: Profile | None, changes: ProfileChanges) -> Profile:

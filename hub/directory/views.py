@@ -10,12 +10,13 @@ from werkzeug.datastructures import FileStorage
 
 from hub.auth import permissions
 from hub.auth.permissions import Permission, can, require
+from hub.core.edge import form_status, run_form
 from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
+from hub.core.tags import tag_slug
 from hub.directory import listing, membership
 from hub.directory.exports import make_vcard, members_csv
 from hub.directory.forms import DecideChangeForm
-from hub.directory.names import slugify
 from hub.directory.people import (
     exportable_network_ids,
     get_municipality,
@@ -26,9 +27,8 @@ from hub.directory.people import (
     networks_of,
     person_page,
 )
-from hub.directory.photos import MAX_PHOTO_BYTES, PhotoError, process_photo
+from hub.directory.photos import MAX_PHOTO_BYTES
 from hub.directory.profile_form import apply_profile_form, prepare_profile_form
-from hub.extensions import db
 
 bp = Blueprint("directory", __name__)
 
@@ -101,7 +101,6 @@ def decide_change(change_id: int, decision: str):
     else:
         membership.refuse(change, by=current_user)
         flash(_("Bytet av kommun är nekat."), "info")
-    db.session.commit()
     return redirect(url_for("directory.municipality_changes"))
 
 
@@ -109,7 +108,7 @@ def decide_change(change_id: int, decision: str):
 @login_required
 def vcard(user_id: int):
     person, view = get_person_for(current_user, user_id)
-    filename = (slugify(person.name) or f"person-{person.id}") + ".vcf"
+    filename = (tag_slug(person.name) or f"person-{person.id}") + ".vcf"
     return Response(
         make_vcard(person, view),
         mimetype="text/vcard",
@@ -173,49 +172,32 @@ def network_members_csv(slug: str):
 @login_required
 def edit_profile():
     form, profile = prepare_profile_form(current_user)
-    if form.validate_on_submit():
-        jpeg = None
-        if form.photo.data:
-            try:
-                jpeg = process_photo(read_upload(form.photo.data))
-            except PhotoError as error:
-                form.photo.errors = [*form.photo.errors, str(error)]
-        if not form.photo.errors:
-            try:
-                apply_profile_form(current_user, profile, form, jpeg)
-            except membership.TooManyRequests:
-                db.session.rollback()
-                form.pending_change = membership.pending_change(current_user.id)
-                form.municipality.errors = [
-                    _("Du har bett om att byta kommun många gånger i dag. Försök igen i morgon.")
-                ]
-                return render_profile(form, profile, 429)
-            db.session.commit()
-            if membership.pending_change(current_user.id) is not None:
-                flash(
-                    _(
-                        "Din profil är sparad. Bytet av kommun gäller när en samordnare för "
-                        "den nya kommunen har godkänt det."
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Din profil är sparad."), "success")
-            return redirect(url_for("directory.edit_profile"))
-    return render_profile(form, profile, 400 if form.is_submitted() else 200)
-
-
-def render_profile(form, profile, status: int):
-    return render_template(
+    save = lambda: apply_profile_form(current_user, profile, form, read_upload(form.photo.data))  # noqa: E731
+    if run_form(form, save):
+        flash(profile_saved_message(current_user.id), "success")
+        return redirect(url_for("directory.edit_profile"))
+    html = render_template(
         "directory/edit_profile.html",
         form=form,
         profile=profile,
         pending_change=form.pending_change,
-    ), status
+    )
+    return html, form_status(form)
 
 
-def read_upload(upload: FileStorage) -> bytes:
+def profile_saved_message(user_id: int) -> str:
+    if membership.pending_change(user_id) is None:
+        return _("Din profil är sparad.")
+    return _(
+        "Din profil är sparad. Bytet av kommun gäller när en samordnare för "
+        "den nya kommunen har godkänt det."
+    )
+
+
+def read_upload(upload: FileStorage | None) -> bytes | None:
     """At most one byte more than allowed, so too big is known without reading it all."""
+    if not upload:
+        return None
     try:
         return upload.read(MAX_PHOTO_BYTES + 1)
     finally:

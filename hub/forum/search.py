@@ -757,20 +757,22 @@ def similar_questions(title: str, limit: int = 5) -> list[SimilarQuestion]:
 # --- Highlighting --------------------------------------------------------------------------------
 
 
-class HitTest:
-    """Whether a written word is one of the query's forms (memoised for one result page)."""
+class HitTest(dict):
+    """Whether a written word is one of the query's forms, memoised for one result page: a dict
+    of the words seen, so a page's thousand look-ups of the same few hundred words are dict
+    look-ups in C, not Python calls."""
 
     def __init__(self, wanted: set[str]) -> None:
+        super().__init__()
         self.wanted = wanted
-        self.seen: dict[str, bool] = {}
 
-    def __call__(self, word: str) -> bool:
-        hit = self.seen.get(word)
-        if hit is None:
-            lowered = word.lower()
-            hit = lowered not in STOPWORDS and not self.wanted.isdisjoint(index_terms(lowered))
-            self.seen[word] = hit
+    def __missing__(self, word: str) -> bool:
+        lowered = word.lower()
+        hit = lowered not in STOPWORDS and not self.wanted.isdisjoint(index_terms(lowered))
+        self[word] = hit
         return hit
+
+    __call__ = dict.__getitem__
 
 
 def hit_test(wanted: set[str]) -> HitTest:
@@ -803,7 +805,7 @@ def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS)
     words = WORD_RE.findall(body)
     if not words:
         return Markup("")
-    first = next((i for i, word in enumerate(words[:MAX_SNIPPET_SCAN]) if is_hit(word)), 0)
+    first = next(itertools.compress(itertools.count(), map(is_hit, words[:MAX_SNIPPET_SCAN])), 0)
     lo = max(0, first - size // 4)
     hi = min(len(words), lo + size)
     window = list(itertools.islice(WORD_RE.finditer(body), lo, hi))

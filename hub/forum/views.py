@@ -78,6 +78,20 @@ def _per_page() -> int:
 @login_required
 @cached_page()
 def questions_list():
+    all_categories = questions.categories()
+    filters, category_slug, tag_slug = _filters_from_request(all_categories)
+    rows, has_next = questions.list_questions(filters, current_user)
+    return render_template(
+        "forum/questions.html",
+        questions=rows,
+        filters=filters,
+        categories=all_categories,
+        has_next=has_next,
+        args=_list_args(filters, category_slug, tag_slug),
+    )
+
+
+def _filters_from_request(all_categories) -> tuple[QuestionFilters, str, str]:
     sort = request.args.get("sort", "newest")
     filters = QuestionFilters(
         sort=sort if sort in questions.SORTS else "newest",
@@ -85,7 +99,6 @@ def questions_list():
         page=page_number(),
         per_page=_per_page(),
     )
-    all_categories = questions.categories()
     category_slug = request.args.get("kategori", "")
     if category_slug:
         filters.category = next((c for c in all_categories if c.slug == category_slug), None)
@@ -96,8 +109,12 @@ def questions_list():
         filters.tag = db.session.scalar(select(Tag).where(Tag.slug == tag_slug))
         if filters.tag is None:
             abort(404)
-    rows, has_next = questions.list_questions(filters, current_user)
-    args = {
+    return filters, category_slug, tag_slug
+
+
+def _list_args(filters: QuestionFilters, category_slug: str, tag_slug: str) -> dict:
+    """The list's own query arguments, for the pager and sort links."""
+    return {
         k: v
         for k, v in {
             "sort": filters.sort,
@@ -108,14 +125,6 @@ def questions_list():
         }.items()
         if v
     }
-    return render_template(
-        "forum/questions.html",
-        questions=rows,
-        filters=filters,
-        categories=all_categories,
-        has_next=has_next,
-        args=args,
-    )
 
 
 @bp.route("/fragor/ny", methods=["GET", "POST"])

@@ -23,7 +23,7 @@ from hub.directory.models import Municipality, Profile
 from hub.directory.privacy import listed_condition
 from hub.extensions import db
 from hub.forum.models import Answer, Question
-from hub.meetings.models import BatonPass, Meeting, Network, Rsvp
+from hub.meetings.models import BatonPass, Meeting, MeetingStatus, Network, Rsvp
 from hub.meetings.rotation import active_codes
 
 SEEN_WITHIN_DAYS = 90
@@ -122,7 +122,7 @@ def network_health(network: Network, viewer: User, now: datetime | None = None) 
     count_members(municipalities, now)
     count_invitations(municipalities, now)
     meetings = network_meetings(network.id)
-    held = [m for m in meetings if m.status == "held"]
+    held = [m for m in meetings if m.status == MeetingStatus.HELD]
     last = sorted(held, key=lambda m: m.starts_at)[-LAST_MEETINGS:]
     count_attendance(municipalities, [m.id for m in last])
     passes = baton_passes(network.id)

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from hub.core.db import utcnow
+from hub.core.rules import RuleError
 
 SALT = "stafetten.action"
 # The outer limit for any action link; each link also carries its own end (the meeting's).
@@ -34,11 +36,13 @@ FOLLOW_DAYS = 60
 MINUTES_DAYS = 60
 
 
-class ActionLinkInvalid(Exception):
+class ActionLinkInvalid(RuleError):
     """Tampered, unreadable, for an unknown action, or out of date."""
 
     def __init__(self, expired: bool = False) -> None:
-        super().__init__("expired" if expired else "invalid")
+        super().__init__(
+            _("Länken har redan använts eller gått ut.") if expired else _("Länken fungerar inte")
+        )
         self.expired = expired
 
 

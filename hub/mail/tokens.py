@@ -10,18 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from hub.core.rules import RuleError
 
 SALT = "stafetten.unsubscribe"
 # Mail is kept for years; the link must outlive the one-year promise with a margin.
 MAX_AGE_SECONDS = 2 * 366 * 24 * 3600
 
 
-class InvalidToken(Exception):
+class InvalidToken(RuleError):
     """The token is tampered with, unreadable or too old."""
 
     def __init__(self, expired: bool = False) -> None:
-        super().__init__("expired" if expired else "invalid")
+        super().__init__(_("Länken fungerar inte"))
         self.expired = expired
 
 

@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, require
+from hub.core.edge import form_status, run_form
 from hub.core.settings import register_settings_section
 from hub.extensions import csrf, db
+from hub.forum.activity import set_following
+from hub.forum.questions import get_question_page
 from hub.mail.actions import (
     FOLLOW,
     MINUTES,
@@ -22,9 +25,19 @@ from hub.mail.actions import (
 )
 from hub.mail.forms import MailPreferencesForm
 from hub.mail.models import OutboxMessage, OutboxStatus
-from hub.mail.preferences import UNSUBSCRIBE_TOPICS, do_unsubscribe, get_preferences
+from hub.mail.preferences import (
+    UNSUBSCRIBE_TOPICS,
+    do_unsubscribe,
+    get_preferences,
+    set_preferences,
+)
 from hub.mail.sender import retry_message
 from hub.mail.tokens import InvalidToken, read_unsubscribe_token
+from hub.meetings.forms import MinutesForm
+from hub.meetings.models import MeetingStatus
+from hub.meetings.participation import MeetingClosed, do_rsvp
+from hub.meetings.scheduling import MeetingStateError, can_manage, get_meeting_or_404
+from hub.meetings.scheduling import save_minutes as do_save_minutes
 
 bp = Blueprint("mail", __name__)
 
@@ -75,7 +88,6 @@ def unsubscribe_post(token: str):
     if error:
         return error
     do_unsubscribe(user.id, topic)
-    db.session.commit()
     return render_template(
         "mail/unsubscribe_done.html", topic=topic, label=UNSUBSCRIBE_TOPICS[topic]
     )
@@ -85,15 +97,10 @@ def unsubscribe_post(token: str):
 @login_required
 def preferences():
     form = MailPreferencesForm(data=get_preferences(current_user.id))
-    if form.validate_on_submit():
-        from hub.mail.preferences import set_preferences
-
-        set_preferences(current_user.id, **form.values())
-        db.session.commit()
+    if run_form(form, lambda: set_preferences(current_user.id, **form.values())):
         flash(_("Dina e-postinställningar är sparade."), "info")
         return redirect(url_for("mail.preferences"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("mail/preferences.html", form=form), status
+    return render_template("mail/preferences.html", form=form), form_status(form)
 
 
 @bp.get("/admin/utkorg")
@@ -126,7 +133,6 @@ def retry(message_id: int):
         abort(404)
     if not retry_message(message_id):
         abort(409)
-    db.session.commit()
     flash(_("Meddelandet skickas igen vid nästa utskick."), "info")
     return redirect(url_for("mail.outbox"))
 
@@ -172,13 +178,10 @@ def action_post(token: str):
 
 
 def rsvp_page(link: ActionLink, user: User, *, act: bool):
-    from hub.meetings.participation import MeetingClosed, do_rsvp
-    from hub.meetings.scheduling import get_meeting_or_404
-
     meeting = get_meeting_or_404(link.target_id)
     closed = render_template("mail/action_closed.html", meeting=meeting), 409
     label = RSVP_LABELS[link.value]
-    if meeting.status != "scheduled":
+    if meeting.status != MeetingStatus.SCHEDULED:
         return closed
     if not act:
         return render_template("mail/action.html", user=user, meeting=meeting, label=label)
@@ -192,9 +195,6 @@ def rsvp_page(link: ActionLink, user: User, *, act: bool):
 
 
 def follow_page(link: ActionLink, user: User, *, act: bool):
-    from hub.forum.activity import set_following
-    from hub.forum.questions import get_question_page
-
     question, following = get_question_page(user, link.target_id, full=False)
     if question is None or question.merged_into_id is not None:
         return render_template("mail/action_gone.html"), 404
@@ -209,14 +209,10 @@ def follow_page(link: ActionLink, user: User, *, act: bool):
 
 
 def minutes_page(link: ActionLink, user: User, *, act: bool):
-    from hub.meetings.forms import MinutesForm
-    from hub.meetings.scheduling import MeetingStateError, can_manage, get_meeting_or_404
-    from hub.meetings.scheduling import save_minutes as do_save_minutes
-
     meeting = get_meeting_or_404(link.target_id)
     if not can_manage(user, meeting):
         return render_template("mail/action_invalid.html", expired=False), 403
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return render_template("mail/action_closed.html", meeting=meeting), 409
     # No CSRF field: the signed link is what proves the form came from the host's mail.
     form = MinutesForm(meta={"csrf": False})

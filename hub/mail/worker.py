@@ -6,16 +6,24 @@ SIGTERM (or Ctrl-C) lets the current step finish, then the loop ends with exit s
 
 from __future__ import annotations
 
-import inspect
 import logging
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 
+from hub.auth.invitations import run_invitation_reminders
 from hub.core.db import utcnow
+from hub.core.reports import mail_waiting_reports
+from hub.digests.run import run_digests
 from hub.extensions import db
+from hub.forum.escalation import run_escalations
+from hub.mail.notifications import send_notification_emails
+from hub.mail.sender import send_all
+from hub.material.previews import run_previews
+from hub.meetings.mailing import send_due_updates
+from hub.meetings.reminders import run_baton_check
+from hub.retention import run_prune
 
 log = logging.getLogger(__name__)
 
@@ -30,36 +38,9 @@ class Job:
     due_at: float = 0.0
 
 
-def optional(module: str, name: str) -> Callable[[], object] | None:
-    """A job another part may or may not have built yet (called with ``now`` if it takes one)."""
-    try:
-        function = getattr(import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-    required = [
-        p
-        for p in inspect.signature(function).parameters.values()
-        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    if required:
-        return lambda: function(utcnow())
-    return function
-
-
 def send_mail_job() -> object:
-    from hub.core.reports import mail_waiting_reports
-    from hub.mail.notifications import send_notification_emails
-    from hub.mail.sender import send_all
-    from hub.meetings.mailing import send_due_updates
-
     waiting = mail_waiting_reports(), send_due_updates()
     return waiting, send_notification_emails(), send_all()
-
-
-def digests_job() -> object:
-    from hub.digests.run import run_digests
-
-    return run_digests()
 
 
 class Worker:
@@ -67,21 +48,14 @@ class Worker:
         self.stopping = False
         self.jobs = [
             Job("send-mail", mail_every, send_mail_job),
-            Job("digests", other_every, digests_job),
+            Job("digests", other_every, run_digests),
+            Job("baton-check", other_every, lambda: run_baton_check(utcnow())),
+            Job("escalations", other_every, lambda: run_escalations(utcnow())),
+            Job("material-previews", other_every, lambda: run_previews(utcnow())),
+            Job("invitation-reminders", other_every, lambda: run_invitation_reminders(utcnow())),
+            # Retention (``flask hub prune``) once a day; the first run is at start-up.
+            Job("prune", DAY, run_prune),
         ]
-        for name, module, function in (
-            ("baton-check", "hub.meetings.reminders", "run_baton_check"),
-            ("escalations", "hub.forum.escalation", "run_escalations"),
-            ("material-previews", "hub.material.previews", "run_previews"),
-            ("invitation-reminders", "hub.auth.invitations", "run_invitation_reminders"),
-        ):
-            found = optional(module, function)
-            if found is not None:
-                self.jobs.append(Job(name, other_every, found))
-        # Retention (``flask hub prune``) once a day; the first run is at start-up.
-        found = optional("hub.core.retention", "run_prune")
-        if found is not None:
-            self.jobs.append(Job("prune", DAY, found))
 
     def stop(self, *_args) -> None:
         log.info("Arbetaren avslutar efter pågående steg.")

@@ -11,10 +11,11 @@ from sqlalchemy import delete, func, insert, select, update
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.material.items import MaterialError
 from hub.material.models import MaterialHelpful, MaterialItem, meeting_material
-from hub.meetings.models import Meeting
+from hub.meetings.models import Meeting, MeetingStatus
 
 
 def has_marked_helpful(item: MaterialItem, user: User) -> bool:
@@ -79,8 +80,11 @@ def start_discussion(item: MaterialItem, user: User, *, item_url: str) -> int:
     return question.id
 
 
-class DiscussionTaken(Exception):
+class DiscussionTaken(Conflict):
     """Someone else started the discussion a moment ago."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
 
 
 # --- meeting agendas ----------------------------------------------------------------------
@@ -121,7 +125,7 @@ def meetings_user_can_plan(user: User) -> list[Meeting]:
         select(Meeting)
         .where(
             Meeting.network_id.in_(user_network_ids(user)),
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at >= utcnow(),
         )
         .options(joinedload(Meeting.network))

@@ -19,6 +19,7 @@ from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag
 from hub.core.rules import RuleError
+from hub.core.tags import get_or_create_tags
 from hub.directory.models import CareArea
 from hub.extensions import db
 from hub.material.files import CheckedFile
@@ -251,8 +252,6 @@ def allowed_main_types(kind: str) -> set[str]:
 
 
 def _apply(item: MaterialItem, data: ItemData) -> None:
-    from hub.forum.questions import resolve_tags
-
     item.title = data.title.strip()
     item.summary = data.summary.strip()
     item.source_kind = data.source_kind
@@ -260,7 +259,7 @@ def _apply(item: MaterialItem, data: ItemData) -> None:
     item.licence = data.licence
     item.language = data.language
     item.url = data.url or None
-    item.tags = resolve_tags(data.tag_names)
+    item.tags = get_or_create_tags(data.tag_names)
     wanted = set(data.care_areas)
     item.care_areas = [area for area in care_areas() if area.slug in wanted]
 

@@ -26,7 +26,7 @@ from icalendar import (
 )
 
 from hub.core.i18n import STOCKHOLM
-from hub.meetings.models import Meeting
+from hub.meetings.models import Meeting, MeetingStatus
 
 NO_REPLY = ("noreply", "no-reply", "donotreply", "do-not-reply")
 
@@ -58,7 +58,7 @@ def is_no_reply(address: str) -> bool:
 
 def meeting_summary(meeting: Meeting) -> str:
     """The title; a cancelled meeting says so, since calendars that keep it show only this."""
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return _("Inställd: %(title)s", title=meeting.title)
     return meeting.title
 
@@ -71,7 +71,7 @@ def meeting_event(
     ``attendee`` (name, address): the one recipient of a mailed REQUEST or CANCEL. The online
     link only for those who take part in the network (``permissions.takes_part_in``).
     """
-    cancelled = meeting.status == "cancelled"
+    cancelled = meeting.status == MeetingStatus.CANCELLED
     online_url = meeting.online_url if online_link else ""
     event = Event()
     event.add("uid", meeting.uid)

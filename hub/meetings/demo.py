@@ -15,6 +15,7 @@ from hub.meetings import rotation
 from hub.meetings.models import (
     BatonPass,
     Meeting,
+    MeetingStatus,
     Network,
     NetworkMunicipality,
     Rsvp,
@@ -185,7 +186,7 @@ def seed_halland_relay(rng: random.Random) -> Iterator[str]:
     for i, (host, title, place, minutes) in enumerate(HALLAND_MINUTES):
         meeting = make_meeting(
             network, host, title, place, weekday_ago(days_ago[i]),
-            status="held",
+            status=MeetingStatus.HELD,
             agenda_source="- Välkommen och presentationsrunda\n- Erfarenheter\n- Nästa värd",
             minutes_source=minutes,
         )  # fmt: skip
@@ -209,7 +210,7 @@ def seed_stockholm(rng: random.Random) -> Iterator[str]:
     baton_pass(network, None, "0180", local(weekday_ago(260), 8), "start")
     held = make_meeting(
         network, "0180", "DigIT-nätverket ses igen", "Stadshuset, Stockholm", weekday_ago(120),
-        status="held",
+        status=MeetingStatus.HELD,
         minutes_source="## Vad vi pratade om\n\n- Hur vi håller liv i ambassadörsrollen när "
         "projektet är slut.\n- Digital fritid på särskilda boenden.\n\n## Beslut\n\n"
         "- Botkyrka är värd nästa gång.",
@@ -221,7 +222,7 @@ def seed_stockholm(rng: random.Random) -> Iterator[str]:
     upcoming = make_meeting(
         network, "0127", "Vårens nätverksträff: välfärdsteknik i vardagen",
         "Botkyrka kommunhus, Munkhättevägen 45", weekday_ahead(21),
-        status="scheduled", open_slot=1, capacity=25,
+        status=MeetingStatus.SCHEDULED, open_slot=1, capacity=25,
         online_url="https://teams.microsoft.com/l/meetup-join/demo",
         agenda_source="- Välkommen till Botkyrka\n- Läkemedelsrobotar ett år senare\n"
         "- Frågor från forumet",

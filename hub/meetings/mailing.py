@@ -16,7 +16,7 @@ from hub.extensions import db
 from hub.mail.actions import minutes_url, rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
-from hub.meetings.models import Meeting, NetworkMunicipality, network_coordinator
+from hub.meetings.models import Meeting, MeetingStatus, NetworkMunicipality, network_coordinator
 from hub.notifications.notify import notify
 
 KIND = "meeting"
@@ -130,7 +130,7 @@ def send_due_updates() -> int:
     now = utcnow()
     due = db.session.scalars(
         select(Meeting)
-        .where(Meeting.update_due_at <= now, Meeting.status == "scheduled")
+        .where(Meeting.update_due_at <= now, Meeting.status == MeetingStatus.SCHEDULED)
         .options(joinedload(Meeting.network), joinedload(Meeting.host))
         .order_by(Meeting.id)
     ).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,6 +81,14 @@ class BatonPass(db.Model):
     by_user: Mapped[User | None] = relationship(lazy="raise")
 
 
+class MeetingStatus(StrEnum):
+    """A meeting's state; only ``hub.meetings.scheduling`` changes it (with its side effects)."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    HELD = "held"
+
+
 class Meeting(db.Model):
     __table_args__ = (
         Index("ix_meeting_network_starts", "network_id", "starts_at"),
@@ -103,7 +112,7 @@ class Meeting(db.Model):
     minutes_html: Mapped[str] = mapped_column(Text, default="")
     capacity: Mapped[int | None] = mapped_column()
     # "scheduled", "cancelled", "held"
-    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED, index=True)
     open_slot: Mapped[int | None] = mapped_column()
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

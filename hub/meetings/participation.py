@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,16 +14,22 @@ from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.rules import Conflict
+from hub.directory.privacy import see_person
 from hub.extensions import db
 from hub.forum.search_items import reindex_meeting
 from hub.meetings import mailing
-from hub.meetings.models import Meeting, Rsvp, TopicSuggestion, TopicVote
+from hub.meetings.models import Meeting, MeetingStatus, Rsvp, TopicSuggestion, TopicVote
 
 RESPONSES = ("on_site", "online", "not_coming")
 
 
-class MeetingClosed(Exception):
+class MeetingClosed(Conflict):
     """RSVP or suggestions for a meeting that is cancelled or already over."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
+        self.detail = detail
 
 
 @dataclass
@@ -46,7 +53,7 @@ class TopicRow:
 
 
 def check_open(meeting: Meeting) -> None:
-    if meeting.status != "scheduled" or meeting.ends_at <= utcnow():
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.ends_at <= utcnow():
         raise MeetingClosed(meeting.status)
 
 
@@ -149,7 +156,10 @@ def attendee_list(meeting_id: int) -> list[Rsvp]:
         db.session.scalars(
             select(Rsvp)
             .where(Rsvp.meeting_id == meeting_id)
-            .options(joinedload(Rsvp.user).joinedload(User.municipality))
+            .options(
+                joinedload(Rsvp.user).joinedload(User.municipality),
+                joinedload(Rsvp.user).joinedload(User.profile),
+            )
             .order_by(Rsvp.response, Rsvp.waitlisted, Rsvp.created_at, Rsvp.id)
         )
     )
@@ -170,9 +180,8 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def attendees_csv(meeting_id: int) -> str:
-    from flask_babel import gettext as _
-
+def attendees_csv(meeting_id: int, viewer: User) -> str:
+    """The attendee list as CSV; each e-mail only if the person lets ``viewer`` see it."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("Namn"), _("E-post"), _("Kommun"), _("Svar"), _("Väntelista"), _("Svarade")])
@@ -181,7 +190,7 @@ def attendees_csv(meeting_id: int) -> str:
         writer.writerow(
             [
                 csv_cell(user.name),
-                csv_cell(user.email),
+                csv_cell(see_person(viewer, user).email),
                 csv_cell(user.municipality.name if user.municipality else ""),
                 csv_cell(str(RESPONSE_LABELS[rsvp.response])),
                 _("Ja") if rsvp.waitlisted else _("Nej"),

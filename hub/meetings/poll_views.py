@@ -154,12 +154,11 @@ def answer_link(token: str):
     if poll.status != polls.OPEN:
         return closed_response(_("Omröstningen är avslutad, så det går inte att svara längre."))
     form = FlaskForm()
-    done = False
-    if request.method == "POST":
+    done = request.method == "POST"
+    if done:
         if not form.validate_on_submit():
             abort(400)
         polls.record_answers(polls.get_poll(network, poll.id), person, {option.id: link.answer})
-        done = True
     return render_template(
         "meetings/poll_answer.html",
         network=network,

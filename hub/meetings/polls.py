@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -74,9 +75,11 @@ class PollClosed(Conflict):
         )
 
 
-class InvalidAnswerLink(Exception):
+class InvalidAnswerLink(RuleError):
     def __init__(self, expired: bool = False) -> None:
-        super().__init__("expired" if expired else "invalid")
+        super().__init__(
+            _("Länken har redan använts eller gått ut.") if expired else _("Länken fungerar inte")
+        )
         self.expired = expired
 
 

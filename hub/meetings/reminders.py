@@ -27,6 +27,7 @@ from hub.meetings.models import (
     DatePollOption,
     Meeting,
     MeetingReminder,
+    MeetingStatus,
     Network,
     NetworkMunicipality,
     Rsvp,
@@ -218,7 +219,7 @@ def relay_states(now: datetime) -> list[RelayState]:
     last_held = dict(
         db.session.execute(
             select(Meeting.network_id, func.max(Meeting.ends_at))
-            .where(Meeting.status == scheduling.HELD)
+            .where(Meeting.status == MeetingStatus.HELD)
             .group_by(Meeting.network_id)
         ).all()
     )
@@ -403,7 +404,7 @@ def due_meeting_reminders(now: datetime) -> list[tuple[int, int]]:
         select(Rsvp.meeting_id, Rsvp.user_id)
         .join(Meeting, Meeting.id == Rsvp.meeting_id)
         .where(
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > now,
             Meeting.starts_at <= now + MEETING_REMINDER_BEFORE,
             Rsvp.response.in_(("on_site", "online")),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
@@ -15,22 +16,37 @@ from hub.auth import permissions
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
+from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.forum.search_items import reindex_meeting
 from hub.meetings import mailing, rotation
-from hub.meetings.models import Meeting, Network, NetworkMunicipality, network_coordinator
+from hub.meetings.models import (
+    Meeting,
+    MeetingStatus,
+    Network,
+    NetworkMunicipality,
+    network_coordinator,
+)
 
-SCHEDULED = "scheduled"
-CANCELLED = "cancelled"
-HELD = "held"
+SCHEDULED = MeetingStatus.SCHEDULED
+CANCELLED = MeetingStatus.CANCELLED
+HELD = MeetingStatus.HELD
 
 
-class MeetingConflict(Exception):
+class MeetingConflict(Conflict):
     """Another meeting of the network is already scheduled (perhaps saved a moment ago)."""
 
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
+        self.detail = detail
 
-class MeetingStateError(Exception):
+
+class MeetingStateError(Conflict):
     """The meeting is not in a state that allows this (cancelled, already held …)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_("Någon annan hann före, eller så är det låst."))
+        self.detail = detail
 
 
 @dataclass

@@ -11,7 +11,7 @@ from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
-from hub.meetings.models import Meeting, Network
+from hub.meetings.models import Meeting, MeetingStatus, Network
 from hub.meetings.scheduling import user_network_ids
 
 
@@ -41,7 +41,9 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
     for meeting in db.session.scalars(
         select(Meeting)
         .where(
-            Meeting.network_id.in_(ids), Meeting.status == "scheduled", Meeting.ends_at > utcnow()
+            Meeting.network_id.in_(ids),
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.ends_at > utcnow(),
         )
         .options(joinedload(Meeting.host))
         .order_by(Meeting.starts_at)

@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 
 from hub.extensions import db
 from hub.meetings import rotation
-from hub.meetings.models import BatonReminder, DatePoll, DatePollOption, DatePollVote, Meeting, Rsvp
+from hub.meetings.models import (
+    BatonReminder,
+    DatePoll,
+    DatePollOption,
+    DatePollVote,
+    Meeting,
+    MeetingStatus,
+    Rsvp,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ def held_meetings(network_id: int) -> list[Event]:
     rows = db.session.execute(
         select(Meeting, func.coalesce(came.c.n, 0))
         .outerjoin(came, came.c.meeting_id == Meeting.id)
-        .where(Meeting.network_id == network_id, Meeting.status == "held")
+        .where(Meeting.network_id == network_id, Meeting.status == MeetingStatus.HELD)
     ).all()
     return [Event(m.starts_at, "meeting", m, n) for m, n in rows]
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.edge import form_status, run_form
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
@@ -36,7 +38,14 @@ from hub.meetings.forms import (
     TopicForm,
 )
 from hub.meetings.localtime import utc_to_stockholm
-from hub.meetings.models import Meeting, Network, NetworkMunicipality, Rsvp, network_coordinator
+from hub.meetings.models import (
+    Meeting,
+    MeetingStatus,
+    Network,
+    NetworkMunicipality,
+    Rsvp,
+    network_coordinator,
+)
 
 bp = Blueprint("meetings", __name__)
 
@@ -99,7 +108,7 @@ def network_page_data(network: Network) -> dict:
         .limit(6)
     ).all()
     now = utcnow()
-    upcoming = [m for m in meetings if m.status == "scheduled" and m.ends_at > now]
+    upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.ends_at > now]
     is_coordinator = current_user.is_admin or any(c.id == current_user.id for c in coordinators)
     may_schedule = current_user.active and (
         is_coordinator or permissions.speaks_for(current_user, network.baton_holder_code)
@@ -199,18 +208,32 @@ def network_feed(slug: str):
 @login_required
 @cached_page()
 def index():
-    ids = scheduling.user_network_ids(current_user)
+    page = page_number()
+    upcoming, past, total = meeting_lists(scheduling.user_network_ids(current_user), page)
+    return render_template(
+        "meetings/index.html",
+        upcoming=upcoming,
+        past=past,
+        answers=my_answers(upcoming),
+        pager=Pager(page, total, PAST_PER_PAGE),
+    )
+
+
+def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meeting], int]:
+    """The coming meetings of the networks, one page of the past ones, and how many are past."""
     now = utcnow()
     upcoming = db.session.scalars(
         select(Meeting)
-        .where(Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != "held")
+        .where(
+            Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != MeetingStatus.HELD
+        )
         .options(joinedload(Meeting.network), joinedload(Meeting.host))
         .order_by(Meeting.starts_at)
         .limit(50)
     ).all()
-    page = page_number()
     past_query = select(Meeting).where(
-        Meeting.network_id.in_(ids), (Meeting.ends_at <= now) | (Meeting.status == "held")
+        Meeting.network_id.in_(ids),
+        (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
     )
     total = db.session.scalar(select(func.count()).select_from(past_query.subquery()))
     past = db.session.scalars(
@@ -219,7 +242,11 @@ def index():
         .offset((page - 1) * PAST_PER_PAGE)
         .limit(PAST_PER_PAGE)
     ).all()
-    answers = (
+    return list(upcoming), list(past), total
+
+
+def my_answers(upcoming: list[Meeting]) -> dict[int, str]:
+    return (
         dict(
             db.session.execute(
                 select(Rsvp.meeting_id, Rsvp.response).where(
@@ -230,13 +257,6 @@ def index():
         )
         if upcoming
         else {}
-    )
-    return render_template(
-        "meetings/index.html",
-        upcoming=upcoming,
-        past=past,
-        answers=answers,
-        pager=Pager(page, total, PAST_PER_PAGE),
     )
 
 
@@ -274,12 +294,11 @@ def new_meeting():
         abort(403)
     form = MeetingForm()
     if not form.validate_on_submit():
-        status = 400 if form.is_submitted() else 200
-        return render_template("meetings/meeting_form.html", form=form, network=network), status
+        html = render_template("meetings/meeting_form.html", form=form, network=network)
+        return html, form_status(form)
     try:
         meeting = scheduling.create_meeting(network, meeting_data_from(form), by=current_user)
     except scheduling.MeetingConflict:
-        db.session.rollback()
         conflict = _(
             "Nätverket har redan en bokad träff – någon kan ha hunnit före dig. Din text finns "
             "kvar nedan. Ändra den befintliga träffen, eller ställ in den först."
@@ -288,9 +307,7 @@ def new_meeting():
             "meetings/meeting_form.html", form=form, network=network, conflict=conflict
         ), 409
     except scheduling.MeetingStateError:
-        db.session.rollback()
         return closed_response(_("Nätverket har inga aktiva kommuner som kan stå värd."))
-    db.session.commit()
     flash(_("Träffen är bokad och inbjudningar skickas till nätverket."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 
@@ -305,7 +322,7 @@ def meeting(meeting_id: int):
 @login_required
 def edit_meeting(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    if meeting.status != "scheduled":
+    if meeting.status != MeetingStatus.SCHEDULED:
         return closed_response(_("Träffen är inställd eller redan genomförd och kan inte ändras."))
     form = MeetingForm(require_future=False)
     if request.method == "GET":
@@ -315,14 +332,12 @@ def edit_meeting(meeting_id: int):
             form.day.errors.append(_("Välj en tid som inte har passerat."))
         else:
             changed = scheduling.update_meeting(meeting, meeting_data_from(form), by=current_user)
-            db.session.commit()
             if changed:
                 flash(_("Träffen är ändrad och de inbjudna får en uppdatering."), "info")
             return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    status = 400 if form.is_submitted() else 200
     return render_template(
         "meetings/meeting_form.html", form=form, network=meeting.network, meeting=meeting
-    ), status
+    ), form_status(form)
 
 
 def fill_form(form: MeetingForm, meeting: Meeting) -> None:
@@ -341,16 +356,16 @@ def fill_form(form: MeetingForm, meeting: Meeting) -> None:
 @login_required
 def cancel_meeting(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    if meeting.status != "scheduled":
+    if meeting.status != MeetingStatus.SCHEDULED:
         return closed_response(_("Träffen är redan inställd eller genomförd."))
     form = CancelForm()
-    if form.validate_on_submit():
-        scheduling.cancel_meeting(meeting, by=current_user, message=form.message.data or "")
-        db.session.commit()
+    cancel = lambda: scheduling.cancel_meeting(  # noqa: E731
+        meeting, by=current_user, message=form.message.data or ""
+    )
+    if run_form(form, cancel):
         flash(_("Träffen är inställd. De inbjudna får besked."), "info")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("meetings/cancel.html", form=form, meeting=meeting), status
+    return render_template("meetings/cancel.html", form=form, meeting=meeting), form_status(form)
 
 
 @bp.post("/traffar/<int:meeting_id>/genomford")
@@ -360,7 +375,6 @@ def mark_held(meeting_id: int):
     try:
         scheduling.mark_held(meeting, by=current_user)
     except scheduling.MeetingStateError:
-        db.session.rollback()
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
     db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
@@ -371,25 +385,22 @@ def mark_held(meeting_id: int):
 @login_required
 def minutes(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    if meeting.status == "cancelled" or meeting.starts_at > utcnow():
+    if meeting.status == MeetingStatus.CANCELLED or meeting.starts_at > utcnow():
         return closed_response(_("Minnesanteckningar kan skrivas när träffen har börjat."))
     form = MinutesForm()
     if request.method == "GET":
         form.minutes.data = meeting.minutes_source
-    elif form.validate_on_submit():
-        scheduling.save_minutes(meeting, form.minutes.data)
-        db.session.commit()
+    elif run_form(form, lambda: scheduling.save_minutes(meeting, form.minutes.data)):
         flash(_("Minnesanteckningarna är sparade."), "info")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("meetings/minutes.html", form=form, meeting=meeting), status
+    return render_template("meetings/minutes.html", form=form, meeting=meeting), form_status(form)
 
 
 @bp.post("/traffar/<int:meeting_id>/svar")
 @login_required
 def rsvp(meeting_id: int):
     meeting = scheduling.get_meeting_for_participant(current_user, meeting_id)
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return closed_response(_("Träffen är inställd, så det går inte att anmäla sig."))
     form = RsvpForm()
     if not form.validate_on_submit():
@@ -398,9 +409,7 @@ def rsvp(meeting_id: int):
     try:
         answer = participation.do_rsvp(meeting, current_user, form.response.data)
     except participation.MeetingClosed:
-        db.session.rollback()
         return closed_response(_("Träffen är över, så det går inte att svara längre."))
-    db.session.commit()
     if answer.waitlisted:
         flash(
             _("Platserna är fulla. Du står på väntelistan och får besked om en plats blir ledig."),
@@ -421,9 +430,7 @@ def suggest_topic(meeting_id: int):
     try:
         participation.add_topic(meeting, current_user, form.text.data)
     except participation.MeetingClosed:
-        db.session.rollback()
         return closed_response(_("Det går bara att föreslå ämnen före en bokad träff."))
-    db.session.commit()
     flash(_("Tack för förslaget."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
 
@@ -461,9 +468,7 @@ def vote_topic(meeting_id: int, suggestion_id: int):
     try:
         participation.vote_topic(meeting, suggestion, current_user)
     except participation.MeetingClosed:
-        db.session.rollback()
         return closed_response(_("Det går bara att rösta före en bokad träff."))
-    db.session.commit()
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
 
 
@@ -475,9 +480,7 @@ def take_topic(meeting_id: int, suggestion_id: int):
     try:
         participation.take_into_agenda(meeting, suggestion, by=current_user)
     except (participation.MeetingClosed, scheduling.MeetingStateError):
-        db.session.rollback()
         return closed_response(_("Dagordningen kan bara ändras före en bokad träff."))
-    db.session.commit()
     flash(_("Ämnet finns nu på dagordningen."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="amnen"))
 
@@ -486,7 +489,7 @@ def take_topic(meeting_id: int, suggestion_id: int):
 @login_required
 def attendees_csv(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
-    body = participation.attendees_csv(meeting.id)
+    body = participation.attendees_csv(meeting.id, current_user)
     filename = f"deltagare-traff-{meeting.id}.csv"
     return Response(
         body,
@@ -539,14 +542,11 @@ def personal_feed(token: str):
 @bp.route("/installningar/kalender", methods=["GET", "POST"])
 @login_required
 def calendar_settings():
-    from flask_wtf import FlaskForm
-
     form = FlaskForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         feeds.renew_token(current_user)
-        db.session.commit()
         flash(_("Du har en ny kalenderlänk. Den gamla fungerar inte längre."), "info")
         return redirect(url_for("meetings.calendar_settings"))
     token = feeds.token_for(current_user)

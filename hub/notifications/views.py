@@ -60,7 +60,6 @@ def read(notification_id: int):
         abort(404)
     if notification.read_at is None:
         notification.read_at = utcnow()
-    db.session.commit()
     return redirect(_safe_url(notification.url), code=303)
 
 
@@ -72,5 +71,4 @@ def read_all():
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
     return redirect(url_for(".index"), code=303)

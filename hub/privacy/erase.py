@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from hub.auth.models import User
+from hub.auth.passwords import verify_password
 from hub.core.db import utcnow
+from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.forum.models import Answer, Comment, Question
 from hub.forum.search import reindex_question
 from hub.privacy.personal_data import erase_member
+
+
+def delete_own_account(user: User, password: str, *, delete_posts: bool) -> None:
+    """A member deletes their own account, confirming with their password."""
+    if not verify_password(user.password_hash, password):
+        raise RuleError(_("Lösenordet stämmer inte."), field="password")
+    delete_account(user, delete_posts=delete_posts)
 
 
 def delete_account(user: User, *, delete_posts: bool) -> None:

@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from hub.auth.models import User
-from hub.auth.passwords import verify_password
 from hub.auth.permissions import Permission, require
+from hub.core.edge import form_status, run_form
 from hub.core.settings import register_settings_section
 from hub.extensions import db
-from hub.privacy.erase import delete_account
+from hub.privacy.erase import delete_account, delete_own_account
 from hub.privacy.forms import AdminDeleteAccountForm, DeleteAccountForm
 from hub.privacy.personal_data import export_member
 
@@ -74,19 +74,16 @@ def my_data_json():
 @login_required
 def delete_my_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit() and not verify_password(
-        current_user.password_hash, form.password.data
-    ):
-        form.password.errors.append(_("Lösenordet stämmer inte."))
-    elif form.validate_on_submit():
-        user = current_user._get_current_object()
+    user = current_user._get_current_object()
+    delete = lambda: delete_own_account(  # noqa: E731
+        user, form.password.data, delete_posts=form.posts.data == "delete"
+    )
+    if run_form(form, delete):
         logout_user()
-        delete_account(user, delete_posts=form.posts.data == "delete")
-        db.session.commit()
         flash(_("Ditt konto är borttaget. Tack för att du var med i nätverket!"), "info")
         return redirect(url_for("core.start"))
     data = export_member(current_user.id)
-    return render_template("privacy/my_data.html", data=data, form=form), 400
+    return render_template("privacy/my_data.html", data=data, form=form), form_status(form)
 
 
 @bp.get("/admin/konton/<int:user_id>/uppgifter.json")
@@ -103,11 +100,9 @@ def delete_member(user_id: int):
     form = AdminDeleteAccountForm()
     if form.validate_on_submit():
         delete_account(user, delete_posts=form.posts.data == "delete")
-        db.session.commit()
         flash(_("Kontot är borttaget."), "info")
         return redirect(url_for("core.start"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("privacy/admin_delete.html", form=form, member=user), status
+    return render_template("privacy/admin_delete.html", form=form, member=user), form_status(form)
 
 
 def get_user_or_404(user_id: int) -> User:

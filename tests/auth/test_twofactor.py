@@ -211,6 +211,26 @@ def test_an_over_long_recovery_code_is_refused_unread(app, client, enrolled):
     assert twofactor.use_recovery_code(user, codes[0])
 
 
+def test_new_recovery_codes_need_the_password_and_tell_the_owner(client, enrolled, clock, outbox):
+    user, secret, old_codes = enrolled
+    password_step(client, user)
+    assert code_step(client, fresh_code(secret, clock)).status_code == 302
+    token = csrf_token(client.get("/installningar/konto").text)
+    refused = client.post(
+        "/installningar/konto/reservkoder", data={"current_password": "fel", "csrf_token": token}
+    )
+    assert refused.status_code == 303
+    assert "gamla reservkoder gäller fortfarande" in client.get("/installningar/konto").text
+    notices = len(outbox("security_notice"))
+    renewed = client.post(
+        "/installningar/konto/reservkoder",
+        data={"current_password": PASSWORD, "csrf_token": token},
+    )
+    codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", renewed.text)
+    assert len(codes) == 10 and not set(codes) & set(old_codes)
+    assert len(outbox("security_notice")) == notices + 1
+
+
 def test_the_secret_being_set_up_is_not_readable_in_the_cookie(app, client, create_user, login):
     """Finding 10: the session cookie is signed, not encrypted; the pending secret is sealed
     in it, bound to the account, so whoever sees the cookie cannot make codes."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hub.core.models import Tag
+from hub.core.tags import tag_slug as slugify
 from hub.directory.models import CareArea, Profile
-from hub.directory.names import slugify
 from hub.extensions import db
 
 

@@ -1,28 +1,11 @@
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import insert, select
 
 from hub.auth.models import User
 from hub.directory.listing import find_people_by_name
-from hub.directory.names import normalise_name, slugify
+from hub.directory.names import normalise_name
 from hub.extensions import db
-
-
-@pytest.mark.parametrize(
-    ("text", "slug"),
-    [
-        ("Digitala lås", "digitala-las"),
-        ("  Läkemedelsrobot ", "lakemedelsrobot"),
-        ("E-lärande", "e-larande"),
-        ("Teams!!", "teams"),
-        ("Crème brûlée", "creme-brulee"),
-        ("!!!", ""),
-        ("x" * 100, "x" * 60),
-    ],
-)
-def test_slugify(text, slug):
-    assert slugify(text) == slug
 
 
 def test_normalise_name():

@@ -62,18 +62,44 @@ def test_admin_outbox(page: Page, sign_in) -> None:
     expect(page).to_have_url(re.compile(r"/admin/utkorg$"))
 
 
+def action_links_in_last_mail(user_id: int) -> list[str]:
+    """The action links (/handling/…) in the member's newest mail, as the mail has them."""
+    from hub.mail.models import OutboxMessage
+
+    mail = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.user_id == user_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).one()
+    links = re.findall(r"http://[^\s\"<>]+/handling/[^\s\"<>]+", mail.body_text)
+    assert links and all(link in mail.body_html for link in links)
+    return links
+
+
+def action_link_in_last_mail(user_id: int) -> str:
+    (link,) = action_links_in_last_mail(user_id)
+    return link
+
+
 def test_rsvp_from_a_mail_link_without_signing_in(page: Page, live_app: Flask) -> None:
-    from hub.mail.actions import make_action_token
+    """The reminder mail's own "online" link, as the member gets it."""
+    from hub.meetings.mailing import Recipient, send_meeting_reminder
     from hub.meetings.models import Meeting, Rsvp
+    from hub.meetings.scheduling import get_meeting_or_404
 
     with live_app.app_context():
         user = db.session.scalar(select(User).where(User.email == "ambassador@demo.stafetten.se"))
-        meeting = db.session.scalar(
-            select(Meeting).where(Meeting.status == "scheduled").order_by(Meeting.starts_at)
+        meeting_id = db.session.scalar(
+            select(Meeting.id).where(Meeting.status == "scheduled").order_by(Meeting.starts_at)
         )
-        token = make_action_token(user.id, "rsvp", meeting.id, "online", until=meeting.ends_at)
-        user_id, meeting_id = user.id, meeting.id
-    page.goto(f"/handling/{token}")
+        meeting = get_meeting_or_404(meeting_id)  # with its network, as the mailer has it
+        send_meeting_reminder(meeting, Recipient(user.id, user.email, user.name))
+        db.session.commit()
+        _on_site, online, _not_coming = action_links_in_last_mail(user.id)
+        user_id = user.id
+    token = online.rsplit("/", 1)[1]
+    page.goto(online)
     expect(page.get_by_role("heading", level=1)).to_have_text("Svara på inbjudan")
     check_page(page, "rsvp from mail")
     page.get_by_role("button", name="Spara mitt svar").click()
@@ -88,21 +114,6 @@ def test_rsvp_from_a_mail_link_without_signing_in(page: Page, live_app: Flask) -
     assert response is not None and response.status == 400
     expect(page.get_by_role("heading", level=1)).to_have_text("Länken fungerar inte")
     check_page(page, "rsvp bad link")
-
-
-def action_link_in_last_mail(user_id: int) -> str:
-    """The one action link (/handling/…) in the member's newest mail, as the mail has it."""
-    from hub.mail.models import OutboxMessage
-
-    mail = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.user_id == user_id)
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    ).one()
-    (link,) = re.findall(r"http://[^\s\"<>]+/handling/[^\s\"<>]+", mail.body_text)
-    assert link in mail.body_html
-    return link
 
 
 def test_follow_link_from_a_captured_notification_mail(page: Page, live_app: Flask) -> None:

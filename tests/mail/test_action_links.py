@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.forum import answers, questions
@@ -277,3 +278,33 @@ def test_digest_carries_answer_links_for_meetings_not_yet_answered(client, meeti
     client.post(path(links[1]))
     assert answers_of(member) == [("online", False)]
     assert read_action_token(links[1].split("/")[-1]).target_id == meeting.id
+
+
+def test_links_of_a_removed_member_a_cancelled_or_future_meeting_change_nothing(
+    app, client, meeting_world, monkeypatch
+):
+    host, member, meeting = meeting_world
+    soon = utcnow() + timedelta(days=1)
+    # Minutes for a meeting that has not taken place yet: the rule refuses, nothing is saved.
+    early = make_action_token(host.id, "minutes", meeting.id, "add", until=soon)
+    response = client.post(f"/handling/{early}", data={"minutes": "För tidigt."})
+    assert response.status_code == 409 and "Ingenting har ändrats" in response.text
+    scheduling.cancel_meeting(scheduling.get_meeting_or_404(meeting.id), by=host)
+    db.session.commit()
+    assert client.get(f"/handling/{early}").status_code == 409
+    assert not scheduling.get_meeting_or_404(meeting.id).minutes_source
+    # A member whose account was closed: the link no longer acts for anyone.
+    gone = make_action_token(member.id, "follow", 1, "follow", until=soon)
+    db.session.get(User, member.id).active = False
+    db.session.commit()
+    assert client.post(f"/handling/{gone}").status_code == 404
+    # Signed by us but past the outer limit, or not an action link's content at all.
+    from hub.mail import actions
+
+    with app.test_request_context():
+        token = actions.make_action_token(member.id, "rsvp", meeting.id, "online", until=soon)
+        odd = actions._serializer().dumps(["inte", "en", "handling"])
+    monkeypatch.setattr(actions, "MAX_AGE_SECONDS", -1)
+    response = client.get(f"/handling/{token}")
+    assert response.status_code == 400 and "för gammal" in response.text
+    assert client.get(f"/handling/{odd}").status_code == 400

@@ -23,10 +23,18 @@ from tests.mail.test_concurrent_senders import fill_outbox
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_worker_skips_jobs_other_parts_have_not_built(app, monkeypatch):
+def test_worker_runs_every_parts_jobs(app, monkeypatch):
     worker = Worker()
     names = [job.name for job in worker.jobs]
-    assert names[:2] == ["send-mail", "digests"]
+    assert names == [
+        "send-mail",
+        "digests",
+        "baton-check",
+        "escalations",
+        "material-previews",
+        "invitation-reminders",
+        "prune",
+    ]
     ran = []
     for job in worker.jobs:
         monkeypatch.setattr(job, "run", lambda name=job.name: ran.append(name))
@@ -86,19 +94,3 @@ def test_worker_sends_and_stops_on_sigterm(tmp_path):
             db.session.remove()
             db.engine.dispose()
         assert statuses == {OutboxStatus.SENT}
-
-
-def test_optional_jobs_get_now_when_they_ask_for_it(monkeypatch):
-    import types
-
-    from hub.mail import worker as worker_module
-
-    calls = []
-    module = types.SimpleNamespace(
-        with_now=lambda now: calls.append(now), plain=lambda: calls.append(1)
-    )
-    monkeypatch.setattr(worker_module, "import_module", lambda name: module)
-    worker_module.optional("x", "with_now")()
-    worker_module.optional("x", "plain")()
-    assert calls[0].tzinfo is not None and calls[1] == 1
-    assert worker_module.optional("x", "missing") is None

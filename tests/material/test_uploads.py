@@ -275,7 +275,7 @@ def test_a_removed_items_files_leave_the_disk_after_the_grace_period(
     from datetime import timedelta
 
     from hub.core.db import utcnow
-    from hub.core.retention import run_prune
+    from hub.retention import run_prune
 
     login(create_user())
     kept = new_item(share("guide", file=("kvar.pdf", make_pdf("Kvar"))))

@@ -446,6 +446,27 @@ def test_meeting_page_statements_fixed_and_ids_unique(
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.parametrize(
+    ("viewer", "shown"),
+    [("host", {"members"}), ("coordinator", {"members", "coordinators"})],
+)
+def test_attendee_csv_shows_each_email_only_as_its_owner_allows(
+    client, login, world, create_meeting, create_user, viewer, shown
+):
+    from hub.directory.models import Profile
+
+    meeting = create_meeting(world["network"])
+    for choice in ("members", "coordinators", "nobody"):
+        person = create_user(municipality_code="1383", email=f"val-{choice}@varberg.se")
+        db.session.add(Profile(user_id=person.id, email_visibility=choice, photo_version=0))
+        db.session.add(Rsvp(meeting_id=meeting.id, user_id=person.id, response="on_site"))
+    db.session.commit()
+    login(world[viewer])
+    body = client.get(f"/traffar/{meeting.id}/deltagare.csv").data.decode("utf-8-sig")
+    listed = {c for c in ("members", "coordinators", "nobody") if f"val-{c}@varberg.se" in body}
+    assert listed == shown
+
+
 def test_a_run_of_edits_sends_one_update(client, login, world, create_meeting, monkeypatch):
     """Finding 8: five title edits used to mail the whole network five times. Now the first
     goes at once; the rest within 15 minutes go as one update with the final title; and a
