@@ -2,8 +2,9 @@
 
 The lexicon is the Swedish Hunspell dictionary (``hunspell-sv``, with its affix and compound
 rules) read by the Hunspell C library, beside simplemma's form table for the irregular forms
-Hunspell lists as words of their own (``nätterna`` → ``natt``, ``böcker`` → ``bok``). The README
-says why this pair was chosen. Both sides of a search use the same functions:
+Hunspell lists as words of their own (``nätterna`` → ``natt``, ``böcker`` → ``bok``), read from a
+compact file (``hub.forum.forms_table``). The README says why this pair was chosen. Both sides
+of a search use the same functions:
 
 * a word's **base forms**: Hunspell's stems, the compound rebuilt from its first parts and its
   last part's stem (``läkemedelsrobotarna`` → ``läkemedelsrobot``), simplemma's lemma, and the
@@ -136,9 +137,7 @@ def _forms_table() -> forms_table.FormsTable:
     return forms_table.open_table()
 
 
-# With ``gunicorn --preload`` the master loads the lexicons and forks the workers. Hunspell's
-# memory is shared as it is, but an SQLite connection must never cross a fork: each worker opens
-# the table again on first use.
+# SQLite connections must not cross a fork (gunicorn --preload): a forked worker opens its own.
 os.register_at_fork(after_in_child=_forms_table.cache_clear)
 
 

@@ -185,7 +185,8 @@ class BatonReminder(db.Model):
     network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"))
     baton_pass_id: Mapped[int] = mapped_column(ForeignKey("baton_pass.id", ondelete="CASCADE"))
     # 1: the holder municipality's members; 2: the network's coordinators (or the admins);
-    # 3: the baton passed on after silence; 4: nowhere to pass it (every municipality empty).
+    # 3: the baton passed on after silence; 4: nowhere to pass it (every municipality empty);
+    # 5: the meeting was near and unbooked, so the hub asked the whole network for dates.
     step: Mapped[int] = mapped_column()
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Who was told, for the relay timeline: "holder", "coordinators", "admins", "network" or

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
 from hub.core.edge import RULE_STATUS, form_status, run_form
+from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.meetings import polls, rotation, scheduling
 from hub.meetings.forms import ClosePollForm, PollForm
@@ -138,9 +139,8 @@ def close_poll(slug: str, poll_id: int):
     return render_poll_page(network, close_form=form, status=form_status(form))
 
 
-@bp.route("/datumsvar/<token>", methods=["GET", "POST"])
-def answer_link(token: str):
-    """An answer link from a poll mail: GET shows the answer and a button, POST records it."""
+def load_answer_link(token: str):
+    """(link, time, person, poll, network) of a mail link, or the page saying why it fails."""
     try:
         link = polls.read_answer_token(token)
     except polls.InvalidAnswerLink as error:
@@ -150,9 +150,20 @@ def answer_link(token: str):
     if option is None or person is None or not person.active:
         return render_template("meetings/poll_link_invalid.html", expired=False), 404
     poll = db.session.get(DatePoll, option.poll_id)
-    network = db.session.get(Network, poll.network_id)
-    if poll.status != polls.OPEN:
-        return closed_response(_("Omröstningen är avslutad, så det går inte att svara längre."))
+    try:  # closed, or the person no longer takes part: said plainly, even on GET
+        polls.check_answerable(poll, person)
+    except RuleError as refusal:
+        return closed_response(refusal.message, refusal.status)
+    return link, option, person, poll, db.session.get(Network, poll.network_id)
+
+
+@bp.route("/datumsvar/<token>", methods=["GET", "POST"])
+def answer_link(token: str):
+    """An answer link from a poll mail: GET shows the answer and a button, POST records it."""
+    loaded = load_answer_link(token)
+    if len(loaded) == 2:  # the page that says why the link does not work, and its status
+        return loaded
+    link, option, person, poll, network = loaded
     form = FlaskForm()
     done = request.method == "POST"
     if done:

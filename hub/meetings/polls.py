@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.rules import Conflict, RuleError
+from hub.core.rules import Conflict, Forbidden, RuleError
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 from hub.meetings import mailing, scheduling
@@ -176,9 +176,32 @@ def check_open(poll: DatePoll) -> None:
         raise PollClosed
 
 
+def check_may_answer(user: User, network_id: int) -> None:
+    """Only those who take part in the network answer: not a member of another network, nor
+    someone whose move to one of its municipalities still waits for approval (their old
+    answer links stop working too)."""
+    from flask_babel import gettext as _
+
+    from hub.auth import permissions
+
+    if not permissions.takes_part_in(user, network_id):
+        raise Forbidden(
+            _(
+                "Du kan inte svara för nätverket just nu. Har du bytt kommun kan du svara "
+                "när bytet är godkänt."
+            )
+        )
+
+
+def check_answerable(poll: DatePoll, user: User) -> None:
+    """PollClosed or Forbidden unless ``user`` may answer ``poll`` now."""
+    check_open(poll)
+    check_may_answer(user, poll.network_id)
+
+
 def record_answers(poll: DatePoll, user: User, answers: dict[int, str]) -> None:
     """The member's answer per proposed time (yes / maybe / no); a new answer replaces the old."""
-    check_open(poll)
+    check_answerable(poll, user)
     option_ids = {option.id for option in poll.options}
     chosen = {oid: a for oid, a in answers.items() if oid in option_ids and a in ANSWERS}
     if not chosen:

@@ -1,5 +1,11 @@
 """Reminders that keep the relay going: ``run_baton_check(now)`` and ``run_meeting_reminders(now)``.
 
+The relay's steps for one holding: the holder's members are reminded, then the coordinators (or
+the admins), then after a further silence the baton passes on. Beside them, a last resort that
+keeps a chain of silent holders from stalling the network: once the network ought to meet soon
+(counted from its last meeting, not from the holding) and nothing is booked, the hub asks every
+member which of three dates suit, and a poll nobody closes books the most wanted time itself.
+
 Safe to run often and in parallel (cron, ``flask hub worker``, two workers at once): each step is
 claimed by inserting a row under a unique constraint *before* anything is queued, in its own short
 transaction, so a second run that races for the same step fails its insert and sends nothing.

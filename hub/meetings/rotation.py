@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.meetings import mailing
 from hub.meetings.models import (
@@ -40,8 +42,11 @@ REASON_KINDS = (
 )
 
 
-class BatonError(ValueError):
-    """A baton change that the rules do not allow (unknown or inactive municipality …)."""
+class BatonError(RuleError):
+    """A baton change that the rules do not allow: nobody else to carry it (409), or a
+    municipality that is not an active member of the network (400, next to the choice)."""
+
+    status = 409
 
 
 def active_codes(network_id: int) -> list[str]:
@@ -140,7 +145,7 @@ def record_pass(
     """The one place the baton changes hands: the holder, a dated history row, and a mail to
     each member of the new holder municipality."""
     if reason_kind not in REASON_KINDS:
-        raise BatonError(f"unknown reason kind {reason_kind!r}")
+        raise BatonError(f"unknown reason kind {reason_kind!r}", status=400)
     baton_pass = BatonPass(
         network_id=network.id,
         from_code=network.baton_holder_code,
@@ -170,7 +175,7 @@ def record_past_pass(
     """History from before the hub knew of it (demo data, an import): the row and the holder,
     but no mail, since nobody should hear today about a hand-over of long ago."""
     if reason_kind not in REASON_KINDS:
-        raise BatonError(f"unknown reason kind {reason_kind!r}")
+        raise BatonError(f"unknown reason kind {reason_kind!r}", status=400)
     baton_pass = BatonPass(
         network_id=network.id,
         from_code=network.baton_holder_code,
@@ -203,9 +208,11 @@ def pass_baton(
     if to_code is None:
         to_code = next_holder_code(network)
         if to_code is None:
-            raise BatonError("no other member municipality has anyone to carry the baton")
+            raise BatonError(_("Det finns ingen aktiv kommun att lämna över till."))
     elif to_code not in active_codes(network.id):
-        raise BatonError(f"{to_code} is not an active member municipality of the network")
+        raise BatonError(_("Välj en kommun i nätverket."), field="to_code", status=400)
+    elif to_code == network.baton_holder_code:
+        raise BatonError(_("Kommunen har redan stafettpinnen."), field="to_code", status=400)
     return record_pass(
         network, to_code, reason_kind=reason_kind, reason=reason, meeting=meeting, by=by, at=at
     )

@@ -5,16 +5,30 @@ Stockholm shapes (6 and 26 member municipalities, some without members) and simu
 A simulated clock (``hub.core.db.simulated_clock``) steps week by week; inside each week the
 simulated people act day by day through the real rules (scheduling, polls, marking meetings held,
 passing the baton) and the real ``baton-check`` runs every simulated morning. Nothing here reads
-or writes the installation's own database.
+or writes the installation's own database. No admin ever acts.
 
-The people: each time a municipality gets the baton it is, with probability ``silent``, silent for
-the whole holding (nobody there answers anything; the reminders and the silence step must move
-the baton). When the reminders reach the network's coordinator, the coordinator gives the baton
-to the next municipality within a week, unless the coordinator is silent too (the same share).
-Otherwise someone in the holder municipality acts after a realistic delay: books the meeting
-directly or opens a date poll that the network's members answer over a week. They aim for about
-one rhythm after the last meeting, at least three weeks ahead. Hosts mark most meetings held by
-hand; the rest are marked by ``baton-check``. A few municipalities lose all their members.
+What it models:
+
+- A silent holding: each time a municipality gets the baton it is, with probability ``silent``,
+  silent for the whole holding. Nobody there books, answers a poll, marks a meeting held or
+  passes the baton; only the hub's own rules (reminders, the silence pass, the hub's date poll,
+  a poll closing itself, a meeting marked held automatically) can move things on.
+- Quiet people: each member is, with the same probability, someone who never answers a poll.
+- The coordinator: when the reminders reach them, they give the baton to the next municipality
+  within a week, unless they are silent too (the same share).
+- Everyone else acts after a realistic delay (2–28 days into the holding): books the meeting
+  directly or opens a date poll and closes it after a week or so. They aim for about one rhythm
+  after the last meeting, at least three weeks ahead.
+- Polls, the holder's and the hub's alike: up to eight of the network's members who answer
+  anything (never anyone in a silent holder municipality) answer within a week, yes, maybe or
+  no at random per time. A poll nobody closes books a time only if two or more said yes to it.
+- Meetings: hosts mark most meetings held by hand; the rest (and every meeting of a silent
+  holder) are marked by ``baton-check``. A meeting booked is taken to have happened: those who
+  said yes came, whether or not the host municipality said anything.
+- A few municipalities lose all their members during the run.
+
+``--trace`` prints, per network and rhythm period, the hand-overs, reminder steps, polls and
+meetings, and marks the periods without a held meeting.
 """
 
 from __future__ import annotations

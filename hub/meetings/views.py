@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.edge import form_status, run_form
+from hub.core.edge import form_status, run_form, run_rule
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
@@ -156,26 +156,22 @@ def pass_baton(slug: str):
     if not data["may_schedule"]:
         abort(403)
     form = pass_form_for(data, request.form)
-    if not form.validate_on_submit():
-        return render_template("meetings/network.html", pass_form=form, **data), 400
     to_code = (form.to_code.data or None) if data["is_coordinator"] else None
-    if to_code is not None and to_code not in {c.value for c in form.to_code.choices}:
-        form.to_code.errors.append(_("Välj en kommun i nätverket."))
-        return render_template("meetings/network.html", pass_form=form, **data), 400
     is_holder = permissions.speaks_for(current_user, network.baton_holder_code)
     kind = (
         rotation.REASON_PASSED_ON if is_holder and to_code is None else rotation.REASON_COORDINATOR
     )
-    try:
-        rotation.pass_baton(
+    done = run_form(
+        form,
+        lambda: rotation.pass_baton(
             network, reason_kind=kind, reason=form.reason.data, by=current_user, to_code=to_code
-        )
-    except rotation.BatonError:
-        form.to_code.errors.append(_("Det finns ingen aktiv kommun att lämna över till."))
-        return render_template("meetings/network.html", pass_form=form, **data), 409
-    db.session.commit()
-    flash(_("Stafettpinnen är överlämnad."), "info")
-    return redirect(url_for("meetings.network", slug=slug))
+        ),
+        field="to_code",
+    )
+    if done:
+        flash(_("Stafettpinnen är överlämnad."), "info")
+        return redirect(url_for("meetings.network", slug=slug))
+    return render_template("meetings/network.html", pass_form=form, **data), form_status(form)
 
 
 @bp.get("/natverk/<slug>/stafett")
@@ -373,10 +369,9 @@ def cancel_meeting(meeting_id: int):
 def mark_held(meeting_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     try:
-        scheduling.mark_held(meeting, by=current_user)
+        run_rule(lambda: scheduling.mark_held(meeting, by=current_user))
     except scheduling.MeetingStateError:
         return closed_response(_("Bara en bokad träff som har börjat kan markeras som genomförd."))
-    db.session.commit()
     flash(_("Träffen är markerad som genomförd och stafettpinnen har gått vidare."), "info")
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
 

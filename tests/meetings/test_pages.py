@@ -387,11 +387,31 @@ def test_coordinator_gives_the_baton_to_any_member(client, login, world):
     assert response.status_code == 302
     db.session.refresh(world["network"])
     assert world["network"].baton_holder_code == "1383"
+    passes = len(rotation.history(world["network"].id))
+    for to_code, message in (("0180", "Välj en kommun i nätverket."), ("1383", "redan")):
+        response = client.post(
+            "/natverk/halland/stafett/lamna-over",
+            data={"reason": "Fel", "to_code": to_code, "csrf_token": token},
+        )
+        assert response.status_code == 400 and message in response.text
+        assert "Fel</textarea>" in response.text  # the reason is kept
+    assert len(rotation.history(world["network"].id)) == passes
+
+
+def test_with_nobody_else_to_carry_it_passing_is_a_conflict(client, login, world):
+    for person in (world["varberg"], world["halmstad"]):
+        person.active = False
+    db.session.commit()
+    login(world["host"])
+    token = csrf_token(client.get("/natverk/halland").text)
     response = client.post(
         "/natverk/halland/stafett/lamna-over",
-        data={"reason": "Fel", "to_code": "0180", "csrf_token": token},
+        data={"reason": "Vi hinner inte", "csrf_token": token},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409 and "ingen aktiv kommun" in response.text
+    db.session.refresh(world["network"])
+    assert world["network"].baton_holder_code == "1381"
+    assert len(rotation.history(world["network"].id)) == 1
 
 
 def add_meetings(network, create_meeting, count):

@@ -197,6 +197,32 @@ def test_tampered_expired_and_closed_links_change_nothing(client, login, world, 
     assert db.session.scalar(select(func.count()).select_from(DatePollVote)) == 0
 
 
+def test_a_member_waiting_for_a_move_or_of_another_network_cannot_answer(client, login, world):
+    """Halmstad's member asked to move to Laholm (the holder) and waits: their old link and the
+    rule refuse them, as they refuse a member of another network; nothing is recorded."""
+    from hub.core.rules import Forbidden
+    from hub.directory import membership
+
+    login(world["host"])
+    propose(client)
+    client.get("/logga-ut")
+    waiting, stranger = world["halmstad"], world["stranger"]
+    membership.request_change(waiting, "1380", "1381", None)
+    db.session.commit()
+    first = the_poll().options[0].id
+    for person in (waiting, stranger):
+        path = polls.answer_url(person.id, first, "yes").split(".test", 1)[1]
+        page = client.get(path)
+        assert page.status_code == 403 and "när bytet är godkänt" in page.text
+        assert "Spara mitt svar" not in page.text
+        assert client.post(path, data={"csrf_token": csrf_token(page.text)}).status_code == 403
+        with pytest.raises(Forbidden):
+            polls.record_answers(the_poll(), person, {first: "yes"})
+    login(waiting)
+    assert client.get("/natverk/halland/datum").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(DatePollVote)) == 0
+
+
 def test_closing_books_the_meeting_through_the_scheduling_rule(client, login, world):
     login(world["host"])
     propose(client)

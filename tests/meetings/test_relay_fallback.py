@@ -95,6 +95,8 @@ def test_the_hub_asks_the_whole_network_once_when_nobody_booked(relay):
     members = sorted(p.email for p in mailing.network_recipients(network.id))
     assert {p.email for p in [*laholm, *others]} <= set(members)
     assert addresses("meeting_poll") == members  # one mail per person
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_poll"))
+    assert "Stafetten frågar alla i nätverket" in mail.first().body_text
     assert steps()[-1] == (5, "network", len(members))
     # Once per holding, and an open poll counts as booking: no escalation while it runs.
     assert run_baton_check(POLL_AT + timedelta(days=1)) == []

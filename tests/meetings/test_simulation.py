@@ -27,11 +27,13 @@ def test_a_year_of_relay_in_a_temporary_database(monkeypatch, tmp_path):
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     result = real.test_cli_runner().invoke(
-        args=["hub", "simulate-relay", "--years", "1", "--silent", "0.3", "--seed", "3"]
+        args=["hub", "simulate-relay", "--years", "1", "--silent", "0.3", "--seed", "3", "--trace"]
     )
     assert result.exit_code == 0, result.output
     assert "Halland" in result.output and "Stockholms län" in result.output
     assert "/4 (" in result.output and "Brev/medlem/år" in result.output
+    assert "== Halland" in result.output and "-- period 4" in result.output  # --trace
+    assert "stafett -> " in result.output
     with real.app_context():
         assert db.session.scalar(select(func.count()).select_from(Network)) == 0
         db.session.remove()

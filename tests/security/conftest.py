@@ -20,7 +20,7 @@ from hub.directory.models import Unit
 from hub.extensions import db, login_manager
 from hub.forum.models import Answer, Category, Comment, Question
 from hub.mail.models import OutboxMessage
-from hub.meetings.models import Meeting
+from hub.meetings.models import DatePoll, DatePollOption, Meeting
 from hub.notifications.models import Notification
 
 PERSONAS = (
@@ -119,7 +119,14 @@ def world(app: Flask, create_user, create_network) -> World:
         uid=f"matrix-held-{network.id}@stafetten.test",
         created_by_id=users["member"].id,
     )
-    db.session.add_all([comment, meeting, held])
+    # An open date poll beside the booked meeting (made directly: the rule would refuse it).
+    poll = DatePoll(
+        network_id=network.id, title="Höstträffen", status="open", open_slot=1,
+        created_by_id=users["holder"].id,
+        options=[DatePollOption(starts_at=start + timedelta(days=60 + d),
+                                ends_at=start + timedelta(days=60 + d, hours=2)) for d in (0, 1)],
+    )  # fmt: skip
+    db.session.add_all([comment, meeting, held, poll])
     membership.request_change(users["pending"], "1381", HOLDER_CODE, None)
     db.session.commit()
 
@@ -136,6 +143,7 @@ def world(app: Flask, create_user, create_network) -> World:
         comment_id=comment.id,
         meeting_id=meeting.id,
         held_meeting_id=held.id,
+        poll_id=poll.id,
         unit_id=unit.id if unit else 0,
         change_id=membership.pending_change(users["pending"].id).id,
         code="1381",
