@@ -97,10 +97,12 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Modules that add routes to another module's blueprint, imported here so that the
+    # blueprint's own module need not import them back (no import cycle).
     from hub.admin.views import bp as admin_bp
     from hub.announcements.views import bp as announcements_bp
+    from hub.auth import external_views, invitation_views, settings_views  # noqa: F401
     from hub.auth.views import bp as auth_bp
-    from hub.core.language import bp as language_bp
     from hub.core.views import bp as core_bp
     from hub.digests.views import bp as digests_bp
     from hub.directory.views import bp as directory_bp
@@ -109,12 +111,16 @@ def register_blueprints(app: Flask) -> None:
     from hub.health.views import bp as health_bp
     from hub.mail.views import bp as mail_bp
     from hub.material.views import bp as material_bp
+    from hub.meetings import poll_views  # noqa: F401
     from hub.meetings.views import bp as meetings_bp
     from hub.notifications.views import bp as notifications_bp
     from hub.privacy.views import bp as privacy_bp
+    from hub.site.language import bp as language_bp
+    from hub.site.views import bp as site_bp
 
     for blueprint in (
         core_bp,
+        site_bp,
         auth_bp,
         directory_bp,
         forum_bp,

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from hub.core.cli import hub_cli
 from hub.extensions import db
-
-hub_cli = AppGroup("hub", help="Stafettens kommandon (säkra att köra från cron).")
 
 
 @hub_cli.command("load-reference")

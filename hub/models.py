@@ -11,6 +11,7 @@ from hub.mail import models as mail_models
 from hub.material import models as material_models
 from hub.meetings import models as meetings_models
 from hub.notifications import models as notifications_models
+from hub.site import models as site_models
 
 __all__ = [
     "announcements_models",
@@ -24,4 +25,5 @@ __all__ = [
     "material_models",
     "meetings_models",
     "notifications_models",
+    "site_models",
 ]

@@ -7,9 +7,9 @@ import itertools
 import pytest
 from flask.testing import FlaskClient
 
+from hub.admin.operations import change_role
+from hub.auth.accounts import create_account
 from hub.auth.models import Role, User
-from hub.auth.passwords import hash_password
-from hub.core.db import utcnow
 from hub.extensions import db
 from hub.meetings.models import Network, NetworkMunicipality
 
@@ -17,55 +17,57 @@ PASSWORD = "ett-bra-lösenord-för-test"
 _counter = itertools.count(1)
 
 
+def make_user(
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    role: str = Role.MEMBER,
+    municipality_code: str | None = "1381",
+    confirmed: bool = True,
+    **fields,
+) -> User:
+    """An account made by the account rule (``create_account``), its role given as the admin
+    area gives it; ``fields`` are set as they are (``active=False``, ``last_seen_on=…``)."""
+    n = next(_counter)
+    user = create_account(
+        email=email or f"person{n}@laholm.se",
+        name=name or f"Person {n}",
+        password=PASSWORD,
+        municipality_code=municipality_code,
+        confirmed=confirmed,
+    )
+    change_role(user, role)
+    for key, value in fields.items():
+        setattr(user, key, value)
+    db.session.commit()
+    return user
+
+
+def make_network(
+    *,
+    slug: str | None = None,
+    codes: tuple[str, ...] = ("1383", "1381", "1380"),
+    coordinators=(),
+) -> Network:
+    n = next(_counter)
+    network = Network(slug=slug or f"natverk-{n}", name=f"Nätverk {n}")
+    network.members = [
+        NetworkMunicipality(municipality_code=code, position=i) for i, code in enumerate(codes)
+    ]
+    network.coordinators = list(coordinators)
+    db.session.add(network)
+    db.session.commit()
+    return network
+
+
 @pytest.fixture
 def create_user(app):
-    password_hash = hash_password(PASSWORD)
-
-    def create(
-        *,
-        email: str | None = None,
-        name: str | None = None,
-        role: str = Role.MEMBER,
-        municipality_code: str | None = "1381",
-        confirmed: bool = True,
-        **fields,
-    ) -> User:
-        n = next(_counter)
-        user = User(
-            email=email or f"person{n}@laholm.se",
-            name=name or f"Person {n}",
-            role=role,
-            password_hash=password_hash,
-            email_confirmed_at=utcnow() if confirmed else None,
-            municipality_code=municipality_code,
-            **fields,
-        )
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return create
+    return make_user
 
 
 @pytest.fixture
 def create_network(app):
-    def create(
-        *,
-        slug: str | None = None,
-        codes: tuple[str, ...] = ("1383", "1381", "1380"),
-        coordinators=(),
-    ) -> Network:
-        n = next(_counter)
-        network = Network(slug=slug or f"natverk-{n}", name=f"Nätverk {n}")
-        network.members = [
-            NetworkMunicipality(municipality_code=code, position=i) for i, code in enumerate(codes)
-        ]
-        network.coordinators = list(coordinators)
-        db.session.add(network)
-        db.session.commit()
-        return network
-
-    return create
+    return make_network
 
 
 @pytest.fixture

@@ -69,6 +69,29 @@ def invalid(html: str) -> tuple[str, int]:
     return html, 400
 
 
+def form_on_page(
+    form: FlaskForm,
+    change: Callable[[], T],
+    done: Callable[[T], str],
+    back: str,
+    page: Callable[[], str],
+):
+    """A form on ``page``: the rule runs and the answer goes ``back``; otherwise the page again
+    with the form's messages (400 once the form was sent)."""
+    if apply_form(form, change, done):
+        return redirect(back)
+    html = page()
+    return invalid(html) if form.is_submitted() else html
+
+
+def after_removal(found: T | None, message: Callable[[T], str], back: str):
+    """404 when there was nothing to remove, otherwise the message and back."""
+    if found is None:
+        abort(404)
+    flash(message(found), "info")
+    return redirect(back)
+
+
 @bp.get("")
 def index():
     return render_template("admin/index.html", counts=ops.count_everything())
@@ -149,26 +172,26 @@ def municipality(code: str):
 def municipality_rename(code: str):
     municipality = load_municipality(code)
     form = MunicipalityNameForm(prefix="kommun")
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.rename_municipality(municipality, form.name.data),
         lambda _renamed: _("Namnet är sparat."),
-    ):
-        return redirect(url_for("admin.municipality", code=code))
-    return invalid(municipality_page(municipality, name_form=form))
+        url_for("admin.municipality", code=code),
+        lambda: municipality_page(municipality, name_form=form),
+    )
 
 
 @bp.post("/kommuner/<code>/domaner")
 def domain_add(code: str):
     municipality = load_municipality(code)
     form = EmailDomainForm(prefix="doman")
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.add_email_domain(municipality, form.domain.data),
         lambda added: _("Domänen %(domain)s är tillagd.", domain=added.domain),
-    ):
-        return redirect(url_for("admin.municipality", code=code))
-    return invalid(municipality_page(municipality, domain_form=form))
+        url_for("admin.municipality", code=code),
+        lambda: municipality_page(municipality, domain_form=form),
+    )
 
 
 @bp.post("/kommuner/<code>/domaner/<domain>/ta-bort")
@@ -184,36 +207,37 @@ def domain_remove(code: str, domain: str):
 def tenant_add(code: str):
     municipality = load_municipality(code)
     form = SignInTenantForm(prefix="inloggning")
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.add_sign_in_tenant(municipality, form.kind.data, form.key.data),
         lambda added: _("%(key)s är tillagd.", key=added.key),
-    ):
-        return redirect(url_for("admin.municipality", code=code) + "#inloggning")
-    return invalid(municipality_page(municipality, tenant_form=form))
+        url_for("admin.municipality", code=code) + "#inloggning",
+        lambda: municipality_page(municipality, tenant_form=form),
+    )
 
 
 @bp.post("/kommuner/<code>/inloggning/<int:tenant_id>/ta-bort")
 def tenant_remove(code: str, tenant_id: int):
     municipality = load_municipality(code)
     removed = ops.remove_sign_in_tenant(municipality, tenant_id)
-    if removed is None:
-        abort(404)
-    flash(_("%(key)s är borttagen.", key=removed.key), "info")
-    return redirect(url_for("admin.municipality", code=code) + "#inloggning")
+    return after_removal(
+        removed,
+        lambda removed: _("%(key)s är borttagen.", key=removed.key),
+        url_for("admin.municipality", code=code) + "#inloggning",
+    )
 
 
 @bp.post("/kommuner/<code>/enheter")
 def unit_add(code: str):
     municipality = load_municipality(code)
     form = UnitForm(prefix="enhet")
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.add_unit(municipality, form.name.data),
         lambda added: _("Enheten %(name)s är tillagd.", name=added.name),
-    ):
-        return redirect(url_for("admin.municipality", code=code))
-    return invalid(municipality_page(municipality, unit_form=form))
+        url_for("admin.municipality", code=code),
+        lambda: municipality_page(municipality, unit_form=form),
+    )
 
 
 def load_unit(code: str, unit_id: int) -> tuple[Municipality, Unit]:
@@ -342,13 +366,13 @@ def network_update(network_id: int):
 def member_add(network_id: int):
     network = load_network(network_id)
     form = NetworkMemberForm(prefix="medlem")
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.add_network_member(network, form.municipality_code.data, current_user),
         lambda _added: _("Kommunen är med i nätverket."),
-    ):
-        return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
-    return invalid(network_page(network, member_form=form))
+        url_for("admin.network", network_id=network_id) + "#rotation",
+        lambda: network_page(network, member_form=form),
+    )
 
 
 def load_member(network_id: int, code: str):
@@ -387,23 +411,24 @@ def member_remove(network_id: int, code: str):
 def coordinator_add(network_id: int):
     network = load_network(network_id)
     form = CoordinatorForm(prefix="samordnare")
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.add_coordinator(network, form.email.data),
         lambda user: _("%(name)s är samordnare för nätverket.", name=user.name),
-    ):
-        return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
-    return invalid(network_page(network, coordinator_form=form))
+        url_for("admin.network", network_id=network_id) + "#samordnare",
+        lambda: network_page(network, coordinator_form=form),
+    )
 
 
 @bp.post("/natverk/<int:network_id>/samordnare/<int:user_id>/ta-bort")
 def coordinator_remove(network_id: int, user_id: int):
     network = load_network(network_id)
     user = ops.remove_coordinator(network, user_id)
-    if user is None:
-        abort(404)
-    flash(_("%(name)s är inte längre samordnare för nätverket.", name=user.name), "info")
-    return redirect(url_for("admin.network", network_id=network_id) + "#samordnare")
+    return after_removal(
+        user,
+        lambda user: _("%(name)s är inte längre samordnare för nätverket.", name=user.name),
+        url_for("admin.network", network_id=network_id) + "#samordnare",
+    )
 
 
 # --- Forum categories --------------------------------------------------------------------------
@@ -502,23 +527,24 @@ def account(user_id: int):
 def account_identity_remove(user_id: int, identity_id: int):
     user = load_account(user_id)
     removed = identities.do_remove(user, identity_id)
-    if removed is None:
-        abort(404)
-    flash(_("Kopplingen till %(label)s är borttagen.", label=removed.label), "info")
-    return redirect(url_for("admin.account", user_id=user_id))
+    return after_removal(
+        removed,
+        lambda removed: _("Kopplingen till %(label)s är borttagen.", label=removed.label),
+        url_for("admin.account", user_id=user_id),
+    )
 
 
 @bp.post("/konton/<int:user_id>/roll")
 def account_role(user_id: int):
     user = load_account(user_id)
     form = RoleForm()
-    if apply_form(
+    return form_on_page(
         form,
         lambda: ops.change_role(user, form.role.data),
         lambda _changed: _("Rollen är ändrad."),
-    ):
-        return redirect(url_for("admin.account", user_id=user_id))
-    return invalid(account_page(user, role_form=form))
+        url_for("admin.account", user_id=user_id),
+        lambda: account_page(user, role_form=form),
+    )
 
 
 @bp.post("/konton/<int:user_id>/inaktivera")

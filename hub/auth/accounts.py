@@ -10,17 +10,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from hub.auth import tokens, twofactor
 from hub.auth.last_seen import mark_seen
 from hub.auth.models import User
+from hub.auth.onboarding import send_welcome
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.core.guards import ascii_int
+from hub.core.links import absolute_url
 from hub.core.rules import Conflict, RuleError
 from hub.directory.models import EmailDomain
 from hub.extensions import db
@@ -60,11 +62,6 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for a mail: the configured base URL, not the host of the current request."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -276,8 +273,6 @@ def do_confirm_email(user: User) -> bool:
 
 def mark_confirmed(user: User) -> None:
     """The address is proved for the first time: the account is confirmed and welcomed."""
-    from hub.auth.onboarding import send_welcome  # onboarding builds on this module
-
     user.email_confirmed_at = utcnow()
     send_welcome(user)
 

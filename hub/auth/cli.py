@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import delete
 
-from hub.cli import hub_cli
+from hub.core.cli import hub_cli
 from hub.core.db import utcnow
 from hub.extensions import db
 

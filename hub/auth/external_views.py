@@ -183,6 +183,14 @@ def start_again():
     return redirect(url_for("auth.login"))
 
 
+def waiting_identity() -> tuple[ProviderIdentity, bool, str]:
+    """The identity waiting for its first sign-in; once it has expired, back to the login."""
+    found = pending()
+    if found is None:
+        abort(start_again())
+    return found
+
+
 def render_first_time(identity: ProviderIdentity, status: int = 200, **forms):
     address = identity.email or ""
     taken = bool(identity.email) and accounts.find_user_by_email(identity.email) is not None
@@ -200,18 +208,12 @@ def render_first_time(identity: ProviderIdentity, status: int = 200, **forms):
 
 @bp.get("/logga-in/kommun/forsta-gangen")
 def provider_first_time():
-    found = pending()
-    if found is None:
-        return start_again()
-    return render_first_time(found[0])
+    return render_first_time(waiting_identity()[0])
 
 
 @bp.post("/logga-in/kommun/forsta-gangen/losenord")
 def link_with_password():
-    found = pending()
-    if found is None:
-        return start_again()
-    identity, remember, next_url = found
+    identity, remember, next_url = waiting_identity()
     form = LinkWithPasswordForm(prefix="losenord")
     if not form.validate_on_submit():
         return render_first_time(identity, 400, password_form=form)
@@ -244,10 +246,7 @@ def link_and_sign_in(user: User, identity: ProviderIdentity, remember: bool, nex
 
 @bp.post("/logga-in/kommun/forsta-gangen/mejl")
 def link_by_mail_request():
-    found = pending()
-    if found is None:
-        return start_again()
-    identity = found[0]
+    identity = waiting_identity()[0]
     form = LinkByMailForm(prefix="mejl")
     if not form.validate_on_submit():
         return render_first_time(identity, 400, mail_form=form)
@@ -257,10 +256,7 @@ def link_by_mail_request():
 
 @bp.post("/logga-in/kommun/forsta-gangen/ny")
 def provider_new_member():
-    found = pending()
-    if found is None:
-        return start_again()
-    identity, remember, next_url = found
+    identity, remember, next_url = waiting_identity()
     form = NewMemberForm(prefix="ny")
     if identity.email is None and not form.validate_on_submit():
         return render_first_time(identity, 400, new_form=form)
@@ -293,9 +289,9 @@ def link_by_mail(token: str):
 
 @bp.get("/utloggad")
 def provider_signed_out():
-    url = oidc.logout_url(accounts.absolute_url("core.start"))
+    url = oidc.logout_url(accounts.absolute_url("site.start"))
     if url is None:
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     return render_template("auth/provider_signed_out.html", logout_url=url)
 
 

@@ -151,6 +151,6 @@ def accept_invitation(token: str):
         session.clear()
         login_user(done.value)
         flash(_("Välkommen till Stafetten, %(name)s!", name=done.value.name), "info")
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     html = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
     return html, form_status(form)

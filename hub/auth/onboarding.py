@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from hub.auth.accounts import absolute_url
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.links import absolute_url
 from hub.extensions import db
 from hub.mail.outbox import queue_email
 from hub.meetings.models import Meeting, MeetingStatus, NetworkMunicipality
@@ -86,5 +86,5 @@ def send_welcome(user: User) -> None:
         user_id=user.id,
         name=user.name,
         steps=first_steps(user),
-        start_url=absolute_url("core.start"),
+        start_url=absolute_url("site.start"),
     )

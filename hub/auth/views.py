@@ -21,6 +21,7 @@ from hub.auth import accounts, last_seen, tokens, twofactor
 from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
+from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.edge import form_status, keep_writes, run_form
 from hub.core.guards import local_path
@@ -29,6 +30,9 @@ from hub.directory.models import Municipality
 from hub.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
+# Templates ask ``can(current_user, Permission.POST)``; the part that owns the rules lends them.
+bp.add_app_template_global(can, "can")
+bp.add_app_template_global(Permission, "Permission")
 
 login_manager.user_loader(load_user)
 login_manager.login_view = "auth.login"
@@ -49,14 +53,14 @@ SETUP_ALLOWED_ENDPOINTS = {
     "auth.logout",
     "static",
     "core.healthz",
-    "core.accessibility",
+    "site.accessibility",
     "core.privacy",
 }
 
 
 def safe_next(target: str | None) -> str:
     """Only local paths, so a crafted link cannot send people elsewhere after login."""
-    return local_path(target) or url_for("core.start")
+    return local_path(target) or url_for("site.start")
 
 
 def municipality_choices(empty_label: str) -> list[tuple[str, str]]:
@@ -187,7 +191,7 @@ def logout():
     flash(_("Du är utloggad."), "info")
     if via == "oidc":  # a shared computer: offer to sign out at the provider too
         return redirect(url_for("auth.provider_signed_out"))
-    return redirect(url_for("core.start"))
+    return redirect(url_for("site.start"))
 
 
 # --- sign-up and confirmation ----------------------------------------------------------------
@@ -196,7 +200,7 @@ def logout():
 @bp.route("/registrera", methods=["GET", "POST"])
 def sign_up():
     if current_user.is_authenticated:
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     form = SignUpForm()
     sign_up_ = lambda: accounts.sign_up_by_email(  # noqa: E731
         email=form.email.data, name=form.name.data, password=form.password.data
@@ -260,9 +264,9 @@ def login_by_link(token: str):
     if request.method == "GET":  # POST: CSRFProtect has checked the token
         return render_template("auth/login_link.html", token=token)
     if user.two_factor_enabled:
-        begin_two_factor(user, False, url_for("core.start"))
+        begin_two_factor(user, False, url_for("site.start"))
         return redirect(url_for("auth.login_code"))
-    return finish_login(user, False, url_for("core.start"))
+    return finish_login(user, False, url_for("site.start"))
 
 
 @bp.route("/aterstall/<token>", methods=["GET", "POST"])
@@ -279,10 +283,3 @@ def reset_password(token: str):
         flash(_("Ditt lösenord är bytt. Logga in med det nya lösenordet."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), form_status(form)
-
-
-from hub.auth import (  # noqa: E402, F401  (routes on this blueprint)
-    external_views,
-    invitation_views,
-    settings_views,
-)

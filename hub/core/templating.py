@@ -7,16 +7,12 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
-from hub.auth.permissions import Permission, can
-
 
 def register(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["main_menu"] = main_menu
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["can"] = can
-    app.jinja_env.globals["Permission"] = Permission
 
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
@@ -37,7 +33,7 @@ def main_menu() -> list[tuple[str, str]]:
     from flask_babel import gettext as _
 
     return [
-        ("core.start", _("Start")),
+        ("site.start", _("Start")),
         ("forum.questions", _("Frågor")),
         ("directory.index", _("Katalog")),
         ("meetings.index", _("Träffar")),

@@ -1,39 +1,14 @@
-"""Start page and health check."""
+"""The foundation's own pages: the health check, the settings overview and the privacy notice."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from flask import Blueprint, render_template
+from flask_login import login_required
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
-
-from hub.core import reports
 from hub.core.db import database_reachable
-from hub.core.edge import form_status, run_form
-from hub.core.forms import AccessibilityReportForm
-from hub.core.pagecache import cached_page
-from hub.core.ratelimit import client_ip
-from hub.core.reports import submit_report
 from hub.core.settings import settings_sections
-from hub.forum.summary import start_page_forum
-from hub.material.items import newest_items
-from hub.meetings.summary import start_page_summary
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-@cached_page()
-def start():
-    if not current_user.is_authenticated:
-        return render_template("core/start.html")
-    return render_template(
-        "core/start.html",
-        forum=start_page_forum(current_user),
-        baton_summary=start_page_summary(current_user),
-        new_material=newest_items(3),
-    )
 
 
 @bp.get("/healthz")
@@ -47,32 +22,6 @@ def healthz():
 @login_required
 def settings():
     return render_template("core/settings.html", sections=settings_sections())
-
-
-@bp.route("/tillganglighet", methods=["GET", "POST"])
-def accessibility():
-    form = AccessibilityReportForm()
-    done = run_form(
-        form,
-        lambda: submit_report(
-            form.description.data, form.email.data or None, referring_path(), client_ip()
-        ),
-        field="description",
-    )
-    if done:
-        flash(_("Tack! Vi har tagit emot din rapport."), "info")
-        return redirect(url_for("core.accessibility"))
-    status = form_status(form)
-    headers = {"Retry-After": str(reports.RETRY_AFTER)} if status == 429 else {}
-    return render_template("core/accessibility.html", form=form), status, headers
-
-
-def referring_path() -> str | None:
-    """The page on this site the report was sent from; another site's address is nobody's."""
-    parts = urlsplit(request.referrer or "")
-    if parts.netloc != request.host:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.get("/personuppgifter")

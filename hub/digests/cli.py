@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from hub.cli import hub_cli
+from hub.core.cli import hub_cli
 from hub.core.db import utcnow
 from hub.core.i18n import from_stockholm
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from hub.cli import hub_cli
+from hub.core.cli import hub_cli
 
 __all__ = ["hub_cli"]

@@ -16,8 +16,9 @@ from hub.core import ratelimit
 from hub.core.rules import TooMany
 from hub.directory.privacy import listed_people
 from hub.extensions import db
+from hub.forum.errors import ForumError
 from hub.forum.models import Answer, AskToAnswer, Comment, Follow, Question
-from hub.forum.questions import ForumError, question_path
+from hub.forum.paths import question_path
 from hub.notifications.notify import notify
 
 FOLLOW_TARGETS = ("question", "tag", "category")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,29 +14,21 @@ from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
-from hub.core.rules import AlreadyDone, RuleError
+from hub.core.rules import AlreadyDone
 from hub.core.tags import existing_tags, get_or_create_tags, parse_tag_names, tag_slug
 from hub.directory.privacy import listed_people
 from hub.extensions import db
+from hub.forum.activity import notify_mentions, notify_new_question
+from hub.forum.errors import ForumError, Locked, TooManyPosts
 from hub.forum.models import Category, Follow, Question, Revision, question_tag
+from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
 
 MAX_TAGS = 5
 MAX_NEW_TAGS = 3
 DUPLICATE_WINDOW = timedelta(minutes=1)
 SORTS = ("newest", "active", "unanswered", "helpful")
-
-
-class ForumError(RuleError):
-    """A forum rule said no (one of the rule-error family, ``hub.core.rules``)."""
-
-
-class Locked(ForumError):
-    status = 409
-
-
-class TooManyPosts(ForumError):
-    status = 429
+__all__ = ["ForumError", "Locked", "TooManyPosts", "question_path", "slugify"]
 
 
 def check_posting_limit(author: User, kind: str) -> None:
@@ -55,19 +46,6 @@ class DuplicatePost(AlreadyDone):
     def __init__(self, existing_id: int, location: str) -> None:
         super().__init__(_("Det här har du redan skickat. Vi sparade det en gång."), location)
         self.existing_id = existing_id
-
-
-def slugify(text: str, max_length: int = 60) -> str:
-    ascii_text = text.lower().translate(str.maketrans("åäöéüø", "aaoeuo"))
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    return slug[:max_length].rstrip("-") or "fraga"
-
-
-def question_path(question: Question | int, slug: str | None = None) -> str:
-    """A path without a request (notifications are made by the CLI too)."""
-    if isinstance(question, Question):
-        return f"/fragor/{question.id}/{slugify(question.title)}"
-    return f"/fragor/{question}" + (f"/{slug}" if slug else "")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -189,8 +167,6 @@ def create_question(
     db.session.flush()
     db.session.add(Follow(user_id=author.id, target_type="question", target_id=question.id))
     reindex_question(question.id)
-    from hub.forum.activity import notify_new_question
-
     notify_new_question(question, author)
     return question
 
@@ -219,8 +195,6 @@ def edit_question(
     question.tags = new_tags
     db.session.flush()
     reindex_question(question.id)
-    from hub.forum.activity import notify_mentions
-
     if not unchanged:
         notify_mentions(body, editor, question_path(question), question.title, question.author_id)
 

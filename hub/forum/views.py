@@ -30,7 +30,7 @@ from hub.forum.forms import (
     ModerationForm,
     MoveForm,
 )
-from hub.forum.models import Answer, Category, Flag, Revision
+from hub.forum.models import Answer, Category, Flag, Question, Revision
 from hub.forum.questions import QuestionFilters, slugify
 from hub.forum.viewcounts import count_view, flush_views
 
@@ -470,29 +470,35 @@ def moderation_page():
     )
 
 
+def moderation_reason(allowed: bool = True) -> str:
+    """The moderator's reason from the posted form; 400 for a broken form or an unknown action."""
+    form = ModerationForm()
+    if not form.validate() or not allowed:
+        abort(400)
+    return form.reason.data or ""
+
+
+def logged(question: Question, anchor: str = ""):
+    flash(_("Åtgärden är sparad och loggad."), "success")
+    return _back(question, anchor)
+
+
 @bp.post("/moderering/fragor/<int:question_id>/<action>")
 @require(Permission.MODERATE)
 def moderate_question(question_id: int, action: str):
     question = _load_question(question_id)
-    form = ModerationForm()
-    if not form.validate() or action not in moderation.QUESTION_TOGGLES:
-        abort(400)
-    moderation.do_question_action(question, current_user, action, form.reason.data or "")
-    flash(_("Åtgärden är sparad och loggad."), "success")
-    return _back(question)
+    reason = moderation_reason(action in moderation.QUESTION_TOGGLES)
+    moderation.do_question_action(question, current_user, action, reason)
+    return logged(question)
 
 
 @bp.post("/moderering/svar/<int:answer_id>/<action>")
 @require(Permission.MODERATE)
 def moderate_answer(answer_id: int, action: str):
     answer_ = _load_answer(answer_id)
-    question = answer_.question
-    form = ModerationForm()
-    if not form.validate() or action not in ("hide", "unhide"):
-        abort(400)
-    moderation.do_answer_action(answer_, current_user, action, form.reason.data or "")
-    flash(_("Åtgärden är sparad och loggad."), "success")
-    return _back(question, f"#svar-{answer_.id}")
+    reason = moderation_reason(action in ("hide", "unhide"))
+    moderation.do_answer_action(answer_, current_user, action, reason)
+    return logged(answer_.question, f"#svar-{answer_.id}")
 
 
 @bp.post("/moderering/kommentarer/<int:comment_id>/dolj")
@@ -502,12 +508,8 @@ def moderate_comment(comment_id: int):
     if comment is None:
         abort(404)
     question = _load_question(answers.comment_question_id(comment))
-    form = ModerationForm()
-    if not form.validate():
-        abort(400)
-    moderation.do_comment_hide(comment, current_user, question.id, form.reason.data or "")
-    flash(_("Åtgärden är sparad och loggad."), "success")
-    return _back(question)
+    moderation.do_comment_hide(comment, current_user, question.id, moderation_reason())
+    return logged(question)
 
 
 @bp.post("/moderering/fragor/<int:question_id>/flytta")
@@ -545,9 +547,6 @@ def resolve_flag(flag_id: int):
     found = db.session.get(Flag, flag_id)
     if found is None:
         abort(404)
-    form = ModerationForm()
-    if not form.validate():
-        abort(400)
-    moderation.resolve_flag(found, current_user, form.reason.data or "")
+    moderation.resolve_flag(found, current_user, moderation_reason())
     flash(_("Flaggan är hanterad."), "success")
     return redirect(url_for("forum.moderation_page"), code=303)

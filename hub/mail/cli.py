@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import hub_cli
+from hub.core.cli import hub_cli
 
 
 @hub_cli.command("send-mail")
@@ -12,10 +12,10 @@ from hub.cli import hub_cli
 @click.option("--batches", default=100, show_default=True, help="Högst så många omgångar.")
 def send_mail(batch_size: int, batches: int) -> None:
     """Queue notification mail, then send what is due in the outbox."""
-    from hub.core.reports import mail_waiting_reports
     from hub.mail.notifications import send_notification_emails
     from hub.mail.sender import send_all
     from hub.meetings.mailing import send_due_updates
+    from hub.site.reports import mail_waiting_reports
 
     # Mail that waits for its turn (a combined report, coalesced meeting updates) goes first.
     mail_waiting_reports()

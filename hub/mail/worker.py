@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from hub.auth.invitations import run_invitation_reminders
 from hub.core.db import utcnow
-from hub.core.reports import mail_waiting_reports
 from hub.digests.run import run_digests
 from hub.extensions import db
 from hub.forum.escalation import run_escalations
@@ -24,6 +23,7 @@ from hub.material.previews import run_previews
 from hub.meetings.mailing import send_due_updates
 from hub.meetings.reminders import run_baton_check
 from hub.retention import run_prune
+from hub.site.reports import mail_waiting_reports
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import hub_cli
+from hub.core.cli import hub_cli
 
 
 @hub_cli.command("material-previews")

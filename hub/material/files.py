@@ -23,24 +23,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.formparser import FormDataParser
 
-from hub.core.rules import RuleError
-from hub.material.storage import Staged, StorageFull, storage
-
-MB = 1024 * 1024
-
-
-class FileError(RuleError):
-    """The file cannot be kept; the message is for the person (the view puts it at the field)."""
-
-
-class TooLarge(FileError):
-    status = 413
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            _("Filen är för stor. Den här sortens fil får vara högst %(mb)s MB.", mb=limit // MB)
-        )
-        self.limit = limit
+from hub.material.storage import MB, FileError, Staged, StorageFull, storage
 
 
 @dataclass(frozen=True)

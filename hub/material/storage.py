@@ -15,6 +15,25 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import Flask, Response, abort, current_app, send_file
+from flask_babel import gettext as _
+
+from hub.core.rules import RuleError
+
+MB = 1024 * 1024
+
+
+class FileError(RuleError):
+    """The file cannot be kept; the message is for the person (the view puts it at the field)."""
+
+
+class TooLarge(FileError):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            _("Filen är för stor. Den här sortens fil får vara högst %(mb)s MB.", mb=limit // MB)
+        )
+        self.limit = limit
 
 
 class StorageFull(OSError):
@@ -35,8 +54,6 @@ class Staged:
         self.on_head = None  # called once with the first bytes; may lower ``limit``
 
     def write(self, chunk: bytes) -> int:
-        from hub.material.files import TooLarge
-
         if len(self.head) < 64:
             self.head += chunk[: 64 - len(self.head)]
             if len(self.head) >= 64 and self.on_head is not None:

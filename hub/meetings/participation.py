@@ -231,31 +231,6 @@ def vote_topic(meeting: Meeting, suggestion: TopicSuggestion, user: User) -> boo
     return True
 
 
-def take_into_agenda(meeting: Meeting, suggestion: TopicSuggestion, *, by: User) -> None:
-    """The host adds the topic to the agenda as a list item; attendees get an update."""
-    from hub.meetings.scheduling import MeetingData, update_meeting
-
-    check_open(meeting)
-    if suggestion.in_agenda:
-        return
-    suggestion.in_agenda = True
-    agenda = (meeting.agenda_source or "").rstrip()
-    agenda = f"{agenda}\n- {suggestion.text}" if agenda else f"- {suggestion.text}"
-    update_meeting(
-        meeting,
-        MeetingData(
-            title=meeting.title,
-            starts_at=meeting.starts_at,
-            ends_at=meeting.ends_at,
-            place=meeting.place,
-            online_url=meeting.online_url,
-            agenda=agenda,
-            capacity=meeting.capacity,
-        ),
-        by=by,
-    )
-
-
 def topic_rows(meeting_id: int, user: User) -> list[TopicRow]:
     """Suggestions with their +1 count and whether this person gave one: two statements."""
     votes = (

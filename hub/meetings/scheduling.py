@@ -19,12 +19,13 @@ from hub.core.markdown import render_markdown
 from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.forum.search_items import reindex_meeting
-from hub.meetings import mailing, rotation
+from hub.meetings import mailing, participation, rotation
 from hub.meetings.models import (
     Meeting,
     MeetingStatus,
     Network,
     NetworkMunicipality,
+    TopicSuggestion,
     network_coordinator,
 )
 
@@ -199,9 +200,7 @@ def update_meeting(meeting: Meeting, data: MeetingData, *, by: User) -> bool:
     meeting.updated_at = utcnow()
     reindex_meeting(meeting.id)
     if meeting.capacity is not None or before[-1] is not None:
-        from hub.meetings.participation import fill_free_places
-
-        fill_free_places(meeting)
+        participation.fill_free_places(meeting)
     if before[:5] != after[:5]:
         mailing.mail_meeting_update(meeting, actor_id=by.id)
     return True
@@ -280,3 +279,26 @@ def save_minutes(meeting: Meeting, source: str, *, now: datetime | None = None) 
     reindex_meeting(meeting.id)
     if first_time:
         mailing.notify_minutes(meeting)
+
+
+def take_into_agenda(meeting: Meeting, suggestion: TopicSuggestion, *, by: User) -> None:
+    """The host adds the topic to the agenda as a list item; attendees get an update."""
+    participation.check_open(meeting)
+    if suggestion.in_agenda:
+        return
+    suggestion.in_agenda = True
+    agenda = (meeting.agenda_source or "").rstrip()
+    agenda = f"{agenda}\n- {suggestion.text}" if agenda else f"- {suggestion.text}"
+    update_meeting(
+        meeting,
+        MeetingData(
+            title=meeting.title,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            place=meeting.place,
+            online_url=meeting.online_url,
+            agenda=agenda,
+            capacity=meeting.capacity,
+        ),
+        by=by,
+    )

@@ -473,7 +473,7 @@ def take_topic(meeting_id: int, suggestion_id: int):
     meeting = scheduling.get_meeting_for_manager(current_user, meeting_id)
     suggestion = topic_or_404(meeting, suggestion_id)
     try:
-        participation.take_into_agenda(meeting, suggestion, by=current_user)
+        scheduling.take_into_agenda(meeting, suggestion, by=current_user)
     except (participation.MeetingClosed, scheduling.MeetingStateError):
         return closed_response(_("Dagordningen kan bara ändras före en bokad träff."))
     flash(_("Ämnet finns nu på dagordningen."), "info")
@@ -559,4 +559,3 @@ def calendar_settings():
 
 
 # The date poll's routes live beside these, on the same blueprint.
-from hub.meetings import poll_views  # noqa: E402, F401

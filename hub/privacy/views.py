@@ -81,7 +81,7 @@ def delete_my_account():
     if run_form(form, delete):
         logout_user()
         flash(_("Ditt konto är borttaget. Tack för att du var med i nätverket!"), "info")
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     data = export_member(current_user.id)
     return render_template("privacy/my_data.html", data=data, form=form), form_status(form)
 
@@ -101,7 +101,7 @@ def delete_member(user_id: int):
     if form.validate_on_submit():
         delete_account(user, delete_posts=form.posts.data == "delete")
         flash(_("Kontot är borttaget."), "info")
-        return redirect(url_for("core.start"))
+        return redirect(url_for("site.start"))
     return render_template("privacy/admin_delete.html", form=form, member=user), form_status(form)
 
 

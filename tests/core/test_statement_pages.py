@@ -49,8 +49,8 @@ def test_reports_cannot_make_the_hub_mail_the_admins_without_limit(
     then a Swedish 429; one combined mail an hour, whatever the number of reports."""
     from datetime import timedelta
 
-    from hub.core import reports
     from hub.core.db import utcnow
+    from hub.site import reports
 
     admins = [create_user(role=Role.ADMIN), create_user(role=Role.ADMIN)]
     token = csrf_token(client.get("/tillganglighet").text)

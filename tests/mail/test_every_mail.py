@@ -22,7 +22,6 @@ from sqlalchemy import select
 from hub.announcements.sending import do_send_announcement
 from hub.auth import accounts, identities, invitations, onboarding
 from hub.core.db import utcnow
-from hub.core.reports import mail_waiting_reports, submit_report
 from hub.digests.run import run_digests
 from hub.extensions import db
 from hub.forum import answers, questions
@@ -33,6 +32,7 @@ from hub.mail.preferences import is_account_mail, set_preferences
 from hub.meetings import polls, reminders, rotation, scheduling
 from hub.meetings.models import Network
 from hub.meetings.participation import do_rsvp
+from hub.site.reports import mail_waiting_reports, submit_report
 
 LINK = re.compile(r"http://stafetten\.test/[^\s\"'<>)]+")
 MAIL_TEMPLATES = Path(__file__).parents[2] / "hub" / "templates" / "mail"

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from hub import create_app
 from hub.auth.models import Role, User
-from hub.core.models import AccessibilityReport
 from hub.extensions import db
+from hub.site.models import AccessibilityReport
 from tests.conftest import make_config
 
 PROCESSES = 4

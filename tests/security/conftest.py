@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from hub.forum.models import Answer, Category, Comment, Question
 from hub.mail.models import OutboxMessage
 from hub.meetings.models import DatePoll, DatePollOption, Meeting
 from hub.notifications.models import Notification
+from tests.conftest import rolled_back
+from tests.factories import make_network, make_user
 
 PERSONAS = (
     "anonymous",
@@ -49,7 +52,20 @@ class World:
 
 
 @pytest.fixture
-def world(app: Flask, create_user, create_network) -> World:
+def world(app: Flask) -> World:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def matrix_world(session_app: Flask) -> Iterator[tuple[Flask, World]]:
+    """The world built once for a module of many cases (the authorization matrix), in a
+    transaction rolled back after the module; each case rolls its own requests back."""
+    with rolled_back(session_app):
+        yield session_app, build_world()
+
+
+def build_world() -> World:
+    create_user, create_network = make_user, make_network
     world = World()
     users = world.users
     users["member"] = create_user(name="Maja Medlem", municipality_code="1381")

@@ -71,11 +71,11 @@ def r(url: str, data: dict[str, str] | None = None, **methods: dict[str, str] | 
 
 MATRIX: dict[str, Route] = {
     # --- shared pages -------------------------------------------------------------------------
-    "core.start": r("/", GET=PUBLIC),
+    "site.start": r("/", GET=PUBLIC),
     "core.healthz": r("/healthz", GET=PUBLIC),
     "core.settings": r("/installningar", GET=SIGNED_IN),
     "core.privacy": r("/personuppgifter", GET=PUBLIC),
-    "core.accessibility": r(
+    "site.accessibility": r(
         "/tillganglighet", {"description": "Knappen syns inte"}, GET=PUBLIC, POST=PUBLIC
     ),
     "language.switch": r("/sprak", {"language": "en"}, POST=PUBLIC),
@@ -360,10 +360,11 @@ def check(outcome: str, persona: str, response) -> bool:
 
 
 @pytest.mark.parametrize(("endpoint", "method"), matrix_cases())
-def test_route_permissions(app, world: World, endpoint, method):
+def test_route_permissions(matrix_world: tuple[Flask, World], endpoint, method):
     """Every persona in turn, each inside a savepoint rolled back after its request, so that
     one persona's delete does not change what the next one meets (and the world is built once
-    per route rather than once per persona, which keeps the matrix fast)."""
+    for the whole matrix, which keeps it fast)."""
+    app, world = matrix_world
     if endpoint not in {rule.endpoint for rule in app.url_map.iter_rules()}:
         pytest.skip("route not in this app (yet)")
     route = MATRIX[endpoint]

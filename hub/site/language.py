@@ -35,7 +35,6 @@ def switch():
     if locale not in current_app.config["LANGUAGES"]:
         abort(400)
     set_locale(current_user, locale)
-    db.session.commit()
     return redirect(safe_next(request.form.get("next")))
 
 

@@ -14,10 +14,10 @@ from hub.auth.models import Role, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.core.guards import local_path
-from hub.core.models import AccessibilityReport
 from hub.core.rules import TooMany
 from hub.extensions import db
 from hub.mail.outbox import queue_email
+from hub.site.models import AccessibilityReport
 
 PER_IP_LIMITS = ((3, 3600), (10, 24 * 3600))
 TOTAL_LIMITS = ((30, 3600), (100, 24 * 3600))

@@ -1,0 +1,60 @@
+"""The start page and the accessibility report's form."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hub.core.edge import form_status, run_form
+from hub.core.pagecache import cached_page
+from hub.core.ratelimit import client_ip
+from hub.forum.summary import start_page_forum
+from hub.material.items import newest_items
+from hub.meetings.summary import start_page_summary
+from hub.site import reports
+from hub.site.forms import AccessibilityReportForm
+from hub.site.reports import submit_report
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+@cached_page()
+def start():
+    if not current_user.is_authenticated:
+        return render_template("site/start.html")
+    return render_template(
+        "site/start.html",
+        forum=start_page_forum(current_user),
+        baton_summary=start_page_summary(current_user),
+        new_material=newest_items(3),
+    )
+
+
+@bp.route("/tillganglighet", methods=["GET", "POST"])
+def accessibility():
+    form = AccessibilityReportForm()
+    done = run_form(
+        form,
+        lambda: submit_report(
+            form.description.data, form.email.data or None, referring_path(), client_ip()
+        ),
+        field="description",
+    )
+    if done:
+        flash(_("Tack! Vi har tagit emot din rapport."), "info")
+        return redirect(url_for("site.accessibility"))
+    status = form_status(form)
+    headers = {"Retry-After": str(reports.RETRY_AFTER)} if status == 429 else {}
+    return render_template("site/accessibility.html", form=form), status, headers
+
+
+def referring_path() -> str | None:
+    """The page on this site the report was sent from; another site's address is nobody's."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
