@@ -84,8 +84,16 @@ class Config:
     # The ORGANIZER of meetings in calendar mail: a mailbox someone reads, never a no-reply
     # address (production refuses one). Empty: the sender.
     MAIL_ORGANIZER = env("MAIL_ORGANIZER")
-    # ATTENDEE;RSVP=TRUE asks Outlook to send an answer: only once answers by mail reach the hub.
+    # ATTENDEE;RSVP=TRUE asks Outlook to send an answer: only once answers by mail reach the hub
+    # (on by itself with REPLY_DOMAIN).
     CALENDAR_RSVP = False
+    # Mail that comes back (hub/inbound): replies, calendar answers and bounces go to addresses
+    # at this domain, whose MX hands them to ``flask hub mail-receiver``. Empty: all of it off.
+    REPLY_DOMAIN = env("REPLY_DOMAIN")
+    MAIL_RECEIVER_HOST = env("MAIL_RECEIVER_HOST", "127.0.0.1")
+    MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 8025)
+    # The largest message the receiver takes; larger ones are refused at LMTP (552).
+    MAIL_RECEIVER_MAX_BYTES = env_int("MAIL_RECEIVER_MAX_BYTES", 25 * 1024 * 1024)
     # The outbox sender: SMTP timeout, how long a claimed batch is a sender's own, and retries
     # (2, 4, 8 … minutes apart, then the message is marked failed).
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)
@@ -159,6 +167,8 @@ class Config:
     RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
     RETENTION_OUTBOX_DAYS = env_int("RETENTION_OUTBOX_DAYS", 180)
     RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 365)
+    # Mail that came back (stored raw, so kept shorter than the rest).
+    RETENTION_INBOUND_DAYS = env_int("RETENTION_INBOUND_DAYS", 90)
 
 
 class DevelopmentConfig(Config):

@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from hub.forum.search_views import bp as search_bp
     from hub.forum.views import bp as forum_bp
     from hub.health.views import bp as health_bp
+    from hub.inbound.views import bp as inbound_bp
     from hub.mail.views import bp as mail_bp
     from hub.material.views import bp as material_bp
     from hub.meetings import poll_views  # noqa: F401
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
         digests_bp,
         notifications_bp,
         admin_bp,
+        inbound_bp,
         privacy_bp,
         language_bp,
     ):

@@ -39,6 +39,7 @@ def register_part_commands() -> None:
     from hub.digests import cli as _digests  # noqa: F401
     from hub.directory import cli as _directory  # noqa: F401
     from hub.forum import cli as _forum  # noqa: F401
+    from hub.inbound import cli as _inbound  # noqa: F401
     from hub.mail import cli as _mail  # noqa: F401
     from hub.material import cli as _material  # noqa: F401
     from hub.meetings import cli as _meetings  # noqa: F401

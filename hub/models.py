@@ -7,6 +7,7 @@ from hub.core import ratelimit as core_ratelimit
 from hub.digests import models as digests_models
 from hub.directory import models as directory_models
 from hub.forum import models as forum_models
+from hub.inbound import models as inbound_models
 from hub.mail import models as mail_models
 from hub.material import models as material_models
 from hub.meetings import models as meetings_models
@@ -21,6 +22,7 @@ __all__ = [
     "digests_models",
     "directory_models",
     "forum_models",
+    "inbound_models",
     "mail_models",
     "material_models",
     "meetings_models",

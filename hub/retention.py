@@ -20,6 +20,7 @@ from hub.core.ratelimit import MAX_WINDOW, RateLimitHit
 from hub.digests.models import Digest
 from hub.extensions import db
 from hub.forum.models import ModerationLog
+from hub.inbound.models import InboundMessage
 from hub.mail.models import OutboxMessage
 from hub.material.items import purge_removed_files
 from hub.meetings.models import MeetingReminder
@@ -41,8 +42,9 @@ RULES = (
         OutboxMessage,
         "created_at",
         "RETENTION_OUTBOX_DAYS",
-        lambda m: [m.status.in_(("sent", "failed", "suppressed"))],
+        lambda m: [m.status.in_(("sent", "failed", "suppressed", "bounced"))],
     ),
+    Rule("inbound", InboundMessage, "received_at", "RETENTION_INBOUND_DAYS"),
     Rule(
         "notifications",
         Notification,

@@ -156,7 +156,24 @@ def finish_login(user: User, remember: bool, next_url: str, signed_in_via: dict 
     if signed_in_via:
         session[SIGNED_IN_VIA] = signed_in_via
     accounts.record_login_success(user, client_ip())
+    warn_if_mail_bounces(user)
     return redirect(safe_next(next_url))
+
+
+def warn_if_mail_bounces(user: User) -> None:
+    """The member's address bounces and gets only account mail: say so at every sign-in."""
+    from hub.mail.suppression import tell_member
+
+    suppression = tell_member(user.id)
+    if suppression is not None:
+        flash(
+            _(
+                "Mejl till %(email)s kommer inte fram, så vi skickar inga notiser dit just nu. "
+                "Byt e-postadress under Inställningar, eller be en administratör prova igen.",
+                email=suppression.email,
+            ),
+            "error",
+        )
 
 
 @bp.route("/logga-in/kod", methods=["GET", "POST"])

@@ -16,12 +16,15 @@ class OutboxStatus:
     SENT = "sent"
     FAILED = "failed"  # permanent failure or too many attempts; last_error says why
     SUPPRESSED = "suppressed"  # the member has turned this kind of mail off; never sent
+    BOUNCED = "bounced"  # sent, and a delivery status report came back: it did not arrive
 
 
 class OutboxMessage(db.Model):
     __table_args__ = (
         # The claim query: pending messages that are due, oldest first.
         Index("ix_outbox_message_claim", "status", "next_attempt_at", "id"),
+        # Hard bounces per address in the last 30 days (hub.mail.suppression).
+        Index("ix_outbox_message_bounced", "to_address", "bounced_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +53,8 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # When a delivery status report said the message did not arrive (hard bounce).
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MailPreference(db.Model):
@@ -70,3 +75,19 @@ class MailPreference(db.Model):
     # "full": mails carry what people wrote; "titles": only titles (shared computers).
     mail_text: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuppressedAddress(db.Model):
+    """An address that bounced too often: nothing but account mail is sent to it.
+
+    Removed when the member confirms an address again (or an admin lifts it)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower case
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The banner at the member's next sign-in has been shown.
+    member_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -78,6 +78,8 @@ def send_notification_emails(now: datetime | None = None) -> int:
                     url=row.url,
                     post=with_text(prefs[row.user_id], post),
                     follow=follow_link(row.user_id, post, followed, now),
+                    # A reply to the mail answers or comments right there (hub.inbound.replies).
+                    replies_to=(row.post_type, row.post_id) if row.post_id else None,
                 )
             )
             queued += 1

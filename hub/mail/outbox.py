@@ -73,14 +73,19 @@ def build_email(
     user_id: int | None,
     attachments: list[dict] | None = None,
     locale: str | None = None,
+    replies_to: tuple[str, int] | None = None,
     **context,
 ) -> OutboxMessage:
     """An outbox row, rendered in the recipient's language and not yet added to the session.
 
     Callers that know the language (the digest, for a whole batch) pass ``locale``; otherwise it
-    is the member's.
+    is the member's. ``replies_to`` ("question" | "answer" | "comment", id): a reply to this mail
+    becomes an answer or a comment there (hub.inbound), when a reply domain is set.
     """
     headers, url = list_headers(kind, user_id)
+    reply_to = reply_address(kind, user_id, replies_to)
+    if reply_to:
+        headers["Reply-To"] = reply_to
     known = current_app.config["LANGUAGES"]
     lang = locale if locale in known else recipient_locale(user_id)
     with force_locale(lang):
@@ -89,10 +94,11 @@ def build_email(
             base_url=current_app.config["BASE_URL"],
             unsubscribe_url=url,
             lang=lang,
+            reply_by_mail=bool(reply_to and replies_to),
             **context,
         )
     now = utcnow()
-    return OutboxMessage(
+    message = OutboxMessage(
         kind=kind,
         user_id=user_id,
         to_address=to,
@@ -107,6 +113,20 @@ def build_email(
         created_at=now,
         next_attempt_at=now,
     )
+    return message
+
+
+def reply_address(kind: str, user_id: int | None, replies_to: tuple[str, int] | None) -> str | None:
+    """``svar+…`` for the member's mail when replies come back; account mail keeps its From.
+
+    Mail that cannot take a reply gets one too, naming nothing: the answer to such a reply is a
+    short note with links, instead of silence."""
+    if user_id is None or is_account_mail(kind):
+        return None
+    from hub.inbound.addresses import REPLY, address
+
+    target, target_id = replies_to or ("none", 0)
+    return address(REPLY, user_id, target, target_id)
 
 
 def queue_email(

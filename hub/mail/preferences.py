@@ -78,6 +78,7 @@ ACCOUNT_KINDS = frozenset(
         "invitation",
         "login_link",
         "accessibility_report",  # service mail to the admins about the site itself
+        "inbound_no_reply",  # the answer to a reply by mail that could not be used (hub.inbound)
     }
 )
 # Kinds named "account_…" (linking a sign-in, hub.auth.identities) are account mail too.

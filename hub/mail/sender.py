@@ -29,6 +29,8 @@ from hub.core.db import utcnow
 from hub.extensions import db
 from hub.mail import oauth
 from hub.mail.models import OutboxMessage, OutboxStatus
+from hub.mail.preferences import is_account_mail
+from hub.mail.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ DEFAULT_LEASE_SECONDS = 300
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_BASE_SECONDS = 120
 MAX_RETRY_DELAY = timedelta(hours=6)
+BOUNCING = "adressen studsar: bara kontomeddelanden skickas dit"
 
 
 class ConnectionProblem(Exception):
@@ -137,13 +140,13 @@ class Transport:
         self.config = current_app.config
         self.smtp: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
         if not self.config.get("MAIL_SERVER"):
             write_eml(message, Path(self.config["MAIL_FILE_DIR"]))
             return
         try:
             smtp = self.smtp or self._connect()
-            smtp.send_message(message)
+            smtp.send_message(message, from_addr=envelope_from)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
             raise  # about this message only; the connection is still good (smtplib sent RSET)
         # UnicodeError: smtplib cannot send a password with å, ä or ö; retried, with the reason.
@@ -299,10 +302,12 @@ def _finish(message_id: int, claimer: str, **values) -> bool:
     return result.rowcount == 1
 
 
-def _renew(message_id: int, claimer: str, now: datetime) -> tuple[int, EmailMessage] | None:
+def _renew(
+    message_id: int, claimer: str, now: datetime
+) -> tuple[int, EmailMessage, str | None] | None:
     """Check that the claim is still ours and extend it just before sending; commits.
 
-    Returns the attempts made so far and the message to send.
+    Returns the attempts made so far, the message to send and its envelope sender.
     """
     lease = timedelta(seconds=current_app.config.get("MAIL_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
     result = db.session.execute(
@@ -316,9 +321,22 @@ def _renew(message_id: int, claimer: str, now: datetime) -> tuple[int, EmailMess
     if result.rowcount != 1 or row is None:
         db.session.commit()
         return None
-    prepared = row.attempts, build_message(row)
+    if not is_account_mail(row.kind) and is_suppressed(row.to_address):
+        # Checked at sending, so mail queued before the address was suppressed stays home too.
+        db.session.commit()
+        _finish(message_id, claimer, status=OutboxStatus.SUPPRESSED, last_error=BOUNCING)
+        return None
+    prepared = row.attempts, build_message(row), envelope_sender(row)
     db.session.commit()
     return prepared
+
+
+def envelope_sender(row: OutboxMessage) -> str | None:
+    """VERP: ``retur+<token>@reply-domain`` names this very message, so a bounce says which
+    message did not arrive. None (the From address) while receiving is off."""
+    from hub.inbound.addresses import BOUNCE, address
+
+    return address(BOUNCE, row.user_id, "outbox", row.id)
 
 
 def send_batch(now: datetime | None = None, batch_size: int = 50) -> BatchResult:
@@ -343,10 +361,10 @@ def send_batch(now: datetime | None = None, batch_size: int = 50) -> BatchResult
                 continue
             if prepared is None:
                 continue  # our lease ran out and another sender has it now
-            attempts, message = prepared[0] + 1, prepared[1]
+            attempts, message, envelope_from = prepared[0] + 1, prepared[1], prepared[2]
             message["Date"] = format_datetime(utcnow())
             try:
-                transport.send(message)
+                transport.send(message, envelope_from)
             except ConnectionProblem as error:
                 _retry_or_fail(message_id, claimer, attempts, str(error), now, max_attempts, result)
                 # The server is unreachable: leave the rest for the next run, no attempt counted.

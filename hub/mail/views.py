@@ -122,6 +122,7 @@ def outbox():
         (OutboxStatus.SENT, _("Skickade")),
         (OutboxStatus.FAILED, _("Misslyckade")),
         (OutboxStatus.SUPPRESSED, _("Avstängda av mottagaren")),
+        (OutboxStatus.BOUNCED, _("Studsade")),
     ]
     return render_template("mail/outbox.html", counts=counts, statuses=statuses, failed=failed)
 

@@ -64,12 +64,18 @@ def meeting_summary(meeting: Meeting) -> str:
 
 
 def meeting_event(
-    meeting: Meeting, *, attendee: tuple[str, str] | None = None, online_link: bool = True
+    meeting: Meeting,
+    *,
+    attendee: tuple[str, str] | None = None,
+    online_link: bool = True,
+    reply_to: str | None = None,
 ) -> Event:
     """One VEVENT; ``meeting.network`` and ``meeting.host`` must be loaded.
 
     ``attendee`` (name, address): the one recipient of a mailed REQUEST or CANCEL. The online
     link only for those who take part in the network (``permissions.takes_part_in``).
+    ``reply_to``: the organizer's address for this recipient (``rsvp+…``), where Outlook's
+    "Accept" goes when replies come back to the hub (hub.inbound.calendar_replies).
     """
     cancelled = meeting.status == MeetingStatus.CANCELLED
     online_url = meeting.online_url if online_link else ""
@@ -101,7 +107,7 @@ def meeting_event(
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     # RFC 5546 wants an ORGANIZER in PUBLISH as well as in REQUEST and CANCEL.
     name, address = organizer_address()
-    organizer = vCalAddress(f"mailto:{address}")
+    organizer = vCalAddress(f"mailto:{reply_to or address}")
     organizer.params["cn"] = vText(name)
     event.add("organizer", organizer)
     if attendee is not None:
@@ -117,7 +123,9 @@ def attendee_address(name: str, address: str) -> vCalAddress:
     attendee.params["cn"] = vText(name)
     attendee.params["role"] = "REQ-PARTICIPANT"
     attendee.params["partstat"] = "NEEDS-ACTION"
-    attendee.params["rsvp"] = "TRUE" if current_app.config.get("CALENDAR_RSVP") else "FALSE"
+    config = current_app.config
+    answers_come_back = config.get("CALENDAR_RSVP") or config.get("REPLY_DOMAIN")
+    attendee.params["rsvp"] = "TRUE" if answers_come_back else "FALSE"
     return attendee
 
 
@@ -172,11 +180,13 @@ def meeting_ics(
     method: str = "PUBLISH",
     attendee: tuple[str, str] | None = None,
     online_link: bool = True,
+    reply_to: str | None = None,
 ) -> bytes:
     """A single meeting: ``PUBLISH`` to download; ``REQUEST``/``CANCEL`` for the mail to one
-    recipient, ``attendee`` (name, address)."""
+    recipient, ``attendee`` (name, address), whose answer goes to ``reply_to``."""
     calendar = new_calendar(meeting.title, method)
-    calendar.add_component(meeting_event(meeting, attendee=attendee, online_link=online_link))
+    event = meeting_event(meeting, attendee=attendee, online_link=online_link, reply_to=reply_to)
+    calendar.add_component(event)
     return finish(calendar)
 
 

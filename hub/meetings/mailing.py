@@ -13,6 +13,7 @@ from hub.auth.models import Role, User
 from hub.core import ratelimit
 from hub.core.db import utcnow
 from hub.extensions import db
+from hub.inbound.addresses import RSVP, address
 from hub.mail.actions import minutes_url, rsvp_urls
 from hub.mail.outbox import queue_email
 from hub.meetings.calendar import meeting_ics, meeting_url
@@ -65,13 +66,18 @@ def coordinator_recipients(network_id: int) -> list[Recipient]:
 
 
 def calendar_part(meeting: Meeting, method: str, person: Recipient) -> dict:
-    """The meeting for this one recipient, sent inline as Exchange does (see hub.mail.sender)."""
+    """The meeting for this one recipient, sent inline as Exchange does (see hub.mail.sender).
+
+    With a reply domain the organizer is this recipient's ``rsvp+`` address, so "Accept" in
+    Outlook reaches the hub and counts."""
+    reply_to = address(RSVP, person.id, "meeting", meeting.id)
+    ics = meeting_ics(
+        meeting, method=method, attendee=(person.name, person.email), reply_to=reply_to
+    )
     return {
         "filename": "traff.ics",
         "content_type": f'text/calendar; charset="utf-8"; method={method}',
-        "data": meeting_ics(meeting, method=method, attendee=(person.name, person.email)).decode(
-            "utf-8"
-        ),
+        "data": ics.decode("utf-8"),
         "inline": True,
     }
 

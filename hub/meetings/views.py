@@ -19,6 +19,7 @@ from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.extensions import db
+from hub.mail.suppression import bouncing_members
 from hub.material.community import material_on_agenda
 from hub.meetings import (
     calendar,
@@ -123,6 +124,10 @@ def network_page_data(network: Network) -> dict:
         "recent": [m for m in meetings if m not in upcoming][:5],
         "is_coordinator": is_coordinator,
         "may_schedule": may_schedule,
+        # Members whose mail bounces (hub.mail.suppression): for the coordinators to follow up.
+        "bouncing": bouncing_members([m.municipality_code for m in members if m.active])
+        if is_coordinator
+        else [],
     }
 
 

@@ -128,6 +128,8 @@ def redact_names(export: dict[str, list[dict[str, Any]]], others: set[int]) -> d
 def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a mail as it came in (hub.inbound)
+        return value.decode("utf-8", errors="replace")
     return value
 
 

@@ -47,6 +47,8 @@ TABLE_LABELS = {
     "date_poll_vote": _l("Dina svar i omröstningar om datum"),
     "meeting_reminder": _l("Påminnelser om träffar"),
     "calendar_token": _l("Din kalenderlänk"),
+    "inbound_message": _l("E-post du har skickat till Stafetten"),
+    "suppressed_address": _l("Din e-postadress studsar"),
     "material_feed_token": _l("Din flödeslänk för material"),
 }
 

@@ -26,6 +26,7 @@ from hub.digests.run import run_digests
 from hub.extensions import db
 from hub.forum import answers, questions
 from hub.forum.models import Category
+from hub.inbound.replies import send_note
 from hub.mail.models import OutboxMessage
 from hub.mail.notifications import send_notification_emails
 from hub.mail.preferences import is_account_mail, set_preferences
@@ -157,6 +158,9 @@ def every_mail(app, create_user, create_network):
         db.session.commit()
         forum_mails(app, host, member, coordinator, network)
         account_mails(app, create_user, member, host, admin)
+        # The short answer to a reply by mail that could not be used (hub.inbound).
+        send_note(member, "Det här mejlet går inte att svara på.", "http://stafetten.test/fragor")
+        db.session.commit()
     finally:
         template_rendered.disconnect(record, app)
     return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all(), used

@@ -28,7 +28,8 @@ from hub.forum.models import (
     Question,
     Revision,
 )
-from hub.mail.models import MailPreference, OutboxMessage
+from hub.inbound.models import InboundMessage
+from hub.mail.models import MailPreference, OutboxMessage, SuppressedAddress
 from hub.meetings.models import (
     BatonPass,
     CalendarToken,
@@ -193,6 +194,13 @@ def add_personal_rows(user, other, network) -> None:
                 AskToAnswer(question_id=question.id, asked_user_id=person.id, asked_by_id=peer.id),
                 MeetingReminder(meeting_id=meeting.id, user_id=person.id),
                 CalendarToken(user_id=person.id, token=f"hemlig-{person.id}"),
+                InboundMessage(
+                    message_key=f"<svar-{person.id}@laholm.se>",
+                    from_address=person.email,
+                    user_id=person.id,
+                    raw=f"From: {person.name} <{person.email}>\r\n\r\nTack!".encode(),
+                ),
+                SuppressedAddress(email=person.email, user_id=person.id, reason="5.1.1"),
             ]
         )
         topic = TopicSuggestion(

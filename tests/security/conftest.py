@@ -253,6 +253,11 @@ def add_part_objects(world: World, network, question, meeting) -> dict[str, obje
         db.session.add(identity)
         db.session.flush()
         ids["identity_id"] = identity.id
+    if SuppressedAddress := optional_model("hub.mail.models:SuppressedAddress"):
+        suppression = SuppressedAddress(email="studsar@laholm.se", reason="5.1.1")
+        db.session.add(suppression)
+        db.session.flush()
+        ids["suppression_id"] = suppression.id
     db.session.flush()
     ids.update(notification_id=notice.id, outbox_id=mail.id)
     return ids

@@ -256,6 +256,8 @@ MATRIX: dict[str, Route] = {
     "mail.preferences": r("/installningar/e-post", GET=SIGNED_IN, POST=SIGNED_IN),
     "mail.outbox": r("/admin/utkorg", GET=ADMIN),
     "mail.retry": r("/admin/utkorg/{outbox_id}/forsok-igen", POST=ADMIN),
+    "inbound.messages": r("/admin/inkommande", GET=ADMIN),
+    "inbound.lift_suppression": r("/admin/inkommande/sparr/{suppression_id}/ta-bort", POST=ADMIN),
     "digests.preview": r("/installningar/e-post/forhandsvisning", GET=SIGNED_IN),
     # --- privacy ----------------------------------------------------------------------------
     "privacy.my_data": r("/installningar/mina-uppgifter", GET=SIGNED_IN),
