@@ -179,4 +179,4 @@ def wait_for(check: Callable[[], object], *, timeout: float = 120, what: str = "
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.1)
+        time.sleep(0.25)
