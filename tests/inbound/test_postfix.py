@@ -208,7 +208,11 @@ def test_real_postfix_bounce_marks_and_the_third_suppresses(mail_system):
                 )
             )
 
-    wait_for(lambda: bounced() == 3, timeout=120, what="three bounces")
+    try:
+        wait_for(lambda: bounced() == 3, timeout=120, what="three bounces")
+    except AssertionError as error:
+        rows = [(r.kind, r.outcome, r.reason) for r in stored(mail_system)]
+        raise AssertionError(f"{error}\n{rows}\n{mail_system.postfix.log()[-4000:]}") from None
     reports = stored(mail_system, kind="bounce", user_id=user_id)
     assert all(r.raw.find(b"message/delivery-status") > 0 for r in reports)
     assert "spärrad" in reports[-1].reason and "5.1.1" in reports[0].reason
