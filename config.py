@@ -40,6 +40,9 @@ class Config:
     # Memory for rendered pages per process (hub/core/pagecache.py); 0 turns the cache off.
     PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 32)
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+    # Compile every template in create_app (0.5-1 s), not in a member's first request: on in
+    # production only, where a worker serves for hours (and gunicorn --preload does it once).
+    PRELOAD_TEMPLATES = env_bool("PRELOAD_TEMPLATES", False)
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -203,6 +206,7 @@ class ProductionConfig(Config):
     # No default: links and Message-IDs for 127.0.0.1 would go out in every mail.
     BASE_URL = env("BASE_URL")
     REQUIRE_2FA_FOR_STAFF = env_bool("REQUIRE_2FA_FOR_STAFF", True)
+    PRELOAD_TEMPLATES = env_bool("PRELOAD_TEMPLATES", True)
 
 
 CONFIGS = {

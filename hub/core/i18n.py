@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_timedelta
 from babel.support import NullTranslations
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -43,6 +47,12 @@ def install_template_gettext(app: Flask) -> None:
     locale (which ``force_locale`` may change within a request) and keep its catalogue.
     """
     catalogues: dict[Locale, NullTranslations] = {}
+    with app.app_context():  # loaded before the first request, not in it
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                catalogues[get_locale()] = get_translations()
+                format_timedelta(60, locale=get_locale())  # Babel's locale data, read once
+    app.extensions["hub_catalogues"] = catalogues
 
     def translations() -> NullTranslations:
         locale = get_locale()
@@ -57,3 +67,14 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+    @pass_eval_context
+    def template_gettext(eval_context: EvalContext, string: str, **variables) -> str:
+        """What Jinja's newstyle ``_()`` does, without its two wrappers around it."""
+        text = translations().ugettext(string)
+        if eval_context.autoescape:
+            text = Markup(text)  # noqa: S704  (our own catalogue, as Jinja's _() does)
+        # Jinja always applies %, which only matters for a "%%" (our catalogue has none).
+        return text % variables if variables or "%" in text else text
+
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = template_gettext

@@ -1,14 +1,30 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template.
+
+A long page calls these a few hundred times (the question page: ~180 translations, ~120 URLs,
+~70 CSRF fields, ~120 dates), so each is a short path: Flask-Babel's and Flask's own look up the
+request, the locale, the time zone and the URL map on every call, which cost more than the rest
+of the page (issue 17).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
-from flask import Flask
-from flask_babel import format_date, format_datetime, format_timedelta, get_locale
+from babel.dates import TIMEDELTA_UNITS, format_timedelta, parse_pattern
+from flask import Flask, g, has_request_context, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from hub.core.db import utcnow
+from hub.core.i18n import to_stockholm
+
+# A number no route or query will hold, standing in for an int argument in a URL's pattern.
+SENTINEL = 1_999_999_937
+URL_CACHE_SIZE = 4096
+INT = object()  # in a URL's shape: an int argument goes here
+AGO_THRESHOLD = 0.85  # Babel's default: 0.85 of a unit counts as one
 
 
 def register(app: Flask) -> None:
@@ -16,35 +32,120 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["main_menu"] = main_menu
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["url_for"] = cached_url_for
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    # Flask-WTF also puts its own csrf_token into every template's context, over the global.
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if p.__module__ != "flask_wtf.csrf"]
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["iso"] = iso_filter
+    app.jinja_env.filters["ago"] = ago_filter
+    app.jinja_env.filters["date"] = date_filter
 
-    @app.template_filter("datetime")
-    def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
-        return format_datetime(value, format) if value else ""
 
-    @app.template_filter("iso")
-    def iso_filter(value: datetime | None) -> str:
-        """For <time datetime>: HTML allows at most three digits of a second's fraction."""
-        return value.isoformat(timespec="seconds") if value else ""
+def preload_templates(app: Flask) -> None:
+    """Every template compiled when the worker starts (before the fork with ``gunicorn
+    --preload``), so that no member's request waits for it."""
+    if app.config["PRELOAD_TEMPLATES"]:
+        for name in app.jinja_env.list_templates():
+            app.jinja_env.get_template(name)
 
-    @app.template_filter("ago")
-    def ago_filter(value: datetime | None) -> str:
-        """How long since, "för 3 timmar sedan" / "3 hours ago", in the page's language."""
-        if value is None:
-            return ""
-        delta = value - utcnow()
-        if abs(delta.total_seconds()) < 60:
-            return _("nyss")
-        return format_timedelta(delta, add_direction=True)
 
-    @app.template_filter("date")
-    def date_filter(value: datetime | None, format: str = "d MMMM yyyy") -> str:
-        return format_date(value, format) if value else ""
+def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
+    """Stockholm time (the hub's only time zone), in the page's language."""
+    if not value:
+        return ""
+    return _pattern(format).apply(to_stockholm(_aware(value)), get_locale())
+
+
+def date_filter(value: date | None, format: str = "d MMMM yyyy") -> str:
+    """A date as it is written; a datetime gives its day in Stockholm."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = to_stockholm(_aware(value)).date()
+    return _pattern(format).apply(value, get_locale())
+
+
+def _aware(value: datetime) -> datetime:
+    """A naive datetime is UTC, as Babel takes it."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=64)
+def _pattern(format: str):
+    return parse_pattern(format)
+
+
+def iso_filter(value: datetime | None) -> str:
+    """For <time datetime>: HTML allows at most three digits of a second's fraction."""
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def ago_filter(value: datetime | None) -> str:
+    """How long since, "för 3 timmar sedan" / "3 hours ago", in the page's language.
+
+    Babel's wording depends only on the unit, the rounded number and the direction, which are
+    found here the way Babel finds them; each wording is made once per language."""
+    if value is None:
+        return ""
+    delta = value - utcnow()
+    if abs(delta.total_seconds()) < 60:
+        return _("nyss")
+    seconds = delta.days * 86400 + delta.seconds
+    locale = get_locale()
+    key = (str(locale), *_unit_and_number(seconds), seconds >= 0)
+    wording = _AGO.get(key)
+    if wording is None:
+        wording = _AGO[key] = format_timedelta(delta, add_direction=True, locale=locale)
+    return wording
+
+
+_AGO: dict[tuple, str] = {}
+
+
+def _unit_and_number(seconds: int) -> tuple[str, int]:
+    """Babel's choice for a minute or more: the largest unit of which it is 0.85 or more."""
+    return next(
+        (unit, round(abs(seconds) / per_unit))
+        for unit, per_unit in TIMEDELTA_UNITS
+        if abs(seconds) / per_unit >= AGO_THRESHOLD
+    )
+
+
+def csrf_token() -> str:
+    """The request's CSRF token: made once (by Flask-WTF), then read from ``g``."""
+    return g.get("csrf_token") or generate_csrf()
+
+
+_urls: dict[tuple, str] = {}
+
+
+def cached_url_for(endpoint: str, **values) -> str:
+    """``url_for`` for templates, kept per pattern: int arguments (ids, page numbers) stand in
+    as a sentinel, so one URL map lookup serves every answer on a page. External URLs, a
+    blueprint-relative endpoint and unhashable arguments go to ``url_for`` itself."""
+    if endpoint.startswith(".") or values.get("_external") or not has_request_context():
+        return url_for(endpoint, **values)
+    # Keyword arguments come in the order of the call in the template: no sorting needed.
+    shape = tuple((k, INT if type(v) is int else v) for k, v in values.items())
+    try:
+        pattern = _urls.get(key := (request.script_root, endpoint, shape))
+    except TypeError:  # a list of values for one argument
+        return url_for(endpoint, **values)
+    if pattern is None:
+        if len(_urls) >= URL_CACHE_SIZE:
+            _urls.clear()
+        sentinels = {k: SENTINEL + i for i, (k, v) in enumerate(shape) if v is INT}
+        pattern = _urls[key] = url_for(endpoint, **{**values, **sentinels})
+    for i, (k, v) in enumerate(shape):
+        if v is INT:
+            pattern = pattern.replace(str(SENTINEL + i), str(values[k]))
+    return pattern
 
 
 def main_menu() -> list[tuple[str, str]]:
     """The top navigation: endpoint and label."""
-    from flask_babel import gettext as _
-
     return [
         ("site.start", _("Start")),
         ("forum.questions", _("Frågor")),
