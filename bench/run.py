@@ -217,7 +217,7 @@ def serve(app: str, env: dict[str, str]) -> Iterator[int]:
 
 
 def wait_until_up(port: int, process: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine: the app loads for a while
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log.seek(0)
@@ -229,7 +229,7 @@ def wait_until_up(port: int, process: subprocess.Popen, log) -> None:
             continue
         if status < 500:
             return
-    sys.exit(f"nothing answered on {HOST}:{port} within 30 s")
+    sys.exit(f"nothing answered on {HOST}:{port} within 120 s")
 
 
 def request(

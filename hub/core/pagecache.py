@@ -159,7 +159,8 @@ def fill_holes(html: str) -> Response:
         html = html.replace(CSRF_HOLE, generate_csrf())
     if NONCE_HOLE in html:
         html = html.replace(NONCE_HOLE, csp_nonce())
-    return Response(html, mimetype="text/html")
+    # Says where the page came from, for operators and bench/realistic.py's hit share.
+    return Response(html, mimetype="text/html", headers={"X-Page-Cache": "hit"})
 
 
 # --- the content version: raised by every transaction that writes ---------------------------

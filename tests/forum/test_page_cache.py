@@ -65,9 +65,10 @@ def test_second_visit_comes_from_memory(reader, url):
     statements = statements_for(reader, url)
     # Loading the signed-in user and reading the content version; nothing of the page itself.
     assert len(statements) <= 2, statements
-    again = reader.get(url).text
+    again = reader.get(url)
+    assert "X-Page-Cache" not in first.headers and again.headers["X-Page-Cache"] == "hit"
     without_tokens = re.compile(r'value="[^"]{40,}"|nonce="[^"]+"|nonce-[^\']+')
-    assert without_tokens.sub("", again) == without_tokens.sub("", first.text)
+    assert without_tokens.sub("", again.text) == without_tokens.sub("", first.text)
 
 
 def test_a_cached_page_carries_a_working_token_and_a_fresh_nonce(reader):

@@ -1,0 +1,439 @@
+"""The hub as members use it: many members, a mix of pages, writes, cold workers (issue 17).
+
+bench/run.py asks for one page as one member over and over, the page cache's best case. This
+asks as it is used: ``--members`` distinct members (300), each signed in through the login form
+from an address of their own, open a weighted mix of pages (question pages, skewed to recent
+questions; question lists with sort, category, tag and page; the start page; searches of words
+members use; the directory with its filters; meetings), while a trickle of writes goes through
+the real forms with each member's CSRF token (answers and helpful marks, ~2 % of requests).
+
+It serves the hub (production settings, ``gunicorn -w 2 -k sync --preload`` as the README
+deploys it) and bench/bare_app.py (no ``--preload``: nothing to load) on 127.0.0.1 and runs
+``wrk`` at concurrency 8 (2 threads) with a Lua script that replays the mix. Rows:
+
+* bare: the bare Flask page, before and after the hub rows (their mean is the ratios' base);
+* warm, page cache on / off: after a warm-up run with other requests of the same mix;
+* cold: the first ``--cold`` seconds of a freshly started hub (page cache on, as deployed).
+
+Each row gives req/s, its ratio to the bare page, p50/p95/p99 latency, errors (status >= 400,
+socket errors), how many requests were writes and the share the page cache served (the hub
+marks a response from the cache with ``X-Page-Cache: hit``). SQLite by default; PostgreSQL
+with ``HUB_DATABASE_URL`` (a throwaway database; see bench/README.md).
+
+    .venv/bin/python bench/realistic.py                   # ~2.5 minutes
+    .venv/bin/python bench/realistic.py --duration 30 --members 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
+
+from run import (  # noqa: E402  (bench/ is not a package)
+    DEMO_PASSWORD,
+    HOST,
+    RESULTS,
+    ROOT,
+    cookie_header,
+    cookie_values,
+    ensure_wrk,
+    hub_env,
+    prepare_database,
+    request,
+    serve,
+)
+
+CONNECTIONS = 8
+THREADS = 2
+REQUESTS_PER_THREAD = 25_000  # more than a run asks for: no request repeats within a run
+# The mix: kind -> weight. "question" picks recent questions far more often than old ones.
+MIX = {
+    "question": 40,
+    "list": 16,
+    "start": 12,
+    "search": 10,
+    "directory": 9,
+    "meetings": 5,
+    "notifications": 4,
+    "helpful": 2.5,  # a write: toggles a helpful mark on an answer
+    "answer": 0.5,  # a write: an answer through the answer form
+}
+SEARCH_WORDS = [
+    "surfplattan", "surfplattans", "lösenord", "wifi", "teams", "möte", "mötena", "larm",
+    "trygghetslarm", "appen", "skrivare", "inloggning", "bankid", "kamera", "digital",
+    "utbildning", "kollegor", "journal", "läsplatta", "video", "nätverket", "surfplatta wifi",
+]  # fmt: skip
+
+
+@dataclass
+class Member:
+    email: str
+    address: str  # X-Forwarded-For: each member from a workplace address of their own
+    cookie: str = ""
+    token: str = ""
+
+
+@dataclass
+class Row:
+    name: str
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    requests: int
+    writes: int
+    hits: int
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds per measured run")
+    parser.add_argument("--cold", type=int, default=5, help="seconds of the cold-worker run")
+    parser.add_argument("--members", type=int, default=300)
+    parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
+    parser.add_argument("--seed", type=int, default=17, help="random seed of the mix")
+    args = parser.parse_args()
+    ensure_wrk()
+    database_url = prepare_database(reseed=args.reseed)
+    world = load_world(database_url, args.members)
+    rng = random.Random(args.seed)
+    rows: list[Row] = []
+    with serve("bench.bare_app:app", {}) as bare:
+        rows.append(run_bare(bare, args.duration, "bare (before)"))
+        for cache in (True, False):
+            with serve("wsgi:app", deployed(database_url, page_cache=cache)) as hub:
+                if cache:  # sessions are signed cookies: they hold for the later servers too
+                    sign_in_all(hub, world["members"])
+                label = "on" if cache else "off"
+                replay(hub, world, rng, duration=5)  # warm-up, other requests of the same mix
+                rows.append(replay(hub, world, rng, args.duration, f"warm, page cache {label}"))
+        with serve("wsgi:app", deployed(database_url, page_cache=True)) as hub:
+            rows.append(replay(hub, world, rng, args.cold, "cold workers, page cache on"))
+        rows.append(run_bare(bare, args.duration, "bare (after)"))
+    table = format_table(rows, database_url, args)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"realistic-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
+    out.write_text(table + "\n", encoding="utf-8")
+    print(f"\nSparat i {out.relative_to(ROOT)}")
+
+
+def load_world(database_url: str, members: int) -> dict:
+    """Members, recent questions (newest first), answers to mark, and the filters' values."""
+    from sqlalchemy import create_engine, text
+
+    from hub.forum.paths import question_path, slugify
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+
+        def column(sql: str, **params) -> list:
+            return list(connection.execute(text(sql), params).scalars())
+
+        emails = column(
+            "SELECT email FROM \"user\" WHERE role = 'member' AND active "
+            "AND email NOT LIKE '%demo.stafetten.se' ORDER BY id LIMIT :n",
+            n=members,
+        )
+        recent = connection.execute(
+            text(
+                "SELECT id, title FROM question WHERE deleted_at IS NULL AND hidden = false "
+                "AND merged_into_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 3000"
+            )
+        ).all()
+        answers = column(
+            "SELECT a.id FROM answer a JOIN question q ON q.id = a.question_id "
+            "WHERE a.deleted_at IS NULL AND a.hidden = false AND q.deleted_at IS NULL "
+            "AND q.hidden = false AND q.merged_into_id IS NULL "
+            "ORDER BY q.created_at DESC, a.id LIMIT 1500"
+        )
+        world = {
+            "questions": [question_path(row.id, slugify(row.title)) for row in recent],
+            "question_ids": [row.id for row in recent[:500]],
+            "answers": answers,
+            "categories": column("SELECT slug FROM category ORDER BY id"),
+            "tags": column("SELECT slug FROM tag ORDER BY id LIMIT 60"),
+            "municipalities": column("SELECT scb_code FROM municipality ORDER BY scb_code"),
+            "regions": column("SELECT code FROM region ORDER BY code"),
+        }
+    engine.dispose()
+    world["members"] = [
+        Member(email, f"10.{17 + i // 65_000}.{i // 250 % 250}.{i % 250 + 1}")
+        for i, email in enumerate(emails)
+    ]
+    return world
+
+
+def deployed(database_url: str, *, page_cache: bool) -> dict[str, str]:
+    """Production settings as the README deploys them: the app loaded once before the workers
+    fork; one trusted proxy, so that each member's own address counts for the login limits."""
+    env = hub_env(database_url, page_cache=page_cache)
+    return dict(env, GUNICORN_CMD_ARGS="--preload", HUB_TRUSTED_PROXIES="1")
+
+
+def sign_in_all(port: int, members: list[Member]) -> None:
+    """Each member through the login form (a few at a time: argon2 is meant to be slow)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda member: sign_in(port, member), members))
+
+
+def sign_in(port: int, member: Member) -> None:
+    address = {"X-Forwarded-For": member.address}
+    status, headers, html = request(port, "GET", "/logga-in", headers=address)
+    cookies = cookie_values(headers)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    form = urlencode(
+        {"csrf_token": token.group(1), "email": member.email, "password": DEMO_PASSWORD}
+    )
+    status, headers, _ = request(
+        port,
+        "POST",
+        "/logga-in",
+        body=form,
+        headers={
+            **address,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_header(cookies),
+        },
+    )
+    if status != 302:
+        sys.exit(f"signing in as {member.email} answered {status}")
+    cookies.update(cookie_values(headers))
+    # The first page after login keeps a CSRF secret in the session (a new cookie); its forms'
+    # tokens never expire (WTF_CSRF_TIME_LIMIT is None), so one serves all the member's writes.
+    _, headers, html = request(
+        port, "GET", "/fragor", headers={**address, "Cookie": cookie_header(cookies)}
+    )
+    cookies.update(cookie_values(headers))
+    member.cookie = cookie_header(cookies)
+    member.token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def draw_requests(world: dict, rng: random.Random, count: int) -> list[tuple]:
+    """(kind, member index, method, path, form body) in the mix's proportions."""
+    kinds, weights = zip(*MIX.items(), strict=True)
+    members = len(world["members"])
+    drawn = []
+    for kind in rng.choices(kinds, weights, k=count):
+        member = rng.randrange(members)
+        method, path, body = "GET", *draw_page(kind, world, rng)
+        if body is not None:
+            method = "POST"
+        drawn.append((kind, member, method, path, body))
+    return drawn
+
+
+def recent_index(rng: random.Random, size: int) -> int:
+    """Newest first, popularity falling off with age: half the views go to the newest 30."""
+    return min(int(rng.paretovariate(1.0) * 30) - 30, size - 1)
+
+
+def draw_page(kind: str, world: dict, rng: random.Random) -> tuple[str, str | None]:
+    if kind == "question":
+        return world["questions"][recent_index(rng, len(world["questions"]))], None
+    if kind == "list":
+        args = {}
+        if rng.random() < 0.3:
+            args["sort"] = rng.choice(["active", "unanswered", "helpful"])
+        if rng.random() < 0.3:
+            args["kategori"] = rng.choice(world["categories"])
+        elif rng.random() < 0.15:
+            args["tagg"] = rng.choice(world["tags"])
+        if rng.random() < 0.25:
+            args["page"] = rng.randint(2, 6)
+        return "/fragor" + ("?" + urlencode(args) if args else ""), None
+    if kind == "start":
+        return "/", None
+    if kind == "search":
+        return "/sok?" + urlencode({"q": rng.choice(SEARCH_WORDS)}), None
+    if kind == "directory":
+        args = {}
+        roll = rng.random()
+        if roll < 0.3:
+            args["kommun"] = rng.choice(world["municipalities"])
+        elif roll < 0.45:
+            args["region"] = rng.choice(world["regions"])
+        elif roll < 0.6:
+            args["tagg"] = rng.choice(world["tags"])
+        elif roll < 0.75:
+            args["q"] = rng.choice(["anna", "erik", "karl", "maria", "lind", "berg"])
+        if rng.random() < 0.2:
+            args["page"] = rng.randint(2, 5)
+        return "/katalog" + ("?" + urlencode(args) if args else ""), None
+    if kind == "meetings":
+        return "/traffar", None
+    if kind == "notifications":
+        return "/notiser", None
+    if kind == "helpful":
+        return f"/svar/{rng.choice(world['answers'])}/hjalpsamt", ""
+    question_id = world["question_ids"][recent_index(rng, len(world["question_ids"]))]
+    text = f"Ett svar från mätningen: vi gjorde så här på vår enhet ({rng.randrange(10**9)})."
+    return f"/fragor/{question_id}/svar", urlencode({"body": text})
+
+
+LUA = r"""
+local members = %(members)s
+local sequences = %(sequences)s
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("index", #threads)
+end
+
+function init(args)
+  sequence = sequences[index]
+  position, hits, writes, errors = 0, 0, 0, 0
+end
+
+function request()
+  position = position %% #sequence + 1
+  local r = sequence[position]
+  local member = members[r[1]]
+  local headers = {["Cookie"] = member[1], ["X-Forwarded-For"] = member[3]}
+  if r[3] then
+    writes = writes + 1
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    local body = "csrf_token=" .. member[2]
+    if r[3] ~= "" then body = body .. "&" .. r[3] end
+    return wrk.format("POST", r[2], headers, body)
+  end
+  return wrk.format("GET", r[2], headers)
+end
+
+function response(status, headers, body)
+  if headers["X-Page-Cache"] == "hit" then hits = hits + 1 end
+end
+
+done = function(summary, latency, requests)
+  local hits, writes = 0, 0
+  for _, thread in ipairs(threads) do
+    hits = hits + thread:get("hits")
+    writes = writes + thread:get("writes")
+  end
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, '
+    .. '"status_errors": %%d, "socket_errors": %%d, "hits": %%d, "writes": %%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    hits, writes))
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=True)  # a JSON string is a valid Lua string here
+
+
+def lua_script(world: dict, rng: random.Random) -> str:
+    members = ",\n".join(
+        f"{{{lua_string(m.cookie)}, {lua_string(m.token)}, {lua_string(m.address)}}}"
+        for m in world["members"]
+    )
+    sequences = []
+    for _ in range(THREADS):
+        items = []
+        for _kind, member, method, path, body in draw_requests(world, rng, REQUESTS_PER_THREAD):
+            form = lua_string(body) if method == "POST" else "nil"
+            items.append(f"{{{member + 1}, {lua_string(path)}, {form}}}")
+        sequences.append("{" + ",\n".join(items) + "}")
+    return LUA % {"members": "{" + members + "}", "sequences": "{" + ",\n".join(sequences) + "}"}
+
+
+def replay(port: int, world: dict, rng: random.Random, duration: int, name: str = "") -> Row:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(lua_script(world, rng))
+    try:
+        if name:
+            print(f"== {name}", flush=True)
+        return run_wrk(port, "/", Path(file.name), duration, name)
+    finally:
+        Path(file.name).unlink(missing_ok=True)
+
+
+def run_bare(port: int, duration: int, name: str) -> Row:
+    """The bare page with one member's sort of cookie, as bench/run.py measures it."""
+    script = 'wrk.headers["Cookie"] = "session=' + "x" * 180 + '"\n' + LUA_DONE_SIMPLE
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        print(f"== {name}", flush=True)
+        run_wrk(port, "/", Path(file.name), 2, "")  # warm-up
+        return run_wrk(port, "/", Path(file.name), duration, name)
+    finally:
+        Path(file.name).unlink(missing_ok=True)
+
+
+LUA_DONE_SIMPLE = r"""
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"status_errors": %d, "socket_errors": %d, "hits": 0, "writes": 0}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(port: int, path: str, script: Path, duration: int, name: str) -> Row:
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s"]
+    command += ["--latency", "-s", str(script), f"http://{HOST}:{port}{path}"]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + 120, check=True
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
+    data = json.loads(line.removeprefix("RESULT "))
+    return Row(
+        name=name,
+        rps=data["requests"] / (data["duration_us"] / 1e6),
+        p50=data["p50_us"] / 1000,
+        p95=data["p95_us"] / 1000,
+        p99=data["p99_us"] / 1000,
+        errors=data["status_errors"] + data["socket_errors"],
+        requests=data["requests"],
+        writes=data["writes"],
+        hits=data["hits"],
+    )
+
+
+def format_table(rows: list[Row], database_url: str, args) -> str:
+    bare = [row for row in rows if row.name.startswith("bare")]
+    base = sum(row.rps for row in bare) / len(bare)
+    engine = database_url.split(":", 1)[0]
+    lines = [
+        f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine}, {args.members} "
+        f"medlemmar, {args.duration} s per mätning (kall: {args.cold} s), gunicorn -w 2 -k sync "
+        f"(hubben med --preload), c{CONNECTIONS}, belastning före/efter: {os.getloadavg()[0]:.1f}.",
+        "",
+        "| run | req/s | ratio to bare | p50 ms | p95 ms | p99 ms | errors | writes "
+        "| page cache hits |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        ratio = f"1/{base / row.rps:.1f}" if row.rps else "–"
+        share = f"{100 * row.hits / row.requests:.1f} %" if row.requests else "–"
+        lines.append(
+            f"| {row.name} | {row.rps:.0f} | {ratio} | {row.p50:.1f} | {row.p95:.1f} "
+            f"| {row.p99:.1f} | {row.errors} | {row.writes} | {share} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Every page of bench/realistic.py's mix: a fixed number of statements however many rows there
+are, and no plan that reads a big table whole, on SQLite and PostgreSQL (issue 17).
+
+The mix: a question, the question list with its sorts, category, tag and pages, the start
+page, search, the directory with its filters, meetings and notifications."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, insert, select, text
+
+from hub.core.db import utcnow
+from hub.core.models import Tag
+from hub.extensions import db
+from hub.forum import answers, questions
+from hub.forum.models import Answer, Comment, Question
+from hub.notifications.models import Notification
+from tests.forum.test_performance import BIG_TABLES, explain, full_scans, seed_questions
+
+# Most a page of the mix may cost (the start page's task cards and the search's tiers cost most).
+BUDGET = {"/": 11, "/sok": 14}
+DEFAULT_BUDGET = 9
+
+
+def mix_urls(world: dict) -> list[str]:
+    return [
+        world["question_url"],
+        "/fragor",
+        "/fragor?sort=active",
+        "/fragor?sort=unanswered",
+        "/fragor?sort=helpful",
+        f"/fragor?kategori={world['category']}",
+        "/fragor?tagg=surfplatta",
+        "/fragor?page=2",
+        "/",
+        "/sok?q=surfplattor",
+        "/sok?q=surfplattor&page=2",
+        "/katalog",
+        "/katalog?kommun=1381",
+        "/katalog?region=13",
+        "/katalog?tagg=surfplatta",
+        "/katalog?q=person",
+        "/katalog?page=2",
+        "/traffar",
+        "/notiser",
+    ]
+
+
+@pytest.fixture
+def world(client, login, create_user, category, create_tag, give_expertise):
+    reader = create_user()
+    tag = create_tag("Surfplatta")
+    give_expertise(reader, tag)
+    question = add_rows(
+        reader, category, tag, 3
+    )  # three hits: the search's typo fallback stays off
+    login(reader)
+    url = client.get(f"/fragor/{question.id}").location
+    return {"reader": reader, "category": category.slug, "tag": tag, "question_url": url}
+
+
+def add_rows(author, category, tag: Tag, n: int) -> Question:
+    """n members, n indexed questions with answers and comments, n notifications; the question
+    of the question page gets n more answers."""
+    from tests.factories import make_user
+
+    people = [make_user(municipality_code="1381" if i % 2 else "0180") for i in range(n)]
+    made = [
+        questions.create_question(
+            people[i % len(people)],
+            title=f"Hur laddar ni surfplattor {i}?",
+            body="Vi har tjugo surfplattor och ett skåp.",
+            category_id=category.id,
+            tag_names=[tag.name],
+        )
+        for i in range(n)
+    ]
+    first = db.session.scalar(select(Question).order_by(Question.id))
+    for i, person in enumerate(people):
+        answer = answers.create_answer(first, person, f"Vi laddar dem på natten, svar {i}.")
+        db.session.add(Comment(answer_id=answer.id, author_id=author.id, body="Tack!"))
+        answers.create_answer(made[i], person, "Skåpet står i personalrummet hos oss.")
+        db.session.add(Notification(user_id=author.id, kind="answer", text=f"n{i}", url="/"))
+    db.session.commit()
+    return first
+
+
+def statements(client, count_queries, url: str) -> int:
+    client.get(url)  # warm: view counts buffered, caches filled
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return counter.count
+
+
+def test_every_page_of_the_mix_costs_the_same_statements_with_more_rows(
+    app, client, count_queries, world, category
+):
+    app.extensions.pop("page_cache", None)  # every request renders
+    urls = mix_urls(world)
+    few = {url: statements(client, count_queries, url) for url in urls}
+    add_rows(world["reader"], category, world["tag"], 12)
+    many = {url: statements(client, count_queries, url) for url in urls}
+    assert few == many
+    over = {u: n for u, n in many.items() if n > BUDGET.get(u.split("?")[0], DEFAULT_BUDGET)}
+    assert over == {}, many
+
+
+def test_no_page_of_the_mix_reads_a_big_table_whole(app, client, world, category):
+    app.extensions.pop("page_cache", None)
+    seed_questions(world["reader"], category, 1500)
+    first = db.session.scalar(select(Question.id).order_by(Question.id))
+    now = utcnow()
+    db.session.execute(
+        insert(Answer),
+        [
+            {"question_id": first + i % 1500, "author_id": world["reader"].id,
+             "body_source": "s", "body_html": "<p>s</p>", "created_at": now - timedelta(hours=i)}
+            for i in range(3000)
+        ],
+    )  # fmt: skip
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    dialect = db.engine.dialect.name
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH", "(")):
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        for url in mix_urls(world):
+            assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    big = {
+        table
+        for table in BIG_TABLES
+        if db.session.scalar(text(f"SELECT count(*) FROM {table}")) > 1000
+    }
+    assert {"question", "answer"} <= big
+    problems = []
+    for statement, parameters in captured:
+        plan = explain(statement, parameters, dialect)
+        if scans := full_scans(plan, dialect, big):
+            problems.append(statement + "\n" + "\n".join(scans))
+    assert problems == [], "\n\n".join(problems)
