@@ -7,8 +7,7 @@ import itertools
 import pytest
 from flask.testing import FlaskClient
 
-from hub.admin.operations import change_role
-from hub.auth.accounts import create_account
+from hub.auth.accounts import change_role, create_account
 from hub.auth.models import Role, User
 from hub.extensions import db
 from hub.meetings.models import Network, NetworkMunicipality
