@@ -37,9 +37,6 @@ class Config:
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'stafetten.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # noqa: RUF012
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
-    # Memory for rendered pages per process (hub/core/pagecache.py); 0 turns the cache off.
-    PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 32)
-    PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
     # Compile every template in create_app (0.5-1 s), not in a member's first request: on in
     # production only, where a worker serves for hours (and gunicorn --preload does it once).
     PRELOAD_TEMPLATES = env_bool("PRELOAD_TEMPLATES", False)
@@ -181,8 +178,6 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
-    # A template being edited shows at the next reload, not when the page cache lets it go.
-    PAGE_CACHE_MB = env_int("PAGE_CACHE_MB", 0)
 
 
 class TestConfig(Config):

@@ -78,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--renders", type=int, default=30)
     args = parser.parse_args()
-    app = create_app(type("Config", (DevelopmentConfig,), {"PAGE_CACHE_MB": 0}))
+    app = create_app(DevelopmentConfig)
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.email == ADMIN))
         codes = db.session.scalars(select(Municipality.scb_code).order_by(Municipality.scb_code))

@@ -1,6 +1,6 @@
 """The hub as members use it: many members, a mix of pages, writes, cold workers (issue 17).
 
-bench/run.py asks for one page as one member over and over, the page cache's best case. This
+bench/run.py asks for one page as one member over and over, a cache's best case. This
 asks as it is used: ``--members`` distinct members (300), each signed in through the login form
 from an address of their own, open a weighted mix of pages (question pages, skewed to recent
 questions; question lists with sort, category, tag and page; the start page; searches of words
@@ -12,12 +12,13 @@ deploys it) and bench/bare_app.py (no ``--preload``: nothing to load) on 127.0.0
 ``wrk`` at concurrency 8 (2 threads) with a Lua script that replays the mix. Rows:
 
 * bare: the bare Flask page, before and after the hub rows (their mean is the ratios' base);
-* warm, page cache on / off: after a warm-up run with other requests of the same mix;
-* cold: the first ``--cold`` seconds of a freshly started hub (page cache on, as deployed).
+* warm workers: after a warm-up run with other requests of the same mix;
+* cold workers: the first ``--cold`` seconds of a freshly started hub.
 
 Each row gives req/s, its ratio to the bare page, p50/p95/p99 latency, errors (status >= 400,
-socket errors), how many requests were writes and the share the page cache served (the hub
-marks a response from the cache with ``X-Page-Cache: hit``). SQLite by default; PostgreSQL
+socket errors) and how many requests were writes. (Until issue 17 the hub had a per-reader
+page cache; this benchmark measured it serving 0-2 % of the mix and it was removed: see
+bench/README.md.) SQLite by default; PostgreSQL
 with ``HUB_DATABASE_URL`` (a throwaway database; see bench/README.md).
 
     .venv/bin/python bench/realistic.py                   # ~2.5 minutes
@@ -96,7 +97,6 @@ class Row:
     errors: int
     requests: int
     writes: int
-    hits: int
 
 
 def main() -> None:
@@ -114,15 +114,13 @@ def main() -> None:
     rows: list[Row] = []
     with serve("bench.bare_app:app", {}) as bare:
         rows.append(run_bare(bare, args.duration, "bare (before)"))
-        for cache in (True, False):
-            with serve("wsgi:app", deployed(database_url, page_cache=cache)) as hub:
-                if cache:  # sessions are signed cookies: they hold for the later servers too
-                    sign_in_all(hub, world["members"])
-                label = "on" if cache else "off"
-                replay(hub, world, rng, duration=5)  # warm-up, other requests of the same mix
-                rows.append(replay(hub, world, rng, args.duration, f"warm, page cache {label}"))
-        with serve("wsgi:app", deployed(database_url, page_cache=True)) as hub:
-            rows.append(replay(hub, world, rng, args.cold, "cold workers, page cache on"))
+        with serve("wsgi:app", deployed(database_url)) as hub:
+            sign_in_all(hub, world["members"])
+            replay(hub, world, rng, duration=5)  # warm-up, other requests of the same mix
+            rows.append(replay(hub, world, rng, args.duration, "warm workers"))
+        # Sessions are signed cookies: they hold for a new server too.
+        with serve("wsgi:app", deployed(database_url)) as hub:
+            rows.append(replay(hub, world, rng, args.cold, "cold workers"))
         rows.append(run_bare(bare, args.duration, "bare (after)"))
     table = format_table(rows, database_url, args)
     print(table)
@@ -178,10 +176,10 @@ def load_world(database_url: str, members: int) -> dict:
     return world
 
 
-def deployed(database_url: str, *, page_cache: bool) -> dict[str, str]:
+def deployed(database_url: str) -> dict[str, str]:
     """Production settings as the README deploys them: the app loaded once before the workers
     fork; one trusted proxy, so that each member's own address counts for the login limits."""
-    env = hub_env(database_url, page_cache=page_cache)
+    env = hub_env(database_url)
     return dict(env, GUNICORN_CMD_ARGS="--preload", HUB_TRUSTED_PROXIES="1")
 
 
@@ -297,7 +295,7 @@ end
 
 function init(args)
   sequence = sequences[index]
-  position, hits, writes, errors = 0, 0, 0, 0
+  position, writes = 0, 0
 end
 
 function request()
@@ -315,23 +313,18 @@ function request()
   return wrk.format("GET", r[2], headers)
 end
 
-function response(status, headers, body)
-  if headers["X-Page-Cache"] == "hit" then hits = hits + 1 end
-end
-
 done = function(summary, latency, requests)
-  local hits, writes = 0, 0
+  local writes = 0
   for _, thread in ipairs(threads) do
-    hits = hits + thread:get("hits")
     writes = writes + thread:get("writes")
   end
   io.write(string.format(
     'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, '
-    .. '"status_errors": %%d, "socket_errors": %%d, "hits": %%d, "writes": %%d}\n',
+    .. '"status_errors": %%d, "socket_errors": %%d, "writes": %%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
     latency:percentile(99), summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    hits, writes))
+    writes))
 end
 """
 
@@ -383,7 +376,7 @@ LUA_DONE_SIMPLE = r"""
 done = function(summary, latency, requests)
   io.write(string.format(
     'RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
-    .. '"status_errors": %d, "socket_errors": %d, "hits": 0, "writes": 0}\n',
+    .. '"status_errors": %d, "socket_errors": %d, "writes": 0}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
     latency:percentile(99), summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
@@ -408,7 +401,6 @@ def run_wrk(port: int, path: str, script: Path, duration: int, name: str) -> Row
         errors=data["status_errors"] + data["socket_errors"],
         requests=data["requests"],
         writes=data["writes"],
-        hits=data["hits"],
     )
 
 
@@ -421,16 +413,14 @@ def format_table(rows: list[Row], database_url: str, args) -> str:
         f"medlemmar, {args.duration} s per mätning (kall: {args.cold} s), gunicorn -w 2 -k sync "
         f"(hubben med --preload), c{CONNECTIONS}, belastning före/efter: {os.getloadavg()[0]:.1f}.",
         "",
-        "| run | req/s | ratio to bare | p50 ms | p95 ms | p99 ms | errors | writes "
-        "| page cache hits |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| run | req/s | ratio to bare | p50 ms | p95 ms | p99 ms | errors | writes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         ratio = f"1/{base / row.rps:.1f}" if row.rps else "–"
-        share = f"{100 * row.hits / row.requests:.1f} %" if row.requests else "–"
         lines.append(
             f"| {row.name} | {row.rps:.0f} | {ratio} | {row.p50:.1f} | {row.p95:.1f} "
-            f"| {row.p99:.1f} | {row.errors} | {row.writes} | {share} |"
+            f"| {row.p99:.1f} | {row.errors} | {row.writes} |"
         )
     return "\n".join(lines)
 

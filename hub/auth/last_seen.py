@@ -43,10 +43,8 @@ def record_visit(user_id: int, day: date) -> bool:
     """Write the date in a short transaction of its own; False when it was already written.
 
     The read transaction is ended first, so that on SQLite the UPDATE begins a fresh one and
-    waits for the write lock instead of failing on a stale snapshot. The UPDATE goes through the
-    connection, not the ORM: the date is shown on no cached page, so it must not empty the
-    page caches (see ``hub.core.pagecache``). Two requests at once both try; the condition lets
-    one of them write.
+    waits for the write lock instead of failing on a stale snapshot. Two requests at once both
+    try; the condition lets one of them write.
     """
     db.session.commit()
     result = db.session.connection().execute(

@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, create_engine, inspect, select, table
 from sqlalchemy import func as sql_func
 
-from hub.core.pagecache import current_content_version, move_content_version_past
 from hub.extensions import db
 
 
@@ -37,15 +36,12 @@ def restore_database(source: Path) -> None:
     if not source.is_file():
         raise FileNotFoundError(source)
     url = db.engine.url
-    version = current_content_version()
     db.session.remove()
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
         _sqlite_copy(source, Path(url.database))
     else:
         _run_pg("pg_restore", url, "--clean", "--if-exists", "--no-owner", str(source))
-    if version is not None:
-        move_content_version_past(version)
 
 
 def table_counts(engine: Engine) -> dict[str, int]:

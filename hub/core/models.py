@@ -3,7 +3,7 @@ version the page cache is keyed on, and accessibility reports waiting to be mail
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.extensions import db
@@ -22,11 +22,3 @@ user_expertise = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
-
-
-class ContentVersion(db.Model):
-    """One row, raised by every transaction that writes; cached pages are keyed on its value
-    (``hub/core/pagecache.py``). The migration that makes the table puts the row in."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -11,7 +11,6 @@ from werkzeug.datastructures import FileStorage
 from hub.auth import permissions
 from hub.auth.permissions import Permission, can, require
 from hub.core.edge import form_status, run_form
-from hub.core.pagecache import cached_page
 from hub.core.settings import register_settings_section
 from hub.core.tags import tag_slug
 from hub.directory import listing, membership
@@ -57,7 +56,6 @@ INVITATIONS_PATH = "/inbjudningar"
 
 @bp.get("/katalog")
 @login_required
-@cached_page()
 def index():
     options = listing.load_filter_options()
     filters = listing.parse_filters(request.args, options)

@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from hub.core.models import Tag
-from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.extensions import db
 from hub.forum.models import Category
@@ -77,7 +76,6 @@ class SearchForm(FlaskForm):
 
 @bp.get("/sok")
 @login_required
-@cached_page()
 def results():
     form = SearchForm(request.args)
     form.fill_choices()

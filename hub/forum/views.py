@@ -14,7 +14,6 @@ from hub.auth.views import safe_next
 from hub.core.edge import form_status, run_form, run_rule
 from hub.core.guards import ascii_int
 from hub.core.models import Tag
-from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
@@ -93,7 +92,6 @@ def _per_page() -> int:
 
 @bp.get("/fragor", endpoint="questions")
 @login_required
-@cached_page()
 def questions_list():
     all_categories = questions.categories()
     filters, category_slug, tag_slug = _filters_from_request(all_categories)
@@ -175,7 +173,6 @@ def create_question_from(form: AskForm):
 @bp.get("/fragor/<int:question_id>")
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
-@cached_page(on_hit=lambda question_id, slug=None: count_view(question_id))
 def question(question_id: int, slug: str | None = None):
     found, following = questions.get_question_page(current_user, question_id)
     if found is None:

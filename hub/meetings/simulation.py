@@ -427,7 +427,7 @@ def simulation_config(url: str) -> type:
     return type(
         "SimulationConfig",
         (TestConfig,),
-        {"SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_MB": 0, "SERVER_NAME": None},
+        {"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None},
     )
 
 

@@ -17,7 +17,6 @@ from hub.auth import permissions
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.core.edge import form_status, run_form, run_rule
-from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
 from hub.directory.official_names import official_name
@@ -276,7 +275,6 @@ def network_feed(slug: str):
 
 @bp.get("/traffar")
 @login_required
-@cached_page()
 def index():
     page = page_number()
     upcoming, past, total = meeting_lists(scheduling.user_network_ids(current_user), page)

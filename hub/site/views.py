@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from hub.core.edge import form_status, run_form
-from hub.core.pagecache import cached_page
 from hub.core.ratelimit import client_ip
 from hub.forum.summary import start_page_forum
 from hub.material.items import newest_items
@@ -22,7 +21,6 @@ bp = Blueprint("site", __name__)
 
 
 @bp.get("/")
-@cached_page()
 def start():
     if not current_user.is_authenticated:
         return render_template("site/start.html")

@@ -14,12 +14,6 @@ def test_writes_do_not_leak_between_tests(create_user, run):
 def test_configuration_is_put_back_after_each_test(app, run):
     assert app.config["POSTING_LIMIT_PER_HOUR"] != 1
     app.config["POSTING_LIMIT_PER_HOUR"] = 1
-    app.extensions.pop("page_cache", None)
-
-
-def test_the_page_cache_starts_empty(app):
-    assert "page_cache" in app.extensions
-    assert not app.extensions["page_cache"]._pages
 
 
 def test_one_app_per_session(app, session_app):

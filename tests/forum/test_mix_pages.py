@@ -98,7 +98,6 @@ def statements(client, count_queries, url: str) -> int:
 def test_every_page_of_the_mix_costs_the_same_statements_with_more_rows(
     app, client, count_queries, world, category
 ):
-    app.extensions.pop("page_cache", None)  # every request renders
     urls = mix_urls(world)
     few = {url: statements(client, count_queries, url) for url in urls}
     add_rows(world["reader"], category, world["tag"], 12)
@@ -109,7 +108,6 @@ def test_every_page_of_the_mix_costs_the_same_statements_with_more_rows(
 
 
 def test_no_page_of_the_mix_reads_a_big_table_whole(app, client, world, category):
-    app.extensions.pop("page_cache", None)
     from tests.factories import make_user
 
     others = make_user()  # the reader's own questions stay few, as a member's are
