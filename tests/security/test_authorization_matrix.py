@@ -86,6 +86,13 @@ MATRIX: dict[str, Route] = {
     "auth.send_login_link": r("/logga-in/lank", {"email": "a@laholm.se"}, POST=PUBLIC),
     "auth.login_by_link": r("/logga-in/lank/okand", GET=ANY, POST=ANY),
     "auth.sign_up": r("/registrera", GET=PUBLIC, POST=PUBLIC),
+    "auth.join_request": r(
+        "/ga-med",
+        {"name": "Lisa", "email": "l@falkenberg.example", "municipality": "Falkenberg"},
+        GET=PUBLIC,
+        POST=PUBLIC,
+    ),
+    "auth.welcome": r("/valkommen", GET=SIGNED_IN),
     "auth.confirm_email": r("/bekrafta/okand", GET=ANY, POST=ANY),
     "auth.resend_confirmation": r("/bekrafta", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
     "auth.forgot_password": r("/glomt-losenord", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
