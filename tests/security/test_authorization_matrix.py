@@ -172,6 +172,10 @@ MATRIX: dict[str, Route] = {
     "forum.ask_to_answer": r(
         "/fragor/{question_id}/be-svara", {"name": "Ada Admin"}, POST=SIGNED_IN
     ),
+    # One tap on a person under "Vem kan svara?" (the holder asking themself gets a 400).
+    "forum.ask_expert": r(
+        "/fragor/{question_id}/be-svara/{holder_id}", POST=expect(OK, anonymous=NO, holder=ANY)
+    ),
     "forum.people_json": r("/fragor/personer.json?q=Ad", GET=SIGNED_IN),
     "forum.flag": r("/fragor/{question_id}/flagga", {"reason": "Fel"}, POST=SIGNED_IN),
     "forum.moderation_page": r("/moderering", GET=STAFF),
