@@ -1,7 +1,7 @@
 """search: the terms of every written word, so that a result page marks its hits without the lexicon
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 
 Hand-written, like 0005, 0013 and 0017: the search tables are outside the models.
 
@@ -15,8 +15,8 @@ it; until then the page falls back to the lexicon.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
