@@ -726,7 +726,9 @@ def search(
     result.total = len(best)
     wanted = {t for group in parsed.groups for t in group}
     if typos and result.total < FEW_HITS:
-        corrected = correct(parsed, engine)
+        # One word and no filter: its hits are the ones just counted, no need to count again.
+        known = result.total if len(parsed.words) == 1 and filters == Filters() else None
+        corrected = correct(parsed, engine, known)
         if corrected:
             more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
             if more:
@@ -753,14 +755,16 @@ def search(
     return result
 
 
-def correct(parsed: ParsedQuery, engine) -> ParsedQuery | None:
+def correct(parsed: ParsedQuery, engine, hits_of_one_word: int | None = None) -> ParsedQuery | None:
     """The query with each word that has few hits replaced by the closest word in the index that
-    has more; None when no word changed."""
+    has more; None when no word changed. ``hits_of_one_word``: a one-word query's hits, known."""
     changed, new_words = False, []
     for word, group in zip(parsed.words, parsed.groups, strict=True):
         replacement = None
         if len(word) >= TYPO_MIN_LENGTH and not word.isdigit():
-            hits = engine.hit_count(group, FEW_HITS)
+            hits = hits_of_one_word
+            if hits is None:
+                hits = engine.hit_count(group, FEW_HITS)
             if hits < FEW_HITS:
                 replacement = closest_word(word, hits, engine)
         new_words.append(replacement or word)
