@@ -1,7 +1,7 @@
 """no page cache: the content version row goes
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-04 17:50:00.000000
 
 Issue 17: on a realistic mix (hundreds of members, writes flowing) the per-reader page cache
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
