@@ -5,6 +5,9 @@ One provider is configured (``HUB_OIDC_*``): for Microsoft Entra the multi-tenan
 nonce and state kept in the session; this module decides what the returned ID token is worth.
 The issuer is checked per tenant: for Entra it must be the tenant's own issuer, built from the
 token's ``tid`` and the metadata's ``{tenantid}`` template, never taken from the token alone.
+
+Authlib, joserfc and requests are imported on first use, not with the app: an installation
+without OpenID Connect does not pay for them in every web worker.
 """
 
 from __future__ import annotations
@@ -12,11 +15,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import current_app
-from joserfc.errors import JoseError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -41,6 +40,8 @@ def client():
     """The Authlib client of this app, made on first use (the settings are read then)."""
     oauth = current_app.extensions.get("hub_oidc")
     if oauth is None:
+        from authlib.integrations.flask_client import OAuth
+
         config = current_app.config
         oauth = OAuth(current_app._get_current_object())
         oauth.register(
@@ -76,6 +77,8 @@ def provider_origins() -> list[str]:
 
 def authorize_redirect(redirect_uri: str) -> Response:
     """To the provider; ``select_account`` so that a shared computer's last user is not reused."""
+    import requests
+
     try:
         return client().authorize_redirect(redirect_uri, prompt="select_account")
     except (requests.RequestException, ValueError) as error:
@@ -98,6 +101,10 @@ def expected_issuer(metadata: dict, claims: dict) -> str | None:
 def finish() -> ProviderIdentity:
     """Exchange the code in the current request and validate the ID token, or SignInRefused
     (an error answer from the provider, a state that is not this session's, a bad token)."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
     app_client = client()
     try:
         metadata = app_client.load_server_metadata()
@@ -172,6 +179,8 @@ def logout_url(post_logout_redirect_uri: str) -> str | None:
     """The provider's sign-out address (RP-initiated logout), when it has one and answers."""
     if not enabled():
         return None
+    import requests
+
     try:
         return (
             client()

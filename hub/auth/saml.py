@@ -7,6 +7,9 @@ The identity provider posts its answer from another site, so the session cookie 
 does not come along: the request id travels in a signed RelayState, and the validated identity
 goes on in a short-lived signed token to a GET here, where the session shows that this browser
 started the sign-in. RelayState is never a place to go to.
+
+pysaml2 (with xmlschema and elementpath) is imported on first use, not with the app: most
+installations never turn SAML on, and it would cost every web worker about 20 MB.
 """
 
 from __future__ import annotations
@@ -17,19 +20,17 @@ import hashlib
 import logging
 import shutil
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
-import saml2
 from defusedxml import ElementTree
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import create_metadata_string
-from saml2.saml import NAMEID_FORMAT_PERSISTENT
-from saml2.xmldsig import DIGEST_SHA1, SIG_RSA_SHA1
 
 from hub.auth.identities import ProviderIdentity, SignInRefused
 from hub.auth.models import TenantKind
+
+if TYPE_CHECKING:
+    from saml2.config import SPConfig
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,11 @@ EMAIL_ATTRIBUTES = (
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
 )
 # SHA-1 signatures can be forged with money: refused, whatever pysaml2 would accept.
-WEAK_ALGORITHMS = {SIG_RSA_SHA1, DIGEST_SHA1}
+# (pysaml2's SIG_RSA_SHA1 and DIGEST_SHA1, written out so the module loads without it.)
+WEAK_ALGORITHMS = {
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+    "http://www.w3.org/2000/09/xmldsig#sha1",
+}
 NAME_ATTRIBUTES = (
     "displayName",
     "cn",
@@ -67,6 +72,10 @@ def sp_config() -> SPConfig:
     """The service provider's settings, made on first use and kept for the app."""
     config = current_app.extensions.get("hub_saml")
     if config is None:
+        import saml2
+        from saml2.config import SPConfig
+        from saml2.saml import NAMEID_FORMAT_PERSISTENT
+
         from hub.auth.accounts import absolute_url
 
         app_config = current_app.config
@@ -100,6 +109,8 @@ def sp_config() -> SPConfig:
 
 
 def metadata_xml() -> str:
+    from saml2.metadata import create_metadata_string
+
     return create_metadata_string(None, config=sp_config(), valid=24 * 7).decode()
 
 
@@ -119,6 +130,8 @@ def browser_mark(nonce: str) -> str:
 
 def authorize_url(idp: str, browser_nonce: str) -> str:
     """The identity provider's sign-in page with our AuthnRequest (HTTP-Redirect binding)."""
+    from saml2.client import Saml2Client
+
     client = Saml2Client(config=sp_config())
     request_id, info = client.prepare_for_authenticate(entityid=idp, relay_state="")
     relay = _serializer("relay").dumps({"q": request_id, "b": browser_mark(browser_nonce)})
@@ -136,6 +149,9 @@ def read_relay(relay_state: str) -> dict:
 
 def finish(saml_response: str, relay_state: str) -> str:
     """Validate the identity provider's answer; a token for the GET that signs in."""
+    import saml2
+    from saml2.client import Saml2Client
+
     relay = read_relay(relay_state)
     check_algorithms(saml_response)
     client = Saml2Client(config=sp_config())

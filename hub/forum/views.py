@@ -60,6 +60,22 @@ def _load_answer(answer_id: int) -> Answer:
     return answer
 
 
+def _may_delete(thing):
+    """A post the member may delete (the author or a moderator), else 403."""
+    if not questions.check_can_delete(current_user, thing.author_id):
+        abort(403)
+    return thing
+
+
+def _deletable_comment(comment_id: int):
+    """The comment and its question, loaded through the question's own checked getter."""
+    comment = answers.get_comment(comment_id)
+    if comment is None:
+        abort(404)
+    question = _load_question(answers.comment_question_id(comment))
+    return _may_delete(comment), question
+
+
 def _back(question, anchor: str = ""):
     return redirect(
         url_for("forum.question", question_id=question.id, slug=slugify(question.title)) + anchor,
@@ -320,9 +336,7 @@ def confirm_delete(kind: str, text: str, question, action: str):
 @bp.get("/fragor/<int:question_id>/ta-bort")
 @require(Permission.POST)
 def confirm_delete_question(question_id: int):
-    question = _load_question(question_id)
-    if not questions.check_can_delete(current_user, question.author_id):
-        abort(403)
+    question = _may_delete(_load_question(question_id))
     action = url_for("forum.delete_question", question_id=question.id)
     return confirm_delete("question", question.title, question, action)
 
@@ -330,9 +344,7 @@ def confirm_delete_question(question_id: int):
 @bp.get("/svar/<int:answer_id>/ta-bort")
 @require(Permission.POST)
 def confirm_delete_answer(answer_id: int):
-    answer_ = _load_answer(answer_id)
-    if not questions.check_can_delete(current_user, answer_.author_id):
-        abort(403)
+    answer_ = _may_delete(_load_answer(answer_id))
     action = url_for("forum.delete_answer", answer_id=answer_.id)
     return confirm_delete("answer", answer_.body_source, answer_.question, action)
 
@@ -340,12 +352,7 @@ def confirm_delete_answer(answer_id: int):
 @bp.get("/kommentarer/<int:comment_id>/ta-bort")
 @require(Permission.POST)
 def confirm_delete_comment(comment_id: int):
-    comment = answers.get_comment(comment_id)
-    if comment is None:
-        abort(404)
-    question = _load_question(answers.comment_question_id(comment))
-    if not questions.check_can_delete(current_user, comment.author_id):
-        abort(403)
+    comment, question = _deletable_comment(comment_id)
     action = url_for("forum.delete_comment", comment_id=comment.id)
     return confirm_delete("comment", comment.body, question, action)
 
@@ -353,9 +360,7 @@ def confirm_delete_comment(comment_id: int):
 @bp.post("/fragor/<int:question_id>/ta-bort")
 @require(Permission.POST)
 def delete_question(question_id: int):
-    question = _load_question(question_id)
-    if not questions.check_can_delete(current_user, question.author_id):
-        abort(403)
+    question = _may_delete(_load_question(question_id))
     questions.delete_question(question)
     flash(_("Frågan är borttagen."), "info")
     return redirect(url_for("forum.questions"), code=303)
@@ -364,10 +369,8 @@ def delete_question(question_id: int):
 @bp.post("/svar/<int:answer_id>/ta-bort")
 @require(Permission.POST)
 def delete_answer(answer_id: int):
-    answer_ = _load_answer(answer_id)
+    answer_ = _may_delete(_load_answer(answer_id))
     question = answer_.question
-    if not questions.check_can_delete(current_user, answer_.author_id):
-        abort(403)
     answers.delete_answer(answer_)
     flash(_("Svaret är borttaget."), "info")
     return _back(question)
@@ -403,12 +406,7 @@ def comment_answer(answer_id: int):
 @bp.post("/kommentarer/<int:comment_id>/ta-bort")
 @require(Permission.POST)
 def delete_comment(comment_id: int):
-    comment = answers.get_comment(comment_id)
-    if comment is None:
-        abort(404)
-    question = _load_question(answers.comment_question_id(comment))
-    if not questions.check_can_delete(current_user, comment.author_id):
-        abort(403)
+    comment, question = _deletable_comment(comment_id)
     answers.delete_comment(comment)
     flash(_("Kommentaren är borttagen."), "info")
     return _back(question)

@@ -42,7 +42,9 @@ def handle(message, token: AddressToken) -> Result:
         return Result(Outcome.IGNORED, f"tillfälligt fel ({status}): ingen ändring", row.user_id)
     if row.status == OutboxStatus.BOUNCED:
         return Result(Outcome.IGNORED, "meddelandet är redan markerat som studsat", row.user_id)
-    if row.status != OutboxStatus.SENT:
+    # PENDING: a local MTA can bounce before the sender has marked the message sent; the
+    # sender's "sent" then finds it bounced and leaves it so (it only finishes pending rows).
+    if row.status not in (OutboxStatus.SENT, OutboxStatus.PENDING):
         return Result(Outcome.IGNORED, f"meddelandet har status {row.status}", row.user_id)
     reason = _reason(failed[0])
     storm = in_storm(row.to_address)

@@ -12,8 +12,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from flask import current_app
 
 MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"  # noqa: S105
@@ -91,6 +89,10 @@ def forget_token(settings: TokenSettings | None = None) -> None:
 
 def fetch_token(settings: TokenSettings) -> tuple[str, int]:
     """The client-credentials grant; (token, seconds it lives)."""
+    # Imported here: only installations sending through Microsoft 365 need Authlib.
+    from authlib.integrations.requests_client import OAuth2Session
+    from authlib.oauth2.rfc7523 import PrivateKeyJWT
+
     if settings.certificate_key:
         # Entra's certificate credential: a JWT signed with the key, its thumbprint in x5t.
         headers = (

@@ -44,6 +44,13 @@ def mark_bounced(
     """The message did not arrive. With ``count`` the address is suppressed at the third hard
     bounce in 30 days; returns the new suppression, if this bounce made one. Flushes."""
     now = utcnow()
+    # Bounces to one address handled at once (the receiver's threads on PostgreSQL) are
+    # counted one after the other, so the third is seen as the third. SQLite has one writer.
+    db.session.execute(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.to_address == row.to_address, OutboxMessage.id == _first_id(row))
+        .with_for_update()
+    )
     row.status = OutboxStatus.BOUNCED
     row.bounced_at = now
     row.last_error = reason[:500]
@@ -61,6 +68,13 @@ def mark_bounced(
     db.session.add(suppression)
     db.session.flush()
     return suppression
+
+
+def _first_id(row: OutboxMessage) -> int:
+    """The oldest message to the address: the one row every bounce to it locks."""
+    return db.session.scalar(
+        select(func.min(OutboxMessage.id)).where(OutboxMessage.to_address == row.to_address)
+    )
 
 
 def lift(address: str) -> None:

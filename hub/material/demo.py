@@ -169,7 +169,11 @@ def make_guide_pdf() -> bytes:
         safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         size = 20 if number == 0 else 12
         lines.append(f"BT /F1 {size} Tf 60 {760 - number * 24} Td ({safe}) Tj ET")
-    stream = "\n".join(lines).encode("cp1252")
+    return one_page_pdf("\n".join(lines).encode("cp1252"))
+
+
+def one_page_pdf(stream: bytes) -> bytes:
+    """An A4 page drawing ``stream`` in Helvetica (WinAnsi), with a correct xref table."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

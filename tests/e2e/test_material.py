@@ -96,3 +96,17 @@ def test_sharing_a_guide_and_a_howto_page(page: Page, sign_in, tmp_path) -> None
     page.get_by_role("link", name="Tidigare versioner").click()
     expect(page.get_by_text("Så här kopplar du läsplattan")).to_be_visible()
     check_page(page, "material revisions")
+
+
+def test_a_private_feed_link_for_a_feed_reader(page: Page, sign_in) -> None:
+    sign_in()
+    page.goto("/material")
+    page.get_by_role("link", name="Egen flödeslänk för en flödesläsare").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Materialflöde")
+    check_page(page, "material feed settings")
+    page.get_by_role("button", name="Skapa min flödeslänk").click()
+    link = page.get_by_label("Din flödeslänk")
+    expect(link).to_have_value(re.compile(r"/material/flode/[\w-]{43}\.atom$"))
+    check_page(page, "material feed link")
+    page.get_by_role("button", name="Stäng av flödet").click()
+    expect(page.get_by_text("Ditt materialflöde är avstängt.")).to_be_visible()

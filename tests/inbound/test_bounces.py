@@ -111,3 +111,21 @@ def test_bounce_storm_from_one_domain_suppresses_nobody(deliver, create_user, re
     assert "studsstorm från storm.test" in results[-1].reason
     assert db.session.scalars(select(SuppressedAddress.email)).all() == []
     assert all(result.outcome == Outcome.USED for result in results)
+
+
+def test_a_bounce_before_the_sender_marked_the_message_sent_counts(deliver, member):
+    """Postfix can bounce a local message before ``send_batch`` commits "sent"."""
+    row = sent_message(member)
+    row.status = OutboxStatus.PENDING
+    db.session.commit()
+    assert bounce(deliver, row).outcome == Outcome.USED
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.BOUNCED
+
+
+def test_a_bounce_for_a_suppressed_or_failed_message_changes_nothing(deliver, member):
+    row = sent_message(member)
+    row.status = OutboxStatus.FAILED
+    db.session.commit()
+    result = bounce(deliver, row)
+    assert result.outcome == Outcome.IGNORED and "failed" in result.reason

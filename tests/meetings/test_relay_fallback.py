@@ -3,7 +3,6 @@ the hub asks the whole network for dates, and a poll nobody closes books the mee
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from hub.meetings import mailing, polls, reminders, rotation
 from hub.meetings.localtime import STOCKHOLM
 from hub.meetings.models import BatonPass, BatonReminder, DatePoll, Meeting
 from hub.meetings.reminders import run_baton_check
+from tests.meetings.test_reminders import race
 
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 TIMINGS = {
@@ -232,35 +232,13 @@ def test_the_timeline_says_the_hub_asked(relay, client, login):
     assert "Påminnelse 5" not in page
 
 
-def race(app, now: datetime, runs: int = 4) -> list[BaseException]:
-    app.config.update(TIMINGS)
-    barrier = threading.Barrier(runs)
-    errors: list[BaseException] = []
-
-    def one_run() -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                run_baton_check(now)
-                db.session.remove()
-        except BaseException as error:  # reported by the test, not lost in the thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=one_run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
-
-
 @pytest.mark.slow
 def test_parallel_baton_checks_open_and_settle_the_poll_once(race_app):
     """Four runs at once, each moment: one poll, one mail each, one meeting."""
     from hub.auth.models import User
 
     for moment in (STEP1, POLL_AT):
-        assert race(race_app, moment) == []
+        assert race(race_app, moment, TIMINGS) == []
     with race_app.app_context():
         poll = fresh(db.session.scalars(select(DatePoll.id)).one())
         people = db.session.scalars(select(User).where(User.email.like("p%@laholm.se"))).all()
@@ -268,7 +246,7 @@ def test_parallel_baton_checks_open_and_settle_the_poll_once(race_app):
             polls.record_answers(poll, person, {poll.options[0].id: "yes"})
         db.session.commit()
         db.session.remove()
-    assert race(race_app, SETTLE) == []
+    assert race(race_app, SETTLE, TIMINGS) == []
     with race_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
         assert db.session.scalar(select(func.count()).select_from(DatePoll)) == 1

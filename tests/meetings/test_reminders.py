@@ -239,8 +239,9 @@ def test_meeting_reminders_go_once_to_those_coming(setup, create_meeting, create
     assert run_meeting_reminders(starts + timedelta(hours=1)) == 0  # never after the start
 
 
-def race(app, now: datetime, runs: int = 4) -> list[BaseException]:
-    app.config.update(TIMINGS)
+def race(app, now: datetime, timings: dict = TIMINGS, runs: int = 4) -> list[BaseException]:
+    """``runs`` baton checks at the same moment in threads; returns what they raised."""
+    app.config.update(timings)
     barrier = threading.Barrier(runs)
     errors: list[BaseException] = []
 

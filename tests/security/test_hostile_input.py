@@ -342,11 +342,15 @@ def test_the_slug_redirect_keeps_the_query_out_of_url_for(app, world: World):
 
 @pytest.mark.parametrize("value", ["/\r\n/example.com", "/fragor\nSet-Cookie: a=1", "/\x00"])
 def test_next_with_control_characters_goes_to_the_start_page(app, world: World, value):
+    response = request_as(app, world, "member", "POST", "/sprak", {"locale": "sv", "next": value})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("value", ["/\r\n/example.com", "/fragor\nSet-Cookie: a=1", "/\x00"])
+def test_next_with_control_characters_is_not_a_local_path(value):
     from hub.core.guards import local_path
 
     assert local_path(value) is None
-    response = request_as(app, world, "member", "POST", "/sprak", {"locale": "sv", "next": value})
-    assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 def test_nul_in_a_query_string_never_reaches_sql(app, world: World):
