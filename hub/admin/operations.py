@@ -145,7 +145,7 @@ def add_email_domain(municipality: Municipality, raw_domain: str) -> EmailDomain
         raise FieldError(
             "domain",
             _(
-                "Domänen %(domain)s hör redan till kommunkoden %(code)s.",
+                "Domänen %(domain)s hör redan till kommun nummer %(code)s.",
                 domain=domain,
                 code=existing.municipality_code,
             ),
@@ -224,7 +224,7 @@ def add_sign_in_tenant(municipality: Municipality, kind: str, raw_key: str) -> S
         raise FieldError(
             "key",
             _(
-                "Den hör redan till kommunkoden %(code)s.",
+                "Den hör redan till kommun nummer %(code)s.",
                 code=existing.municipality_code,
             ),
         )

@@ -34,6 +34,7 @@ from hub.admin.forms import (
 from hub.auth import identities
 from hub.auth.permissions import Permission, require
 from hub.core.edge import run_form
+from hub.core.i18n import translated
 from hub.core.pagination import page_number
 from hub.directory.models import Municipality, Unit
 from hub.extensions import db
@@ -131,7 +132,7 @@ def region_new():
 def municipality_new():
     form = MunicipalityForm()
     form.region_code.choices = [("", _("Välj län"))] + [
-        (r.code, r.name) for r in ops.list_regions()
+        (r.code, translated(r.name)) for r in ops.list_regions()
     ]
     if request.method == "GET" and request.args.get("lan"):
         form.region_code.data = request.args["lan"]
