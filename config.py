@@ -94,6 +94,10 @@ class Config:
     MAIL_RECEIVER_PORT = env_int("MAIL_RECEIVER_PORT", 8025)
     # The largest message the receiver takes; larger ones are refused at LMTP (552).
     MAIL_RECEIVER_MAX_BYTES = env_int("MAIL_RECEIVER_MAX_BYTES", 25 * 1024 * 1024)
+    # A message left "handling" this long (the receiver was killed mid-way) is tried again, at
+    # most MAIL_RECEIVER_ATTEMPTS times in all; then it is kept for an admin with the reason.
+    MAIL_RECEIVER_RETRY_SECONDS = env_int("MAIL_RECEIVER_RETRY_SECONDS", 600)
+    MAIL_RECEIVER_ATTEMPTS = env_int("MAIL_RECEIVER_ATTEMPTS", 3)
     # The outbox sender: SMTP timeout, how long a claimed batch is a sender's own, and retries
     # (2, 4, 8 … minutes apart, then the message is marked failed).
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 30)

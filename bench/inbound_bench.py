@@ -238,7 +238,7 @@ def deliver_all(port: int, messages: list, rate: float, connections: int) -> dic
 def stored_outcomes(url: str) -> Counter:
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
+    engine = create_engine(url)  # pysqlite begins no transaction for a SELECT: no write lock
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT kind, outcome, count(*) FROM inbound_message GROUP BY kind, outcome")
@@ -247,12 +247,31 @@ def stored_outcomes(url: str) -> Counter:
     return Counter({f"{kind}/{outcome}": count for kind, outcome, count in rows})
 
 
+def unhandled(outcomes: Counter) -> int:
+    return sum(n for key, n in outcomes.items() if key.endswith(("/pending", "/handling")))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_handled(url: str, timeout: float) -> float:
+    """Seconds until no message is pending or being handled (polled once a second)."""
+    start = time.monotonic()
+    while unhandled(stored_outcomes(url)) and time.monotonic() - start < timeout:
+        time.sleep(1)
+    return time.monotonic() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--drain-timeout", type=float, default=1200)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -270,27 +289,44 @@ def main() -> None:
         )
         try:
             wait_for_port(port)
+            load = os.getloadavg()[0]
+            cpu_start, own_start = cpu_seconds(receiver.pid), time.process_time()
             result = deliver_all(port, messages, args.rate, args.connections)
+            cpu_delivered, own = cpu_seconds(receiver.pid), time.process_time() - own_start
+            at_end = stored_outcomes(url)
+            drained = wait_until_handled(url, args.drain_timeout)
+            cpu_handled = cpu_seconds(receiver.pid)
         finally:
             receiver.terminate()
-            receiver.wait(timeout=30)
+            receiver.wait(timeout=180)
         stored = stored_outcomes(url)
         latencies = sorted(result["latencies"])
         achieved = total / result["elapsed"]
+        print(f"database: {url.partition(':')[0]}, load average before: {load:.1f}")
         print(
-            f"messages: {total} in {result['elapsed']:.1f} s = {achieved:.0f}/s "
+            f"received: {total} in {result['elapsed']:.1f} s = {achieved:.0f}/s "
             f"(asked {args.rate:.0f}/s over {args.connections} LMTP connections)"
         )
         print(f"LMTP answers: {dict(result['answers'])}")
         print(
-            f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"LMTP latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
             f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms, "
             f"max {latencies[-1] * 1000:.0f} ms"
         )
+        print(
+            f"handled when the last was received: {total - unhandled(at_end)}; "
+            f"all handled {drained:.0f} s after the last was received"
+        )
+        receiving, in_all = cpu_delivered - cpu_start, cpu_handled - cpu_start
+        print(
+            f"receiver CPU: {receiving:.1f} s while receiving ({receiving / total * 1000:.1f} "
+            f"ms/message, what was handled meanwhile included), {in_all:.1f} s in all "
+            f"({in_all / total * 1000:.1f} ms/message); the LMTP clients: {own:.1f} s"
+        )
         print(f"stored: {sum(stored.values())} ({dict(sorted(stored.items()))})")
         lost = total - sum(stored.values())
-        print(f"lost: {lost}, kinds sent: {dict(Counter(kinds))}")
-        if lost or set(result["answers"]) != {"250"}:
+        print(f"lost: {lost}, unhandled: {unhandled(stored)}, kinds sent: {dict(Counter(kinds))}")
+        if lost or unhandled(stored) or set(result["answers"]) != {"250"}:
             raise SystemExit(1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
@@ -11,6 +12,9 @@ from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.types import TypeDecorator
 
 from hub.extensions import db
+
+# Set by ``read_only()``: transactions begun inside only read (see ``configure_sqlite``).
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
 
 # Replaced only by ``simulated_clock`` (the relay simulation steps a clock through the real code).
 _clock: Callable[[], datetime] | None = None
@@ -60,7 +64,8 @@ def configure_sqlite(engine: Engine) -> None:
     (anything but a GET or HEAD request) start with BEGIN IMMEDIATE: the write lock is taken up
     front and waits for the busy timeout, instead of failing with "database is locked" when a
     read transaction later tries to write after another process has. The price: CLI code must
-    end its transactions promptly (commit or rollback), since each one holds the write lock.
+    end its transactions promptly (commit or rollback), since each one holds the write lock;
+    code outside requests that only reads (a poll, a count) says so with ``read_only()``.
     """
 
     @event.listens_for(engine, "connect")
@@ -78,11 +83,29 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN" if is_read_only_request() else "BEGIN IMMEDIATE")
+        reading = _reading.get() or is_read_only_request()
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def is_read_only_request() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD")
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Reads outside a request, e.g. a poll or a count: on SQLite they begin a plain BEGIN,
+    which does not take the write lock (a poll in BEGIN IMMEDIATE ten times a second starves
+    the writers). Do not write inside. The transaction begun here ends here; inside one already
+    begun, the reads simply join it."""
+    if db.session().in_transaction():
+        yield
+        return
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        _reading.reset(token)
 
 
 def database_reachable() -> bool:

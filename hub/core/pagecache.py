@@ -39,9 +39,10 @@ from hub.extensions import db
 CSRF_HOLE = f"\x00csrf-{secrets.token_hex(8)}\x00"
 NONCE_HOLE = f"\x00nonce-{secrets.token_hex(8)}\x00"
 WROTE = "hub_wrote_content"  # Session.info flag: this transaction changed something
-# Written by the mail worker and the rate limits, shown on no cached page: writing only these
-# does not empty the caches (the worker claims mail every 30 seconds).
-QUIET_TABLES = frozenset({"outbox_message", "rate_limit_hit"})
+# Written by the mail worker, the rate limits and the mail receiver (storing and taking a message;
+# what the handling posts is written elsewhere), shown on no cached page: writing only these does
+# not empty the caches (the worker claims mail every 30 seconds, the receiver stores a burst).
+QUIET_TABLES = frozenset({"outbox_message", "rate_limit_hit", "inbound_message"})
 
 
 class PageStore:

@@ -13,6 +13,7 @@ from hub.extensions import db
 
 class Outcome:
     PENDING = "pending"  # stored, not handled yet (the LMTP server answers before handling)
+    HANDLING = "handling"  # taken by one worker; back to pending if it never finishes
     USED = "used"  # posted, RSVP set, bounce recorded
     DROPPED = "dropped"  # an automatic reply ("Frånvaro"): counted, never posted or answered
     IGNORED = "ignored"  # nothing to do (sent twice, a tentative answer, an older invitation)
@@ -28,9 +29,11 @@ class InboundMessage(db.Model):
     __table_args__ = (Index("ix_inbound_message_outcome", "outcome", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The Message-ID (or a digest of the bytes when there is none): delivering a message twice
-    # stores and handles it once.
+    # The Message-ID (or the digest when there is none): delivering a message twice stores and
+    # handles it once. Another message reusing a Message-ID is kept under "<id> <digest>".
     message_key: Mapped[str] = mapped_column(String(255), unique=True)
+    # SHA-256 of the content without the headers MTAs add on the way (Received …).
+    digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     envelope_from: Mapped[str] = mapped_column(String(254), default="")
     recipient: Mapped[str] = mapped_column(String(254), default="")
@@ -49,3 +52,7 @@ class InboundMessage(db.Model):
     result_type: Mapped[str | None] = mapped_column(String(20))
     result_id: Mapped[int | None] = mapped_column()
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # Each handling is taken in a transaction of its own first: a receiver killed mid-way leaves
+    # the message "handling", and it is tried again after a while, a few times at most.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    handling_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ empty text or None, and the receiver records why the message was not used.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from email import message_from_bytes
 from email.message import EmailMessage, Message
@@ -28,6 +29,32 @@ def parse(raw: bytes) -> EmailMessage:
 def parse_headers(raw: bytes) -> EmailMessage:
     """Only the header block: quick, for storing a message before it is handled."""
     return BytesParser(policy=default).parsebytes(raw, headersonly=True)  # type: ignore[return-value]
+
+
+# Headers the MTAs on the way add: a message delivered twice may differ in them and nothing else.
+TRACE_HEADERS = {
+    b"received",
+    b"received-spf",
+    b"return-path",
+    b"delivered-to",
+    b"x-original-to",
+    b"authentication-results",
+}
+
+
+def content_digest(raw: bytes) -> str:
+    """SHA-256 of the message without trace headers and with LF line ends: the same for one
+    message however often and by whichever route it is delivered, different for another."""
+    head, separator, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\n"):
+        if line[:1] not in (b" ", b"\t"):  # a header's first line; others continue it
+            name = line.split(b":", 1)[0].strip().lower()
+            skipping = name in TRACE_HEADERS or name.startswith(b"x-spam-")
+        if not skipping:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + separator + body).hexdigest()
 
 
 def header(message: Message, name: str) -> str:

@@ -1,23 +1,27 @@
 """The receiver: every message that comes back is stored raw once, then handled by one rule.
 
-``receive`` is what both ``flask hub receive-mail`` (stdin) and the LMTP server call. It stores
-the message under its Message-ID (a second delivery of the same message does nothing), sends it
-to the rule for its address (``svar+`` replies, ``rsvp+`` calendar answers, ``retur+`` bounces;
-automatic replies are dropped first) and records the outcome and why. Nothing a sender writes
-can make it raise: a rule that says no is recorded as refused, an unexpected error as unused
-(and logged), and the receiver goes on with the next message.
+``receive`` is what ``flask hub receive-mail`` (stdin) calls; the LMTP server calls ``store_many``
+for the messages that arrived together and answers the MTA, then ``handle_stored`` for each. A
+message is stored under its Message-ID (a second delivery of the same message does nothing),
+taken for handling in a transaction of its own (so a receiver killed mid-way leaves it
+"handling", tried again by ``retry_stuck``), sent to the rule for its address (``svar+``
+replies, ``rsvp+`` calendar answers, ``retur+`` bounces; automatic replies are dropped first)
+and its outcome recorded with why. Nothing a sender writes can make it raise: a rule that says
+no is recorded as refused, an unexpected error as unused (and logged), and the receiver goes on.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from hub.auth.models import User
-from hub.core.db import utcnow
+from hub.core.db import read_only, utcnow
 from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.inbound import addresses, bounces, calendar_replies, reading, replies
@@ -25,15 +29,24 @@ from hub.inbound.models import InboundMessage, Outcome
 from hub.inbound.results import Result
 
 log = logging.getLogger(__name__)
-HANDLING = "handling"  # taken by one worker (never two handle the same message)
+# Longer Message-IDs are nonsense; such messages are known by their digest instead.
+LONGEST_MESSAGE_ID = 180
+UNCHANGED = {"synchronize_session": False}
 
 
-def message_key(message, raw: bytes) -> str:
-    """The Message-ID, else a digest of the bytes."""
+@dataclass
+class Delivery:
+    raw: bytes
+    recipients: list[str] = field(default_factory=list)
+    envelope_from: str = ""
+
+
+def message_key(message, digest: str) -> str:
+    """The Message-ID, else the digest of the content."""
     message_id = reading.header(message, "Message-ID").strip()
-    if message_id and len(message_id) <= 250:
+    if message_id and len(message_id) <= LONGEST_MESSAGE_ID:
         return message_id
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+    return "sha256:" + digest
 
 
 def receive(raw: bytes, recipients: list[str], envelope_from: str = "") -> Result:
@@ -45,18 +58,52 @@ def receive(raw: bytes, recipients: list[str], envelope_from: str = "") -> Resul
 
 
 def store(raw: bytes, recipients: list[str], envelope_from: str = "") -> int | None:
-    """Keep the message, raw, under its Message-ID; commits. None when it was kept already.
+    """Keep one message; commits. Its row id, None when it was kept already."""
+    return store_many([Delivery(raw, recipients, envelope_from)])[0]
+
+
+def store_many(deliveries: Sequence[Delivery]) -> list[int | None]:
+    """Keep each message, raw, in one transaction; commits. Row ids, None for those kept already.
 
     Only the headers are read here, so the MTA gets its answer quickly; ``handle_stored`` does
-    the rest (at once for stdin, in the receiver's worker for LMTP)."""
-    limit = current_app.config.get("MAIL_RECEIVER_MAX_BYTES", 25 * 1024 * 1024)
-    too_large = len(raw) > limit
+    the rest (at once for stdin, after the answer in the LMTP server)."""
+    row_ids = [_store_one(delivery) for delivery in deliveries]
+    db.session.commit()
+    return row_ids
+
+
+def _store_one(delivery: Delivery) -> int | None:
+    values = _row(delivery)
+    row_id = db.session.execute(_insert_once(values)).scalar()
+    key = values["message_key"]
+    if row_id is not None or key.startswith("sha256:"):
+        return row_id
+    kept = db.session.execute(
+        select(InboundMessage.id, InboundMessage.digest).where(InboundMessage.message_key == key)
+    ).one()
+    if kept.digest in (values["digest"], ""):  # the same message again ("": kept before digests)
+        return None
+    # Another message under a Message-ID already used (a broken mailer, a forgery, a copy
+    # changed on the way): kept for an admin, never handled, so nothing is posted twice.
+    values.update(
+        message_key=f"{key} {values['digest']}",
+        outcome=Outcome.IGNORED,
+        reason=f"samma Message-ID som meddelande {kept.id} men annat innehåll",
+    )
+    return db.session.execute(_insert_once(values)).scalar()
+
+
+def _row(delivery: Delivery) -> dict:
+    raw = delivery.raw
+    too_large = len(raw) > current_app.config["MAIL_RECEIVER_MAX_BYTES"]
     head = reading.parse_headers(raw)
-    values = {
-        "message_key": message_key(head, raw),
+    digest = reading.content_digest(raw)
+    return {
+        "message_key": message_key(head, digest),
+        "digest": digest,
         "received_at": utcnow(),
-        "envelope_from": envelope_from[:254],
-        "recipient": _route(recipients)[0][:254],
+        "envelope_from": delivery.envelope_from[:254],
+        "recipient": _route(delivery.recipients)[0][:254],
         "from_address": reading.sender_address(head)[:254],
         "subject": reading.header(head, "Subject")[:255],
         "size": len(raw),
@@ -64,9 +111,6 @@ def store(raw: bytes, recipients: list[str], envelope_from: str = "") -> int | N
         "outcome": Outcome.REFUSED if too_large else Outcome.PENDING,
         "reason": f"för stort ({len(raw) // (1024 * 1024)} MB)" if too_large else "",
     }
-    row_id = db.session.execute(_insert_once(values)).scalar()
-    db.session.commit()
-    return row_id
 
 
 def _insert_once(values: dict):
@@ -81,31 +125,72 @@ def _insert_once(values: dict):
     return statement.on_conflict_do_nothing(index_elements=["message_key"]).returning(table.c.id)
 
 
-def handle_stored(row_id: int) -> Result | None:
-    """Handle a stored message once; commits. None when it is not (or no longer) pending."""
+def claim(row_id: int) -> tuple[int, bytes, str] | None:
+    """Take a pending message for handling, in a transaction of its own; commits.
+
+    (attempt, raw, recipient), or None when it is not pending. Committed before the handling
+    starts, so a receiver killed mid-way leaves the message "handling" with the attempt counted
+    (``retry_stuck``), and one that kills the receiver each time is not tried for ever."""
     taken = db.session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == row_id, InboundMessage.outcome == Outcome.PENDING)
-        .values(outcome=HANDLING),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    row = db.session.get(InboundMessage, row_id)
-    if not taken:
-        db.session.commit()
-        if row is not None and row.outcome == Outcome.REFUSED:
-            return Result(row.outcome, row.reason, kind=row.kind)
-        return None
-    result = _handle(reading.parse(row.raw), _recipients(row), row)
-    row.kind = result.kind
-    row.outcome = result.outcome
-    row.reason = result.reason[:300]
+        .values(
+            outcome=Outcome.HANDLING,
+            attempts=InboundMessage.attempts + 1,
+            handling_since=utcnow(),
+        )
+        .returning(InboundMessage.attempts, InboundMessage.raw, InboundMessage.recipient),
+        execution_options=UNCHANGED,
+    ).one_or_none()
+    db.session.commit()
+    return None if taken is None else (taken.attempts, taken.raw, taken.recipient)
+
+
+def handle_stored(row_id: int) -> Result | None:
+    """Handle a stored message once; commits. None when it is not (or no longer) pending."""
+    taken = claim(row_id)
+    if taken is None:
+        return _not_pending(row_id)
+    attempt, raw, recipient = taken
+    # Parsed outside any transaction: no lock is held while the MIME is read.
+    result = _handle(reading.parse(raw), [recipient] if recipient else [])
     # The token may name a member deleted since the mail went out.
     known = result.user_id is not None and db.session.get(User, result.user_id) is not None
-    row.user_id = result.user_id if known else None
+    values = {
+        "kind": result.kind,
+        "outcome": result.outcome,
+        "reason": result.reason[:300],
+        "user_id": result.user_id if known else None,
+        "handling_since": None,
+    }
     if result.result:
-        row.result_type, row.result_id = result.result
+        values["result_type"], values["result_id"] = result.result
+    finished = db.session.execute(
+        update(InboundMessage)
+        .where(
+            InboundMessage.id == row_id,
+            InboundMessage.outcome == Outcome.HANDLING,
+            InboundMessage.attempts == attempt,
+        )
+        .values(**values),
+        execution_options=UNCHANGED,
+    ).rowcount
+    if not finished:
+        # This handling took so long that the message was taken again: that one counts.
+        db.session.rollback()
+        return None
     db.session.commit()
     return result
+
+
+def _not_pending(row_id: int) -> Result | None:
+    """What became of a message stored as already decided (too large, a reused Message-ID) or
+    handled by another worker meanwhile; None while another is still at it."""
+    with read_only():
+        row = db.session.get(InboundMessage, row_id)
+        if row is None or row.outcome in (Outcome.PENDING, Outcome.HANDLING):
+            return None
+        return Result(row.outcome, row.reason, row.user_id, kind=row.kind)
 
 
 def give_up(row_id: int, error: BaseException) -> None:
@@ -114,26 +199,56 @@ def give_up(row_id: int, error: BaseException) -> None:
     db.session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == row_id)
-        .values(outcome=Outcome.UNUSED, reason=f"fel i mottagningen: {type(error).__name__}"),
-        execution_options={"synchronize_session": False},
+        .values(
+            outcome=Outcome.UNUSED,
+            reason=f"fel i mottagningen: {type(error).__name__}",
+            handling_since=None,
+        ),
+        execution_options=UNCHANGED,
     )
     db.session.commit()
 
 
 def pending_ids(limit: int = 1000) -> list[int]:
     """Messages stored but not handled (the receiver stopped in between): handled at start."""
-    return list(
-        db.session.scalars(
-            select(InboundMessage.id)
-            .where(InboundMessage.outcome == Outcome.PENDING)
-            .order_by(InboundMessage.id)
-            .limit(limit)
+    with read_only():
+        return list(
+            db.session.scalars(
+                select(InboundMessage.id)
+                .where(InboundMessage.outcome == Outcome.PENDING)
+                .order_by(InboundMessage.id)
+                .limit(limit)
+            )
         )
+
+
+def retry_stuck() -> list[int]:
+    """Messages "handling" for longer than MAIL_RECEIVER_RETRY_SECONDS (the receiver was killed
+    or hung mid-way) are pending again; those tried MAIL_RECEIVER_ATTEMPTS times are kept for an
+    admin with the reason instead. Commits; returns the ids to handle again."""
+    config = current_app.config
+    before = utcnow() - timedelta(seconds=config["MAIL_RECEIVER_RETRY_SECONDS"])
+    stuck = (InboundMessage.outcome == Outcome.HANDLING, InboundMessage.handling_since < before)
+    attempts = config["MAIL_RECEIVER_ATTEMPTS"]
+    db.session.execute(
+        update(InboundMessage)
+        .where(*stuck, InboundMessage.attempts >= attempts)
+        .values(
+            outcome=Outcome.UNUSED,
+            reason=f"avbröts mitt i hanteringen {attempts} gånger (mottagningen stoppades)",
+            handling_since=None,
+        ),
+        execution_options=UNCHANGED,
     )
-
-
-def _recipients(row: InboundMessage) -> list[str]:
-    return [row.recipient] if row.recipient else []
+    again = db.session.scalars(
+        update(InboundMessage)
+        .where(*stuck)
+        .values(outcome=Outcome.PENDING, handling_since=None)
+        .returning(InboundMessage.id),
+        execution_options=UNCHANGED,
+    ).all()
+    db.session.commit()
+    return sorted(again)
 
 
 def _route(recipients: list[str]) -> tuple[str, addresses.AddressToken | None]:
@@ -146,7 +261,7 @@ def _route(recipients: list[str]) -> tuple[str, addresses.AddressToken | None]:
     return (recipients[0] if recipients else ""), None
 
 
-def _handle(message, recipients: list[str], row: InboundMessage) -> Result:
+def _handle(message, recipients: list[str]) -> Result:
     recipient, token = _route(recipients)
     if token is None:
         return Result(Outcome.UNUSED, "inte en giltig svarsadress: " + recipient[:200])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,6 +61,14 @@ register_settings_section(
 )
 
 PAST_PER_PAGE = 20
+# A map service that needs no account and no script on our pages; a link, never an embed.
+MAP_SEARCH_URL = "https://www.openstreetmap.org/search?query="
+
+
+@bp.app_template_filter("map_url")
+def map_url(place: str) -> str:
+    """Where a tap on the meeting's address opens a map of it."""
+    return MAP_SEARCH_URL + quote(place.strip())
 
 
 def closed_response(message: str, status: int = 409):
@@ -476,7 +486,7 @@ def rsvp(meeting_id: int):
         )
     else:
         flash(_("Tack, ditt svar är sparat."), "info")
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
+    return redirect(url_for("meetings.meeting", meeting_id=meeting.id, _anchor="kommer-du"))
 
 
 @bp.post("/traffar/<int:meeting_id>/amnen")
@@ -507,7 +517,7 @@ def render_meeting_with(meeting: Meeting, **forms) -> str:
         topics=participation.topic_rows(meeting.id, current_user),
         agenda_material=material_on_agenda(meeting.id, current_user),
         attendees=participation.attendee_list(meeting.id) if manager else [],
-        rsvp_form=forms.get("rsvp_form") or RsvpForm(),
+        rsvp_choices=RsvpForm().response.choices,
         topic_form=forms.get("topic_form") or TopicForm(),
     )
 

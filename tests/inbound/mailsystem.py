@@ -169,7 +169,7 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def wait_for(check: Callable[[], object], *, timeout: float = 120, what: str = "it") -> object:
+def wait_for(check: Callable[[], object], *, timeout: float = 180, what: str = "it") -> object:
     # Generous: on a loaded 2-core machine Postfix took over 30 s to turn three sends into three
     # bounces; a passing test returns as soon as the check holds, so only a real failure waits.
     deadline = time.monotonic() + timeout

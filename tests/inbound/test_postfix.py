@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.auth.models import User
-from hub.core.db import utcnow
+from hub.core.db import read_only, utcnow
 from hub.core.markdown import render_markdown
 from hub.extensions import db
 from hub.forum.models import Answer, Category, Question
@@ -45,10 +45,10 @@ def inside(system):
 
 @contextmanager
 def reading(system):
-    """For polling: a GET request's context, so SQLite begins a plain (read) transaction. A
-    poll in BEGIN IMMEDIATE ten times a second took the write lock from the receiver's threads
-    on a loaded machine, and the messages waited (451) until the test gave up."""
-    with system.app.test_request_context("/", method="GET"):
+    """For polling: on SQLite a plain (read) transaction. A poll in BEGIN IMMEDIATE ten times a
+    second took the write lock from the receiver's threads on a loaded machine, and the
+    messages waited (451) until the test gave up."""
+    with system.app.app_context(), read_only():
         try:
             yield
         finally:
@@ -85,7 +85,7 @@ def stored(system, **where) -> list[InboundMessage]:
         query = (
             select(InboundMessage)
             .filter_by(**where)
-            .where(InboundMessage.outcome.not_in((Outcome.PENDING, "handling")))
+            .where(InboundMessage.outcome.not_in((Outcome.PENDING, Outcome.HANDLING)))
             .order_by(InboundMessage.id)
         )
         rows = list(db.session.scalars(query))
@@ -209,7 +209,7 @@ def test_real_postfix_bounce_marks_and_the_third_suppresses(mail_system):
             )
 
     try:
-        wait_for(lambda: bounced() == 3, timeout=120, what="three bounces")
+        wait_for(lambda: bounced() == 3, timeout=240, what="three bounces")
     except AssertionError as error:
         rows = [(r.kind, r.outcome, r.reason) for r in stored(mail_system)]
         raise AssertionError(f"{error}\n{rows}\n{mail_system.postfix.log()[-4000:]}") from None

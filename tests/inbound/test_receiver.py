@@ -97,3 +97,54 @@ def test_unexpected_error_in_a_rule_is_recorded_and_the_receiver_goes_on(
     monkeypatch.undo()
     result = deliver("gmail_en.eml", "svar", member.id, "question", question.id)
     assert result.outcome == Outcome.REFUSED  # the next message is handled (and its From checked)
+
+
+# --- one message, one row: by Message-ID, and by content where that is not enough -------------
+
+OUTLOOK_ID = "<GV1P189MB1234567A8B9C0D1E2F3A4B5C6D7E8F9@GV1P189MB1234.EURP189.PROD.OUTLOOK.COM>"
+
+
+def test_the_same_message_by_another_route_is_stored_once(
+    deliver, member, create_user, create_question
+):
+    """A second delivery differs only in what the MTAs on the way added (Received, …)."""
+    question = create_question(create_user())
+    first = deliver("outlook_sv.eml", "svar", member.id, "question", question.id)
+    raw = b"Received: from mx2.example.test by mx.svar.stafetten.test\r\n" + fixture_bytes(
+        "outlook_sv.eml"
+    ).replace(b"\n", b"\r\n")
+    again = receive(raw, [address("svar", member.id, "question", question.id)])
+    assert first.outcome == Outcome.USED and again.duplicate
+    assert count(Answer) == 1 and count(InboundMessage) == 1
+
+
+def test_other_content_under_a_used_message_id_is_kept_for_the_admin_never_used(
+    deliver, member, create_user, create_question
+):
+    question = create_question(create_user())
+    deliver("outlook_sv.eml", "svar", member.id, "question", question.id)
+    changed = {"Vi startar om roboten": "Något helt annat"}
+    other = deliver("outlook_sv.eml", "svar", member.id, "question", question.id, **changed)
+    assert other.outcome == Outcome.IGNORED and "samma Message-ID" in other.reason
+    assert count(Answer) == 1
+    again = deliver("outlook_sv.eml", "svar", member.id, "question", question.id, **changed)
+    assert again.duplicate and count(InboundMessage) == 2
+    keys = db.session.scalars(select(InboundMessage.message_key).order_by(InboundMessage.id))
+    assert [key.partition(" ")[0] for key in keys] == [OUTLOOK_ID, OUTLOOK_ID]
+
+
+def test_without_a_message_id_the_content_tells_messages_apart(
+    deliver, member, create_user, create_question
+):
+    question = create_question(create_user())
+    no_id = {f"Message-ID: {OUTLOOK_ID}\n": ""}
+    first = deliver("outlook_sv.eml", "svar", member.id, "question", question.id, **no_id)
+    again = deliver("outlook_sv.eml", "svar", member.id, "question", question.id, **no_id)
+    other = deliver(
+        "outlook_sv.eml", "svar", member.id, "question", question.id,
+        **no_id, **{"Vi startar om roboten": "Vi laddar den varje natt"},
+    )  # fmt: skip
+    assert first.outcome == Outcome.USED and again.duplicate and other.outcome == Outcome.USED
+    assert count(Answer) == 2 and count(InboundMessage) == 2
+    keys = db.session.scalars(select(InboundMessage.message_key))
+    assert all(key.startswith("sha256:") for key in keys)

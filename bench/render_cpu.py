@@ -1,0 +1,287 @@
+"""CPU per uncached render of the busiest pages, in one process (issue 17's budgets).
+
+Builds the hub with production settings and the page cache off on the large demo data set
+(``seed-demo --scale large``: the SQLite file bench/run.py keeps in bench/cache/, or the database
+named by --database-url / HUB_DATABASE_URL), signs in as the demo ambassador through the login
+form and renders each page many times through the Flask test client. CPU time is this process's
+(``time.process_time``): SQLite runs inside it, so the database's work is counted; on PostgreSQL
+the server's share is not. CPU time barely depends on other load on the machine, wall time does.
+
+Each page is also rendered once in a fresh process right after ``create_app`` ("first"), which is
+what the first request of a new gunicorn worker pays.
+
+    .venv/bin/python bench/render_cpu.py                 # all pages, 60 renders each
+    .venv/bin/python bench/render_cpu.py --page question --renders 200 --profile
+    .venv/bin/python bench/render_cpu.py --instructions   # valgrind: repeatable under load
+
+``--instructions`` runs each page in its own process under ``valgrind --tool=callgrind`` with
+instrumentation off until the warm-ups are done, and counts the instructions of the measured
+renders only: a figure that does not move with the machine's load (CPU milliseconds do, by
+half again on a busy 2-core machine). At the question page's instructions per millisecond on a
+quiet machine, about 1 ms is roughly 10 million instructions (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+DEMO_EMAIL = "ambassador@demo.stafetten.se"
+DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (the published demo password)
+
+# name -> (path or None for the 20-answer question, budget in ms from issue 17 or None)
+PAGES: dict[str, tuple[str | None, float | None]] = {
+    "question": (None, 4.0),
+    "list": ("/fragor", 2.5),
+    "search": ("/sok?" + urlencode({"q": "surfplattans"}), 3.0),
+    "directory": ("/katalog", 3.0),
+    "start": ("/", 2.5),
+    "meetings": ("/traffar", None),
+}
+
+
+def production_env(database_url: str) -> None:
+    """Production settings, page cache off: every request renders. Set before ``config`` is
+    imported, which reads the environment once."""
+    from run import hub_env
+
+    os.environ.update(hub_env(database_url, page_cache=False))
+
+
+def build_app():
+    from config import config_from_env
+    from hub import create_app
+
+    return create_app(config_from_env())
+
+
+def sign_in(client) -> None:
+    html = client.get("/logga-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/logga-in",
+        data={"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        # The test client speaks PREFERRED_URL_SCHEME (https in production), where Flask-WTF
+        # wants a same-origin Referer, as a browser sends.
+        headers={"Referer": "https://localhost/logga-in"},
+    )
+    if response.status_code != 302:
+        sys.exit(f"signing in answered {response.status_code}")
+    client.get("/")  # the first page after login stores the new CSRF token in the session
+
+
+def page_paths(database_url: str) -> dict[str, str]:
+    from run import question_with_20_answers
+
+    return {
+        name: path or question_with_20_answers(database_url)
+        for name, (path, _budget) in PAGES.items()
+    }
+
+
+class StatementCounter:
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+
+def render(client, path: str) -> tuple[float, float]:
+    """CPU and wall milliseconds of one request, which must answer 200."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    response = client.get(path)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if response.status_code != 200:
+        sys.exit(f"{path} answered {response.status_code}")
+    return cpu * 1000, wall * 1000
+
+
+def measure(database_url: str, names: list[str], renders: int, profile: bool) -> dict:
+    from hub.extensions import db
+
+    app = build_app()
+    client = app.test_client()
+    sign_in(client)
+    paths = page_paths(database_url)
+    with app.app_context():
+        counter = StatementCounter(db.engine)
+    results = {}
+    for name in names:
+        for _ in range(5):  # warm: templates compiled, caches filled
+            render(client, paths[name])
+        before = counter.count
+        render(client, paths[name])
+        statements = counter.count - before
+        if profile:
+            profile_page(client, paths[name], renders)
+            continue
+        timings = [render(client, paths[name]) for _ in range(renders)]
+        cpu = sorted(t[0] for t in timings)
+        results[name] = {
+            "path": paths[name],
+            "cpu_median": statistics.median(cpu),
+            "cpu_min": cpu[0],
+            "cpu_p90": cpu[int(len(cpu) * 0.9)],
+            "wall_median": statistics.median(t[1] for t in timings),
+            "statements": statements,
+        }
+    return results
+
+
+def profile_page(client, path: str, renders: int) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(renders):
+        client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(45)
+    stats.sort_stats("tottime").print_stats(35)
+
+
+def count_instructions(database_url: str, names: list[str], renders: int) -> dict[str, float]:
+    """Millions of instructions per render, each page in its own process under callgrind."""
+    found = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            out = Path(folder) / f"{name}.out"
+            command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+            command += [f"--callgrind-out-file={out}", sys.executable, __file__]
+            command += ["--database-url", database_url, "--instructions-of", name]
+            command += ["--renders", str(renders)]
+            subprocess.run(command, check=True, capture_output=True)
+            totals = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
+            found[name] = int(totals.group(1)) / renders / 1e6
+    return found
+
+
+def instrumented_renders(database_url: str, name: str, renders: int) -> None:
+    """Under callgrind: warm up uninstrumented, then instrument only the measured renders."""
+    app = build_app()
+    client = app.test_client()
+    sign_in(client)
+    path = page_paths(database_url)[name]
+    for _ in range(5):
+        render(client, path)
+    pid = str(os.getpid())
+    subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
+    for _ in range(renders):
+        render(client, path)
+    subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
+
+
+def first_render(database_url: str, name: str, cookie: str) -> dict:
+    """In this (fresh) process: CPU of create_app, then of the page's first and a warm render."""
+    started = time.process_time()
+    app = build_app()
+    startup = (time.process_time() - started) * 1000
+    client = app.test_client()
+    client.set_cookie("session", cookie, domain="localhost")
+    path = page_paths(database_url)[name]
+    first = render(client, path)[0]
+    warm = sorted(render(client, path)[0] for _ in range(10))[5]
+    return {"startup": startup, "first": first, "warm": warm}
+
+
+def session_cookie(database_url: str) -> str:
+    app = build_app()
+    client = app.test_client()
+    sign_in(client)
+    return client.get_cookie("session", domain="localhost").value
+
+
+def default_database_url() -> str:
+    url = os.environ.get("HUB_DATABASE_URL")
+    if url:
+        return url
+    from run import prepare_database
+
+    return prepare_database(reseed=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a database seeded with seed-demo --scale large")
+    parser.add_argument("--page", choices=list(PAGES), action="append", help="only these pages")
+    parser.add_argument("--renders", type=int, default=60, help="measured renders per page")
+    parser.add_argument("--profile", action="store_true", help="print cProfile output instead")
+    parser.add_argument("--no-first", action="store_true", help="skip the fresh-process column")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (valgrind, slow)"
+    )
+    parser.add_argument("--instructions-of", help=argparse.SUPPRESS)  # internal: under valgrind
+    parser.add_argument("--first-of", help=argparse.SUPPRESS)  # internal: one fresh process
+    parser.add_argument("--cookie", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    database_url = args.database_url or default_database_url()
+    production_env(database_url)
+    if args.first_of:
+        print(json.dumps(first_render(database_url, args.first_of, args.cookie)))
+        return
+    if args.instructions_of:
+        instrumented_renders(database_url, args.instructions_of, args.renders)
+        return
+    names = args.page or list(PAGES)
+    results = measure(database_url, names, args.renders, args.profile)
+    if args.profile:
+        return
+    if not args.no_first:
+        cookie = session_cookie(database_url)
+        for name in names:
+            command = [sys.executable, __file__, "--database-url", database_url]
+            command += ["--first-of", name, "--cookie", cookie]
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            results[name].update(json.loads(output.strip().splitlines()[-1]))
+    if args.instructions:
+        counted = count_instructions(database_url, names, max(args.renders // 6, 5))
+        for name, millions in counted.items():
+            results[name]["instructions"] = millions
+    print(format_table(results, database_url, args.renders))
+
+
+def format_table(results: dict, database_url: str, renders: int) -> str:
+    load = os.getloadavg()[0]
+    lines = [
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {database_url.split(':')[0]}, "
+        f"{renders} renders per page after 5 warm-ups, load average {load:.1f}",
+        "",
+        "| page | path | CPU median ms | CPU min | CPU p90 | budget | wall median | statements "
+        "| first render in a fresh worker (CPU ms) | create_app CPU ms | instructions (M) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, row in results.items():
+        budget = PAGES[name][1]
+        first = f"{row['first']:.1f} ({row['first'] / row['warm']:.1f}×)" if "first" in row else "–"
+        startup = f"{row['startup']:.0f}" if "startup" in row else "–"
+        lines.append(
+            f"| {name} | `{row['path']}` | {row['cpu_median']:.2f} | {row['cpu_min']:.2f} "
+            f"| {row['cpu_p90']:.2f} | {budget or '–'} | {row['wall_median']:.2f} "
+            f"| {row['statements']} | {first} | {startup} "
+            f"| {row['instructions']:.1f} |"
+            if "instructions" in row
+            else f"| {row['statements']} | {first} | {startup} | – |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
