@@ -36,7 +36,8 @@ USER_CONTENT_CLASSES = ("post-body", "prose", "user-content")
 USER_TAG_SELECTOR = ".tag:not(.tag-area, .tag-baton, .tag-cancelled)"
 SKIPPED_TAGS = ("script", "style", "template", "textarea", "pre", "code", "svg")
 # Texts that are the hub's own words, never people's: where a leftover word is surely a mistake.
-UI_TAGS = ("button", "label", "legend", "th", "summary", "option", "caption", "dt")
+# (Not <option>: a list to choose from is mostly data, names of places, meetings and people.)
+UI_TAGS = ("button", "label", "legend", "th", "summary", "caption", "dt")
 UI_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
@@ -79,7 +80,9 @@ def catalogue() -> tuple[frozenset[str], frozenset[str], tuple[re.Pattern[str], 
     patterns = []
     for text in swedish:
         literal = PLACEHOLDER.sub("", text)
-        if text != literal and len(literal.strip()) >= 12:
+        # Long enough to be sure: a title the hub once suggested ("Nästa träff i %(network)s")
+        # and someone saved is content by now, in the language it was saved in.
+        if text != literal and len(literal.strip()) >= 20:
             parts = [re.escape(part) for part in PLACEHOLDER.split(text)[::2]]
             # A value is a name or a number: it does not run on into another sentence.
             patterns.append(re.compile(r"[^.:!?\n]{1,80}?".join(parts)))
