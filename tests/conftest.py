@@ -102,17 +102,23 @@ class RequestIsolatingClient(FlaskClient):
 def app(session_app: Flask) -> Iterator[Flask]:
     """The session's app, in a transaction rolled back after the test; what the test changed in
     its configuration or caches is put back."""
-    config = dict(session_app.config)
-    extensions = dict(session_app.extensions)
+    with restored(session_app), rolled_back(session_app):
+        yield session_app
+
+
+@contextmanager
+def restored(app: Flask) -> Iterator[None]:
+    """What a test changes in the app's configuration or caches is put back after it."""
+    config = dict(app.config)
+    extensions = dict(app.extensions)
     try:
-        with rolled_back(session_app):
-            yield session_app
+        yield
     finally:
-        session_app.config.clear()
-        session_app.config.update(config)
-        session_app.extensions.clear()
-        session_app.extensions.update(extensions)
-        reset_caches(session_app)
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+        reset_caches(app)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from flask.testing import FlaskClient
 
-from hub.admin.operations import change_role
-from hub.auth.accounts import create_account
+from hub.auth import last_seen
+from hub.auth.accounts import change_role, create_account
 from hub.auth.models import Role, User
 from hub.extensions import db
 from hub.meetings.models import Network, NetworkMunicipality
@@ -27,7 +27,12 @@ def make_user(
     **fields,
 ) -> User:
     """An account made by the account rule (``create_account``), its role given as the admin
-    area gives it; ``fields`` are set as they are (``active=False``, ``last_seen_on=…``)."""
+    area gives it; ``fields`` are set as they are (``active=False``, ``last_seen_on=…``).
+
+    A member who has used the hub today, as one signed in through the login form is: otherwise
+    each request of a test that signs in without the form (the authorization matrix) would write
+    the day's first visit again after its rollback."""
+    fields.setdefault("last_seen_on", last_seen.today())
     n = next(_counter)
     user = create_account(
         email=email or f"person{n}@laholm.se",

@@ -1,4 +1,4 @@
-"""Forms of the admin area. Uniqueness is checked by the rule functions in ``operations``."""
+"""Forms of the admin area. Uniqueness is checked by the owning parts' rules."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from hub.admin.operations import SLUG_RE
 from hub.auth.models import Role, TenantKind
 from hub.core.guards import BoundedIntegerField, SingleLine
+from hub.core.links import ADDRESS_NAME_RE
 
 SLUG_MESSAGE = _l("Använd bara små bokstäver a–z, siffror och bindestreck, t.ex. halland.")
 
@@ -41,7 +41,7 @@ def slug_field() -> StringField:
         validators=[
             DataRequired(_l("Skriv ett adressnamn.")),
             Length(max=80),
-            Regexp(SLUG_RE, message=SLUG_MESSAGE),
+            Regexp(ADDRESS_NAME_RE, message=SLUG_MESSAGE),
         ],
     )
 

@@ -31,14 +31,19 @@ from hub.admin.forms import (
     UnitForm,
     role_choices,
 )
-from hub.auth import identities
+from hub.auth import accounts as account_rules
+from hub.auth import identities, tenants
 from hub.auth.permissions import Permission, require
 from hub.core.edge import run_form
 from hub.core.i18n import translated
 from hub.core.pagination import page_number
+from hub.core.rules import RuleError
+from hub.directory import municipalities as municipality_rules
 from hub.directory.models import Municipality, Unit
 from hub.extensions import db
+from hub.forum import categories as category_rules
 from hub.forum.models import Category
+from hub.meetings import networks as network_rules
 from hub.meetings.models import Network
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -120,7 +125,7 @@ def region_new():
     form = RegionForm()
     if apply_form(
         form,
-        lambda: ops.create_region(form.code.data, form.name.data),
+        lambda: municipality_rules.create_region(form.code.data, form.name.data),
         lambda region: _("Länet %(name)s är tillagt.", name=region.name),
     ):
         return redirect(url_for("admin.municipalities"))
@@ -138,7 +143,9 @@ def municipality_new():
         form.region_code.data = request.args["lan"]
     if apply_form(
         form,
-        lambda: ops.create_municipality(form.scb_code.data, form.name.data, form.region_code.data),
+        lambda: municipality_rules.create_municipality(
+            form.scb_code.data, form.name.data, form.region_code.data
+        ),
         lambda municipality: _("Kommunen %(name)s är tillagd.", name=municipality.name),
     ):
         return redirect(url_for("admin.municipality", code=form.scb_code.data))
@@ -158,7 +165,7 @@ def municipality_page(municipality: Municipality, **forms: FlaskForm) -> str:
         unit_form=forms.get("unit_form") or UnitForm(prefix="enhet", formdata=None),
         tenant_form=forms.get("tenant_form")
         or SignInTenantForm(prefix="inloggning", formdata=None),
-        tenants=ops.list_sign_in_tenants(municipality),
+        tenants=tenants.list_sign_in_tenants(municipality),
         units=sorted(municipality.units, key=lambda u: u.name.lower()),
         domains=sorted(municipality.email_domains, key=lambda d: d.domain),
     )
@@ -175,7 +182,7 @@ def municipality_rename(code: str):
     form = MunicipalityNameForm(prefix="kommun")
     return form_on_page(
         form,
-        lambda: ops.rename_municipality(municipality, form.name.data),
+        lambda: municipality_rules.rename_municipality(municipality, form.name.data),
         lambda _renamed: _("Namnet är sparat."),
         url_for("admin.municipality", code=code),
         lambda: municipality_page(municipality, name_form=form),
@@ -188,7 +195,7 @@ def domain_add(code: str):
     form = EmailDomainForm(prefix="doman")
     return form_on_page(
         form,
-        lambda: ops.add_email_domain(municipality, form.domain.data),
+        lambda: municipality_rules.add_email_domain(municipality, form.domain.data),
         lambda added: _("Domänen %(domain)s är tillagd.", domain=added.domain),
         url_for("admin.municipality", code=code),
         lambda: municipality_page(municipality, domain_form=form),
@@ -198,7 +205,7 @@ def domain_add(code: str):
 @bp.post("/kommuner/<code>/domaner/<domain>/ta-bort")
 def domain_remove(code: str, domain: str):
     municipality = load_municipality(code)
-    if not ops.remove_email_domain(municipality, domain):
+    if not municipality_rules.remove_email_domain(municipality, domain):
         abort(404)
     flash(_("Domänen %(domain)s är borttagen.", domain=domain), "info")
     return redirect(url_for("admin.municipality", code=code))
@@ -210,7 +217,7 @@ def tenant_add(code: str):
     form = SignInTenantForm(prefix="inloggning")
     return form_on_page(
         form,
-        lambda: ops.add_sign_in_tenant(municipality, form.kind.data, form.key.data),
+        lambda: tenants.add_sign_in_tenant(municipality, form.kind.data, form.key.data),
         lambda added: _("%(key)s är tillagd.", key=added.key),
         url_for("admin.municipality", code=code) + "#inloggning",
         lambda: municipality_page(municipality, tenant_form=form),
@@ -220,7 +227,7 @@ def tenant_add(code: str):
 @bp.post("/kommuner/<code>/inloggning/<int:tenant_id>/ta-bort")
 def tenant_remove(code: str, tenant_id: int):
     municipality = load_municipality(code)
-    removed = ops.remove_sign_in_tenant(municipality, tenant_id)
+    removed = tenants.remove_sign_in_tenant(municipality, tenant_id)
     return after_removal(
         removed,
         lambda removed: _("%(key)s är borttagen.", key=removed.key),
@@ -234,7 +241,7 @@ def unit_add(code: str):
     form = UnitForm(prefix="enhet")
     return form_on_page(
         form,
-        lambda: ops.add_unit(municipality, form.name.data),
+        lambda: municipality_rules.add_unit(municipality, form.name.data),
         lambda added: _("Enheten %(name)s är tillagd.", name=added.name),
         url_for("admin.municipality", code=code),
         lambda: municipality_page(municipality, unit_form=form),
@@ -243,7 +250,7 @@ def unit_add(code: str):
 
 def load_unit(code: str, unit_id: int) -> tuple[Municipality, Unit]:
     municipality = load_municipality(code)
-    unit = ops.get_unit(municipality, unit_id)
+    unit = municipality_rules.get_unit(municipality, unit_id)
     if unit is None:
         abort(404)
     return municipality, unit
@@ -255,7 +262,7 @@ def unit(code: str, unit_id: int):
     form = UnitForm(obj=unit)
     if apply_form(
         form,
-        lambda: ops.rename_unit(unit, municipality, form.name.data),
+        lambda: municipality_rules.rename_unit(unit, municipality, form.name.data),
         lambda _renamed: _("Enheten heter nu %(name)s.", name=unit.name),
     ):
         return redirect(url_for("admin.municipality", code=code))
@@ -264,7 +271,7 @@ def unit(code: str, unit_id: int):
         municipality=municipality,
         unit=unit,
         form=form,
-        in_use=ops.unit_in_use(unit),
+        in_use=municipality_rules.unit_in_use(unit),
     )
     return invalid(html) if form.is_submitted() else html
 
@@ -273,7 +280,7 @@ def unit(code: str, unit_id: int):
 def unit_remove(code: str, unit_id: int):
     municipality, unit = load_unit(code, unit_id)
     name = unit.name
-    if not ops.remove_unit(unit):
+    if not municipality_rules.remove_unit(unit):
         html = render_template(
             "admin/unit.html",
             municipality=municipality,
@@ -308,7 +315,7 @@ def network_new():
 
     def create() -> Network:
         nonlocal created
-        created = ops.create_network(
+        created = network_rules.create_network(
             form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
         )
         return created
@@ -322,7 +329,7 @@ def network_new():
 
 
 def network_page(network: Network, **forms: FlaskForm) -> str:
-    members = ops.rotation(network)
+    members = network_rules.rotation(network)
     member_form = forms.get("member_form") or NetworkMemberForm(prefix="medlem", formdata=None)
     taken = {m.municipality_code for m in members if m.active}
     member_form.municipality_code.choices = [
@@ -353,7 +360,7 @@ def network_update(network_id: int):
     form = NetworkForm(prefix="natverk")
     if apply_form(
         form,
-        lambda: ops.update_network(
+        lambda: network_rules.update_network(
             network, form.name.data, form.slug.data, form.description.data, form.rhythm_months.data
         ),
         lambda _saved: _("Nätverket är sparat."),
@@ -369,7 +376,9 @@ def member_add(network_id: int):
     form = NetworkMemberForm(prefix="medlem")
     return form_on_page(
         form,
-        lambda: ops.add_network_member(network, form.municipality_code.data, current_user),
+        lambda: network_rules.add_network_member(
+            network, form.municipality_code.data, current_user
+        ),
         lambda _added: _("Kommunen är med i nätverket."),
         url_for("admin.network", network_id=network_id) + "#rotation",
         lambda: network_page(network, member_form=form),
@@ -378,7 +387,7 @@ def member_add(network_id: int):
 
 def load_member(network_id: int, code: str):
     network = load_network(network_id)
-    member = ops.find_member(network, code)
+    member = network_rules.find_member(network, code)
     if member is None:
         abort(404)
     return network, member
@@ -391,7 +400,7 @@ def member_move(network_id: int, code: str):
     step = steps.get(request.form.get("riktning", ""))
     if step is None:
         abort(400)
-    ops.move_network_member(network, member, step)
+    network_rules.move_network_member(network, member, step)
     return redirect(url_for("admin.network", network_id=network_id) + "#rotation")
 
 
@@ -400,7 +409,7 @@ def member_remove(network_id: int, code: str):
     network, member = load_member(network_id, code)
     if not member.active:
         abort(404)
-    outcome = ops.remove_network_member(network, member, current_user)
+    outcome = network_rules.remove_network_member(network, member, current_user)
     if outcome == "deactivated":
         flash(_("Kommunen har lämnat rotationen. Dess historik finns kvar."), "info")
     else:
@@ -414,7 +423,7 @@ def coordinator_add(network_id: int):
     form = CoordinatorForm(prefix="samordnare")
     return form_on_page(
         form,
-        lambda: ops.add_coordinator(network, form.email.data),
+        lambda: network_rules.add_coordinator(network, form.email.data),
         lambda user: _("%(name)s är samordnare för nätverket.", name=user.name),
         url_for("admin.network", network_id=network_id) + "#samordnare",
         lambda: network_page(network, coordinator_form=form),
@@ -424,7 +433,7 @@ def coordinator_add(network_id: int):
 @bp.post("/natverk/<int:network_id>/samordnare/<int:user_id>/ta-bort")
 def coordinator_remove(network_id: int, user_id: int):
     network = load_network(network_id)
-    user = ops.remove_coordinator(network, user_id)
+    user = network_rules.remove_coordinator(network, user_id)
     return after_removal(
         user,
         lambda user: _("%(name)s är inte längre samordnare för nätverket.", name=user.name),
@@ -451,7 +460,7 @@ def save_category_form(category: Category | None):
     form = CategoryForm(obj=category)
     if apply_form(
         form,
-        lambda: ops.save_category(
+        lambda: category_rules.save_category(
             category, form.name.data, form.slug.data, form.description.data, form.position.data
         ),
         lambda saved: _("Kategorin %(name)s är sparad.", name=saved.name),
@@ -476,7 +485,7 @@ def category_edit(category_id: int):
 def category_delete(category_id: int):
     category = load_category(category_id)
     name = category.name
-    if not ops.delete_category(category):
+    if not category_rules.delete_category(category):
         html = render_template(
             "admin/category_form.html",
             form=CategoryForm(obj=category, formdata=None),
@@ -541,7 +550,7 @@ def account_role(user_id: int):
     form = RoleForm()
     return form_on_page(
         form,
-        lambda: ops.change_role(user, form.role.data),
+        lambda: account_rules.change_role(user, form.role.data),
         lambda _changed: _("Rollen är ändrad."),
         url_for("admin.account", user_id=user_id),
         lambda: account_page(user, role_form=form),
@@ -552,8 +561,8 @@ def account_role(user_id: int):
 def account_deactivate(user_id: int):
     user = load_account(user_id)
     try:
-        ops.deactivate_account(user, current_user)
-    except ops.FieldError as error:
+        account_rules.deactivate_account(user, current_user)
+    except RuleError as error:
         return account_page(user, action_error=error.message), 409
     flash(_("Kontot är inaktiverat och alla dess inloggningar är avslutade."), "info")
     return redirect(url_for("admin.account", user_id=user_id))
@@ -562,6 +571,6 @@ def account_deactivate(user_id: int):
 @bp.post("/konton/<int:user_id>/aktivera")
 def account_reactivate(user_id: int):
     user = load_account(user_id)
-    ops.reactivate_account(user)
+    account_rules.reactivate_account(user)
     flash(_("Kontot är aktivt igen."), "info")
     return redirect(url_for("admin.account", user_id=user_id))

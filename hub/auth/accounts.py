@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from hub.auth import tokens, twofactor
 from hub.auth.last_seen import mark_seen
-from hub.auth.models import User
+from hub.auth.models import Role, User
 from hub.auth.onboarding import send_welcome
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
@@ -144,6 +144,54 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != version or not user.active:
         return None
     return user
+
+
+# --- role and access (the admin area) ------------------------------------------------------
+
+
+def locked_admin_ids() -> list[int]:
+    """The active admins, their rows locked: two admins demoting each other at once must not
+    leave none (PostgreSQL)."""
+    query = select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))
+    return list(db.session.scalars(query.with_for_update()))
+
+
+def check_not_last_admin(user: User) -> None:
+    if user.role == Role.ADMIN and user.active and locked_admin_ids() == [user.id]:
+        raise RuleError(
+            _("Du är den enda administratören. Gör någon annan till administratör först."),
+            field="role",
+        )
+
+
+def change_role(user: User, role: str) -> None:
+    if role not in set(Role):
+        raise RuleError(_("Välj en roll i listan."), field="role")
+    if role != Role.ADMIN:
+        check_not_last_admin(user)
+    user.role = role
+    db.session.flush()
+
+
+def promote_to_coordinator(user: User) -> None:
+    """A member who coordinates a network gets the coordinator role; admins stay admins."""
+    if user.role == Role.MEMBER:
+        user.role = Role.COORDINATOR
+
+
+def deactivate_account(user: User, by_user: User) -> None:
+    """The account can no longer sign in, and every session of it ends now."""
+    if user.id == by_user.id:
+        raise RuleError(_("Du kan inte inaktivera ditt eget konto."), field="active")
+    check_not_last_admin(user)
+    user.active = False
+    end_all_sessions(user)
+    db.session.flush()
+
+
+def reactivate_account(user: User) -> None:
+    user.active = True
+    db.session.flush()
 
 
 # --- sign-up and confirmation ----------------------------------------------------------------

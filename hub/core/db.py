@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
+from hub.core.rules import RuleError
 from hub.extensions import db
 
 # Set by ``read_only()``: transactions begun inside only read (see ``configure_sqlite``).
@@ -85,6 +87,16 @@ def configure_sqlite(engine: Engine) -> None:
     def on_begin(connection) -> None:
         reading = _reading.get() or is_read_only_request()
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def flush_unique(field: str, message: str) -> None:
+    """Flush, turning a unique-constraint race (two admins saving the same name at once) into a
+    rule error at ``field`` instead of a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise RuleError(message, field=field) from error
 
 
 def is_read_only_request() -> bool:

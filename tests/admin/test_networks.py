@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hub.admin import operations as ops
 from hub.auth.models import Role
+from hub.core.rules import RuleError
 from hub.extensions import db
+from hub.meetings import networks
 from hub.meetings.models import BatonPass, Network, NetworkMunicipality
 
 
@@ -162,6 +163,11 @@ def test_coordinators_add_and_remove(client, admin, post, create_network, create
     assert post(f"{url}/{member.id}/ta-bort").status_code == 302
     assert post(f"{url}/{member.id}/ta-bort").status_code == 404
 
+    # an admin who coordinates a network stays an admin
+    assert post(url, **{"samordnare-email": admin.email}).status_code == 302
+    db.session.refresh(admin)
+    assert admin.role == Role.ADMIN
+
 
 def test_network_list_has_a_fixed_number_of_statements(
     client, admin, create_network, count_queries
@@ -181,9 +187,9 @@ def test_network_list_has_a_fixed_number_of_statements(
 def test_a_unique_race_becomes_a_field_error(app, create_network, monkeypatch):
     """Two admins saving the same slug at once: the database's constraint has the last word."""
     create_network(slug="halland")
-    monkeypatch.setattr(ops, "check_network_slug_free", lambda slug, network=None: None)
-    with pytest.raises(ops.FieldError) as raised:
-        ops.create_network("Halland igen", "halland", "", 3)
+    monkeypatch.setattr(networks, "check_network_slug_free", lambda slug, network=None: None)
+    with pytest.raises(RuleError) as raised:
+        networks.create_network("Halland igen", "halland", "", 3)
     assert raised.value.field == "slug"
     db.session.rollback()
     assert db.session.scalar(select(Network.id).where(Network.slug == "halland"))

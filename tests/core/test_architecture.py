@@ -278,3 +278,105 @@ def test_one_tag_slug_rule():
     assert "def slugify" not in (HUB / "directory" / "names.py").read_text()
     questions = (HUB / "forum" / "questions.py").read_text()
     assert "def parse_tag_names" not in questions and "Tag(" not in questions
+
+
+# --- One owner per table: a part writes its own models, and calls the owner's rules for others'
+
+
+def snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def part_of(path: Path) -> str:
+    """``hub/forum/questions.py`` → ``forum``; a module at the top (``hub/demo.py``) is its own."""
+    inside = path.relative_to(HUB).parts
+    return inside[0] if len(inside) > 1 else path.stem
+
+
+def model_owners() -> dict[str, str]:
+    """Every model class and the part whose models.py defines it."""
+    return {
+        node.name: part_of(path)
+        for path in HUB.rglob("models.py")
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.ClassDef) and any("Model" in ast.unparse(b) for b in node.bases)
+    }
+
+
+STATEMENTS = {"insert", "update", "delete"}
+
+
+def model_writes(tree: ast.AST, models: set[str]):
+    """(line, model, how) for what a module writes: a model built, an insert/update/delete
+    statement on it, an attribute set or a collection changed on a variable named after it
+    (``network.name = …``, ``network.members.append(…)``), a row deleted by that name.
+    Variables are known only by their names: a ``u.role = …`` slips through."""
+    by_variable = {snake(model): model for model in models}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = ast.unparse(node.func)
+            first = node.args[0] if node.args else None
+            if called in models:
+                yield node.lineno, called, "builds"
+            elif called.endswith("session.delete") and getattr(first, "id", "") in by_variable:
+                yield node.lineno, by_variable[first.id], "deletes"
+            elif called.rsplit(".", 1)[-1] in STATEMENTS and ast.unparse(first or node) in models:
+                yield node.lineno, ast.unparse(first), called
+            function = node.func
+            if (
+                isinstance(function, ast.Attribute)
+                and function.attr in {"append", "remove", "extend", "clear"}
+                and isinstance(function.value, ast.Attribute)
+                and isinstance(function.value.value, ast.Name)
+                and function.value.value.id in by_variable
+            ):
+                yield node.lineno, by_variable[function.value.value.id], called
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in by_variable
+                ):
+                    yield node.lineno, by_variable[target.value.id], f"sets {ast.unparse(target)}"
+
+
+# Writes into another part's table that are that module's own rule, each with its reason.
+OTHER_PARTS_WRITES: dict[tuple[str, str], str] = {
+    ("hub/directory/membership.py", "User"): "owns User.municipality_code and unit_id",
+    ("hub/directory/profiles.py", "User"): "owns the profile columns kept on User",
+    ("hub/site/language.py", "User"): "owns User.locale, the language switch",
+    ("hub/privacy/erase.py", "Question"): "erasure anonymises what the person wrote, everywhere",
+    ("hub/privacy/erase.py", "Comment"): "erasure anonymises what the person wrote, everywhere",
+    ("hub/announcements/sending.py", "Notification"): "one executemany for 2,000 members",
+    ("hub/digests/run.py", "Notification"): "marks the batch mailed in one statement",
+    ("hub/digests/run.py", "OutboxMessage"): "queues the batch in one executemany",
+    ("hub/mail/notifications.py", "Notification"): "takes each notification once, to mail it",
+    ("hub/meetings/simulation.py", "User"): "the simulation's own throwaway world",
+}
+
+
+def test_parts_write_only_their_own_tables():
+    """The admin area wrote regions, networks, categories and roles by hand; now each part's
+    rules do it with their side effects, and everyone calls them (issue #13)."""
+    owners = model_owners()
+    found = [
+        f"{rel(path)}:{line} {how} ({model} belongs to hub/{owners[model]})"
+        for path in sorted(HUB.rglob("*.py"))
+        for line, model, how in model_writes(ast.parse(path.read_text()), set(owners))
+        if owners[model] != part_of(path) and (rel(path), model) not in OTHER_PARTS_WRITES
+    ]
+    assert not found, "call the owning part's rule instead:\n" + "\n".join(found)
+
+
+def test_the_owner_check_finds_a_write_into_another_part():
+    code = """
+network.name = name
+db.session.add(Category(slug=slug))
+network.coordinators.append(user)
+db.session.delete(unit)
+db.session.execute(update(User).values(role=role))
+"""
+    found = [(model, how) for _, model, how in model_writes(ast.parse(code), set(model_owners()))]
+    assert sorted(model for model, _ in found) == ["Category", "Network", "Network", "Unit", "User"]

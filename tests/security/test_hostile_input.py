@@ -5,6 +5,7 @@ comes back on the page is escaped or sanitised."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from hub.auth.models import User
 from hub.extensions import db
 from hub.forum.models import Question
+from tests.conftest import restored
 from tests.security.conftest import CANARY_TITLE, World, sign_in
 from tests.security.forms import HOSTILE, Form, fill, find_forms, live_markup
 from tests.security.test_authorization_matrix import MATRIX, OK
@@ -24,6 +26,25 @@ from tests.security.test_authorization_matrix import MATRIX, OK
 # Forms in the layout are tried on one page only.
 LAYOUT_ACTIONS = {"/logga-ut": "core.settings", "/sprak": "site.start", "/sok": "site.start"}
 PREFERRED = ("anonymous", "member", "holder", "coordinator", "admin")
+
+
+@pytest.fixture
+def app(matrix_world: tuple[Flask, World]) -> Iterator[Flask]:
+    """The world is built once for this module (``matrix_world``); what a test writes is rolled
+    back to it after the test."""
+    app, _ = matrix_world
+    savepoint = db.session.get_bind().begin_nested()
+    try:
+        with restored(app):
+            yield app
+    finally:
+        savepoint.rollback()
+        db.session.expire_all()
+
+
+@pytest.fixture
+def world(matrix_world: tuple[Flask, World]) -> World:
+    return matrix_world[1]
 
 
 def page_persona(endpoint: str) -> str | None:
