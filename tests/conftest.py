@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestConfig
@@ -31,6 +31,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="also run the tests marked slow (several processes racing); ./scripts/test does",
     )
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the number of workers
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The quick suite (``pytest -m "not e2e"``, no paths given) runs on two worker processes,
+    one per core, each with an app and a database of its own (pytest-xdist); a file or folder
+    runs in one process. ``-n 0`` (or ``-n N``) decides for yourself. The browser tests share one
+    live server and database, so a run that includes them (./scripts/test) stays in one process."""
+    whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    without_browser = "not e2e" in (config.getoption("markexpr") or "")
+    if (
+        whole_suite
+        and without_browser
+        and "PYTEST_XDIST_WORKER" not in os.environ  # a worker runs its share itself
+        and getattr(config.option, "numprocesses", 0) is None
+        and not config.getoption("usepdb")
+        and not config.getoption("--slow")  # the race tests time several processes of their own
+    ):
+        config.option.numprocesses = 2
+        config.option.dist = "loadfile"  # a module's shared fixtures are built once
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,6 +73,8 @@ def empty_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database for this run: TEST_DATABASE_URL (emptied first) or a fresh SQLite file."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+            url = worker_database(url, worker)
         reset_postgres_schema(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -77,6 +99,18 @@ def session_app(empty_database_url: str) -> Iterator[Flask]:
 def database_url(session_app: Flask) -> str:
     """The run's database, migrated to head."""
     return session_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def worker_database(url: str, worker: str) -> str:
+    """A PostgreSQL database of the worker's own beside TEST_DATABASE_URL's (``…_gw0``)."""
+    name = f"{make_url(url).database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        known = text("SELECT 1 FROM pg_database WHERE datname = :name")
+        if connection.execute(known, {"name": name}).scalar() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def reset_postgres_schema(url: str) -> None:
