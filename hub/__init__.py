@@ -101,7 +101,12 @@ def register_blueprints(app: Flask) -> None:
     # blueprint's own module need not import them back (no import cycle).
     from hub.admin.views import bp as admin_bp
     from hub.announcements.views import bp as announcements_bp
-    from hub.auth import external_views, invitation_views, settings_views  # noqa: F401
+    from hub.auth import (  # noqa: F401
+        external_views,
+        invitation_views,
+        join_views,
+        settings_views,
+    )
     from hub.auth.views import bp as auth_bp
     from hub.core.views import bp as core_bp
     from hub.digests.views import bp as digests_bp

@@ -244,8 +244,8 @@ def sign_up_by_email(*, email: str, name: str, password: str) -> None:
     if code is None:
         raise RuleError(
             _(
-                "Adressen hör inte till någon kommun som kan registrera sig själv här. "
-                "Be en samordnare i din kommun om en inbjudan."
+                "Din kommun kan inte skapa konton själv i Stafetten än. "
+                "Be om att få gå med, så hör samordnarna av sig."
             ),
             field="email",
         )

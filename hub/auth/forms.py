@@ -193,3 +193,25 @@ __all__ = [
     "ResetPasswordForm",
     "SignUpForm",
 ]
+
+
+class JoinRequestForm(FlaskForm):
+    """Asking to join when one's municipality cannot sign up by itself yet."""
+
+    name = name_field()
+    email = email_field(_l("E-postadress på jobbet"))
+    municipality = StringField(
+        _l("Kommun där du arbetar"),
+        validators=[
+            DataRequired(_l("Skriv vilken kommun du arbetar i.")),
+            Length(max=80, message=_l("Skriv högst 80 tecken.")),
+            no_control_characters,
+        ],
+    )
+    message = TextAreaField(
+        _l("Vill du berätta något mer? (frivilligt)"),
+        validators=[
+            Length(max=1000, message=_l("Skriv högst 1000 tecken.")),
+            no_control_characters,
+        ],
+    )

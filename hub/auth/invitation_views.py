@@ -150,7 +150,6 @@ def accept_invitation(token: str):
     if done:
         session.clear()
         login_user(done.value)
-        flash(_("Välkommen till Stafetten, %(name)s!", name=done.value.name), "info")
-        return redirect(url_for("site.start"))
+        return redirect(url_for("auth.welcome"))
     html = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
     return html, form_status(form)

@@ -238,7 +238,14 @@ def confirm_email(token: str):
         return render_template("auth/confirmed.html", already=True)
     if request.method == "POST":  # CSRFProtect has checked the token
         accounts.do_confirm_email(user)
-        return render_template("auth/confirmed.html", already=False)
+        # Signed in at once, the first time only (the link then says "already"): the person
+        # just proved the address, and lands on the three first steps instead of a login form.
+        if user.two_factor_enabled:
+            begin_two_factor(user, False, url_for("auth.welcome"))
+            return redirect(url_for("auth.login_code"))
+        signed_in = finish_login(user, False, url_for("auth.welcome"))
+        flash(_("Tack! Din e-postadress är bekräftad."), "success")  # after the fresh session
+        return signed_in
     return render_template("auth/confirm.html", token=token)
 
 

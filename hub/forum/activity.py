@@ -204,6 +204,11 @@ def find_member_by_name(name: str) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+def listed_member(user_id: int) -> User | None:
+    """A member one may ask by id (the one-tap "Be om svar"); a hidden member is nobody."""
+    return db.session.scalar(listed_people().where(User.id == user_id))
+
+
 def ask_to_answer_by_name(question: Question, asker: User, name: str) -> tuple[User, bool]:
     """Ask the member named ``name``; returns them and whether the request was sent now."""
     colleague = find_member_by_name(name)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, false, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, case, exists, false, func, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
@@ -16,11 +16,20 @@ from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
 from hub.core.tags import existing_tags, get_or_create_tags, parse_tag_names, tag_slug
+from hub.directory.models import Municipality
 from hub.directory.privacy import listed_people
 from hub.extensions import db
 from hub.forum.activity import notify_mentions, notify_new_question
 from hub.forum.errors import ForumError, Locked, TooManyPosts
-from hub.forum.models import Category, Follow, Question, Revision, question_tag
+from hub.forum.models import (
+    Answer,
+    AskToAnswer,
+    Category,
+    Follow,
+    Question,
+    Revision,
+    question_tag,
+)
 from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
 
@@ -279,23 +288,93 @@ def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
 
 
-def experts_for(question: Question, limit: int = 5) -> list[User]:
-    """Members whose expertise matches the question's tags, best match first; not the asker."""
-    tag_ids = [t.id for t in question.tags]
-    if not tag_ids:
-        return []
-    matches = func.count(user_expertise.c.tag_id).label("matches")
+@dataclass(frozen=True)
+class Expert:
+    """Someone who can answer, and why: answers in these topics that solved a question or
+    helped someone, and whether they work in the asker's region."""
+
+    person: User
+    solved: int
+    helped: int
+    same_region: bool
+    asked: bool  # already asked to answer this question (by anyone)
+
+
+def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert]:
+    """Who can answer: members whose answers in the question's topics were chosen as the
+    solution (counted thrice) or marked helpful, or who say they know a topic; those in the
+    asker's region first among equals. Never the asker nor the viewer, never a hidden member."""
+    # The tags as a subquery: the page has them loaded, other callers need not.
+    tag_ids = select(question_tag.c.tag_id).where(question_tag.c.question_id == question.id)
+    track = _answer_track(tag_ids)
+    knows = (
+        select(user_expertise.c.user_id.label("uid"), func.count().label("topics"))
+        .where(user_expertise.c.tag_id.in_(tag_ids))
+        .group_by(user_expertise.c.user_id)
+        .subquery()
+    )
+    solved, helped = func.coalesce(track.c.solved, 0), func.coalesce(track.c.helped, 0)
+    same_region = case((Municipality.region_code == _region_of(question, viewer), 1), else_=0)
+    asked = exists().where(
+        AskToAnswer.question_id == question.id, AskToAnswer.asked_user_id == User.id
+    )
     query = (
         listed_people()
-        .join(user_expertise, user_expertise.c.user_id == User.id)
-        .where(user_expertise.c.tag_id.in_(tag_ids))
-        .group_by(User.id)
-        .order_by(matches.desc(), User.name)
+        .add_columns(solved, helped, same_region, asked)
+        .outerjoin(track, track.c.uid == User.id)
+        .outerjoin(knows, knows.c.uid == User.id)
+        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
+        .options(contains_eager(User.profile), contains_eager(User.municipality))
+        .where((track.c.uid.is_not(None)) | (knows.c.uid.is_not(None)))
+        .where(User.id.not_in([i for i in (question.author_id, viewer.id) if i is not None]))
+        .order_by(
+            (solved * 3 + helped).desc(),
+            same_region.desc(),
+            func.coalesce(knows.c.topics, 0).desc(),
+            User.name,
+            User.id,
+        )
         .limit(limit)
     )
-    if question.author_id is not None:
-        query = query.where(User.id != question.author_id)
-    return list(db.session.scalars(query))
+    return [
+        Expert(person, int(s), int(h), bool(r), bool(a))
+        for person, s, h, r, a in db.session.execute(query)
+    ]
+
+
+def _answer_track(tag_ids: Select):
+    """Per author: answers in questions with these tags that were the solution, and that
+    someone marked helpful (deleted and hidden posts do not count)."""
+    tagged = select(question_tag.c.question_id).where(question_tag.c.tag_id.in_(tag_ids))
+    is_solution = Question.accepted_answer_id == Answer.id
+    return (
+        select(
+            Answer.author_id.label("uid"),
+            func.sum(case((is_solution, 1), else_=0)).label("solved"),
+            func.sum(case((Answer.helpful_count > 0, 1), else_=0)).label("helped"),
+        )
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Answer.question_id.in_(tagged),
+            Answer.author_id.is_not(None),
+            Answer.deleted_at.is_(None),
+            Answer.hidden == false(),
+            Question.deleted_at.is_(None),
+            Question.hidden == false(),
+            is_solution | (Answer.helpful_count > 0),
+        )
+        .group_by(Answer.author_id)
+        .subquery()
+    )
+
+
+def _region_of(question: Question, viewer: User):
+    """The asker's region (the viewer's, when the asker is gone or has no municipality), as a
+    subquery of the experts' statement: one statement for the whole aside."""
+    asker, place = aliased(User), aliased(Municipality)
+    asker_code = select(asker.municipality_code).where(asker.id == question.author_id)
+    code = func.coalesce(asker_code.scalar_subquery(), viewer.municipality_code)
+    return select(place.region_code).where(place.scb_code == code).scalar_subquery()
 
 
 def is_following(user: User, target_type: str, target_id: int) -> bool:

@@ -211,7 +211,7 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
     people = mentions.people_to_link(current_user, written)
     if following is None:
         following = questions.is_following(current_user, "question", question.id)
-    experts = questions.experts_for(question)
+    experts = questions.experts_for(question, current_user)
     moderator = can(current_user, Permission.MODERATE)
     move_form = None
     if moderator:
@@ -484,6 +484,26 @@ def ask_to_answer(question_id: int):
         "success",
     )
     return _back(question)
+
+
+@bp.post("/fragor/<int:question_id>/be-svara/<int:user_id>")
+@require(Permission.POST)
+def ask_expert(question_id: int, user_id: int):
+    """The one-tap "Be om svar" beside each person under "Vem kan svara?" (CSRFProtect has
+    checked the token); the same rule, limits and notification as asking by name."""
+    question = _load_question(question_id, full=True)
+    colleague = activity.listed_member(user_id)
+    if colleague is None:
+        abort(404)
+    sent = run_rule(lambda: activity.ask_to_answer(question, current_user, colleague))
+    flash(
+        _("Vi har bett %(name)s att svara. Du får en notis när det kommer ett svar.",
+          name=colleague.name)
+        if sent
+        else _("%(name)s är redan tillfrågad.", name=colleague.name),
+        "success",
+    )  # fmt: skip
+    return _back(question, "#vem-kan-svara")
 
 
 @bp.get("/fragor/personer.json")

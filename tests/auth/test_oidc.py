@@ -225,6 +225,7 @@ def test_an_unmapped_tenant_is_told_who_to_ask(client, flow, entra, caplog):
     response = flow.sign_in("x")
     assert response.status_code == 403
     assert "Be en samordnare i din kommun" in response.text
+    assert 'href="/ga-med"' in response.text  # or ask to join (#21)
     assert "refused (unmapped)" in caplog.text
     assert not signed_in(client)
 

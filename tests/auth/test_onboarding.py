@@ -30,11 +30,11 @@ def test_confirming_the_address_sends_one_welcome_with_three_steps(client, post_
     assert welcome.to_address == "karin.lund@kungsbacka.se"
     assert "List-Unsubscribe" in welcome.headers  # not an account message: it can be stopped
     text = welcome.body_text
-    for step in ("1. Berätta vad du kan", "2. Välj sammanfattning och kalender", "3. Säg hej"):
+    for step in ("1. Fyll i din profil", "2. Följ det du kan", "3. Se nätverkets nästa träff"):
         assert step in text
     for path in ("/installningar/profil", "/installningar/e-post", "/installningar/kalender"):
         assert f"http://stafetten.test{path}" in text and path in welcome.body_html
-    assert "/fragor/ny" in text
+    assert "http://stafetten.test/valkommen" in text  # the same three steps on the site
 
 
 def test_the_welcome_points_to_the_next_meeting(create_user, create_network, outbox):
@@ -204,4 +204,4 @@ def test_a_welcome_without_a_municipality_has_no_meeting_link(create_user, outbo
     do_confirm_email(user)
     db.session.commit()
     text = outbox("welcome")[0].body_text
-    assert "/fragor/ny" in text and "/traffar/" not in text
+    assert "/natverk" in text and "/traffar/" not in text

@@ -38,8 +38,13 @@ def test_sign_up_with_municipality_domain_needs_confirmation(client, post_form, 
     assert page.status_code == 200 and "Bekräfta" in page.text
     assert user_by_email(user.email).email_confirmed_at is None  # a GET changes nothing
     confirmed = post_form(link, {})
-    assert confirmed.status_code == 200 and "Nu kan du logga in" in confirmed.text
+    # Confirmed and signed in at once, on the three first steps; no second login.
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/valkommen"
     assert user_by_email(user.email).email_confirmed_at is not None
+    welcome = client.get("/valkommen")
+    assert welcome.status_code == 200 and "Fyll i din profil" in welcome.text
+    again = post_form(link, {})  # the link followed twice signs nobody in the second time
+    assert again.status_code == 200 and "redan bekräftat" in again.text
 
     login = post_form("/logga-in", {"email": user.email, "password": GOOD_PASSWORD})
     assert login.status_code == 302
@@ -54,7 +59,8 @@ def test_subdomain_and_case_count_for_the_municipality_domain(post_form):
 def test_unknown_domain_is_refused_next_to_the_field(post_form, outbox):
     response = sign_up(post_form, "karin@gmail.com", name="Karin Okänd")
     assert response.status_code == 400
-    assert "Be en samordnare i din kommun om en inbjudan" in response.text
+    assert "Din kommun kan inte skapa konton själv i Stafetten än." in response.text
+    assert 'href="/ga-med"' in response.text  # the way in for a municipality not in the hub
     assert 'value="Karin Okänd"' in response.text  # the text is kept
     assert user_by_email("karin@gmail.com") is None
     assert outbox() == []

@@ -207,6 +207,7 @@ def test_people_are_found_through_the_privacy_rule():
         ("hub/forum/activity.py", "people_matching"),
         ("hub/forum/activity.py", "mentioned_users"),
         ("hub/forum/activity.py", "find_member_by_name"),
+        ("hub/forum/activity.py", "listed_member"),
         ("hub/forum/questions.py", "experts_for"),
     ]:
         tree = ast.parse((ROOT / path).read_text())

@@ -20,7 +20,7 @@ from flask import template_rendered
 from sqlalchemy import select
 
 from hub.announcements.sending import do_send_announcement
-from hub.auth import accounts, identities, invitations, onboarding
+from hub.auth import accounts, identities, invitations, join_requests, onboarding
 from hub.core.db import utcnow
 from hub.digests.run import run_digests
 from hub.extensions import db
@@ -126,6 +126,9 @@ def account_mails(app, create_user, member, host, admin) -> None:
         db.session.commit()
         invitations.run_invitation_reminders(utcnow() + timedelta(days=4))
     submit_report("Knappen syns inte", None, "/", "127.0.0.1")
+    with app.test_request_context():
+        ask = join_requests.JoinRequest("Lisa Berg", "lisa@falkenberg.example", "Falkenberg", "")
+        join_requests.send_join_request(ask, "127.0.0.1")
     db.session.commit()
     mail_waiting_reports()
     db.session.commit()

@@ -86,6 +86,13 @@ MATRIX: dict[str, Route] = {
     "auth.send_login_link": r("/logga-in/lank", {"email": "a@laholm.se"}, POST=PUBLIC),
     "auth.login_by_link": r("/logga-in/lank/okand", GET=ANY, POST=ANY),
     "auth.sign_up": r("/registrera", GET=PUBLIC, POST=PUBLIC),
+    "auth.join_request": r(
+        "/ga-med",
+        {"name": "Lisa", "email": "l@falkenberg.example", "municipality": "Falkenberg"},
+        GET=PUBLIC,
+        POST=PUBLIC,
+    ),
+    "auth.welcome": r("/valkommen", GET=SIGNED_IN),
     "auth.confirm_email": r("/bekrafta/okand", GET=ANY, POST=ANY),
     "auth.resend_confirmation": r("/bekrafta", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
     "auth.forgot_password": r("/glomt-losenord", {"email": "a@laholm.se"}, GET=PUBLIC, POST=PUBLIC),
@@ -164,6 +171,10 @@ MATRIX: dict[str, Route] = {
     "forum.follow": r("/folj/question/{question_id}", POST=SIGNED_IN),
     "forum.ask_to_answer": r(
         "/fragor/{question_id}/be-svara", {"name": "Ada Admin"}, POST=SIGNED_IN
+    ),
+    # One tap on a person under "Vem kan svara?" (the holder asking themself gets a 400).
+    "forum.ask_expert": r(
+        "/fragor/{question_id}/be-svara/{holder_id}", POST=expect(OK, anonymous=NO, holder=ANY)
     ),
     "forum.people_json": r("/fragor/personer.json?q=Ad", GET=SIGNED_IN),
     "forum.flag": r("/fragor/{question_id}/flagga", {"reason": "Fel"}, POST=SIGNED_IN),

@@ -1,0 +1,141 @@
+"""Better suggestions (#21): "Vem kan svara?" ranks members by their answers in the question's
+topics that became the solution or helped someone, then by the asker's region, then by what
+they say they know; through the directory's privacy rule (a hidden member is shown nowhere),
+never the asker nor the reader; each links to the person and has a one-tap "Be om svar" (POST,
+rate-limited, a notification through the forum's ask rule). And "Du kan kanske svara" (the
+start page's and the digest's) never lists the member's own questions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.core import ratelimit
+from hub.directory.models import Profile
+from hub.extensions import db
+from hub.forum import questions
+from hub.forum.models import AskToAnswer
+from hub.notifications.models import Notification
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def world(create_user, create_tag, give_expertise, create_question, create_answer):
+    tag = create_tag("Läkemedelsrobot")
+    asker = create_user(name="Asta Frågar", municipality_code="1381")  # Laholm, Halland
+    solver = create_user(name="Örjan Löste", municipality_code="0180")
+    helper = create_user(name="Hedda Hjälpte", municipality_code="0180")
+    plain = create_user(name="Per Svarade", municipality_code="1381")  # no helpful answer
+    near = create_user(name="Vera Varberg", municipality_code="1383")  # knows, same region
+    far = create_user(name="Anna Stockholm", municipality_code="0180")  # knows, other region
+    hidden = create_user(name="Dolda Dora", municipality_code="1381")
+    db.session.add(Profile(user_id=hidden.id, hidden_from_directory=True))
+    db.session.commit()
+    for person in (near, far, hidden, asker):
+        give_expertise(person, tag)
+    old = create_question(asker, tags=[tag])
+    solution = create_answer(old, solver)
+    old.accepted_answer_id = solution.id
+    create_answer(old, helper, helpful_count=2)
+    create_answer(old, plain)
+    other = create_question(helper, tags=[tag])
+    other.accepted_answer_id = create_answer(other, hidden).id
+    db.session.commit()
+    question = create_question(asker, tags=[tag], title="Roboten piper på natten")
+    return {"question": question, "asker": asker, "solver": solver, "helper": helper,
+            "near": near, "far": far, "hidden": hidden, "plain": plain}  # fmt: skip
+
+
+def names(experts) -> list[str]:
+    return [e.person.name for e in experts]
+
+
+def test_experts_are_ranked_by_solutions_helpful_answers_and_region(app, world, create_user):
+    reader = create_user(municipality_code="1380")
+    experts = questions.experts_for(world["question"], reader)
+    assert names(experts) == ["Örjan Löste", "Hedda Hjälpte", "Vera Varberg", "Anna Stockholm"]
+    assert (experts[0].solved, experts[0].helped) == (1, 0)
+    assert (experts[1].solved, experts[1].helped) == (0, 1)
+    assert experts[2].same_region and not experts[3].same_region
+
+
+def test_never_the_asker_the_reader_or_a_hidden_member(app, world):
+    experts = names(questions.experts_for(world["question"], world["solver"]))
+    assert "Örjan Löste" not in experts  # the reader
+    assert "Asta Frågar" not in experts and "Dolda Dora" not in experts
+    assert questions.experts_for(world["question"], world["solver"], limit=2) != []
+
+
+def test_the_page_links_each_expert_and_asks_with_one_tap(client, login, world, create_user):
+    reader = create_user(name="Lisa Läsare", municipality_code="1380")
+    login(reader)
+    question, solver = world["question"], world["solver"]
+    url = f"/fragor/{question.id}/roboten-piper-pa-natten"
+    page = client.get(url).text
+    aside = page.split('id="vem-kan-svara"')[1].split("</aside>")[0]
+    assert f'href="/katalog/{solver.id}"' in aside and "1 svar blev lösningen" in aside
+    assert "1 svar hjälpte någon" in aside and "Kan ämnet, enligt sin profil" in aside
+    action = f"/fragor/{question.id}/be-svara/{solver.id}"
+    assert f'action="{action}"' in aside
+
+    asked = client.post(action, data={"csrf_token": csrf_token(page)})
+    assert asked.status_code == 303 and asked.headers["Location"].endswith("#vem-kan-svara")
+    [note] = db.session.scalars(select(Notification).where(Notification.user_id == solver.id))
+    assert note.kind == "ask_to_answer" and "Lisa Läsare" in note.text
+    page = client.get(url).text
+    assert "Vi har bett Örjan Löste att svara." in page
+    aside = page.split('id="vem-kan-svara"')[1].split("</aside>")[0]
+    assert f'action="{action}"' not in aside and "Tillfrågad" in aside
+
+    again = client.post(action, data={"csrf_token": csrf_token(page)})
+    assert again.status_code == 303
+    assert "Örjan Löste är redan tillfrågad." in client.get(url).text
+    assert db.session.scalar(select(func.count(AskToAnswer.id))) == 1
+
+
+def test_one_tap_refusals(client, login, world, create_user):
+    login(world["asker"])
+    question = world["question"]
+    token = csrf_token(client.get("/fragor/ny").text)
+    ask = lambda person_id, **data: client.post(  # noqa: E731
+        f"/fragor/{question.id}/be-svara/{person_id}", data={"csrf_token": token, **data}
+    )
+    assert ask(world["hidden"].id).status_code == 404  # a hidden member is nobody
+    assert ask(999_999).status_code == 404
+    myself = ask(world["asker"].id)
+    assert myself.status_code == 400 and "Du kan inte be dig själv att svara." in myself.text
+    forged = client.post(f"/fragor/{question.id}/be-svara/{world['near'].id}")
+    assert forged.status_code == 400
+    assert db.session.scalar(select(func.count(AskToAnswer.id))) == 0
+
+
+def test_one_tap_is_rate_limited(client, login, world, create_user, create_question, app):
+    login(world["asker"])
+    for _ in range(10):
+        ratelimit.record("ask-to-answer", world["asker"].id)
+    db.session.commit()
+    page = client.get("/fragor/ny").text
+    refused = client.post(
+        f"/fragor/{world['question'].id}/be-svara/{world['near'].id}",
+        data={"csrf_token": csrf_token(page)},
+    )
+    assert refused.status_code == 429 and "Försök igen senare" in refused.text
+    assert db.session.scalar(select(func.count(AskToAnswer.id))) == 0
+
+
+def test_my_own_questions_are_never_under_you_may_answer(
+    client, login, create_user, create_tag, give_expertise, create_question
+):
+    tag = create_tag("Surfplatta")
+    member = create_user(name="Mia Medlem")
+    give_expertise(member, tag)
+    create_question(member, tags=[tag], title="Min egen fråga om surfplattan")
+    create_question(create_user(), tags=[tag], title="En kollegas fråga om surfplattan")
+    login(member)
+    start = client.get("/").text
+    waiting = start.split("Frågor som väntar på dig")[1].split("</li>\n  </ul>")[0]
+    assert "En kollegas fråga om surfplattan" in waiting
+    assert "Min egen fråga om surfplattan" not in waiting
+    assert re.search(r"Min egen fråga", start.split("Nya frågor")[1])  # still among the new
