@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 # The most recent first and at most this many of each kind on the page; the file has all.
-SHOWN_PER_KIND = 10
+SHOWN_PER_KIND = 5
 
 KIND_LABELS = {
     "user": _l("Konto"),
