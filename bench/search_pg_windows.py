@@ -32,7 +32,7 @@ from tests.conftest import make_config
 
 
 def whole_table_pools(self, query, filters, scope=s.FORUM):
-    where, params = filters.sql()
+    where, params = filters.sql(s.PYFORMAT)
     selects = []
     for n, (tier, column, tsquery) in enumerate(self.tier_queries(query, scope)):
         params[f"q{n}"] = tsquery
@@ -40,10 +40,10 @@ def whole_table_pools(self, query, filters, scope=s.FORUM):
         selects.append(
             f"(SELECT {tier} AS tier, d.id, {scope.boost} AS boost"  # noqa: S608
             f" FROM {scope.table} d{scope.join}"
-            f" WHERE d.{column} @@ to_tsquery('simple', :q{n}){where}"
+            f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
             f" ORDER BY d.id DESC LIMIT {limit})"
         )
-    return s.rows(" UNION ALL ".join(selects), params)
+    return self.rows(" UNION ALL ".join(selects), params)
 
 
 def whole_table_hit_count(self, group, cap):

@@ -90,10 +90,12 @@ def init_extensions(app: Flask) -> None:
     install_template_gettext(app)
 
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            from hub.core.db import configure_sqlite
+        from hub.core.db import configure_sqlite, dispose_after_fork
 
+        if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        for engine in db.engines.values():
+            dispose_after_fork(engine)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -87,6 +89,21 @@ def configure_sqlite(engine: Engine) -> None:
     def on_begin(connection) -> None:
         reading = _reading.get() or is_read_only_request()
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def dispose_after_fork(engine: Engine) -> None:
+    """A forked process (a gunicorn worker under ``--preload``) drops the pooled connections it
+    inherited and opens its own: two processes on one socket or one SQLite handle corrupt each
+    other's conversation. ``close=False`` leaves them open for the parent, as SQLAlchemy advises.
+    """
+    engine_ref = weakref.ref(engine)  # a later app's engine must not keep this one alive
+
+    def after_in_child() -> None:
+        inherited = engine_ref()
+        if inherited is not None:
+            inherited.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_in_child)
 
 
 def flush_unique(field: str, message: str) -> None:

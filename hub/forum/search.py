@@ -36,7 +36,6 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
-    bindparam,
     delete,
     insert,
     select,
@@ -98,6 +97,7 @@ SEARCH_TABLES = frozenset(
         "search_title_fts",
         "search_word",
         "search_word_trigram",
+        "search_form",
         "search_item",
         "search_item_fts",
         "search_words_fts",
@@ -229,18 +229,24 @@ def question_rows(question, answers: Iterable) -> list[dict]:
 
 
 def remember_words(rows: list[dict]) -> None:
-    """Add the documents' words to the vocabulary the typo fallback looks in. Words are never
-    taken out: a word no post has any more finds nothing, and is then not offered."""
-    vocabulary = {
-        word
-        for row in rows
-        for word in f"{row['title_words']} {row['body_words']}".split()
-        if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit()
-    }
+    """Add the documents' words to the vocabulary the typo fallback looks in, and each word's
+    terms to ``search_form``, where a result page finds the written words to mark. Words are
+    never taken out: a word no post has any more finds nothing, and is then not offered."""
+    written = {word for row in rows for word in f"{row['title_words']} {row['body_words']}".split()}
+    vocabulary = sorted(w for w in written if len(w) >= TYPO_MIN_LENGTH - 1 and not w.isdigit())
     if vocabulary:
         db.session.execute(
             text("INSERT INTO search_word (word) VALUES (:word) ON CONFLICT (word) DO NOTHING"),
-            [{"word": word} for word in sorted(vocabulary)],
+            [{"word": word} for word in vocabulary],
+        )
+    forms = [{"term": term, "word": word} for word in sorted(written) for term in index_terms(word)]
+    if forms:
+        # The terms were worked out for the index a moment ago: index_terms has them cached.
+        db.session.execute(
+            text(
+                "INSERT INTO search_form (term, word) VALUES (:term, :word) ON CONFLICT DO NOTHING"
+            ),
+            forms,
         )
 
 
@@ -285,6 +291,7 @@ def rebuild_index() -> int:
     session.flush()
     session.execute(delete(search_document))
     session.execute(text("DELETE FROM search_word"))
+    session.execute(text("DELETE FROM search_form"))
     count, last_id = 0, 0
     while True:
         batch = session.execute(
@@ -329,23 +336,29 @@ def parse_query(query: str, limit: int = MAX_QUERY_WORDS) -> ParsedQuery:
     return ParsedQuery(tuple(found), tuple(found.values()))
 
 
+# How the drivers name a bound value: sqlite3 ``:name``, psycopg ``%(name)s``.
+Placeholder = Callable[[str], str]
+COLON: Placeholder = ":{}".format
+PYFORMAT: Placeholder = "%({})s".format
+
+
 @dataclass(frozen=True)
 class Filters:
     category_id: int | None = None
     tag_slug: str | None = None
     answered: bool | None = None
 
-    def sql(self) -> tuple[str, dict]:
+    def sql(self, mark: Placeholder = COLON) -> tuple[str, dict]:
         clauses, params = [], {}
         if self.category_id is not None:
-            clauses.append("q.category_id = :category_id")
+            clauses.append(f"q.category_id = {mark('category_id')}")
             params["category_id"] = self.category_id
         if self.answered is not None:
             clauses.append("q.answer_count > 0" if self.answered else "q.answer_count = 0")
         if self.tag_slug is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM question_tag qt JOIN tag t ON t.id = qt.tag_id"
-                " WHERE qt.question_id = q.id AND t.slug = :tag_slug)"
+                "EXISTS (SELECT 1 FROM question_tag qt JOIN tag t ON t.id = qt.tag_id"  # noqa: S608  (a placeholder)
+                f" WHERE qt.question_id = q.id AND t.slug = {mark('tag_slug')})"
             )
             params["tag_slug"] = self.tag_slug
         return "".join(f" AND {c}" for c in clauses), params
@@ -357,8 +370,8 @@ class KindFilter:
 
     kind: str
 
-    def sql(self) -> tuple[str, dict]:
-        return " AND d.kind = :kind", {"kind": self.kind}
+    def sql(self, mark: Placeholder = COLON) -> tuple[str, dict]:
+        return f" AND d.kind = {mark('kind')}", {"kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -408,7 +421,37 @@ ITEMS = Scope(
 )
 
 
-class SqliteBackend:
+class DriverSql:
+    """Statements sent straight to the driver's cursor, in the session's transaction.
+
+    A search sends a handful of small statements; through SQLAlchemy each cost about 0.3 ms of
+    this process's CPU (compiling, result objects), through the cursor 0.035 ms. psycopg prepares
+    a statement it has seen five times on a connection, so the server parses and plans a search's
+    SQL once per connection, not once per search.
+    """
+
+    def __init__(self) -> None:
+        self._connection = None
+
+    def cursor(self):
+        if self._connection is None:
+            self._connection = db.session.connection().connection.driver_connection
+        return self._connection.cursor()
+
+    def rows(self, sql: str, params: dict | Sequence) -> list[tuple]:
+        cursor = self.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def scalar(self, sql: str, params: dict | Sequence) -> object:
+        found = self.rows(sql, params)
+        return found[0][0] if found else None
+
+
+class SqliteBackend(DriverSql):
     """FTS5 over the words and terms. A tier's pool is a walk down FTS5's rowid order (newest
     first, no sort) to ``POOL`` hits, so even a word in every other post costs a few hundred rows.
     ``search_title_fts`` holds the titles alone and ``search_words_fts`` the words as written,
@@ -448,11 +491,11 @@ class SqliteBackend:
                 f" JOIN {scope.table} d ON d.id = {table}.rowid{scope.join}"
                 f" WHERE {table} MATCH :m{n}{where} ORDER BY {table}.rowid DESC LIMIT {limit})"
             )
-        return rows(" UNION ALL ".join(selects), params)
+        return self.rows(" UNION ALL ".join(selects), params)
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         sql = "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :m LIMIT :cap)"
-        return db.session.scalar(text(sql), {"m": self.groups([group]), "cap": cap})
+        return self.scalar(sql, {"m": self.groups([group]), "cap": cap})
 
     def words_containing(self, pieces: list[str], shortest: int, longest: int) -> list[str]:
         sql = (
@@ -460,7 +503,15 @@ class SqliteBackend:
             " AND length(word) BETWEEN :lo AND :hi ORDER BY word LIMIT :cap"
         )
         params = {"m": " OR ".join(f'"{p}"' for p in pieces), "lo": shortest, "hi": longest}
-        return list(db.session.scalars(text(sql), params | {"cap": MAX_CANDIDATES}))
+        return [row[0] for row in self.rows(sql, params | {"cap": MAX_CANDIDATES})]
+
+    def documents(self, ids: list[int]) -> list[tuple]:
+        marks = ", ".join("?" * len(ids))  # one per id: sqlite3 takes no list
+        return self.rows(DOCUMENTS_SQL.format(ids=f"IN ({marks})"), ids)
+
+    def words_with_terms(self, terms: list[str]) -> list[tuple]:
+        marks = ", ".join("?" * len(terms))
+        return self.rows(FORMS_SQL.format(terms=f"IN ({marks})"), terms)
 
     def similar(self, groups, limit: int):
         # Only questions have title terms, so the title index finds questions only.
@@ -476,55 +527,44 @@ class SqliteBackend:
         return db.session.execute(text(sql), params).all()
 
 
-def rows(sql: str, params: dict) -> list[tuple]:
-    """Plain tuples from the driver on SQLite (the pools are the hot path, and a statement sent
-    as it is skips SQLAlchemy's compilation and row objects); through ``text()`` elsewhere."""
-    if db.engine.dialect.name != "sqlite":
-        return [tuple(row) for row in db.session.execute(text(sql), params)]
-    result = db.session.connection().exec_driver_sql(sql, params)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
-
-
-DOCUMENTS_SQL = text(
+DOCUMENTS_SQL = (
     "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM search_document d"
-    " JOIN question q ON q.id = d.question_id WHERE d.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+    " JOIN question q ON q.id = d.question_id WHERE d.id {ids}"
+)
+FORMS_SQL = "SELECT DISTINCT word FROM search_form WHERE term {terms}"
 
 
-def documents(ids: list[int]) -> list:
+@dataclass(frozen=True)
+class Document:
+    id: int
+    question_id: int
+    answer_id: int | None
+    body: str
+    title: str
+
+
+def documents(ids: list[int], engine: DriverSql | None = None) -> list[Document]:
     """The text of these documents with their question's title, in the order given."""
     if not ids:
         return []
-    if db.engine.dialect.name == "sqlite":
-        # The driver's own placeholders, one per id: no statement to compile on the hot path.
-        marks = ", ".join("?" * len(ids))
-        sql = (
-            "SELECT d.id, d.question_id, d.answer_id, d.body, q.title FROM search_document d"  # noqa: S608
-            f" JOIN question q ON q.id = d.question_id WHERE d.id IN ({marks})"
-        )
-        found = db.session.connection().exec_driver_sql(sql, tuple(ids))
-    else:
-        found = db.session.execute(DOCUMENTS_SQL, {"ids": ids})
-    by_id = {row.id: row for row in found}
+    by_id = {row[0]: Document(*row) for row in (engine or backend()).documents(ids)}
     return [by_id[i] for i in ids if i in by_id]
 
 
-_HITS = "FROM search_document WHERE tsv @@ to_tsquery('simple', :q)"
-HITS_UP_TO_CAP = text(f"SELECT count(*) FROM (SELECT 1 {_HITS} LIMIT :cap) AS h")  # noqa: S608
-HITS_IN_WINDOW_UP_TO_CAP = text(
-    f"SELECT count(*) FROM (SELECT 1 {_HITS} AND id > :lower LIMIT :cap) AS h"  # noqa: S608
+_HITS = "FROM search_document WHERE tsv @@ to_tsquery('simple', %(q)s)"
+HITS_UP_TO_CAP = f"SELECT count(*) FROM (SELECT 1 {_HITS} LIMIT %(cap)s) AS h"  # noqa: S608
+HITS_IN_WINDOW_UP_TO_CAP = (
+    f"SELECT count(*) FROM (SELECT 1 {_HITS} AND id > %(lower)s LIMIT %(cap)s) AS h"  # noqa: S608
 )
-HITS_BEFORE_WINDOW = text(f"SELECT count(*) {_HITS} AND id + 0 <= :lower")
+HITS_BEFORE_WINDOW = f"SELECT count(*) {_HITS} AND id + 0 <= %(lower)s"
 
 
-class PostgresBackend:
+class PostgresBackend(DriverSql):
     """A generated tsvector with a GIN index: title words weigh A, title terms B, body words C,
     body terms D, so a tier is a weight-restricted tsquery."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._window_start: int | EllipsisType | None = ...  # not read yet
 
     @staticmethod
@@ -575,15 +615,15 @@ class PostgresBackend:
         Below it, ``id + 0`` keeps it from walking the primary key at all: what is left to find
         is rare, and GIN lists it cheaply.
         """
-        where, params = filters.sql()
+        where, params = filters.sql(PYFORMAT)
         # The questions are joined inside only to filter; the boost is read for the pool alone.
         inner_join = scope.join if where else ""
         order = "d.id"
         if lower is not None:
-            where += " AND d.id > :lower"
+            where += " AND d.id > %(lower)s"
             params["lower"] = lower
         if upper is not None:
-            where += " AND d.id + 0 <= :upper"
+            where += " AND d.id + 0 <= %(upper)s"
             params["upper"] = upper
             order = "d.id + 0"
         selects = []
@@ -592,16 +632,16 @@ class PostgresBackend:
             selects.append(
                 f"(SELECT {n} AS n, {tier} AS tier, d.id, {scope.boost} AS boost FROM ("  # noqa: S608  (fixed SQL; values bound)
                 f"SELECT {scope.keys} FROM {scope.table} d{inner_join}"
-                f" WHERE d.{column} @@ to_tsquery('simple', :q{n}){where}"
+                f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
                 f" ORDER BY {order} DESC LIMIT {limit}) AS d{scope.join})"
             )
-        return rows(" UNION ALL ".join(selects), params)
+        return self.rows(" UNION ALL ".join(selects), params)
 
     def window_start(self) -> int | None:
         """The id below the newest WINDOW documents (None when there are fewer), read once per
         search."""
         if self._window_start is ...:
-            newest = db.session.scalar(text("SELECT max(id) FROM search_document"))
+            newest = self.scalar("SELECT max(id) FROM search_document", ())
             self._window_start = newest - WINDOW if newest and newest > WINDOW else None
         return self._window_start
 
@@ -611,24 +651,31 @@ class PostgresBackend:
         that has none (165 ms for one typo)."""
         params = {"q": self.groups([group]), "cap": cap, "lower": self.window_start()}
         if params["lower"] is None:
-            return db.session.scalar(HITS_UP_TO_CAP, params)
-        found = db.session.scalar(HITS_IN_WINDOW_UP_TO_CAP, params)
+            return self.scalar(HITS_UP_TO_CAP, params)
+        found = self.scalar(HITS_IN_WINDOW_UP_TO_CAP, params)
         if found >= cap:
             return found
         # What is left is rare: GIN lists it (no LIMIT, so no walk in the hope of an early stop).
-        older = db.session.scalar(HITS_BEFORE_WINDOW, params)
+        older = self.scalar(HITS_BEFORE_WINDOW, params)
         return min(cap, found + older)
 
     def words_containing(self, pieces: list[str], shortest: int, longest: int) -> list[str]:
         # LIKE with a pattern of letters only: pg_trgm's GIN index serves it.
-        likes = " OR ".join(f"word LIKE :p{n}" for n in range(len(pieces)))
+        likes = " OR ".join(f"word LIKE %(p{n})s" for n in range(len(pieces)))
         sql = (
             f"SELECT word FROM search_word WHERE ({likes})"  # noqa: S608  (fixed SQL; values bound)
-            " AND length(word) BETWEEN :lo AND :hi ORDER BY word LIMIT :cap"
+            " AND length(word) BETWEEN %(lo)s AND %(hi)s ORDER BY word LIMIT %(cap)s"
         )
         params = {f"p{n}": f"%{p}%" for n, p in enumerate(pieces)}
         params |= {"lo": shortest, "hi": longest, "cap": MAX_CANDIDATES}
-        return list(db.session.scalars(text(sql), params))
+        return [row[0] for row in self.rows(sql, params)]
+
+    def documents(self, ids: list[int]) -> list[tuple]:
+        # One statement whatever the number of ids, so that psycopg prepares it once.
+        return self.rows(DOCUMENTS_SQL.format(ids="= ANY(%(ids)s)"), {"ids": ids})
+
+    def words_with_terms(self, terms: list[str]) -> list[tuple]:
+        return self.rows(FORMS_SQL.format(terms="= ANY(%(terms)s)"), {"terms": terms})
 
     def similar(self, groups, limit: int):
         sql = (
@@ -679,7 +726,9 @@ def search(
     result.total = len(best)
     wanted = {t for group in parsed.groups for t in group}
     if typos and result.total < FEW_HITS:
-        corrected = correct(parsed, engine)
+        # One word and no filter: its hits are the ones just counted, no need to count again.
+        known = result.total if len(parsed.words) == 1 and filters == Filters() else None
+        corrected = correct(parsed, engine, known)
         if corrected:
             more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
             if more:
@@ -690,7 +739,8 @@ def search(
     result.total = max(result.total, sum(1 for tier, _, _ in pools if tier == ANY_FORM))
     offset = (result.page - 1) * per_page
     page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
-    is_hit = hit_test(wanted)
+    found = documents(page_ids, engine)
+    is_hit = hit_test(wanted, engine) if found else None
     result.hits = [
         SearchHit(
             document_id=row.id,
@@ -700,19 +750,21 @@ def search(
             title_html=highlight(row.title, is_hit),
             snippet_html=snippet(row.body, is_hit),
         )
-        for row in documents(page_ids)
+        for row in found
     ]
     return result
 
 
-def correct(parsed: ParsedQuery, engine) -> ParsedQuery | None:
+def correct(parsed: ParsedQuery, engine, hits_of_one_word: int | None = None) -> ParsedQuery | None:
     """The query with each word that has few hits replaced by the closest word in the index that
-    has more; None when no word changed."""
+    has more; None when no word changed. ``hits_of_one_word``: a one-word query's hits, known."""
     changed, new_words = False, []
     for word, group in zip(parsed.words, parsed.groups, strict=True):
         replacement = None
         if len(word) >= TYPO_MIN_LENGTH and not word.isdigit():
-            hits = engine.hit_count(group, FEW_HITS)
+            hits = hits_of_one_word
+            if hits is None:
+                hits = engine.hit_count(group, FEW_HITS)
             if hits < FEW_HITS:
                 replacement = closest_word(word, hits, engine)
         new_words.append(replacement or word)
@@ -760,23 +812,34 @@ def similar_questions(title: str, limit: int = 5) -> list[SimilarQuestion]:
 class HitTest(dict):
     """Whether a written word is one of the query's forms, memoised for one result page: a dict
     of the words seen, so a page's thousand look-ups of the same few hundred words are dict
-    look-ups in C, not Python calls."""
+    look-ups in C, not Python calls.
 
-    def __init__(self, wanted: set[str]) -> None:
+    The written words that carry the query's terms come from ``search_form``, filled when the
+    posts were indexed, so no word of a snippet goes through the lexicon at query time. Only an
+    index made before that table existed leaves it empty; then the lexicon decides.
+    """
+
+    def __init__(self, wanted: set[str], written: frozenset[str]) -> None:
         super().__init__()
         self.wanted = wanted
+        self.written = written
 
     def __missing__(self, word: str) -> bool:
         lowered = word.lower()
-        hit = lowered not in STOPWORDS and not self.wanted.isdisjoint(index_terms(lowered))
+        if self.written:
+            hit = lowered in self.written
+        else:
+            hit = lowered not in STOPWORDS and not self.wanted.isdisjoint(index_terms(lowered))
         self[word] = hit
         return hit
 
     __call__ = dict.__getitem__
 
 
-def hit_test(wanted: set[str]) -> HitTest:
-    return HitTest(wanted)
+def hit_test(wanted: set[str], engine: DriverSql | None = None) -> HitTest:
+    """The hit test for a page whose hits matched ``wanted`` (terms)."""
+    written = (engine or backend()).words_with_terms(sorted(wanted)) if wanted else []
+    return HitTest(wanted, frozenset(row[0] for row in written))
 
 
 def _marked(value: str, matches: Iterable[re.Match], start: int, end: int, is_hit) -> str:

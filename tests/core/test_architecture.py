@@ -381,3 +381,24 @@ db.session.execute(update(User).values(role=role))
 """
     found = [(model, how) for _, model, how in model_writes(ast.parse(code), set(model_owners()))]
     assert sorted(model for model, _ in found) == ["Category", "Network", "Network", "Unit", "User"]
+
+
+def test_join_requests_are_mailed_by_their_owner_only():
+    """Asking to join (#21): one module decides who receives it and queues its mail."""
+    owner = "hub/auth/join_requests.py"
+
+    def queues_join_request(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func).endswith("queue_email")
+            and bool(node.args)
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == "join_request"
+        )
+
+    senders = [
+        rel(p)
+        for p in HUB.rglob("*.py")
+        if any(map(queues_join_request, ast.walk(ast.parse(p.read_text()))))
+    ]
+    assert senders == [owner], f"only {owner} queues the join request mail: {senders}"

@@ -93,3 +93,13 @@ def test_a_forked_worker_opens_its_own_connection() -> None:
         os._exit(0)
     os.waitpid(pid, 0)
     assert os.read(read, 10) == b"own"
+
+
+def test_after_a_fork_the_table_is_reopened_only_where_it_was_open() -> None:
+    parent = lemmas._forms_table()
+    lemmas._reopen_in_child()  # what a forked child runs first
+    assert lemmas._forms_table.cache_info().currsize == 1
+    assert lemmas._forms_table() is not parent
+    lemmas._forms_table.cache_clear()
+    lemmas._reopen_in_child()  # a process that never searched opens nothing
+    assert lemmas._forms_table.cache_info().currsize == 0

@@ -8,22 +8,30 @@ import pytest
 from sqlalchemy import event, text
 
 from hub.extensions import db
-from hub.forum.search import search, similar_questions
+from hub.forum.search import DriverSql, search, similar_questions
 
 
 @contextmanager
 def captured():
-    """The SQL statements and parameters the search issues."""
+    """The SQL statements and parameters the search issues, through SQLAlchemy or straight to
+    the driver's cursor (``DriverSql``)."""
     seen: list[tuple[str, object]] = []
+    sent_to_driver = DriverSql.rows
 
     def listen(conn, cursor, statement, parameters, context, executemany):
         if "search_" in statement:
             seen.append((statement, parameters))
 
+    def driver_rows(self, statement, parameters):
+        seen.append((statement, parameters))
+        return sent_to_driver(self, statement, parameters)
+
     event.listen(db.engine, "before_cursor_execute", listen)
+    DriverSql.rows = driver_rows
     try:
         yield seen
     finally:
+        DriverSql.rows = sent_to_driver
         event.remove(db.engine, "before_cursor_execute", listen)
 
 
@@ -31,6 +39,8 @@ def plans(statements) -> list[str]:
     connection = db.session.connection()
     out = []
     for statement, parameters in statements:
+        if isinstance(parameters, list):  # positional, for a driver's cursor
+            parameters = tuple(parameters)
         if db.engine.dialect.name == "sqlite":
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             out.append("\n".join(row[-1] for row in rows))

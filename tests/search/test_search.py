@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
 from hub.extensions import db
+from hub.forum import search as search_module
 from hub.forum.models import Answer
 from hub.forum.search import rebuild_index, reindex_question, search
 from hub.forum.search_items import search_people
@@ -127,6 +129,29 @@ def test_snippets_escape_html_and_mark_hits(create_question):
     assert "<script>" not in title and "<script>" not in snippet and "<img" not in snippet
     assert "&lt;script&gt;" in title and "&lt;script&gt;" in snippet
     assert "<mark>mötet</mark>" in title and "<mark>mötet</mark>" in snippet
+
+
+def test_the_page_marks_its_hits_without_the_lexicon(create_question, monkeypatch):
+    # The written words of each term were stored when the post was indexed (search_form).
+    create_question("Läkemedelsrobotarna larmar", "Roboten på boendet larmar i onödan.")
+
+    def lexicon_at_query_time(word):
+        raise AssertionError(f"the lexicon was asked about {word!r} while the page was made")
+
+    monkeypatch.setattr(search_module, "index_terms", lexicon_at_query_time)
+    hit = search("läkemedelsrobot").hits[0]
+    assert "<mark>Läkemedelsrobotarna</mark>" in str(hit.title_html)
+    hit = search("robot boende").hits[0]
+    assert str(hit.snippet_html).startswith("<mark>Roboten</mark> på <mark>boendet</mark> larmar")
+
+
+def test_an_index_made_before_the_word_forms_marks_through_the_lexicon(create_question):
+    create_question("Läkemedelsrobotarna larmar", "Roboten på boendet larmar i onödan.")
+    db.session.execute(text("DELETE FROM search_form"))
+    db.session.commit()
+    hit = search("robot").hits[0]
+    assert "<mark>Läkemedelsrobotarna</mark>" in str(hit.title_html)
+    assert "<mark>Roboten</mark>" in str(hit.snippet_html)
 
 
 def test_a_long_body_is_cut_around_the_first_hit(create_question):
