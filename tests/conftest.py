@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--slow",
         action="store_true",
-        help="also run the tests marked slow (several processes racing); ./scripts/test does",
+        help="also run the tests marked slow (races, thousands of rows); ./scripts/test does",
     )
 
 

@@ -11,7 +11,8 @@ from hub.auth import last_seen
 from hub.auth.accounts import change_role, create_account
 from hub.auth.models import Role, User
 from hub.extensions import db
-from hub.meetings.models import Network, NetworkMunicipality
+from hub.meetings import networks
+from hub.meetings.models import Network
 
 PASSWORD = "ett-bra-lösenord-för-test"
 _counter = itertools.count(1)
@@ -54,13 +55,15 @@ def make_network(
     codes: tuple[str, ...] = ("1383", "1381", "1380"),
     coordinators=(),
 ) -> Network:
+    """A network made by the network rules, as the admin area makes one: the municipalities join
+    in ``codes`` order, the first with members takes the baton (they are told by mail), and the
+    coordinators are added by their e-mail addresses."""
     n = next(_counter)
-    network = Network(slug=slug or f"natverk-{n}", name=f"Nätverk {n}")
-    network.members = [
-        NetworkMunicipality(municipality_code=code, position=i) for i, code in enumerate(codes)
-    ]
-    network.coordinators = list(coordinators)
-    db.session.add(network)
+    network = networks.create_network(f"Nätverk {n}", slug or f"natverk-{n}")
+    for code in codes:
+        networks.add_network_member(network, code)
+    for user in coordinators:
+        networks.add_coordinator(network, user.email)
     db.session.commit()
     return network
 

@@ -445,10 +445,7 @@ def coordinator_remove(network_id: int, user_id: int):
 
 
 def load_category(category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None:
-        abort(404)
-    return category
+    return db.get_or_404(Category, category_id)
 
 
 @bp.get("/kategorier")

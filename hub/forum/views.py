@@ -615,9 +615,7 @@ def merge(question_id: int):
 @bp.post("/moderering/flaggor/<int:flag_id>/klar")
 @require(Permission.MODERATE)
 def resolve_flag(flag_id: int):
-    found = db.session.get(Flag, flag_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Flag, flag_id)
     moderation.resolve_flag(found, current_user, moderation_reason())
     flash(_("Anmälan är hanterad."), "success")
     return redirect(url_for("forum.moderation_page"), code=303)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -45,9 +45,7 @@ def messages():
 @bp.post("/admin/inkommande/sparr/<int:suppression_id>/ta-bort")
 @require(Permission.ADMIN)
 def lift_suppression(suppression_id: int):
-    suppression = db.session.get(SuppressedAddress, suppression_id)
-    if suppression is None:
-        abort(404)
+    suppression = db.get_or_404(SuppressedAddress, suppression_id)
     lift(suppression.email)
     flash(_("Adressen får e-post igen."), "info")
     return redirect(url_for("inbound.messages"), code=303)

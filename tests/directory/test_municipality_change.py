@@ -8,6 +8,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from hub.auth import permissions
+from hub.auth.accounts import change_role
 from hub.auth.models import Role
 from hub.core import ratelimit
 from hub.directory import membership
@@ -158,6 +159,7 @@ def test_municipality_rights_are_decided_in_permissions(create_user, create_netw
     demoted = create_user(role=Role.MEMBER, municipality_code=None)
     admin = create_user(role=Role.ADMIN, municipality_code=None)
     network = create_network(codes=("1381", "1383"), coordinators=[coordinator, demoted])
+    change_role(demoted, Role.MEMBER)  # still on the network's list, no longer a coordinator
     anonymous = AnonymousUserMixin()
 
     assert permissions.speaks_for(member, "1381")

@@ -14,9 +14,11 @@ from hub.notifications.models import Notification
 
 
 def kinds_for(user):
+    """The forum's notifications to ``user`` (not the baton's, which a new network gives)."""
     return [
         n.kind
         for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+        if n.kind != "baton"
     ]
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from hub.auth.models import Invitation, Role, User
 from hub.directory.models import Profile
@@ -119,6 +120,8 @@ def add_meetings_and_baton(world: HealthWorld) -> None:
     meeting("M5", "2026-06-01", "2026-05-25", "cancelled")
     meeting("M4", "2026-08-01", "2026-06-10", "scheduled")
     db.session.flush()
+    # The history as it happened, from its start: the rule's own start pass (today) goes.
+    db.session.execute(delete(BatonPass).where(BatonPass.network_id == network.id))
     for _pass, code, day, kind in (
         ("P1", "1383", "2025-03-01", "start"),
         ("P2", "1381", "2025-05-01", "meeting_held"),

@@ -111,10 +111,10 @@ def test_answer_mail_gets_reply_to_svar_and_says_one_may_reply(replies_on, creat
 def test_without_reply_domain_nothing_changes(
     app, create_user, create_network, create_meeting, smtp
 ):
+    network = create_network(codes=("1381",))  # before the member: no "you hold the baton" mail
     user = create_user()
     row = _notification_mail(user, ("answer", 5))
     assert "Reply-To" not in row.headers and "svara direkt" not in row.body_text
-    network = create_network(codes=("1381",))
     meeting = loaded(create_meeting(network))
     part = mailing.calendar_part(meeting, "REQUEST", mailing.Recipient(user.id, user.email, "P"))
     event = Calendar.from_ical(part["data"]).walk("VEVENT")[0]

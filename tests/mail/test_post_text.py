@@ -144,6 +144,7 @@ def test_digest_excerpts_say_who_wrote_them_and_respect_titles_only(app, create_
     assert "Larmet piper hela natten" in digests[shared.id].body_text
 
 
+@pytest.mark.slow  # 2,000 members and their digests: seconds of CPU, run by ./scripts/test
 def test_digest_statements_stay_fixed_for_2000_members(app, count_queries, create_network):
     """One batch for 20 members and one for 2,000 cost the same statements, excerpts and each
     member's signed answer links for an upcoming meeting included."""

@@ -402,6 +402,7 @@ def test_with_nobody_else_to_carry_it_passing_is_a_conflict(client, login, world
     for person in (world["varberg"], world["halmstad"]):
         person.active = False
     db.session.commit()
+    passes = len(rotation.history(world["network"].id))
     login(world["host"])
     token = csrf_token(client.get("/natverk/halland").text)
     response = client.post(
@@ -411,7 +412,7 @@ def test_with_nobody_else_to_carry_it_passing_is_a_conflict(client, login, world
     assert response.status_code == 409 and "ingen aktiv kommun" in response.text
     db.session.refresh(world["network"])
     assert world["network"].baton_holder_code == "1381"
-    assert len(rotation.history(world["network"].id)) == 1
+    assert len(rotation.history(world["network"].id)) == passes
 
 
 def add_meetings(network, create_meeting, count):
