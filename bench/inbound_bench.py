@@ -1,6 +1,6 @@
 """The mail receiver under load (issue #15): 200 messages/s for 30 s over LMTP on loopback.
 
-    .venv/bin/python bench/inbound_bench.py [--rate 200] [--seconds 30] [--connections 10]
+    .venv/bin/python bench/inbound_bench.py [--rate 200] [--seconds 30] [--connections 20]
 
 Starts the real ``flask hub mail-receiver`` (a subprocess) on a throw-away SQLite file (or the
 throw-away PostgreSQL database named by BENCH_DATABASE_URL), with members, questions, a meeting
@@ -269,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--drain-timeout", type=float, default=1200)
     args = parser.parse_args()

@@ -56,7 +56,8 @@ class ReceiverHandler:
         self.domain = (app.config.get("REPLY_DOMAIN") or "").lower()
         with app.app_context():
             sqlite = db.engine.dialect.name == "sqlite"
-        # SQLite has one writer: storing and handling take turns here, storing first.
+        # SQLite has one writer: storing and handling take turns here, storing first. On
+        # PostgreSQL two storing threads keep two batches in flight (each waits for the server).
         self.writing: AbstractContextManager = threading.Lock() if sqlite else nullcontext()
         self.arriving: queue.Queue[tuple[Delivery, Future] | None] = queue.Queue()
         self.waiting: queue.Queue[int] = queue.Queue()
@@ -65,7 +66,10 @@ class ReceiverHandler:
         self.unstored = 0
         self.last_arrival = 0.0
         self.quiet = threading.Condition()
-        self.storer = threading.Thread(target=self._store_loop, name="inbound-store", daemon=True)
+        self.storers = [
+            threading.Thread(target=self._store_loop, name=f"inbound-store-{n}", daemon=True)
+            for n in range(1 if sqlite else 2)
+        ]
         self.handlers = [
             threading.Thread(target=self._handle_loop, name=f"inbound-handle-{n}", daemon=True)
             for n in range(handlers)
@@ -80,14 +84,15 @@ class ReceiverHandler:
             for row_id in receiver.pending_ids():
                 self.waiting.put(row_id)
             db.session.remove()
-        self.storer.start()
-        for thread in self.handlers:
+        for thread in [*self.storers, *self.handlers]:
             thread.start()
 
     def stop(self) -> None:
         """Store what arrived, finish what is stored, then stop the threads."""
-        self.arriving.put(None)
-        self.storer.join(timeout=60)
+        for _thread in self.storers:
+            self.arriving.put(None)
+        for thread in self.storers:
+            thread.join(timeout=60)
         for _thread in self.handlers:
             self.waiting.put(STOP)
         for thread in self.handlers:
@@ -119,6 +124,8 @@ class ReceiverHandler:
             while len(batch) < BATCH and not self.arriving.empty():
                 batch.append(self.arriving.get_nowait())
             stopping = None in batch
+            for _other in range(batch.count(None) - 1):  # another storing thread's
+                self.arriving.put(None)
             batch = [item for item in batch if item is not None]
             if batch:
                 self._store(batch)
@@ -178,11 +185,18 @@ class ReceiverHandler:
                 receiver.handle_stored(row_id)
             except Exception as error:  # a handling thread must never die
                 log.exception("Meddelande %s kunde inte hanteras", row_id)
-                receiver.give_up(row_id, error)
+                self._give_up(row_id, error)
             finally:
                 db.session.remove()
         with self.lock:
             self.handled += 1
+
+    def _give_up(self, row_id: int, error: Exception) -> None:
+        try:
+            receiver.give_up(row_id, error)
+        except Exception:  # the database is away: the message stays taken, retry_stuck retries
+            log.exception("Meddelande %s kunde inte markeras", row_id)
+            db.session.rollback()
 
     def _wait_for_a_pause(self) -> None:
         """Storing first: behind each message waiting to be stored an MTA waits for its answer."""

@@ -66,18 +66,21 @@ def store_many(deliveries: Sequence[Delivery]) -> list[int | None]:
     """Keep each message, raw, in one transaction; commits. Row ids, None for those kept already.
 
     Only the headers are read here, so the MTA gets its answer quickly; ``handle_stored`` does
-    the rest (at once for stdin, after the answer in the LMTP server)."""
-    row_ids = [_store_one(delivery) for delivery in deliveries]
+    the rest (at once for stdin, after the answer in the LMTP server). One INSERT for all: on
+    PostgreSQL one round trip, not one per message."""
+    rows = [_row(delivery) for delivery in deliveries]
+    inserted = dict(db.session.execute(_insert_once(rows)).all()) if rows else {}
+    # A key not inserted was taken already: by an earlier message, or earlier in this batch.
+    row_ids = [inserted.pop(values["message_key"], None) or _store_taken(values) for values in rows]
     db.session.commit()
     return row_ids
 
 
-def _store_one(delivery: Delivery) -> int | None:
-    values = _row(delivery)
-    row_id = db.session.execute(_insert_once(values)).scalar()
+def _store_taken(values: dict) -> int | None:
+    """The key is taken: the same message again (None), or another under a used Message-ID."""
     key = values["message_key"]
-    if row_id is not None or key.startswith("sha256:"):
-        return row_id
+    if key.startswith("sha256:"):
+        return None
     kept = db.session.execute(
         select(InboundMessage.id, InboundMessage.digest).where(InboundMessage.message_key == key)
     ).one()
@@ -85,12 +88,14 @@ def _store_one(delivery: Delivery) -> int | None:
         return None
     # Another message under a Message-ID already used (a broken mailer, a forgery, a copy
     # changed on the way): kept for an admin, never handled, so nothing is posted twice.
-    values.update(
-        message_key=f"{key} {values['digest']}",
-        outcome=Outcome.IGNORED,
-        reason=f"samma Message-ID som meddelande {kept.id} men annat innehåll",
-    )
-    return db.session.execute(_insert_once(values)).scalar()
+    values = {
+        **values,
+        "message_key": f"{key} {values['digest']}",
+        "outcome": Outcome.IGNORED,
+        "reason": f"samma Message-ID som meddelande {kept.id} men annat innehåll",
+    }
+    taken = db.session.execute(_insert_once([values])).one_or_none()
+    return None if taken is None else taken.id
 
 
 def _row(delivery: Delivery) -> dict:
@@ -113,16 +118,16 @@ def _row(delivery: Delivery) -> dict:
     }
 
 
-def _insert_once(values: dict):
-    """INSERT … ON CONFLICT (message_key) DO NOTHING RETURNING id: one statement, and a second
-    delivery (even one racing the first) inserts nothing."""
+def _insert_once(rows: list[dict]):
+    """INSERT … ON CONFLICT (message_key) DO NOTHING RETURNING message_key, id: one statement,
+    and a second delivery (even one racing the first, or in the same batch) inserts nothing."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = InboundMessage.__table__
-    statement = insert(table).values(**values)
-    return statement.on_conflict_do_nothing(index_elements=["message_key"]).returning(table.c.id)
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["message_key"])
+    return statement.returning(table.c.message_key, table.c.id)
 
 
 def claim(row_id: int) -> tuple[int, bytes, str] | None:

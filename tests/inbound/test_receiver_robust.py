@@ -192,3 +192,18 @@ def test_reads_in_read_only_leave_the_write_lock_to_others(inside):
         with read_only():  # inside a transaction already: the reads join it
             assert db.session().in_transaction()
     assert not db.session().in_transaction()
+
+
+def test_a_handling_thread_survives_a_database_that_goes_away(inside, monkeypatch):
+    """Neither the handling nor recording its failure works: the message stays taken (and is
+    retried after a while), the thread goes on with the next one."""
+    from sqlalchemy.exc import OperationalError
+
+    def away(*args):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    handler = ReceiverHandler(inside)
+    monkeypatch.setattr(receiver, "handle_stored", away)
+    monkeypatch.setattr(receiver, "give_up", away)
+    handler._handle(1)
+    assert handler.handled == 1
