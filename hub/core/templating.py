@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from hub.core.db import utcnow
-from hub.core.i18n import to_stockholm
+from hub.core.i18n import N_, to_stockholm, translated
 
 # A number no route or query will hold, standing in for an int argument in a URL's pattern.
 SENTINEL = 1_999_999_937
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     processors = app.template_context_processors[None]
     processors[:] = [p for p in processors if p.__module__ != "flask_wtf.csrf"]
     app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["translated"] = translated
     app.jinja_env.filters["iso"] = iso_filter
     app.jinja_env.filters["ago"] = ago_filter
     app.jinja_env.filters["date"] = date_filter
@@ -52,10 +53,11 @@ def preload_templates(app: Flask) -> None:
 
 
 def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
-    """Stockholm time (the hub's only time zone), in the page's language."""
+    """Stockholm time (the hub's only time zone), in the page's language. The pattern is
+    Swedish; the catalogue holds each language's own ("kl." is Swedish)."""
     if not value:
         return ""
-    return _pattern(format).apply(to_stockholm(_aware(value)), get_locale())
+    return _pattern(_(format)).apply(to_stockholm(_aware(value)), get_locale())
 
 
 def date_filter(value: date | None, format: str = "d MMMM yyyy") -> str:
@@ -142,6 +144,14 @@ def cached_url_for(endpoint: str, **values) -> str:
         if v is INT:
             pattern = pattern.replace(str(SENTINEL + i), str(values[k]))
     return pattern
+
+
+# The date and time patterns the templates use, for the catalogue: English says "at", not "kl.".
+DATETIME_PATTERNS = (
+    N_("d MMMM yyyy 'kl.' HH:mm"),
+    N_("EEEE d MMMM yyyy 'kl.' HH:mm"),
+    N_("EEEE d MMMM 'kl.' HH:mm"),
+)
 
 
 def main_menu() -> list[tuple[str, str]]:
