@@ -72,11 +72,11 @@ class RegionForm(FlaskForm):
 
 class MunicipalityForm(FlaskForm):
     scb_code = StringField(
-        _l("Kommunkod (SCB)"),
+        _l("Kommunnummer (fyra siffror från SCB)"),
         filters=[strip],
         validators=[
             DataRequired(_l("Skriv kommunens kod.")),
-            Regexp(r"^\d{4}$", message=_l("Kommunkoden är fyra siffror, t.ex. 1381.")),
+            Regexp(r"^\d{4}$", message=_l("Kommunnumret är fyra siffror, till exempel 1381.")),
         ],
     )
     name = StringField(

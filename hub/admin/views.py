@@ -35,6 +35,7 @@ from hub.auth import accounts as account_rules
 from hub.auth import identities, tenants
 from hub.auth.permissions import Permission, require
 from hub.core.edge import run_form
+from hub.core.i18n import translated
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.directory import municipalities as municipality_rules
@@ -136,7 +137,7 @@ def region_new():
 def municipality_new():
     form = MunicipalityForm()
     form.region_code.choices = [("", _("Välj län"))] + [
-        (r.code, r.name) for r in ops.list_regions()
+        (r.code, translated(r.name)) for r in ops.list_regions()
     ]
     if request.method == "GET" and request.args.get("lan"):
         form.region_code.data = request.args["lan"]

@@ -74,7 +74,7 @@ def add_sign_in_tenant(municipality: Municipality, kind: str, raw_key: str) -> S
     )
     if existing is not None:
         raise RuleError(
-            _("Den hör redan till kommunkoden %(code)s.", code=existing.municipality_code),
+            _("Den hör redan till kommun nummer %(code)s.", code=existing.municipality_code),
             field="key",
         )
     tenant = SignInTenant(kind=kind, key=key, municipality_code=municipality.scb_code)

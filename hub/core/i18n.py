@@ -8,10 +8,22 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def N_(text: str) -> str:
+    """Marks reference data (roles, care areas, regions, categories) for the catalogue: stored
+    in Swedish, shown through the ``translated`` filter in the reader's language."""
+    return text
+
+
+def translated(text: str) -> str:
+    """Reference data stored in Swedish in the reader's language (the name itself when the
+    catalogue does not know it, e.g. a category an admin added)."""
+    return gettext(text) if text else ""
 
 
 def select_locale() -> str:

@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_timedelta, get_loca
 from flask_babel import gettext as _
 
 from hub.core.db import utcnow
+from hub.core.i18n import N_, translated
 
 
 def register(app: Flask) -> None:
@@ -19,7 +20,10 @@ def register(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:
-        return format_datetime(value, format) if value else ""
+        """The pattern is Swedish; the catalogue holds each language's own ("kl." is Swedish)."""
+        return format_datetime(value, _(format)) if value else ""
+
+    app.template_filter("translated")(translated)
 
     @app.template_filter("iso")
     def iso_filter(value: datetime | None) -> str:
@@ -39,6 +43,14 @@ def register(app: Flask) -> None:
     @app.template_filter("date")
     def date_filter(value: datetime | None, format: str = "d MMMM yyyy") -> str:
         return format_date(value, format) if value else ""
+
+
+# The date and time patterns the templates use, for the catalogue: English says "at", not "kl.".
+DATETIME_PATTERNS = (
+    N_("d MMMM yyyy 'kl.' HH:mm"),
+    N_("EEEE d MMMM yyyy 'kl.' HH:mm"),
+    N_("EEEE d MMMM 'kl.' HH:mm"),
+)
 
 
 def main_menu() -> list[tuple[str, str]]:

@@ -71,7 +71,7 @@ def add_email_domain(municipality: Municipality, raw_domain: str) -> EmailDomain
     if existing is not None:
         raise RuleError(
             _(
-                "Domänen %(domain)s hör redan till kommunkoden %(code)s.",
+                "Domänen %(domain)s hör redan till kommun nummer %(code)s.",
                 domain=domain,
                 code=existing.municipality_code,
             ),

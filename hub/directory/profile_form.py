@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth.models import User
+from hub.core.i18n import translated
 from hub.core.tags import parse_tag_names
 from hub.directory import membership
 from hub.directory.forms import ProfileForm
@@ -60,7 +61,7 @@ def prepare_profile_form(user: User) -> tuple[ProfileForm, Profile | None]:
     form.pending_change = change
     none = [SelectChoice("", _("Ingen vald"))]
     role_types = db.session.scalars(select(RoleType).order_by(RoleType.position))
-    form.role_type.choices = none + [SelectChoice(r.slug, r.name) for r in role_types]
+    form.role_type.choices = none + [SelectChoice(r.slug, translated(r.name)) for r in role_types]
     municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
     form.municipality.choices = none + [SelectChoice(m.scb_code, m.name) for m in municipalities]
     units = list(
@@ -73,7 +74,7 @@ def prepare_profile_form(user: User) -> tuple[ProfileForm, Profile | None]:
     for unit in units:
         form.units_by_municipality.setdefault(unit.municipality_code, set()).add(str(unit.id))
     care_areas = db.session.scalars(select(CareArea).order_by(CareArea.position))
-    form.care_areas.choices = [SelectChoice(c.slug, c.name) for c in care_areas]
+    form.care_areas.choices = [SelectChoice(c.slug, translated(c.name)) for c in care_areas]
     return form, profile
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.core.i18n import N_
 from hub.extensions import db
 
-REGIONS = [("01", "Stockholms län"), ("13", "Hallands län")]
+REGIONS = [("01", N_("Stockholms län")), ("13", N_("Hallands län"))]
 
 MUNICIPALITIES = [
     ("0114", "Upplands Väsby", "upplandsvasby.se"),
@@ -65,19 +66,19 @@ STOCKHOLM_UNITS = [
 ]
 
 ROLE_TYPES = [
-    ("digitaliseringsambassador", "Digitaliseringsambassadör"),
-    ("digitaliseringscoach", "Digitaliseringscoach"),
-    ("digitaliseringsombud", "Digitaliseringsombud"),
-    ("ikt-pedagog", "IKT-pedagog"),
-    ("valfardsteknik-specialist", "Välfärdsteknik-specialist (undersköterska)"),
-    ("samordnare", "Samordnare"),
-    ("annan", "Annan"),
+    ("digitaliseringsambassador", N_("Digitaliseringsambassadör")),
+    ("digitaliseringscoach", N_("Digitaliseringscoach")),
+    ("digitaliseringsombud", N_("Digitaliseringsombud")),
+    ("ikt-pedagog", N_("IKT-pedagog")),
+    ("valfardsteknik-specialist", N_("Välfärdsteknik-specialist (undersköterska)")),
+    ("samordnare", N_("Samordnare")),
+    ("annan", N_("Annan")),
 ]
 
 CARE_AREAS = [
-    ("aldreomsorg", "Äldreomsorg"),
-    ("funktionshinder", "Funktionshinder"),
-    ("socialpsykiatri", "Socialpsykiatri"),
+    ("aldreomsorg", N_("Äldreomsorg")),
+    ("funktionshinder", N_("Funktionshinder")),
+    ("socialpsykiatri", N_("Socialpsykiatri")),
 ]
 
 

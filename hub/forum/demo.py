@@ -15,26 +15,32 @@ from sqlalchemy import func, insert, select, update
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.core.i18n import N_
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import get_or_create_tags, tag_slug
 from hub.extensions import db
 from hub.forum.models import Answer, Category, Comment, HelpfulMark, Question, question_tag
 
+# The names go through the catalogue (N_), so an English reader sees them in English.
 CATEGORIES = [
     (
         "valfardsteknik",
-        "Välfärdsteknik",
+        N_("Välfärdsteknik"),
         "Trygghetslarm, digitala lås, sensorer och läkemedelsrobotar.",
     ),
     (
         "digitala-verktyg",
-        "Digitala verktyg i vardagen",
+        N_("Digitala verktyg i vardagen"),
         "Surfplattor, appar, Teams och videosamtal.",
     ),
-    ("etik-och-integritet", "Etik och integritet", "Samtycke, nattkameror och lösenord."),
-    ("larande", "Lärande och utbildning", "E-lärande, introduktion och att lära ut till kollegor."),
-    ("natverket", "Nätverket", "Träffar, stafettpinnen och hur vi hjälper varandra."),
+    ("etik-och-integritet", N_("Etik och integritet"), "Samtycke, nattkameror och lösenord."),
+    (
+        "larande",
+        N_("Lärande och utbildning"),
+        "E-lärande, introduktion och att lära ut till kollegor.",
+    ),
+    ("natverket", N_("Nätverket"), "Träffar, stafettpinnen och hur vi hjälper varandra."),
 ]
 
 PLACES = [

@@ -73,10 +73,10 @@ def create_flag(
     reason = reason.strip()
     if not reason:
         raise ForumError(
-            _("Skriv varför du flaggar, så vet moderatorn vad hen ska titta på."), field="reason"
+            _("Skriv varför du anmäler, så vet moderatorn vad hen ska titta på."), field="reason"
         )
     if not ratelimit.allow("flag", reporter.id, FLAG_LIMITS):
-        raise TooMany(_("Du har flaggat många inlägg på kort tid. Försök igen senare."))
+        raise TooMany(_("Du har anmält många inlägg på kort tid. Försök igen senare."))
     flag = Flag(
         target_type=target_type,
         target_id=target_id,

@@ -126,18 +126,19 @@ def check_tags(raw: str) -> list[str]:
     """Validate the tag field; returns the names or raises ForumError with a Swedish message."""
     names = parse_tag_names(raw)
     if len(names) > MAX_TAGS:
-        raise ForumError(_("Välj högst %(n)s taggar.", n=MAX_TAGS), field="tags")
+        raise ForumError(_("Välj högst %(n)s ämnesord.", n=MAX_TAGS), field="tags")
     for name in names:
         if len(name) < 2 or len(name) > 40:
             raise ForumError(
-                _("En tagg ska vara 2–40 tecken lång: ”%(name)s”.", name=name[:40]), field="tags"
+                _("Ett ämnesord ska vara 2–40 tecken långt: ”%(name)s”.", name=name[:40]),
+                field="tags",
             )
     existing = existing_tags(names)
     new = [n for n in names if tag_slug(n) not in existing]
     if len(new) > MAX_NEW_TAGS:
         raise ForumError(
             _(
-                "Du kan skapa högst %(n)s nya taggar åt gången. Nya nu: %(names)s.",
+                "Du kan skapa högst %(n)s nya ämnesord åt gången. Nya nu: %(names)s.",
                 n=MAX_NEW_TAGS,
                 names=", ".join(new),
             ),

@@ -14,6 +14,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from hub.core.i18n import translated
 from hub.core.models import Tag
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
@@ -50,9 +51,9 @@ class SearchForm(FlaskForm):
         ],
     )
     kategori = SelectField(_l("Kategori"), coerce=str, validators=[Optional()])
-    tagg = SelectField(_l("Tagg"), coerce=str, validators=[Optional()])
+    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()])
     besvarad = RadioField(
-        _l("Svar"),
+        _l("Besvarade eller inte"),
         choices=[
             SelectChoice("", _l("Alla")),
             SelectChoice("ja", _l("Besvarade")),
@@ -68,10 +69,11 @@ class SearchForm(FlaskForm):
         ).all()
         tags = db.session.execute(select(Tag.slug, Tag.name).order_by(Tag.name)).all()
         self.kategori.choices = [SelectChoice("", _l("Alla kategorier"))] + [
-            SelectChoice(str(c.id), c.name) for c in categories
+            SelectChoice(str(c.id), translated(c.name)) for c in categories
         ]
-        self.tagg.choices = [SelectChoice("", _l("Alla taggar"))] + [
-            SelectChoice(t.slug, t.name) for t in tags
+        self.tagg.choices = [SelectChoice("", _l("Alla ämnesord"))] + [
+            SelectChoice(t.slug, t.name, render_kw={"class": "user-content"})  # members' words
+            for t in tags
         ]
 
 

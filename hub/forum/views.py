@@ -13,6 +13,7 @@ from hub.auth.permissions import Permission, can, require
 from hub.auth.views import safe_next
 from hub.core.edge import form_status, run_form, run_rule
 from hub.core.guards import ascii_int
+from hub.core.i18n import translated
 from hub.core.models import Tag
 from hub.core.pagecache import cached_page
 from hub.core.pagination import page_number
@@ -148,7 +149,7 @@ def _list_args(filters: QuestionFilters, category_slug: str, tag_slug: str) -> d
 @require(Permission.POST)
 def ask():
     form = AskForm()
-    form.category.choices = [(c.id, c.name) for c in questions.categories()]
+    form.category.choices = [(c.id, translated(c.name)) for c in questions.categories()]
     if form.category.data is None and request.method == "GET":
         wanted = request.args.get("kategori")
         form.category.data = next((c for c, _n in form.category.choices if str(c) == wanted), None)
@@ -215,7 +216,7 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
     move_form = None
     if moderator:
         move_form = MoveForm(formdata=None)
-        move_form.category.choices = [(c.id, c.name) for c in questions.categories()]
+        move_form.category.choices = [(c.id, translated(c.name)) for c in questions.categories()]
         move_form.category.data = question.category_id
         merge_form = merge_form or MergeForm(formdata=None)
     return (
@@ -587,7 +588,7 @@ def moderate_comment(comment_id: int):
 def move(question_id: int):
     question = _load_question(question_id, full=True)
     form = MoveForm()
-    form.category.choices = [(c.id, c.name) for c in questions.categories()]
+    form.category.choices = [(c.id, translated(c.name)) for c in questions.categories()]
     if not form.validate():
         abort(400)
     category = db.session.get(Category, form.category.data)
@@ -616,5 +617,5 @@ def merge(question_id: int):
 def resolve_flag(flag_id: int):
     found = db.get_or_404(Flag, flag_id)
     moderation.resolve_flag(found, current_user, moderation_reason())
-    flash(_("Flaggan är hanterad."), "success")
+    flash(_("Anmälan är hanterad."), "success")
     return redirect(url_for("forum.moderation_page"), code=303)

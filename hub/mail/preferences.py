@@ -33,7 +33,7 @@ FREQUENCY_CHOICES = [
 TOPICS = {
     "answers": _l("Svar på mina frågor"),
     "mentions": _l("Omnämnanden"),
-    "follows": _l("Följda frågor och taggar"),
+    "follows": _l("Frågor och ämnesord du följer"),
     "meetings": _l("Träffar"),
     "baton": _l("Stafettpinnen"),
     "announcements": _l("Meddelanden från samordnarna"),

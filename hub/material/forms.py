@@ -90,7 +90,7 @@ class ItemFields(FlaskForm):
     )
     care_areas = MultiCheckboxField(_l("Verksamhet"), validators=[Optional()])
     tags = StringField(
-        _l("Taggar"),
+        _l("Ämnesord"),
         filters=[_strip],
         validators=[Optional(), Length(max=300, message=_l("Högst %(max)d tecken."))],
     )
@@ -123,7 +123,7 @@ class ItemFields(FlaskForm):
         validators=[Optional(), Length(max=500), web_address],
     )
     body = TextAreaField(
-        _l("Texten (Markdown)"),
+        _l("Texten"),
         validators=[Optional(), Length(max=BODY_MAX, message=_l("Skriv högst %(max)d tecken."))],
     )
 

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.auth.permissions import Permission, require
 from hub.core.edge import form_status, run_form, run_rule
+from hub.core.i18n import translated
 from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
@@ -212,7 +213,7 @@ def _data(form) -> ItemData:
 
 
 def _with_choices(form):
-    form.care_areas.choices = [SelectChoice(a.slug, a.name) for a in items.care_areas()]
+    form.care_areas.choices = [SelectChoice(a.slug, translated(a.name)) for a in items.care_areas()]
     return form
 
 

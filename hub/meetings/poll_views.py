@@ -38,7 +38,7 @@ def get_poll_or_404(network: Network, poll_id: int) -> DatePoll:
 
 
 def time_label(option: DatePollOption) -> str:
-    start = format_datetime(option.starts_at, "EEEE d MMMM yyyy 'kl.' HH:mm")
+    start = format_datetime(option.starts_at, _("EEEE d MMMM yyyy 'kl.' HH:mm"))
     return f"{start}–{format_datetime(option.ends_at, 'HH:mm')}"
 
 

@@ -17,6 +17,7 @@ from hub.extensions import db
 from hub.privacy.erase import delete_account, delete_own_account
 from hub.privacy.forms import AdminDeleteAccountForm, DeleteAccountForm
 from hub.privacy.personal_data import export_member
+from hub.privacy.readable import readable_kinds
 
 bp = Blueprint("privacy", __name__)
 
@@ -28,42 +29,11 @@ register_settings_section(
 )
 
 
-TABLE_LABELS = {
-    "user": _l("Konto och profil"),
-    "question": _l("Frågor"),
-    "answer": _l("Svar"),
-    "comment": _l("Kommentarer"),
-    "follow": _l("Sådant du följer"),
-    "notification": _l("Notiser"),
-    "outbox_message": _l("E-post till dig"),
-    "rsvp": _l("Anmälningar till träffar"),
-    "meeting": _l("Träffar du har bokat"),
-    "network_coordinator": _l("Nätverk du samordnar"),
-    "user_expertise": _l("Dina kunskapsområden"),
-    "baton_pass": _l("Stafettpinnen"),
-    "topic_suggestion": _l("Ämnen du har föreslagit till träffar"),
-    "topic_vote": _l("Ämnen du har gett +1"),
-    "date_poll": _l("Omröstningar om datum som du har startat"),
-    "date_poll_vote": _l("Dina svar i omröstningar om datum"),
-    "meeting_reminder": _l("Påminnelser om träffar"),
-    "calendar_token": _l("Din kalenderlänk"),
-    "inbound_message": _l("E-post du har skickat till Stafetten"),
-    "suppressed_address": _l("Din e-postadress studsar"),
-    "material_feed_token": _l("Din flödeslänk för material"),
-}
-
-
-@bp.app_template_global()
-def table_label(name: str) -> str:
-    return str(TABLE_LABELS.get(name, name.replace("_", " ").capitalize()))
-
-
 @bp.get("/installningar/mina-uppgifter")
 @login_required
 def my_data():
-    return render_template(
-        "privacy/my_data.html", data=export_member(current_user.id), form=DeleteAccountForm()
-    )
+    kinds = readable_kinds(export_member(current_user.id))
+    return render_template("privacy/my_data.html", kinds=kinds, form=DeleteAccountForm())
 
 
 @bp.get("/installningar/mina-uppgifter.json")
@@ -84,8 +54,8 @@ def delete_my_account():
         logout_user()
         flash(_("Ditt konto är borttaget. Tack för att du var med i nätverket!"), "info")
         return redirect(url_for("site.start"))
-    data = export_member(current_user.id)
-    return render_template("privacy/my_data.html", data=data, form=form), form_status(form)
+    kinds = readable_kinds(export_member(current_user.id))
+    return render_template("privacy/my_data.html", kinds=kinds, form=form), form_status(form)
 
 
 @bp.get("/admin/konton/<int:user_id>/uppgifter.json")

@@ -37,7 +37,7 @@ def test_duplicate_region_is_a_field_error(admin, post):
 def test_municipality_validation_keeps_the_input(admin, post):
     response = post("/admin/kommuner/ny", scb_code="12a", name="Testby", region_code="13")
     assert response.status_code == 400
-    assert "Kommunkoden är fyra siffror" in response.text
+    assert "Kommunnumret är fyra siffror" in response.text
     assert 'value="Testby"' in response.text
     assert 'value="12a"' in response.text
 
@@ -76,7 +76,7 @@ def test_email_domains_add_validate_and_remove(client, admin, post):
 
     response = post("/admin/kommuner/1380/domaner", **{"doman-domain": "omsorg.laholm.se"})
     assert response.status_code == 400
-    assert "Domänen omsorg.laholm.se hör redan till kommunkoden 1381." in response.text
+    assert "Domänen omsorg.laholm.se hör redan till kommun nummer 1381." in response.text
     assert 'value="omsorg.laholm.se"' in response.text
 
     assert post("/admin/kommuner/1380/domaner/omsorg.laholm.se/ta-bort").status_code == 404

@@ -39,7 +39,7 @@ def test_a_tenant_belongs_to_one_municipality(admin, post):
     add(post, "1381", "entra", TENANT)
     response = add(post, "1380", "entra", TENANT.lower())
     assert response.status_code == 400
-    assert "Den hör redan till kommunkoden 1381." in response.text
+    assert "Den hör redan till kommun nummer 1381." in response.text
     assert tenants() == [("entra", TENANT.lower(), "1381")]
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from tests import language
+
 E2E_DIR = Path(__file__).resolve().parent
 NODE_MODULES = E2E_DIR / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -25,9 +27,12 @@ html_dir: Path | None = None
 
 
 def check_page(page: Page, name: str) -> None:
-    """The whole set for a page the flow has reached: axe, vnu, screenshots."""
+    """The whole set for a page the flow has reached: axe, vnu, tap targets at phone width,
+    one language (this one, and the same address in the other), screenshots."""
     check_a11y(page, name)
     check_html(page, name)
+    check_tap_targets(page, name)
+    check_language(page, name)
     screenshot(page, name)
 
 
@@ -270,3 +275,35 @@ def check_tap_targets(page: Page, name: str, *, width: int = 390) -> None:
     assert not small, f"tap targets under {TAP_MINIMUM} px on {name} ({page.url}):\n" + "\n".join(
         small
     )
+
+
+def page_language_problems(page: Page) -> list[str]:
+    found = page.evaluate(language.EXTRACT_JS, language.EXTRACT_ARGS)
+    return language.problems(found["lang"], found["texts"], found["ui"])
+
+
+def check_language(page: Page, name: str) -> None:
+    """The page is all in its language (see tests/language.py), and so is the same address in
+    the other language: the switch in the footer is used for a second tab and put back after."""
+    problems = page_language_problems(page)
+    assert not problems, f"language on {name} ({page.url}):\n" + "\n".join(problems)
+    token = page.locator(".language-switch input[name=csrf_token]")
+    if not token.count():
+        return
+    own = page.evaluate("() => document.documentElement.lang")
+    other = "en" if own == "sv" else "sv"
+    csrf = token.first.get_attribute("value") or ""
+    switch = page.context.request.post
+    switch("/sprak", form={"csrf_token": csrf, "locale": other, "next": "/"}, max_redirects=0)
+    second = page.context.new_page()
+    try:
+        response = second.goto(page.url)
+        if response is not None and response.ok:
+            problems = page_language_problems(second)
+            assert second.evaluate("() => document.documentElement.lang") == other
+            assert not problems, f"language on {name} in {other} ({page.url}):\n" + "\n".join(
+                problems
+            )
+    finally:
+        second.close()
+        switch("/sprak", form={"csrf_token": csrf, "locale": own, "next": "/"}, max_redirects=0)

@@ -21,7 +21,7 @@ def test_the_coordinator_reads_the_networks_health(page: Page, sign_in) -> None:
     check_page(page, "network health")
 
     csv = page.request.get(
-        page.get_by_role("link", name="Ladda ner siffrorna (CSV)").get_attribute("href")
+        page.get_by_role("link", name="Ladda ner siffrorna som kalkylblad").get_attribute("href")
     )
     assert csv.status == 200 and "Håller stafettpinnen" in csv.text()
 

@@ -20,6 +20,7 @@ def test_the_demo_film_plays_with_captions(page: Page, sign_in) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Material")
     check_page(page, "material list")
 
+    page.get_by_text("Filtrera").click()  # the filters wait behind one button
     page.get_by_label("Typ av material").select_option("film")
     page.get_by_role("button", name="Visa").click()
     page.get_by_role("link", name=FILM).click()
@@ -89,7 +90,7 @@ def test_sharing_a_guide_and_a_howto_page(page: Page, sign_in, tmp_path) -> None
     page.get_by_role("link", name="Så kopplar du läsplattan till wifi").click()
     check_page(page, "material howto")
     page.get_by_role("link", name="Ändra", exact=True).click()
-    page.get_by_label("Texten (Markdown)").fill("Nya steg: öppna **Inställningar** och välj wifi.")
+    page.get_by_label("Texten").fill("Nya steg: öppna **Inställningar** och välj wifi.")
     check_page(page, "material edit")
     page.get_by_role("button", name="Spara").click()
     expect(page.get_by_text("Ändringarna är sparade.")).to_be_visible()

@@ -36,7 +36,7 @@ def test_member_flags_and_coordinator_sees_it(client, login, create_user, create
     assert flag.resolved_at is not None
     assert ("resolve_flag", "question", "Borttaget") in log_actions()
     page = client.get("/moderering")
-    assert "Inga öppna flaggor." in page.text and "Samir Samordnare" in page.text
+    assert "Inga anmälningar att titta på." in page.text and "Samir Samordnare" in page.text
 
 
 def test_member_cannot_moderate(client, login, create_user, create_question, post):
@@ -171,7 +171,7 @@ def test_flags_and_asks_to_answer_are_limited(app, client, create_user, login):
             "target_id": str(question.id),
         },
     )
-    assert refused.status_code == 429 and "flaggat många" in refused.text
+    assert refused.status_code == 429 and "anmält många" in refused.text
     colleagues = [create_user(name=f"Kollega Nummer{n}") for n in range(11)]
     for colleague in colleagues[:10]:
         assert activity.ask_to_answer(question, member, colleague)

@@ -110,10 +110,10 @@ def test_tag_limits(client, login, create_user, category, post, create_tag):
     login(create_user())
     response = post("/fragor/ny", ask_data(category, tags="a1, b2, c3, d4, e5, f6"))
     assert response.status_code == 400
-    assert "Välj högst 5 taggar." in response.text
+    assert "Välj högst 5 ämnesord." in response.text
     response = post("/fragor/ny", ask_data(category, tags="nya1, nya2, nya3, nya4"))
     assert response.status_code == 400
-    assert "Du kan skapa högst 3 nya taggar" in response.text
+    assert "Du kan skapa högst 3 nya ämnesord" in response.text
     assert "nya1, nya2, nya3, nya4" in response.text  # the field keeps the text
     create_tag("nya1")
     assert post("/fragor/ny", ask_data(category, tags="nya1, nya2, nya3, nya4")).status_code == 303

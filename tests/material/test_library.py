@@ -109,7 +109,7 @@ def test_bad_text_input_keeps_what_was_written(client, login, create_user, share
     response = share("link", url="https://a.se", source_kind="project", source_name="")
     assert response.status_code == 400 and "Skriv projektets eller kommunens namn" in response.text
     response = share("link", url="https://a.se", tags="a, b, c, d, e, f")
-    assert response.status_code == 400 and "Välj högst 5 taggar" in response.text
+    assert response.status_code == 400 and "Välj högst 5 ämnesord" in response.text
     response = share("guide")
     assert response.status_code == 400 and "Välj en fil att ladda upp" in response.text
     assert db.session.query(MaterialItem).count() == 0

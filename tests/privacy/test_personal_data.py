@@ -4,6 +4,7 @@ account leaves no trace of their name or address in any text column."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -352,3 +353,20 @@ def test_admin_deletes_on_request_and_others_cannot(client, login, create_user, 
     )
     assert response.status_code == 302
     assert text_columns_containing("greta.raderasson@laholm.se") == []
+
+
+def test_my_data_reads_as_plain_swedish_with_every_kind_named(client, login, two_members):
+    """#21: headings and labels in words, plain dates, no database names; the file to download."""
+    from hub.privacy.readable import KIND_LABELS
+    from tests.language import html_problems
+
+    user, _other = two_members
+    unnamed = {table.name for table, _ in personal_tables()} - set(KIND_LABELS)
+    assert not unnamed, f"give {unnamed} a heading in hub/privacy/readable.py"
+    login(user)
+    page = client.get("/installningar/mina-uppgifter").text
+    assert html_problems(page) == []
+    assert "<h2" in page and "Konto" in page and "E-postadress" in page
+    assert re.search(r"\d{1,2} [a-zåäö]+ \d{4} kl\. \d\d:\d\d", page), "a plain date and time"
+    assert "created_at" not in page and "password_hash" not in page
+    assert "Ladda ner allt som en fil" in page
