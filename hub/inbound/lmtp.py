@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import queue
 import threading
 import time
@@ -48,6 +49,9 @@ SWEEP_SECONDS = 60.0
 # under a steady stream it goes on after at most PATIENCE seconds, so it is never stuck.
 QUIET = 0.05
 PATIENCE = 1.0
+# On stop, handling goes on this long at most (systemd kills after 90 s); what is left stays
+# pending and is handled at the next start.
+STOP_GRACE = 20.0
 
 
 class ReceiverHandler:
@@ -74,6 +78,7 @@ class ReceiverHandler:
             threading.Thread(target=self._handle_loop, name=f"inbound-handle-{n}", daemon=True)
             for n in range(handlers)
         ]
+        self.stop_by = math.inf
         self.stored = 0
         self.handled = 0
         self.lock = threading.Lock()
@@ -88,15 +93,16 @@ class ReceiverHandler:
             thread.start()
 
     def stop(self) -> None:
-        """Store what arrived, finish what is stored, then stop the threads."""
+        """Store what arrived, handle what is stored for STOP_GRACE seconds at most, stop."""
         for _thread in self.storers:
             self.arriving.put(None)
         for thread in self.storers:
             thread.join(timeout=60)
+        self.stop_by = time.monotonic() + STOP_GRACE
         for _thread in self.handlers:
             self.waiting.put(STOP)
         for thread in self.handlers:
-            thread.join(timeout=60)
+            thread.join(timeout=STOP_GRACE + 60)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.rpartition("@")[2].lower() != self.domain:
@@ -174,8 +180,8 @@ class ReceiverHandler:
                 with self.app.app_context():
                     self._sweep()
                 continue
-            if row_id == STOP:
-                return
+            if row_id == STOP or time.monotonic() > self.stop_by:
+                return  # what is left stays pending: handled at the next start
             self._handle(row_id)
 
     def _handle(self, row_id: int) -> None:

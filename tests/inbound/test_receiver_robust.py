@@ -207,3 +207,14 @@ def test_a_handling_thread_survives_a_database_that_goes_away(inside, monkeypatc
     monkeypatch.setattr(receiver, "give_up", away)
     handler._handle(1)
     assert handler.handled == 1
+
+
+def test_a_stopping_receiver_leaves_what_it_has_no_time_for_pending(inside):
+    """systemd kills a receiver that takes too long to stop: past its grace the handling stops
+    taking messages, and they wait, pending, for the next start."""
+    row_id = receiver.store(numbered(6), [recipient()])
+    handler = ReceiverHandler(inside)
+    handler.stop_by = 0.0  # the grace is over
+    handler.waiting.put(row_id)
+    handler._handle_loop()  # returns at once
+    assert row(row_id).outcome == Outcome.PENDING and receiver.pending_ids() == [row_id]
