@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -10,9 +11,10 @@ from flask.testing import FlaskClient
 from hub.auth import last_seen
 from hub.auth.accounts import change_role, create_account
 from hub.auth.models import Role, User
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.meetings import networks
-from hub.meetings.models import Network
+from hub.meetings.models import Meeting, MeetingStatus, Network
 
 PASSWORD = "ett-bra-lösenord-för-test"
 _counter = itertools.count(1)
@@ -68,6 +70,47 @@ def make_network(
     return network
 
 
+def make_meeting(
+    network: Network,
+    *,
+    starts_at: datetime | None = None,
+    days: float = 10,
+    hours: float = 2,
+    status: str = MeetingStatus.SCHEDULED,
+    host_code: str | None = None,
+    title: str | None = None,
+    capacity: int | None = None,
+    place: str = "Stadshuset, Laholm",
+    online_url: str = "",
+    **fields,
+) -> Meeting:
+    """A meeting row made directly (no mail, no history), ``days`` from now unless ``starts_at``
+    is given, hosted by the baton holder unless ``host_code`` is given; ``fields`` are set as they
+    are (``created_by_id=…``)."""
+    n = next(_counter)
+    now = utcnow()
+    starts_at = starts_at or now + timedelta(days=days)
+    meeting = Meeting(
+        network_id=network.id,
+        host_code=host_code or network.baton_holder_code or "1381",
+        title=title or f"Nätverksträff {n}",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        place=place,
+        online_url=online_url,
+        capacity=capacity,
+        status=status,
+        open_slot=1 if status == MeetingStatus.SCHEDULED else None,
+        uid=f"test-{n}-{now.timestamp()}@stafetten.se",
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
 @pytest.fixture
 def create_user(app):
     return make_user
@@ -76,6 +119,11 @@ def create_user(app):
 @pytest.fixture
 def create_network(app):
     return make_network
+
+
+@pytest.fixture
+def create_meeting(app):
+    return make_meeting
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from hub.auth import accounts, tokens
 from hub.auth.models import ExternalIdentity, User
 from hub.core import db as core_db
+from hub.core.db import delete_owned
 from hub.core.rules import Conflict
 from hub.extensions import db
 from hub.mail.outbox import queue_email
@@ -225,12 +226,7 @@ def identities_of(user: User) -> list[ExternalIdentity]:
 
 def do_remove(user: User, identity_id: int) -> ExternalIdentity | None:
     """Unlink one of ``user``'s identities; None when it is not theirs."""
-    row = db.session.get(ExternalIdentity, identity_id)
-    if row is None or row.user_id != user.id:
-        return None
-    db.session.delete(row)
-    db.session.flush()
-    return row
+    return delete_owned(ExternalIdentity, identity_id, lambda row: row.user_id == user.id)
 
 
 # --- proving ownership by mail -----------------------------------------------------------------

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hub.auth.models import SignInTenant, TenantKind
-from hub.core.db import flush_unique
+from hub.core.db import delete_owned, flush_unique
 from hub.core.rules import RuleError
 from hub.directory.models import Municipality
 from hub.extensions import db
@@ -84,9 +84,6 @@ def add_sign_in_tenant(municipality: Municipality, kind: str, raw_key: str) -> S
 
 
 def remove_sign_in_tenant(municipality: Municipality, tenant_id: int) -> SignInTenant | None:
-    tenant = db.session.get(SignInTenant, tenant_id)
-    if tenant is None or tenant.municipality_code != municipality.scb_code:
-        return None
-    db.session.delete(tenant)
-    db.session.flush()
-    return tenant
+    return delete_owned(
+        SignInTenant, tenant_id, lambda tenant: tenant.municipality_code == municipality.scb_code
+    )

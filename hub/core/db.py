@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, event, text
@@ -22,6 +23,8 @@ _reading: ContextVar[bool] = ContextVar("reading", default=False)
 
 # Replaced only by ``simulated_clock`` (the relay simulation steps a clock through the real code).
 _clock: Callable[[], datetime] | None = None
+
+M = TypeVar("M")  # a model class, for delete_owned
 
 
 def utcnow() -> datetime:
@@ -114,6 +117,17 @@ def flush_unique(field: str, message: str) -> None:
             db.session.flush()
     except IntegrityError as error:
         raise RuleError(message, field=field) from error
+
+
+def delete_owned(model: type[M], key: object, belongs: Callable[[M], bool]) -> M | None:
+    """Delete the ``model`` row with primary key ``key`` when ``belongs(row)``: the row, or None
+    when it is missing or someone else's (so a forged id in a form removes nothing)."""
+    row = db.session.get(model, key)
+    if row is None or not belongs(row):
+        return None
+    db.session.delete(row)
+    db.session.flush()
+    return row
 
 
 def is_read_only_request() -> bool:

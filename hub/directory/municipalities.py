@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from hub.auth.models import User
-from hub.core.db import flush_unique
+from hub.core.db import delete_owned, flush_unique
 from hub.core.rules import RuleError
 from hub.directory.models import EmailDomain, Municipality, Region, Unit
 from hub.extensions import db
@@ -84,12 +84,10 @@ def add_email_domain(municipality: Municipality, raw_domain: str) -> EmailDomain
 
 
 def remove_email_domain(municipality: Municipality, domain: str) -> bool:
-    email_domain = db.session.get(EmailDomain, domain)
-    if email_domain is None or email_domain.municipality_code != municipality.scb_code:
-        return False
-    db.session.delete(email_domain)
-    db.session.flush()
-    return True
+    removed = delete_owned(
+        EmailDomain, domain, lambda row: row.municipality_code == municipality.scb_code
+    )
+    return removed is not None
 
 
 def get_unit(municipality: Municipality, unit_id: int) -> Unit | None:

@@ -5,19 +5,17 @@ in on the three first steps (``/valkommen``), which tick themselves off."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from hub.auth import join_requests
 from hub.auth.models import Role
-from hub.core.db import utcnow
 from hub.core.models import user_expertise
 from hub.core.tags import get_or_create_tags
 from hub.directory.models import Profile
 from hub.extensions import db
-from hub.meetings.models import Meeting, Rsvp
+from hub.meetings.models import Rsvp
 from tests.conftest import csrf_token
+from tests.factories import make_meeting
 
 ASK = {
     "name": "Karin Lund",
@@ -150,17 +148,7 @@ def test_the_first_steps_tick_themselves_off(client, create_user, create_network
     db.session.add(Profile(user_id=member.id, workplace="Solgårdens boende"))
     [tag] = get_or_create_tags(["surfplattor"])
     db.session.execute(user_expertise.insert().values(user_id=member.id, tag_id=tag.id))
-    starts = utcnow() + timedelta(days=20)
-    meeting = Meeting(
-        network_id=network.id,
-        host_code="1381",
-        title="Vårträff",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        uid="forsta-steg@stafetten.test",
-    )
-    db.session.add(meeting)
-    db.session.commit()
+    meeting = make_meeting(network, days=20, host_code="1381", title="Vårträff")
     page = client.get("/valkommen").text
     assert page.count("Klart") == 2 and f"/traffar/{meeting.id}" in page
 

@@ -16,6 +16,7 @@ from hub.mail.models import OutboxMessage
 from tests.auth.conftest import link_in
 from tests.auth.test_invitations import invitation_for, invite
 from tests.auth.test_signup import GOOD_PASSWORD, sign_up
+from tests.factories import make_meeting
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -39,20 +40,9 @@ def test_confirming_the_address_sends_one_welcome_with_three_steps(client, post_
 
 def test_the_welcome_points_to_the_next_meeting(create_user, create_network, outbox):
     from hub.auth.accounts import do_confirm_email
-    from hub.core.db import utcnow
-    from hub.meetings.models import Meeting
 
     network = create_network(codes=("1381",))
-    starts = utcnow() + timedelta(days=20)
-    meeting = Meeting(
-        network_id=network.id,
-        host_code="1381",
-        title="Vårträff",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        uid="valkommen@stafetten.test",
-    )
-    db.session.add(meeting)
+    meeting = make_meeting(network, days=20, host_code="1381", title="Vårträff")
     user = create_user(confirmed=False, municipality_code="1381")
     assert do_confirm_email(user) is True
     db.session.commit()

@@ -12,6 +12,7 @@ from hub.forum.models import Category
 from hub.meetings import rotation
 from hub.meetings.models import Meeting, Rsvp
 from tests.core.test_start_page import add_question
+from tests.factories import make_meeting
 
 
 def test_visitors_are_offered_to_join(client):
@@ -37,21 +38,7 @@ def test_the_baton_card_offers_to_book_or_hand_over(client, login, create_user, 
 
 
 def create_meeting(network, *, days: int) -> Meeting:
-    starts = utcnow() + timedelta(days=days)
-    meeting = Meeting(
-        network_id=network.id,
-        host_code="1381",
-        title=f"Träff om {days} dagar",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        place="Stadshuset",
-        status="scheduled",
-        open_slot=1,
-        uid=f"start-{days}-{network.id}@stafetten.se",
-    )
-    db.session.add(meeting)
-    db.session.commit()
-    return meeting
+    return make_meeting(network, days=days, host_code="1381", title=f"Träff om {days} dagar")
 
 
 def test_a_near_meeting_i_come_to(client, login, create_user, create_network):

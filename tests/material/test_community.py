@@ -7,16 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from hub.core.db import utcnow
 from hub.digests.run import run_digests
 from hub.extensions import db
 from hub.forum.models import Category, Question
 from hub.mail.models import OutboxMessage
 from hub.material.community import material_on_agenda
 from hub.material.models import MaterialItem
-from hub.meetings.models import Meeting
 from tests.conftest import csrf_token
 from tests.digests.conftest import IN_THE_WEEK, MONDAY
+from tests.factories import make_meeting
 
 
 def howto(author, title: str = "Så laddar ni läsplattorna", **fields) -> MaterialItem:
@@ -81,17 +80,7 @@ def test_a_meeting_agenda_lists_material_and_the_item_shows_the_meeting(
 ):
     host = create_user(municipality_code="1383")
     network = create_network(codes=("1383", "1381"))
-    start = utcnow() + timedelta(days=10)
-    meeting = Meeting(
-        network_id=network.id,
-        host_code="1383",
-        title="Vinterträffen",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        uid="vinter@stafetten.test",
-        created_by_id=host.id,
-    )
-    db.session.add(meeting)
+    meeting = make_meeting(network, host_code="1383", title="Vinterträffen", created_by_id=host.id)
     item = howto(host)
     login(host)
     page = client.get(f"/material/{item.id}").text
@@ -111,16 +100,7 @@ def test_a_meeting_agenda_lists_material_and_the_item_shows_the_meeting(
 
 def test_outsiders_cannot_put_material_on_an_agenda(client, login, create_user, create_network):
     network = create_network(codes=("1383",))
-    start = utcnow() + timedelta(days=10)
-    meeting = Meeting(
-        network_id=network.id,
-        host_code="1383",
-        title="Varbergs träff",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        uid="varberg@stafetten.test",
-    )
-    db.session.add(meeting)
+    meeting = make_meeting(network, host_code="1383", title="Varbergs träff")
     member = create_user(municipality_code="1381")
     item = howto(member)
     login(member)
