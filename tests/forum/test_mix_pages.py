@@ -17,7 +17,7 @@ from hub.extensions import db
 from hub.forum import answers, questions
 from hub.forum.models import Answer, Comment, Question
 from hub.notifications.models import Notification
-from tests.forum.test_performance import BIG_TABLES, explain, full_scans, seed_questions
+from tests.forum.test_performance import scans_of_big_tables, seed_questions
 
 # Most a page of the mix may cost (the start page's task cards and the search's tiers cost most).
 BUDGET = {"/": 11, "/sok": 14}
@@ -137,15 +137,5 @@ def test_no_page_of_the_mix_reads_a_big_table_whole(app, client, world, category
             assert client.get(url).status_code == 200, url
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    big = {
-        table
-        for table in BIG_TABLES
-        if db.session.scalar(text(f"SELECT count(*) FROM {table}")) > 1000
-    }
-    assert {"question", "answer"} <= big
-    problems = []
-    for statement, parameters in captured:
-        plan = explain(statement, parameters, dialect)
-        if scans := full_scans(plan, dialect, big):
-            problems.append(statement + "\n" + "\n".join(scans))
+    problems = scans_of_big_tables(captured, dialect)
     assert problems == [], "\n\n".join(problems)
