@@ -44,17 +44,14 @@ from urllib.parse import urlencode
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
 from run import (  # noqa: E402  (bench/ is not a package)
-    DEMO_PASSWORD,
     HOST,
     RESULTS,
     ROOT,
-    cookie_header,
-    cookie_values,
     ensure_wrk,
     hub_env,
     prepare_database,
-    request,
     serve,
+    sign_in_as,
 )
 
 CONNECTIONS = 8
@@ -190,34 +187,10 @@ def sign_in_all(port: int, members: list[Member]) -> None:
 
 
 def sign_in(port: int, member: Member) -> None:
+    # The CSRF secret is kept in the session after login; its forms' tokens never expire
+    # (WTF_CSRF_TIME_LIMIT is None), so one token serves all the member's writes.
     address = {"X-Forwarded-For": member.address}
-    status, headers, html = request(port, "GET", "/logga-in", headers=address)
-    cookies = cookie_values(headers)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    form = urlencode(
-        {"csrf_token": token.group(1), "email": member.email, "password": DEMO_PASSWORD}
-    )
-    status, headers, _ = request(
-        port,
-        "POST",
-        "/logga-in",
-        body=form,
-        headers={
-            **address,
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": cookie_header(cookies),
-        },
-    )
-    if status != 302:
-        sys.exit(f"signing in as {member.email} answered {status}")
-    cookies.update(cookie_values(headers))
-    # The first page after login keeps a CSRF secret in the session (a new cookie); its forms'
-    # tokens never expire (WTF_CSRF_TIME_LIMIT is None), so one serves all the member's writes.
-    _, headers, html = request(
-        port, "GET", "/fragor", headers={**address, "Cookie": cookie_header(cookies)}
-    )
-    cookies.update(cookie_values(headers))
-    member.cookie = cookie_header(cookies)
+    member.cookie, html = sign_in_as(port, member.email, address, then="/fragor")
     member.token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 

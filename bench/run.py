@@ -241,31 +241,44 @@ def request(
 
 
 def sign_in(port: int) -> str:
-    """Signs in through the login form; returns the Cookie header value of the signed-in session."""
-    status, headers, html = request(port, "GET", "/logga-in")
-    cookies = cookie_values(headers)
+    """Signs the demo member in through the login form; the session's Cookie header value."""
+    cookie, _ = sign_in_as(port, DEMO_EMAIL)
+    return cookie
+
+
+def sign_in_as(
+    port: int, email: str, headers: dict[str, str] | None = None, then: str = "/"
+) -> tuple[str, str]:
+    """Signs ``email`` in through the login form, sending ``headers`` with every request (an
+    address of their own); the session's Cookie header value and the page ``then`` opened after."""
+    headers = headers or {}
+    status, answer, html = request(port, "GET", "/logga-in", headers=headers)
+    cookies = cookie_values(answer)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     if status != 200 or not token:
         sys.exit(f"the login page answered {status} without a CSRF token")
-    form = urlencode({"csrf_token": token.group(1), "email": DEMO_EMAIL, "password": DEMO_PASSWORD})
-    status, headers, _ = request(
+    form = urlencode({"csrf_token": token.group(1), "email": email, "password": DEMO_PASSWORD})
+    status, answer, _ = request(
         port,
         "POST",
         "/logga-in",
         body=form,
         headers={
+            **headers,
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": cookie_header(cookies),
         },
     )
     if status != 302:
-        sys.exit(f"signing in as {DEMO_EMAIL} answered {status}, not a redirect")
-    cookies.update(cookie_values(headers))
-    # The first page after login puts a new CSRF token in the session; a browser keeps the
+        sys.exit(f"signing in as {email} answered {status}, not a redirect")
+    cookies.update(cookie_values(answer))
+    # The first page after login puts a new CSRF secret in the session; a browser keeps the
     # updated cookie, and so must the benchmark, or every request would write a new session.
-    _, headers, _ = request(port, "GET", "/", headers={"Cookie": cookie_header(cookies)})
-    cookies.update(cookie_values(headers))
-    return cookie_header(cookies)
+    _, answer, html = request(
+        port, "GET", then, headers={**headers, "Cookie": cookie_header(cookies)}
+    )
+    cookies.update(cookie_values(answer))
+    return cookie_header(cookies), html
 
 
 def cookie_values(headers: dict[str, list[str]]) -> dict[str, str]:
