@@ -342,10 +342,22 @@ def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert
     ]
 
 
+EXPERT_WINDOW = 100
+
+
 def _answer_track(tag_ids: Select):
-    """Per author: answers in questions with these tags that were the solution, and that
-    someone marked helpful (deleted and hidden posts do not count)."""
-    tagged = select(question_tag.c.question_id).where(question_tag.c.tag_id.in_(tag_ids))
+    """Per author: answers in the newest questions with these tags that were the solution, and
+    that someone marked helpful (deleted and hidden posts do not count). Only the newest
+    ``EXPERT_WINDOW`` questions count, so a question page costs the same in a topic with ten
+    questions as in one with a hundred thousand (and who helps now matters more than who did
+    years ago)."""
+    recent = (
+        select(question_tag.c.question_id)
+        .where(question_tag.c.tag_id.in_(tag_ids))
+        .order_by(question_tag.c.question_id.desc())
+        .limit(EXPERT_WINDOW)
+        .subquery()
+    )
     is_solution = Question.accepted_answer_id == Answer.id
     return (
         select(
@@ -353,9 +365,10 @@ def _answer_track(tag_ids: Select):
             func.sum(case((is_solution, 1), else_=0)).label("solved"),
             func.sum(case((Answer.helpful_count > 0, 1), else_=0)).label("helped"),
         )
-        .join(Question, Question.id == Answer.question_id)
+        .select_from(recent)
+        .join(Question, Question.id == recent.c.question_id)
+        .join(Answer, Answer.question_id == Question.id)
         .where(
-            Answer.question_id.in_(tagged),
             Answer.author_id.is_not(None),
             Answer.deleted_at.is_(None),
             Answer.hidden == false(),

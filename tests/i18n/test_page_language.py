@@ -13,7 +13,6 @@ from hub.forum.models import Category
 from tests import language
 from tests.forum.conftest import category, create_answer, create_question  # noqa: F401
 from tests.i18n.test_translations import switch
-from tests.meetings.conftest import create_meeting  # noqa: F401
 
 MEMBER_PAGES = [
     "/",

@@ -15,7 +15,6 @@ from hub.inbound.receiver import receive
 from tests.forum.conftest import category, create_answer, create_question  # noqa: F401
 from tests.inbound.mailsystem import Postfix, free_port, running_postfix, why_postfix_cannot_run
 from tests.mail.conftest import smtp  # noqa: F401
-from tests.meetings.conftest import create_meeting  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPLY_DOMAIN = "svar.stafetten.test"

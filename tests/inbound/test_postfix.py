@@ -215,7 +215,9 @@ def test_real_postfix_bounce_marks_and_the_third_suppresses(mail_system):
         raise AssertionError(f"{error}\n{rows}\n{mail_system.postfix.log()[-4000:]}") from None
     reports = stored(mail_system, kind="bounce", user_id=user_id)
     assert all(r.raw.find(b"message/delivery-status") > 0 for r in reports)
-    assert "spärrad" in reports[-1].reason and "5.1.1" in reports[0].reason
+    assert all("5.1.1" in r.reason for r in reports)
+    # The bounce handled third suppresses; on PostgreSQL two storing threads may give it any id.
+    assert sum("spärrad" in r.reason for r in reports) == 1
     with inside(mail_system):
         assert is_suppressed(gone)
 
