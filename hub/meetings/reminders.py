@@ -292,6 +292,23 @@ def claim(row) -> bool:
     return True
 
 
+def claim_step(row: BatonReminder) -> bool:
+    """``claim`` for a relay step. The network's row is locked first (PostgreSQL; SQLite's BEGIN
+    IMMEDIATE already serialises), so parallel runs take turns and the later one sees the earlier
+    one's claim, also for a holding without a baton pass, whose NULL the unique constraint would
+    let through twice."""
+    db.session.execute(select(Network.id).where(Network.id == row.network_id).with_for_update())
+    taken = select(BatonReminder.id).where(
+        BatonReminder.network_id == row.network_id,
+        BatonReminder.baton_pass_id.is_not_distinct_from(row.baton_pass_id),
+        BatonReminder.step == row.step,
+    )
+    if db.session.scalar(taken) is not None:
+        db.session.rollback()
+        return False
+    return claim(row)
+
+
 def staff_recipients(network_id: int) -> tuple[str, list[mailing.Recipient]]:
     """The coordinators, or the admins when the network has none."""
     coordinators = mailing.coordinator_recipients(network_id)
@@ -305,7 +322,7 @@ def take_step(state: RelayState, step: int, now: datetime) -> Sent | None:
     row = BatonReminder(
         network_id=state.network_id, baton_pass_id=state.holding_id, step=step, sent_at=now
     )
-    if not claim(row):
+    if not claim_step(row):
         return None
     network = db.session.get(Network, state.network_id)
     if step == STEP_POLL:
