@@ -185,14 +185,20 @@ def confirm_page(
     )
 
 
-@bp.get("/natverk/<slug>/stafett/lamna-over")
-@login_required
-def confirm_pass(slug: str):
-    """The hand-over names who receives it: "Lämna stafettpinnen till Halmstads kommun?"."""
+def _baton_page(slug: str):
+    """The network and its page data, for those who may book its meetings and hand its baton on."""
     network = scheduling.get_network_or_404(slug)
     data = network_page_data(network)
     if not data["may_schedule"]:
         abort(403)
+    return network, data
+
+
+@bp.get("/natverk/<slug>/stafett/lamna-over")
+@login_required
+def confirm_pass(slug: str):
+    """The hand-over names who receives it: "Lämna stafettpinnen till Halmstads kommun?"."""
+    network, data = _baton_page(slug)
     chosen = pass_target(network, data, request.args.get("till"))
     target = chosen or rotation.next_holder_code(network)
     return confirm_page(network, data, pass_form_for(data), target)
@@ -201,10 +207,7 @@ def confirm_pass(slug: str):
 @bp.post("/natverk/<slug>/stafett/lamna-over")
 @login_required
 def pass_baton(slug: str):
-    network = scheduling.get_network_or_404(slug)
-    data = network_page_data(network)
-    if not data["may_schedule"]:
-        abort(403)
+    network, data = _baton_page(slug)
     form = pass_form_for(data, request.form)
     chosen = (form.to_code.data or None) if data["is_coordinator"] else None
     target = pass_target(network, data, chosen)
