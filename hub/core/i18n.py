@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_timedelta
 from babel.support import NullTranslations
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import force_locale, get_locale, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -30,12 +30,33 @@ def translated(text: str) -> str:
     return gettext(text) if text else ""
 
 
-def select_locale() -> str:
+_LOCALES: dict[str, Locale] = {}
+
+
+def locale_object(code: str) -> Locale:
+    """One Locale per language for the whole process: Flask-Babel keeps a Locale it is given
+    as it is, so every request's locale is the same object and finds its catalogue at once."""
+    found = _LOCALES.get(code)
+    if found is None:
+        found = _LOCALES[code] = Locale.parse(code)
+    return found
+
+
+def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+        return locale_object(current_user.locale)
     chosen = session.get("locale") if request else None
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return locale_object(
+        chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_locale() -> Locale | None:
+    """``flask_babel.get_locale()`` without its lookups of ``g`` through proxies: the locale
+    Flask-Babel stored for this request (``force_locale`` replaces it), else its own answer."""
+    state = getattr(g._get_current_object(), "_flask_babel", None)
+    return getattr(state, "babel_locale", None) or get_locale()
 
 
 def select_timezone() -> str:
@@ -61,16 +82,22 @@ def install_template_gettext(app: Flask) -> None:
     catalogues: dict[Locale, NullTranslations] = {}
     with app.app_context():  # loaded before the first request, not in it
         for language in app.config["LANGUAGES"]:
-            with force_locale(language):
+            with force_locale(locale_object(language)):
                 catalogues[get_locale()] = get_translations()
                 format_timedelta(60, locale=get_locale())  # Babel's locale data, read once
     app.extensions["hub_catalogues"] = catalogues
+    last: tuple[Locale | None, NullTranslations | None] = (None, None)
 
     def translations() -> NullTranslations:
-        locale = get_locale()
-        if locale not in catalogues:
-            catalogues[locale] = get_translations()
-        return catalogues[locale]
+        nonlocal last
+        locale = current_locale()
+        seen, catalogue = last  # one read: another thread may replace the pair meanwhile
+        if locale is not seen:
+            if locale not in catalogues:
+                catalogues[locale] = get_translations()
+            catalogue = catalogues[locale]
+            last = (locale, catalogue)
+        return catalogue
 
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
