@@ -8,6 +8,7 @@ SQL statements per request, by kind. ``--profile`` prints cProfile's view of the
 
     .venv/bin/python bench/mix_cpu.py                       # 2,000 requests, 40 members
     .venv/bin/python bench/mix_cpu.py --requests 500 --profile
+    .venv/bin/python bench/mix_cpu.py --scale xlarge        # ten times the rows
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 
 from realistic import draw_requests, load_world  # noqa: E402
 from render_cpu import StatementCounter, build_app, default_database_url, production_env  # noqa: E402
-from run import DEMO_PASSWORD  # noqa: E402
+from run import DEMO_PASSWORD, add_scale_argument  # noqa: E402
 
 
 def sign_in(app, email: str, address: str):
@@ -53,8 +54,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=40)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--seed", type=int, default=17)
+    add_scale_argument(parser)
     args = parser.parse_args()
-    database_url = default_database_url()
+    database_url = default_database_url(args.scale)
     production_env(database_url)
     world = load_world(database_url, args.members)
     app = build_app()

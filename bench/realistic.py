@@ -23,6 +23,7 @@ with ``HUB_DATABASE_URL`` (a throwaway database; see bench/README.md).
 
     .venv/bin/python bench/realistic.py                   # ~2.5 minutes
     .venv/bin/python bench/realistic.py --duration 30 --members 500
+    .venv/bin/python bench/realistic.py --scale xlarge   # 20,000 members (bench/cache/xlarge.db)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from run import (  # noqa: E402  (bench/ is not a package)
     HOST,
     RESULTS,
     ROOT,
+    add_scale_argument,
     ensure_wrk,
     hub_env,
     prepare_database,
@@ -103,9 +105,10 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
     parser.add_argument("--seed", type=int, default=17, help="random seed of the mix")
+    add_scale_argument(parser)
     args = parser.parse_args()
     ensure_wrk()
-    database_url = prepare_database(reseed=args.reseed)
+    database_url = prepare_database(reseed=args.reseed, scale=args.scale)
     world = load_world(database_url, args.members)
     rng = random.Random(args.seed)
     rows: list[Row] = []
@@ -382,7 +385,8 @@ def format_table(rows: list[Row], database_url: str, args) -> str:
     base = sum(row.rps for row in bare) / len(bare)
     engine = database_url.split(":", 1)[0]
     lines = [
-        f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine}, {args.members} "
+        f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine} ({args.scale}), "
+        f"{args.members} "
         f"medlemmar, {args.duration} s per mätning (kall: {args.cold} s), gunicorn -w 2 -k sync "
         f"(hubben med --preload), c{CONNECTIONS}, belastning före/efter: {os.getloadavg()[0]:.1f}.",
         "",

@@ -1,11 +1,11 @@
 """CPU per uncached render of the busiest pages, in one process (issue 17's budgets).
 
-Builds the hub with production settings on the large demo data set
-(``seed-demo --scale large``: the SQLite file bench/run.py keeps in bench/cache/, or the database
-named by --database-url / HUB_DATABASE_URL), signs in as the demo ambassador through the login
-form and renders each page many times through the Flask test client. CPU time is this process's
-(``time.process_time``): SQLite runs inside it, so the database's work is counted; on PostgreSQL
-the server's share is not. CPU time barely depends on other load on the machine, wall time does.
+Builds the hub with production settings on the large demo data set (``seed-demo --scale large``, or
+``--scale xlarge``: the SQLite file bench/run.py keeps in bench/cache/, or the database named by
+--database-url / HUB_DATABASE_URL), signs in as the demo ambassador through the login form and
+renders each page many times through the Flask test client. CPU time is this process's
+(``time.process_time``): SQLite runs inside it, so the database's work is counted; on PostgreSQL the
+server's share is not. CPU time barely depends on other load on the machine, wall time does.
 
 Each page is also rendered once in a fresh process right after ``create_app`` ("first"), which is
 what the first request of a new gunicorn worker pays.
@@ -13,6 +13,7 @@ what the first request of a new gunicorn worker pays.
     .venv/bin/python bench/render_cpu.py                 # all pages, 60 renders each
     .venv/bin/python bench/render_cpu.py --page question --renders 200 --profile
     .venv/bin/python bench/render_cpu.py --instructions   # valgrind: repeatable under load
+    .venv/bin/python bench/render_cpu.py --scale xlarge   # ten times the rows
 
 ``--instructions`` runs each page in its own process under ``valgrind --tool=callgrind`` with
 instrumentation off until the warm-ups are done, and counts the instructions of the measured
@@ -37,6 +38,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from run import add_scale_argument  # noqa: E402  (bench/ is not a package)
 
 DEMO_EMAIL = "ambassador@demo.stafetten.se"
 DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (the published demo password)
@@ -210,18 +213,19 @@ def session_cookie(database_url: str) -> str:
     return client.get_cookie("session", domain="localhost").value
 
 
-def default_database_url() -> str:
+def default_database_url(scale: str = "large") -> str:
     url = os.environ.get("HUB_DATABASE_URL")
     if url:
         return url
     from run import prepare_database
 
-    return prepare_database(reseed=False)
+    return prepare_database(reseed=False, scale=scale)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a database seeded with seed-demo --scale large")
+    add_scale_argument(parser)
     parser.add_argument("--page", choices=list(PAGES), action="append", help="only these pages")
     parser.add_argument("--renders", type=int, default=60, help="measured renders per page")
     parser.add_argument("--profile", action="store_true", help="print cProfile output instead")
@@ -233,7 +237,7 @@ def main() -> None:
     parser.add_argument("--first-of", help=argparse.SUPPRESS)  # internal: one fresh process
     parser.add_argument("--cookie", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    database_url = args.database_url or default_database_url()
+    database_url = args.database_url or default_database_url(args.scale)
     production_env(database_url)
     if args.first_of:
         print(json.dumps(first_render(database_url, args.first_of, args.cookie)))

@@ -1,13 +1,13 @@
 """Benchmark: the hub's pages against a bare Flask page, on the large demo data set, on loopback.
 
-    .venv/bin/python bench/run.py [--duration 10] [--reseed]
+    .venv/bin/python bench/run.py [--duration 10] [--reseed] [--scale large|xlarge]
 
-Makes (once, then cached) a database with ``flask hub seed-demo --scale large`` (SQLite under
-bench/cache/, or PostgreSQL if HUB_DATABASE_URL is set), serves the hub and bench/bare_app.py each
-with ``gunicorn -w 2 -k sync`` on 127.0.0.1, signs in as the demo ambassador, and runs ``wrk``
-against each page and the bare page in turn (bare, page, bare, page ...): at concurrency 8 for
-req/s, at concurrency 1 for p50/p95 latency. Prints a Markdown table and writes it under
-bench/results/. Nothing leaves the machine; every wrk run is bounded by --duration.
+Makes (once, then cached) a database with ``flask hub seed-demo --scale large`` (or ``xlarge``;
+SQLite under bench/cache/, one file per scale, or PostgreSQL if HUB_DATABASE_URL is set), serves the
+hub and bench/bare_app.py each with ``gunicorn -w 2 -k sync`` on 127.0.0.1, signs in as the demo
+ambassador, and runs ``wrk`` against each page and the bare page in turn (bare, page, bare, page
+...): at concurrency 8 for req/s, at concurrency 1 for p50/p95 latency. Prints a Markdown table and
+writes it under bench/results/. Nothing leaves the machine; every wrk run is bounded by --duration.
 """
 
 from __future__ import annotations
@@ -100,9 +100,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
+    add_scale_argument(parser)
     args = parser.parse_args()
     ensure_wrk()
-    database_url = prepare_database(reseed=args.reseed)
+    database_url = prepare_database(reseed=args.reseed, scale=args.scale)
     pages = [(name, path(database_url) if callable(path) else path) for name, path in PAGES]
     hub_settings = hub_env(database_url)
     with serve("wsgi:app", hub_settings) as hub, serve("bench.bare_app:app", {}) as bare:
@@ -126,33 +127,49 @@ def ensure_wrk() -> None:
     subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
 
 
-def prepare_database(*, reseed: bool) -> str:
-    """The large demo data set, made once and kept. A marker file names the database URL and a
-    hash of the seeders and migrations: when either changes, the database is made anew."""
+SCALES = ("large", "xlarge")
+
+
+def add_scale_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="large",
+        help="the demo data set: large (2,000 members) or xlarge (20,000; bench/cache/xlarge.db)",
+    )
+
+
+def prepare_database(*, reseed: bool, scale: str = "large") -> str:
+    """The demo data set of ``scale``, made once and kept. A marker file names the database URL
+    and a hash of the scale, seeders and migrations: when any changes, the database is made anew."""
     CACHE.mkdir(exist_ok=True)
-    url = os.environ.get("HUB_DATABASE_URL") or f"sqlite:///{CACHE / 'large.db'}"
-    sources = sorted([*ROOT.glob("hub/**/demo.py"), *ROOT.glob("migrations/versions/*.py")])
-    digest = hashlib.sha256(url.encode())
+    url = os.environ.get("HUB_DATABASE_URL") or f"sqlite:///{CACHE / f'{scale}.db'}"
+    sources = sorted([*ROOT.glob("hub/**/demo*.py"), *ROOT.glob("migrations/versions/*.py")])
+    digest = hashlib.sha256(f"{url} {scale}".encode())
     for source in sources:
         digest.update(source.read_bytes())
     marker = CACHE / f"seeded-{digest.hexdigest()[:16]}"
     sqlite_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
     if reseed or not marker.exists():
-        for old in CACHE.glob("seeded-*"):
+        # Only this database's markers go: the other scale's file stays seeded.
+        seeded_before = [old for old in CACHE.glob("seeded-*") if old.read_text().strip() == url]
+        for old in seeded_before:
             old.unlink()
         if sqlite_file:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
-        elif reseed:  # only when asked: HUB_DATABASE_URL must name a throwaway database
+        elif reseed or seeded_before:
+            # When asked, or when this bench seeded it before (another scale, older seeders):
+            # HUB_DATABASE_URL must name a throwaway database.
             reset_postgres(url)
     env = dict(os.environ, FLASK_APP="wsgi", HUB_ENV="development", HUB_DATABASE_URL=url)
     flask = [str(VENV_BIN / "flask")]
     subprocess.run([*flask, "db", "upgrade"], check=True, env=env, cwd=ROOT)
     if not marker.exists():
-        print("== seed-demo --scale large (en gång; sparas i bench/cache/)", flush=True)
+        print(f"== seed-demo --scale {scale} (en gång; sparas i bench/cache/)", flush=True)
         started = time.monotonic()
         subprocess.run(
-            [*flask, "hub", "seed-demo", "--scale", "large"], check=True, env=env, cwd=ROOT
+            [*flask, "hub", "seed-demo", "--scale", scale], check=True, env=env, cwd=ROOT
         )
         print(f"   klart på {time.monotonic() - started:.0f} s", flush=True)
         marker.write_text(url + "\n", encoding="utf-8")

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from hub.core.cli import hub_cli
+from hub.demo_sizes import SIZES
 from hub.extensions import db
 
 
@@ -22,7 +23,7 @@ def load_reference() -> None:
 
 
 @hub_cli.command("seed-demo")
-@click.option("--scale", type=click.Choice(["small", "large"]), default="small")
+@click.option("--scale", type=click.Choice(list(SIZES)), default="small")
 def seed_demo(scale: str) -> None:
     """Fill the database with Swedish demo content (refuses to run in production)."""
     if not current_app.config.get("SEED_DEMO_ALLOWED"):

@@ -15,6 +15,7 @@ from hub.auth.models import Invitation, Role, User
 from hub.auth.passwords import hash_password
 from hub.auth.tokens import hash_token, new_random_token
 from hub.core.db import utcnow
+from hub.demo_sizes import demo_size
 from hub.directory.models import Unit
 from hub.directory.reference import MUNICIPALITIES
 from hub.extensions import db
@@ -155,7 +156,7 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
     for email, name, role, code in FIXED_ACCOUNTS:
         db.session.add(make_person(email, name, role, code, password_hash))
     units = db.session.scalars(select(Unit).where(Unit.municipality_code == "0180")).all()
-    per_municipality = 4 if scale == "small" else 63
+    per_municipality = demo_size(scale).people_per_municipality
     used: set[str] = set()
     # A generator of its own, so the other seeders' random data stays as it was.
     visits = random.Random(20)

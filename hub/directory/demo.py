@@ -1,7 +1,7 @@
 """Demo profiles: care areas, workplaces, presentations, expertise and privacy choices.
 
 Runs after ``hub.auth.demo`` has created the people; fills the profiles of everyone who has none,
-with bulk inserts so that the large scale (2,000 people) takes a few seconds.
+with bulk inserts so that the large scales (2,000 and 20,000 people) take seconds.
 """
 
 from __future__ import annotations

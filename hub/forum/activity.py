@@ -19,7 +19,7 @@ from hub.extensions import db
 from hub.forum.errors import ForumError
 from hub.forum.models import Answer, AskToAnswer, Comment, Follow, Question
 from hub.forum.paths import question_path
-from hub.notifications.notify import notify
+from hub.notifications.notify import notify, notify_many
 
 FOLLOW_TARGETS = ("question", "tag", "category")
 # "@Anna Karlsson" or "@Anna M. Karlsson": capitalised words after an @.
@@ -69,9 +69,7 @@ def _send(
     actor: User | None,
     post: tuple[str, int] | None = None,
 ) -> None:
-    actor_id = actor.id if actor else None
-    for user_id, (kind, text) in recipients.items():
-        notify(user_id, kind, text, url, actor_id=actor_id, post=post)
+    notify_many(recipients, url, actor.id if actor else None, post=post)
 
 
 def notify_mentions(

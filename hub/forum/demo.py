@@ -1,13 +1,15 @@
 """Demo questions and answers about the network's real topics, written from templates.
 
-"small" gives a few hundred questions for trying the hub; "large" gives 20,000 questions and about
-100,000 answers and comments through bulk inserts, for the benchmarks.
+"small" gives a few hundred questions for trying the hub; "large" 20,000 questions and 100,000
+answers and comments, "xlarge" ten times that, through bulk inserts, for the benchmarks (the
+figures are in ``hub.demo_sizes``).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from functools import cache
 
@@ -19,6 +21,7 @@ from hub.core.i18n import N_
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import get_or_create_tags, tag_slug
+from hub.demo_sizes import DemoSize, demo_size
 from hub.extensions import db
 from hub.forum.models import Answer, Category, Comment, HelpfulMark, Question, question_tag
 
@@ -282,7 +285,7 @@ COMMENTS = [
 ]
 
 
-# In the large data set, this question (by seeding order) gets exactly 20 answers.
+# In the large data sets, this question (by seeding order) gets exactly 20 answers.
 LONG_THREAD = 7
 
 
@@ -299,12 +302,13 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
         yield "Forum: inga personer finns, så inga frågor skapas."
         return
     yield from seed_expertise(rng, user_ids, tags)
-    target = 300 if scale == "small" else 20_000
+    size = demo_size(scale)
+    target = size.questions
     existing = db.session.scalar(select(func.count(Question.id))) or 0
     if existing >= target:
         yield f"Forum: {existing} frågor finns redan."
         return
-    yield from seed_posts(rng, user_ids, categories, tags, target - existing, scale)
+    yield from seed_posts(rng, user_ids, categories, tags, target - existing, size)
     from hub.forum.search import rebuild_index
     from hub.forum.search_items import rebuild_items
 
@@ -343,10 +347,10 @@ def seed_expertise(rng: random.Random, user_ids: list[int], tags: dict[str, Tag]
     yield f"Forum: {len(rows)} expertisområden för {len({u for u, _ in rows})} personer."
 
 
-def seed_posts(rng, user_ids, categories, tags, count: int, scale: str) -> Iterator[str]:
+def seed_posts(rng, user_ids, categories, tags, count: int, size: DemoSize) -> Iterator[str]:
     now = utcnow()
     lina = db.session.scalar(select(User.id).where(User.email == "ambassador@demo.stafetten.se"))
-    span_days = 365 if scale == "small" else 1500
+    span_days = size.span_days
     plans = []
     for i in range(count):
         topic = TOPICS[i % len(TOPICS)] if i < len(TOPICS) * 3 else rng.choice(TOPICS)
@@ -355,8 +359,8 @@ def seed_posts(rng, user_ids, categories, tags, count: int, scale: str) -> Itera
         created = now - timedelta(days=rng.uniform(0, span_days), minutes=rng.randint(0, 1440))
         recent = now - created < timedelta(days=2)
         unanswered = recent or rng.random() < 0.12
-        n_answers = 0 if unanswered else rng.randint(1, 4 if scale == "small" else 5)
-        if scale == "large" and i == LONG_THREAD:
+        n_answers = 0 if unanswered else rng.randint(1, size.max_answers)
+        if size.long_thread and i == LONG_THREAD:
             n_answers = 20  # the benchmark's "question with 20 answers"
         author = lina if (lina and i % 25 == 0) else rng.choice(user_ids)
         plans.append((topic, place, created, n_answers, author, slug, tag_names, titles, bodies))
@@ -386,28 +390,12 @@ def seed_posts(rng, user_ids, categories, tags, count: int, scale: str) -> Itera
     ]
     _bulk(question_tag, tag_rows)
     yield f"Forum: {len(ids)} frågor."
-    yield from seed_answers(rng, user_ids, ids, plans, now, scale)
+    yield from seed_answers(rng, user_ids, ids, plans, now, size)
 
 
-def seed_answers(rng, user_ids, ids, plans, now, scale: str) -> Iterator[str]:
-    answer_rows = []
-    for qid, (topic, _place, created, n_answers, author, *_rest) in zip(ids, plans, strict=True):
-        moment = created
-        for _ in range(n_answers):
-            moment = min(now, moment + timedelta(hours=rng.uniform(1, 60)))
-            source = rng.choice(topic[4])
-            answer_rows.append(
-                {
-                    "question_id": qid,
-                    "author_id": rng.choice([u for u in user_ids[:50] if u != author] or user_ids),
-                    "body_source": source,
-                    "body_html": _html(source),
-                    "created_at": moment,
-                    "helpful_count": 0,
-                }
-            )
+def seed_answers(rng, user_ids, ids, plans, now, size: DemoSize) -> Iterator[str]:
     first_answer = (db.session.scalar(select(func.max(Answer.id))) or 0) + 1
-    _bulk(Answer, answer_rows)
+    _bulk(Answer, answer_rows(rng, user_ids, ids, plans, now))
     answers = db.session.execute(
         select(Answer.id, Answer.question_id, Answer.author_id, Answer.created_at)
         .where(Answer.id >= first_answer)
@@ -417,7 +405,7 @@ def seed_answers(rng, user_ids, ids, plans, now, scale: str) -> Iterator[str]:
     for row in answers:
         by_question.setdefault(row.question_id, []).append(row)
     yield f"Forum: {len(answers)} svar."
-    marks, helpful_by_answer = _helpful_marks(rng, user_ids, answers, scale)
+    marks, helpful_by_answer = _helpful_marks(rng, user_ids, answers, size)
     _bulk(HelpfulMark, marks)
     answer_updates = [{"id": a, "helpful_count": n} for a, n in helpful_by_answer.items()]
     if answer_updates:
@@ -435,9 +423,32 @@ def seed_answers(rng, user_ids, ids, plans, now, scale: str) -> Iterator[str]:
         )
     if question_updates:
         db.session.execute(update(Question), question_updates)
-    comment_total = 30 if scale == "small" else 100_000 - len(answers)
-    comment_rows = []
-    for _ in range(max(0, comment_total)):
+    comments = size.comments_after(len(answers))
+    _bulk(Comment, comment_rows(rng, user_ids, ids, answers, now, comments))
+    yield f"Forum: {len(marks)} hjälpsam-markeringar och {comments} kommentarer."
+
+
+def answer_rows(rng, user_ids, ids, plans, now) -> Iterator[dict]:
+    """Made as they are inserted: the large data sets' rows need not all be in memory at once."""
+    helpers = user_ids[:50]
+    for qid, (topic, _place, created, n_answers, author, *_rest) in zip(ids, plans, strict=True):
+        moment = created
+        for _ in range(n_answers):
+            moment = min(now, moment + timedelta(hours=rng.uniform(1, 60)))
+            source = rng.choice(topic[4])
+            yield {
+                "question_id": qid,
+                "author_id": rng.choice([u for u in helpers if u != author] or user_ids),
+                "body_source": source,
+                "body_html": _html(source),
+                "created_at": moment,
+                "helpful_count": 0,
+            }
+
+
+def comment_rows(rng, user_ids, ids, answers, now, count: int) -> Iterator[dict]:
+    """Most comments on answers, the rest on questions of the last 30 days."""
+    for _ in range(count):
         if answers and rng.random() < 0.7:
             row = rng.choice(answers)
             target = {"answer_id": row.id, "question_id": None}
@@ -445,24 +456,19 @@ def seed_answers(rng, user_ids, ids, plans, now, scale: str) -> Iterator[str]:
         else:
             target = {"answer_id": None, "question_id": rng.choice(ids)}
             moment = now - timedelta(days=rng.uniform(0, 30))
-        comment_rows.append(
-            {
-                **target,
-                "author_id": rng.choice(user_ids),
-                "body": rng.choice(COMMENTS),
-                "created_at": moment,
-            }
-        )
-    _bulk(Comment, comment_rows)
-    yield f"Forum: {len(marks)} hjälpsam-markeringar och {len(comment_rows)} kommentarer."
+        yield {
+            **target,
+            "author_id": rng.choice(user_ids),
+            "body": rng.choice(COMMENTS),
+            "created_at": moment,
+        }
 
 
-def _helpful_marks(rng, user_ids, answers, scale: str) -> tuple[list[dict], dict[int, int]]:
+def _helpful_marks(rng, user_ids, answers, size: DemoSize) -> tuple[list[dict], dict[int, int]]:
     marks: list[dict] = []
     counts: dict[int, int] = {}
-    share = 0.5 if scale == "small" else 0.1
     for row in answers:
-        if rng.random() > share:
+        if rng.random() > size.helpful_share:
             continue
         voters = {u for u in rng.sample(user_ids, k=min(len(user_ids), 3)) if u != row.author_id}
         for voter in voters:
@@ -471,7 +477,8 @@ def _helpful_marks(rng, user_ids, answers, scale: str) -> tuple[list[dict], dict
     return marks, counts
 
 
-def _bulk(target, rows: list[dict], chunk: int = 5000) -> None:
+def _bulk(target, rows: Iterable[dict], chunk: int = 5000) -> None:
     """executemany in chunks: the fastest portable way to insert many rows."""
-    for start in range(0, len(rows), chunk):
-        db.session.execute(insert(target), rows[start : start + chunk])
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, chunk)):
+        db.session.execute(insert(target), batch)

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 
 from hub.auth.models import User
 from hub.core.db import utcnow
+from hub.demo_sizes import demo_size
 from hub.extensions import db
 from hub.meetings import rotation
 from hub.meetings.models import (
@@ -47,8 +48,9 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
     db.session.flush()
     yield from seed_halland_relay(rng)
     yield from seed_stockholm(rng)
-    if scale == "large":
-        yield from seed_many_meetings(rng, LARGE_MEETINGS)
+    size = demo_size(scale)
+    if size.bench_meetings:
+        yield from seed_many_meetings(size.bench_meetings, size.meeting_every_days)
 
 
 def seed_networks() -> Iterator[str]:
@@ -64,8 +66,6 @@ def seed_networks() -> Iterator[str]:
         db.session.add(network)
         yield f"Skapade nätverket {name}."
 
-
-LARGE_MEETINGS = 500
 
 HALLAND_MINUTES = [
     (
@@ -244,8 +244,8 @@ def seed_stockholm(rng: random.Random) -> Iterator[str]:
     yield "Stockholm: en genomförd träff och en kommande träff i Botkyrka."
 
 
-def seed_many_meetings(rng: random.Random, total: int) -> Iterator[str]:
-    """Older held meetings for the benchmarks, inserted in bulk."""
+def seed_many_meetings(total: int, every_days: int) -> Iterator[str]:
+    """Older held meetings for the benchmarks, one every ``every_days``, inserted in bulk."""
     existing = db.session.scalar(select(func.count()).select_from(Meeting)) or 0
     if existing >= total:
         return
@@ -265,7 +265,7 @@ def seed_many_meetings(rng: random.Random, total: int) -> Iterator[str]:
     rows = []
     for i in range(total - existing):
         network_id, _slug = networks[i % len(networks)]
-        starts = local(weekday_ago(420 + 7 * i), 9, 30)
+        starts = local(weekday_ago(420 + every_days * i), 9, 30)
         rows.append(
             {
                 "network_id": network_id,

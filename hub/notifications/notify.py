@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.notifications.models import Notification
@@ -38,3 +40,31 @@ def notify(
     )
     db.session.add(notification)
     return notification
+
+
+def notify_many(
+    recipients: dict[int, tuple[str, str]],
+    url: str,
+    actor_id: int | None = None,
+    *,
+    post: tuple[str, int] | None = None,
+) -> None:
+    """``notify`` each recipient (user id → (kind, text)) in one INSERT: an answer to a question
+    with many followers costs the same statements as one with few."""
+    now = utcnow()
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": kind,
+            "text": text,
+            "url": url,
+            "actor_id": actor_id,
+            "created_at": now,
+            "post_type": post[0] if post else None,
+            "post_id": post[1] if post else None,
+        }
+        for user_id, (kind, text) in recipients.items()
+        if user_id != actor_id
+    ]
+    if rows:
+        db.session.execute(insert(Notification), rows)

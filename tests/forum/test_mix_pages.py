@@ -2,10 +2,12 @@
 are, and no plan that reads a big table whole, on SQLite and PostgreSQL (issue 17).
 
 The mix: a question, the question list with its sorts, category, tag and pages, the start
-page, search, the directory with its filters, meetings and notifications."""
+page, search, the directory with its filters, meetings and notifications, and its two writes: a
+helpful mark and an answer."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -17,11 +19,16 @@ from hub.extensions import db
 from hub.forum import answers, questions
 from hub.forum.models import Answer, Comment, Question
 from hub.notifications.models import Notification
+from tests.conftest import csrf_token
 from tests.forum.test_performance import scans_of_big_tables, seed_questions
 
 # Most a page of the mix may cost (the start page's task cards and the search's tiers cost most).
 BUDGET = {"/": 11, "/sok": 14}
 DEFAULT_BUDGET = 9
+# The writes: a helpful mark (the mark, both counts, the answer's author told) and an answer (the
+# answer, the search index, the followers' notifications and mail).
+WRITE_BUDGET = {"helpful": 20, "answer": 34}
+SENT = itertools.count()  # each answer's own text: the same text twice is taken as a double post
 
 
 def mix_urls(world: dict) -> list[str]:
@@ -107,6 +114,46 @@ def test_every_page_of_the_mix_costs_the_same_statements_with_more_rows(
     assert over == {}, many
 
 
+def writes(client, world) -> dict[str, tuple[str, dict]]:
+    """The mix's two writes, as bench/realistic.py sends them: (URL, form)."""
+    question = world["question_url"].split("/")[2]
+    answer = db.session.scalar(
+        select(Answer.id)
+        .where(Answer.question_id == int(question), Answer.author_id != world["reader"].id)
+        .order_by(Answer.id)
+    )
+    body = f"Ett svar från mätningen: vi gjorde så här på vår enhet ({next(SENT)})."
+    return {
+        "helpful": (f"/svar/{answer}/hjalpsamt", {}),
+        "answer": (f"/fragor/{question}/svar", {"body": body}),
+    }
+
+
+def write_statements(client, count_queries, world) -> dict[str, int]:
+    """Statements of each write; a helpful mark is pressed twice (marked, taken back)."""
+    found = {}
+    for kind, (url, form) in writes(client, world).items():
+        for press in ("", " again")[: 2 if kind == "helpful" else 1]:
+            token = csrf_token(client.get("/fragor/ny").text)
+            with count_queries() as counter:
+                response = client.post(url, data={"csrf_token": token, **form})
+            assert response.status_code == 303, (url, response.status_code)
+            found[kind + press] = counter.count
+    return found
+
+
+def test_the_writes_of_the_mix_cost_the_same_statements_with_more_rows(
+    app, client, count_queries, world, category
+):
+    write_statements(client, count_queries, world)  # the reader now follows the question
+    few = write_statements(client, count_queries, world)
+    add_rows(world["reader"], category, world["tag"], 12)
+    many = write_statements(client, count_queries, world)
+    assert few == many
+    over = {kind: n for kind, n in many.items() if n > WRITE_BUDGET[kind.split()[0]]}
+    assert over == {}, many
+
+
 def test_no_page_of_the_mix_reads_a_big_table_whole(app, client, world, category):
     from tests.factories import make_user
 
@@ -128,13 +175,17 @@ def test_no_page_of_the_mix_reads_a_big_table_whole(app, client, world, category
     captured: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH", "(")):
+        reads = statement.lstrip().upper().startswith(("SELECT", "WITH", "(", "UPDATE", "DELETE"))
+        if reads and not executemany:
             captured.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
         for url in mix_urls(world):
             assert client.get(url).status_code == 200, url
+        for url, form in writes(client, world).values():
+            token = csrf_token(client.get("/fragor/ny").text)
+            assert client.post(url, data={"csrf_token": token, **form}).status_code == 303, url
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     problems = scans_of_big_tables(captured, dialect)
