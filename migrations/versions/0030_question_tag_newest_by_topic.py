@@ -1,7 +1,7 @@
 """question_tag: one index on (tag_id, question_id) instead of (tag_id)
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-04 20:45:00.000000
 
 Issue 17: "Vem kan svara?" counts the newest questions of each of a question's topics. With the
@@ -14,8 +14,8 @@ topic (or walk the whole table) to find them. The new index serves every lookup 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0029"
-down_revision = "0028"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
