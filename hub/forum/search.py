@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from types import EllipsisType
+from typing import NamedTuple
 
 from markupsafe import Markup
 from rapidfuzz.distance import OSA
@@ -63,13 +63,13 @@ FEW_HITS = 3
 TYPO_MIN_LENGTH = 6
 LONG_WORD = 9
 MAX_CANDIDATES = 2000
-# PostgreSQL: a tier looks for its newest hits among the newest WINDOW documents first, then
-# among all the older ones. Over the whole table the planner either reads every hit and sorts
-# them (slow for a common word) or walks the documents newest first testing each (slow for a
-# rare one), and it often guesses wrong which a word is: a word missing from the index walked all
-# 100,000 documents (165 ms of server CPU), a word in 600 titles walked 18,000. In the window
-# either way costs at most the window; a tier that does not fill its pool there is rare enough
-# that GIN's list of all its hits is short.
+# PostgreSQL: a tier looks for its newest hits among the newest WINDOW rows of its table first
+# (documents, or titles), then among all the older ones. Over the whole table the planner
+# either reads every hit and sorts them (slow for a common word) or walks the documents newest
+# first testing each (slow for a rare one), and it often guesses wrong which a word is: a word
+# missing from the index walked all 100,000 documents (165 ms of server CPU), a word in 600
+# titles walked 18,000. In the window either way costs at most the window; a tier that does not
+# fill its pool there is rare enough that GIN's list of all its hits is short.
 WINDOW = 4_096
 
 # Tiers, best first.
@@ -99,6 +99,8 @@ SEARCH_TABLES = frozenset(
         "search_word_trigram",
         "search_form",
         "search_item",
+        "search_title",
+        "search_vector",
         "search_item_fts",
         "search_words_fts",
     }
@@ -390,9 +392,11 @@ class Scope:
     fts: str
     words_fts: str
     title_fts: str
-    # PostgreSQL: (tsvector column, weights) for each tier, as in tier_queries.
-    tsvectors: tuple[tuple[str, str], ...]
-    windowed: bool = False  # PostgreSQL: newest documents first (see WINDOW); for big tables
+    # PostgreSQL: (table, tsvector column, weights) for each tier, as in tier_queries. The
+    # forum's are narrow tables of their own (migration 0029): a walk or a list of hits reads
+    # small rows, not the documents' text.
+    tsvectors: tuple[tuple[str, str, str], ...]
+    windowed: bool = False  # PostgreSQL: newest rows first (see WINDOW); for big tables
 
 
 # A question with an accepted answer or an answer marked helpful ranks a little higher.
@@ -405,7 +409,12 @@ FORUM = Scope(
     fts="search_fts",
     words_fts="search_words_fts",
     title_fts="search_title_fts",
-    tsvectors=(("tsv_title_words", ""), ("tsv_words", ""), ("tsv_title_terms", ""), ("tsv", "")),
+    tsvectors=(
+        ("search_title", "words", ""),
+        ("search_vector", "words", ""),
+        ("search_title", "terms", ""),
+        ("search_vector", "terms", ""),
+    ),
     windowed=True,
 )
 # Meetings and topics are few: one index each way, its columns told apart by filter and weight.
@@ -417,7 +426,12 @@ ITEMS = Scope(
     fts="search_item_fts",
     words_fts="search_item_fts",
     title_fts="search_item_fts",
-    tsvectors=(("tsv", "A"), ("tsv", "AC"), ("tsv", "AB"), ("tsv", "")),
+    tsvectors=(
+        ("search_item", "tsv", "A"),
+        ("search_item", "tsv", "AC"),
+        ("search_item", "tsv", "AB"),
+        ("search_item", "tsv", ""),
+    ),
 )
 
 
@@ -551,7 +565,7 @@ def documents(ids: list[int], engine: DriverSql | None = None) -> list[Document]
     return [by_id[i] for i in ids if i in by_id]
 
 
-_HITS = "FROM search_document WHERE tsv @@ to_tsquery('simple', %(q)s)"
+_HITS = "FROM search_vector WHERE terms @@ to_tsquery('simple', %(q)s)"
 HITS_UP_TO_CAP = f"SELECT count(*) FROM (SELECT 1 {_HITS} LIMIT %(cap)s) AS h"  # noqa: S608
 HITS_IN_WINDOW_UP_TO_CAP = (
     f"SELECT count(*) FROM (SELECT 1 {_HITS} AND id > %(lower)s LIMIT %(cap)s) AS h"  # noqa: S608
@@ -559,13 +573,35 @@ HITS_IN_WINDOW_UP_TO_CAP = (
 HITS_BEFORE_WINDOW = f"SELECT count(*) {_HITS} AND id + 0 <= %(lower)s"
 
 
+class Tier(NamedTuple):
+    """One tier's part of the pools statement on PostgreSQL."""
+
+    n: int
+    tier: int
+    table: str
+    column: str
+    tsquery: str
+    limit: int
+    lower: int | None = None
+    upper: int | None = None
+
+
+WINDOW_STARTS_SQL = (
+    "SELECT (SELECT max(id) FROM search_vector),"
+    " (SELECT id FROM search_title ORDER BY id DESC OFFSET %(window)s LIMIT 1)"
+)
+
+
 class PostgresBackend(DriverSql):
-    """A generated tsvector with a GIN index: title words weigh A, title terms B, body words C,
-    body terms D, so a tier is a weight-restricted tsquery."""
+    """tsvectors with GIN indexes. The forum's tiers read ``search_title`` (the questions' title
+    words and terms) and ``search_vector`` (every document's words and terms), narrow tables
+    that triggers fill from ``search_document`` (migration 0029); meetings and topics read
+    ``search_item``'s one weighted tsvector (title words A, title terms B, body words C, body
+    terms D), so there a tier is a weight-restricted tsquery."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._window_start: int | EllipsisType | None = ...  # not read yet
+        self._window_starts: dict[str, int | None] | None = None  # not read yet
 
     @staticmethod
     def all_of(words: Iterable[str], weights: str) -> str:
@@ -577,37 +613,43 @@ class PostgresBackend(DriverSql):
         suffix = f":{weights}" if weights else ""
         return joiner.join("(" + " | ".join(t + suffix for t in g) + ")" for g in groups)
 
-    def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple[int, str, str]]:
-        """(tier, tsvector column, tsquery): every word as written in the title; as written
-        anywhere; some form in the title; some form anywhere."""
-        (title_words, w0), (words, w1), (title_terms, w2), (terms, w3) = scope.tsvectors
+    def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple[int, str, str, str]]:
+        """(tier, table, tsvector column, tsquery): every word as written in the title; as
+        written anywhere; some form in the title; some form anywhere."""
+        (t0, title_words, w0), (t1, words, w1), (t2, title_terms, w2), (t3, terms, w3) = (
+            scope.tsvectors
+        )
         return [
-            (TITLE_EXACT, title_words, self.all_of(query.words, w0)),
-            (EXACT_OR_TITLE, words, self.all_of(query.words, w1)),
-            (EXACT_OR_TITLE, title_terms, self.groups(query.groups, w2)),
-            (ANY_FORM, terms, self.groups(query.groups, w3)),
+            (TITLE_EXACT, t0, title_words, self.all_of(query.words, w0)),
+            (EXACT_OR_TITLE, t1, words, self.all_of(query.words, w1)),
+            (EXACT_OR_TITLE, t2, title_terms, self.groups(query.groups, w2)),
+            (ANY_FORM, t3, terms, self.groups(query.groups, w3)),
         ]
 
     def pools(
         self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
     ) -> list[tuple[int, int, int]]:
-        """As on SQLite, the newest hits of each tier, looked for among the newest documents
-        first (see ``WINDOW``); a tier that has not filled its pool there looks further back,
-        for the hits it still lacks."""
+        """As on SQLite, the newest hits of each tier, looked for among the newest rows of its
+        table first (see ``WINDOW``); a tier that has not filled its pool there looks further
+        back, for the hits it still lacks."""
+        starts = self.window_starts() if scope.windowed else {}
         tiers = [
-            (n, tier, column, tsquery, COUNT_CAP + 1 if tier == ANY_FORM else POOL)
-            for n, (tier, column, tsquery) in enumerate(self.tier_queries(query, scope))
+            Tier(n, tier, table, column, tsquery, COUNT_CAP + 1 if tier == ANY_FORM else POOL)
+            for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope))
         ]
-        lower = self.window_start() if scope.windowed else None
-        hits = self._window(tiers, filters, scope, lower)
-        if lower is not None:
-            counts = Counter(hit[0] for hit in hits)
-            short = [(*t[:4], t[4] - counts[t[0]]) for t in tiers if t[4] > counts[t[0]]]
-            if short:
-                hits += self._window(short, filters, scope, None, upper=lower)
+        tiers = [t._replace(lower=starts.get(t.table)) for t in tiers]
+        hits = self._window(tiers, filters, scope)
+        counts = Counter(hit[0] for hit in hits)
+        short = [
+            t._replace(limit=t.limit - counts[t.n], lower=None, upper=t.lower)
+            for t in tiers
+            if t.lower is not None and t.limit > counts[t.n]
+        ]
+        if short:
+            hits += self._window(short, filters, scope)
         return [hit[1:] for hit in hits]
 
-    def _window(self, tiers, filters, scope: Scope, lower: int | None, upper: int | None = None):
+    def _window(self, tiers: list[Tier], filters, scope: Scope) -> list[tuple]:
         """(n, tier, id, boost) of each tier's newest hits with lower < id <= upper.
 
         In the window the planner may walk the ids newest first (a common word: it stops after a
@@ -618,38 +660,46 @@ class PostgresBackend(DriverSql):
         where, params = filters.sql(PYFORMAT)
         # The questions are joined inside only to filter; the boost is read for the pool alone.
         inner_join = scope.join if where else ""
-        order = "d.id"
-        if lower is not None:
-            where += " AND d.id > %(lower)s"
-            params["lower"] = lower
-        if upper is not None:
-            where += " AND d.id + 0 <= %(upper)s"
-            params["upper"] = upper
-            order = "d.id + 0"
         selects = []
-        for n, tier, column, tsquery, limit in tiers:
-            params[f"q{n}"] = tsquery
+        for t in tiers:
+            params[f"q{t.n}"] = t.tsquery
+            bounds, order = "", "d.id"
+            if t.lower is not None:
+                bounds += f" AND d.id > %(lo{t.n})s"
+                params[f"lo{t.n}"] = t.lower
+            if t.upper is not None:
+                bounds += f" AND d.id + 0 <= %(hi{t.n})s"
+                params[f"hi{t.n}"] = t.upper
+                order = "d.id + 0"
             selects.append(
-                f"(SELECT {n} AS n, {tier} AS tier, d.id, {scope.boost} AS boost FROM ("  # noqa: S608  (fixed SQL; values bound)
-                f"SELECT {scope.keys} FROM {scope.table} d{inner_join}"
-                f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
-                f" ORDER BY {order} DESC LIMIT {limit}) AS d{scope.join})"
+                f"(SELECT {t.n} AS n, {t.tier} AS tier, d.id, {scope.boost} AS boost FROM ("  # noqa: S608  (fixed SQL; values bound)
+                f"SELECT {scope.keys} FROM {t.table} d{inner_join}"
+                f" WHERE d.{t.column} @@ to_tsquery('simple', %(q{t.n})s){where}{bounds}"
+                f" ORDER BY {order} DESC LIMIT {t.limit}) AS d{scope.join})"
             )
         return self.rows(" UNION ALL ".join(selects), params)
 
-    def window_start(self) -> int | None:
-        """The id below the newest WINDOW documents (None when there are fewer), read once per
-        search."""
-        if self._window_start is ...:
-            newest = self.scalar("SELECT max(id) FROM search_document", ())
-            self._window_start = newest - WINDOW if newest and newest > WINDOW else None
-        return self._window_start
+    def window_starts(self) -> dict[str, int | None]:
+        """For each of the forum's tier tables, the id below its newest WINDOW rows (None when
+        it has fewer), read once per search. Document ids come one after another; titles are
+        one document in five or so, so theirs is counted."""
+        if self._window_starts is None:
+            newest, title_start = self.rows(WINDOW_STARTS_SQL, {"window": WINDOW})[0]
+            self._window_starts = {
+                "search_vector": newest - WINDOW if newest and newest > WINDOW else None,
+                "search_title": title_start,
+            }
+        return self._window_starts
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         """Documents with a form of the word, counted up to ``cap``. In the window first: over
         the whole table "stop at the third hit" let the planner read every document for a word
         that has none (165 ms for one typo)."""
-        params = {"q": self.groups([group]), "cap": cap, "lower": self.window_start()}
+        params = {
+            "q": self.groups([group]),
+            "cap": cap,
+            "lower": self.window_starts()["search_vector"],
+        }
         if params["lower"] is None:
             return self.scalar(HITS_UP_TO_CAP, params)
         found = self.scalar(HITS_IN_WINDOW_UP_TO_CAP, params)
@@ -842,38 +892,45 @@ def hit_test(wanted: set[str], engine: DriverSql | None = None) -> HitTest:
     return HitTest(wanted, frozenset(row[0] for row in written))
 
 
-def _marked(value: str, matches: Iterable[re.Match], start: int, end: int, is_hit) -> str:
-    # Words are letters and digits only, so they need no escaping; everything between is escaped.
-    parts, pos = [], start
-    for match in matches:
-        if is_hit(match.group()):
-            parts += (html.escape(value[pos : match.start()]), "<mark>", match.group(), "</mark>")
-            pos = match.end()
-    parts.append(html.escape(value[pos:end]))
-    return "".join(parts)
+# The query's words split from the rest in C: ``split`` gives separator, word, separator, … ,
+# separator. Separators hold no letters (letters are word characters), so a letter joins them for
+# one escape call and splits them apart again.
+SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
+SEPARATOR_JOIN = "Z"
+
+
+def _marked(parts: list[str], is_hit: Callable[[str], bool]) -> str:
+    """Separators escaped, words that are hits in <mark>; words are letters and digits only, so
+    they need no escaping. A page marks some thousand words: per word, one dict look-up."""
+    words = parts[1::2]
+    marks = list(map(is_hit, words))
+    if any(marks):
+        words = [f"<mark>{w}</mark>" if hit else w for w, hit in zip(words, marks, strict=True)]
+    out = parts.copy()
+    out[0::2] = html.escape(SEPARATOR_JOIN.join(parts[0::2])).split(SEPARATOR_JOIN)
+    out[1::2] = words
+    return "".join(out)
 
 
 def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
     """The text escaped, with matching words in <mark>."""
-    marked = _marked(value, WORD_RE.finditer(value), 0, len(value), is_hit)
-    return Markup(marked)  # noqa: S704  (built from escaped parts)
+    return Markup(_marked(SPLIT_RE.split(value), is_hit))  # noqa: S704  (built from escaped parts)
 
 
 def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS) -> Markup:
-    """About ``size`` words of the body from just before its first hit, escaped, hits in <mark>.
-
-    A result page builds twenty of these, so the words are listed by the regex engine and only
-    the window's words are visited as match objects.
-    """
-    words = WORD_RE.findall(body)
+    """About ``size`` words of the body from just before its first hit, escaped, hits in <mark>."""
+    parts = SPLIT_RE.split(body)
+    words = parts[1::2]
     if not words:
         return Markup("")
     first = next(itertools.compress(itertools.count(), map(is_hit, words[:MAX_SNIPPET_SCAN])), 0)
     lo = max(0, first - size // 4)
     hi = min(len(words), lo + size)
-    window = list(itertools.islice(WORD_RE.finditer(body), lo, hi))
-    start = window[0].start() if lo > 0 else 0
-    end = window[-1].end() if hi < len(words) else len(body)
-    marked = _marked(body, window, start, end, is_hit)
-    text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
+    # From the window's first word (or the body's start) to its last word (or the body's end),
+    # kept as separator, word, …, separator.
+    window = ["", *parts[2 * lo + 1 : 2 * hi]] if lo > 0 else parts[: 2 * hi]
+    window.append("" if hi < len(words) else parts[-1])
+    text_html = (
+        ("… " if lo > 0 else "") + _marked(window, is_hit) + (" …" if hi < len(words) else "")
+    )
     return Markup(text_html)  # noqa: S704  (built from escaped parts)
