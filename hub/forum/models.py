@@ -16,7 +16,9 @@ question_tag = Table(
     "question_tag",
     db.metadata,
     Column("question_id", ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    # A topic's newest questions straight from the index (the experts on a question count them).
+    Index("ix_question_tag_tag_question", "tag_id", "question_id"),
 )
 
 

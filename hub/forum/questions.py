@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, false, func, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from hub.auth.models import User
@@ -16,8 +33,8 @@ from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
 from hub.core.tags import existing_tags, get_or_create_tags, parse_tag_names, tag_slug
-from hub.directory.models import Municipality
-from hub.directory.privacy import listed_people
+from hub.directory.models import Municipality, Profile
+from hub.directory.privacy import listed_condition, listed_people
 from hub.extensions import db
 from hub.forum.activity import notify_mentions, notify_new_question
 from hub.forum.errors import ForumError, Locked, TooManyPosts
@@ -270,22 +287,75 @@ def list_query(filters: QuestionFilters, user: User) -> Select:
     return query.order_by(Question.pinned.desc(), order, Question.id.desc())
 
 
-def list_questions(filters: QuestionFilters, user: User) -> tuple[list[Question], bool]:
+@dataclass(frozen=True)
+class ListedQuestion:
+    """A question as a list shows it. Rows, not ORM objects: a page of twenty questions with
+    their authors, categories and tags cost more to load as objects than to render."""
+
+    id: int
+    title: str
+    pinned: bool
+    answer_count: int
+    accepted_answer_id: int | None
+    created_at: datetime
+    category_name: str
+    author_name: str | None  # None: the author's account is gone
+    tags: list[TagLink]
+
+
+@dataclass(frozen=True)
+class TagLink:
+    slug: str
+    name: str
+
+
+LISTED_COLUMNS = (
+    Question.id,
+    Question.title,
+    Question.pinned,
+    Question.answer_count,
+    Question.accepted_answer_id,
+    Question.created_at,
+    Category.name.label("category_name"),
+    User.name.label("author_name"),
+)
+# Built once: the tags of a page's questions, one statement.
+TAGS_OF_QUESTIONS = (
+    select(question_tag.c.question_id, Tag.slug, Tag.name)
+    .join(Tag, Tag.id == question_tag.c.tag_id)
+    .where(question_tag.c.question_id.in_(bindparam("question_ids", expanding=True)))
+    .order_by(question_tag.c.question_id, Tag.name)
+)
+
+
+def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQuestion], bool]:
     """One page of questions and whether there is a next page (no COUNT: it would scan)."""
     query = (
         list_query(filters, user)
-        .options(
-            joinedload(Question.author), joinedload(Question.category), selectinload(Question.tags)
-        )
+        .with_only_columns(*LISTED_COLUMNS)
+        .join(Category, Category.id == Question.category_id)
+        .outerjoin(User, User.id == Question.author_id)
         .limit(filters.per_page + 1)
         .offset((filters.page - 1) * filters.per_page)
     )
-    rows = list(db.session.scalars(query))
-    return rows[: filters.per_page], len(rows) > filters.per_page
+    rows = db.session.execute(query).all()
+    shown = rows[: filters.per_page]
+    tags: dict[int, list[TagLink]] = {row.id: [] for row in shown}
+    if shown:
+        for question_id, slug, name in db.session.execute(
+            TAGS_OF_QUESTIONS, {"question_ids": list(tags)}
+        ):
+            tags[question_id].append(TagLink(slug, name))
+    listed = [ListedQuestion(*row, tags=tags[row.id]) for row in shown]
+    return listed, len(rows) > filters.per_page
+
+
+# Built once: every question list and form with categories runs it.
+CATEGORIES = select(Category).order_by(Category.position, Category.name)
 
 
 def categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+    return list(db.session.scalars(CATEGORIES))
 
 
 @dataclass(frozen=True)
@@ -304,59 +374,112 @@ def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert
     """Who can answer: members whose answers in the question's topics were chosen as the
     solution (counted thrice) or marked helpful, or who say they know a topic; those in the
     asker's region first among equals. Never the asker nor the viewer, never a hidden member."""
-    # The tags as a subquery: the page has them loaded, other callers need not.
-    tag_ids = select(question_tag.c.tag_id).where(question_tag.c.question_id == question.id)
-    track = _answer_track(tag_ids)
-    knows = (
-        select(user_expertise.c.user_id.label("uid"), func.count().label("topics"))
-        .where(user_expertise.c.tag_id.in_(tag_ids))
-        .group_by(user_expertise.c.user_id)
-        .subquery()
-    )
-    solved, helped = func.coalesce(track.c.solved, 0), func.coalesce(track.c.helped, 0)
-    same_region = case((Municipality.region_code == _region_of(question, viewer), 1), else_=0)
-    asked = exists().where(
-        AskToAnswer.question_id == question.id, AskToAnswer.asked_user_id == User.id
-    )
-    query = (
-        listed_people()
-        .add_columns(solved, helped, same_region, asked)
-        .outerjoin(track, track.c.uid == User.id)
-        .outerjoin(knows, knows.c.uid == User.id)
-        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .options(contains_eager(User.profile), contains_eager(User.municipality))
-        .where((track.c.uid.is_not(None)) | (knows.c.uid.is_not(None)))
-        .where(User.id.not_in([i for i in (question.author_id, viewer.id) if i is not None]))
-        .order_by(
-            (solved * 3 + helped).desc(),
-            same_region.desc(),
-            func.coalesce(knows.c.topics, 0).desc(),
-            User.name,
-            User.id,
-        )
-        .limit(limit)
-    )
-    return [
-        Expert(person, int(s), int(h), bool(r), bool(a))
-        for person, s, h, r, a in db.session.execute(query)
-    ]
+    tag_ids = _tag_ids(question)
+    if not tag_ids:
+        return []
+    parameters = {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
+    parameters |= {
+        "question_id": question.id,
+        "asker_id": question.author_id,
+        "viewer_code": viewer.municipality_code,
+        "not_these": [i for i in (question.author_id, viewer.id) if i is not None],
+    }
+    rows = db.session.execute(_experts_statement(len(tag_ids), limit), parameters)
+    return [Expert(person, int(s), int(h), bool(r), bool(a)) for person, s, h, r, a in rows]
+
+
+def _tag_ids(question: Question) -> list[int]:
+    """The question page has its tags loaded; other callers pay one statement."""
+    if "tags" not in inspect(question).unloaded:
+        return [tag.id for tag in question.tags]
+    query = select(question_tag.c.tag_id).where(question_tag.c.question_id == question.id)
+    return list(db.session.scalars(query))
 
 
 EXPERT_WINDOW = 100
 
 
-def _answer_track(tag_ids: Select):
+@cache
+def _experts_statement(tag_count: int, limit: int) -> Select:
+    """The experts' statement for a question with this many tags, built once: the question page
+    runs it on every view, and building it anew cost more than running it. It starts from the
+    few people with a track record in the topics (``_answer_track``); the many who only say they
+    know a topic are read only when the track record gives fewer than ``limit`` listed people,
+    since they rank below everyone with one."""
+    tags = [bindparam(f"tag_{i}", type_=Integer) for i in range(tag_count)]
+    not_these = bindparam("not_these", expanding=True)
+    track = _answer_track(tags).cte("track")
+    listed_track = (
+        select(track)
+        .join(User, User.id == track.c.uid)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(listed_condition(), User.id.not_in(not_these))
+        .cte("listed_track")
+    )
+    topics = (
+        select(func.count())
+        .where(user_expertise.c.user_id == listed_track.c.uid, user_expertise.c.tag_id.in_(tags))
+        .scalar_subquery()
+    )
+    # A constant condition: the database decides it once and skips reading the topic's people.
+    track_too_short = select(func.count()).select_from(listed_track).scalar_subquery() < limit
+    knowing = union_all(
+        *(
+            select(user_expertise.c.user_id.label("uid")).where(
+                user_expertise.c.tag_id == tag, track_too_short
+            )
+            for tag in tags
+        )
+    ).subquery("knowing")
+    scored = union_all(
+        select(listed_track, topics.label("topics")),
+        select(knowing.c.uid, literal(0), literal(0), func.count())
+        .where(knowing.c.uid.not_in(select(track.c.uid)))
+        .group_by(knowing.c.uid),
+    ).subquery("scored")
+    solved, helped = scored.c.solved, scored.c.helped
+    same_region = case((Municipality.region_code == _asker_region(), 1), else_=0)
+    asked = exists().where(
+        AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
+    )
+    return (
+        listed_people()
+        .add_columns(solved, helped, same_region, asked)
+        .join(scored, scored.c.uid == User.id)
+        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
+        .options(contains_eager(User.profile), contains_eager(User.municipality))
+        .where(User.id.not_in(not_these))
+        .order_by(
+            (solved * 3 + helped).desc(),
+            same_region.desc(),
+            scored.c.topics.desc(),
+            User.name,
+            User.id,
+        )
+        .limit(limit)
+    )
+
+
+def _answer_track(tags: list) -> Select:
     """Per author: answers in the newest questions with these tags that were the solution, and
     that someone marked helpful (deleted and hidden posts do not count). Only the newest
     ``EXPERT_WINDOW`` questions count, so a question page costs the same in a topic with ten
     questions as in one with a hundred thousand (and who helps now matters more than who did
-    years ago)."""
-    recent = (
+    years ago). Each topic's newest come from the end of its index; a question in two of the
+    topics counts once."""
+    newest = [
         select(question_tag.c.question_id)
-        .where(question_tag.c.tag_id.in_(tag_ids))
+        .where(question_tag.c.tag_id == tag)
         .order_by(question_tag.c.question_id.desc())
         .limit(EXPERT_WINDOW)
         .subquery()
+        for tag in tags
+    ]
+    recent = (
+        union(*(select(each.c.question_id) for each in newest))
+        .order_by(literal_column("question_id").desc())
+        .limit(EXPERT_WINDOW)
+        .subquery("recent")
     )
     is_solution = Question.accepted_answer_id == Answer.id
     return (
@@ -377,16 +500,15 @@ def _answer_track(tag_ids: Select):
             is_solution | (Answer.helpful_count > 0),
         )
         .group_by(Answer.author_id)
-        .subquery()
     )
 
 
-def _region_of(question: Question, viewer: User):
+def _asker_region():
     """The asker's region (the viewer's, when the asker is gone or has no municipality), as a
     subquery of the experts' statement: one statement for the whole aside."""
     asker, place = aliased(User), aliased(Municipality)
-    asker_code = select(asker.municipality_code).where(asker.id == question.author_id)
-    code = func.coalesce(asker_code.scalar_subquery(), viewer.municipality_code)
+    asker_code = select(asker.municipality_code).where(asker.id == bindparam("asker_id"))
+    code = func.coalesce(asker_code.scalar_subquery(), bindparam("viewer_code", type_=String))
     return select(place.region_code).where(place.scb_code == code).scalar_subquery()
 
 

@@ -208,7 +208,7 @@ def test_people_are_found_through_the_privacy_rule():
         ("hub/forum/activity.py", "mentioned_users"),
         ("hub/forum/activity.py", "find_member_by_name"),
         ("hub/forum/activity.py", "listed_member"),
-        ("hub/forum/questions.py", "experts_for"),
+        ("hub/forum/questions.py", "_experts_statement"),
     ]:
         tree = ast.parse((ROOT / path).read_text())
         [node] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function]

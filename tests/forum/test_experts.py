@@ -68,6 +68,44 @@ def test_never_the_asker_the_reader_or_a_hidden_member(app, world):
     assert questions.experts_for(world["question"], world["solver"], limit=2) != []
 
 
+def test_a_short_list_shows_only_those_with_a_track_record(app, world, create_user):
+    reader = create_user(municipality_code="1380")
+    experts = questions.experts_for(world["question"], reader, limit=2)
+    assert names(experts) == ["Örjan Löste", "Hedda Hjälpte"]
+
+
+def test_a_question_in_two_of_the_topics_counts_once(
+    app, create_user, create_tag, give_expertise, create_question, create_answer
+):
+    robot, medicine = create_tag("Robot"), create_tag("Medicin")
+    asker, solver = create_user(name="Asta Frågar"), create_user(name="Sune Svarar")
+    old = create_question(asker, tags=[robot, medicine])
+    old.accepted_answer_id = create_answer(old, solver, helpful_count=1).id
+    db.session.commit()
+    question = create_question(asker, tags=[robot, medicine])
+    [expert] = questions.experts_for(question, create_user())
+    assert (expert.person.name, expert.solved, expert.helped) == ("Sune Svarar", 1, 1)
+
+
+def test_only_the_newest_questions_of_the_topics_count(
+    app, create_user, create_tag, create_question, create_answer, monkeypatch
+):
+    tag = create_tag("Larm")
+    asker, early, late = create_user(), create_user(name="Tidig"), create_user(name="Sen")
+    first = create_question(asker, tags=[tag])
+    first.accepted_answer_id = create_answer(first, early).id
+    second = create_question(asker, tags=[tag])
+    second.accepted_answer_id = create_answer(second, late).id
+    db.session.commit()
+    monkeypatch.setattr(questions, "EXPERT_WINDOW", 2)  # this question and the one before
+    questions._experts_statement.cache_clear()
+    try:
+        experts = questions.experts_for(create_question(asker, tags=[tag]), create_user())
+    finally:
+        questions._experts_statement.cache_clear()
+    assert names(experts) == ["Sen"]
+
+
 def test_the_page_links_each_expert_and_asks_with_one_tap(client, login, world, create_user):
     reader = create_user(name="Lisa Läsare", municipality_code="1380")
     login(reader)
