@@ -644,11 +644,10 @@ class PostgresBackend(DriverSql):
                     f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
                     f" LIMIT {limit}"
                 )
-            selects.append(
-                f"SELECT {tier} AS tier, d.id, {scope.boost} AS boost"  # noqa: S608
-                f" FROM ({pool}) AS d{scope.join}"
-            )
-        sql = " UNION ALL ".join(selects)
+            selects.append(f"SELECT {tier} AS tier, d.* FROM ({pool}) AS d")  # noqa: S608
+        # The boost is read once for all the tiers' hits: one join to plan, not four.
+        sql = f"SELECT d.tier, d.id, {scope.boost} FROM ({' UNION ALL '.join(selects)}) AS d"  # noqa: S608
+        sql += scope.join
         if windows:
             sql = f"WITH {', '.join(windows)} {sql}"
         return self.rows(sql, params)
