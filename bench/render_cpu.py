@@ -7,8 +7,9 @@ renders each page many times through the Flask test client. CPU time is this pro
 (``time.process_time``): SQLite runs inside it, so the database's work is counted; on PostgreSQL the
 server's share is not. CPU time barely depends on other load on the machine, wall time does.
 
-Each page is also rendered once in a fresh process right after ``create_app`` ("first"), which is
-what the first request of a new gunicorn worker pays.
+Each page is also rendered once in a fresh process right after ``create_app`` and the start-up
+warm-up that gunicorn.conf.py runs before a worker serves (``hub.warmup``; ``--no-warm-up`` leaves
+it out): "first", what the first request of a new gunicorn worker pays.
 
     .venv/bin/python bench/render_cpu.py                 # all pages, 60 renders each
     .venv/bin/python bench/render_cpu.py --page question --renders 200 --profile
@@ -193,17 +194,24 @@ def instrumented_renders(database_url: str, name: str, renders: int) -> None:
     subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
 
 
-def first_render(database_url: str, name: str, cookie: str) -> dict:
-    """In this (fresh) process: CPU of create_app, then of the page's first and a warm render."""
+def first_render(database_url: str, name: str, cookie: str, warm: bool = True) -> dict:
+    """In this (fresh) process: CPU of create_app and the warm-up, then of the page's first and
+    a warm render."""
     started = time.process_time()
     app = build_app()
     startup = (time.process_time() - started) * 1000
+    started = time.process_time()
+    if warm:
+        from hub.warmup import warm_up
+
+        warm_up(app)  # as gunicorn.conf.py does before the worker's first request
+    warming = (time.process_time() - started) * 1000
     client = app.test_client()
     client.set_cookie("session", cookie, domain="localhost")
     path = page_paths(database_url)[name]
     first = render(client, path)[0]
-    warm = sorted(render(client, path)[0] for _ in range(10))[5]
-    return {"startup": startup, "first": first, "warm": warm}
+    warm_ms = sorted(render(client, path)[0] for _ in range(10))[5]
+    return {"startup": startup, "warming": warming, "first": first, "warm": warm_ms}
 
 
 def session_cookie(database_url: str) -> str:
@@ -231,6 +239,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile output instead")
     parser.add_argument("--no-first", action="store_true", help="skip the fresh-process column")
     parser.add_argument(
+        "--no-warm-up", action="store_true", help="fresh process without the start-up warm-up"
+    )
+    parser.add_argument(
         "--instructions", action="store_true", help="also count instructions (valgrind, slow)"
     )
     parser.add_argument("--instructions-of", help=argparse.SUPPRESS)  # internal: under valgrind
@@ -240,7 +251,8 @@ def main() -> None:
     database_url = args.database_url or default_database_url(args.scale)
     production_env(database_url)
     if args.first_of:
-        print(json.dumps(first_render(database_url, args.first_of, args.cookie)))
+        warm = not args.no_warm_up
+        print(json.dumps(first_render(database_url, args.first_of, args.cookie, warm)))
         return
     if args.instructions_of:
         instrumented_renders(database_url, args.instructions_of, args.renders)
@@ -254,6 +266,7 @@ def main() -> None:
         for name in names:
             command = [sys.executable, __file__, "--database-url", database_url]
             command += ["--first-of", name, "--cookie", cookie]
+            command += ["--no-warm-up"] if args.no_warm_up else []
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             results[name].update(json.loads(output.strip().splitlines()[-1]))
     if args.instructions:
@@ -270,18 +283,20 @@ def format_table(results: dict, database_url: str, renders: int) -> str:
         f"{renders} renders per page after 5 warm-ups, load average {load:.1f}",
         "",
         "| page | path | CPU median ms | CPU min | CPU p90 | budget | wall median | statements "
-        "| first render in a fresh worker (CPU ms) | create_app CPU ms | instructions (M) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| first render in a fresh worker (CPU ms) | create_app CPU ms | warm-up CPU ms "
+        "| instructions (M) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in results.items():
         budget = PAGES[name][1]
         first = f"{row['first']:.1f} ({row['first'] / row['warm']:.1f}×)" if "first" in row else "–"
         startup = f"{row['startup']:.0f}" if "startup" in row else "–"
+        warming = f"{row['warming']:.0f}" if "warming" in row else "–"
         instructions = f"{row['instructions']:.1f}" if "instructions" in row else "–"
         lines.append(
             f"| {name} | `{row['path']}` | {row['cpu_median']:.2f} | {row['cpu_min']:.2f} "
             f"| {row['cpu_p90']:.2f} | {budget or '–'} | {row['wall_median']:.2f} "
-            f"| {row['statements']} | {first} | {startup} | {instructions} |"
+            f"| {row['statements']} | {first} | {startup} | {warming} | {instructions} |"
         )
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from hub.auth import tokens, twofactor
 from hub.auth.last_seen import mark_seen
@@ -134,13 +134,17 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
+# Built once: every signed-in request runs it, and building a statement costs more than running it.
+USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id carries the session version (see ``User.get_id``)."""
     raw_id, _, raw_version = user_id.partition(":")
     found_id, version = ascii_int(raw_id), ascii_int(raw_version)
     if found_id is None or version is None:
         return None
-    user = db.session.get(User, found_id)
+    user = db.session.scalar(USER_BY_ID, {"user_id": found_id})
     if user is None or user.session_version != version or not user.active:
         return None
     return user

@@ -4,7 +4,9 @@
 
 * an answer below 400 commits the request's writes; anything else (a refused form, a rule error,
   a 404, a crash) rolls them back. Views and rules never call ``commit()`` or ``rollback()``;
-  rules only ``flush()``.
+  rules only ``flush()``. A request that wrote nothing (most GETs) does not commit at all: a
+  commit would expire every object the page loaded, for nothing; the read transaction ends when
+  the session closes at the end of the request.
 * a ``RuleError`` (``hub.core.rules``) that reaches the edge becomes the error page with its
   message and status (and Retry-After for ``TooMany``).
 
@@ -36,6 +38,8 @@ from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, flash, g, redirect, render_template
 from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from hub.core.rules import AlreadyDone, RuleError, TooMany
 from hub.extensions import db
@@ -43,6 +47,7 @@ from hub.extensions import db
 T = TypeVar("T")
 KEEP_WRITES = "edge_keep_writes"
 RULE_STATUS = "rule_status"  # set on a form a rule refused
+WROTE = "edge_wrote"  # in Session.info: this session flushed or executed a write since its commit
 
 
 def install(app: Flask) -> None:
@@ -55,10 +60,36 @@ def install(app: Flask) -> None:
 
 def end_transaction(response: Response) -> Response:
     if response.status_code < 400 or g.pop(KEEP_WRITES, False):
-        db.session.commit()
+        if has_writes(db.session):
+            db.session.commit()
     else:
         db.session.rollback()
     return response
+
+
+def has_writes(session: Session) -> bool:
+    """Whether committing would change anything: a flush or a write statement since the last
+    commit, or changed objects still waiting for their flush."""
+    return bool(session.info.get(WROTE) or session.new or session.deleted or session.dirty)
+
+
+# On the Session class, so that every session (the tests' too) reports its writes.
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if not state.is_select:  # UPDATE, INSERT, DELETE, or text that may be any of them
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's end: a released savepoint's writes still await the commit.
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 def keep_writes() -> None:

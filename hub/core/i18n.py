@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_timedelta
 from babel.support import NullTranslations
-from flask import Flask, current_app, request, session
-from flask_babel import force_locale, get_locale, get_translations, gettext
+from flask import Flask, current_app, g, request, session
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -27,15 +27,36 @@ def N_(text: str) -> str:
 def translated(text: str) -> str:
     """Reference data stored in Swedish in the reader's language (the name itself when the
     catalogue does not know it, e.g. a category an admin added)."""
-    return gettext(text) if text else ""
+    return fast_gettext(text) if text else ""
 
 
-def select_locale() -> str:
+_LOCALES: dict[str, Locale] = {}
+
+
+def locale_object(code: str) -> Locale:
+    """One Locale per language for the whole process: Flask-Babel keeps a Locale it is given
+    as it is, so every request's locale is the same object and finds its catalogue at once."""
+    found = _LOCALES.get(code)
+    if found is None:
+        found = _LOCALES[code] = Locale.parse(code)
+    return found
+
+
+def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+        return locale_object(current_user.locale)
     chosen = session.get("locale") if request else None
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return locale_object(
+        chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_locale() -> Locale | None:
+    """``flask_babel.get_locale()`` without its lookups of ``g`` through proxies: the locale
+    Flask-Babel stored for this request (``force_locale`` replaces it), else its own answer."""
+    state = getattr(g._get_current_object(), "_flask_babel", None)
+    return getattr(state, "babel_locale", None) or get_locale()
 
 
 def select_timezone() -> str:
@@ -51,6 +72,29 @@ def from_stockholm(local: datetime) -> datetime:
     return local.replace(tzinfo=STOCKHOLM).astimezone(UTC)
 
 
+# Each language's catalogue, found once per process (every app reads the same files).
+_catalogues: dict[Locale, NullTranslations] = {}
+_last: tuple[Locale | None, NullTranslations | None] = (None, None)
+
+
+def catalogue() -> NullTranslations:
+    """The catalogue of the request's language (Flask-Babel looks it up anew on every call)."""
+    global _last
+    locale = current_locale()
+    seen, found = _last  # one read: another thread may replace the pair meanwhile
+    if locale is not seen:
+        found = _catalogues.get(locale)
+        if found is None:
+            found = _catalogues[locale] = get_translations()
+        _last = (locale, found)
+    return found
+
+
+def fast_gettext(text: str) -> str:
+    """``gettext`` without variables, for the filters a long page calls for every row."""
+    return catalogue().ugettext(text)
+
+
 def install_template_gettext(app: Flask) -> None:
     """``_()`` in templates, with the catalogue found once per language.
 
@@ -58,19 +102,13 @@ def install_template_gettext(app: Flask) -> None:
     catalogue on every call, and a long page makes a few hundred calls; these look up only the
     locale (which ``force_locale`` may change within a request) and keep its catalogue.
     """
-    catalogues: dict[Locale, NullTranslations] = {}
     with app.app_context():  # loaded before the first request, not in it
         for language in app.config["LANGUAGES"]:
-            with force_locale(language):
-                catalogues[get_locale()] = get_translations()
+            with force_locale(locale_object(language)):
+                _catalogues[get_locale()] = get_translations()
                 format_timedelta(60, locale=get_locale())  # Babel's locale data, read once
-    app.extensions["hub_catalogues"] = catalogues
-
-    def translations() -> NullTranslations:
-        locale = get_locale()
-        if locale not in catalogues:
-            catalogues[locale] = get_translations()
-        return catalogues[locale]
+    app.extensions["hub_catalogues"] = _catalogues
+    translations = catalogue
 
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),

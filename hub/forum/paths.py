@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from hub.forum.models import Question
 
+_ASCII = str.maketrans("åäöéüø", "aaoeuo")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
+
+# Every list links each question by its slug: the same popular titles on page after page.
+@lru_cache(maxsize=4096)
 def slugify(text: str, max_length: int = 60) -> str:
-    ascii_text = text.lower().translate(str.maketrans("åäöéüø", "aaoeuo"))
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = _NOT_SLUG.sub("-", text.lower().translate(_ASCII)).strip("-")
     return slug[:max_length].rstrip("-") or "fraga"
 
 

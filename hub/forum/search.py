@@ -22,10 +22,8 @@ import html
 import itertools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from markupsafe import Markup
 from rapidfuzz.distance import OSA
@@ -71,6 +69,7 @@ MAX_CANDIDATES = 2000
 # titles walked 18,000. In the window either way costs at most the window; a tier that does not
 # fill its pool there is rare enough that GIN's list of all its hits is short.
 WINDOW = 4_096
+TITLE_WINDOW = 8 * WINDOW
 
 # Tiers, best first.
 TITLE_EXACT, EXACT_OR_TITLE, ANY_FORM, TYPO = range(4)
@@ -573,25 +572,6 @@ HITS_IN_WINDOW_UP_TO_CAP = (
 HITS_BEFORE_WINDOW = f"SELECT count(*) {_HITS} AND id + 0 <= %(lower)s"
 
 
-class Tier(NamedTuple):
-    """One tier's part of the pools statement on PostgreSQL."""
-
-    n: int
-    tier: int
-    table: str
-    column: str
-    tsquery: str
-    limit: int
-    lower: int | None = None
-    upper: int | None = None
-
-
-WINDOW_STARTS_SQL = (
-    "SELECT (SELECT max(id) FROM search_vector),"
-    " (SELECT id FROM search_title ORDER BY id DESC OFFSET %(window)s LIMIT 1)"
-)
-
-
 class PostgresBackend(DriverSql):
     """tsvectors with GIN indexes. The forum's tiers read ``search_title`` (the questions' title
     words and terms) and ``search_vector`` (every document's words and terms), narrow tables
@@ -629,65 +609,58 @@ class PostgresBackend(DriverSql):
     def pools(
         self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
     ) -> list[tuple[int, int, int]]:
-        """As on SQLite, the newest hits of each tier, looked for among the newest rows of its
-        table first (see ``WINDOW``); a tier that has not filled its pool there looks further
-        back, for the hits it still lacks."""
-        starts = self.window_starts() if scope.windowed else {}
-        tiers = [
-            Tier(n, tier, table, column, tsquery, COUNT_CAP + 1 if tier == ANY_FORM else POOL)
-            for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope))
-        ]
-        tiers = [t._replace(lower=starts.get(t.table)) for t in tiers]
-        hits = self._window(tiers, filters, scope)
-        counts = Counter(hit[0] for hit in hits)
-        short = [
-            t._replace(limit=t.limit - counts[t.n], lower=None, upper=t.lower)
-            for t in tiers
-            if t.lower is not None and t.limit > counts[t.n]
-        ]
-        if short:
-            hits += self._window(short, filters, scope)
-        return [hit[1:] for hit in hits]
+        """(tier, document id, boost) for the newest hits of each tier, as on SQLite, in one
+        statement.
 
-    def _window(self, tiers: list[Tier], filters, scope: Scope) -> list[tuple]:
-        """(n, tier, id, boost) of each tier's newest hits with lower < id <= upper.
-
-        In the window the planner may walk the ids newest first (a common word: it stops after a
-        few hundred), or AND GIN's bitmap with the window's; either reads at most the window.
-        Below it, ``id + 0`` keeps it from walking the primary key at all: what is left to find
-        is rare, and GIN lists it cheaply.
+        A tier of the forum looks among the newest rows of its table first (see ``WINDOW``); only
+        when that leaves its pool short does it look at the older rows, for the hits it still
+        lacks (``LIMIT`` 0 runs nothing). In the window the planner may walk the ids newest first
+        (a common word: it stops after a few hundred) or AND GIN's bitmap with the window's;
+        either reads at most the window. Below it, ``id + 0`` keeps it from walking the primary
+        key at all: what is left to find is rare, and GIN lists it cheaply.
         """
         where, params = filters.sql(PYFORMAT)
         # The questions are joined inside only to filter; the boost is read for the pool alone.
         inner_join = scope.join if where else ""
-        selects = []
-        for t in tiers:
-            params[f"q{t.n}"] = t.tsquery
-            bounds, order = "", "d.id"
-            if t.lower is not None:
-                bounds += f" AND d.id > %(lo{t.n})s"
-                params[f"lo{t.n}"] = t.lower
-            if t.upper is not None:
-                bounds += f" AND d.id + 0 <= %(hi{t.n})s"
-                params[f"hi{t.n}"] = t.upper
-                order = "d.id + 0"
-            selects.append(
-                f"(SELECT {t.n} AS n, {t.tier} AS tier, d.id, {scope.boost} AS boost FROM ("  # noqa: S608  (fixed SQL; values bound)
-                f"SELECT {scope.keys} FROM {t.table} d{inner_join}"
-                f" WHERE d.{t.column} @@ to_tsquery('simple', %(q{t.n})s){where}{bounds}"
-                f" ORDER BY {order} DESC LIMIT {t.limit}) AS d{scope.join})"
+        starts = self.window_starts() if scope.windowed else {}
+        windows, selects = [], []
+        for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope)):
+            params[f"q{n}"] = tsquery
+            limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
+            hits = (
+                f"SELECT {scope.keys} FROM {table} d{inner_join}"  # noqa: S608  (fixed SQL; values bound)
+                f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
             )
-        return self.rows(" UNION ALL ".join(selects), params)
+            pool = f"{hits} ORDER BY d.id DESC LIMIT {limit}"
+            if starts.get(table) is not None:
+                params[f"lo{n}"] = starts[table]
+                windows.append(
+                    f"w{n} AS MATERIALIZED ({hits} AND d.id > %(lo{n})s"
+                    f" ORDER BY d.id DESC LIMIT {limit})"
+                )
+                # The outer LIMIT changes no result; it tells the planner how few rows to join.
+                pool = (
+                    f"SELECT * FROM w{n} UNION ALL ({hits} AND d.id + 0 <= %(lo{n})s"  # noqa: S608
+                    f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
+                    f" LIMIT {limit}"
+                )
+            selects.append(f"SELECT {tier} AS tier, d.* FROM ({pool}) AS d")  # noqa: S608
+        # The boost is read once for all the tiers' hits: one join to plan, not four.
+        sql = f"SELECT d.tier, d.id, {scope.boost} FROM ({' UNION ALL '.join(selects)}) AS d"  # noqa: S608
+        sql += scope.join
+        if windows:
+            sql = f"WITH {', '.join(windows)} {sql}"
+        return self.rows(sql, params)
 
     def window_starts(self) -> dict[str, int | None]:
-        """For each of the forum's tier tables, the id below its newest WINDOW rows (None when
-        it has fewer), read once per search. Document ids come one after another; titles are
-        one document in five or so, so theirs is counted."""
+        """For each of the forum's tier tables, the id below its window (None when the forum has
+        fewer documents), read once per search: the newest WINDOW documents, and the titles among
+        the newest TITLE_WINDOW documents (a title is one document in four or five)."""
         if self._window_starts is None:
-            newest, title_start = self.rows(WINDOW_STARTS_SQL, {"window": WINDOW})[0]
+            newest = self.scalar("SELECT max(id) FROM search_document", ())
             self._window_starts = {
-                "search_vector": newest - WINDOW if newest and newest > WINDOW else None,
-                "search_title": title_start,
+                table: newest - size if newest and newest > size else None
+                for table, size in (("search_vector", WINDOW), ("search_title", TITLE_WINDOW))
             }
         return self._window_starts
 

@@ -22,15 +22,14 @@ from sqlalchemy import (
     Column,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     delete,
-    exists,
     insert,
     select,
 )
-from sqlalchemy.orm import contains_eager, joinedload
 
 from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
@@ -229,35 +228,31 @@ MAX_PEOPLE = 100
 
 def search_people(query: str, limit: int = 5) -> Section:
     """People the directory lists whose name starts with the query, then those whose expertise
-    matches a query word in any of its forms; each group by name."""
+    matches a query word in any of its forms; each group by name. The hits are rows (id, name,
+    title): the page shows nothing else, and only a few of up to 2 × MAX_PEOPLE."""
     if not normalise_name(query):
         return Section()
-    named = list(
-        db.session.scalars(
-            people_statement(DirectoryFilters(q=query))
-            .options(contains_eager(User.profile), joinedload(User.municipality))
-            .order_by(User.name_key, User.id)
-            .limit(MAX_PEOPLE)
-        ).unique()
-    )
+    named = db.session.execute(person_rows(people_statement(DirectoryFilters(q=query)))).all()
     tag_ids = expertise_tags(parse_query(query))
     experts = []
     if tag_ids:
-        experts = list(
-            db.session.scalars(
-                people_statement(DirectoryFilters())
-                .where(
-                    exists().where(
-                        user_expertise.c.user_id == User.id, user_expertise.c.tag_id.in_(tag_ids)
-                    )
-                )
-                .options(contains_eager(User.profile), joinedload(User.municipality))
-                .order_by(User.name_key, User.id)
-                .limit(MAX_PEOPLE)
-            ).unique()
+        # From the tags' experts to the people, not down the whole directory testing each.
+        with_expertise = User.id.in_(
+            select(user_expertise.c.user_id).where(user_expertise.c.tag_id.in_(tag_ids))
         )
+        experts = db.session.execute(
+            person_rows(people_statement(DirectoryFilters()).where(with_expertise))
+        ).all()
     people = list({person.id: person for person in named + experts}.values())
     return Section(people[:limit], len(people))
+
+
+def person_rows(listed: Select) -> Select:
+    return (
+        listed.with_only_columns(User.id, User.name, User.title)
+        .order_by(User.name_key, User.id)
+        .limit(MAX_PEOPLE)
+    )
 
 
 def expertise_tags(parsed: ParsedQuery) -> list[int]:

@@ -9,10 +9,12 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Length, Optional
+from wtforms.widgets import Select
 
 from hub.core.i18n import translated
 from hub.core.models import Tag
@@ -37,6 +39,22 @@ def clean(value: str | None) -> str:
     return CONTROL_RE.sub("", value or "").strip()
 
 
+class QuickSelect(Select):
+    """WTForms' select, each plain option written by one f-string: the same HTML as WTForms'
+    ``html_params`` (attributes sorted: class, selected, value) at a fraction of its cost. The
+    search page renders an option per tag on every search."""
+
+    @classmethod
+    def render_option(cls, choice: Choice, **kwargs) -> Markup:
+        extra = choice.render_kw or {}
+        if kwargs or extra.keys() - {"class"} or not isinstance(choice.value, str):
+            return super().render_option(choice, **kwargs)
+        css = f'class="{escape(extra["class"])}" ' if extra else ""
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {css}{selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  (escaped)
+
+
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
@@ -49,8 +67,10 @@ class SearchForm(FlaskForm):
             Length(max=MAX_QUERY_LENGTH, message=_l("Skriv högst %(max)d tecken.")),
         ],
     )
-    kategori = SelectField(_l("Kategori"), coerce=str, validators=[Optional()])
-    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()])
+    kategori = SelectField(
+        _l("Kategori"), coerce=str, validators=[Optional()], widget=QuickSelect()
+    )
+    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect())
     besvarad = RadioField(
         _l("Besvarade eller inte"),
         choices=[

@@ -42,3 +42,10 @@ def flush_views() -> int:
             .execution_options(synchronize_session=False)
         )
     return sum(batch.values())
+
+
+def restore_views(before: dict[int, int]) -> None:
+    """Put the counts back as they were: the pages rendered at start-up are nobody's views."""
+    with _lock:
+        _pending.clear()
+        _pending.update(before)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from hub.core.db import utcnow
 from hub.extensions import db
@@ -15,14 +15,17 @@ bp = Blueprint("notifications", __name__)
 COUNT_CAP = 100  # "99+" is enough; counting stops early so the header stays cheap
 
 
+# Built once: the header of every page runs it, and building it cost twice what running it does.
+UNREAD_COUNT = select(func.count()).select_from(
+    select(Notification.id)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+    .limit(COUNT_CAP)
+    .subquery()
+)
+
+
 def unread_count(user_id: int) -> int:
-    unread = (
-        select(Notification.id)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .limit(COUNT_CAP)
-        .subquery()
-    )
-    return db.session.scalar(select(func.count()).select_from(unread)) or 0
+    return db.session.scalar(UNREAD_COUNT, {"user_id": user_id}) or 0
 
 
 @bp.app_template_global()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from wtforms.fields.choices import Choice
+from wtforms.widgets import Select
 
 from hub.extensions import db
+from hub.forum.search_views import QuickSelect
 from tests.search.test_search import HOSTILE
 
 
@@ -137,3 +140,20 @@ def test_a_typo_shows_what_was_searched_and_can_be_undone(client, member, create
     undone = client.get("/sok?q=surfplatan&besvarad=nej&exakt=1")
     assert "Visar resultat för" not in undone.text
     assert "Inga frågor eller svar matchade ”surfplatan”" in undone.text
+
+
+@pytest.mark.parametrize("selected", [False, True])
+@pytest.mark.parametrize(
+    ("value", "label", "render_kw"),
+    [
+        ("", "Alla", None),
+        ("a<b", 'X & "Y"', None),
+        ("lås", "Lås", {"class": "user-content"}),
+        ("7", "", {"class": "a b"}),
+        ("x", "y", {"data_x": "1"}),  # WTForms' own path
+        (3, "three", None),
+    ],
+)
+def test_the_quick_select_writes_what_wtforms_writes(value, label, render_kw, selected):
+    choice = Choice(value, label, selected, render_kw)
+    assert QuickSelect.render_option(choice) == Select.render_option(choice)

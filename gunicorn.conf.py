@@ -1,0 +1,26 @@
+"""gunicorn's settings for the hub (README: ``gunicorn -c gunicorn.conf.py --preload … wsgi:app``;
+gunicorn also reads this file by itself when started in this folder).
+
+The hub's start-up work (``hub.warmup``) is done before a worker's first request: in the master
+before it forks the workers when the app is preloaded, else in each worker once it has loaded
+the app. Any other app served with this file (the benchmark's bare page) is left alone.
+"""
+
+from __future__ import annotations
+
+
+def when_ready(server) -> None:
+    if server.cfg.preload_app:
+        _warm(server.app.wsgi())
+
+
+def post_worker_init(worker) -> None:
+    if not worker.cfg.preload_app:
+        _warm(worker.wsgi)
+
+
+def _warm(app) -> None:
+    if getattr(app, "import_name", None) == "hub":
+        from hub.warmup import warm_up
+
+        warm_up(app)

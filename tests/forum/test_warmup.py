@@ -1,0 +1,115 @@
+"""Start-up work before a worker's first request (issue 17, hub/warmup.py and gunicorn.conf.py):
+after the warm-up a member's first requests compile no statement, and nothing is kept."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from hub import warmup
+from hub.extensions import db
+from hub.forum import answers, viewcounts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def forum(create_user, create_question, category):
+    asker, helper = create_user(), create_user()
+    question = create_question(asker, title="Hur laddar ni surfplattan på natten?")
+    answers.create_answer(question, helper, "Vi laddar surfplattan i personalrummet.")
+    db.session.commit()
+    return asker, question
+
+
+def compiled_by_pages(client, question) -> int:
+    """How many statements a member's first visit of the pages compiles."""
+    cache = db.engine._compiled_cache  # SQLAlchemy's compiled statements, kept per engine
+    before = len(cache)
+    for page in [*warmup.PAGES, f"/fragor/{question.id}"]:
+        response = client.get(page)
+        if response.status_code == 301:  # the question's address with its title
+            response = client.get(response.location)
+        assert response.status_code == 200, page
+    return len(cache) - before
+
+
+def test_after_the_warm_up_a_members_first_pages_compile_next_to_nothing(app, client, login, forum):
+    member, question = forum
+    login(member)
+    cache = db.engine._compiled_cache
+    cache.clear()  # as in a fresh worker
+    cold = compiled_by_pages(client, question)
+    assert cold > 30
+    cache.clear()
+    views = viewcounts.pending_views()
+    rendered = warmup.render_pages(app, db.session.connection())
+    assert rendered == len(warmup.PAGES) + 1  # each page and the newest question answered 200
+    assert viewcounts.pending_views() == views  # the warm-up's question view is taken back
+    # A member's own branches (a flash, a first visit of the day) may still compile a statement.
+    assert compiled_by_pages(client, question) <= cold // 10
+
+
+@pytest.fixture
+def own_engine(app, tmp_path, monkeypatch):
+    """An engine of the warm-up's own on a file of its own: the test's transaction holds the test
+    database's write lock, which a second SQLite connection would wait for."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'warm.db'}")
+    monkeypatch.setitem(db._app_engines[app], None, engine)
+    yield engine
+    engine.dispose()
+
+
+def test_the_warm_up_rolls_back_and_closes_its_connection(app, own_engine, monkeypatch, caplog):
+    seen = {}
+
+    def render(_app: Flask, connection) -> int:
+        seen["connection"], seen["in transaction"] = connection, connection.in_transaction()
+        return 3
+
+    monkeypatch.setattr(warmup, "render_pages", render)
+    with caplog.at_level(logging.INFO, logger="hub.warmup"):
+        warmup.warm_up(app)
+    assert seen["in transaction"] and seen["connection"].closed
+    assert own_engine.pool.checkedout() == 0  # nothing of the master's is left for the workers
+    assert "3 sidor" in caplog.text
+
+
+def test_a_database_not_ready_yet_does_not_stop_the_start(app, own_engine, monkeypatch, caplog):
+    def render(_app: Flask, _connection) -> int:
+        raise OperationalError("SELECT", {}, Exception("no such table: user"))
+
+    monkeypatch.setattr(warmup, "render_pages", render)
+    warmup.warm_up(app)
+    assert own_engine.pool.checkedout() == 0 and "hoppades över" in caplog.text
+
+
+def gunicorn_config():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Fake:
+    def __init__(self, **fields) -> None:
+        self.__dict__.update(fields)
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_gunicorn_warms_the_hub_once_before_it_serves(app, monkeypatch, preload):
+    warmed = []
+    monkeypatch.setattr(warmup, "warm_up", warmed.append)
+    conf = gunicorn_config()
+    config = Fake(preload_app=preload)
+    conf.when_ready(Fake(cfg=config, app=Fake(wsgi=lambda: app)))  # the master, before forking
+    conf.post_worker_init(Fake(cfg=config, wsgi=app))  # each worker, once it has the app
+    assert warmed == [app]
+    conf.post_worker_init(Fake(cfg=Fake(preload_app=False), wsgi=Flask("bench.bare_app")))
+    assert warmed == [app]  # another app served with the same file is left alone
