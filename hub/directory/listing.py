@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Row, Select, exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
@@ -32,14 +32,22 @@ PER_PAGE_MAX = 50
 MAX_PAGE = 10_000
 
 
+class Choice(NamedTuple):
+    """A region in the filter form."""
+
+    code: str
+    name: str
+
+
 @dataclass
 class FilterOptions:
-    """The choices of the filter form; loaded in three statements."""
+    """The choices of the filter form; loaded in three statements, as rows (the form lists
+    every municipality: ORM objects for them cost more than the rest of the page)."""
 
-    regions: list[Region]
-    municipalities: list[Municipality]
-    role_types: list[RoleType]
-    care_areas: list[CareArea]
+    regions: list[Choice]
+    municipalities: list[Row]  # scb_code, name, region_code, region_name
+    role_types: list[Row]  # slug, name
+    care_areas: list[Row]  # slug, name
 
 
 @dataclass
@@ -103,17 +111,29 @@ class PeoplePage:
         return self.page > self.pages
 
 
-def load_filter_options() -> FilterOptions:
-    municipalities = list(
-        db.session.scalars(
-            select(Municipality)
-            .options(joinedload(Municipality.region))
-            .order_by(Municipality.name, Municipality.scb_code)
-        )
+# Built once: every directory page runs them.
+MUNICIPALITY_CHOICES = (
+    select(
+        Municipality.scb_code,
+        Municipality.name,
+        Municipality.region_code,
+        Region.name.label("region_name"),
     )
-    regions = sorted({m.region.code: m.region for m in municipalities}.values(), key=_by_name)
-    role_types = list(db.session.scalars(select(RoleType).order_by(RoleType.position)))
-    care_areas = list(db.session.scalars(select(CareArea).order_by(CareArea.position)))
+    .join(Region, Region.code == Municipality.region_code)
+    .order_by(Municipality.name, Municipality.scb_code)
+)
+ROLE_TYPE_CHOICES = select(RoleType.slug, RoleType.name).order_by(RoleType.position)
+CARE_AREA_CHOICES = select(CareArea.slug, CareArea.name).order_by(CareArea.position)
+
+
+def load_filter_options() -> FilterOptions:
+    municipalities = db.session.execute(MUNICIPALITY_CHOICES).all()
+    regions = sorted(
+        {m.region_code: Choice(m.region_code, m.region_name) for m in municipalities}.values(),
+        key=_by_name,
+    )
+    role_types = db.session.execute(ROLE_TYPE_CHOICES).all()
+    care_areas = db.session.execute(CARE_AREA_CHOICES).all()
     return FilterOptions(regions, municipalities, role_types, care_areas)
 
 

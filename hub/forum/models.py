@@ -77,6 +77,8 @@ class Question(db.Model):
         ),
         Index("ix_question_category_created", "category_id", "created_at"),
         Index("ix_question_author_created", "author_id", "created_at"),
+        # The start page's own answered questions of the last 30 days (hub/forum/summary.py).
+        Index("ix_question_author_activity", "author_id", "last_activity_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

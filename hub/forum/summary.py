@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, or_, select
 
 from hub.auth.models import User
 from hub.core.db import utcnow
@@ -20,9 +19,21 @@ ANSWERED_RECENTLY = timedelta(days=30)
 
 @dataclass(frozen=True)
 class ForumSummary:
-    newest: list[Question]
-    for_me: list[Question]
-    answered: list[Question]  # the member's own open questions that got answers lately
+    """Rows, not ORM objects: the start page shows a few columns of each question."""
+
+    newest: list[Row]  # id, title, created_at, answer_count, author_name
+    for_me: list[Row]
+    # The member's own open questions that got answers lately: id, title, answer_count.
+    answered: list[Row]
+
+
+SHOWN_COLUMNS = (
+    Question.id,
+    Question.title,
+    Question.created_at,
+    Question.answer_count,
+    User.name.label("author_name"),
+)
 
 
 def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
@@ -39,15 +50,21 @@ def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
     )
 
 
-def _first(filters: QuestionFilters, user: User, limit: int, *where) -> list[Question]:
-    query = list_query(filters, user).where(*where).options(joinedload(Question.author))
-    return list(db.session.scalars(query.limit(limit)))
+def _first(filters: QuestionFilters, user: User, limit: int, *where) -> list[Row]:
+    query = (
+        list_query(filters, user)
+        .where(*where)
+        .with_only_columns(*SHOWN_COLUMNS)
+        .outerjoin(User, User.id == Question.author_id)
+    )
+    return list(db.session.execute(query.limit(limit)))
 
 
-def answered_for_asker(user: User, limit: int = 3) -> list[Question]:
+def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
     query = (
         visible_questions()
+        .with_only_columns(Question.id, Question.title, Question.answer_count)
         .where(
             Question.author_id == user.id,
             Question.answer_count > 0,
@@ -57,7 +74,7 @@ def answered_for_asker(user: User, limit: int = 3) -> list[Question]:
         .order_by(Question.last_activity_at.desc(), Question.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth import permissions
@@ -19,6 +19,7 @@ from hub.core.db import utcnow
 from hub.core.edge import form_status, run_form, run_rule
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
+from hub.directory.models import Municipality
 from hub.directory.official_names import official_name
 from hub.extensions import db
 from hub.mail.suppression import bouncing_members
@@ -290,6 +291,23 @@ def index():
     )
 
 
+# What meetings/_meeting_item.html shows, and nothing else: the agenda and minutes of fifty
+# meetings cost more to load than the page to render (any other column raises, not loads).
+LISTED_MEETING = (
+    load_only(
+        Meeting.id,
+        Meeting.title,
+        Meeting.status,
+        Meeting.starts_at,
+        Meeting.network_id,
+        Meeting.host_code,
+        raiseload=True,
+    ),
+    joinedload(Meeting.network).load_only(Network.name, raiseload=True),
+    joinedload(Meeting.host).load_only(Municipality.name, raiseload=True),
+)
+
+
 def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meeting], int]:
     """The coming meetings of the networks, one page of the past ones, and how many are past."""
     now = utcnow()
@@ -298,7 +316,7 @@ def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meetin
         .where(
             Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != MeetingStatus.HELD
         )
-        .options(joinedload(Meeting.network), joinedload(Meeting.host))
+        .options(*LISTED_MEETING)
         .order_by(Meeting.starts_at)
         .limit(50)
     ).all()
@@ -308,7 +326,7 @@ def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meetin
     )
     total = db.session.scalar(select(func.count()).select_from(past_query.subquery()))
     past = db.session.scalars(
-        past_query.options(joinedload(Meeting.network), joinedload(Meeting.host))
+        past_query.options(*LISTED_MEETING)
         .order_by(Meeting.starts_at.desc())
         .offset((page - 1) * PAST_PER_PAGE)
         .limit(PAST_PER_PAGE)
