@@ -17,12 +17,13 @@ the same.
 from __future__ import annotations
 
 import contextvars
+import gc
 import logging
 
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -30,7 +31,8 @@ from hub.extensions import db
 
 log = logging.getLogger(__name__)
 
-# The pages of bench/realistic.py's mix, as members open them; the question page is added.
+# The pages of bench/realistic.py's mix, as members open them; the filtered ones and the question
+# pages are added with values from the database (``pages``).
 PAGES = (
     "/",
     "/fragor",
@@ -45,6 +47,7 @@ PAGES = (
     "/katalog?q=anna",
     "/traffar",
     "/notiser",
+    "/personuppgifter",  # what every signed-in page pays, on a page of its own
 )
 
 
@@ -60,14 +63,17 @@ def warm_up(app: Flask) -> None:
             log.warning("Uppvärmningen hoppades över: %s", error.__class__.__name__)
         finally:
             db.engine.dispose()  # no connection of the master's lives on in a worker
+    # What start-up made lives as long as the worker: out of the collector's sight, a worker's
+    # first collections do not walk it (tens of ms), nor copy its pages after the fork.
+    gc.collect()
+    gc.freeze()
 
 
 def render_pages(app: Flask, connection: Connection) -> int:
-    """Each page of PAGES and the newest question, as the first active member, on
-    ``connection`` (whose transaction the caller rolls back); how many answered 200."""
+    """Each page of PAGES and ``filtered_pages``, as the first active member, on ``connection``
+    (whose transaction the caller rolls back); how many answered 200."""
     from hub.auth.models import Role, User
     from hub.forum import viewcounts
-    from hub.forum.models import Question
 
     original = db.session
     db.session = scoped_session(
@@ -82,8 +88,7 @@ def render_pages(app: Flask, connection: Connection) -> int:
             .order_by(User.id)
             .limit(1)
         )
-        newest = db.session.scalar(select(Question.id).order_by(Question.id.desc()).limit(1))
-        pages = [*PAGES, *([f"/fragor/{newest}"] if newest else [])]
+        pages = [*PAGES, *filtered_pages(member)]
         client = FlaskClient(app, app.response_class)  # a plain one, whatever tests set
         if member is not None:
             with client.session_transaction() as session:
@@ -101,3 +106,33 @@ def answered(client: FlaskClient, page: str) -> int:
     """A page's status, requested in a context of its own, as a worker serves it."""
     response = contextvars.Context().run(client.get, page, follow_redirects=True)
     return response.status_code
+
+
+def filtered_pages(member) -> list[str]:
+    """The list and directory filtered as the mix filters them, and question pages: the newest,
+    the newest with an accepted answer (answers, comments and their forms) and the newest with
+    each number of topics (the experts' statement has a shape per number), with values found
+    in the database; none where it has none."""
+    from hub.core.models import Tag
+    from hub.directory.models import Municipality
+    from hub.forum.models import Category, Question, question_tag
+    from hub.forum.questions import MAX_TAGS
+
+    first = lambda statement: db.session.scalar(statement.limit(1))  # noqa: E731
+    newest = select(Question.id).order_by(Question.id.desc())
+    tag = first(select(Tag.slug).order_by(Tag.id))
+    region = first(select(Municipality.region_code).order_by(Municipality.scb_code))
+    found = [
+        ("/fragor?kategori={}", first(select(Category.slug).order_by(Category.id))),
+        ("/fragor?tagg={}", tag),
+        ("/katalog?tagg={}", tag),
+        ("/katalog?kommun={}", member.municipality_code if member else None),
+        ("/katalog?region={}", region),
+        ("/fragor/{}", first(newest)),
+        ("/fragor/{}", first(newest.where(Question.accepted_answer_id.is_not(None)))),
+    ]
+    tagged = question_tag.c.question_id
+    for count in range(1, MAX_TAGS + 1):
+        with_count = select(tagged).group_by(tagged).having(func.count() == count)
+        found.append(("/fragor/{}", first(with_count.order_by(tagged.desc()))))
+    return [page.format(value) for page, value in found if value is not None]
