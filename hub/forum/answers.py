@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, false, or_, select
+from sqlalchemy import Select, bindparam, delete, exists, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
@@ -260,40 +262,50 @@ def comment_question_id(comment: Comment) -> int:
 
 def answers_for_page(question: Question, user: User) -> list[tuple[Answer, bool]]:
     """Answers with their authors and whether this user marked each helpful: one statement."""
-    marked = (
-        exists()
-        .where(HelpfulMark.answer_id == Answer.id, HelpfulMark.user_id == user.id)
-        .label("marked")
-    )
-    query = (
-        select(Answer, marked)
-        .where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
-        .options(*with_face(Answer.author))
-        .order_by(Answer.created_at, Answer.id)
-    )
-    if not can(user, Permission.MODERATE):
-        query = query.where(Answer.hidden == false())
-    rows = [(answer, bool(flag)) for answer, flag in db.session.execute(query)]
+    statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
+    found = db.session.execute(statement, {"question_id": question.id, "user_id": user.id})
+    rows = [(answer, bool(flag)) for answer, flag in found]
     # The accepted answer first, then the oldest; the accepted one is the asker's pick.
     rows.sort(key=lambda row: row[0].id != question.accepted_answer_id)
     return rows
 
 
+@cache
+def _answers_statement(*, with_hidden: bool) -> Select:
+    """Built once, as the page's other statements: building one cost more than running it."""
+    marked = (
+        exists()
+        .where(HelpfulMark.answer_id == Answer.id, HelpfulMark.user_id == bindparam("user_id"))
+        .label("marked")
+    )
+    query = (
+        select(Answer, marked)
+        .where(Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None))
+        .options(*with_face(Answer.author))
+        .order_by(Answer.created_at, Answer.id)
+    )
+    return query if with_hidden else query.where(Answer.hidden == false())
+
+
 def comments_for_page(question: Question, answer_ids: list[int]) -> dict[tuple[str, int], list]:
     """Comments on the question and on the given answers, grouped by what they are on."""
-    conditions = [Comment.question_id == question.id]
-    if answer_ids:
-        conditions.append(Comment.answer_id.in_(answer_ids))
-    else:
-        conditions.append(false())
-    query = (
-        select(Comment)
-        .where(or_(*conditions), Comment.deleted_at.is_(None))
-        .options(joinedload(Comment.author))
-        .order_by(Comment.created_at, Comment.id)
-    )
+    parameters = {"question_id": question.id, "answer_ids": answer_ids}
     grouped: dict[tuple[str, int], list] = {}
-    for comment in db.session.scalars(query):
+    for comment in db.session.scalars(_comments_statement(), parameters):
         key = ("answer", comment.answer_id) if comment.answer_id else ("question", question.id)
         grouped.setdefault(key, []).append(comment)
     return grouped
+
+
+@cache
+def _comments_statement() -> Select:
+    on_these = or_(
+        Comment.question_id == bindparam("question_id"),
+        Comment.answer_id.in_(bindparam("answer_ids", expanding=True)),
+    )
+    return (
+        select(Comment)
+        .where(on_these, Comment.deleted_at.is_(None))
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    )

@@ -103,6 +103,19 @@ def get_question_page(
 ) -> tuple[Question | None, bool]:
     """The question (with author, category and tags when ``full``) and whether the user follows
     it, in two statements: the follow check rides along as a column."""
+    parameters = {"question_id": question_id, "user_id": user.id}
+    row = db.session.execute(_question_page_statement(full), parameters).first()
+    if row is None:
+        return None, False
+    question, is_followed = row
+    if question.merged_into_id is not None:
+        return question, False
+    return (question, bool(is_followed)) if is_visible_to(question, user) else (None, False)
+
+
+@cache
+def _question_page_statement(full: bool) -> Select:
+    """Built once: on the busiest page, building the statement cost more than running it."""
     options = [joinedload(Question.category)]
     if full:
         # Tags by selectin: a joined collection makes SQLite build the whole tag join first.
@@ -110,21 +123,15 @@ def get_question_page(
     following = (
         exists()
         .where(
-            Follow.user_id == user.id,
+            Follow.user_id == bindparam("user_id"),
             Follow.target_type == "question",
             Follow.target_id == Question.id,
         )
         .label("following")
     )
-    row = db.session.execute(
-        select(Question, following).where(Question.id == question_id).options(*options)
-    ).first()
-    if row is None:
-        return None, False
-    question, is_followed = row
-    if question.merged_into_id is not None:
-        return question, False
-    return (question, bool(is_followed)) if is_visible_to(question, user) else (None, False)
+    return (
+        select(Question, following).where(Question.id == bindparam("question_id")).options(*options)
+    )
 
 
 def check_can_edit(user: User, author_id: int | None) -> bool:
@@ -382,7 +389,9 @@ def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert
         "question_id": question.id,
         "asker_id": question.author_id,
         "viewer_code": viewer.municipality_code,
-        "not_these": [i for i in (question.author_id, viewer.id) if i is not None],
+        "viewer_id": viewer.id,
+        # Never the asker; a question whose asker is gone names the viewer twice.
+        "other_id": question.author_id if question.author_id is not None else viewer.id,
     }
     rows = db.session.execute(_experts_statement(len(tag_ids), limit), parameters)
     return [Expert(person, int(s), int(h), bool(r), bool(a)) for person, s, h, r, a in rows]
@@ -407,7 +416,8 @@ def _experts_statement(tag_count: int, limit: int) -> Select:
     know a topic are read only when the track record gives fewer than ``limit`` listed people,
     since they rank below everyone with one."""
     tags = [bindparam(f"tag_{i}", type_=Integer) for i in range(tag_count)]
-    not_these = bindparam("not_these", expanding=True)
+    # Two plain parameters, not an expanding list: its SQL would be rewritten on every run.
+    not_these = [bindparam("viewer_id"), bindparam("other_id")]
     track = _answer_track(tags).cte("track")
     listed_track = (
         select(track)

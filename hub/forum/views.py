@@ -234,7 +234,6 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
             ask_form=ask_form or AskToAnswerForm(formdata=None),
             move_form=move_form,
             merge_form=merge_form,
-            moderation_form=ModerationForm(formdata=None),
         ),
         status,
     )
