@@ -6,7 +6,8 @@ Run by hand on a database that ``bench/search_bench.py --database-url …`` has 
 
 Each of the bench's queries goes through ``search()`` twice in turn: with the tier pools and the
 typo fallback's hit count as they were before the windows (one statement over the whole table,
-copied here from commit 54a8141) and as they are now. Printed: the wall clock, this process's CPU
+copied here from commit 54a8141, reading the narrow tier tables of migration 0029) and as they
+are now. Printed: the wall clock, this process's CPU
 time and the server backend's CPU time (``/proc/<pid>/schedstat``; the server runs here too).
 """
 
@@ -34,12 +35,12 @@ from tests.conftest import make_config
 def whole_table_pools(self, query, filters, scope=s.FORUM):
     where, params = filters.sql(s.PYFORMAT)
     selects = []
-    for n, (tier, column, tsquery) in enumerate(self.tier_queries(query, scope)):
+    for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope)):
         params[f"q{n}"] = tsquery
         limit = s.COUNT_CAP + 1 if tier == s.ANY_FORM else s.POOL
         selects.append(
             f"(SELECT {tier} AS tier, d.id, {scope.boost} AS boost"  # noqa: S608
-            f" FROM {scope.table} d{scope.join}"
+            f" FROM {table} d{scope.join}"
             f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
             f" ORDER BY d.id DESC LIMIT {limit})"
         )
@@ -48,8 +49,8 @@ def whole_table_pools(self, query, filters, scope=s.FORUM):
 
 def whole_table_hit_count(self, group, cap):
     sql = (
-        "SELECT count(*) FROM (SELECT 1 FROM search_document"
-        " WHERE tsv @@ to_tsquery('simple', :q) LIMIT :cap) AS hits"
+        "SELECT count(*) FROM (SELECT 1 FROM search_vector"
+        " WHERE terms @@ to_tsquery('simple', :q) LIMIT :cap) AS hits"
     )
     return db.session.scalar(text(sql), {"q": self.groups([group]), "cap": cap})
 

@@ -23,7 +23,7 @@ from hub.directory.models import (
     profile_care_area,
 )
 from hub.directory.names import normalise_name
-from hub.directory.privacy import listed_condition
+from hub.directory.privacy import listed_condition, listed_count
 from hub.extensions import db
 
 PER_PAGE_DEFAULT = 20
@@ -237,6 +237,11 @@ def people_statement(filters: DirectoryFilters) -> Select:
     return stmt
 
 
+def _count_of(filters: DirectoryFilters) -> ColumnElement[int]:
+    counted = people_statement(filters).with_only_columns(func.count(User.id)).order_by(None)
+    return counted.correlate(None).scalar_subquery()
+
+
 def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePage:
     """One page in a stable order (name, id), with what the list shows loaded up front.
 
@@ -244,13 +249,7 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
     at any size. Not a window count: ``count(*) OVER ()`` makes the database build and sort every
     listed person's row before it can return the first 20, instead of walking the name index.
     """
-    total = (
-        people_statement(filters)
-        .with_only_columns(func.count(User.id))
-        .order_by(None)
-        .correlate(None)
-        .scalar_subquery()
-    )
+    total = listed_count() if not filters.active else _count_of(filters)
     stmt = (
         people_statement(filters)
         .add_columns(total.label("total"))
