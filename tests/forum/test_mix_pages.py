@@ -17,7 +17,7 @@ from hub.core.db import utcnow
 from hub.core.models import Tag
 from hub.extensions import db
 from hub.forum import answers, questions
-from hub.forum.models import Answer, Comment, Question
+from hub.forum.models import Answer, Category, Comment, Question
 from hub.notifications.models import Notification
 from tests.conftest import csrf_token
 from tests.forum.test_performance import scans_of_big_tables, seed_questions
@@ -65,7 +65,13 @@ def world(client, login, create_user, category, create_tag, give_expertise):
     )  # three hits: the search's typo fallback stays off
     login(reader)
     url = client.get(f"/fragor/{question.id}").location
-    return {"reader": reader, "category": category.slug, "tag": tag, "question_url": url}
+    return {
+        "reader": reader,
+        "category": category.slug,
+        "category_id": category.id,
+        "tag": tag,
+        "question_url": url,
+    }
 
 
 def add_rows(author, category, tag: Tag, n: int) -> Question:
@@ -190,3 +196,54 @@ def test_no_page_of_the_mix_reads_a_big_table_whole(app, client, world, category
         event.remove(db.engine, "before_cursor_execute", capture)
     problems = scans_of_big_tables(captured, dialect)
     assert problems == [], "\n\n".join(problems)
+
+
+def sqlite_steps(client, url: str) -> int:
+    """The SQLite virtual machine's instructions for one request (in hundreds): what the
+    database did, whatever the plan's wording. An index walked end to end reads "SCAN … USING
+    INDEX" in a plan, as a bounded walk under a LIMIT does; only the work tells them apart."""
+    raw = db.session.connection().connection.driver_connection
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return 0  # go on
+
+    client.get(url)  # warm
+    raw.set_progress_handler(tick, 100)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        raw.set_progress_handler(None, 100)
+    return steps[0]
+
+
+# Pages whose statements walk the questions testing each one (found at xlarge: 0.3-0.7 s of
+# SQLite per request there), listed until their statements are bounded; then this test fails and
+# the page comes off the list.
+KNOWN_WALKS = {
+    # Newest first through ix_question_list_created, EXISTS per question, until 20 have the tag:
+    # a tag on few questions walks them all (xlarge, a tag on none: 680 ms).
+    "/fragor?tagg=surfplatta",
+    # "Unanswered in your topics": ix_question_list_unanswered walked, EXISTS over the member's
+    # topics per question (xlarge: 347 ms for a member whose topics have few).
+    "/",
+}
+NEW_QUESTIONS = 3000
+
+
+def test_the_databases_work_per_page_does_not_grow_with_the_questions(app, client, world):
+    """A count (the list's pages) may read each new question once; a page that tests each new
+    question against something (8 or more instructions a row) walks them."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's instruction counter; PostgreSQL's plans are checked above")
+    from tests.factories import make_user
+
+    few = {url: sqlite_steps(client, url) for url in mix_urls(world)}
+    # Newer questions of others, none in the reader's topic, a third unanswered.
+    seed_questions(make_user(), db.session.get(Category, world["category_id"]), NEW_QUESTIONS)
+    db.session.execute(text("ANALYZE"))
+    many = {url: sqlite_steps(client, url) for url in mix_urls(world)}
+    per_question = {url: (many[url] - few[url]) * 100 / NEW_QUESTIONS for url in few}
+    walks = {url for url, steps in per_question.items() if steps > 1.5}
+    assert walks == KNOWN_WALKS, per_question

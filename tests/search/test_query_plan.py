@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, text
 
 from hub.extensions import db
-from hub.forum.search import DriverSql, search, similar_questions
+from hub.forum.search import DriverSql, remove_question, search, similar_questions
 
 
 @contextmanager
@@ -90,3 +90,31 @@ def test_the_index_is_gin_on_postgresql(app):
         text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_document_tsv'")
     )
     assert "USING gin (tsv)" in definition
+
+
+def test_the_narrow_tables_follow_the_documents(create_question):
+    """PostgreSQL's tier tables (migration 0029) are kept by triggers: a title row for a question
+    only, new vectors when a document changes, nothing left when it goes."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    question = create_question("Surfplattan laddar inte", answers=("Byt laddaren.",))
+
+    def vectors() -> list[tuple]:
+        return db.session.execute(
+            text(
+                "SELECT v.words::text, v.terms::text, t.words::text FROM search_vector v"
+                " LEFT JOIN search_title t ON t.id = v.id"
+                " WHERE v.question_id = :q ORDER BY v.id"
+            ),
+            {"q": question.id},
+        ).all()
+
+    (words, _, title), (answer_words, _, answer_title) = vectors()
+    assert "'surfplattan'" in words and "'surfplattan'" in title and "'laddaren'" in answer_words
+    assert answer_title is None
+    db.session.execute(
+        text("UPDATE search_document SET body_words = 'lathund' WHERE answer_id IS NOT NULL")
+    )
+    assert vectors()[1][0] == "'lathund'"
+    remove_question(question.id)
+    assert vectors() == []
