@@ -24,7 +24,8 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
@@ -110,7 +111,22 @@ def get_question_page(
     question, is_followed = row
     if question.merged_into_id is not None:
         return question, False
-    return (question, bool(is_followed)) if is_visible_to(question, user) else (None, False)
+    if not is_visible_to(question, user):
+        return None, False
+    if full:
+        # The tags by a statement of our own, built once (the ORM's selectin loader builds its
+        # statement anew each time): a joined collection makes SQLite build the whole tag join.
+        tags = db.session.scalars(TAGS_OF_QUESTION, {"question_id": question.id}).all()
+        set_committed_value(question, "tags", list(tags))
+    return question, bool(is_followed)
+
+
+TAGS_OF_QUESTION = (
+    select(Tag)
+    .join(question_tag, question_tag.c.tag_id == Tag.id)
+    .where(question_tag.c.question_id == bindparam("question_id"))
+    .order_by(question_tag.c.tag_id)
+)
 
 
 @cache
@@ -118,8 +134,7 @@ def _question_page_statement(full: bool) -> Select:
     """Built once: on the busiest page, building the statement cost more than running it."""
     options = [joinedload(Question.category)]
     if full:
-        # Tags by selectin: a joined collection makes SQLite build the whole tag join first.
-        options += [*with_face(Question.author), selectinload(Question.tags)]
+        options += with_face(Question.author)
     following = (
         exists()
         .where(
