@@ -183,8 +183,19 @@ DATETIME_PATTERNS = (
 )
 
 
+_menus: dict[Locale | None, list[tuple[str, str]]] = {}
+
+
 def main_menu() -> list[tuple[str, str]]:
-    """The top navigation: endpoint and label."""
+    """The top navigation: endpoint and label, made once per language (every page shows it)."""
+    locale = current_locale()
+    menu = _menus.get(locale)
+    if menu is None:
+        menu = _menus[locale] = _main_menu()
+    return menu
+
+
+def _main_menu() -> list[tuple[str, str]]:
     return [
         ("site.start", _("Start")),
         ("forum.questions", _("Frågor")),

@@ -72,14 +72,19 @@ def remove_unkept_uploads(_error: BaseException | None) -> None:
     discard_unkept(request)
 
 
+# Made once: the labels are lazy, so each page still shows them in its reader's language (a
+# context processor runs for every template of every request).
+MATERIAL_NAMES = {
+    "material_kinds": {c.value: c.label for c in kind_choices()},
+    "material_sources": {c.value: c.label for c in source_choices()},
+    "material_licences": LICENCES,
+    "material_languages": LANGUAGES,
+}
+
+
 @bp.app_context_processor
 def material_names() -> dict:
-    return {
-        "material_kinds": {c.value: c.label for c in kind_choices()},
-        "material_sources": {c.value: c.label for c in source_choices()},
-        "material_licences": LICENCES,
-        "material_languages": LANGUAGES,
-    }
+    return MATERIAL_NAMES
 
 
 def _load(item_id: int, *, full: bool = False) -> MaterialItem:

@@ -38,16 +38,20 @@ def unread_notification_count() -> int:
     return g.unread_notifications
 
 
+# Built once, and rows: the page shows four columns of fifty notifications.
+NEWEST = (
+    select(Notification.id, Notification.text, Notification.created_at, Notification.read_at)
+    .where(Notification.user_id == bindparam("user_id"))
+    .order_by(Notification.created_at.desc(), Notification.id.desc())
+    .limit(50)
+)
+
+
 @bp.get("/notiser")
 @login_required
 def index():
-    rows = db.session.scalars(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(50)
-    )
-    return render_template("notifications/index.html", notifications=list(rows))
+    rows = db.session.execute(NEWEST, {"user_id": current_user.id}).all()
+    return render_template("notifications/index.html", notifications=rows)
 
 
 def _safe_url(url: str) -> str:
