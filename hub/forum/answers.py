@@ -12,6 +12,7 @@ from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
+from hub.directory.models import Profile
 from hub.extensions import db
 from hub.forum.models import Answer, Comment, Follow, HelpfulMark, Question, Revision
 from hub.forum.questions import (
@@ -22,7 +23,6 @@ from hub.forum.questions import (
     check_posting_limit,
     question_path,
     touch,
-    with_face,
 )
 from hub.forum.search import reindex_question
 
@@ -270,6 +270,19 @@ def answers_for_page(question: Question, user: User) -> list[tuple[Answer, bool]
     return rows
 
 
+def _narrow_face(author) -> list:
+    """``with_face`` with only the columns an answer's head shows (name, picture, place, and
+    whether the reader may open the person's page): a whole person and profile per answer,
+    the presentation text included, cost more to load than the answer itself."""
+    person = joinedload(author).load_only(User.name, User.active, User.municipality_code)
+    return [
+        person.joinedload(User.profile).load_only(
+            Profile.hidden_from_directory, Profile.photo_version
+        ),
+        joinedload(author).joinedload(User.municipality),
+    ]
+
+
 @cache
 def _answers_statement(*, with_hidden: bool) -> Select:
     """Built once, as the page's other statements: building one cost more than running it."""
@@ -281,7 +294,7 @@ def _answers_statement(*, with_hidden: bool) -> Select:
     query = (
         select(Answer, marked)
         .where(Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None))
-        .options(*with_face(Answer.author))
+        .options(*_narrow_face(Answer.author))
         .order_by(Answer.created_at, Answer.id)
     )
     return query if with_hidden else query.where(Answer.hidden == false())
@@ -306,6 +319,6 @@ def _comments_statement() -> Select:
     return (
         select(Comment)
         .where(on_these, Comment.deleted_at.is_(None))
-        .options(joinedload(Comment.author))
+        .options(joinedload(Comment.author).load_only(User.name))  # the name is all it shows
         .order_by(Comment.created_at, Comment.id)
     )
