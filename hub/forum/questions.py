@@ -8,6 +8,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     Select,
     String,
@@ -285,19 +286,10 @@ def list_query(filters: QuestionFilters, user: User) -> Select:
     if filters.category is not None:
         query = query.where(Question.category_id == filters.category.id)
     if filters.tag is not None:
-        query = query.where(
-            exists().where(
-                question_tag.c.question_id == Question.id, question_tag.c.tag_id == filters.tag.id
-            )
-        )
+        query = query.where(_in_topics(question_tag.c.tag_id == filters.tag.id))
     if filters.mine_expertise:
-        # EXISTS per question keeps the walk down the sort index (an IN list would scan the tags).
         my_tags = select(user_expertise.c.tag_id).where(user_expertise.c.user_id == user.id)
-        query = query.where(
-            exists().where(
-                question_tag.c.question_id == Question.id, question_tag.c.tag_id.in_(my_tags)
-            )
-        )
+        query = query.where(_in_topics(question_tag.c.tag_id.in_(my_tags)))
     if filters.sort == "unanswered":
         query = query.where(Question.answer_count == 0)
     order = {
@@ -307,6 +299,25 @@ def list_query(filters: QuestionFilters, user: User) -> Select:
         "helpful": Question.helpful_count.desc(),
     }[filters.sort]
     return query.order_by(Question.pinned.desc(), order, Question.id.desc())
+
+
+# Up to this many questions in the topics, a list reads them all and sorts them; above it, one
+# question in (questions / TOPIC_WALK) has the topic and a walk newest first finds a page soon.
+TOPIC_WALK = 2000
+
+
+def _in_topics(tagged: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Questions with a tag that meets ``tagged``, for a list sorted by something else. Either
+    way of finding them is slow for some topics: walking the questions in the list's order and
+    testing each reads them all for a topic on few questions (a tag on none: every question),
+    and reading the topic's questions and sorting them costs in proportion to a big topic. So one
+    bounded count from the (tag_id, question_id) index chooses: the topic's questions when they
+    are few, the walk when they are many."""
+    topic = select(question_tag.c.question_id).where(tagged)
+    counted = select(func.count()).select_from(topic.limit(TOPIC_WALK).subquery())
+    if db.session.scalar(counted) < TOPIC_WALK:
+        return Question.id.in_(topic)
+    return topic.where(question_tag.c.question_id == Question.id).exists()
 
 
 @dataclass(frozen=True)

@@ -46,4 +46,4 @@ def test_members_see_new_questions_and_those_they_can_answer(
     assert "Hej Lina!" in page
     assert page.count("Hur fyller ni på läkemedelsroboten?") == 2  # new, and for me
     assert page.count("Vilka appar använder ni") == 1  # answered: not in "du kan kanske svara"
-    assert counter.count <= 8
+    assert counter.count <= 9  # one of them counts the questions in my topics, up to a cap
