@@ -310,6 +310,8 @@ LISTED_MEETING = (
 
 def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meeting], int]:
     """The coming meetings of the networks, one page of the past ones, and how many are past."""
+    if not ids:  # no networks: an empty IN list still walked every meeting in date order
+        return [], [], 0
     now = utcnow()
     upcoming = db.session.scalars(
         select(Meeting)

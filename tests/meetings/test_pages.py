@@ -533,3 +533,15 @@ def test_a_run_of_edits_sends_one_update(client, login, world, create_meeting, m
     assert mailing.send_due_updates() == 0
     db.session.refresh(meeting)
     assert meeting.update_due_at > now + timedelta(minutes=120)
+
+
+def test_a_member_of_no_network_sees_no_meetings_without_reading_them(
+    client, login, world, create_user, create_meeting, count_queries
+):
+    create_meeting(world["network"], title="Höstträff i Halland")
+    login(create_user(municipality_code="0180"))  # Stockholm: in no network here
+    client.get("/traffar")
+    with count_queries() as counter:
+        page = client.get("/traffar")
+    assert page.status_code == 200 and "Höstträff" not in page.text
+    assert not any("FROM meeting " in sql for sql in counter.statements), counter.statements
