@@ -1,7 +1,8 @@
 """Question views counted in memory and written in batches: a GET never writes to the database.
 
-Each process keeps its own counts; they are written by ``flush_views`` which the forum calls at
-the start of its POST requests (already a write transaction) and the worker calls on schedule.
+Each process keeps its own counts; they are written by ``flush_views``, which the forum calls at
+the start of its POST requests (a member who writes has usually read first) and the worker calls
+on schedule.
 A crash loses at most the views since the last flush, which is fine for a popularity hint.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from hub.extensions import db
 from hub.forum.models import Question
@@ -30,18 +31,25 @@ def pending_views() -> dict[int, int]:
 
 
 def flush_views() -> int:
-    """Add the buffered views to ``question.view_count`` in the caller's transaction."""
+    """Add the buffered views to ``question.view_count`` in a short transaction of its own, the
+    questions in id order. Inside a POST's transaction two workers deadlocked on PostgreSQL: each
+    held the rows of its own flush and waited for the question the other had just written. On
+    their own and in one order, two flushes only wait for each other."""
     with _lock:
-        batch = dict(_pending)
+        batch = sorted(_pending.items())
         _pending.clear()
-    for question_id, views in batch.items():
-        db.session.execute(
-            update(Question)
-            .where(Question.id == question_id)
-            .values(view_count=Question.view_count + views)
-            .execution_options(synchronize_session=False)
-        )
-    return sum(batch.values())
+    if not batch:
+        return 0
+    table = Question.__table__
+    db.session.commit()  # ends the read transaction (on SQLite the write then waits for its lock)
+    db.session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("question_id"))
+        .values(view_count=table.c.view_count + bindparam("views")),
+        [{"question_id": question_id, "views": views} for question_id, views in batch],
+    )
+    db.session.commit()
+    return sum(views for _question_id, views in batch)
 
 
 def restore_views(before: dict[int, int]) -> None:

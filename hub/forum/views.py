@@ -41,7 +41,7 @@ bp.add_app_template_filter(mentions.link_mentions, "mentions")
 
 @bp.before_request
 def flush_buffered_views() -> None:
-    """POSTs write anyway: the buffered view counts ride along in the same transaction."""
+    """POSTs write anyway: the buffered view counts are written first, in their own transaction."""
     if request.method == "POST" and current_user.is_authenticated:
         flush_views()
 

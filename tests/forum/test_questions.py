@@ -7,6 +7,7 @@ from hub.core.models import Tag
 from hub.extensions import db
 from hub.forum import questions
 from hub.forum.models import Follow, Question, Revision
+from tests.conftest import csrf_token
 
 
 def ask_data(category, **overrides):
@@ -243,3 +244,30 @@ def test_a_topic_lists_the_same_questions_read_whole_or_walked(
         monkeypatch.setattr(questions, "TOPIC_WALK", 2)  # many: walked
         assert list_questions(filters, reader) == read_whole
         assert read_whole[0]  # not an empty list either way
+
+
+def test_views_are_written_before_a_post_in_one_statement_of_their_own(
+    app, client, login, create_user, create_question, count_queries
+):
+    """Two workers writing their views inside their POSTs deadlocked on PostgreSQL (each held
+    its views' rows and waited for the question the other wrote). The views go first, in their
+    own transaction, in id order, as one statement however many questions were viewed; a POST
+    that is refused keeps them."""
+    from hub.forum.viewcounts import flush_views
+
+    flush_views()
+    asker = create_user()
+    asked = [create_question(asker) for _ in range(3)]
+    login(create_user())
+    for question in reversed(asked):
+        page = client.get(client.get(f"/fragor/{question.id}/x").headers["Location"])
+        assert page.status_code == 200
+    with count_queries() as counter:
+        refused = client.post(
+            f"/fragor/{asked[0].id}/svar", data={"body": "", "csrf_token": csrf_token(page.text)}
+        )
+    assert refused.status_code == 400
+    updates = [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE QUESTION")]
+    assert len(updates) == 1, updates
+    db.session.expire_all()
+    assert [db.session.get(Question, q.id).view_count for q in asked] == [1, 1, 1]
