@@ -37,8 +37,7 @@ def flush_views_command() -> None:
     """Write this process's buffered question views (the worker calls it on schedule)."""
     from hub.forum.viewcounts import flush_views
 
-    written = flush_views()
-    db.session.commit()
+    written = flush_views()  # commits on its own
     click.echo(f"Skrev {written} visningar.")
 
 

@@ -215,7 +215,6 @@ def test_views_are_flushed_in_batches(app, client, login, create_user, create_qu
         count_view(question.id)
     assert pending_views() == {question.id: 3}
     assert flush_views() == 3
-    db.session.commit()
     db.session.refresh(question)
     assert question.view_count == 3
     assert pending_views() == {}
