@@ -69,7 +69,9 @@ def end_transaction(response: Response) -> Response:
 
 def has_writes(session: Session) -> bool:
     """Whether committing would change anything: a flush or a write statement since the last
-    commit, or changed objects still waiting for their flush."""
+    commit, or changed objects still waiting for their flush. A write sent past the session
+    (``db.session.connection().execute``) is not seen: such a writer commits on its own, as
+    ``last_seen.record_visit`` and ``viewcounts.flush_views`` do."""
     return bool(session.info.get(WROTE) or session.new or session.deleted or session.dirty)
 
 
