@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Row,
     Select,
+    bindparam,
     exists,
     func,
     literal_column,
@@ -337,7 +339,8 @@ def _people_of(rows: list[Row]) -> list[PersonRow]:
     ]
     with_profile = {person.id: person for person in people if person.has_profile}
     if with_profile:
-        for user_id, is_tag, slug, name in db.session.execute(_areas_and_tags(list(with_profile))):
+        found = db.session.execute(AREAS_AND_TAGS, {"ids": list(with_profile)})
+        for user_id, is_tag, _position, slug, name in found:
             person = with_profile[user_id]
             if is_tag:
                 person.expertise.append((slug, name))
@@ -346,8 +349,9 @@ def _people_of(rows: list[Row]) -> list[PersonRow]:
     return people
 
 
-def _areas_and_tags(user_ids: list[int]) -> Select:
+def _areas_and_tags_statement() -> CompoundSelect:
     """Each person's care areas (in their order) and tags (by name), in one statement."""
+    ids = bindparam("ids", expanding=True)
     areas = (
         select(
             profile_care_area.c.user_id,
@@ -357,7 +361,7 @@ def _areas_and_tags(user_ids: list[int]) -> Select:
             CareArea.name.label("name"),
         )
         .join(CareArea, CareArea.slug == profile_care_area.c.care_area_slug)
-        .where(profile_care_area.c.user_id.in_(user_ids))
+        .where(profile_care_area.c.user_id.in_(ids))
     )
     tags = (
         select(
@@ -368,12 +372,15 @@ def _areas_and_tags(user_ids: list[int]) -> Select:
             Tag.name,
         )
         .join(Tag, Tag.id == user_expertise.c.tag_id)
-        .where(user_expertise.c.user_id.in_(user_ids))
+        .where(user_expertise.c.user_id.in_(ids))
     )
-    both = union_all(areas, tags).subquery()
-    return select(both.c.user_id, both.c.is_tag, both.c.slug, both.c.name).order_by(
-        both.c.is_tag, both.c.position, both.c.name
-    )
+    both = union_all(areas, tags)
+    columns = both.selected_columns
+    return both.order_by(columns.is_tag, columns.position, columns.name)
+
+
+# Built once: every list of people runs it.
+AREAS_AND_TAGS = _areas_and_tags_statement()
 
 
 def find_people_by_name(prefix: str, limit: int = 10) -> list[User]:
