@@ -221,8 +221,12 @@ def starts_with(column: ColumnElement[str], key: str) -> ColumnElement[bool]:
     return column.like(escaped + "%", escape="\\")
 
 
-def people_statement(filters: DirectoryFilters) -> Select:
-    """People shown in the directory under the given filters (no order, no columns chosen)."""
+def people_statement(filters: DirectoryFilters, counting: bool = False) -> Select:
+    """People shown in the directory under the given filters (no order, no columns chosen).
+
+    ``counting``: for a count of them all. A tag is then tested from its experts (the tag's
+    index, each expert once), not per member: the page, ordered by name, walks the name index
+    and stops at 20 hits, but a count that tested each member read all 2,000 (20,000 at 10x)."""
     stmt = select(User).outerjoin(Profile, Profile.user_id == User.id).where(listed_condition())
     if filters.region:
         in_region = select(Municipality.scb_code).where(Municipality.region_code == filters.region)
@@ -238,7 +242,10 @@ def people_statement(filters: DirectoryFilters) -> Select:
                 profile_care_area.c.care_area_slug == filters.care_area,
             )
         )
-    if filters.tag:
+    if filters.tag and counting:
+        experts = select(user_expertise.c.user_id).join(Tag, Tag.id == user_expertise.c.tag_id)
+        stmt = stmt.where(User.id.in_(experts.where(Tag.slug == filters.tag)))
+    elif filters.tag:
         stmt = stmt.where(
             exists()
             .where(user_expertise.c.user_id == User.id)
@@ -251,8 +258,8 @@ def people_statement(filters: DirectoryFilters) -> Select:
 
 
 def _count_of(filters: DirectoryFilters) -> ColumnElement[int]:
-    counted = people_statement(filters).with_only_columns(func.count(User.id)).order_by(None)
-    return counted.correlate(None).scalar_subquery()
+    counted = people_statement(filters, counting=True).with_only_columns(func.count(User.id))
+    return counted.order_by(None).correlate(None).scalar_subquery()
 
 
 @dataclass(slots=True)
@@ -316,7 +323,7 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
         return PeoplePage(_people_of(rows), rows[0].total, page, per_page)
     total = 0
     if page > 1:  # past the end: count, so the page can point back to the last one
-        counted = people_statement(filters).with_only_columns(func.count(User.id))
+        counted = people_statement(filters, counting=True).with_only_columns(func.count(User.id))
         total = db.session.scalar(counted.order_by(None)) or 0
     return PeoplePage([], total, page, per_page)
 
