@@ -12,6 +12,11 @@ rolled back (the requests' own commits only release savepoints), the question pa
 taken back, and the connection is closed, so none survives into a forked worker. On a database
 that is empty or not migrated yet, there is less or nothing to warm, and the hub starts all
 the same.
+
+``warm_worker`` is the part that cannot be done before the fork: each worker opens its own
+database connection (``hub.core.db.dispose_after_fork``), and a PostgreSQL server loads the
+descriptions of the tables and indexes a connection uses on its first statements. The worker
+runs one search on the connection its pool keeps, so its first member's search does not pay it.
 """
 
 from __future__ import annotations
@@ -67,6 +72,23 @@ def warm_up(app: Flask) -> None:
     # first collections do not walk it (tens of ms), nor copy its pages after the fork.
     gc.collect()
     gc.freeze()
+
+
+def warm_worker(app: Flask) -> None:
+    """In a worker, before its first request: open the pool's connection and send a search's
+    statements once; the connection stays in the pool for the first request. Reads only; a
+    database not ready yet leaves it to the first request."""
+    from hub.core.db import read_only
+    from hub.forum.search import warm_search
+
+    with app.app_context():
+        try:
+            with read_only():  # SQLite: no write lock while the other workers start
+                warm_search()
+        except SQLAlchemyError as error:
+            log.warning("Uppvärmningen av anslutningen hoppades över: %s", error.__class__.__name__)
+        finally:
+            db.session.remove()  # back to the pool, still open
 
 
 def render_pages(app: Flask, connection: Connection) -> int:

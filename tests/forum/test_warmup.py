@@ -109,12 +109,34 @@ class Fake:
 
 @pytest.mark.parametrize("preload", [True, False])
 def test_gunicorn_warms_the_hub_once_before_it_serves(app, monkeypatch, preload):
-    warmed = []
+    warmed, connected = [], []
     monkeypatch.setattr(warmup, "warm_up", warmed.append)
+    monkeypatch.setattr(warmup, "warm_worker", connected.append)
     conf = gunicorn_config()
     config = Fake(preload_app=preload)
     conf.when_ready(Fake(cfg=config, app=Fake(wsgi=lambda: app)))  # the master, before forking
     conf.post_worker_init(Fake(cfg=config, wsgi=app))  # each worker, once it has the app
-    assert warmed == [app]
+    assert warmed == [app] and connected == [app]  # the connection: in each worker, after
     conf.post_worker_init(Fake(cfg=Fake(preload_app=False), wsgi=Flask("bench.bare_app")))
-    assert warmed == [app]  # another app served with the same file is left alone
+    assert warmed == [app] and connected == [app]  # another app is left alone
+
+
+def test_a_worker_warms_its_connection_with_a_search_that_only_reads(app, monkeypatch):
+    from hub.core import db as core_db
+    from hub.forum import search
+
+    seen = []
+    monkeypatch.setattr(search, "warm_search", lambda: seen.append(core_db._reading.get()))
+    warmup.warm_worker(app)
+    assert seen == [True]  # on SQLite a plain BEGIN: no write lock while the others start
+
+
+def test_a_worker_starts_even_when_its_warm_up_search_fails(app, monkeypatch, caplog):
+    from hub.forum import search
+
+    def fail() -> None:
+        raise OperationalError("SELECT", {}, Exception("no such table: search_document"))
+
+    monkeypatch.setattr(search, "warm_search", fail)
+    warmup.warm_worker(app)
+    assert "anslutningen hoppades över" in caplog.text

@@ -247,3 +247,19 @@ def test_search_rebuild_command(app, create_question):
     assert result.exit_code == 0, result.output
     assert "1 dokument" in result.output
     assert ids(search("trygghetslarm")) == [question.id]
+
+
+def test_the_worker_warm_up_sends_each_kind_of_search_statement(create_question, monkeypatch):
+    create_question("Lösenordet på surfplattan", "Vi byter lösenordet varje månad.")
+    sent = []
+    real_rows = search_module.DriverSql.rows
+    monkeypatch.setattr(
+        search_module.DriverSql,
+        "rows",
+        lambda self, sql, params: sent.append(sql) or real_rows(self, sql, params),
+    )
+    search_module.warm_search()
+    joined = "\n".join(sent)
+    assert sum("answer_count" in sql for sql in sent) == 1  # the pools, with and without a filter
+    for statement in ("count(", "search_word", "search_document d", "search_form"):
+        assert statement in joined
