@@ -13,7 +13,7 @@ from hub.auth.permissions import Permission, can, require
 from hub.core.edge import form_status, run_form
 from hub.core.settings import register_settings_section
 from hub.core.tags import tag_slug
-from hub.directory import listing, membership
+from hub.directory import faces, listing, membership
 from hub.directory.exports import make_vcard, members_csv
 from hub.directory.forms import DecideChangeForm
 from hub.directory.official_names import official_name
@@ -33,6 +33,8 @@ from hub.directory.profile_form import apply_profile_form, prepare_profile_form
 
 bp = Blueprint("directory", __name__)
 bp.add_app_template_global(can_view_person, "can_view_person")
+bp.add_app_template_global(faces.avatar, "person_avatar")
+bp.add_app_template_global(faces.role_line, "person_role_line")
 
 
 @bp.app_template_filter("municipality")
