@@ -275,11 +275,12 @@ def test_the_worker_warm_up_sends_each_kind_of_search_statement(create_question,
     create_question("Lösenordet på surfplattan", "Vi byter lösenordet varje månad.")
     sent = []
     real_rows = search_module.DriverSql.rows
-    monkeypatch.setattr(
-        search_module.DriverSql,
-        "rows",
-        lambda self, sql, params: sent.append(sql) or real_rows(self, sql, params),
-    )
+
+    def rows(self, sql, params, **options):
+        sent.append(sql)
+        return real_rows(self, sql, params, **options)
+
+    monkeypatch.setattr(search_module.DriverSql, "rows", rows)
     search_module.warm_search()
     joined = "\n".join(sent)
     filtered = sum("answer_count" in sql or "answered" in sql for sql in sent)
