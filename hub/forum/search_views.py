@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TypeVar
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,7 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import Select
 
-from hub.core.i18n import translated
+from hub.core.i18n import current_locale, translated
 from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.extensions import db
@@ -26,6 +27,7 @@ from hub.forum.search_items import Section, search_meetings, search_people, sear
 from hub.forum.summary import answer_facts
 
 bp = Blueprint("search", __name__)
+T = TypeVar("T")
 
 PER_PAGE = 20
 # Beside the posts, the first few of each kind; ``del=<kind>`` shows one kind in full.
@@ -42,7 +44,24 @@ def clean(value: str | None) -> str:
 class QuickSelect(Select):
     """WTForms' select, each plain option written by one f-string: the same HTML as WTForms'
     ``html_params`` (attributes sorted: class, selected, value) at a fraction of its cost. The
-    search page renders an option per tag on every search."""
+    search page renders an option per tag on every search.
+
+    A field whose form set ``render_key`` (``SearchForm.fill_choices``: the language and the
+    rows its choices were made of) is drawn once per key, selected value and attributes, and
+    then reused: everything the HTML depends on is in the key, and nothing of the reader."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        key = getattr(field, "render_key", None)
+        if key is None:
+            return super().__call__(field, **kwargs)
+        try:
+            key = (key, field.name, field.data, tuple(sorted(kwargs.items())))
+            found = _selects.get(key)
+        except TypeError:  # an unhashable attribute value
+            return super().__call__(field, **kwargs)
+        if found is None:
+            found = remember(_selects, key, super().__call__(field, **kwargs))
+        return found
 
     @classmethod
     def render_option(cls, choice: Choice, **kwargs) -> Markup:
@@ -53,6 +72,20 @@ class QuickSelect(Select):
         selected = "selected " if choice.selected else ""
         label = escape(choice.label or choice.value)
         return Markup(f'<option {css}{selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  (escaped)
+
+
+# Per process, bounded: the choices made of a language and the rows of categories and tags, and
+# the selects drawn from them (a tag list per language is a few kB).
+CACHE_SIZE = 256
+_choices: dict[tuple, tuple[list[SelectChoice], list[SelectChoice]]] = {}
+_selects: dict[tuple, Markup] = {}
+
+
+def remember(cache: dict, key: tuple, value: T) -> T:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class SearchForm(FlaskForm):
@@ -83,17 +116,28 @@ class SearchForm(FlaskForm):
     )
 
     def fill_choices(self) -> None:
-        categories = db.session.execute(
-            select(Category.id, Category.name).order_by(Category.position, Category.name)
-        ).all()
-        tags = db.session.execute(select(Tag.slug, Tag.name).order_by(Tag.name)).all()
-        self.kategori.choices = [SelectChoice("", _l("Alla kategorier"))] + [
+        """The categories and tags to choose from, read on every search (an admin may have
+        added one a moment ago); the choices and their HTML are made once per language and
+        rows. ``tags`` (id, slug, name) also serve the search for people's expertise."""
+        categories = tuple(db.session.execute(CATEGORY_CHOICES).all())
+        self.tags = tuple(db.session.execute(TAG_CHOICES).all())
+        key = (str(current_locale()), categories, self.tags)
+        choices = _choices.get(key) or remember(_choices, key, self.make_choices(categories))
+        self.kategori.choices, self.tagg.choices = choices
+        self.kategori.render_key = self.tagg.render_key = key
+
+    def make_choices(self, categories: tuple) -> tuple[list[SelectChoice], list[SelectChoice]]:
+        all_categories, all_tags = str(_l("Alla kategorier")), str(_l("Alla ämnesord"))
+        return [SelectChoice("", all_categories)] + [
             SelectChoice(str(c.id), translated(c.name)) for c in categories
-        ]
-        self.tagg.choices = [SelectChoice("", _l("Alla ämnesord"))] + [
+        ], [SelectChoice("", all_tags)] + [
             SelectChoice(t.slug, t.name, render_kw={"class": "user-content"})  # members' words
-            for t in tags
+            for t in self.tags
         ]
+
+
+CATEGORY_CHOICES = select(Category.id, Category.name).order_by(Category.position, Category.name)
+TAG_CHOICES = select(Tag.id, Tag.slug, Tag.name).order_by(Tag.name)
 
 
 @bp.get("/sok")
@@ -119,21 +163,24 @@ def results():
         "search/results.html",
         form=form,
         result=result,
-        sections=sections(query, result.corrected, part),
+        sections=sections(query, result.corrected, part, form.tags),
         part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
     )
 
 
-def sections(query: str, corrected: str | None, part: str | None) -> dict[str, Section]:
-    """Meetings, topic suggestions and people for the query: a few each, or one kind in full."""
+def sections(
+    query: str, corrected: str | None, part: str | None, tags: tuple | None = None
+) -> dict[str, Section]:
+    """Meetings, topic suggestions and people for the query: a few each, or one kind in full.
+    ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them)."""
     if not query:
         return {}
     finders = {
         "traffar": lambda n: search_meetings(query, n, corrected),
         "forslag": lambda n: search_topics(query, n, corrected),
-        "personer": lambda n: search_people(query, n),
+        "personer": lambda n: search_people(query, n, tags),
     }
     if part:
         return {part: finders[part](FULL_SECTION_SIZE)}
