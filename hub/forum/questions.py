@@ -281,24 +281,66 @@ def visible_questions() -> Select:
     return select(Question).where(Question.deleted_at.is_(None), Question.hidden == false())
 
 
-def list_query(filters: QuestionFilters, user: User) -> Select:
-    query = visible_questions()
+def list_query(filters: QuestionFilters, user: User) -> tuple[ListShape, dict[str, int]]:
+    """The shape of the list's statement for these filters and the parameters to run it with.
+
+    A statement is built once per shape (``list_shape``) and kept: building one costs several
+    times what SQLite takes to run it (issue 17). What varies per member or page (the category,
+    the tag, the member) goes in as parameters."""
+    parameters = {"user_id": user.id}
+    tag_walk = mine_walk = None
     if filters.category is not None:
-        query = query.where(Question.category_id == filters.category.id)
+        parameters["category_id"] = filters.category.id
     if filters.tag is not None:
-        query = query.where(_in_topics(question_tag.c.tag_id == filters.tag.id))
+        parameters["tag_id"] = filters.tag.id
+        tag_walk = _walks("tag", parameters)
     if filters.mine_expertise:
-        my_tags = select(user_expertise.c.tag_id).where(user_expertise.c.user_id == user.id)
-        query = query.where(_in_topics(question_tag.c.tag_id.in_(my_tags)))
-    if filters.sort == "unanswered":
+        mine_walk = _walks("mine", parameters)
+    shape = ListShape(filters.sort, filters.category is not None, tag_walk, mine_walk)
+    return shape, parameters
+
+
+@dataclass(frozen=True)
+class ListShape:
+    """What decides a list statement's text: ``tag_walk``/``mine_walk`` are None without that
+    filter, else whether its topic is found by walking the questions (see ``_in_topics``)."""
+
+    sort: str
+    by_category: bool
+    tag_walk: bool | None
+    mine_walk: bool | None
+
+
+# The questions of a topic: those with the tag asked for, or with one the member knows.
+TOPICS = {
+    "tag": select(question_tag.c.question_id).where(question_tag.c.tag_id == bindparam("tag_id")),
+    "mine": select(question_tag.c.question_id).where(
+        question_tag.c.tag_id.in_(
+            select(user_expertise.c.tag_id).where(user_expertise.c.user_id == bindparam("user_id"))
+        )
+    ),
+}
+ORDERS = {
+    "newest": Question.created_at.desc(),
+    "unanswered": Question.created_at.desc(),
+    "active": Question.last_activity_at.desc(),
+    "helpful": Question.helpful_count.desc(),
+}
+
+
+@cache
+def list_shape(shape: ListShape) -> Select:
+    """The visible questions of ``shape``, in its order, with parameters for what varies."""
+    query = visible_questions()
+    if shape.by_category:
+        query = query.where(Question.category_id == bindparam("category_id"))
+    if shape.tag_walk is not None:
+        query = query.where(_in_topics(TOPICS["tag"], walk=shape.tag_walk))
+    if shape.mine_walk is not None:
+        query = query.where(_in_topics(TOPICS["mine"], walk=shape.mine_walk))
+    if shape.sort == "unanswered":
         query = query.where(Question.answer_count == 0)
-    order = {
-        "newest": Question.created_at.desc(),
-        "unanswered": Question.created_at.desc(),
-        "active": Question.last_activity_at.desc(),
-        "helpful": Question.helpful_count.desc(),
-    }[filters.sort]
-    return query.order_by(Question.pinned.desc(), order, Question.id.desc())
+    return query.order_by(Question.pinned.desc(), ORDERS[shape.sort], Question.id.desc())
 
 
 # Up to this many questions in the topics, a list reads them all and sorts them; above it, one
@@ -306,18 +348,27 @@ def list_query(filters: QuestionFilters, user: User) -> Select:
 TOPIC_WALK = 2000
 
 
-def _in_topics(tagged: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Questions with a tag that meets ``tagged``, for a list sorted by something else. Either
-    way of finding them is slow for some topics: walking the questions in the list's order and
-    testing each reads them all for a topic on few questions (a tag on none: every question),
-    and reading the topic's questions and sorting them costs in proportion to a big topic. So one
-    bounded count from the (tag_id, question_id) index chooses: the topic's questions when they
-    are few, the walk when they are many."""
-    topic = select(question_tag.c.question_id).where(tagged)
-    counted = select(func.count()).select_from(topic.limit(TOPIC_WALK).subquery())
-    if db.session.scalar(counted) < TOPIC_WALK:
-        return Question.id.in_(topic)
-    return topic.where(question_tag.c.question_id == Question.id).exists()
+def _walks(topic: str, parameters: dict[str, int]) -> bool:
+    """Either way of finding a topic's questions in a list sorted by something else is slow for
+    some topics: walking the questions in the list's order and testing each reads them all for a
+    topic on few questions (a tag on none: every question), and reading the topic's questions
+    and sorting them costs in proportion to a big topic. So one bounded count from the
+    (tag_id, question_id) index chooses: the topic's questions when they are few, the walk when
+    they are many."""
+    parameters = {**parameters, "walk_at": TOPIC_WALK}
+    return db.session.scalar(TOPIC_SIZES[topic], parameters) >= TOPIC_WALK
+
+
+TOPIC_SIZES = {
+    name: select(func.count()).select_from(topic.limit(bindparam("walk_at")).subquery())
+    for name, topic in TOPICS.items()
+}
+
+
+def _in_topics(topic: Select, *, walk: bool) -> ColumnElement[bool]:
+    if walk:
+        return topic.where(question_tag.c.question_id == Question.id).exists()
+    return Question.id.in_(topic)
 
 
 @dataclass(frozen=True)
@@ -363,24 +414,33 @@ TAGS_OF_QUESTIONS = (
 
 def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQuestion], bool]:
     """One page of questions and whether there is a next page (no COUNT: it would scan)."""
-    query = (
-        list_query(filters, user)
-        .with_only_columns(*LISTED_COLUMNS)
-        .join(Category, Category.id == Question.category_id)
-        .outerjoin(User, User.id == Question.author_id)
-        .limit(filters.per_page + 1)
-        .offset((filters.page - 1) * filters.per_page)
-    )
-    rows = db.session.execute(query).all()
+    shape, parameters = list_query(filters, user)
+    parameters["limit"] = filters.per_page + 1
+    parameters["offset"] = (filters.page - 1) * filters.per_page
+    rows = db.session.connection().execute(_listed(shape), parameters).all()
     shown = rows[: filters.per_page]
     tags: dict[int, list[TagLink]] = {row.id: [] for row in shown}
     if shown:
-        for question_id, slug, name in db.session.execute(
+        for question_id, slug, name in db.session.connection().execute(
             TAGS_OF_QUESTIONS, {"question_ids": list(tags)}
         ):
             tags[question_id].append(TagLink(slug, name))
     listed = [ListedQuestion(*row, tags=tags[row.id]) for row in shown]
     return listed, len(rows) > filters.per_page
+
+
+@cache
+def _listed(shape: ListShape) -> Select:
+    """The list's page: rows of the shown columns, through the connection (the ORM's work per
+    statement buys nothing for rows)."""
+    return (
+        list_shape(shape)
+        .with_only_columns(*LISTED_COLUMNS)
+        .join(Category, Category.id == Question.category_id)
+        .outerjoin(User, User.id == Question.author_id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 # Built once: every question list and form with categories runs it.

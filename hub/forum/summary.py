@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, Select, bindparam, or_, select
 
 from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.forum.models import Question
-from hub.forum.questions import QuestionFilters, list_query, visible_questions
+from hub.forum.questions import (
+    ListShape,
+    QuestionFilters,
+    list_query,
+    list_shape,
+    visible_questions,
+)
 
 # An answer older than this is no longer news on the start page.
 ANSWERED_RECENTLY = timedelta(days=30)
@@ -34,47 +41,60 @@ SHOWN_COLUMNS = (
     Question.answer_count,
     User.name.label("author_name"),
 )
+# Nobody answers their own question.
+NOT_MINE = or_(Question.author_id.is_(None), Question.author_id != bindparam("user_id"))
 
 
 def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
-    """Three statements: the newest questions, unanswered ones within the member's expertise
-    (never the member's own: nobody answers their own question), and the member's own questions
-    that got an answer but none accepted yet."""
-    not_mine = or_(Question.author_id.is_(None), Question.author_id != user.id)
+    """Three statements (four with the member's topics counted): the newest questions,
+    unanswered ones within the member's expertise (never the member's own), and the member's own
+    questions that got an answer but none accepted yet."""
     return ForumSummary(
         newest=_first(QuestionFilters(sort="newest"), user, limit),
         for_me=_first(
-            QuestionFilters(sort="unanswered", mine_expertise=True), user, limit, not_mine
+            QuestionFilters(sort="unanswered", mine_expertise=True), user, limit, others_only=True
         ),
         answered=answered_for_asker(user),
     )
 
 
-def _first(filters: QuestionFilters, user: User, limit: int, *where) -> list[Row]:
-    query = (
-        list_query(filters, user)
-        .where(*where)
-        .with_only_columns(*SHOWN_COLUMNS)
+def _first(
+    filters: QuestionFilters, user: User, limit: int, *, others_only: bool = False
+) -> list[Row]:
+    shape, parameters = list_query(filters, user)
+    statement = _first_of(shape, others_only)
+    return db.session.connection().execute(statement, {**parameters, "limit": limit}).all()
+
+
+@cache
+def _first_of(shape: ListShape, others_only: bool) -> Select:
+    """Built once per shape: building costs more than SQLite takes to run it (issue 17)."""
+    query = list_shape(shape).where(*([NOT_MINE] if others_only else []))
+    return (
+        query.with_only_columns(*SHOWN_COLUMNS)
         .outerjoin(User, User.id == Question.author_id)
+        .limit(bindparam("limit"))
     )
-    return list(db.session.execute(query.limit(limit)))
+
+
+ANSWERED_FOR_ASKER = (
+    visible_questions()
+    .with_only_columns(Question.id, Question.title, Question.answer_count)
+    .where(
+        Question.author_id == bindparam("user_id"),
+        Question.answer_count > 0,
+        Question.accepted_answer_id.is_(None),
+        Question.last_activity_at > bindparam("since"),
+    )
+    .order_by(Question.last_activity_at.desc(), Question.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
-    query = (
-        visible_questions()
-        .with_only_columns(Question.id, Question.title, Question.answer_count)
-        .where(
-            Question.author_id == user.id,
-            Question.answer_count > 0,
-            Question.accepted_answer_id.is_(None),
-            Question.last_activity_at > utcnow() - ANSWERED_RECENTLY,
-        )
-        .order_by(Question.last_activity_at.desc(), Question.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.execute(query))
+    parameters = {"user_id": user.id, "since": utcnow() - ANSWERED_RECENTLY, "limit": limit}
+    return db.session.connection().execute(ANSWERED_FOR_ASKER, parameters).all()
 
 
 def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, or_, select, true
+from sqlalchemy import Row, Select, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from hub.auth.models import User
@@ -183,6 +183,20 @@ def newest_items(limit: int, *, since: datetime | None = None, until: datetime |
     if until is not None:
         query = query.where(MaterialItem.created_at < until)
     return list(db.session.scalars(query.order_by(MaterialItem.created_at.desc()).limit(limit)))
+
+
+# Built once, and rows: the start page shows four columns of three items to every member.
+NEWEST_ROWS = (
+    select(MaterialItem.id, MaterialItem.kind, MaterialItem.title, MaterialItem.created_at)
+    .where(visible_clause(None))
+    .order_by(MaterialItem.created_at.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def newest_rows(limit: int) -> list[Row]:
+    """``newest_items`` as rows of id, kind, title and created_at (the start page)."""
+    return db.session.connection().execute(NEWEST_ROWS, {"limit": limit}).all()
 
 
 def care_areas() -> list[CareArea]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -103,22 +103,31 @@ def get_meeting_for_participant(user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
+def member_networks() -> ColumnElement[bool]:
+    """The networks of the member ``:user_id`` of ``:municipality_code``: through the
+    municipality or as a coordinator."""
+    member_of = select(NetworkMunicipality.network_id).where(
+        NetworkMunicipality.municipality_code == bindparam("municipality_code"),
+        NetworkMunicipality.active,
+    )
+    coordinates = select(network_coordinator.c.network_id).where(
+        network_coordinator.c.user_id == bindparam("user_id")
+    )
+    return or_(Network.id.in_(member_of), Network.id.in_(coordinates))
+
+
+# Built once: the meetings list and the start page run it for every member.
+NETWORK_IDS = {"all": select(Network.id), "member": select(Network.id).where(member_networks())}
+
+
 def user_network_ids(user: User) -> list[int]:
     """Networks the person belongs to: through their municipality or as a coordinator.
 
     Admins see every network.
     """
-    query = select(Network.id)
-    if user.role != Role.ADMIN:
-        member_of = select(NetworkMunicipality.network_id).where(
-            NetworkMunicipality.municipality_code == user.municipality_code,
-            NetworkMunicipality.active,
-        )
-        coordinates = select(network_coordinator.c.network_id).where(
-            network_coordinator.c.user_id == user.id
-        )
-        query = query.where(or_(Network.id.in_(member_of), Network.id.in_(coordinates)))
-    return list(db.session.scalars(query))
+    statement = NETWORK_IDS["all" if user.role == Role.ADMIN else "member"]
+    parameters = {"user_id": user.id, "municipality_code": user.municipality_code}
+    return list(db.session.connection().execute(statement, parameters).scalars())
 
 
 def open_meeting(network_id: int) -> Meeting | None:

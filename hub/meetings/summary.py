@@ -5,88 +5,118 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, bindparam, select
 
 from hub.auth import permissions
-from hub.auth.models import User
+from hub.auth.models import Role, User
 from hub.core.db import utcnow
+from hub.directory.models import Municipality
 from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
-from hub.meetings.scheduling import user_network_ids
+from hub.meetings.scheduling import member_networks
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The baton holder as the ``municipality`` filter names it."""
+
+    scb_code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    id: int
+    slug: str
+    name: str
+    baton_holder: Holder | None
 
 
 @dataclass(frozen=True)
 class NetworkSummary:
-    network: Network
+    network: NetworkRow
     holder_name: str
     holder_code: str | None
-    next_meeting: Meeting | None
+    next_meeting: Row | None  # id, network_id, title, starts_at
     mine: bool  # the person's own municipality holds the baton
 
 
+# Built once, and rows: the start page shows a few columns of a few networks and meetings, and
+# building a statement costs more than SQLite takes to run it (issue 17).
+NETWORK_COLUMNS = select(
+    Network.id, Network.slug, Network.name, Network.baton_holder_code, Municipality.name
+).outerjoin(Municipality, Municipality.scb_code == Network.baton_holder_code)
+NETWORKS = {
+    # Admins see every network.
+    "all": NETWORK_COLUMNS.order_by(Network.name),
+    "member": NETWORK_COLUMNS.where(member_networks()).order_by(Network.name),
+}
+# Sorted here, not by the database: ORDER BY starts_at led SQLite down the (network, starts_at)
+# index through every past meeting of the networks (or the whole table for two networks);
+# without it, it finds the few scheduled ones (one per network) by their status.
+SCHEDULED = select(Meeting.id, Meeting.network_id, Meeting.title, Meeting.starts_at).where(
+    Meeting.network_id.in_(bindparam("ids", expanding=True)),
+    Meeting.status == MeetingStatus.SCHEDULED,
+    Meeting.ends_at > bindparam("now"),
+)
+
+
 def start_page_summary(user: User | None) -> list[NetworkSummary]:
-    """Three statements whatever the number of networks; empty for visitors not signed in."""
+    """Two statements whatever the number of networks; empty for visitors not signed in."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    ids = user_network_ids(user)
-    if not ids:
+    statement = NETWORKS["all" if user.role == Role.ADMIN else "member"]
+    parameters = {"user_id": user.id, "municipality_code": user.municipality_code}
+    networks = db.session.connection().execute(statement, parameters).all()
+    if not networks:
         return []
-    networks = db.session.scalars(
-        select(Network)
-        .where(Network.id.in_(ids))
-        .options(joinedload(Network.baton_holder))
-        .order_by(Network.name)
-    ).all()
-    # Sorted here, not by the database: ORDER BY starts_at led SQLite down the (network,
-    # starts_at) index through every past meeting of the networks (or the whole table for two
-    # networks); without it, it finds the few scheduled ones (one per network) by their status.
-    scheduled = db.session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.network_id.in_(ids),
-            Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.ends_at > utcnow(),
-        )
-        .options(joinedload(Meeting.host))
-    ).all()
-    next_meetings: dict[int, Meeting] = {}
+    scheduled = db.session.connection().execute(
+        SCHEDULED, {"ids": [network.id for network in networks], "now": utcnow()}
+    )
+    next_meetings: dict[int, Row] = {}
     for meeting in sorted(scheduled, key=_by_start):
         next_meetings.setdefault(meeting.network_id, meeting)
-    return [
-        NetworkSummary(
-            network=network,
-            holder_name=network.baton_holder.name if network.baton_holder else "",
-            holder_code=network.baton_holder_code,
-            next_meeting=next_meetings.get(network.id),
-            mine=permissions.speaks_for(user, network.baton_holder_code),
-        )
-        for network in networks
-    ]
+    return [_summary(user, network, next_meetings.get(network.id)) for network in networks]
 
 
-def _by_start(meeting: Meeting) -> tuple:
+def _summary(user: User, row: Row, next_meeting: Row | None) -> NetworkSummary:
+    network_id, slug, name, holder_code, holder_name = row
+    holder = Holder(holder_code, holder_name) if holder_code is not None else None
+    return NetworkSummary(
+        network=NetworkRow(network_id, slug, name, holder),
+        holder_name=holder_name or "",
+        holder_code=holder_code,
+        next_meeting=next_meeting,
+        mine=permissions.speaks_for(user, holder_code),
+    )
+
+
+def _by_start(meeting: Row) -> tuple:
     return meeting.starts_at, meeting.id
 
 
 # "Near": a meeting the member said yes to shows as a task this long before it starts.
 NEAR = timedelta(days=7)
 
-
-def coming_for(user: User, limit: int = 3) -> list[tuple[Meeting, str]]:
-    """Meetings within a week that the member said they come to, with how ("on_site"/"online")."""
-    now = utcnow()
-    rows = db.session.execute(
-        select(Meeting, Rsvp.response)
-        .join(Rsvp, Rsvp.meeting_id == Meeting.id)
-        .where(
-            Rsvp.user_id == user.id,
-            Rsvp.response.in_(("on_site", "online")),
-            Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.ends_at > now,
-            Meeting.starts_at < now + NEAR,
-        )
-        .order_by(Meeting.starts_at)
-        .limit(limit)
+COMING = (
+    select(Meeting.id, Meeting.title, Meeting.starts_at, Rsvp.response)
+    .join(Rsvp, Rsvp.meeting_id == Meeting.id)
+    .where(
+        Rsvp.user_id == bindparam("user_id"),
+        Rsvp.response.in_(("on_site", "online")),
+        Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.ends_at > bindparam("now"),
+        Meeting.starts_at < bindparam("near"),
     )
-    return [(meeting, response) for meeting, response in rows]
+    .order_by(Meeting.starts_at)
+    .limit(bindparam("limit"))
+)
+
+
+def coming_for(user: User, limit: int = 3) -> list[tuple[Row, str]]:
+    """Meetings within a week that the member said they come to, with how ("on_site"/"online"):
+    rows of id, title and starts_at."""
+    now = utcnow()
+    parameters = {"user_id": user.id, "now": now, "near": now + NEAR, "limit": limit}
+    rows = db.session.connection().execute(COMING, parameters)
+    return [(row, row.response) for row in rows]

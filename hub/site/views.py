@@ -11,7 +11,7 @@ from flask_login import current_user
 from hub.core.edge import form_status, run_form
 from hub.core.ratelimit import client_ip
 from hub.forum.summary import start_page_forum
-from hub.material.items import newest_items
+from hub.material.items import newest_rows
 from hub.meetings.summary import coming_for, start_page_summary
 from hub.site import reports
 from hub.site.forms import AccessibilityReportForm
@@ -29,7 +29,7 @@ def start():
         forum=start_page_forum(current_user),
         baton_summary=start_page_summary(current_user),
         coming=coming_for(current_user),
-        new_material=newest_items(3),
+        new_material=newest_rows(3),
     )
 
 

@@ -102,3 +102,25 @@ def test_relative_times(app):
         assert ago(utcnow() - timedelta(hours=3)) == "för 3 timmar sedan"
         assert ago(None) == ""
         assert app.jinja_env.filters["municipality"](None) == ""
+
+
+def test_the_networks_section_shows_my_networks_every_network_to_admins_none_without(
+    app, create_user, create_network
+):
+    from hub.meetings.summary import start_page_summary
+
+    halland = create_network(slug="halland", codes=("1383", "1381"))
+    create_network(slug="stockholm", codes=("0180",))
+    rotation.pass_baton(halland, reason_kind="coordinator", to_code="1381")
+    booked = create_meeting(halland, days=20)
+    member = create_user(municipality_code="1381")
+    admin = create_user(role="admin")
+    outside = create_user(municipality_code="1315")  # Hylte: in no network
+    db.session.commit()
+
+    (mine,) = start_page_summary(member)
+    assert (mine.network.slug, mine.holder_name, mine.holder_code) == ("halland", "Laholm", "1381")
+    assert mine.network.baton_holder.scb_code == "1381" and mine.mine
+    assert (mine.next_meeting.id, mine.next_meeting.title) == (booked.id, booked.title)
+    assert [s.network.slug for s in start_page_summary(admin)] == ["halland", "stockholm"]
+    assert start_page_summary(outside) == []
