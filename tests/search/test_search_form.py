@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.core.models import Tag
 from hub.extensions import db
-from hub.forum import search_views
-from hub.forum.search_views import QuickSelect
+from hub.forum import search_form
+from hub.forum.search_form import QuickSelect
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_the_drawn_select_is_the_uncached_one(app, client, member, category):
     db.session.commit()
     html = client.get("/sok?q=laddning&tagg=x").text  # an unknown tag: refused, still drawn
     with app.test_request_context("/sok?q=laddning&tagg=x"):
-        form = search_views.SearchForm()
+        form = search_form.SearchForm()
         form.fill_choices()
         form.validate()
         attributes = {"aria-describedby": "tagg-error", "aria-invalid": "true"}
@@ -71,7 +71,7 @@ def test_unhashable_attributes_and_a_full_cache(app, monkeypatch):
         form.tagg.render_key = ("key",)
         listed = str(form.tagg(data_x=["list"]))  # not hashable: drawn, not kept
         assert listed.startswith("<select data-x=")
-        assert not [key for key in search_views._selects if key[0] == ("key",)]
-        monkeypatch.setattr(search_views, "CACHE_SIZE", 1)
+        assert not [key for key in search_form._selects if key[0] == ("key",)]
+        monkeypatch.setattr(search_form, "CACHE_SIZE", 1)
         assert str(form.tagg()) == str(form.tagg()) == str(Plain().tagg())
-        assert len(search_views._selects) == 1
+        assert len(search_form._selects) == 1
