@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from flask_babel import gettext as _
@@ -12,8 +14,8 @@ from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
-from hub.directory.models import Profile
 from hub.extensions import db
+from hub.forum.faces import Face, FaceColumns, face_from
 from hub.forum.models import Answer, Comment, Follow, HelpfulMark, Question, Revision
 from hub.forum.questions import (
     DUPLICATE_WINDOW,
@@ -260,27 +262,36 @@ def comment_question_id(comment: Comment) -> int:
 # --- the question page --------------------------------------------------------------------
 
 
-def answers_for_page(question: Question, user: User) -> list[tuple[Answer, bool]]:
+@dataclass(frozen=True, slots=True)
+class PageAnswer:
+    """An answer as the question page shows it: one row's plain values, with its author's
+    face and whether the reader marked it helpful."""
+
+    id: int
+    author_id: int | None
+    body_source: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    hidden: bool
+    helpful_count: int
+    author: Face | None
+
+
+def answers_for_page(question: Question, user: User) -> list[tuple[PageAnswer, bool]]:
     """Answers with their authors and whether this user marked each helpful: one statement."""
     statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
     found = db.session.execute(statement, {"question_id": question.id, "user_id": user.id})
-    rows = [(answer, bool(flag)) for answer, flag in found]
+    rows = [
+        (PageAnswer(*row[:ANSWER_FIELDS], face_from(row[ANSWER_FIELDS:-1])), bool(row[-1]))
+        for row in found
+    ]
     # The accepted answer first, then the oldest; the accepted one is the asker's pick.
     rows.sort(key=lambda row: row[0].id != question.accepted_answer_id)
     return rows
 
 
-def _narrow_face(author) -> list:
-    """``with_face`` with only the columns an answer's head shows (name, picture, place, and
-    whether the reader may open the person's page): a whole person and profile per answer,
-    the presentation text included, cost more to load than the answer itself."""
-    person = joinedload(author).load_only(User.name, User.active, User.municipality_code)
-    return [
-        person.joinedload(User.profile).load_only(
-            Profile.hidden_from_directory, Profile.photo_version
-        ),
-        joinedload(author).joinedload(User.municipality),
-    ]
+ANSWER_FIELDS = 8  # PageAnswer's fields before the author
 
 
 @cache
@@ -291,20 +302,44 @@ def _answers_statement(*, with_hidden: bool) -> Select:
         .where(HelpfulMark.answer_id == Answer.id, HelpfulMark.user_id == bindparam("user_id"))
         .label("marked")
     )
-    query = (
-        select(Answer, marked)
-        .where(Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None))
-        .options(*_narrow_face(Answer.author))
-        .order_by(Answer.created_at, Answer.id)
-    )
+    author = FaceColumns("author")
+    columns = [
+        Answer.id,
+        Answer.author_id,
+        Answer.body_source,
+        Answer.body_html,
+        Answer.created_at,
+        Answer.edited_at,
+        Answer.hidden,
+        Answer.helpful_count,
+    ]
+    query = author.join(select(*columns, *author.columns, marked), Answer.author_id)
+    query = query.where(
+        Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None)
+    ).order_by(Answer.created_at, Answer.id)
     return query if with_hidden else query.where(Answer.hidden == false())
 
 
-def comments_for_page(question: Question, answer_ids: list[int]) -> dict[tuple[str, int], list]:
+@dataclass(frozen=True, slots=True)
+class PageComment:
+    """A comment as the question page shows it; ``author_name`` is None for a former member."""
+
+    id: int
+    answer_id: int | None
+    author_id: int | None
+    body: str
+    created_at: datetime
+    author_name: str | None
+
+
+def comments_for_page(
+    question: Question, answer_ids: list[int]
+) -> dict[tuple[str, int], list[PageComment]]:
     """Comments on the question and on the given answers, grouped by what they are on."""
     parameters = {"question_id": question.id, "answer_ids": answer_ids}
-    grouped: dict[tuple[str, int], list] = {}
-    for comment in db.session.scalars(_comments_statement(), parameters):
+    grouped: dict[tuple[str, int], list[PageComment]] = {}
+    for row in db.session.execute(_comments_statement(), parameters):
+        comment = PageComment(*row)
         key = ("answer", comment.answer_id) if comment.answer_id else ("question", question.id)
         grouped.setdefault(key, []).append(comment)
     return grouped
@@ -316,9 +351,10 @@ def _comments_statement() -> Select:
         Comment.question_id == bindparam("question_id"),
         Comment.answer_id.in_(bindparam("answer_ids", expanding=True)),
     )
+    columns = [Comment.id, Comment.answer_id, Comment.author_id, Comment.body, Comment.created_at]
     return (
-        select(Comment)
+        select(*columns, User.name)  # the name is all it shows of the author
+        .outerjoin(User, User.id == Comment.author_id)
         .where(on_these, Comment.deleted_at.is_(None))
-        .options(joinedload(Comment.author).load_only(User.name))  # the name is all it shows
         .order_by(Comment.created_at, Comment.id)
     )

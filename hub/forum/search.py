@@ -349,17 +349,23 @@ class Filters:
     tag_slug: str | None = None
     answered: bool | None = None
 
-    def sql(self, mark: Placeholder = COLON) -> tuple[str, dict]:
+    def sql(self, mark: Placeholder = COLON, narrow: bool = False) -> tuple[str, dict]:
+        """The filters as SQL on the question ``q``, or with ``narrow`` on the row ``d`` of
+        PostgreSQL's tier tables, which carry their question's category and whether it is
+        answered (migration 0032), so that a walk tests them without a join."""
         clauses, params = [], {}
+        on, question_id = ("d", "d.question_id") if narrow else ("q", "q.id")
         if self.category_id is not None:
-            clauses.append(f"q.category_id = {mark('category_id')}")
+            clauses.append(f"{on}.category_id = {mark('category_id')}")
             params["category_id"] = self.category_id
-        if self.answered is not None:
+        if self.answered is not None and narrow:
+            clauses.append("d.answered" if self.answered else "NOT d.answered")
+        elif self.answered is not None:
             clauses.append("q.answer_count > 0" if self.answered else "q.answer_count = 0")
         if self.tag_slug is not None:
             clauses.append(
                 "EXISTS (SELECT 1 FROM question_tag qt JOIN tag t ON t.id = qt.tag_id"  # noqa: S608  (a placeholder)
-                f" WHERE qt.question_id = q.id AND t.slug = {mark('tag_slug')})"
+                f" WHERE qt.question_id = {question_id} AND t.slug = {mark('tag_slug')})"
             )
             params["tag_slug"] = self.tag_slug
         return "".join(f" AND {c}" for c in clauses), params
@@ -371,7 +377,7 @@ class KindFilter:
 
     kind: str
 
-    def sql(self, mark: Placeholder = COLON) -> tuple[str, dict]:
+    def sql(self, mark: Placeholder = COLON, narrow: bool = False) -> tuple[str, dict]:
         return f" AND d.kind = {mark('kind')}", {"kind": self.kind}
 
 
@@ -384,16 +390,17 @@ class Scope:
     """
 
     table: str  # the documents, aliased d
-    keys: str  # the columns the join needs
-    join: str  # what the boost and the filters need
-    boost: str  # SQL: 1 lifts a hit within its tier
+    join: str  # SQLite: what the boost and the filters need
+    boost: str  # SQLite: 1 lifts a hit within its tier
+    keys: str  # PostgreSQL: a tier table's row d as (id, boost)
     # SQLite: FTS5 tables of the terms, the words as written, and the titles (words and terms).
     fts: str
     words_fts: str
     title_fts: str
     # PostgreSQL: (table, tsvector column, weights) for each tier, as in tier_queries. The
     # forum's are narrow tables of their own (migration 0029): a walk or a list of hits reads
-    # small rows, not the documents' text.
+    # small rows, not the documents' text, and each row carries its question's filters and
+    # boost (migration 0032).
     tsvectors: tuple[tuple[str, str, str], ...]
     windowed: bool = False  # PostgreSQL: newest rows first (see WINDOW); for big tables
 
@@ -402,9 +409,9 @@ class Scope:
 BOOST_SQL = "CASE WHEN q.accepted_answer_id IS NOT NULL OR q.helpful_count > 0 THEN 1 ELSE 0 END"
 FORUM = Scope(
     table="search_document",
-    keys="d.id, d.question_id",
     join=" JOIN question q ON q.id = d.question_id",
     boost=BOOST_SQL,
+    keys="d.id, d.boosted::int AS boost",
     fts="search_fts",
     words_fts="search_words_fts",
     title_fts="search_title_fts",
@@ -419,9 +426,9 @@ FORUM = Scope(
 # Meetings and topics are few: one index each way, its columns told apart by filter and weight.
 ITEMS = Scope(
     table="search_item",
-    keys="d.id",
     join="",
     boost="0",
+    keys="d.id, 0 AS boost",
     fts="search_item_fts",
     words_fts="search_item_fts",
     title_fts="search_item_fts",
@@ -439,8 +446,8 @@ class DriverSql:
 
     A search sends a handful of small statements; through SQLAlchemy each cost about 0.3 ms of
     this process's CPU (compiling, result objects), through the cursor 0.035 ms. psycopg prepares
-    a statement it has seen five times on a connection, so the server parses and plans a search's
-    SQL once per connection, not once per search.
+    a statement it has seen five times on a connection, so the server parses it once per
+    connection; ``prepare=False`` sends one unprepared, to be planned for its values each time.
     """
 
     def __init__(self) -> None:
@@ -451,10 +458,10 @@ class DriverSql:
             self._connection = db.session.connection().connection.driver_connection
         return self._connection.cursor()
 
-    def rows(self, sql: str, params: dict | Sequence) -> list[tuple]:
+    def rows(self, sql: str, params: dict | Sequence, prepare: bool | None = None) -> list[tuple]:
         cursor = self.cursor()
         try:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, **({} if prepare is None else {"prepare": prepare}))
             return cursor.fetchall()
         finally:
             cursor.close()
@@ -619,16 +626,14 @@ class PostgresBackend(DriverSql):
         either reads at most the window. Below it, ``id + 0`` keeps it from walking the primary
         key at all: what is left to find is rare, and GIN lists it cheaply.
         """
-        where, params = filters.sql(PYFORMAT)
-        # The questions are joined inside only to filter; the boost is read for the pool alone.
-        inner_join = scope.join if where else ""
+        where, params = filters.sql(PYFORMAT, narrow=True)
         starts = self.window_starts() if scope.windowed else {}
         windows, selects = [], []
         for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope)):
             params[f"q{n}"] = tsquery
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
             hits = (
-                f"SELECT {scope.keys} FROM {table} d{inner_join}"  # noqa: S608  (fixed SQL; values bound)
+                f"SELECT {scope.keys} FROM {table} d"  # noqa: S608  (fixed SQL; values bound)
                 f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
             )
             pool = f"{hits} ORDER BY d.id DESC LIMIT {limit}"
@@ -638,19 +643,21 @@ class PostgresBackend(DriverSql):
                     f"w{n} AS MATERIALIZED ({hits} AND d.id > %(lo{n})s"
                     f" ORDER BY d.id DESC LIMIT {limit})"
                 )
-                # The outer LIMIT changes no result; it tells the planner how few rows to join.
+                # The outer LIMIT changes no result; it tells the planner how few rows come.
                 pool = (
                     f"SELECT * FROM w{n} UNION ALL ({hits} AND d.id + 0 <= %(lo{n})s"  # noqa: S608
                     f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
                     f" LIMIT {limit}"
                 )
-            selects.append(f"SELECT {tier} AS tier, d.* FROM ({pool}) AS d")  # noqa: S608
-        # The boost is read once for all the tiers' hits: one join to plan, not four.
-        sql = f"SELECT d.tier, d.id, {scope.boost} FROM ({' UNION ALL '.join(selects)}) AS d"  # noqa: S608
-        sql += scope.join
+            selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
+        sql = " UNION ALL ".join(selects)
         if windows:
             sql = f"WITH {', '.join(windows)} {sql}"
-        return self.rows(sql, params)
+        # Never prepared: PostgreSQL plans a prepared statement for its values five times, then
+        # keeps one plan for any values if that one's estimate is as low, and it was: every search
+        # then walked or bitmapped each tier as a word of unknown frequency would need (server
+        # CPU per pool statement 3.2 ms median against 1.7 ms planned each time, plan included).
+        return self.rows(sql, params, prepare=False)
 
     def window_starts(self) -> dict[str, int | None]:
         """For each of the forum's tier tables, the id below its window (None when the forum has

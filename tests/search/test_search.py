@@ -51,6 +51,28 @@ def test_filters_by_category_tag_and_answered(create_question):
     assert set(ids(search("sensor", answered=False))) == {unanswered.id, elsewhere.id}
 
 
+def test_filters_and_boost_follow_the_question_without_a_reindex(create_question):
+    """An answer, a helpful mark or a move changes the question, not its indexed text: the
+    filters and the boost see the change at once (on PostgreSQL a trigger copies them into the
+    tier tables, migration 0032)."""
+    other = make_category("Etik och integritet")
+    older = create_question("Nattsensorn piper")
+    newer = create_question("Nattsensorn larmar")
+    assert ids(search("nattsensor", answered=True)) == []
+    assert ids(search("nattsensor")) == [newer.id, older.id]
+    older.answer_count, older.helpful_count = 1, 1  # as answers.py does, without a reindex
+    db.session.commit()
+    assert ids(search("nattsensor", answered=True)) == [older.id]
+    assert ids(search("nattsensor")) == [older.id, newer.id]  # helped: first in its tier
+    newer.category_id = other.id
+    db.session.commit()
+    assert ids(search("nattsensor", category_id=other.id)) == [newer.id]
+    older.answer_count, older.helpful_count = 0, 0
+    db.session.commit()
+    assert set(ids(search("nattsensor", answered=False))) == {older.id, newer.id}
+    assert ids(search("nattsensor")) == [newer.id, older.id]
+
+
 def test_pagination_counts_every_hit(create_question):
     for n in range(5):
         create_question(f"Mötet nummer {n}")
@@ -253,13 +275,15 @@ def test_the_worker_warm_up_sends_each_kind_of_search_statement(create_question,
     create_question("Lösenordet på surfplattan", "Vi byter lösenordet varje månad.")
     sent = []
     real_rows = search_module.DriverSql.rows
-    monkeypatch.setattr(
-        search_module.DriverSql,
-        "rows",
-        lambda self, sql, params: sent.append(sql) or real_rows(self, sql, params),
-    )
+
+    def rows(self, sql, params, **options):
+        sent.append(sql)
+        return real_rows(self, sql, params, **options)
+
+    monkeypatch.setattr(search_module.DriverSql, "rows", rows)
     search_module.warm_search()
     joined = "\n".join(sent)
-    assert sum("answer_count" in sql for sql in sent) == 1  # the pools, with and without a filter
+    filtered = sum("answer_count" in sql or "answered" in sql for sql in sent)
+    assert filtered == 1  # the pools, with and without a filter
     for statement in ("count(", "search_word", "search_document d", "search_form"):
         assert statement in joined

@@ -1,0 +1,83 @@
+"""The question page's answers and comments, read as plain rows (issue 17): each answer's head
+shows what the ORM objects showed, under the same privacy rule, for every kind of author."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub.auth.models import Role
+from hub.directory.models import Profile
+from hub.extensions import db
+from hub.forum.models import Comment
+
+
+def answer_html(page: str, answer_id: int) -> str:
+    return re.search(rf'<article class="answer post[^"]*" id="svar-{answer_id}">.*?</article>',
+                     page, re.S).group(0)  # fmt: skip
+
+
+@pytest.fixture
+def authors(app, create_user, create_question, create_answer):
+    """One answer by each kind of author: with a photo and a municipality, hidden from the
+    directory, without a profile or municipality, gone (a former member), no longer active."""
+    asker = create_user()
+    question = create_question(asker)
+    people = {
+        "photo": create_user(name="Fotografen Falk"),
+        "hidden": create_user(name="Dolda Dahl"),
+        "plain": create_user(name="Enkla Ek", municipality_code=None),
+        "gone": create_user(name="Borta Berg"),
+        "inactive": create_user(name="Vilande Vik"),
+    }
+    db.session.add(Profile(user_id=people["photo"].id, photo_version=4))
+    db.session.add(Profile(user_id=people["hidden"].id, hidden_from_directory=True))
+    answers = {kind: create_answer(question, person) for kind, person in people.items()}
+    answers["gone"].author_id = None
+    people["inactive"].active = False
+    db.session.add(Comment(answer_id=answers["plain"].id, author_id=None, body="Från en som gått"))
+    db.session.add(
+        Comment(answer_id=answers["plain"].id, author_id=people["photo"].id, body="Bra, @Enkla Ek")
+    )
+    db.session.commit()
+    return {"question": question, "people": people, "answers": answers}
+
+
+def test_each_answers_head_as_a_member_sees_it(client, login, create_user, authors):
+    login(create_user())
+    url = client.get(f"/fragor/{authors['question'].id}").location
+    page = client.get(url).text
+    people, answers = authors["people"], authors["answers"]
+
+    photo = answer_html(page, answers["photo"].id)
+    assert f'src="/katalog/{people["photo"].id}/foto?v=4"' in photo
+    assert (
+        f'<a class="post-author" href="/katalog/{people["photo"].id}">Fotografen Falk</a>' in photo
+    )
+    assert "Laholms kommun · " in photo
+
+    hidden = answer_html(page, answers["hidden"].id)  # the privacy rule: no link to the page
+    assert '<strong class="post-author">Dolda Dahl</strong>' in hidden
+    assert f'href="/katalog/{people["hidden"].id}"' not in hidden
+    assert 'avatar-initials" aria-hidden="true">DD</span>' in hidden
+
+    plain = answer_html(page, answers["plain"].id)
+    assert f'<a class="post-author" href="/katalog/{people["plain"].id}">Enkla Ek</a>' in plain
+    assert "kommun" not in plain
+    assert 'Från en som gått <span class="muted">– <strong>Tidigare medlem</strong>' in plain
+    assert "<strong>Fotografen Falk</strong>" in plain
+
+    gone = answer_html(page, answers["gone"].id)
+    assert '<strong class="post-author">Tidigare medlem</strong>' in gone
+    assert "Fler val för svaret från tidigare medlem" in gone
+    assert '<strong class="post-author">Vilande Vik</strong>' in page
+
+
+def test_an_admin_may_open_every_authors_page(client, login, create_user, authors):
+    login(create_user(role=Role.ADMIN))
+    page = client.get(client.get(f"/fragor/{authors['question'].id}").location).text
+    for kind in ("hidden", "inactive"):
+        person = authors["people"][kind]
+        link = f'<a class="post-author" href="/katalog/{person.id}">{person.name}</a>'
+        assert link in answer_html(page, authors["answers"][kind].id)
