@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from markupsafe import Markup
 from sqlalchemy import (
@@ -26,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -33,7 +35,7 @@ from sqlalchemy import (
 
 from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
-from hub.directory.listing import DirectoryFilters, people_statement
+from hub.directory.listing import DirectoryFilters, filter_values, people_statement, prepared
 from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
@@ -226,25 +228,37 @@ def search_topics(query: str, limit: int = 5, corrected: str | None = None) -> S
 MAX_PEOPLE = 100
 
 
-def search_people(query: str, limit: int = 5) -> Section:
+def search_people(query: str, limit: int = 5, tags: Sequence | None = None) -> Section:
     """People the directory lists whose name starts with the query, then those whose expertise
     matches a query word in any of its forms; each group by name. The hits are rows (id, name,
-    title): the page shows nothing else, and only a few of up to 2 × MAX_PEOPLE."""
+    title): the page shows nothing else, and only a few of up to 2 × MAX_PEOPLE. ``tags``:
+    every tag's (id, name), when the caller has loaded them already.
+
+    Both statements are built once (``prepared``), the name and the tags passed as values."""
     if not normalise_name(query):
         return Section()
-    named = db.session.execute(person_rows(people_statement(DirectoryFilters(q=query)))).all()
-    tag_ids = expertise_tags(parse_query(query))
+    values = filter_values(DirectoryFilters(q=query))
+    named = db.session.execute(prepared(("search-named",), _named_statement), values).all()
+    tag_ids = expertise_tags(parse_query(query), tags)
     experts = []
     if tag_ids:
-        # From the tags' experts to the people, not down the whole directory testing each.
-        with_expertise = User.id.in_(
-            select(user_expertise.c.user_id).where(user_expertise.c.tag_id.in_(tag_ids))
-        )
-        experts = db.session.execute(
-            person_rows(people_statement(DirectoryFilters()).where(with_expertise))
-        ).all()
+        found = prepared(("search-experts",), _experts_statement)
+        experts = db.session.execute(found, {"tag_ids": tag_ids}).all()
     people = list({person.id: person for person in named + experts}.values())
     return Section(people[:limit], len(people))
+
+
+def _named_statement() -> Select:
+    return person_rows(people_statement(DirectoryFilters(q="any name"), bound=False))
+
+
+def _experts_statement() -> Select:
+    # From the tags' experts to the people, not down the whole directory testing each.
+    tag_ids = bindparam("tag_ids", expanding=True, required=True)
+    with_expertise = User.id.in_(
+        select(user_expertise.c.user_id).where(user_expertise.c.tag_id.in_(tag_ids))
+    )
+    return person_rows(people_statement(DirectoryFilters(), bound=False).where(with_expertise))
 
 
 def person_rows(listed: Select) -> Select:
@@ -255,14 +269,22 @@ def person_rows(listed: Select) -> Select:
     )
 
 
-def expertise_tags(parsed: ParsedQuery) -> list[int]:
+def expertise_tags(parsed: ParsedQuery, tags: Sequence | None = None) -> list[int]:
     """Tags whose name holds every query word in some form (tags are few: compared here)."""
     if not parsed:
         return []
-    tags = db.session.execute(select(Tag.id, Tag.name)).all()
+    if tags is None:
+        tags = db.session.execute(select(Tag.id, Tag.name)).all()
     return [tag.id for tag in tags if tag_matches(tag.name, parsed)]
 
 
+@lru_cache(maxsize=4096)
+def tag_terms(name: str) -> frozenset[str]:
+    """A tag name's terms: the same for a name for the life of the process (the lexicon is
+    loaded once), and worked out for every tag on every search before."""
+    return frozenset(index_text(name).split())
+
+
 def tag_matches(name: str, parsed: ParsedQuery) -> bool:
-    terms = set(index_text(name).split())
+    terms = tag_terms(name)
     return all(not terms.isdisjoint(group) for group in parsed.groups)

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 
 from flask import Blueprint, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
-from sqlalchemy import select
-from wtforms import RadioField, SelectField, StringField
-from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.validators import Length, Optional
-from wtforms.widgets import Select
 
-from hub.core.i18n import translated
-from hub.core.models import Tag
 from hub.core.pagination import page_number
-from hub.extensions import db
-from hub.forum.models import Category
 from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
+from hub.forum.search_form import SearchForm, clean
 from hub.forum.search_items import Section, search_meetings, search_people, search_topics
 from hub.forum.summary import answer_facts
 
@@ -31,69 +19,6 @@ PER_PAGE = 20
 # Beside the posts, the first few of each kind; ``del=<kind>`` shows one kind in full.
 SECTION_SIZE, FULL_SECTION_SIZE = 5, 50
 SECTIONS = ("traffar", "forslag", "personer")
-# Control characters (NUL above all) are never part of a real query and PostgreSQL refuses them.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(value: str | None) -> str:
-    return CONTROL_RE.sub("", value or "").strip()
-
-
-class QuickSelect(Select):
-    """WTForms' select, each plain option written by one f-string: the same HTML as WTForms'
-    ``html_params`` (attributes sorted: class, selected, value) at a fraction of its cost. The
-    search page renders an option per tag on every search."""
-
-    @classmethod
-    def render_option(cls, choice: Choice, **kwargs) -> Markup:
-        extra = choice.render_kw or {}
-        if kwargs or extra.keys() - {"class"} or not isinstance(choice.value, str):
-            return super().render_option(choice, **kwargs)
-        css = f'class="{escape(extra["class"])}" ' if extra else ""
-        selected = "selected " if choice.selected else ""
-        label = escape(choice.label or choice.value)
-        return Markup(f'<option {css}{selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  (escaped)
-
-
-class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form that changes nothing
-
-    q = StringField(
-        _l("Sök efter"),
-        id="sok-q",  # the header's search box is "q"-free: ids stay unique on this page
-        filters=[clean],
-        validators=[
-            Length(max=MAX_QUERY_LENGTH, message=_l("Skriv högst %(max)d tecken.")),
-        ],
-    )
-    kategori = SelectField(
-        _l("Kategori"), coerce=str, validators=[Optional()], widget=QuickSelect()
-    )
-    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect())
-    besvarad = RadioField(
-        _l("Besvarade eller inte"),
-        choices=[
-            SelectChoice("", _l("Alla")),
-            SelectChoice("ja", _l("Besvarade")),
-            SelectChoice("nej", _l("Obesvarade")),
-        ],
-        default="",
-        validators=[Optional()],
-    )
-
-    def fill_choices(self) -> None:
-        categories = db.session.execute(
-            select(Category.id, Category.name).order_by(Category.position, Category.name)
-        ).all()
-        tags = db.session.execute(select(Tag.slug, Tag.name).order_by(Tag.name)).all()
-        self.kategori.choices = [SelectChoice("", _l("Alla kategorier"))] + [
-            SelectChoice(str(c.id), translated(c.name)) for c in categories
-        ]
-        self.tagg.choices = [SelectChoice("", _l("Alla ämnesord"))] + [
-            SelectChoice(t.slug, t.name, render_kw={"class": "user-content"})  # members' words
-            for t in tags
-        ]
 
 
 @bp.get("/sok")
@@ -119,21 +44,24 @@ def results():
         "search/results.html",
         form=form,
         result=result,
-        sections=sections(query, result.corrected, part),
+        sections=sections(query, result.corrected, part, form.tags),
         part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
     )
 
 
-def sections(query: str, corrected: str | None, part: str | None) -> dict[str, Section]:
-    """Meetings, topic suggestions and people for the query: a few each, or one kind in full."""
+def sections(
+    query: str, corrected: str | None, part: str | None, tags: tuple | None = None
+) -> dict[str, Section]:
+    """Meetings, topic suggestions and people for the query: a few each, or one kind in full.
+    ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them)."""
     if not query:
         return {}
     finders = {
         "traffar": lambda n: search_meetings(query, n, corrected),
         "forslag": lambda n: search_topics(query, n, corrected),
-        "personer": lambda n: search_people(query, n),
+        "personer": lambda n: search_people(query, n, tags),
     }
     if part:
         return {part: finders[part](FULL_SECTION_SIZE)}

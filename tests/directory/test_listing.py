@@ -224,3 +224,33 @@ def test_a_tags_count_starts_from_the_tags_experts(app, crowd, create_user):
         create_user(name=f"Utan Ämne {n:03d}")
     db.session.execute(text("ANALYZE"))
     assert steps() - few < 30  # not one step per member (300 members: 300 * 10 instructions)
+
+
+def test_prepared_statements_hold_no_request_values(client, crowd):
+    """A statement is built once per shape of filters and kept for the process: it must hold no
+    value of the request that built it, and one left out when it runs is an error, not the
+    first request's value."""
+    from sqlalchemy import BindParameter
+    from sqlalchemy.exc import StatementError
+    from sqlalchemy.sql.visitors import iterate
+
+    from hub.directory import listing
+    from hub.forum.search_items import MAX_PEOPLE
+
+    for first, second in [("kommun=1381", "kommun=1384"), ("q=ann", "q=bo"), ("tagg=x", "")]:
+        assert names_on(client.get(f"/katalog?{first}").text) != names_on(
+            client.get(f"/katalog?{second}").text
+        )
+    assert names_on(client.get("/katalog?kommun=1384").text) == ["annika Berg"]
+    assert names_on(client.get("/katalog?q=bo").text) == ["Bo Ceder"]
+    kept = [s for key, s in listing._prepared.items() if key[0] == db.engine.dialect.name]
+    assert len(kept) >= 4
+    binds = [e for s in kept for e in iterate(s) if isinstance(e, BindParameter)]
+    keys = {bind.key for bind in binds}
+    assert {"municipality", "tag", "limit"} <= keys and keys & {"name_from", "name_like"}
+    request_values = {*listing.filter_values(listing.DirectoryFilters()), "limit", "offset"}
+    assert all(bind.required and bind.value is None for bind in binds if bind.key in request_values)
+    assert {bind.value for bind in binds} <= {None, MAX_PEOPLE}  # the search's LIMIT 100
+    page = listing.prepared(("page", *listing.filter_shape(listing.DirectoryFilters(q="a"))), None)
+    with pytest.raises(StatementError, match="name_"):
+        db.session.execute(page, {"limit": 10, "offset": 0})

@@ -7,7 +7,7 @@ from wtforms.fields.choices import Choice
 from wtforms.widgets import Select
 
 from hub.extensions import db
-from hub.forum.search_views import QuickSelect
+from hub.forum.search_form import QuickSelect
 from tests.search.test_search import HOSTILE
 
 

@@ -1,0 +1,130 @@
+"""The search page's form: the query, a category, a tag and answered or not. Its lists of
+categories and tags are read on every search and drawn once per language and rows."""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import Choice, SelectChoice
+from wtforms.validators import Length, Optional
+from wtforms.widgets import Select
+
+from hub.core.i18n import current_locale, translated
+from hub.core.models import Tag
+from hub.extensions import db
+from hub.forum.models import Category
+from hub.forum.search import MAX_QUERY_LENGTH
+
+T = TypeVar("T")
+
+# Control characters (NUL above all) are never part of a real query and PostgreSQL refuses them.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value: str | None) -> str:
+    return CONTROL_RE.sub("", value or "").strip()
+
+
+class QuickSelect(Select):
+    """WTForms' select, each plain option written by one f-string: the same HTML as WTForms'
+    ``html_params`` (attributes sorted: class, selected, value) at a fraction of its cost. The
+    search page renders an option per tag on every search.
+
+    A field whose form set ``render_key`` (``SearchForm.fill_choices``: the language and the
+    rows its choices were made of) is drawn once per key, selected value and attributes, and
+    then reused: everything the HTML depends on is in the key, and nothing of the reader."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        key = getattr(field, "render_key", None)
+        if key is None:
+            return super().__call__(field, **kwargs)
+        try:
+            key = (key, field.name, field.data, tuple(sorted(kwargs.items())))
+            found = _selects.get(key)
+        except TypeError:  # an unhashable attribute value
+            return super().__call__(field, **kwargs)
+        if found is None:
+            found = remember(_selects, key, super().__call__(field, **kwargs))
+        return found
+
+    @classmethod
+    def render_option(cls, choice: Choice, **kwargs) -> Markup:
+        extra = choice.render_kw or {}
+        if kwargs or extra.keys() - {"class"} or not isinstance(choice.value, str):
+            return super().render_option(choice, **kwargs)
+        css = f'class="{escape(extra["class"])}" ' if extra else ""
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        return Markup(f'<option {css}{selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  (escaped)
+
+
+# Per process, bounded: the choices made of a language and the rows of categories and tags, and
+# the selects drawn from them (a tag list per language is a few kB).
+CACHE_SIZE = 256
+_choices: dict[tuple, tuple[list[SelectChoice], list[SelectChoice]]] = {}
+_selects: dict[tuple, Markup] = {}
+
+
+def remember(cache: dict, key: tuple, value: T) -> T:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField(
+        _l("Sök efter"),
+        id="sok-q",  # the header's search box is "q"-free: ids stay unique on this page
+        filters=[clean],
+        validators=[
+            Length(max=MAX_QUERY_LENGTH, message=_l("Skriv högst %(max)d tecken.")),
+        ],
+    )
+    kategori = SelectField(
+        _l("Kategori"), coerce=str, validators=[Optional()], widget=QuickSelect()
+    )
+    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect())
+    besvarad = RadioField(
+        _l("Besvarade eller inte"),
+        choices=[
+            SelectChoice("", _l("Alla")),
+            SelectChoice("ja", _l("Besvarade")),
+            SelectChoice("nej", _l("Obesvarade")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+
+    def fill_choices(self) -> None:
+        """The categories and tags to choose from, read on every search (an admin may have
+        added one a moment ago); the choices and their HTML are made once per language and
+        rows. ``tags`` (id, slug, name) also serve the search for people's expertise."""
+        categories = tuple(db.session.execute(CATEGORY_CHOICES).all())
+        self.tags = tuple(db.session.execute(TAG_CHOICES).all())
+        key = (str(current_locale()), categories, self.tags)
+        choices = _choices.get(key) or remember(_choices, key, self.make_choices(categories))
+        self.kategori.choices, self.tagg.choices = choices
+        self.kategori.render_key = self.tagg.render_key = key
+
+    def make_choices(self, categories: tuple) -> tuple[list[SelectChoice], list[SelectChoice]]:
+        all_categories, all_tags = str(_l("Alla kategorier")), str(_l("Alla ämnesord"))
+        return [SelectChoice("", all_categories)] + [
+            SelectChoice(str(c.id), translated(c.name)) for c in categories
+        ], [SelectChoice("", all_tags)] + [
+            SelectChoice(t.slug, t.name, render_kw={"class": "user-content"})  # members' words
+            for t in self.tags
+        ]
+
+
+CATEGORY_CHOICES = select(Category.id, Category.name).order_by(Category.position, Category.name)
+TAG_CHOICES = select(Tag.id, Tag.slug, Tag.name).order_by(Tag.name)

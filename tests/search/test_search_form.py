@@ -1,0 +1,77 @@
+"""The search form's lists of categories and tags: made and drawn once per language and rows,
+and never stale: a new tag, another language or another choice shows at once (issue 17)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from wtforms import Form, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from hub.core.models import Tag
+from hub.extensions import db
+from hub.forum import search_form
+from hub.forum.search_form import QuickSelect
+
+
+@pytest.fixture
+def member(client, login, create_user):
+    user = create_user(name="Sara Ek")
+    login(user)
+    return user
+
+
+def tag_options(html: str) -> list[str]:
+    select = re.search(r'<select id="tagg" name="tagg">(.*?)</select>', html, re.S).group(1)
+    return re.findall(r"<option [^>]*>([^<]*)</option>", select)
+
+
+def test_a_new_tag_a_choice_and_a_language_show_at_once(client, member, category):
+    db.session.add(Tag(slug="surfplattor", name="Surfplattor"))
+    db.session.commit()
+    first = client.get("/sok?q=laddning").text
+    assert tag_options(first) == ["Alla ämnesord", "Surfplattor"]
+    db.session.add(Tag(slug="appar", name="Appar"))  # as if in another worker: no hook runs
+    db.session.commit()
+    again = client.get("/sok?q=laddning&tagg=appar").text
+    assert tag_options(again) == ["Alla ämnesord", "Appar", "Surfplattor"]
+    assert '<option class="user-content" selected value="appar">Appar</option>' in again
+    chosen = client.get("/sok?q=laddning&tagg=surfplattor").text
+    assert '<option class="user-content" selected value="surfplattor">' in chosen
+    assert 'selected value="appar"' not in chosen
+    member.locale = "en"
+    db.session.commit()
+    english = client.get("/sok?q=laddning").text
+    assert tag_options(english) == ["All topic words", "Appar", "Surfplattor"]
+    assert ">All categories</option>" in english
+
+
+def test_the_drawn_select_is_the_uncached_one(app, client, member, category):
+    db.session.add(Tag(slug="<b>", name="<b>&"))
+    db.session.commit()
+    html = client.get("/sok?q=laddning&tagg=x").text  # an unknown tag: refused, still drawn
+    with app.test_request_context("/sok?q=laddning&tagg=x"):
+        form = search_form.SearchForm()
+        form.fill_choices()
+        form.validate()
+        attributes = {"aria-describedby": "tagg-error", "aria-invalid": "true"}
+        cached = str(form.tagg(**attributes))
+        del form.tagg.render_key
+        assert str(form.tagg(**attributes)) == cached
+    assert cached in html and 'value="&lt;b&gt;">&lt;b&gt;&amp;</option>' in cached
+
+
+def test_unhashable_attributes_and_a_full_cache(app, monkeypatch):
+    class Plain(Form):
+        tagg = SelectField(choices=[SelectChoice("a", "A")], widget=QuickSelect())
+
+    with app.test_request_context():
+        form = Plain()
+        form.tagg.render_key = ("key",)
+        listed = str(form.tagg(data_x=["list"]))  # not hashable: drawn, not kept
+        assert listed.startswith("<select data-x=")
+        assert not [key for key in search_form._selects if key[0] == ("key",)]
+        monkeypatch.setattr(search_form, "CACHE_SIZE", 1)
+        assert str(form.tagg()) == str(form.tagg()) == str(Plain().tagg())
+        assert len(search_form._selects) == 1
