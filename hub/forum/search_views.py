@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
@@ -52,7 +53,7 @@ def results():
 
 
 def sections(
-    query: str, corrected: str | None, part: str | None, tags: tuple | None = None
+    query: str, corrected: str | None, part: str | None, tags: Sequence | None = None
 ) -> dict[str, Section]:
     """Meetings, topic suggestions and people for the query: a few each, or one kind in full.
     ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them)."""

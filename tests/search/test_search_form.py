@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -75,3 +76,24 @@ def test_unhashable_attributes_and_a_full_cache(app, monkeypatch):
         monkeypatch.setattr(search_form, "CACHE_SIZE", 1)
         assert str(form.tagg()) == str(form.tagg()) == str(Plain().tagg())
         assert len(search_form._selects) == 1
+
+
+@pytest.mark.parametrize(
+    "answered", ["", "&besvarad=", "&besvarad=ja", "&besvarad=nej", "&besvarad=x"]
+)
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_radio_buttons_are_the_ones_wtforms_draws(app, client, member, answered, locale):
+    member.locale = locale
+    db.session.commit()
+    url = f"/sok?q=laddning&besvarad{answered}" if answered else "/sok?q=laddning"
+    html = client.get(url).text
+    drawn = re.search(r"<legend>.*?</legend>\s*(.*?)\s*</fieldset>", html, re.S).group(1)
+    with app.test_request_context(url), force_locale(locale):
+        form = search_form.SearchForm()
+        form.fill_choices()
+        form.validate()
+        wtforms = [
+            f'<div class="checkbox">{option()} {option.label()}</div>' for option in form.besvarad
+        ]
+    assert [line.strip() for line in drawn.splitlines()] == wtforms
+    assert ("checked" in drawn) == (answered != "=x")
