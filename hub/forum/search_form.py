@@ -78,6 +78,18 @@ def remember(cache: dict, key: tuple, value: T) -> T:
     return value
 
 
+class OptionalSelectField(SelectField):
+    """A select that may be left empty (its only validator is ``Optional``)."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        raw = self.raw_data
+        if not raw or not raw[0].strip():
+            # Optional() drops any error for an empty value: WTForms made one anyway ("Not
+            # a valid choice"), loading its catalogue from disk for it on every search.
+            return
+        super().pre_validate(form)
+
+
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
@@ -90,10 +102,12 @@ class SearchForm(FlaskForm):
             Length(max=MAX_QUERY_LENGTH, message=_l("Skriv högst %(max)d tecken.")),
         ],
     )
-    kategori = SelectField(
+    kategori = OptionalSelectField(
         _l("Kategori"), coerce=str, validators=[Optional()], widget=QuickSelect()
     )
-    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect())
+    tagg = OptionalSelectField(
+        _l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect()
+    )
     besvarad = RadioField(
         _l("Besvarade eller inte"),
         choices=[

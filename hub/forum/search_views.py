@@ -30,10 +30,12 @@ def results():
     if not form.validate():
         return render_template("search/results.html", form=form, result=None), 400
     query = form.q.data or ""
+    # Optional() lets a blank choice through ("kategori=+"): no choice, never int(" ").
+    category, tag = (form.kategori.data or "").strip(), (form.tagg.data or "").strip()
     result = search(
         query,
-        category_id=int(form.kategori.data) if form.kategori.data else None,
-        tag_slug=form.tagg.data or None,
+        category_id=int(category) if category else None,
+        tag_slug=tag or None,
         answered={"ja": True, "nej": False}.get(form.besvarad.data or ""),
         page=page_number(max_page=math.ceil(COUNT_CAP / PER_PAGE)),
         per_page=PER_PAGE,
