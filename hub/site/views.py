@@ -13,11 +13,13 @@ from hub.core.ratelimit import client_ip
 from hub.forum.summary import start_page_forum
 from hub.material.items import newest_rows
 from hub.meetings.summary import coming_for, start_page_summary
-from hub.site import reports
+from hub.site import layout, reports
 from hub.site.forms import AccessibilityReportForm
 from hub.site.reports import submit_report
 
 bp = Blueprint("site", __name__)
+bp.add_app_template_global(layout.site_header, "site_header")
+bp.add_app_template_global(layout.site_footer, "site_footer")
 
 
 @bp.get("/")
