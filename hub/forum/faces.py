@@ -40,6 +40,25 @@ class Face:
     municipality: FacePlace | None
 
 
+def face_columns(user, profile, place) -> list[ColumnElement]:
+    """A face's columns from these (possibly aliased) User, Profile and Municipality."""
+    return [
+        user.id,
+        user.name,
+        user.active,
+        profile.user_id,
+        profile.photo_version,
+        profile.hidden_from_directory,
+        place.scb_code,
+        place.name,
+    ]
+
+
+# For a statement that has User, Profile and Municipality joined in already.
+FACE_COLUMNS = face_columns(User, Profile, Municipality)
+FACE_WIDTH = len(FACE_COLUMNS)
+
+
 class FaceColumns:
     """The columns of a face, for a statement that joins the author (``author_id``) in; the
     same aliases let one statement hold two faces."""
@@ -48,16 +67,7 @@ class FaceColumns:
         self.user = aliased(User, name=f"{prefix}_user")
         self.profile = aliased(Profile, name=f"{prefix}_profile")
         self.place = aliased(Municipality, name=f"{prefix}_place")
-        self.columns: list[ColumnElement] = [
-            self.user.id,
-            self.user.name,
-            self.user.active,
-            self.profile.user_id,
-            self.profile.photo_version,
-            self.profile.hidden_from_directory,
-            self.place.scb_code,
-            self.place.name,
-        ]
+        self.columns = face_columns(self.user, self.profile, self.place)
 
     def join(self, statement, author_id: ColumnElement):
         """The statement with the author, their profile and municipality outer-joined."""

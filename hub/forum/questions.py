@@ -26,7 +26,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.auth.models import User
@@ -41,6 +41,7 @@ from hub.directory.privacy import listed_condition, listed_people
 from hub.extensions import db
 from hub.forum.activity import notify_mentions, notify_new_question
 from hub.forum.errors import ForumError, Locked, TooManyPosts
+from hub.forum.faces import FACE_COLUMNS, FACE_WIDTH, Face, face_from
 from hub.forum.models import (
     Answer,
     AskToAnswer,
@@ -480,7 +481,7 @@ class Expert:
     """Someone who can answer, and why: answers in these topics that solved a question or
     helped someone, and whether they work in the asker's region."""
 
-    person: User
+    person: Face
     solved: int
     helped: int
     same_region: bool
@@ -504,7 +505,11 @@ def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert
         "other_id": question.author_id if question.author_id is not None else viewer.id,
     }
     rows = db.session.execute(_experts_statement(len(tag_ids), limit), parameters)
-    return [Expert(person, int(s), int(h), bool(r), bool(a)) for person, s, h, r, a in rows]
+    return [
+        Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
+        for row in rows
+        for s, h, r, a in [row[FACE_WIDTH:]]
+    ]
 
 
 def _tag_ids(question: Question) -> list[int]:
@@ -563,11 +568,11 @@ def _experts_statement(tag_count: int, limit: int) -> Select:
         AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
     )
     return (
+        # Rows, not ORM objects: each expert's face as ``Face`` (hub/forum/faces.py) reads it.
         listed_people()
-        .add_columns(solved, helped, same_region, asked)
+        .with_only_columns(*FACE_COLUMNS, solved, helped, same_region, asked)
         .join(scored, scored.c.uid == User.id)
         .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .options(contains_eager(User.profile), contains_eager(User.municipality))
         .where(User.id.not_in(not_these))
         .order_by(
             (solved * 3 + helped).desc(),

@@ -198,6 +198,10 @@ def with_query(url: str) -> str:
     return f"{url}?{query}" if query else url
 
 
+# The stand-in answer id of the question page's per-answer forms (see question.html).
+ANSWER_STAMP = 1_999_999_937
+
+
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
                     merge_form=None, following: bool | None = None):  # fmt: skip
@@ -234,6 +238,7 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
             ask_form=ask_form or AskToAnswerForm(formdata=None),
             move_form=move_form,
             merge_form=merge_form,
+            stamp=ANSWER_STAMP,
         ),
         status,
     )

@@ -81,3 +81,37 @@ def test_an_admin_may_open_every_authors_page(client, login, create_user, author
         person = authors["people"][kind]
         link = f'<a class="post-author" href="/katalog/{person.id}">{person.name}</a>'
         assert link in answer_html(page, authors["answers"][kind].id)
+
+
+def test_each_answers_forms_carry_its_id_and_the_token(app, client, login, create_user, authors,
+                                                       monkeypatch):  # fmt: skip
+    """The report and comment forms are made once per page with a stand-in id; a token with the
+    stand-in's digits in it stays whole, and a comment sent through the form lands."""
+    from hub.forum.views import ANSWER_STAMP
+
+    token = f"x{ANSWER_STAMP}y"
+    monkeypatch.setattr("hub.core.templating.g", type("G", (), {"get": lambda self, _k: token})())
+    login(create_user())
+    page = client.get(client.get(f"/fragor/{authors['question'].id}").location).text
+    monkeypatch.undo()
+    for answer in authors["answers"].values():
+        html = answer_html(page, answer.id)
+        assert f'<input type="hidden" name="target_id" value="{answer.id}">' in html
+        assert f'<label for="flagga-answer-{answer.id}">' in html
+        assert f'action="/svar/{answer.id}/kommentar"' in html
+        assert f'<textarea id="svar-{answer.id}-kommentar"' in html
+        assert html.count(f'name="csrf_token" value="{token}"') == 3  # helpful, report, comment
+    assert "{csrf_token}" not in page
+    assert page.count(str(ANSWER_STAMP)) == page.count(token)  # inside the tokens only
+
+
+def test_a_comment_through_the_stamped_form_lands(app, client, login, create_user, authors):
+    login(create_user())
+    page = client.get(client.get(f"/fragor/{authors['question'].id}").location).text
+    answer = authors["answers"]["photo"]
+    form = re.search(rf'<form method="post" action="(/svar/{answer.id}/kommentar)".*?</form>',
+                     answer_html(page, answer.id), re.S)  # fmt: skip
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0)).group(1)
+    response = client.post(form.group(1), data={"csrf_token": token, "body": "Tack för tipset!"})
+    assert response.status_code in (302, 303)
+    assert "Tack för tipset!" in client.get(response.location).text
