@@ -12,6 +12,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    Executable,
     Integer,
     Row,
     Select,
@@ -127,6 +128,16 @@ class PeoplePage:
         return self.page > self.pages
 
 
+def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
+    """The rows of a statement that loads no ORM objects, through the session's connection: the
+    session's own execute costs as much again as a small statement (0.05 ms) for ORM work no
+    row needs. Pending changes are flushed first, as that execute would."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params).all()
+
+
 # Built once: every directory page runs them.
 MUNICIPALITY_CHOICES = (
     select(
@@ -143,13 +154,13 @@ CARE_AREA_CHOICES = select(CareArea.slug, CareArea.name).order_by(CareArea.posit
 
 
 def load_filter_options() -> FilterOptions:
-    municipalities = db.session.execute(MUNICIPALITY_CHOICES).all()
+    municipalities = core_rows(MUNICIPALITY_CHOICES)
     regions = sorted(
         {m.region_code: Choice(m.region_code, m.region_name) for m in municipalities}.values(),
         key=_by_name,
     )
-    role_types = db.session.execute(ROLE_TYPE_CHOICES).all()
-    care_areas = db.session.execute(CARE_AREA_CHOICES).all()
+    role_types = core_rows(ROLE_TYPE_CHOICES)
+    care_areas = core_rows(CARE_AREA_CHOICES)
     return FilterOptions(regions, municipalities, role_types, care_areas)
 
 
@@ -360,8 +371,7 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
     """
     stmt = prepared(("page", *filter_shape(filters)), lambda: _page_statement(filters))
     offset = (page - 1) * per_page
-    rows = db.session.execute(stmt, filter_values(filters) | {"limit": per_page, "offset": offset})
-    rows = rows.all()
+    rows = core_rows(stmt, filter_values(filters) | {"limit": per_page, "offset": offset})
     if rows:
         return PeoplePage(_people_of(rows), rows[0].total, page, per_page)
     total = 0
@@ -403,7 +413,7 @@ def _people_of(rows: list[Row]) -> list[PersonRow]:
     ]
     with_profile = {person.id: person for person in people if person.has_profile}
     if with_profile:
-        found = db.session.execute(AREAS_AND_TAGS, {"ids": list(with_profile)})
+        found = core_rows(AREAS_AND_TAGS, {"ids": list(with_profile)})
         for user_id, is_tag, _position, slug, name in found:
             person = with_profile[user_id]
             if is_tag:

@@ -17,7 +17,7 @@ from wtforms.widgets import Select
 
 from hub.core.i18n import current_locale, translated
 from hub.core.models import Tag
-from hub.extensions import db
+from hub.directory.listing import core_rows
 from hub.forum.models import Category
 from hub.forum.search import MAX_QUERY_LENGTH
 
@@ -78,6 +78,18 @@ def remember(cache: dict, key: tuple, value: T) -> T:
     return value
 
 
+class OptionalSelectField(SelectField):
+    """A select that may be left empty (its only validator is ``Optional``)."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        raw = self.raw_data
+        if not raw or not raw[0].strip():
+            # Optional() drops any error for an empty value: WTForms made one anyway ("Not
+            # a valid choice"), loading its catalogue from disk for it on every search.
+            return
+        super().pre_validate(form)
+
+
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
@@ -90,10 +102,12 @@ class SearchForm(FlaskForm):
             Length(max=MAX_QUERY_LENGTH, message=_l("Skriv högst %(max)d tecken.")),
         ],
     )
-    kategori = SelectField(
+    kategori = OptionalSelectField(
         _l("Kategori"), coerce=str, validators=[Optional()], widget=QuickSelect()
     )
-    tagg = SelectField(_l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect())
+    tagg = OptionalSelectField(
+        _l("Ämnesord"), coerce=str, validators=[Optional()], widget=QuickSelect()
+    )
     besvarad = RadioField(
         _l("Besvarade eller inte"),
         choices=[
@@ -109,14 +123,18 @@ class SearchForm(FlaskForm):
         """The categories and tags to choose from, read on every search (an admin may have
         added one a moment ago); the choices and their HTML are made once per language and
         rows. ``tags`` (id, slug, name) also serve the search for people's expertise."""
-        categories = tuple(db.session.execute(CATEGORY_CHOICES).all())
-        self.tags = tuple(db.session.execute(TAG_CHOICES).all())
-        key = (str(current_locale()), categories, self.tags)
+        categories = core_rows(CATEGORY_CHOICES)
+        self.tags = core_rows(TAG_CHOICES)
+        # Plain tuples: SQLAlchemy's rows compare field by field through Python.
+        key = (
+            str(current_locale()),
+            *(tuple(map(tuple, rows)) for rows in (categories, self.tags)),
+        )
         choices = _choices.get(key) or remember(_choices, key, self.make_choices(categories))
         self.kategori.choices, self.tagg.choices = choices
         self.kategori.render_key = self.tagg.render_key = key
 
-    def make_choices(self, categories: tuple) -> tuple[list[SelectChoice], list[SelectChoice]]:
+    def make_choices(self, categories: list) -> tuple[list[SelectChoice], list[SelectChoice]]:
         all_categories, all_tags = str(_l("Alla kategorier")), str(_l("Alla ämnesord"))
         return [SelectChoice("", all_categories)] + [
             SelectChoice(str(c.id), translated(c.name)) for c in categories

@@ -35,7 +35,13 @@ from sqlalchemy import (
 
 from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
-from hub.directory.listing import DirectoryFilters, filter_values, people_statement, prepared
+from hub.directory.listing import (
+    DirectoryFilters,
+    core_rows,
+    filter_values,
+    people_statement,
+    prepared,
+)
 from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
@@ -238,12 +244,12 @@ def search_people(query: str, limit: int = 5, tags: Sequence | None = None) -> S
     if not normalise_name(query):
         return Section()
     values = filter_values(DirectoryFilters(q=query))
-    named = db.session.execute(prepared(("search-named",), _named_statement), values).all()
+    named = core_rows(prepared(("search-named",), _named_statement), values)
     tag_ids = expertise_tags(parse_query(query), tags)
     experts = []
     if tag_ids:
         found = prepared(("search-experts",), _experts_statement)
-        experts = db.session.execute(found, {"tag_ids": tag_ids}).all()
+        experts = core_rows(found, {"tag_ids": tag_ids})
     people = list({person.id: person for person in named + experts}.values())
     return Section(people[:limit], len(people))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
@@ -29,10 +30,12 @@ def results():
     if not form.validate():
         return render_template("search/results.html", form=form, result=None), 400
     query = form.q.data or ""
+    # Optional() lets a blank choice through ("kategori=+"): no choice, never int(" ").
+    category, tag = (form.kategori.data or "").strip(), (form.tagg.data or "").strip()
     result = search(
         query,
-        category_id=int(form.kategori.data) if form.kategori.data else None,
-        tag_slug=form.tagg.data or None,
+        category_id=int(category) if category else None,
+        tag_slug=tag or None,
         answered={"ja": True, "nej": False}.get(form.besvarad.data or ""),
         page=page_number(max_page=math.ceil(COUNT_CAP / PER_PAGE)),
         per_page=PER_PAGE,
@@ -52,7 +55,7 @@ def results():
 
 
 def sections(
-    query: str, corrected: str | None, part: str | None, tags: tuple | None = None
+    query: str, corrected: str | None, part: str | None, tags: Sequence | None = None
 ) -> dict[str, Section]:
     """Meetings, topic suggestions and people for the query: a few each, or one kind in full.
     ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import request
+from flask_babel import force_locale
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -75,3 +77,41 @@ def test_unhashable_attributes_and_a_full_cache(app, monkeypatch):
         monkeypatch.setattr(search_form, "CACHE_SIZE", 1)
         assert str(form.tagg()) == str(form.tagg()) == str(Plain().tagg())
         assert len(search_form._selects) == 1
+
+
+@pytest.mark.parametrize("answered", ["", "=", "=ja", "=nej", "=x"])
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_radio_buttons_are_the_ones_wtforms_draws(app, client, member, answered, locale):
+    member.locale = locale
+    db.session.commit()
+    url = f"/sok?q=laddning&besvarad{answered}" if answered else "/sok?q=laddning"
+    html = client.get(url).text
+    drawn = re.search(r"<legend>.*?</legend>\s*(.*?)\s*</fieldset>", html, re.S).group(1)
+    with app.test_request_context(url), force_locale(locale):
+        form = search_form.SearchForm(request.args)
+        form.fill_choices()
+        form.validate()
+        wtforms = [
+            f'<div class="checkbox">{option()} {option.label()}</div>' for option in form.besvarad
+        ]
+    assert [line.strip() for line in drawn.splitlines()] == wtforms
+    assert ("checked" in drawn) == (answered != "=x")
+    assert ('value="ja">' in drawn and 'checked id="besvarad-1"' in drawn) == (answered == "=ja")
+
+
+@pytest.mark.parametrize(
+    ("query", "valid"),
+    [("", True), ("&tagg=&kategori=+", True), ("&tagg=appar", True), ("&tagg=nej", False)],
+)
+def test_an_empty_choice_makes_no_error_to_throw_away(app, client, member, category, query, valid):
+    """WTForms' catalogue is read from disk for its own messages: only for a real error."""
+    db.session.add(Tag(slug="appar", name="Appar"))
+    db.session.commit()
+    with app.test_request_context(f"/sok?q=laddning{query}"):
+        form = search_form.SearchForm(request.args)
+        form.fill_choices()
+        assert form.validate() is valid
+        assert hasattr(request, "wtforms_translations") is not valid
+    response = client.get(f"/sok?q=laddning{query}")
+    assert response.status_code == (200 if valid else 400)
+    assert ("Inte ett giltigt val" in response.text) is not valid
