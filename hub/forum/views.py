@@ -19,6 +19,7 @@ from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.forum import activity, answers, mentions, moderation, questions
+from hub.forum.faces import head
 from hub.forum.forms import (
     AnswerForm,
     AskForm,
@@ -205,7 +206,8 @@ ANSWER_STAMP = 1_999_999_937
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
                     merge_form=None, following: bool | None = None):  # fmt: skip
-    rows = answers.answers_for_page(question, current_user)
+    me = current_user._get_current_object()
+    rows = answers.answers_for_page(question, me)
     comments = answers.comments_for_page(question, [a.id for a, _m in rows])
     written = [question.body_source, *(a.body_source for a, _m in rows)]
     written += [c.body for group in comments.values() for c in group]
@@ -224,7 +226,8 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         render_template(
             "forum/question.html",
             question=question,
-            rows=rows,
+            question_head=head(me, question.author, question.created_at, question.edited_at),
+            rows=[(a, marked, head(me, a.author, a.created_at, a.edited_at)) for a, marked in rows],
             comments=comments,
             mentioned=people,
             following=following,
