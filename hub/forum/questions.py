@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -349,6 +350,15 @@ def list_shape(shape: ListShape) -> Select:
 TOPIC_WALK = 2000
 
 
+# The count that chooses costs more than the list it chooses for (~2 ms for a big topic on
+# SQLite, most of the start page), and its answer changes only when a topic grows past or
+# shrinks below TOPIC_WALK: each topic's answer is kept this long in the process. A stale
+# answer only picks the slower of two plans for the same rows.
+WALK_KEPT = 300.0  # seconds
+MAX_KEPT = 10_000
+_kept_walks: dict[tuple[str, int | None, int], tuple[bool, float]] = {}
+
+
 def _walks(topic: str, parameters: dict[str, int]) -> bool:
     """Either way of finding a topic's questions in a list sorted by something else is slow for
     some topics: walking the questions in the list's order and testing each reads them all for a
@@ -356,8 +366,22 @@ def _walks(topic: str, parameters: dict[str, int]) -> bool:
     and sorting them costs in proportion to a big topic. So one bounded count from the
     (tag_id, question_id) index chooses: the topic's questions when they are few, the walk when
     they are many."""
+    key = (topic, parameters.get("tag_id" if topic == "tag" else "user_id"), TOPIC_WALK)
+    now = time.monotonic()
+    kept = _kept_walks.get(key)
+    if kept is not None and kept[1] > now:
+        return kept[0]
     parameters = {**parameters, "walk_at": TOPIC_WALK}
-    return db.session.scalar(TOPIC_SIZES[topic], parameters) >= TOPIC_WALK
+    walk = db.session.scalar(TOPIC_SIZES[topic], parameters) >= TOPIC_WALK
+    if len(_kept_walks) >= MAX_KEPT:
+        _kept_walks.clear()
+    _kept_walks[key] = (walk, now + WALK_KEPT)
+    return walk
+
+
+def forget_topic_sizes() -> None:
+    """Count each topic afresh on its next list (tests: ids come back after a rollback)."""
+    _kept_walks.clear()
 
 
 TOPIC_SIZES = {

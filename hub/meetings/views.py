@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -9,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth import permissions
@@ -291,64 +293,87 @@ def index():
     )
 
 
-# What meetings/_meeting_item.html shows, and nothing else: the agenda and minutes of fifty
-# meetings cost more to load than the page to render (any other column raises, not loads).
-LISTED_MEETING = (
-    load_only(
+@dataclass(frozen=True)
+class Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class ListedMeeting:
+    """What meetings/_meeting_item.html shows of a meeting, and nothing else: rows, not ORM
+    objects (the agenda and minutes of fifty meetings cost more to load than the page)."""
+
+    id: int
+    title: str
+    status: str
+    starts_at: datetime
+    network: Named
+    host: Named | None
+
+    @classmethod
+    def of(cls, row: Row) -> ListedMeeting:
+        meeting_id, title, status, starts_at, network_name, host_name = row
+        host = Named(host_name) if host_name is not None else None
+        return cls(meeting_id, title, status, starts_at, Named(network_name), host)
+
+
+# Built once: building a statement costs more than SQLite takes to run it (issue 17).
+LISTED_COLUMNS = (
+    select(
         Meeting.id,
         Meeting.title,
         Meeting.status,
         Meeting.starts_at,
-        Meeting.network_id,
-        Meeting.host_code,
-        raiseload=True,
-    ),
-    joinedload(Meeting.network).load_only(Network.name, raiseload=True),
-    joinedload(Meeting.host).load_only(Municipality.name, raiseload=True),
+        Network.name,
+        Municipality.name.label("host_name"),
+    )
+    .join(Network, Network.id == Meeting.network_id)
+    .outerjoin(Municipality, Municipality.scb_code == Meeting.host_code)
+)
+IN_NETWORKS = Meeting.network_id.in_(bindparam("ids", expanding=True))
+UPCOMING = (
+    LISTED_COLUMNS.where(
+        IN_NETWORKS, Meeting.ends_at > bindparam("now"), Meeting.status != MeetingStatus.HELD
+    )
+    .order_by(Meeting.starts_at)
+    .limit(50)
+)
+PAST = IN_NETWORKS & (
+    (Meeting.ends_at <= bindparam("now")) | (Meeting.status == MeetingStatus.HELD)
+)
+PAST_COUNT = select(func.count()).select_from(select(Meeting.id).where(PAST).subquery())
+PAST_PAGE = (
+    LISTED_COLUMNS.where(PAST)
+    .order_by(Meeting.starts_at.desc())
+    .offset(bindparam("offset"))
+    .limit(PAST_PER_PAGE)
 )
 
 
-def meeting_lists(ids: list[int], page: int) -> tuple[list[Meeting], list[Meeting], int]:
+def meeting_lists(
+    ids: list[int], page: int
+) -> tuple[list[ListedMeeting], list[ListedMeeting], int]:
     """The coming meetings of the networks, one page of the past ones, and how many are past."""
     if not ids:  # no networks: an empty IN list still walked every meeting in date order
         return [], [], 0
-    now = utcnow()
-    upcoming = db.session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.network_id.in_(ids), Meeting.ends_at > now, Meeting.status != MeetingStatus.HELD
-        )
-        .options(*LISTED_MEETING)
-        .order_by(Meeting.starts_at)
-        .limit(50)
-    ).all()
-    past_query = select(Meeting).where(
-        Meeting.network_id.in_(ids),
-        (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
-    )
-    total = db.session.scalar(select(func.count()).select_from(past_query.subquery()))
-    past = db.session.scalars(
-        past_query.options(*LISTED_MEETING)
-        .order_by(Meeting.starts_at.desc())
-        .offset((page - 1) * PAST_PER_PAGE)
-        .limit(PAST_PER_PAGE)
-    ).all()
-    return list(upcoming), list(past), total
+    parameters = {"ids": ids, "now": utcnow(), "offset": (page - 1) * PAST_PER_PAGE}
+    connection = db.session.connection()
+    upcoming = [ListedMeeting.of(row) for row in connection.execute(UPCOMING, parameters)]
+    total = connection.scalar(PAST_COUNT, parameters)
+    past = [ListedMeeting.of(row) for row in connection.execute(PAST_PAGE, parameters)]
+    return upcoming, past, total
 
 
-def my_answers(upcoming: list[Meeting]) -> dict[int, str]:
-    return (
-        dict(
-            db.session.execute(
-                select(Rsvp.meeting_id, Rsvp.response).where(
-                    Rsvp.user_id == current_user.id,
-                    Rsvp.meeting_id.in_([m.id for m in upcoming]),
-                )
-            ).all()
-        )
-        if upcoming
-        else {}
-    )
+ANSWERS = select(Rsvp.meeting_id, Rsvp.response).where(
+    Rsvp.user_id == bindparam("user_id"), Rsvp.meeting_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def my_answers(upcoming: list[ListedMeeting]) -> dict[int, str]:
+    if not upcoming:
+        return {}
+    parameters = {"user_id": current_user.id, "ids": [m.id for m in upcoming]}
+    return dict(db.session.connection().execute(ANSWERS, parameters).all())
 
 
 class Pager:
