@@ -279,9 +279,12 @@ class PageAnswer:
 
 
 def answers_for_page(question: Question, user: User) -> list[tuple[PageAnswer, bool]]:
-    """Answers with their authors and whether this user marked each helpful: one statement."""
+    """Answers with their authors and whether this user marked each helpful: one statement,
+    read as rows through the connection (the session's ORM layer would only add work)."""
     statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
-    found = db.session.execute(statement, {"question_id": question.id, "user_id": user.id})
+    found = db.session.connection().execute(
+        statement, {"question_id": question.id, "user_id": user.id}
+    )
     rows = [
         (PageAnswer(*row[:ANSWER_FIELDS], face_from(row[ANSWER_FIELDS:-1])), bool(row[-1]))
         for row in found
@@ -338,7 +341,7 @@ def comments_for_page(
     """Comments on the question and on the given answers, grouped by what they are on."""
     parameters = {"question_id": question.id, "answer_ids": answer_ids}
     grouped: dict[tuple[str, int], list[PageComment]] = {}
-    for row in db.session.execute(_comments_statement(), parameters):
+    for row in db.session.connection().execute(_comments_statement(), parameters):
         comment = PageComment(*row)
         key = ("answer", comment.answer_id) if comment.answer_id else ("question", question.id)
         grouped.setdefault(key, []).append(comment)

@@ -504,7 +504,7 @@ def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert
         # Never the asker; a question whose asker is gone names the viewer twice.
         "other_id": question.author_id if question.author_id is not None else viewer.id,
     }
-    rows = db.session.execute(_experts_statement(len(tag_ids), limit), parameters)
+    rows = db.session.connection().execute(_experts_statement(len(tag_ids), limit), parameters)
     return [
         Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
         for row in rows

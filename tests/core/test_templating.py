@@ -37,6 +37,16 @@ def test_dates_as_flask_babel_writes_them(app, locale):
         assert templating.datetime_filter(None) == templating.date_filter(None) == ""
 
 
+def test_a_moment_written_once_per_language(app):
+    """``|datetime`` keeps what it wrote per moment, pattern and language."""
+    with app.test_request_context("/"):
+        for locale, wanted in [("sv", "29 mars 2026 kl. 03:30"), ("en", "29 March 2026 at 03:30")]:
+            with force_locale(locale):
+                assert templating.datetime_filter(NOW + timedelta(hours=1)) == wanted
+                assert templating.datetime_filter(NOW + timedelta(hours=1)) == wanted
+                assert templating.datetime_filter(NOW, "HH:mm") == "01:30"
+
+
 @pytest.mark.parametrize("locale", ["sv", "en"])
 def test_ago_as_babel_words_it(app, locale):
     seconds = [59, 60, 61, 89, 91, 3000, 3599, 3600, 5400, 80_000, 86_400, 200_000, 600_000]
