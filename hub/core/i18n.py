@@ -128,3 +128,17 @@ def install_template_gettext(app: Flask) -> None:
         return text % variables if variables or "%" in text else text
 
     app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = template_gettext
+
+    @pass_eval_context
+    def template_ngettext(
+        eval_context: EvalContext, singular: str, plural: str, num: int, **variables
+    ) -> str:
+        """What Jinja's newstyle ``ngettext()`` does (a list calls it for every row), without its
+        two wrappers around it."""
+        text = translations().ungettext(singular, plural, num)
+        if eval_context.autoescape:
+            text = Markup(text)  # noqa: S704  (our own catalogue, as Jinja's ngettext() does)
+        variables.setdefault("num", num)
+        return text % variables
+
+    app.jinja_env.globals["ngettext"] = template_ngettext

@@ -122,3 +122,38 @@ def test_templates_and_catalogues_are_loaded_by_create_app(database_url):
     assert "forum/question.html" in names and set(names) <= cached
     assert {str(locale) for locale in app.extensions["hub_catalogues"]} == {"sv", "en"}
     assert not db.Model.registry._new_mappers  # relationships resolved
+
+
+def test_a_recently_signed_csrf_token_is_given_again_and_still_accepted(
+    client, login, create_user, monkeypatch
+):
+    from tests.conftest import csrf_token
+
+    templating._signed.clear()
+    login(create_user())
+    first = csrf_token(client.get("/fragor").text)
+    assert len(templating._signed) == 1
+    with monkeypatch.context() as signing:
+        signing.setattr(templating, "generate_csrf", lambda: pytest.fail("signed again"))
+        again = csrf_token(client.get("/fragor").text)
+    assert first == again  # signed once in SIGNED_KEPT
+    posted = client.post("/sprak", data={"locale": "en", "next": "/", "csrf_token": again})
+    assert posted.status_code == 302
+
+    later = templating.time.monotonic() + templating.SIGNED_KEPT + 1
+    monkeypatch.setattr(templating.time, "monotonic", lambda: later)
+    monkeypatch.setattr(templating, "MAX_SIGNED", 1)  # full: forgotten before the next is kept
+    csrf_token(client.get("/fragor").text)
+    ((_token, until),) = templating._signed.values()  # signed again, kept from now on
+    assert until == later + templating.SIGNED_KEPT
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_ngettext_as_jinja_writes_it(app, locale):
+    counted = '{{ ngettext("%(num)s svar", "%(num)s svar", n) }}'
+    with app.test_request_context(), force_locale(locale):
+        ours = [render_template_string(counted, n=n) for n in (0, 1, 7)]
+        babels = [flask_babel.ngettext("%(num)s svar", "%(num)s svar", n) for n in (0, 1, 7)]
+        named = render_template_string('{{ ngettext("ett %(x)s", "%(num)s %(x)s", 2, x="<b>") }}')
+    assert ours == babels
+    assert named == "2 &lt;b&gt;"

@@ -147,3 +147,33 @@ def test_results_page_has_sections_with_more_links(client, member, network, crea
     assert "Tillbaka till alla sökresultat" in full.text and "Frågor och svar" not in full.text
     assert client.get("/sok?del=traffar").status_code == 200
     assert client.get("/sok?q=surfplatta&del=okänd").status_code == 200
+
+
+def test_experts_first_by_name_counted_up_to_the_cap(app, create_user, monkeypatch):
+    """A common tag's experts are walked down the name index, a rare one's sorted from the tag:
+    either way the first by name, counted up to the cap, as the directory lists them."""
+    from hub.directory import listing
+    from hub.forum import search_items
+
+    monkeypatch.setattr(search_items, "MAX_PEOPLE", 4)
+    monkeypatch.setattr(listing, "_prepared", {})  # statements built with the cap of 4
+    for n in (5, 3, 1, 4, 2, 6):
+        person(create_user, f"Expert {n}", tags=("Läkemedelsrobotar",))
+    person(create_user, "Expert 0 Dold", tags=("Läkemedelsrobotar",), hidden=True)
+    person(create_user, "Kännare B", tags=("Nattkameror",))
+    person(create_user, "Kännare A", tags=("Nattkameror",))
+    person(create_user, "Nattkamera Nilsson", tags=("Nattkameror",))
+    common = search_people("läkemedelsrobot", limit=3)  # 6 experts: more than the cap
+    assert [p.name for p in common.hits] == ["Expert 1", "Expert 2", "Expert 3"]
+    assert common.total == 4
+    assert [p.name for p in search_people("läkemedelsrobot", limit=9).hits] == [
+        "Expert 1", "Expert 2", "Expert 3", "Expert 4"
+    ]  # fmt: skip
+    rare = search_people("kännare", limit=5)  # by name only
+    assert [p.name for p in rare.hits] == ["Kännare A", "Kännare B"]
+    both = search_people("nattkamera", limit=2)  # a name and a tag: the name first
+    assert [p.name for p in both.hits] == ["Nattkamera Nilsson", "Kännare A"]
+    assert both.total == 3
+    few = search_people("nattkamerornas", limit=5)  # 3 experts: under the cap
+    assert [p.name for p in few.hits] == ["Kännare A", "Kännare B", "Nattkamera Nilsson"]
+    assert few.total == 3
