@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
     bindparam,
     exists,
     func,
@@ -58,13 +59,13 @@ class Choice(NamedTuple):
 
 @dataclass
 class FilterOptions:
-    """The choices of the filter form; loaded in three statements, as rows (the form lists
+    """The choices of the filter form; loaded in one statement, as tuples (the form lists
     every municipality: ORM objects for them cost more than the rest of the page)."""
 
     regions: list[Choice]
-    municipalities: list[Row]  # scb_code, name, region_code, region_name
-    role_types: list[Row]  # slug, name
-    care_areas: list[Row]  # slug, name
+    municipalities: list[MunicipalityChoice]
+    role_types: list[SlugChoice]
+    care_areas: list[SlugChoice]
 
 
 @dataclass
@@ -138,29 +139,60 @@ def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
     return session.connection().execute(statement, params).all()
 
 
-# Built once: every directory page runs them.
-MUNICIPALITY_CHOICES = (
-    select(
-        Municipality.scb_code,
-        Municipality.name,
-        Municipality.region_code,
+class MunicipalityChoice(NamedTuple):
+    scb_code: str
+    name: str
+    region_code: str
+    region_name: str
+
+
+class SlugChoice(NamedTuple):
+    """A role type or a care area in the filter form."""
+
+    slug: str
+    name: str
+
+
+def _filter_choices() -> CompoundSelect:
+    """Every municipality (with its region), role type and care area, in one statement, in
+    the form's order: kind 0, 1, 2; municipalities by name, the others by position."""
+    zero, none = literal_column("0", Integer), literal_column("NULL", String)
+    municipalities = select(
+        zero.label("kind"),
+        Municipality.scb_code.label("code"),
+        Municipality.name.label("name"),
+        Municipality.region_code.label("region_code"),
         Region.name.label("region_name"),
+        zero.label("position"),
+    ).join(Region, Region.code == Municipality.region_code)
+    roles = select(
+        literal_column("1", Integer), RoleType.slug, RoleType.name, none, none, RoleType.position
     )
-    .join(Region, Region.code == Municipality.region_code)
-    .order_by(Municipality.name, Municipality.scb_code)
-)
-ROLE_TYPE_CHOICES = select(RoleType.slug, RoleType.name).order_by(RoleType.position)
-CARE_AREA_CHOICES = select(CareArea.slug, CareArea.name).order_by(CareArea.position)
+    areas = select(
+        literal_column("2", Integer), CareArea.slug, CareArea.name, none, none, CareArea.position
+    )
+    both = union_all(municipalities, roles, areas)
+    columns = both.selected_columns
+    return both.order_by(columns.kind, columns.position, columns.name, columns.code)
+
+
+# Built once: every directory page runs it.
+FILTER_CHOICES = _filter_choices()
 
 
 def load_filter_options() -> FilterOptions:
-    municipalities = core_rows(MUNICIPALITY_CHOICES)
+    rows = core_rows(FILTER_CHOICES)
+    municipalities = [
+        MunicipalityChoice(r.code, r.name, r.region_code, r.region_name)
+        for r in rows
+        if r.kind == 0
+    ]
     regions = sorted(
         {m.region_code: Choice(m.region_code, m.region_name) for m in municipalities}.values(),
         key=_by_name,
     )
-    role_types = core_rows(ROLE_TYPE_CHOICES)
-    care_areas = core_rows(CARE_AREA_CHOICES)
+    role_types = [SlugChoice(r.code, r.name) for r in rows if r.kind == 1]
+    care_areas = [SlugChoice(r.code, r.name) for r in rows if r.kind == 2]
     return FilterOptions(regions, municipalities, role_types, care_areas)
 
 
