@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +40,21 @@ def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
         yield
     finally:
         _clock = previous
+
+
+def reading_connection() -> Connection:
+    """The session's connection, for statements that load no ORM objects (rows, counts): the
+    session's own execute costs as much again as a small statement (0.05 ms) for ORM work no
+    row needs. Pending changes are flushed first, as the session's execute would do."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
+    """The rows of a statement that loads no ORM objects (see ``reading_connection``)."""
+    return reading_connection().execute(statement, params).all()
 
 
 class UTCDateTime(TypeDecorator):

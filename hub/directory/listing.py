@@ -12,7 +12,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CompoundSelect,
-    Executable,
     Integer,
     Row,
     Select,
@@ -28,6 +27,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
+from hub.core.db import core_rows
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import tag_slug
 from hub.directory.models import (
@@ -127,16 +127,6 @@ class PeoplePage:
     @property
     def out_of_range(self) -> bool:
         return self.page > self.pages
-
-
-def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
-    """The rows of a statement that loads no ORM objects, through the session's connection: the
-    session's own execute costs as much again as a small statement (0.05 ms) for ORM work no
-    row needs. Pending changes are flushed first, as that execute would."""
-    session = db.session()
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement, params).all()
 
 
 class MunicipalityChoice(NamedTuple):

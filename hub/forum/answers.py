@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.core.markdown import render_markdown
 from hub.extensions import db
 from hub.forum.faces import Face, FaceColumns, face_from
@@ -282,7 +282,7 @@ def answers_for_page(question: Question, user: User) -> list[tuple[PageAnswer, b
     """Answers with their authors and whether this user marked each helpful: one statement,
     read as rows through the connection (the session's ORM layer would only add work)."""
     statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
-    found = db.session.connection().execute(
+    found = reading_connection().execute(
         statement, {"question_id": question.id, "user_id": user.id}
     )
     rows = [
@@ -341,7 +341,7 @@ def comments_for_page(
     """Comments on the question and on the given answers, grouped by what they are on."""
     parameters = {"question_id": question.id, "answer_ids": answer_ids}
     grouped: dict[tuple[str, int], list[PageComment]] = {}
-    for row in db.session.connection().execute(_comments_statement(), parameters):
+    for row in reading_connection().execute(_comments_statement(), parameters):
         comment = PageComment(*row)
         key = ("answer", comment.answer_id) if comment.answer_id else ("question", question.id)
         grouped.setdefault(key, []).append(comment)

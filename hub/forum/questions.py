@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -442,11 +442,11 @@ def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQue
     shape, parameters = list_query(filters, user)
     parameters["limit"] = filters.per_page + 1
     parameters["offset"] = (filters.page - 1) * filters.per_page
-    rows = db.session.connection().execute(_listed(shape), parameters).all()
+    rows = reading_connection().execute(_listed(shape), parameters).all()
     shown = rows[: filters.per_page]
     tags: dict[int, list[TagLink]] = {row.id: [] for row in shown}
     if shown:
-        for question_id, slug, name in db.session.connection().execute(
+        for question_id, slug, name in reading_connection().execute(
             TAGS_OF_QUESTIONS, {"question_ids": list(tags)}
         ):
             tags[question_id].append(TagLink(slug, name))
@@ -504,7 +504,7 @@ def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert
         # Never the asker; a question whose asker is gone names the viewer twice.
         "other_id": question.author_id if question.author_id is not None else viewer.id,
     }
-    rows = db.session.connection().execute(_experts_statement(len(tag_ids), limit), parameters)
+    rows = reading_connection().execute(_experts_statement(len(tag_ids), limit), parameters)
     return [
         Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
         for row in rows

@@ -15,9 +15,9 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import Select
 
+from hub.core.db import core_rows
 from hub.core.i18n import current_locale, translated
 from hub.core.models import Tag
-from hub.directory.listing import core_rows
 from hub.forum.models import Category
 from hub.forum.search import MAX_QUERY_LENGTH
 

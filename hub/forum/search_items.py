@@ -37,10 +37,10 @@ from sqlalchemy import (
 )
 
 from hub.auth.models import User
+from hub.core.db import core_rows
 from hub.core.models import Tag, user_expertise
 from hub.directory.listing import (
     DirectoryFilters,
-    core_rows,
     filter_values,
     people_statement,
     prepared,

@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import Row, Select, bindparam, or_, select
 
 from hub.auth.models import User
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.extensions import db
 from hub.forum.models import Question
 from hub.forum.questions import (
@@ -63,7 +63,7 @@ def _first(
 ) -> list[Row]:
     shape, parameters = list_query(filters, user)
     statement = _first_of(shape, others_only)
-    return db.session.connection().execute(statement, {**parameters, "limit": limit}).all()
+    return reading_connection().execute(statement, {**parameters, "limit": limit}).all()
 
 
 @cache
@@ -94,7 +94,7 @@ ANSWERED_FOR_ASKER = (
 def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
     parameters = {"user_id": user.id, "since": utcnow() - ANSWERED_RECENTLY, "limit": limit}
-    return db.session.connection().execute(ANSWERED_FOR_ASKER, parameters).all()
+    return reading_connection().execute(ANSWERED_FOR_ASKER, parameters).all()
 
 
 def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag
 from hub.core.rules import RuleError
@@ -196,7 +196,7 @@ NEWEST_ROWS = (
 
 def newest_rows(limit: int) -> list[Row]:
     """``newest_items`` as rows of id, kind, title and created_at (the start page)."""
-    return db.session.connection().execute(NEWEST_ROWS, {"limit": limit}).all()
+    return reading_connection().execute(NEWEST_ROWS, {"limit": limit}).all()
 
 
 def care_areas() -> list[CareArea]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from hub.auth import permissions
 from hub.auth.models import Role, User
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.core.markdown import render_markdown
 from hub.core.rules import Conflict
 from hub.extensions import db
@@ -127,7 +127,7 @@ def user_network_ids(user: User) -> list[int]:
     """
     statement = NETWORK_IDS["all" if user.role == Role.ADMIN else "member"]
     parameters = {"user_id": user.id, "municipality_code": user.municipality_code}
-    return list(db.session.connection().execute(statement, parameters).scalars())
+    return list(reading_connection().execute(statement, parameters).scalars())
 
 
 def open_meeting(network_id: int) -> Meeting | None:

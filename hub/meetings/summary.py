@@ -9,9 +9,8 @@ from sqlalchemy import Row, bindparam, select
 
 from hub.auth import permissions
 from hub.auth.models import Role, User
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.directory.models import Municipality
-from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
 from hub.meetings.scheduling import member_networks
 
@@ -67,10 +66,10 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
         return []
     statement = NETWORKS["all" if user.role == Role.ADMIN else "member"]
     parameters = {"user_id": user.id, "municipality_code": user.municipality_code}
-    networks = db.session.connection().execute(statement, parameters).all()
+    networks = reading_connection().execute(statement, parameters).all()
     if not networks:
         return []
-    scheduled = db.session.connection().execute(
+    scheduled = reading_connection().execute(
         SCHEDULED, {"ids": [network.id for network in networks], "now": utcnow()}
     )
     next_meetings: dict[int, Row] = {}
@@ -118,5 +117,5 @@ def coming_for(user: User, limit: int = 3) -> list[tuple[Row, str]]:
     rows of id, title and starts_at."""
     now = utcnow()
     parameters = {"user_id": user.id, "now": now, "near": now + NEAR, "limit": limit}
-    rows = db.session.connection().execute(COMING, parameters)
+    rows = reading_connection().execute(COMING, parameters)
     return [(row, row.response) for row in rows]

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.auth import permissions
 from hub.auth.models import User
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.core.edge import form_status, run_form, run_rule
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
@@ -357,7 +357,7 @@ def meeting_lists(
     if not ids:  # no networks: an empty IN list still walked every meeting in date order
         return [], [], 0
     parameters = {"ids": ids, "now": utcnow(), "offset": (page - 1) * PAST_PER_PAGE}
-    connection = db.session.connection()
+    connection = reading_connection()
     upcoming = [ListedMeeting.of(row) for row in connection.execute(UPCOMING, parameters)]
     total = connection.scalar(PAST_COUNT, parameters)
     past = [ListedMeeting.of(row) for row in connection.execute(PAST_PAGE, parameters)]
@@ -373,7 +373,7 @@ def my_answers(upcoming: list[ListedMeeting]) -> dict[int, str]:
     if not upcoming:
         return {}
     parameters = {"user_id": current_user.id, "ids": [m.id for m in upcoming]}
-    return dict(db.session.connection().execute(ANSWERS, parameters).all())
+    return dict(reading_connection().execute(ANSWERS, parameters).all())
 
 
 class Pager:

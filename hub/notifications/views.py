@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
 
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.extensions import db
 from hub.notifications.models import Notification
 
@@ -26,7 +26,7 @@ UNREAD_COUNT = select(func.count()).select_from(
 
 def unread_count(user_id: int) -> int:
     # Through the connection: the ORM's work per statement costs more than this count.
-    return db.session.connection().scalar(UNREAD_COUNT, {"user_id": user_id}) or 0
+    return reading_connection().scalar(UNREAD_COUNT, {"user_id": user_id}) or 0
 
 
 @bp.app_template_global()
