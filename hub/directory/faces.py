@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from markupsafe import Markup, escape
 
 from hub.core.i18n import translated
+from hub.core.templating import cached_url_for
 
 
 def initials(name: str) -> str:
@@ -39,7 +39,7 @@ def avatar(person: Any, size: str = "small") -> Markup:
     version = photo_version(person)
     if version:
         pixels = 128 if size == "large" else 48
-        src = f"{request.script_root}/katalog/{person.id}/foto?v={version}"
+        src = cached_url_for("directory.photo", user_id=person.id, v=version)
         return Markup(  # noqa: S704  (every value escaped or a number)
             f'<img class="avatar avatar-{escape(size)}" src="{escape(src)}" alt="" '
             f'width="{pixels}" height="{pixels}">\n'
