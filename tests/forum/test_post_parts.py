@@ -144,7 +144,12 @@ def test_the_parts_kept_are_bounded(app, sign_in, create_user, create_answer, th
 @pytest.fixture
 def leaky_parts(app):
     loader = app.jinja_env.loader
-    leaks = {f"test/{name}.html": "{{ " + name + ".id }}" for name in layout.PER_REQUEST_OBJECTS}
+    leaks = {
+        "test/request.html": "{{ request.path }}",
+        "test/session.html": "{{ session['locale'] }}",
+        "test/g.html": "{{ g }}",
+        "test/current_user.html": "{% if current_user %}x{% endif %}",
+    }
     app.jinja_env.loader = ChoiceLoader([DictLoader(leaks), loader])
     yield list(leaks)
     app.jinja_env.loader = loader
@@ -155,8 +160,6 @@ def test_a_part_cannot_read_the_reader_or_the_request(app, leaky_parts, login, c
         for name in leaky_parts:
             with pytest.raises(layout.PerRequestValue):
                 layout.shared_part(name, {}, {})
-            with pytest.raises(layout.PerRequestValue):
-                str(layout._Refused("request"))
 
 
 def test_an_answers_part_writes_no_time_of_its_own(app):
