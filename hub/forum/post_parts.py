@@ -23,12 +23,13 @@ from flask import render_template
 from markupsafe import Markup, escape
 
 from hub.auth.models import User
-from hub.core.layout import shared_part
+from hub.core.layout import SEPARATOR, shared_parts
 from hub.core.templating import csrf_token
 from hub.forum.answers import PageAnswer, PageComment
 from hub.forum.faces import Moment, head, moment
 from hub.forum.mentions import link_mentions
 
+ANSWERS = "forum/_answers.html"  # writes the answers it is given, each followed by SEPARATOR
 POST_PARTS = "hub_post_parts"
 # Per worker: ~3 kB of part and ~2 kB of key each. The realistic mix reads half its question
 # pages from the newest 30 questions, so a few thousand answers hold nearly every read.
@@ -76,10 +77,8 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
     """Each answer's article as this reader sees it. ``forms`` (a comment or report form with
     its errors, ``comment_target``) makes the parts afresh, as do a moderator's rights."""
     shown_question = PostQuestion(question.id, question.locked)
-    token = csrf_token()
-    parts = []
-    for answer, marked in rows:
-        facts = {
+    many = [
+        {
             "question": shown_question,
             "answer": answer,
             "head": head(viewer, answer.author, answer.created_at, answer.edited_at),
@@ -96,12 +95,15 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
             "comment_form": None,
             "comment_target": "",
         }
-        if forms or moderator:
+        for answer, marked in rows
+    ]
+    if not many:
+        return []
+    if forms or moderator:
+        for facts in many:
             facts.update(forms or {})
-            html = render_template("forum/_answer.html", **facts, csrf=token)
-            parts.append(Markup(html))  # noqa: S704  (our template's output)
-        else:
-            holes = {"csrf": token}
-            parts.append(shared_part("forum/_answer.html", facts, holes, store=POST_PARTS,
-                                     limit=MAX_POST_PARTS))  # fmt: skip
-    return parts
+        separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
+        html = render_template(ANSWERS, parts=many, csrf=csrf_token(), separator=separator)
+        return [Markup(text) for text in html.split(SEPARATOR)[:-1]]  # noqa: S704  (ours)
+    holes = {"csrf": csrf_token()}
+    return shared_parts(ANSWERS, many, holes, store=POST_PARTS, limit=MAX_POST_PARTS)
