@@ -2,7 +2,8 @@
 
 Builds the hub with production settings on the large demo data set (``seed-demo --scale large``, or
 ``--scale xlarge``: the SQLite file bench/run.py keeps in bench/cache/, or the database named by
---database-url / HUB_DATABASE_URL), signs in as the demo ambassador through the login form and
+--database-url / HUB_DATABASE_URL), signs in as the demo ambassador (its session written, not the
+login form, whose rate limit repeated runs would meet) and
 renders each page many times through the Flask test client. CPU time is this process's
 (``time.process_time``): SQLite runs inside it, so the database's work is counted; on PostgreSQL the
 server's share is not. CPU time barely depends on other load on the machine, wall time does.
@@ -26,7 +27,6 @@ quiet machine, about 1 ms is roughly 10 million instructions (see bench/README.m
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -44,7 +44,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from run import add_scale_argument  # noqa: E402  (bench/ is not a package)
 
 DEMO_EMAIL = "ambassador@demo.stafetten.se"
-DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (the published demo password)
 
 # name -> (path or None for the 20-answer question, budget in ms from issue 17 or None)
 PAGES: dict[str, tuple[str | None, float | None]] = {
@@ -74,40 +73,24 @@ def build_app():
 
 
 def sign_in(client) -> None:
-    html = client.get("/logga-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/logga-in",
-        data={"csrf_token": token, "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-        # The test client speaks PREFERRED_URL_SCHEME (https in production), where Flask-WTF
-        # wants a same-origin Referer, as a browser sends.
-        headers={"Referer": "https://localhost/logga-in"},
-    )
-    if response.status_code != 302:
-        sys.exit(f"signing in answered {response.status_code}")
-    client.get("/")  # the first page after login stores the new CSRF token in the session
+    """Signed in as the demo ambassador by writing the session Flask-Login reads (as
+    ``hub.warmup`` does), not through the login form: repeated runs would meet its rate limit
+    (429) and the login's own work is no page's."""
+    from sqlalchemy import select
 
+    from hub.auth.models import User
+    from hub.extensions import db
 
-def signed_in_client(app):
-    """A test client signed in as the demo ambassador, with the session cookie of an earlier run
-    on the same database while it still holds (signing in on every run soon meets the login
-    rate limit: 429)."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    cookie = (
-        ROOT
-        / "bench"
-        / "cache"
-        / f"render_cpu-{hashlib.sha256(url.encode()).hexdigest()[:12]}.cookie"
-    )
-    client = app.test_client()
-    if cookie.exists():
-        client.set_cookie("session", cookie.read_text(), domain="localhost")
-        if client.get("/fragor").status_code == 200:
-            return client
-    sign_in(client)
-    cookie.parent.mkdir(parents=True, exist_ok=True)
-    cookie.write_text(client.get_cookie("session", domain="localhost").value)
-    return client
+    with client.application.app_context():
+        user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+        if user is None:
+            sys.exit(f"{DEMO_EMAIL} is not in the database: seed-demo first")
+        user_id = user.get_id()
+        db.session.remove()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = False
+    client.get("/")  # the first page stores a CSRF token in the session
 
 
 def page_paths(database_url: str) -> dict[str, str]:
@@ -120,14 +103,35 @@ def page_paths(database_url: str) -> dict[str, str]:
 
 
 class StatementCounter:
+    """Statements sent, and on PostgreSQL the server processes (backends) that ran them."""
+
     def __init__(self, engine) -> None:
         from sqlalchemy import event
 
         self.count = 0
+        self.backends: set[int] = set()
+        self.postgres = engine.dialect.name == "postgresql"
         event.listen(engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *_args) -> None:
+    def _seen(self, connection, *_args) -> None:
         self.count += 1
+        if self.postgres:
+            self.backends.add(connection.connection.driver_connection.info.backend_pid)
+
+    def server_ns(self) -> int:
+        """CPU nanoseconds the backends have run (the scheduler's count: finer than rusage's
+        ticks). The server runs on this machine, so its CPU is the page's too."""
+        return sum(backend_ns(pid) for pid in self.backends)
+
+
+def backend_ns(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+FRESH_POSTS = False  # --fresh-posts
 
 
 def forget_kept_posts(app) -> None:
@@ -139,27 +143,52 @@ def forget_kept_posts(app) -> None:
     faces._kept_head.cache_clear()
 
 
-def render(client, path: str, fresh_posts: bool = False) -> tuple[float, float]:
-    """CPU and wall milliseconds of one request, which must answer 200."""
-    if fresh_posts:
+def render(client, path: str, counter: StatementCounter | None = None) -> tuple[float, ...]:
+    """CPU and wall milliseconds of one request, which must answer 200, and on PostgreSQL the
+    server's CPU milliseconds (0 on SQLite, whose work is this process's)."""
+    if FRESH_POSTS:
         forget_kept_posts(client.application)
+    server = counter.server_ns() if counter and counter.postgres else 0
     cpu, wall = time.process_time(), time.perf_counter()
     response = client.get(path)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if counter and counter.postgres:
+        server = counter.server_ns() - server
     if response.status_code != 200:
         sys.exit(f"{path} answered {response.status_code}")
-    return cpu * 1000, wall * 1000
+    return cpu * 1000, wall * 1000, server / 1e6
 
 
-def measure(database_url: str, names: list[str], renders: int, profile: bool,
-            fresh_posts: bool = False) -> dict:  # fmt: skip
+def round_trips(client, path: str, engine) -> int | None:
+    """On PostgreSQL, the round trips one render makes: messages that wait for the server's
+    answer (a simple Query, or the Sync ending an extended query), from libpq's trace. BEGIN,
+    ROLLBACK and the pool's ping are round trips the statement count does not see."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection  # the pool's only connection here
+    with tempfile.TemporaryFile("w+") as trace:
+        driver.pgconn.trace(trace.fileno())
+        try:
+            render(client, path)
+        finally:
+            driver.pgconn.untrace()
+        trace.seek(0)
+        return sum(
+            line.split("\t")[3].split()[0] in ("Query", "Sync") for line in trace if "\tF\t" in line
+        )
+
+
+def measure(database_url: str, names: list[str], renders: int, profile: bool) -> dict:
     from hub.extensions import db
 
     app = build_app()
-    client = signed_in_client(app)
+    client = app.test_client()
+    sign_in(client)
     paths = page_paths(database_url)
     with app.app_context():
         counter = StatementCounter(db.engine)
+        engine = db.engine
     results = {}
     for name in names:
         for _ in range(5):  # warm: templates compiled, caches filled
@@ -167,10 +196,11 @@ def measure(database_url: str, names: list[str], renders: int, profile: bool,
         before = counter.count
         render(client, paths[name])
         statements = counter.count - before
+        trips = round_trips(client, paths[name], engine)
         if profile:
             profile_page(client, paths[name], renders)
             continue
-        timings = [render(client, paths[name], fresh_posts) for _ in range(renders)]
+        timings = [render(client, paths[name], counter) for _ in range(renders)]
         cpu = sorted(t[0] for t in timings)
         results[name] = {
             "path": paths[name],
@@ -180,6 +210,10 @@ def measure(database_url: str, names: list[str], renders: int, profile: bool,
             "wall_median": statistics.median(t[1] for t in timings),
             "statements": statements,
         }
+        if counter.postgres:
+            results[name]["server_median"] = statistics.median(t[2] for t in timings)
+            results[name]["both_median"] = statistics.median(t[0] + t[2] for t in timings)
+            results[name]["round_trips"] = trips
     return results
 
 
@@ -197,8 +231,7 @@ def profile_page(client, path: str, renders: int) -> None:
     stats.sort_stats("tottime").print_stats(35)
 
 
-def count_instructions(database_url: str, names: list[str], renders: int,
-                       fresh_posts: bool = False) -> dict[str, float]:  # fmt: skip
+def count_instructions(database_url: str, names: list[str], renders: int) -> dict[str, float]:
     """Millions of instructions per render, each page in its own process under callgrind."""
     found = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -207,25 +240,25 @@ def count_instructions(database_url: str, names: list[str], renders: int,
             command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
             command += [f"--callgrind-out-file={out}", sys.executable, __file__]
             command += ["--database-url", database_url, "--instructions-of", name]
-            command += ["--renders", str(renders)] + (["--fresh-posts"] if fresh_posts else [])
+            command += ["--renders", str(renders)] + (["--fresh-posts"] if FRESH_POSTS else [])
             subprocess.run(command, check=True, capture_output=True)
             totals = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
             found[name] = int(totals.group(1)) / renders / 1e6
     return found
 
 
-def instrumented_renders(database_url: str, name: str, renders: int,
-                         fresh_posts: bool = False) -> None:  # fmt: skip
+def instrumented_renders(database_url: str, name: str, renders: int) -> None:
     """Under callgrind: warm up uninstrumented, then instrument only the measured renders."""
     app = build_app()
-    client = signed_in_client(app)
+    client = app.test_client()
+    sign_in(client)
     path = page_paths(database_url)[name]
     for _ in range(5):
         render(client, path)
     pid = str(os.getpid())
     subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
     for _ in range(renders):
-        render(client, path, fresh_posts)
+        render(client, path)
     subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
 
 
@@ -251,7 +284,8 @@ def first_render(database_url: str, name: str, cookie: str, warm: bool = True) -
 
 def session_cookie(database_url: str) -> str:
     app = build_app()
-    client = signed_in_client(app)
+    client = app.test_client()
+    sign_in(client)
     return client.get_cookie("session", domain="localhost").value
 
 
@@ -287,6 +321,8 @@ def main() -> None:
     parser.add_argument("--first-of", help=argparse.SUPPRESS)  # internal: one fresh process
     parser.add_argument("--cookie", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global FRESH_POSTS  # one switch for every render of the run
+    FRESH_POSTS = args.fresh_posts
     database_url = args.database_url or default_database_url(args.scale)
     production_env(database_url)
     if args.first_of:
@@ -294,10 +330,10 @@ def main() -> None:
         print(json.dumps(first_render(database_url, args.first_of, args.cookie, warm)))
         return
     if args.instructions_of:
-        instrumented_renders(database_url, args.instructions_of, args.renders, args.fresh_posts)
+        instrumented_renders(database_url, args.instructions_of, args.renders)
         return
     names = args.page or list(PAGES)
-    results = measure(database_url, names, args.renders, args.profile, args.fresh_posts)
+    results = measure(database_url, names, args.renders, args.profile)
     if args.profile:
         return
     if not args.no_first:
@@ -309,8 +345,7 @@ def main() -> None:
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             results[name].update(json.loads(output.strip().splitlines()[-1]))
     if args.instructions:
-        renders = max(args.renders // 6, 5)
-        counted = count_instructions(database_url, names, renders, args.fresh_posts)
+        counted = count_instructions(database_url, names, max(args.renders // 6, 5))
         for name, millions in counted.items():
             results[name]["instructions"] = millions
     print(format_table(results, database_url, args.renders))
@@ -318,14 +353,17 @@ def main() -> None:
 
 def format_table(results: dict, database_url: str, renders: int) -> str:
     load = os.getloadavg()[0]
+    postgres = database_url.startswith("postgresql")
     lines = [
         f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {database_url.split(':')[0]}, "
         f"{renders} renders per page after 5 warm-ups, load average {load:.1f}",
         "",
         "| page | path | CPU median ms | CPU min | CPU p90 | budget | wall median | statements "
         "| first render in a fresh worker (CPU ms) | create_app CPU ms | warm-up CPU ms "
-        "| instructions (M) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| instructions (M) |"
+        + (" server CPU median ms | client + server median | round trips |" if postgres else ""),
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        + (" ---: | ---: | ---: |" if postgres else ""),
     ]
     for name, row in results.items():
         budget = PAGES[name][1]
@@ -333,10 +371,15 @@ def format_table(results: dict, database_url: str, renders: int) -> str:
         startup = f"{row['startup']:.0f}" if "startup" in row else "–"
         warming = f"{row['warming']:.0f}" if "warming" in row else "–"
         instructions = f"{row['instructions']:.1f}" if "instructions" in row else "–"
+        server = ""
+        if postgres:
+            server = (
+                f" {row['server_median']:.2f} | {row['both_median']:.2f} | {row['round_trips']} |"
+            )
         lines.append(
             f"| {name} | `{row['path']}` | {row['cpu_median']:.2f} | {row['cpu_min']:.2f} "
             f"| {row['cpu_p90']:.2f} | {budget or '–'} | {row['wall_median']:.2f} "
-            f"| {row['statements']} | {first} | {startup} | {warming} | {instructions} |"
+            f"| {row['statements']} | {first} | {startup} | {warming} | {instructions} |" + server
         )
     return "\n".join(lines)
 

@@ -35,7 +35,7 @@ from tests.conftest import make_config
 def whole_table_pools(self, query, filters, scope=s.FORUM):
     where, params = filters.sql(s.PYFORMAT)
     selects = []
-    for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope)):
+    for n, (tier, table, column, tsquery, _) in enumerate(self.tier_queries(query, scope)):
         params[f"q{n}"] = tsquery
         limit = s.COUNT_CAP + 1 if tier == s.ANY_FORM else s.POOL
         selects.append(
@@ -59,7 +59,7 @@ def main() -> None:
     app = create_app(make_config(sys.argv[1]))
     ways = {
         "hela tabellen (före)": (whole_table_pools, whole_table_hit_count),
-        "fönster (nu)": (s.PostgresBackend.pools, s.PostgresBackend.hit_count),
+        "nu": (s.PostgresBackend.pools, s.PostgresBackend.hit_count),
     }
     with app.app_context():
         pid = db.session.scalar(text("SELECT pg_backend_pid()"))

@@ -93,10 +93,12 @@ def init_extensions(app: Flask) -> None:
     install_template_gettext(app)
 
     with app.app_context():
-        from hub.core.db import configure_sqlite, dispose_after_fork
+        from hub.core.db import configure_postgres, configure_sqlite, dispose_after_fork
 
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgres(db.engine)
         for engine in db.engines.values():
             dispose_after_fork(engine)
 

@@ -195,11 +195,10 @@ def rolled_back(app: Flask) -> Iterator[None]:
 def reset_caches(app: Flask) -> None:
     """Views counted in memory by one test's question pages would land on the next test's
     question with the same (rolled back and reused) id."""
-    from hub.forum import questions, viewcounts
+    from hub.forum import viewcounts
 
     with viewcounts._lock:
         viewcounts._pending.clear()
-    questions.forget_topic_sizes()
 
 
 @pytest.fixture

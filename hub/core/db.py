@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TypeVar
 
 from flask import has_request_context, request
@@ -107,6 +109,53 @@ def configure_sqlite(engine: Engine) -> None:
     def on_begin(connection) -> None:
         reading = _reading.get() or is_read_only_request()
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+# In a pooled connection's info: its driver reads without a transaction until a write comes.
+READS_WITHOUT_TRANSACTION = "reads_without_transaction"
+# Words of a statement that writes or locks rows (SELECT … FOR UPDATE / FOR SHARE too). A read
+# taken for a write only begins its transaction sooner; the other way round must not happen.
+_WRITING = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE)\b", re.IGNORECASE)
+_READING = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=2048)
+def is_plain_read(statement: str) -> bool:
+    """Whether the statement only reads and locks nothing, so that it may run outside a
+    transaction (kept per statement: SQLAlchemy sends the same string each time)."""
+    return bool(_READING.match(statement)) and not _WRITING.search(statement)
+
+
+def configure_postgres(engine: Engine) -> None:
+    """A request that only reads sends its statements without BEGIN and ROLLBACK.
+
+    Every PostgreSQL statement is a round trip, with the client's and the server's CPU on the
+    same machine; a GET wrapped in a transaction paid two more (BEGIN, ROLLBACK) for nothing:
+    at READ COMMITTED, PostgreSQL's level, each statement sees the data committed when it
+    starts, inside a transaction or not. So a transaction begun for a GET or HEAD request (or in
+    ``read_only()``) runs with the driver in autocommit, until a statement that is not a plain
+    SELECT: the transaction then begins before it, and every write of the request is in it, to
+    be committed or rolled back at the edge as always. A ROLLBACK also emptied psycopg's cache of
+    prepared statements, so that no statement was ever prepared across requests.
+    """
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        record = connection.connection
+        driver = record.driver_connection
+        if _reading.get() or is_read_only_request():
+            if not driver.autocommit:
+                driver.autocommit = True
+                record.info[READS_WITHOUT_TRANSACTION] = True
+        elif record.info.pop(READS_WITHOUT_TRANSACTION, False):
+            driver.autocommit = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_write(connection, _cursor, statement, *_args) -> None:
+        record = connection.connection
+        if record.info.get(READS_WITHOUT_TRANSACTION) and not is_plain_read(statement):
+            record.info.pop(READS_WITHOUT_TRANSACTION)
+            record.driver_connection.autocommit = False  # psycopg sends BEGIN before it
 
 
 def dispose_after_fork(engine: Engine) -> None:

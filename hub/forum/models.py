@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.auth.models import User
@@ -19,6 +31,24 @@ question_tag = Table(
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
     # A topic's newest questions straight from the index (the experts on a question count them).
     Index("ix_question_tag_tag_question", "tag_id", "question_id"),
+    # The question's own values that the lists sort and filter a topic by, copied by triggers
+    # (migration 0033; never written by the app): one index per list order, led by the topic,
+    # so a topic's page is read from the end of its index (hub/forum/questions.py).
+    Column("listed", Boolean, server_default=false(), nullable=False),  # not deleted nor hidden
+    Column("answered", Boolean, server_default=false(), nullable=False),
+    Column("pinned", Boolean, server_default=false(), nullable=False),
+    Column("created_at", UTCDateTime),
+    Column("last_activity_at", UTCDateTime),
+    Column("helpful_count", Integer, server_default="0", nullable=False),
+    Index("ix_question_tag_newest", "tag_id", "listed", "pinned", "created_at", "question_id"),
+    Index(
+        "ix_question_tag_unanswered",
+        *("tag_id", "listed", "answered", "pinned", "created_at", "question_id"),
+    ),
+    Index(
+        "ix_question_tag_active", "tag_id", "listed", "pinned", "last_activity_at", "question_id"
+    ),
+    Index("ix_question_tag_helpful", "tag_id", "listed", "pinned", "helpful_count", "question_id"),
 )
 
 

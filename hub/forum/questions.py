@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -22,7 +21,9 @@ from sqlalchemy import (
     inspect,
     literal,
     literal_column,
+    or_,
     select,
+    true,
     union,
     union_all,
 )
@@ -288,46 +289,50 @@ def list_query(filters: QuestionFilters, user: User) -> tuple[ListShape, dict[st
 
     A statement is built once per shape (``list_shape``) and kept: building one costs several
     times what SQLite takes to run it (issue 17). What varies per member or page (the category,
-    the tag, the member) goes in as parameters."""
+    the tag, the member) goes in as parameters; a caller adds ``limit`` and ``offset``."""
     parameters = {"user_id": user.id}
-    tag_walk = mine_walk = None
     if filters.category is not None:
         parameters["category_id"] = filters.category.id
     if filters.tag is not None:
         parameters["tag_id"] = filters.tag.id
-        tag_walk = _walks("tag", parameters)
-    if filters.mine_expertise:
-        mine_walk = _walks("mine", parameters)
-    shape = ListShape(filters.sort, filters.category is not None, tag_walk, mine_walk)
+    shape = ListShape(
+        filters.sort,
+        filters.category is not None,
+        filters.tag is not None,
+        filters.mine_expertise,
+        lateral=db.engine.dialect.name == "postgresql",
+    )
     return shape, parameters
 
 
 @dataclass(frozen=True)
 class ListShape:
-    """What decides a list statement's text: ``tag_walk``/``mine_walk`` are None without that
-    filter, else whether its topic is found by walking the questions (see ``_in_topics``)."""
+    """What decides a list statement's text. ``lateral``: the database reads each of the
+    member's topics in a LATERAL join (PostgreSQL); without it (SQLite), in slots."""
 
     sort: str
     by_category: bool
-    tag_walk: bool | None
-    mine_walk: bool | None
+    by_tag: bool
+    mine: bool
+    others_only: bool = False  # never the member's own questions (the start page)
+    lateral: bool = False
 
 
-# The questions of a topic: those with the tag asked for, or with one the member knows.
-TOPICS = {
-    "tag": select(question_tag.c.question_id).where(question_tag.c.tag_id == bindparam("tag_id")),
-    "mine": select(question_tag.c.question_id).where(
-        question_tag.c.tag_id.in_(
-            select(user_expertise.c.tag_id).where(user_expertise.c.user_id == bindparam("user_id"))
-        )
-    ),
-}
 ORDERS = {
     "newest": Question.created_at.desc(),
     "unanswered": Question.created_at.desc(),
     "active": Question.last_activity_at.desc(),
     "helpful": Question.helpful_count.desc(),
 }
+# The same orders on question_tag's copy of the question's values (migration 0033).
+TOPIC_ORDERS = {
+    "newest": question_tag.c.created_at,
+    "unanswered": question_tag.c.created_at,
+    "active": question_tag.c.last_activity_at,
+    "helpful": question_tag.c.helpful_count,
+}
+# Nobody answers their own question.
+NOT_MINE = or_(Question.author_id.is_(None), Question.author_id != bindparam("user_id"))
 
 
 @cache
@@ -336,64 +341,89 @@ def list_shape(shape: ListShape) -> Select:
     query = visible_questions()
     if shape.by_category:
         query = query.where(Question.category_id == bindparam("category_id"))
-    if shape.tag_walk is not None:
-        query = query.where(_in_topics(TOPICS["tag"], walk=shape.tag_walk))
-    if shape.mine_walk is not None:
-        query = query.where(_in_topics(TOPICS["mine"], walk=shape.mine_walk))
     if shape.sort == "unanswered":
         query = query.where(Question.answer_count == 0)
+    if shape.others_only:
+        query = query.where(NOT_MINE)
+    if shape.by_tag or shape.mine:
+        query = query.where(Question.id.in_(_topics_first(shape)))
     return query.order_by(Question.pinned.desc(), ORDERS[shape.sort], Question.id.desc())
 
 
-# Up to this many questions in the topics, a list reads them all and sorts them; above it, one
-# question in (questions / TOPIC_WALK) has the topic and a walk newest first finds a page soon.
-TOPIC_WALK = 2000
+# --- a topic's questions, read per topic in the list's order -------------------------------
+#
+# Walking all questions in the list's order and testing each for the topic reads every question
+# when the topic has none to show (the start page at 200,000 questions: 376 ms on PostgreSQL);
+# reading a topic whole and sorting it reads in proportion to the topic. Instead each topic's
+# first ``upto`` (the page's end: offset + limit) questions come from the end of its own index on
+# question_tag, which carries the question's listed/answered/pinned flags, times and helpful
+# count. The page is then among those: a question on it has fewer than ``upto`` ahead of it in
+# any of its topics. The rows read are bounded by the page's end times the number of topics,
+# plus those the other filters (a category, not the member's own) skip, whatever the data.
+
+# The member's topics read one by one on SQLite (no LATERAL): the profile's most (see
+# hub/directory/profiles.py); topics beyond them are still found, read whole.
+MINE_SLOTS = 12
 
 
-# The count that chooses costs more than the list it chooses for (~2 ms for a big topic on
-# SQLite, most of the start page), and its answer changes only when a topic grows past or
-# shrinks below TOPIC_WALK: each topic's answer is kept this long in the process. A stale
-# answer only picks the slower of two plans for the same rows.
-WALK_KEPT = 300.0  # seconds
-MAX_KEPT = 10_000
-_kept_walks: dict[tuple[str, int | None, int], tuple[bool, float]] = {}
+def _topics_first(shape: ListShape) -> Select:
+    """The ids of the first ``upto`` questions of each topic of ``shape`` (a question in two
+    topics may come twice)."""
+    if not shape.mine:
+        return _topic_first(shape, question_tag.c.tag_id == bindparam("tag_id"))
+    if shape.by_tag:  # the tag's questions that are also in the member's topics
+        return _topic_first(shape, question_tag.c.tag_id == bindparam("tag_id"), in_mine=True)
+    knows = user_expertise.c.user_id == bindparam("user_id")
+    if shape.lateral:
+        per_topic = _topic_first(shape, question_tag.c.tag_id == user_expertise.c.tag_id)
+        per_topic = per_topic.lateral("per_topic")
+        return (
+            select(per_topic.c.question_id)
+            .select_from(user_expertise)
+            .join(per_topic, true())
+            .where(knows)
+        )
+    mine = select(user_expertise.c.tag_id).where(knows)
+    mine = mine.order_by(user_expertise.c.tag_id)
+    slots = [
+        _topic_first(shape, question_tag.c.tag_id == mine.limit(1).offset(n).scalar_subquery())
+        for n in range(MINE_SLOTS)
+    ]
+    rest = _topic_first(shape, question_tag.c.tag_id.in_(mine.offset(MINE_SLOTS)))
+    reads = [select(read.subquery().c.question_id) for read in [*slots, rest]]
+    return union_all(*reads)
 
 
-def _walks(topic: str, parameters: dict[str, int]) -> bool:
-    """Either way of finding a topic's questions in a list sorted by something else is slow for
-    some topics: walking the questions in the list's order and testing each reads them all for a
-    topic on few questions (a tag on none: every question), and reading the topic's questions
-    and sorting them costs in proportion to a big topic. So one bounded count from the
-    (tag_id, question_id) index chooses: the topic's questions when they are few, the walk when
-    they are many."""
-    key = (topic, parameters.get("tag_id" if topic == "tag" else "user_id"), TOPIC_WALK)
-    now = time.monotonic()
-    kept = _kept_walks.get(key)
-    if kept is not None and kept[1] > now:
-        return kept[0]
-    parameters = {**parameters, "walk_at": TOPIC_WALK}
-    walk = db.session.scalar(TOPIC_SIZES[topic], parameters) >= TOPIC_WALK
-    if len(_kept_walks) >= MAX_KEPT:
-        _kept_walks.clear()
-    _kept_walks[key] = (walk, now + WALK_KEPT)
-    return walk
-
-
-def forget_topic_sizes() -> None:
-    """Count each topic afresh on its next list (tests: ids come back after a rollback)."""
-    _kept_walks.clear()
-
-
-TOPIC_SIZES = {
-    name: select(func.count()).select_from(topic.limit(bindparam("walk_at")).subquery())
-    for name, topic in TOPICS.items()
-}
-
-
-def _in_topics(topic: Select, *, walk: bool) -> ColumnElement[bool]:
-    if walk:
-        return topic.where(question_tag.c.question_id == Question.id).exists()
-    return Question.id.in_(topic)
+def _topic_first(shape: ListShape, topic: ColumnElement[bool], *, in_mine: bool = False) -> Select:
+    """The first ``upto`` listed questions of a topic in the list's order, from its index."""
+    tagged = question_tag.c
+    query = select(tagged.question_id).where(topic, tagged.listed == true())
+    if shape.sort == "unanswered":
+        query = query.where(tagged.answered == false())
+    # The filters on the question itself: each row read is joined to its question to be tested.
+    tested = []
+    if shape.by_category:
+        tested.append(Question.category_id == bindparam("category_id"))
+    if shape.others_only:
+        tested.append(NOT_MINE)
+    if in_mine:
+        also = aliased(question_tag)
+        tested.append(
+            exists().where(
+                also.c.question_id == tagged.question_id,
+                also.c.tag_id.in_(
+                    select(user_expertise.c.tag_id).where(
+                        user_expertise.c.user_id == bindparam("user_id")
+                    )
+                ),
+            )
+        )
+    if tested:
+        query = query.join(Question, Question.id == tagged.question_id).where(*tested)
+    order = TOPIC_ORDERS[shape.sort]
+    return query.order_by(tagged.pinned.desc(), order.desc(), tagged.question_id.desc()).limit(
+        bindparam("upto")
+    )
 
 
 @dataclass(frozen=True)
@@ -442,6 +472,7 @@ def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQue
     shape, parameters = list_query(filters, user)
     parameters["limit"] = filters.per_page + 1
     parameters["offset"] = (filters.page - 1) * filters.per_page
+    parameters["upto"] = parameters["offset"] + parameters["limit"]
     rows = reading_connection().execute(_listed(shape), parameters).all()
     shown = rows[: filters.per_page]
     tags: dict[int, list[TagLink]] = {row.id: [] for row in shown}

@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 
 from hub.extensions import db
+from hub.forum import search_plan
 from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
 from hub.forum.models import Answer, Question
 
@@ -61,15 +62,6 @@ FEW_HITS = 3
 TYPO_MIN_LENGTH = 6
 LONG_WORD = 9
 MAX_CANDIDATES = 2000
-# PostgreSQL: a tier looks for its newest hits among the newest WINDOW rows of its table first
-# (documents, or titles), then among all the older ones. Over the whole table the planner
-# either reads every hit and sorts them (slow for a common word) or walks the documents newest
-# first testing each (slow for a rare one), and it often guesses wrong which a word is: a word
-# missing from the index walked all 100,000 documents (165 ms of server CPU), a word in 600
-# titles walked 18,000. In the window either way costs at most the window; a tier that does not
-# fill its pool there is rare enough that GIN's list of all its hits is short.
-WINDOW = 4_096
-TITLE_WINDOW = 8 * WINDOW
 
 # Tiers, best first.
 TITLE_EXACT, EXACT_OR_TITLE, ANY_FORM, TYPO = range(4)
@@ -402,7 +394,7 @@ class Scope:
     # small rows, not the documents' text, and each row carries its question's filters and
     # boost (migration 0032).
     tsvectors: tuple[tuple[str, str, str], ...]
-    windowed: bool = False  # PostgreSQL: newest rows first (see WINDOW); for big tables
+    planned: bool = False  # PostgreSQL: each tier's plan chosen from its words (search_plan)
 
 
 # A question with an accepted answer or an answer marked helpful ranks a little higher.
@@ -421,7 +413,7 @@ FORUM = Scope(
         ("search_title", "terms", ""),
         ("search_vector", "terms", ""),
     ),
-    windowed=True,
+    planned=True,
 )
 # Meetings and topics are few: one index each way, its columns told apart by filter and weight.
 ITEMS = Scope(
@@ -571,12 +563,15 @@ def documents(ids: list[int], engine: DriverSql | None = None) -> list[Document]
     return [by_id[i] for i in ids if i in by_id]
 
 
-_HITS = "FROM search_vector WHERE terms @@ to_tsquery('simple', %(q)s)"
-HITS_UP_TO_CAP = f"SELECT count(*) FROM (SELECT 1 {_HITS} LIMIT %(cap)s) AS h"  # noqa: S608
-HITS_IN_WINDOW_UP_TO_CAP = (
-    f"SELECT count(*) FROM (SELECT 1 {_HITS} AND id > %(lower)s LIMIT %(cap)s) AS h"  # noqa: S608
+# A typo's hits, counted up to a cap (walked) or all (listed: the plan for a rare word, whose
+# list is short; a LIMIT there might tempt the planner into reading the table in the hope of an
+# early stop). The tsquery is an InitPlan: one plan for any word (see hub.forum.search_plan).
+_TSQUERY = "(SELECT to_tsquery('simple', %(q)s))"
+HITS_WALKED = (
+    "SELECT count(*) FROM (SELECT 1 FROM search_vector d"  # noqa: S608  (fixed SQL)
+    f" WHERE ts_match_vq(d.terms, {_TSQUERY}) LIMIT %(cap)s) AS h"
 )
-HITS_BEFORE_WINDOW = f"SELECT count(*) {_HITS} AND id + 0 <= %(lower)s"
+HITS_LISTED = f"SELECT count(*) FROM search_vector d WHERE d.terms @@ {_TSQUERY}"  # noqa: S608
 
 
 class PostgresBackend(DriverSql):
@@ -585,10 +580,6 @@ class PostgresBackend(DriverSql):
     that triggers fill from ``search_document`` (migration 0029); meetings and topics read
     ``search_item``'s one weighted tsvector (title words A, title terms B, body words C, body
     terms D), so there a tier is a weight-restricted tsquery."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._window_starts: dict[str, int | None] | None = None  # not read yet
 
     @staticmethod
     def all_of(words: Iterable[str], weights: str) -> str:
@@ -600,17 +591,18 @@ class PostgresBackend(DriverSql):
         suffix = f":{weights}" if weights else ""
         return joiner.join("(" + " | ".join(t + suffix for t in g) + ")" for g in groups)
 
-    def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple[int, str, str, str]]:
-        """(tier, table, tsvector column, tsquery): every word as written in the title; as
-        written anywhere; some form in the title; some form anywhere."""
+    def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple]:
+        """(tier, table, tsvector column, tsquery, its groups of terms): every word as written
+        in the title; as written anywhere; some form in the title; some form anywhere."""
         (t0, title_words, w0), (t1, words, w1), (t2, title_terms, w2), (t3, terms, w3) = (
             scope.tsvectors
         )
+        written = [(word,) for word in query.words]
         return [
-            (TITLE_EXACT, t0, title_words, self.all_of(query.words, w0)),
-            (EXACT_OR_TITLE, t1, words, self.all_of(query.words, w1)),
-            (EXACT_OR_TITLE, t2, title_terms, self.groups(query.groups, w2)),
-            (ANY_FORM, t3, terms, self.groups(query.groups, w3)),
+            (TITLE_EXACT, t0, title_words, self.all_of(query.words, w0), written),
+            (EXACT_OR_TITLE, t1, words, self.all_of(query.words, w1), written),
+            (EXACT_OR_TITLE, t2, title_terms, self.groups(query.groups, w2), query.groups),
+            (ANY_FORM, t3, terms, self.groups(query.groups, w3), query.groups),
         ]
 
     def pools(
@@ -619,75 +611,53 @@ class PostgresBackend(DriverSql):
         """(tier, document id, boost) for the newest hits of each tier, as on SQLite, in one
         statement.
 
-        A tier of the forum looks among the newest rows of its table first (see ``WINDOW``); only
-        when that leaves its pool short does it look at the older rows, for the hits it still
-        lacks (``LIMIT`` 0 runs nothing). In the window the planner may walk the ids newest first
-        (a common word: it stops after a few hundred) or AND GIN's bitmap with the window's;
-        either reads at most the window. Below it, ``id + 0`` keeps it from walking the primary
-        key at all: what is left to find is rare, and GIN lists it cheaply.
+        The forum's tiers each walk their table newest first or read GIN's list of hits, as
+        ``search_plan.walks`` chooses from the words' shares; the statement admits only that
+        plan and hides the words from the planner, so it is prepared and planned a few times
+        per connection, not per search. Meetings and topics (few rows) are planned for their
+        words each time.
         """
         where, params = filters.sql(PYFORMAT, narrow=True)
-        starts = self.window_starts() if scope.windowed else {}
-        windows, selects = [], []
-        for n, (tier, table, column, tsquery) in enumerate(self.tier_queries(query, scope)):
+        stats = search_plan.statistics(self.rows) if scope.planned else None
+        walks, selects = [], []
+        for n, (tier, table, column, tsquery, groups) in enumerate(self.tier_queries(query, scope)):
             params[f"q{n}"] = tsquery
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
-            hits = (
-                f"SELECT {scope.keys} FROM {table} d"  # noqa: S608  (fixed SQL; values bound)
-                f" WHERE d.{column} @@ to_tsquery('simple', %(q{n})s){where}"
-            )
-            pool = f"{hits} ORDER BY d.id DESC LIMIT {limit}"
-            if starts.get(table) is not None:
-                params[f"lo{n}"] = starts[table]
-                windows.append(
-                    f"w{n} AS MATERIALIZED ({hits} AND d.id > %(lo{n})s"
-                    f" ORDER BY d.id DESC LIMIT {limit})"
-                )
-                # The outer LIMIT changes no result; it tells the planner how few rows come.
-                pool = (
-                    f"SELECT * FROM w{n} UNION ALL ({hits} AND d.id + 0 <= %(lo{n})s"  # noqa: S608
-                    f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
-                    f" LIMIT {limit}"
-                )
+            keys = f"SELECT {scope.keys} FROM {table} d WHERE"  # noqa: S608  (fixed SQL; values bound)
+            if stats is None:
+                match = f"d.{column} @@ to_tsquery('simple', %(q{n})s)"
+                pool = f"{keys} {match}{where} ORDER BY d.id DESC LIMIT {limit}"
+            else:
+                tsq = f"(SELECT to_tsquery('simple', %(q{n})s))"
+                listed = f"{keys} d.{column} @@ {tsq}{where}"
+                pool = f"{listed} ORDER BY d.id + 0 DESC LIMIT {limit}"
+                span = search_plan.walk_rows(stats, table, column, groups, filters, limit)
+                if span is not None:
+                    params[f"s{n}"] = span
+                    edge = f"(SELECT max(id) FROM {table}) - %(s{n})s"  # noqa: S608
+                    walks.append(
+                        f"w{n} AS MATERIALIZED ({keys} d.id > {edge}"
+                        f" AND ts_match_vq(d.{column}, {tsq}){where}"
+                        f" ORDER BY d.id DESC LIMIT {limit})"
+                    )
+                    # Older rows only if the walk left the pool short (LIMIT 0 runs nothing).
+                    pool = (
+                        f"SELECT * FROM w{n} UNION ALL ({listed} AND d.id + 0 <= {edge}"  # noqa: S608
+                        f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
+                    )
             selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
         sql = " UNION ALL ".join(selects)
-        if windows:
-            sql = f"WITH {', '.join(windows)} {sql}"
-        # Never prepared: PostgreSQL plans a prepared statement for its values five times, then
-        # keeps one plan for any values if that one's estimate is as low, and it was: every search
-        # then walked or bitmapped each tier as a word of unknown frequency would need (server
-        # CPU per pool statement 3.2 ms median against 1.7 ms planned each time, plan included).
-        return self.rows(sql, params, prepare=False)
-
-    def window_starts(self) -> dict[str, int | None]:
-        """For each of the forum's tier tables, the id below its window (None when the forum has
-        fewer documents), read once per search: the newest WINDOW documents, and the titles among
-        the newest TITLE_WINDOW documents (a title is one document in four or five)."""
-        if self._window_starts is None:
-            newest = self.scalar("SELECT max(id) FROM search_document", ())
-            self._window_starts = {
-                table: newest - size if newest and newest > size else None
-                for table, size in (("search_vector", WINDOW), ("search_title", TITLE_WINDOW))
-            }
-        return self._window_starts
+        if walks:
+            sql = f"WITH {', '.join(walks)} {sql}"
+        return self.rows(sql, params, prepare=stats is not None)
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
-        """Documents with a form of the word, counted up to ``cap``. In the window first: over
-        the whole table "stop at the third hit" let the planner read every document for a word
-        that has none (165 ms for one typo)."""
-        params = {
-            "q": self.groups([group]),
-            "cap": cap,
-            "lower": self.window_starts()["search_vector"],
-        }
-        if params["lower"] is None:
-            return self.scalar(HITS_UP_TO_CAP, params)
-        found = self.scalar(HITS_IN_WINDOW_UP_TO_CAP, params)
-        if found >= cap:
-            return found
-        # What is left is rare: GIN lists it (no LIMIT, so no walk in the hope of an early stop).
-        older = self.scalar(HITS_BEFORE_WINDOW, params)
-        return min(cap, found + older)
+        """Documents with a form of the word, counted up to ``cap``: walked when the word is
+        common, listed by GIN when it is rare (a typo: none at all)."""
+        stats = search_plan.statistics(self.rows)
+        walk = search_plan.walk_rows(stats, "search_vector", "terms", [group], Filters(), cap)
+        params = {"q": self.groups([group]), "cap": cap}
+        return min(cap, self.scalar(HITS_LISTED if walk is None else HITS_WALKED, params))
 
     def words_containing(self, pieces: list[str], shortest: int, longest: int) -> list[str]:
         # LIKE with a pattern of letters only: pg_trgm's GIN index serves it.

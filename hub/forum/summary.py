@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Row, Select, bindparam, or_, select
+from sqlalchemy import Row, Select, bindparam, select
 
 from hub.auth.models import User
 from hub.core.db import reading_connection, utcnow
@@ -41,12 +41,10 @@ SHOWN_COLUMNS = (
     Question.answer_count,
     User.name.label("author_name"),
 )
-# Nobody answers their own question.
-NOT_MINE = or_(Question.author_id.is_(None), Question.author_id != bindparam("user_id"))
 
 
 def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
-    """Three statements (four with the member's topics counted): the newest questions,
+    """Three statements: the newest questions,
     unanswered ones within the member's expertise (never the member's own), and the member's own
     questions that got an answer but none accepted yet."""
     return ForumSummary(
@@ -62,16 +60,17 @@ def _first(
     filters: QuestionFilters, user: User, limit: int, *, others_only: bool = False
 ) -> list[Row]:
     shape, parameters = list_query(filters, user)
-    statement = _first_of(shape, others_only)
-    return reading_connection().execute(statement, {**parameters, "limit": limit}).all()
+    statement = _first_of(replace(shape, others_only=others_only))
+    parameters |= {"limit": limit, "upto": limit}
+    return reading_connection().execute(statement, parameters).all()
 
 
 @cache
-def _first_of(shape: ListShape, others_only: bool) -> Select:
+def _first_of(shape: ListShape) -> Select:
     """Built once per shape: building costs more than SQLite takes to run it (issue 17)."""
-    query = list_shape(shape).where(*([NOT_MINE] if others_only else []))
     return (
-        query.with_only_columns(*SHOWN_COLUMNS)
+        list_shape(shape)
+        .with_only_columns(*SHOWN_COLUMNS)
         .outerjoin(User, User.id == Question.author_id)
         .limit(bindparam("limit"))
     )

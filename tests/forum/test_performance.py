@@ -18,7 +18,7 @@ MAX_STATEMENTS = 8
 
 
 def page_statements(client, count_queries, url: str) -> int:
-    client.get(url)  # warm: a topic's size is counted once in questions.WALK_KEPT
+    client.get(url)  # warm: view counts buffered, caches filled
     with count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
@@ -222,31 +222,3 @@ def test_list_queries_use_indexes(
     assert len(captured) > len(urls)
     problems = scans_of_big_tables(captured, dialect)
     assert problems == [], "\n\n".join(problems)
-
-
-def test_a_topics_size_is_counted_once_in_a_while(
-    client, login, create_user, category, create_tag, give_expertise, count_queries, monkeypatch
-):
-    from hub.forum import questions
-
-    user = create_user()
-    tag = create_tag("Surfplatta")
-    give_expertise(user, tag)
-    seed_questions(user, category, 12, tag)
-    login(user)
-    url = "/fragor?tagg=surfplatta&min=1"
-    first = [page_statements(client, count_queries, url) for _ in range(2)]
-    with count_queries() as counter:
-        client.get(url)
-    assert counter.count == first[0] == first[1]  # both sizes kept
-
-    clock = [questions.time.monotonic() + questions.WALK_KEPT + 1]
-    monkeypatch.setattr(questions.time, "monotonic", lambda: clock[0])
-    with count_queries() as counter:
-        client.get(url)
-    assert counter.count == first[0] + 2  # the tag's and the member's topics counted again
-
-    monkeypatch.setattr(questions, "MAX_KEPT", 1)  # full: forgotten before the next is kept
-    questions.forget_topic_sizes()
-    client.get(url)
-    assert len(questions._kept_walks) == 1

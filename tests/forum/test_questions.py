@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from hub.core.models import Tag
 from hub.extensions import db
-from hub.forum import questions
 from hub.forum.models import Follow, Question, Revision
 from tests.conftest import csrf_token
 
@@ -218,31 +216,6 @@ def test_views_are_flushed_in_batches(app, client, login, create_user, create_qu
     db.session.refresh(question)
     assert question.view_count == 3
     assert pending_views() == {}
-
-
-@pytest.mark.parametrize("sort", ["newest", "active", "unanswered", "helpful"])
-def test_a_topic_lists_the_same_questions_read_whole_or_walked(
-    app, monkeypatch, create_user, create_tag, give_expertise, create_question, sort
-):
-    """A topic's list reads the topic's questions when they are few and walks the list's order
-    when they are many (questions.TOPIC_WALK): the same questions in the same order either way,
-    for a tag and for the member's own topics."""
-    from hub.forum.questions import QuestionFilters, list_questions
-
-    tag, other = create_tag("Nyckelfri hemtjänst"), create_tag("Robotdammsugare")
-    reader, asker = create_user(), create_user()
-    give_expertise(reader, tag)
-    for n in range(7):
-        create_question(asker, tags=[tag] if n % 2 else [other], helpful_count=n % 3)
-    for filters in (
-        QuestionFilters(sort=sort, tag=tag, per_page=2),
-        QuestionFilters(sort=sort, mine_expertise=True, per_page=2, page=2),
-    ):
-        monkeypatch.setattr(questions, "TOPIC_WALK", 100)  # few: read whole
-        read_whole = list_questions(filters, reader)
-        monkeypatch.setattr(questions, "TOPIC_WALK", 2)  # many: walked
-        assert list_questions(filters, reader) == read_whole
-        assert read_whole[0]  # not an empty list either way
 
 
 def test_views_are_written_before_a_post_in_one_statement_of_their_own(

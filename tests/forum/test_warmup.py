@@ -48,7 +48,7 @@ def test_after_the_warm_up_a_members_first_pages_compile_next_to_nothing(app, cl
     cache = db.engine._compiled_cache
     cache.clear()  # as in a fresh worker
     cold = compiled_by_pages(client, pages)
-    assert cold > 30
+    assert cold > 25  # the pages compile statements of their own
     cache.clear()
     views = viewcounts.pending_views()
     rendered = warmup.render_pages(app, db.session.connection())

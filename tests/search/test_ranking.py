@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hub.core.markdown import render_markdown
 from hub.extensions import db
-from hub.forum import search as search_module
+from hub.forum import search_plan
 from hub.forum.models import Answer, Question
 from hub.forum.search import rebuild_index, search
 
@@ -126,16 +126,26 @@ def test_top10_is_the_same_on_every_dialect(category):
     assert got == json.loads(TOP10.read_text(encoding="utf-8"))
 
 
-def every_page(query: str) -> tuple[int, list[int]]:
-    pages = [search(query, page=n, per_page=20) for n in range(1, 6)]
+def every_page(query: str, **filters) -> tuple[int, list[int]]:
+    pages = [search(query, page=n, per_page=20, **filters) for n in range(1, 6)]
     return pages[0].total, [hit.document_id for page in pages for hit in page.hits]
 
 
-def test_newest_documents_first_changes_no_result(category, monkeypatch):
-    """PostgreSQL looks for each tier's hits among the newest documents first (``WINDOW``): with
-    a window of 40 of the forum's documents every query finds the same hits, totals and order as
-    with one look at all of them (on SQLite the window is not used; the test holds there too)."""
+def every_result() -> dict:
+    return {
+        (query, answered): every_page(query, answered=answered)
+        for query in QUERIES
+        for answered in (None, True, False)
+    }
+
+
+def test_the_plan_changes_no_result(category, monkeypatch):
+    """PostgreSQL reads each tier's hits from GIN's list or walks its newest rows, as the words'
+    shares suggest (``hub.forum.search_plan``); a walk that stops before its pool is full leaves
+    the older rows to the list. Every way finds the same hits, totals and order (on SQLite no plan
+    is chosen; the test holds there too)."""
     build_forum(category.id)
-    whole = {query: every_page(query) for query in QUERIES}
-    monkeypatch.setattr(search_module, "WINDOW", 40)
-    assert {query: every_page(query) for query in QUERIES} == whole
+    listed = every_result()
+    for span in (3, 40, 10**6):  # ids walked back from the newest: the list does the rest
+        monkeypatch.setattr(search_plan, "walk_rows", lambda *args, span=span: span)
+        assert every_result() == listed, span

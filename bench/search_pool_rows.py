@@ -1,0 +1,93 @@
+"""What search's pool statement reads on PostgreSQL, per query: EXPLAIN (ANALYZE, BUFFERS).
+
+Run by hand on any filled database (read only: nothing is written):
+
+    .venv/bin/python bench/search_pool_rows.py postgresql+psycopg://…/xlarge [--bench-queries]
+
+Each query goes through ``search()``; every statement it sends that reads the tier tables (the
+pool statement, and the typo fallback's counts) is run again under ``EXPLAIN (ANALYZE, BUFFERS)``
+with the same values. Printed per query: the server's execution time, the rows its scans read
+(returned plus removed by a filter) and the shared buffers touched; then the median, p95 and
+maximum. The words are the realistic mix's (``bench/realistic.py``), or with ``--bench-queries``
+the 240 queries of ``bench/search_bench.py``. Compare databases of different sizes: what a search
+reads should not grow with the number of documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realistic
+import search_bench
+
+from hub import create_app
+from hub.extensions import db
+from hub.forum import search as search_module
+from tests.conftest import make_config
+
+
+def rows_read(node: dict) -> int:
+    """Rows the plan's scans read: what each scan returned and what its filter removed."""
+    own = 0
+    if "Scan" in node["Node Type"] and "Index Only" not in node["Node Type"]:
+        loops = node.get("Actual Loops", 1)
+        own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * loops
+    return own + sum(rows_read(child) for child in node.get("Plans", []))
+
+
+def explained(statements: list[tuple[str, dict]]) -> tuple[float, int, int]:
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    ms = rows = buffers = 0
+    for sql, params in statements:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params, prepare=False)
+        plan = cursor.fetchone()[0][0]
+        ms += plan["Execution Time"]
+        rows += rows_read(plan["Plan"])
+        buffers += plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
+    return ms, rows, buffers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--bench-queries", action="store_true")
+    args = parser.parse_args()
+    if args.bench_queries:
+        work = search_bench.queries(random.Random(5), 240)
+    else:
+        work = [(word, {}) for word in realistic.SEARCH_WORDS]
+    app = create_app(make_config(args.database_url))
+    sent = search_module.DriverSql.rows
+    captured: list[tuple[str, dict]] = []
+
+    def capture(self, sql, params, prepare=None):
+        if "search_vector" in sql or "search_title" in sql:
+            captured.append((sql, params))
+        return sent(self, sql, params, prepare)
+
+    search_module.DriverSql.rows = capture
+    results = []
+    with app.app_context():
+        for query, options in work:
+            captured.clear()
+            search_module.search(query, **options)
+            ms, rows, buffers = explained(list(captured))
+            results.append((ms, rows, buffers))
+            print(f"{query[:30]:30} {str(options)[:24]:24} {ms:8.2f} ms {rows:8} rader "
+                  f"{buffers:7} buffertar")  # fmt: skip
+    for n, name in enumerate(("ms", "rader", "buffertar")):
+        values = sorted(r[n] for r in results)
+        p95 = values[max(0, int(len(values) * 0.95) - 1)]
+        median = statistics.median(values)
+        print(f"{name}: median {median:.1f}, p95 {p95:.1f}, max {values[-1]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

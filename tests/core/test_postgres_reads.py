@@ -1,0 +1,96 @@
+"""On PostgreSQL a request that only reads sends no BEGIN and no ROLLBACK; its first write begins
+the transaction, which holds every write after it (``hub.core.db.configure_postgres``)."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import text
+
+from hub.core.db import is_plain_read, read_only
+from hub.extensions import db
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        'SELECT "user".id FROM "user" WHERE "user".id = %(id)s',
+        "  select updated_at, deleted_at from question",
+        "WITH track AS (SELECT 1 AS n) SELECT n FROM track",
+    ],
+)
+def test_plain_reads(statement):
+    assert is_plain_read(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO tag (slug, name) VALUES (%(slug)s, %(name)s)",
+        'UPDATE "user" SET last_seen_on = %(day)s',
+        "DELETE FROM notification",
+        "SAVEPOINT sa_savepoint_1",
+        "SELECT id FROM mail_message FOR UPDATE SKIP LOCKED",
+        "SELECT id FROM network FOR NO KEY UPDATE",
+        "SELECT id FROM network FOR KEY SHARE",
+        "WITH gone AS (DELETE FROM notification RETURNING id) SELECT count(*) FROM gone",
+        "CREATE TEMPORARY TABLE t (n int)",
+    ],
+)
+def test_writes_and_locks_are_not_plain_reads(statement):
+    assert not is_plain_read(statement)
+
+
+@pytest.fixture
+def postgres(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's transactions")
+    return app
+
+
+def status(connection) -> TransactionStatus:
+    return connection.connection.driver_connection.pgconn.transaction_status
+
+
+def test_a_get_reads_outside_a_transaction_until_it_writes(postgres):
+    with postgres.test_request_context("/fragor"), db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        assert status(connection) == TransactionStatus.IDLE  # no BEGIN was sent
+
+        connection.execute(text("CREATE TEMPORARY TABLE written (n int) ON COMMIT DROP"))
+        connection.execute(text("INSERT INTO written VALUES (1)"))
+        assert status(connection) == TransactionStatus.INTRANS
+        assert connection.scalar(text("SELECT count(*) FROM written")) == 1
+        connection.rollback()
+
+        # The rollback took the table with it: both statements were in one transaction.
+        assert connection.scalar(text("SELECT to_regclass('pg_temp.written')")) is None
+        assert status(connection) == TransactionStatus.IDLE
+
+
+def test_a_post_and_code_outside_requests_begin_at_once(postgres):
+    posting = postgres.test_request_context("/fragor", method="POST")
+    with posting, db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        assert status(connection) == TransactionStatus.INTRANS
+    with db.engine.connect() as connection:  # the same pooled connection, out of autocommit
+        connection.execute(text("SELECT 1"))
+        assert status(connection) == TransactionStatus.INTRANS
+
+
+def test_read_only_reads_outside_a_transaction(postgres):
+    # A session of its own: the tests' session is bound to a connection already in a transaction.
+    with db.engine.connect() as connection, read_only():
+        connection.execute(text("SELECT 1"))
+        assert status(connection) == TransactionStatus.IDLE
+
+
+def test_a_connection_set_to_autocommit_by_its_user_stays_so(postgres):
+    reading = postgres.test_request_context("/fragor")
+    own = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with reading, own as connection:
+        connection.execute(text("SELECT 1"))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("CREATE TEMPORARY TABLE kept (n int)"))
+        assert status(connection) == TransactionStatus.IDLE
+        connection.execute(text("DROP TABLE kept"))
