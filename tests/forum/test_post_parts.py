@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, DictLoader, nodes
 from hub.core import layout
 from hub.directory.models import Profile
 from hub.extensions import db
-from hub.forum import answers, post_parts
+from hub.forum import answers, post_parts, questions
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.forum.test_question_page_faces import answer_html
@@ -131,6 +131,27 @@ def test_a_comments_delete_link_is_its_writers_and_a_hidden_mention_unlinks_at_o
     assert 'class="mention"' not in shown(member, thread)
 
 
+def test_a_part_made_among_others_is_the_part_made_alone(app, create_user, create_answer, thread):
+    """The answers not kept yet are made in one render: each must come out as it would alone."""
+    for n in range(2):
+        create_answer(thread.question, create_user(), body=f"Svar nummer {n}")
+    reader = create_user()
+    with app.test_request_context("/"):
+        question, _following = questions.get_question_page(reader, thread.question.id)
+        rows = answers.answers_for_page(question, reader)
+        comments = answers.comments_for_page(question, [a.id for a, _marked in rows])
+
+        def made(some) -> list:
+            app.extensions.pop(post_parts.POST_PARTS, None)
+            rights = {"viewer": reader, "moderator": False, "can_accept": False, "people": {}}
+            return post_parts.answer_parts(question, some, comments, **rights)
+
+        together = made(rows)
+        assert len(together) == 3
+        assert [made([row])[0] for row in rows] == together
+        assert made(rows[::-1]) == together[::-1]
+
+
 def test_the_parts_kept_are_bounded(app, sign_in, create_user, create_answer, thread,
                                     monkeypatch):  # fmt: skip
     monkeypatch.setattr(post_parts, "MAX_POST_PARTS", 2)
@@ -165,7 +186,7 @@ def test_a_part_cannot_read_the_reader_or_the_request(app, leaky_parts, login, c
 def test_an_answers_part_writes_no_time_of_its_own(app):
     """How long ago is worked out per request and given as a fact; a filter that reads the
     clock inside the kept part would freeze it."""
-    for name in ("forum/_answer.html", "forum/_comments.html", "forum/_post.html"):
+    for name in (post_parts.ANSWERS, "forum/_comments.html", "forum/_post.html"):
         source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
         filters = {f.name for f in app.jinja_env.parse(source).find_all(nodes.Filter)}
         assert "ago" not in filters, name
