@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import utcnow
 from hub.extensions import db
 from hub.notifications.models import Notification
+from hub.notifications.unread import unread_notification_count
 
 bp = Blueprint("notifications", __name__)
 
-COUNT_CAP = 100  # "99+" is enough; counting stops early so the header stays cheap
-
-
-# Built once: the header of every page runs it, and building it cost twice what running it does.
-UNREAD_COUNT = select(func.count()).select_from(
-    select(Notification.id)
-    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
-    .limit(COUNT_CAP)
-    .subquery()
-)
-
-
-def unread_count(user_id: int) -> int:
-    # Through the connection: the ORM's work per statement costs more than this count.
-    return reading_connection().scalar(UNREAD_COUNT, {"user_id": user_id}) or 0
-
-
-@bp.app_template_global()
-def unread_notification_count() -> int:
-    """For the header: one cheap statement per request, only for signed-in members."""
-    if not current_user.is_authenticated:
-        return 0
-    if "unread_notifications" not in g:
-        g.unread_notifications = unread_count(current_user.id)
-    return g.unread_notifications
+# The header of every page shows the unread count (hub/notifications/unread.py).
+bp.add_app_template_global(unread_notification_count, "unread_notification_count")
 
 
 # Built once, and rows: the page shows four columns of fifty notifications.

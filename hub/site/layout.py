@@ -10,7 +10,7 @@ from markupsafe import Markup
 from hub.auth.permissions import Permission, can
 from hub.core.layout import shared_part
 from hub.core.templating import csrf_token
-from hub.notifications.views import unread_notification_count
+from hub.notifications.unread import unread_notification_count
 from hub.site.language import LANGUAGE_NAMES, return_path
 
 UNREAD_SHOWN = 100  # from here on the badge says "99+"
