@@ -32,23 +32,25 @@ question_tag = Table(
     # A topic's newest questions straight from the index (the experts on a question count them).
     Index("ix_question_tag_tag_question", "tag_id", "question_id"),
     # The question's own values that the lists sort and filter a topic by, copied by triggers
-    # (migration 0033; never written by the app): one index per list order, led by the topic,
-    # so a topic's page is read from the end of its index (hub/forum/questions.py).
+    # (migrations 0033, 0034; never written by the app): one index per list order, led by the
+    # topic, so a topic's page is read from the end of its index (hub/forum/questions.py); the
+    # category last, so a topic in one category is found in the index alone.
     Column("listed", Boolean, server_default=false(), nullable=False),  # not deleted nor hidden
     Column("answered", Boolean, server_default=false(), nullable=False),
     Column("pinned", Boolean, server_default=false(), nullable=False),
     Column("created_at", UTCDateTime),
     Column("last_activity_at", UTCDateTime),
     Column("helpful_count", Integer, server_default="0", nullable=False),
-    Index("ix_question_tag_newest", "tag_id", "listed", "pinned", "created_at", "question_id"),
-    Index(
-        "ix_question_tag_unanswered",
-        *("tag_id", "listed", "answered", "pinned", "created_at", "question_id"),
+    Column("category_id", Integer),
+    *(
+        Index(name, "tag_id", "listed", *order, "pinned", key, "question_id", "category_id")
+        for name, order, key in [
+            ("ix_question_tag_newest", (), "created_at"),
+            ("ix_question_tag_unanswered", ("answered",), "created_at"),
+            ("ix_question_tag_active", (), "last_activity_at"),
+            ("ix_question_tag_helpful", (), "helpful_count"),
+        ]
     ),
-    Index(
-        "ix_question_tag_active", "tag_id", "listed", "pinned", "last_activity_at", "question_id"
-    ),
-    Index("ix_question_tag_helpful", "tag_id", "listed", "pinned", "helpful_count", "question_id"),
 )
 
 

@@ -289,7 +289,8 @@ def list_query(filters: QuestionFilters, user: User) -> tuple[ListShape, dict[st
 
     A statement is built once per shape (``list_shape``) and kept: building one costs several
     times what SQLite takes to run it (issue 17). What varies per member or page (the category,
-    the tag, the member) goes in as parameters; a caller adds ``limit`` and ``offset``."""
+    the tag, the member) goes in as parameters; a caller adds ``limit``, ``offset`` and ``upto``
+    (their sum: how far each topic is read)."""
     parameters = {"user_id": user.id}
     if filters.category is not None:
         parameters["category_id"] = filters.category.id
@@ -357,9 +358,10 @@ def list_shape(shape: ListShape) -> Select:
 # reading a topic whole and sorting it reads in proportion to the topic. Instead each topic's
 # first ``upto`` (the page's end: offset + limit) questions come from the end of its own index on
 # question_tag, which carries the question's listed/answered/pinned flags, times and helpful
-# count. The page is then among those: a question on it has fewer than ``upto`` ahead of it in
-# any of its topics. The rows read are bounded by the page's end times the number of topics,
-# plus those the other filters (a category, not the member's own) skip, whatever the data.
+# count and category. The page is then among those: a question on it has fewer than ``upto``
+# ahead of it in any of its topics. The rows read are bounded by the page's end times the number
+# of topics, whatever the data, plus those the other filters skip: index entries of the topic in
+# other categories, and the member's own questions on the start page.
 
 # The member's topics read one by one on SQLite (no LATERAL): the profile's most (see
 # hub/directory/profiles.py); topics beyond them are still found, read whole.
@@ -400,10 +402,10 @@ def _topic_first(shape: ListShape, topic: ColumnElement[bool], *, in_mine: bool 
     query = select(tagged.question_id).where(topic, tagged.listed == true())
     if shape.sort == "unanswered":
         query = query.where(tagged.answered == false())
+    if shape.by_category:  # tested in the index: a topic in other categories reads no question
+        query = query.where(tagged.category_id == bindparam("category_id"))
     # The filters on the question itself: each row read is joined to its question to be tested.
     tested = []
-    if shape.by_category:
-        tested.append(Question.category_id == bindparam("category_id"))
     if shape.others_only:
         tested.append(NOT_MINE)
     if in_mine:

@@ -122,6 +122,7 @@ def copies(question_id: int) -> set[tuple]:
 
 
 COPIED = ("listed", "answered", "pinned", "created_at", "last_activity_at", "helpful_count")
+COPIED += ("category_id",)
 
 
 def own_values(question: Question) -> tuple:
@@ -134,6 +135,8 @@ def test_question_tag_follows_its_question_whoever_writes_it(
     app, create_user, create_tag, create_question, create_answer
 ):
     tags = [create_tag("Trygghetslarm"), create_tag("Läkemedelsrobot")]
+    moved_to = Category(slug="flyttad", name="Flyttad")
+    db.session.add(moved_to)
     question = create_question(create_user(), tags=tags[:1])
     assert {row[:4] for row in copies(question.id)} == {own_values(question)}
     create_answer(question, create_user())  # answered, through the ORM
@@ -150,6 +153,7 @@ def test_question_tag_follows_its_question_whoever_writes_it(
         {"created_at": later - timedelta(days=3)},
         {"answer_count": 0},
         {"deleted_at": later},
+        {"category_id": moved_to.id},
         {"view_count": 9},  # not copied: nothing to follow
     ]
     for change in changes:
@@ -159,7 +163,8 @@ def test_question_tag_follows_its_question_whoever_writes_it(
         assert len(rows) == 1, rows
         row = rows.pop()
         assert row[:4] == own_values(question), change
-        assert row[4:] == (question.last_activity_at, question.helpful_count), change
+        after = (question.last_activity_at, question.helpful_count, question.category_id)
+        assert row[4:] == after, change
 
 
 def test_a_topic_inserted_in_bulk_takes_its_questions_values(app, create_user, create_tag):
