@@ -18,11 +18,12 @@ Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``searc
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -517,13 +518,15 @@ class SqliteBackend(DriverSql):
         params = {"m": " OR ".join(f'"{p}"' for p in pieces), "lo": shortest, "hi": longest}
         return [row[0] for row in self.rows(sql, params | {"cap": MAX_CANDIDATES})]
 
-    def documents(self, ids: list[int]) -> list[tuple]:
-        marks = ", ".join("?" * len(ids))  # one per id: sqlite3 takes no list
-        return self.rows(DOCUMENTS_SQL.format(ids=f"IN ({marks})"), ids)
-
     def words_with_terms(self, terms: list[str]) -> list[tuple]:
         marks = ", ".join("?" * len(terms))
         return self.rows(FORMS_SQL.format(terms=f"IN ({marks})"), terms)
+
+    def page(self, ids: list[int], terms: list[str]) -> list[tuple]:
+        # One mark per value: sqlite3 takes no list.
+        id_marks, term_marks = ", ".join("?" * len(ids)), ", ".join("?" * len(terms))
+        sql = PAGE_SQL.format(ids=f"IN ({id_marks})", terms=f"IN ({term_marks})")
+        return self.rows(sql, [*ids, *terms])
 
     def similar(self, groups, limit: int):
         # Only questions have title terms, so the title index finds questions only.
@@ -544,6 +547,13 @@ DOCUMENTS_SQL = (
     " JOIN question q ON q.id = d.question_id WHERE d.id {ids}"
 )
 FORMS_SQL = "SELECT DISTINCT word FROM search_form WHERE term {terms}"
+# A result page's documents and the written words to mark in them, in one round trip: the words
+# come as rows without an id.
+PAGE_SQL = (
+    f"{DOCUMENTS_SQL} UNION ALL"  # noqa: S608  (fixed SQL; values bound)
+    " SELECT DISTINCT CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), word,"
+    " CAST(NULL AS TEXT) FROM search_form WHERE term {terms}"
+)
 
 
 @dataclass(frozen=True)
@@ -555,12 +565,20 @@ class Document:
     title: str
 
 
-def documents(ids: list[int], engine: DriverSql | None = None) -> list[Document]:
-    """The text of these documents with their question's title, in the order given."""
+def page_documents(
+    ids: list[int], wanted: set[str], engine: DriverSql
+) -> tuple[list[Document], HitTest]:
+    """A result page's documents in the order given, and the hit test for their words, read in
+    one statement (see ``hit_test``)."""
     if not ids:
-        return []
-    by_id = {row[0]: Document(*row) for row in (engine or backend()).documents(ids)}
-    return [by_id[i] for i in ids if i in by_id]
+        return [], HitTest(wanted, frozenset())
+    by_id, written = {}, set()
+    for row in engine.page(ids, sorted(wanted)):
+        if row[0] is None:
+            written.add(row[3])
+        else:
+            by_id[row[0]] = Document(*row)
+    return [by_id[i] for i in ids if i in by_id], HitTest(wanted, frozenset(written))
 
 
 # A typo's hits, counted up to a cap (walked) or all (listed: the plan for a rare word, whose
@@ -670,12 +688,13 @@ class PostgresBackend(DriverSql):
         params |= {"lo": shortest, "hi": longest, "cap": MAX_CANDIDATES}
         return [row[0] for row in self.rows(sql, params)]
 
-    def documents(self, ids: list[int]) -> list[tuple]:
-        # One statement whatever the number of ids, so that psycopg prepares it once.
-        return self.rows(DOCUMENTS_SQL.format(ids="= ANY(%(ids)s)"), {"ids": ids})
-
     def words_with_terms(self, terms: list[str]) -> list[tuple]:
         return self.rows(FORMS_SQL.format(terms="= ANY(%(terms)s)"), {"terms": terms})
+
+    def page(self, ids: list[int], terms: list[str]) -> list[tuple]:
+        # One statement whatever the number of ids and terms, so that psycopg prepares it once.
+        sql = PAGE_SQL.format(ids="= ANY(%(ids)s)", terms="= ANY(%(terms)s)")
+        return self.rows(sql, {"ids": ids, "terms": terms})
 
     def similar(self, groups, limit: int):
         sql = (
@@ -739,8 +758,7 @@ def search(
     result.total = max(result.total, sum(1 for tier, _, _ in pools if tier == ANY_FORM))
     offset = (result.page - 1) * per_page
     page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
-    found = documents(page_ids, engine)
-    is_hit = hit_test(wanted, engine) if found else None
+    found, is_hit = page_documents(page_ids, wanted, engine)
     result.hits = [
         SearchHit(
             document_id=row.id,
@@ -766,8 +784,7 @@ def warm_search() -> None:
         ranked(engine.pools(parsed, filters))
     engine.hit_count(parsed.groups[0], FEW_HITS)
     engine.words_containing(["lös", "enord"], 9, 11)
-    documents([0], engine)
-    hit_test({"lösenord"}, engine)
+    page_documents([0], {"lösenord"}, engine)
 
 
 def correct(parsed: ParsedQuery, engine, hits_of_one_word: int | None = None) -> ParsedQuery | None:
@@ -838,6 +855,7 @@ class HitTest(dict):
         super().__init__()
         self.wanted = wanted
         self.written = written
+        self.finder = forms_finder(written) if written else None
 
     def __missing__(self, word: str) -> bool:
         lowered = word.lower()
@@ -849,6 +867,15 @@ class HitTest(dict):
         return hit
 
     __call__ = dict.__getitem__
+
+
+@functools.lru_cache(maxsize=512)
+def forms_finder(written: frozenset[str]) -> re.Pattern:
+    """The written forms, each ending a word: where a lower-cased text's hits may be, found in C
+    (that a match also starts a word is checked per match: a look-behind first would cost the
+    regex its fast scan for the forms' letters)."""
+    forms = "|".join(map(re.escape, sorted(written, key=len, reverse=True)))
+    return re.compile(f"(?:{forms})(?![^\\W_])")
 
 
 def hit_test(wanted: set[str], engine: DriverSql | None = None) -> HitTest:
@@ -877,8 +904,53 @@ def _marked(parts: list[str], is_hit: Callable[[str], bool]) -> str:
     return "".join(out)
 
 
+# The one character whose lower case is two characters: a word holding it may be a hit that the
+# finder, comparing letter by letter, does not see.
+DOTTED_I = "\u0130"
+
+
+def finder_for(text: str, is_hit: Callable[[str], bool]) -> re.Pattern | None:
+    """The hit test's finder, if it can mark this text: a page's words were looked up in
+    ``search_form`` (not through the lexicon) and the text has no dotted capital I."""
+    finder = getattr(is_hit, "finder", None)
+    return finder if finder is not None and DOTTED_I not in text else None
+
+
+def _found(text: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> Iterator[re.Match]:
+    """The text's hits, as matches in its lower-cased copy (as long as the text: no dotted I)."""
+    lowered = text.lower()
+    for found in finder.finditer(lowered):
+        start = found.start()
+        if (start == 0 or not lowered[start - 1].isalnum()) and is_hit(found.group()):
+            yield found
+
+
+def _marked_found(text: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> str:
+    """As ``_marked``, the hits found by the finder: per hit, not per word, in Python. Words
+    are letters and digits, so escaping the stretches between hits escapes just the separators."""
+    out, last = [], 0
+    for found in _found(text, finder, is_hit):
+        start, end = found.span()
+        out += (html.escape(text[last:start]), "<mark>", text[start:end], "</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def _first_hit(body: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> int:
+    """The number of the body's first word that is a hit, if among its first MAX_SNIPPET_SCAN
+    words, else 0."""
+    for found in _found(body, finder, is_hit):
+        number = len(WORD_RE.findall(body, 0, found.start()))
+        return number if number < MAX_SNIPPET_SCAN else 0
+    return 0
+
+
 def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
     """The text escaped, with matching words in <mark>."""
+    finder = finder_for(value, is_hit)
+    if finder is not None:
+        return Markup(_marked_found(value, finder, is_hit))  # noqa: S704  (escaped parts)
     return Markup(_marked(SPLIT_RE.split(value), is_hit))  # noqa: S704  (built from escaped parts)
 
 
@@ -888,14 +960,18 @@ def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS)
     words = parts[1::2]
     if not words:
         return Markup("")
-    first = next(itertools.compress(itertools.count(), map(is_hit, words[:MAX_SNIPPET_SCAN])), 0)
+    finder = finder_for(body, is_hit)
+    if finder is not None:
+        first = _first_hit(body, finder, is_hit)
+    else:
+        scanned = map(is_hit, words[:MAX_SNIPPET_SCAN])
+        first = next(itertools.compress(itertools.count(), scanned), 0)
     lo = max(0, first - size // 4)
     hi = min(len(words), lo + size)
     # From the window's first word (or the body's start) to its last word (or the body's end),
     # kept as separator, word, …, separator.
     window = ["", *parts[2 * lo + 1 : 2 * hi]] if lo > 0 else parts[: 2 * hi]
     window.append("" if hi < len(words) else parts[-1])
-    text_html = (
-        ("… " if lo > 0 else "") + _marked(window, is_hit) + (" …" if hi < len(words) else "")
-    )
+    marked = _marked_found("".join(window), finder, is_hit) if finder else _marked(window, is_hit)
+    text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
     return Markup(text_html)  # noqa: S704  (built from escaped parts)

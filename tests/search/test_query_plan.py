@@ -163,7 +163,7 @@ def analysed(create_question, monkeypatch):
 def pool_plan(query: str, *off: str) -> str:
     with captured() as statements:
         search(query)
-    pools = [s for s in statements if "UNION ALL" in s[0]]
+    pools = [s for s in statements if "search_title" in s[0]]
     assert len(pools) == 1
     connection = db.session.connection()
     # A table this small is cheaper to read whole (or by a bitmap of its keys) and sort: leave
