@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from markupsafe import Markup
 from rapidfuzz.distance import OSA
@@ -713,12 +714,10 @@ def backend() -> SqliteBackend | PostgresBackend:
 
 def ranked(pools: list[tuple[int, int, int]], tier_offset: int = 0) -> dict[int, tuple]:
     """Each document's best (tier, boost first, newest first) sort key."""
-    best: dict[int, tuple] = {}
-    for tier, doc_id, boost in pools:
-        key = (tier + tier_offset, -boost, -doc_id)
-        if doc_id not in best or key < best[doc_id]:
-            best[doc_id] = key
-    return best
+    keyed = [(doc_id, (tier + tier_offset, -boost, -doc_id)) for tier, doc_id, boost in pools]
+    # Worst first, so that each document's best key is the one dict() keeps.
+    keyed.sort(key=itemgetter(1), reverse=True)
+    return dict(keyed)
 
 
 def search(
@@ -755,7 +754,7 @@ def search(
                 best = more | best
                 result.total = len(best)
                 wanted |= {t for group in corrected.groups for t in group}
-    result.total = max(result.total, sum(1 for tier, _, _ in pools if tier == ANY_FORM))
+    result.total = max(result.total, list(map(itemgetter(0), pools)).count(ANY_FORM))
     offset = (result.page - 1) * per_page
     page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
     found, is_hit = page_documents(page_ids, wanted, engine)
@@ -926,14 +925,20 @@ def _found(text: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> Iter
 
 
 def _marked_found(text: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> str:
-    """As ``_marked``, the hits found by the finder: per hit, not per word, in Python. Words
-    are letters and digits, so escaping the stretches between hits escapes just the separators."""
+    """As ``_marked``, the hits found by the finder: per hit, not per word, in Python. The text
+    is escaped first, in one call: the words are letters and digits, which escaping leaves alone,
+    and a match that starts an entity's name (``&amp;``, ``&#x27;``) is not a word."""
+    escaped = html.escape(text)
     out, last = [], 0
-    for found in _found(text, finder, is_hit):
+    for found in _found(escaped, finder, is_hit):
         start, end = found.span()
-        out += (html.escape(text[last:start]), "<mark>", text[start:end], "</mark>")
+        if start and (escaped[start - 1] == "&" or escaped.endswith("&#", 0, start)):
+            continue
+        out += (escaped[last:start], "<mark>", escaped[start:end], "</mark>")
         last = end
-    out.append(html.escape(text[last:]))
+    if not out:
+        return escaped
+    out.append(escaped[last:])
     return "".join(out)
 
 
