@@ -177,3 +177,27 @@ def test_my_own_questions_are_never_under_you_may_answer(
     assert "En kollegas fråga om surfplattan" in waiting
     assert "Min egen fråga om surfplattan" not in waiting
     assert re.search(r"Min egen fråga", start.split("Nya frågor")[1])  # still among the new
+
+
+def test_of_many_who_know_the_topics_the_best_ranked_are_shown(
+    app, create_user, create_tag, give_expertise, create_question
+):
+    """Those who only say they know a topic are ranked and cut to the list's length before
+    they are joined to their members (the whole list ranks them the same way): by the asker's
+    region, then how many of the topics they know, then by name."""
+    tags = [create_tag("Nattkamera"), create_tag("Sensorer")]
+    asker = create_user(name="Asta Frågar", municipality_code="1381")  # Halland
+    people = [
+        ("Bo Båda", "0180", tags),
+        ("Ann Båda", "0180", tags),
+        ("Ola Nära", "1383", tags[:1]),
+        ("Eva Nära", "1383", tags),
+        ("Ulf Ett", "0180", tags[1:]),
+        ("Cia Ett", "0180", tags[:1]),
+        ("Kim Ett", "0180", tags[:1]),
+    ]
+    for name, code, known in people:
+        give_expertise(create_user(name=name, municipality_code=code), *known)
+    question = create_question(asker, tags=tags)
+    shown = names(questions.experts_for(question, create_user(municipality_code="1380")))
+    assert shown == ["Eva Nära", "Ola Nära", "Ann Båda", "Bo Båda", "Cia Ett"]
