@@ -94,6 +94,8 @@ SEARCH_TABLES = frozenset(
         "search_item",
         "search_title",
         "search_vector",
+        "search_words",
+        "search_terms",
         "search_item_fts",
         "search_words_fts",
     }
@@ -411,9 +413,9 @@ FORUM = Scope(
     title_fts="search_title_fts",
     tsvectors=(
         ("search_title", "words", ""),
-        ("search_vector", "words", ""),
+        ("search_words", "words", ""),
         ("search_title", "terms", ""),
-        ("search_vector", "terms", ""),
+        ("search_terms", "terms", ""),
     ),
     planned=True,
 )
@@ -587,16 +589,17 @@ def page_documents(
 # early stop). The tsquery is an InitPlan: one plan for any word (see hub.forum.search_plan).
 _TSQUERY = "(SELECT to_tsquery('simple', %(q)s))"
 HITS_WALKED = (
-    "SELECT count(*) FROM (SELECT 1 FROM search_vector d"  # noqa: S608  (fixed SQL)
+    "SELECT count(*) FROM (SELECT 1 FROM search_terms d"  # noqa: S608  (fixed SQL)
     f" WHERE ts_match_vq(d.terms, {_TSQUERY}) LIMIT %(cap)s) AS h"
 )
-HITS_LISTED = f"SELECT count(*) FROM search_vector d WHERE d.terms @@ {_TSQUERY}"  # noqa: S608
+HITS_LISTED = f"SELECT count(*) FROM search_terms d WHERE d.terms @@ {_TSQUERY}"  # noqa: S608
 
 
 class PostgresBackend(DriverSql):
     """tsvectors with GIN indexes. The forum's tiers read ``search_title`` (the questions' title
-    words and terms) and ``search_vector`` (every document's words and terms), narrow tables
-    that triggers fill from ``search_document`` (migration 0029); meetings and topics read
+    words and terms), ``search_words`` and ``search_terms`` (every document's words as written,
+    and its terms), narrow tables that triggers fill from ``search_document`` (migrations 0029,
+    0032 and 0035); meetings and topics read
     ``search_item``'s one weighted tsvector (title words A, title terms B, body words C, body
     terms D), so there a tier is a weight-restricted tsquery."""
 
@@ -674,7 +677,7 @@ class PostgresBackend(DriverSql):
         """Documents with a form of the word, counted up to ``cap``: walked when the word is
         common, listed by GIN when it is rare (a typo: none at all)."""
         stats = search_plan.statistics(self.rows)
-        walk = search_plan.walk_rows(stats, "search_vector", "terms", [group], Filters(), cap)
+        walk = search_plan.walk_rows(stats, "search_terms", "terms", [group], Filters(), cap)
         params = {"q": self.groups([group]), "cap": cap}
         return min(cap, self.scalar(HITS_LISTED if walk is None else HITS_WALKED, params))
 
