@@ -87,10 +87,16 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from hub.core.i18n import install_template_gettext, select_locale, select_timezone
+    from hub.core.i18n import (
+        install_form_messages,
+        install_template_gettext,
+        select_locale,
+        select_timezone,
+    )
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
+    install_form_messages(app)
 
     with app.app_context():
         from hub.core.db import configure_postgres, configure_sqlite, dispose_after_fork

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -11,17 +9,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from hub.auth import permissions
 from hub.auth.models import User
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import utcnow
 from hub.core.edge import form_status, run_form, run_rule
 from hub.core.pagination import page_number
 from hub.core.settings import register_settings_section
-from hub.directory.models import Municipality
 from hub.directory.official_names import official_name
 from hub.extensions import db
 from hub.mail.suppression import bouncing_members
@@ -29,6 +26,7 @@ from hub.material.community import material_on_agenda
 from hub.meetings import (
     calendar,
     feeds,
+    listing,
     participation,
     polls,
     rotation,
@@ -49,7 +47,6 @@ from hub.meetings.models import (
     MeetingStatus,
     Network,
     NetworkMunicipality,
-    Rsvp,
     network_coordinator,
 )
 
@@ -62,7 +59,6 @@ register_settings_section(
     order=60,
 )
 
-PAST_PER_PAGE = 20
 # A map service that needs no account and no script on our pages; a link, never an embed.
 MAP_SEARCH_URL = "https://www.openstreetmap.org/search?query="
 
@@ -283,97 +279,14 @@ def network_feed(slug: str):
 @login_required
 def index():
     page = page_number()
-    upcoming, past, total = meeting_lists(scheduling.user_network_ids(current_user), page)
+    upcoming, past, total = listing.meeting_lists(scheduling.user_network_ids(current_user), page)
     return render_template(
         "meetings/index.html",
         upcoming=upcoming,
         past=past,
-        answers=my_answers(upcoming),
-        pager=Pager(page, total, PAST_PER_PAGE),
+        answers=listing.my_answers(current_user.id, upcoming),
+        pager=Pager(page, total, listing.PAST_PER_PAGE),
     )
-
-
-@dataclass(frozen=True)
-class Named:
-    name: str
-
-
-@dataclass(frozen=True)
-class ListedMeeting:
-    """What meetings/_meeting_item.html shows of a meeting, and nothing else: rows, not ORM
-    objects (the agenda and minutes of fifty meetings cost more to load than the page)."""
-
-    id: int
-    title: str
-    status: str
-    starts_at: datetime
-    network: Named
-    host: Named | None
-
-    @classmethod
-    def of(cls, row: Row) -> ListedMeeting:
-        meeting_id, title, status, starts_at, network_name, host_name = row
-        host = Named(host_name) if host_name is not None else None
-        return cls(meeting_id, title, status, starts_at, Named(network_name), host)
-
-
-# Built once: building a statement costs more than SQLite takes to run it (issue 17).
-LISTED_COLUMNS = (
-    select(
-        Meeting.id,
-        Meeting.title,
-        Meeting.status,
-        Meeting.starts_at,
-        Network.name,
-        Municipality.name.label("host_name"),
-    )
-    .join(Network, Network.id == Meeting.network_id)
-    .outerjoin(Municipality, Municipality.scb_code == Meeting.host_code)
-)
-IN_NETWORKS = Meeting.network_id.in_(bindparam("ids", expanding=True))
-UPCOMING = (
-    LISTED_COLUMNS.where(
-        IN_NETWORKS, Meeting.ends_at > bindparam("now"), Meeting.status != MeetingStatus.HELD
-    )
-    .order_by(Meeting.starts_at)
-    .limit(50)
-)
-PAST = IN_NETWORKS & (
-    (Meeting.ends_at <= bindparam("now")) | (Meeting.status == MeetingStatus.HELD)
-)
-PAST_COUNT = select(func.count()).select_from(select(Meeting.id).where(PAST).subquery())
-PAST_PAGE = (
-    LISTED_COLUMNS.where(PAST)
-    .order_by(Meeting.starts_at.desc())
-    .offset(bindparam("offset"))
-    .limit(PAST_PER_PAGE)
-)
-
-
-def meeting_lists(
-    ids: list[int], page: int
-) -> tuple[list[ListedMeeting], list[ListedMeeting], int]:
-    """The coming meetings of the networks, one page of the past ones, and how many are past."""
-    if not ids:  # no networks: an empty IN list still walked every meeting in date order
-        return [], [], 0
-    parameters = {"ids": ids, "now": utcnow(), "offset": (page - 1) * PAST_PER_PAGE}
-    connection = reading_connection()
-    upcoming = [ListedMeeting.of(row) for row in connection.execute(UPCOMING, parameters)]
-    total = connection.scalar(PAST_COUNT, parameters)
-    past = [ListedMeeting.of(row) for row in connection.execute(PAST_PAGE, parameters)]
-    return upcoming, past, total
-
-
-ANSWERS = select(Rsvp.meeting_id, Rsvp.response).where(
-    Rsvp.user_id == bindparam("user_id"), Rsvp.meeting_id.in_(bindparam("ids", expanding=True))
-)
-
-
-def my_answers(upcoming: list[ListedMeeting]) -> dict[int, str]:
-    if not upcoming:
-        return {}
-    parameters = {"user_id": current_user.id, "ids": [m.id for m in upcoming]}
-    return dict(reading_connection().execute(ANSWERS, parameters).all())
 
 
 class Pager:
