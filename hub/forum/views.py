@@ -38,6 +38,7 @@ from hub.forum.viewcounts import count_view, flush_views
 bp = Blueprint("forum", __name__)
 bp.add_app_template_filter(slugify, "forum_slug")
 bp.add_app_template_filter(mentions.link_mentions, "mentions")
+bp.add_app_template_global(post_parts.kept_field, "kept_field")
 
 
 @bp.before_request

@@ -190,3 +190,18 @@ def test_an_answers_part_writes_no_time_of_its_own(app):
         source = app.jinja_env.loader.get_source(app.jinja_env, name)[0]
         filters = {f.name for f in app.jinja_env.parse(source).find_all(nodes.Filter)}
         assert "ago" not in filters, name
+
+
+def test_an_empty_field_is_kept_and_one_with_text_or_errors_is_made_afresh(app):
+    from hub.forum.forms import AnswerForm
+
+    with app.test_request_context("/"):
+        macros = app.jinja_env.get_template("macros.html").module
+        form = AnswerForm(formdata=None)
+        kept = post_parts.kept_field(form, "body", hint="Tips", class_="mention-field")
+        assert kept == macros.field(form.body, hint="Tips", class_="mention-field")
+        again = post_parts.kept_field(AnswerForm(formdata=None), "body", hint="Tips")
+        assert again != kept and 'class="field mention-field"' not in again  # other options
+        form.body.data, form.body.errors = "Mitt <svar>", ["Skriv lite mer."]
+        html = post_parts.kept_field(form, "body", hint="Tips")
+        assert "Mitt &lt;svar&gt;" in html and "Skriv lite mer." in html
