@@ -131,9 +131,23 @@ def backend_ns(pid: int) -> int:
         return 0
 
 
+FRESH_POSTS = False  # --fresh-posts
+
+
+def forget_kept_posts(app) -> None:
+    """What the question page keeps per post (each answer's part, its author's head) made anew:
+    the figure of a page no reader has seen yet (``--fresh-posts``)."""
+    from hub.forum import faces, post_parts
+
+    app.extensions.pop(post_parts.POST_PARTS, None)
+    faces._kept_head.cache_clear()
+
+
 def render(client, path: str, counter: StatementCounter | None = None) -> tuple[float, ...]:
     """CPU and wall milliseconds of one request, which must answer 200, and on PostgreSQL the
     server's CPU milliseconds (0 on SQLite, whose work is this process's)."""
+    if FRESH_POSTS:
+        forget_kept_posts(client.application)
     server = counter.server_ns() if counter and counter.postgres else 0
     cpu, wall = time.process_time(), time.perf_counter()
     response = client.get(path)
@@ -226,7 +240,7 @@ def count_instructions(database_url: str, names: list[str], renders: int) -> dic
             command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
             command += [f"--callgrind-out-file={out}", sys.executable, __file__]
             command += ["--database-url", database_url, "--instructions-of", name]
-            command += ["--renders", str(renders)]
+            command += ["--renders", str(renders)] + (["--fresh-posts"] if FRESH_POSTS else [])
             subprocess.run(command, check=True, capture_output=True)
             totals = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
             found[name] = int(totals.group(1)) / renders / 1e6
@@ -298,10 +312,17 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="also count instructions (valgrind, slow)"
     )
+    parser.add_argument(
+        "--fresh-posts",
+        action="store_true",
+        help="each render makes the question page's kept posts anew (no reader has seen them)",
+    )
     parser.add_argument("--instructions-of", help=argparse.SUPPRESS)  # internal: under valgrind
     parser.add_argument("--first-of", help=argparse.SUPPRESS)  # internal: one fresh process
     parser.add_argument("--cookie", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global FRESH_POSTS  # one switch for every render of the run
+    FRESH_POSTS = args.fresh_posts
     database_url = args.database_url or default_database_url(args.scale)
     production_env(database_url)
     if args.first_of:

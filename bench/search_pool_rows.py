@@ -68,7 +68,7 @@ def main() -> None:
     captured: list[tuple[str, dict]] = []
 
     def capture(self, sql, params, prepare=None):
-        if "search_vector" in sql or "search_title" in sql:
+        if "search_terms" in sql or "search_title" in sql:
             captured.append((sql, params))
         return sent(self, sql, params, prepare)
 

@@ -15,7 +15,8 @@ new per-request value takes it as a hole.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 
 from flask import current_app, request
 from markupsafe import Markup, escape
@@ -24,6 +25,7 @@ from hub.core.i18n import current_locale
 
 MAX_PARTS = 4096  # a page per endpoint, language and role: far fewer in practice
 _HOLE = re.compile("\ue000(\\w+)\ue001")  # private-use characters: never in our own text
+SEPARATOR = "\ue002"  # between the parts of one render (``shared_parts``)
 # Template globals whose value is the request's own: a shared part must take it as a hole.
 PER_REQUEST_GLOBALS = (
     "csrf_token",
@@ -31,34 +33,136 @@ PER_REQUEST_GLOBALS = (
     "unread_notification_count",
     "get_flashed_messages",
     "language_return_path",
+    "csrf_meta_tag",
 )
+# Flask's and Flask-Login's per-request objects: refused on any use in a shared part.
+PER_REQUEST_OBJECTS = ("request", "session", "g", "current_user")
 
 
 class PerRequestValue(RuntimeError):
     """A shared part asked for a value that is the request's own."""
 
 
-def shared_part(name: str, facts: Mapping[str, Hashable], holes: Mapping[str, str]) -> Markup:
+def shared_part(
+    name: str,
+    facts: Mapping[str, Hashable],
+    holes: Mapping[str, str],
+    *,
+    store: str = "hub_shared_parts",
+    limit: int | None = None,
+) -> Markup:
     """The template ``name`` rendered with ``facts`` (kept per facts, language and script root),
-    with each ``{{ hole }}`` it names filled, escaped, from ``holes``."""
-    parts = current_app.extensions.setdefault("hub_shared_parts", {})
-    key = (name, current_locale(), request.script_root, *sorted(facts.items()), *sorted(holes))
-    pieces = parts.get(key)
+    with each ``{{ hole }}`` it names filled, escaped, from ``holes``. Each ``store`` keeps at
+    most ``limit`` parts (``MAX_PARTS``), the least recently used going first."""
+    kept = _store(store)
+    key = _key(name, facts, holes)
+    pieces = kept.get(key)
     if pieces is None:
-        if len(parts) >= MAX_PARTS:
-            parts.clear()
-        pieces = parts[key] = _render_with_holes(name, facts, holes)
-    filled = [piece if i % 2 == 0 else str(escape(holes[piece])) for i, piece in enumerate(pieces)]
+        html = current_app.jinja_env.get_template(name).render(_context(holes) | dict(facts))
+        pieces = tuple(_HOLE.split(html))
+    _keep(kept, key, pieces, limit)
+    return _fill(pieces, {hole: str(escape(value)) for hole, value in holes.items()})
+
+
+def shared_parts(
+    name: str,
+    many: Sequence[Mapping[str, Hashable]],
+    holes: Mapping[str, str],
+    *,
+    store: str = "hub_shared_parts",
+    limit: int | None = None,
+) -> list[Markup]:
+    """``shared_part`` for many parts of one kind: those not kept yet are made in one render of
+    ``name``, which is given their facts as ``parts`` and writes each followed by ``separator``
+    (one render instead of one each: a render's own cost is a page's worth of parts)."""
+    kept = _store(store)
+    keys = [_key(name, facts, holes) for facts in many]
+    found = [kept.get(key) for key in keys]
+    missing = [i for i, pieces in enumerate(found) if pieces is None]
+    if missing:
+        separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
+        context = _context(holes) | {"parts": [many[i] for i in missing], "separator": separator}
+        texts = current_app.jinja_env.get_template(name).render(context).split(SEPARATOR)
+        if len(texts) != len(missing) + 1:
+            raise ValueError(f"{name} must write each part followed by the separator")
+        for i, text in zip(missing, texts, strict=False):
+            found[i] = tuple(_HOLE.split(text))
+    for key, pieces in zip(keys, found, strict=True):
+        _keep(kept, key, pieces, limit)
+    escaped = {hole: str(escape(value)) for hole, value in holes.items()}
+    return [_fill(pieces, escaped) for pieces in found]
+
+
+def _store(store: str) -> OrderedDict:
+    kept = current_app.extensions.get(store)
+    if kept is None:
+        kept = current_app.extensions[store] = OrderedDict()
+    return kept
+
+
+class _Key:
+    """A part's key: its template, language, script root, facts and hole names. Its hash is
+    worked out once (the facts are nested values, hashed in Python)."""
+
+    __slots__ = ("_hash", "values")
+
+    def __init__(self, values: tuple) -> None:
+        self.values = values
+        self._hash = hash(values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self._hash == other._hash and self.values == other.values
+
+
+def _key(name: str, facts: Mapping[str, Hashable], holes: Mapping[str, str]) -> _Key:
+    facts_in_order = tuple(sorted(facts.items()))
+    return _Key((name, current_locale(), request.script_root, facts_in_order, *sorted(holes)))
+
+
+def _keep(kept: OrderedDict, key: _Key, pieces: tuple, limit: int | None) -> None:
+    """Kept, or marked as just used; the least recently used goes when the store is full."""
+    try:
+        kept.move_to_end(key)
+    except KeyError:
+        while len(kept) >= (limit or MAX_PARTS):
+            kept.popitem(last=False)
+        kept[key] = pieces
+
+
+def _fill(pieces: tuple, escaped: Mapping[str, str]) -> Markup:
+    """The pieces (text, hole name, text, … , text) with each hole's escaped value."""
+    filled = [piece if i % 2 == 0 else escaped[piece] for i, piece in enumerate(pieces)]
     return Markup("".join(filled))  # noqa: S704  (our template's output, holes escaped)
 
 
-def _render_with_holes(name: str, facts: Mapping[str, Hashable], holes: Mapping[str, str]):
-    """The rendered text split at its holes: text, hole name, text, … , text."""
+def _context(holes: Mapping[str, str]) -> dict:
+    """What a shared part sees besides its facts: refusals for the per-request values, and a
+    marker for each hole."""
     context = {global_name: _refuse(global_name) for global_name in PER_REQUEST_GLOBALS}
-    context.update(facts)
+    context.update({name: _Refused(name) for name in PER_REQUEST_OBJECTS})
     context.update({hole: Markup(f"\ue000{hole}\ue001") for hole in holes})  # noqa: S704
-    html = current_app.jinja_env.get_template(name).render(context)
-    return tuple(_HOLE.split(html))
+    return context
+
+
+class _Refused:
+    """Stands in for ``request``, ``session``, ``g`` and ``current_user``: any use raises."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        raise PerRequestValue(f"{self._name}.{attribute} in a shared part: pass it as a fact")
+
+    def __getitem__(self, key):
+        raise PerRequestValue(f"{self._name}[...] in a shared part: pass it as a fact")
+
+    def __str__(self) -> str:
+        raise PerRequestValue(f"{self._name} in a shared part: pass it as a fact")
+
+    __html__ = __bool__ = __iter__ = __str__
 
 
 def _refuse(global_name: str):

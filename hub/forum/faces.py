@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel import Locale
+from flask import request
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import ColumnElement
@@ -133,11 +134,29 @@ class Head:
 def head(viewer: User, author: Face | User | None, created_at: datetime,
          edited_at: datetime | None) -> Head:  # fmt: skip
     """The head of a post by ``author`` (None: the account is gone), in the request's language."""
-    created = moment(created_at)
+    ago = ago_filter(created_at)  # the clock's part, worked out per request
+    if isinstance(author, Face):  # a value: the rest is kept per what it shows
+        may_open = can_view_person(viewer, author)
+        where = (current_locale(), request.script_root)
+        return _kept_head(author, created_at, edited_at, may_open, ago, where)
+    return _head(
+        author, created_at, edited_at, author is not None and can_view_person(viewer, author), ago
+    )
+
+
+@lru_cache(maxsize=4096)
+def _kept_head(author: Face, created_at: datetime, edited_at: datetime | None, may_open: bool,
+               ago: str, where: tuple) -> Head:  # fmt: skip
+    """``where``: the request's language and script root, which the names and addresses use."""
+    return _head(author, created_at, edited_at, may_open, ago)
+
+
+def _head(author: Face | User | None, created_at: datetime, edited_at: datetime | None,
+          may_open: bool, ago: str) -> Head:  # fmt: skip
+    created = Moment(iso_filter(created_at), datetime_filter(created_at), ago)
     edited = datetime_filter(edited_at) if edited_at else None
     if author is None:
         return Head(None, gettext("Tidigare medlem"), None, "", created, edited)
-    may_open = can_view_person(viewer, author)
     href = cached_url_for("directory.person", user_id=author.id) if may_open else None
     town = author.municipality
     place = official_place(town.scb_code, town.name, current_locale()) if town else ""

@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from markupsafe import Markup
 from rapidfuzz.distance import OSA
@@ -93,6 +94,8 @@ SEARCH_TABLES = frozenset(
         "search_item",
         "search_title",
         "search_vector",
+        "search_words",
+        "search_terms",
         "search_item_fts",
         "search_words_fts",
     }
@@ -410,9 +413,9 @@ FORUM = Scope(
     title_fts="search_title_fts",
     tsvectors=(
         ("search_title", "words", ""),
-        ("search_vector", "words", ""),
+        ("search_words", "words", ""),
         ("search_title", "terms", ""),
-        ("search_vector", "terms", ""),
+        ("search_terms", "terms", ""),
     ),
     planned=True,
 )
@@ -586,16 +589,17 @@ def page_documents(
 # early stop). The tsquery is an InitPlan: one plan for any word (see hub.forum.search_plan).
 _TSQUERY = "(SELECT to_tsquery('simple', %(q)s))"
 HITS_WALKED = (
-    "SELECT count(*) FROM (SELECT 1 FROM search_vector d"  # noqa: S608  (fixed SQL)
+    "SELECT count(*) FROM (SELECT 1 FROM search_terms d"  # noqa: S608  (fixed SQL)
     f" WHERE ts_match_vq(d.terms, {_TSQUERY}) LIMIT %(cap)s) AS h"
 )
-HITS_LISTED = f"SELECT count(*) FROM search_vector d WHERE d.terms @@ {_TSQUERY}"  # noqa: S608
+HITS_LISTED = f"SELECT count(*) FROM search_terms d WHERE d.terms @@ {_TSQUERY}"  # noqa: S608
 
 
 class PostgresBackend(DriverSql):
     """tsvectors with GIN indexes. The forum's tiers read ``search_title`` (the questions' title
-    words and terms) and ``search_vector`` (every document's words and terms), narrow tables
-    that triggers fill from ``search_document`` (migration 0029); meetings and topics read
+    words and terms), ``search_words`` and ``search_terms`` (every document's words as written,
+    and its terms), narrow tables that triggers fill from ``search_document`` (migrations 0029,
+    0032 and 0035); meetings and topics read
     ``search_item``'s one weighted tsvector (title words A, title terms B, body words C, body
     terms D), so there a tier is a weight-restricted tsquery."""
 
@@ -673,7 +677,7 @@ class PostgresBackend(DriverSql):
         """Documents with a form of the word, counted up to ``cap``: walked when the word is
         common, listed by GIN when it is rare (a typo: none at all)."""
         stats = search_plan.statistics(self.rows)
-        walk = search_plan.walk_rows(stats, "search_vector", "terms", [group], Filters(), cap)
+        walk = search_plan.walk_rows(stats, "search_terms", "terms", [group], Filters(), cap)
         params = {"q": self.groups([group]), "cap": cap}
         return min(cap, self.scalar(HITS_LISTED if walk is None else HITS_WALKED, params))
 
@@ -713,12 +717,10 @@ def backend() -> SqliteBackend | PostgresBackend:
 
 def ranked(pools: list[tuple[int, int, int]], tier_offset: int = 0) -> dict[int, tuple]:
     """Each document's best (tier, boost first, newest first) sort key."""
-    best: dict[int, tuple] = {}
-    for tier, doc_id, boost in pools:
-        key = (tier + tier_offset, -boost, -doc_id)
-        if doc_id not in best or key < best[doc_id]:
-            best[doc_id] = key
-    return best
+    keyed = [(doc_id, (tier + tier_offset, -boost, -doc_id)) for tier, doc_id, boost in pools]
+    # Worst first, so that each document's best key is the one dict() keeps.
+    keyed.sort(key=itemgetter(1), reverse=True)
+    return dict(keyed)
 
 
 def search(
@@ -755,7 +757,7 @@ def search(
                 best = more | best
                 result.total = len(best)
                 wanted |= {t for group in corrected.groups for t in group}
-    result.total = max(result.total, sum(1 for tier, _, _ in pools if tier == ANY_FORM))
+    result.total = max(result.total, list(map(itemgetter(0), pools)).count(ANY_FORM))
     offset = (result.page - 1) * per_page
     page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
     found, is_hit = page_documents(page_ids, wanted, engine)
@@ -926,14 +928,20 @@ def _found(text: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> Iter
 
 
 def _marked_found(text: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> str:
-    """As ``_marked``, the hits found by the finder: per hit, not per word, in Python. Words
-    are letters and digits, so escaping the stretches between hits escapes just the separators."""
+    """As ``_marked``, the hits found by the finder: per hit, not per word, in Python. The text
+    is escaped first, in one call: the words are letters and digits, which escaping leaves alone,
+    and a match that starts an entity's name (``&amp;``, ``&#x27;``) is not a word."""
+    escaped = html.escape(text)
     out, last = [], 0
-    for found in _found(text, finder, is_hit):
+    for found in _found(escaped, finder, is_hit):
         start, end = found.span()
-        out += (html.escape(text[last:start]), "<mark>", text[start:end], "</mark>")
+        if start and (escaped[start - 1] == "&" or escaped.endswith("&#", 0, start)):
+            continue
+        out += (escaped[last:start], "<mark>", escaped[start:end], "</mark>")
         last = end
-    out.append(html.escape(text[last:]))
+    if not out:
+        return escaped
+    out.append(escaped[last:])
     return "".join(out)
 
 

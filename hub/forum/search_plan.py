@@ -38,7 +38,7 @@ WALK_MARGIN = 4
 MIN_ROWS = 10_000
 # A tag's share of the documents is not in the tier tables' statistics: guessed.
 TAG_SHARE = 0.1
-TABLES = ("search_vector", "search_title")
+TABLES = ("search_words", "search_terms", "search_title")
 
 STATISTICS_SQL = """
 SELECT s.tablename, s.attname, s.most_common_elems::text::text[], s.most_common_elem_freqs,
@@ -136,5 +136,5 @@ def walk_rows(
     if walked * WALK_COST >= share * rows * LIST_COST:
         return None
     # In ids: both tables take the documents' ids, and a title is one document of several.
-    ids_per_row = max(1.0, stats.rows.get("search_vector", rows) / rows)
+    ids_per_row = max(1.0, stats.rows.get("search_terms", rows) / rows)
     return math.ceil(min(rows, walked * WALK_MARGIN) * ids_per_row)

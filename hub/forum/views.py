@@ -18,7 +18,7 @@ from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
-from hub.forum import activity, answers, mentions, moderation, questions
+from hub.forum import activity, answers, mentions, moderation, post_parts, questions
 from hub.forum.faces import head
 from hub.forum.forms import (
     AnswerForm,
@@ -38,6 +38,7 @@ from hub.forum.viewcounts import count_view, flush_views
 bp = Blueprint("forum", __name__)
 bp.add_app_template_filter(slugify, "forum_slug")
 bp.add_app_template_filter(mentions.link_mentions, "mentions")
+bp.add_app_template_global(post_parts.kept_field, "kept_field")
 
 
 @bp.before_request
@@ -199,10 +200,6 @@ def with_query(url: str) -> str:
     return f"{url}?{query}" if query else url
 
 
-# The stand-in answer id of the question page's per-answer forms (see question.html).
-ANSWER_STAMP = 1_999_999_937
-
-
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
                     merge_form=None, following: bool | None = None):  # fmt: skip
@@ -222,18 +219,27 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         move_form.category.choices = [(c.id, translated(c.name)) for c in questions.categories()]
         move_form.category.data = question.category_id
         merge_form = merge_form or MergeForm(formdata=None)
+    forms = None
+    if comment_form is not None or flag_form is not None:
+        forms = {"flag_form": flag_form, "comment_form": comment_form,
+                 "comment_target": comment_target}  # fmt: skip
+    answer_parts = post_parts.answer_parts(
+        question, rows, comments, viewer=me, moderator=moderator,
+        can_accept=question.author_id == me.id or moderator, people=people, forms=forms,
+    )  # fmt: skip
     return (
         render_template(
             "forum/question.html",
             question=question,
             question_head=head(me, question.author, question.created_at, question.edited_at),
-            rows=[(a, marked, head(me, a.author, a.created_at, a.edited_at)) for a, marked in rows],
-            comments=comments,
+            answer_parts=answer_parts,
+            question_comments=post_parts.shown_comments(
+                comments.get(("question", question.id), ()), me, moderator, people
+            ),
             mentioned=people,
             following=following,
             experts=experts,
             moderator=moderator,
-            can_accept=question.author_id == current_user.id or moderator,
             answer_form=answer_form or AnswerForm(formdata=None),
             comment_form=comment_form,
             comment_target=comment_target,
@@ -241,7 +247,6 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
             ask_form=ask_form or AskToAnswerForm(formdata=None),
             move_form=move_form,
             merge_form=merge_form,
-            stamp=ANSWER_STAMP,
         ),
         status,
     )

@@ -85,11 +85,8 @@ def test_an_admin_may_open_every_authors_page(client, login, create_user, author
 
 def test_each_answers_forms_carry_its_id_and_the_token(app, client, login, create_user, authors,
                                                        monkeypatch):  # fmt: skip
-    """The report and comment forms are made once per page with a stand-in id; a token with the
-    stand-in's digits in it stays whole, and a comment sent through the form lands."""
-    from hub.forum.views import ANSWER_STAMP
-
-    token = f"x{ANSWER_STAMP}y"
+    """Each answer's report and comment forms carry its own id and the reader's token."""
+    token = "x1999999937y"
     monkeypatch.setattr("hub.core.templating.g", type("G", (), {"get": lambda self, _k: token})())
     login(create_user())
     page = client.get(client.get(f"/fragor/{authors['question'].id}").location).text
@@ -101,8 +98,7 @@ def test_each_answers_forms_carry_its_id_and_the_token(app, client, login, creat
         assert f'action="/svar/{answer.id}/kommentar"' in html
         assert f'<textarea id="svar-{answer.id}-kommentar"' in html
         assert html.count(f'name="csrf_token" value="{token}"') == 3  # helpful, report, comment
-    assert "{csrf_token}" not in page
-    assert page.count(str(ANSWER_STAMP)) == page.count(token)  # inside the tokens only
+    assert "\ue000" not in page  # every hole filled
 
 
 def test_a_comment_through_the_stamped_form_lands(app, client, login, create_user, authors):

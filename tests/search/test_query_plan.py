@@ -56,7 +56,7 @@ def plans(statements) -> list[str]:
 
 
 # PostgreSQL's GIN indexes: the tiers' narrow tables (migration 0029), the similar questions'.
-FULLTEXT_INDEXES = ("vector_words", "vector_terms", "title_words", "title_terms", "document_tsv")
+FULLTEXT_INDEXES = ("words_words", "terms_terms", "title_words", "title_terms", "document_tsv")
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_search_uses_the_fulltext_index(create_question, options):
     for plan in plans(statements):
         # Documents and questions are looked up by key for each hit, never scanned.
         assert "SCAN d" not in plan and "SCAN q" not in plan, plan
-        for table in ("search_document", "search_vector", "search_title"):
+        for table in ("search_document", "search_words", "search_terms", "search_title"):
             assert f"Seq Scan on {table}" not in plan, plan
 
 
@@ -103,7 +103,8 @@ def test_the_narrow_tables_follow_the_documents(create_question):
     def vectors() -> list[tuple]:
         return db.session.execute(
             text(
-                "SELECT v.words::text, v.terms::text, t.words::text FROM search_vector v"
+                "SELECT w.words::text, v.terms::text, t.words::text FROM search_terms v"
+                " JOIN search_words w ON w.id = v.id"
                 " LEFT JOIN search_title t ON t.id = v.id"
                 " WHERE v.question_id = :q ORDER BY v.id"
             ),
@@ -121,25 +122,44 @@ def test_the_narrow_tables_follow_the_documents(create_question):
     assert vectors() == []
 
 
-def test_the_pool_statement_runs_one_plan_for_any_words(create_question):
-    """Each tier's plan is chosen in Python (``hub.forum.search_plan``) and written into the
-    statement with the words out of the planner's sight, so the statement is prepared and, after
-    a few executions on a connection, runs PostgreSQL's one generic plan: no planning per search
-    (it cost 0.4-0.9 ms of server time each)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
-    create_question("Surfplattan laddar inte", answers=("Byt laddaren.",))
-    for _ in range(4):
-        for query in ("surfplattan", "laddaren", "installation", "surfplattan laddar"):
-            search(query)
-    prepared = db.session.execute(
+def pool_plans() -> dict[str, tuple[int, int]]:
+    """The connection's prepared pool statements: (generic plans, custom plans) each."""
+    rows = db.session.execute(
         text(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
             " WHERE statement LIKE '%search_title%'"
         )
-    ).all()
-    assert len(prepared) == 1  # one statement for every word
-    generic, custom = prepared[0]
+    )
+    return {statement: (generic, custom) for statement, generic, custom in rows}
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"answered": True}, {"category_id": "own"}, {"tag_slug": "lås"}]
+)
+def test_the_pool_statement_runs_one_plan_for_any_words(create_question, category, filters):
+    """Each tier's plan is chosen in Python (``hub.forum.search_plan``) and written into the
+    statement with the words and filters out of the planner's sight, so the statement is
+    prepared and, after a few executions on a connection, runs PostgreSQL's one generic plan:
+    no planning per search (it cost 0.4-0.9 ms of server time each)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    if filters.get("category_id") == "own":
+        filters = {"category_id": category.id}
+    create_question("Surfplattan laddar inte", answers=("Byt laddaren.",))
+    before = pool_plans()
+    for _ in range(4):
+        for query in ("surfplattan", "laddaren", "installation", "surfplattan laddar"):
+            search(query, **filters)
+    changed = {
+        statement: (
+            generic - before.get(statement, (0, 0))[0],
+            custom - before.get(statement, (0, 0))[1],
+        )
+        for statement, (generic, custom) in pool_plans().items()
+        if (generic, custom) != before.get(statement)
+    }
+    assert len(changed) == 1  # one statement for every word
+    [(generic, custom)] = changed.values()
     assert custom <= 5 and generic >= 11
 
 
@@ -152,7 +172,8 @@ def analysed(create_question, monkeypatch):
     for n in range(40):
         create_question(f"Surfplattan nummer {n}", "Surfplattan laddar.", answers=("Surfplattan.",))
     create_question("Läkemedelsroboten larmar", "Läkemedelsroboten piper.")
-    db.session.execute(text("ANALYZE search_vector"))
+    db.session.execute(text("ANALYZE search_words"))
+    db.session.execute(text("ANALYZE search_terms"))
     db.session.execute(text("ANALYZE search_title"))
     monkeypatch.setattr(search_plan, "MIN_ROWS", 0)
     search_plan.forget()
@@ -176,13 +197,13 @@ def pool_plan(query: str, *off: str) -> str:
 
 def test_a_common_word_walks_the_newest_rows_and_a_rare_one_reads_gin(analysed):
     stats = search_plan.statistics(DriverSql().rows)
-    assert stats.rows == {"search_vector": 81, "search_title": 41}
-    assert stats.shares[("search_vector", "words")]["surfplattan"] == pytest.approx(80 / 81)
-    assert stats.answered["search_vector"] == pytest.approx(80 / 81)
+    assert stats.rows == {"search_words": 81, "search_terms": 81, "search_title": 41}
+    assert stats.shares[("search_words", "words")]["surfplattan"] == pytest.approx(80 / 81)
+    assert stats.answered["search_terms"] == pytest.approx(80 / 81)
     common = pool_plan("surfplattan", "bitmapscan")
-    assert "Index Scan Backward using search_vector_pkey" in common, common
-    assert "ix_search_vector" not in common.split("CTE")[1]  # the walk itself reads no GIN
+    assert "Index Scan Backward using search_words_pkey" in common, common
+    assert "ix_search_words" not in common.split("CTE")[1]  # the walk itself reads no GIN
     connection = db.session.connection()
     connection.exec_driver_sql("SET LOCAL enable_bitmapscan = on")
     rare = pool_plan("läkemedelsroboten")
-    assert "Index Scan Backward" not in rare and "ix_search_vector_terms" in rare, rare
+    assert "Index Scan Backward" not in rare and "ix_search_terms_terms" in rare, rare

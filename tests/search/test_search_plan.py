@@ -9,9 +9,9 @@ from hub.forum.search_plan import MIN_ROWS, Statistics, walk_rows
 
 ROWS = 100_000
 STATS = Statistics(
-    rows={"search_vector": ROWS, "search_title": ROWS / 5},
+    rows={"search_terms": ROWS, "search_title": ROWS / 5},
     shares={
-        ("search_vector", "words"): {
+        ("search_terms", "words"): {
             "wifi": 0.08,
             "delade": 0.07,
             "datorer": 0.07,
@@ -19,43 +19,43 @@ STATS = Statistics(
         },
         ("search_title", "words"): {"wifi": 0.08},
     },
-    answered={"search_vector": 0.75},
+    answered={"search_terms": 0.75},
 )
 
 
 def test_the_share_of_words_typed_together_lies_between_independent_and_always_together():
-    assert STATS.share("search_vector", "words", [("wifi",)]) == pytest.approx(0.08)
-    together = STATS.share("search_vector", "words", [("delade",), ("datorer",)])
+    assert STATS.share("search_terms", "words", [("wifi",)]) == pytest.approx(0.08)
+    together = STATS.share("search_terms", "words", [("delade",), ("datorer",)])
     assert 0.07 * 0.07 < together < 0.07
-    assert STATS.share("search_vector", "words", [("wifi", "delade")]) == pytest.approx(0.15)
-    assert STATS.share("search_vector", "words", [("okänd",)]) == 0.0
-    assert STATS.share("search_vector", "terms", [("wifi",)]) == 0.0  # no statistics: none
-    assert STATS.share("search_vector", "words", []) == 0.0
+    assert STATS.share("search_terms", "words", [("wifi", "delade")]) == pytest.approx(0.15)
+    assert STATS.share("search_terms", "words", [("okänd",)]) == 0.0
+    assert STATS.share("search_terms", "terms", [("wifi",)]) == 0.0  # no statistics: none
+    assert STATS.share("search_terms", "words", []) == 0.0
 
 
 def test_a_common_word_walks_far_enough_for_its_pool_with_a_margin():
     # 100 hits at 8 %: 1,250 rows expected, four times that allowed.
-    assert walk_rows(STATS, "search_vector", "words", [("wifi",)], Filters(), 100) == 5000
+    assert walk_rows(STATS, "search_terms", "words", [("wifi",)], Filters(), 100) == 5000
     # Answered only: 75 % of the rows, so a longer walk.
-    answered = walk_rows(STATS, "search_vector", "words", [("wifi",)], Filters(answered=True), 100)
+    answered = walk_rows(STATS, "search_terms", "words", [("wifi",)], Filters(answered=True), 100)
     assert answered == pytest.approx(5000 / 0.75, abs=1)
     # A title is one document in five: the same walk spans five times the ids.
     assert walk_rows(STATS, "search_title", "words", [("wifi",)], Filters(), 100) == 25000
 
 
 def test_a_rare_or_unknown_word_reads_gin_and_so_does_a_small_table():
-    assert walk_rows(STATS, "search_vector", "words", [("ovanlig",)], Filters(), 100) is None
-    assert walk_rows(STATS, "search_vector", "words", [("okänd",)], Filters(), 100) is None
-    small = Statistics(rows={"search_vector": MIN_ROWS - 1}, shares=STATS.shares)
-    assert walk_rows(small, "search_vector", "words", [("wifi",)], Filters(), 100) is None
+    assert walk_rows(STATS, "search_terms", "words", [("ovanlig",)], Filters(), 100) is None
+    assert walk_rows(STATS, "search_terms", "words", [("okänd",)], Filters(), 100) is None
+    small = Statistics(rows={"search_terms": MIN_ROWS - 1}, shares=STATS.shares)
+    assert walk_rows(small, "search_terms", "words", [("wifi",)], Filters(), 100) is None
 
 
 def test_a_filter_that_leaves_nothing_reads_gin():
-    everything_answered = Statistics(STATS.rows, STATS.shares, {"search_vector": 1.0})
+    everything_answered = Statistics(STATS.rows, STATS.shares, {"search_terms": 1.0})
     unanswered = Filters(answered=False)
     assert (
-        walk_rows(everything_answered, "search_vector", "words", [("wifi",)], unanswered, 100)
+        walk_rows(everything_answered, "search_terms", "words", [("wifi",)], unanswered, 100)
         is None
     )
     narrow = Filters(category_id=1, tag_slug="lås")  # 1 % of the rows: a walk of 125,000
-    assert walk_rows(STATS, "search_vector", "words", [("wifi",)], narrow, 100) is None
+    assert walk_rows(STATS, "search_terms", "words", [("wifi",)], narrow, 100) is None
