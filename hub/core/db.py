@@ -90,6 +90,11 @@ def configure_sqlite(engine: Engine) -> None:
     read transaction later tries to write after another process has. The price: CLI code must
     end its transactions promptly (commit or rollback), since each one holds the write lock;
     code outside requests that only reads (a poll, a count) says so with ``read_only()``.
+
+    A GET or HEAD request (or ``read_only()``) sends no BEGIN: its reads run on their own, as
+    on PostgreSQL (``configure_postgres``), and its first write begins with BEGIN IMMEDIATE,
+    which then holds every write after it: it waits for the lock, where a write after reads in
+    a BEGIN failed at once when another process had written since those reads.
     """
 
     @event.listens_for(engine, "connect")
@@ -106,9 +111,18 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(connection) -> None:
-        reading = _reading.get() or is_read_only_request()
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    def on_begin(connection: Connection) -> None:
+        record = connection.connection
+        if _reading.get() or is_read_only_request():
+            record.info[READS_WITHOUT_TRANSACTION] = True
+        else:
+            record.info.pop(READS_WITHOUT_TRANSACTION, None)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def begin_writing(record) -> None:
+        record.driver_connection.execute("BEGIN IMMEDIATE")
+
+    begin_before_first_write(engine, begin_writing)
 
 
 # In a pooled connection's info: its driver reads without a transaction until a write comes.
@@ -150,12 +164,22 @@ def configure_postgres(engine: Engine) -> None:
         elif record.info.pop(READS_WITHOUT_TRANSACTION, False):
             driver.autocommit = False
 
+    def begin_writing(record) -> None:
+        record.driver_connection.autocommit = False  # psycopg sends BEGIN before the statement
+
+    begin_before_first_write(engine, begin_writing)
+
+
+def begin_before_first_write(engine: Engine, begin: Callable[[object], None]) -> None:
+    """On a connection reading without a transaction, ``begin(pooled connection)`` before the
+    first statement that is not a plain read."""
+
     @event.listens_for(engine, "before_cursor_execute")
     def before_write(connection, _cursor, statement, *_args) -> None:
         record = connection.connection
         if record.info.get(READS_WITHOUT_TRANSACTION) and not is_plain_read(statement):
             record.info.pop(READS_WITHOUT_TRANSACTION)
-            record.driver_connection.autocommit = False  # psycopg sends BEGIN before it
+            begin(record)
 
 
 def dispose_after_fork(engine: Engine) -> None:

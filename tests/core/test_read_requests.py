@@ -1,13 +1,16 @@
-"""On PostgreSQL a request that only reads sends no BEGIN and no ROLLBACK; its first write begins
-the transaction, which holds every write after it (``hub.core.db.configure_postgres``)."""
+"""A request that only reads sends no BEGIN and no ROLLBACK; its first write begins the
+transaction, which holds every write after it (``hub.core.db.configure_postgres`` and
+``configure_sqlite``)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
-from hub.core.db import is_plain_read, read_only
+from hub.core.db import configure_sqlite, is_plain_read, read_only
 from hub.extensions import db
 
 
@@ -94,3 +97,44 @@ def test_a_connection_set_to_autocommit_by_its_user_stays_so(postgres):
         connection.execute(text("CREATE TEMPORARY TABLE kept (n int)"))
         assert status(connection) == TransactionStatus.IDLE
         connection.execute(text("DROP TABLE kept"))
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """A SQLite file of its own: the tests' connection holds the write lock of theirs."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    configure_sqlite(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE note (n int)"))
+    yield engine
+    engine.dispose()
+
+
+def in_transaction(connection) -> bool:
+    return connection.connection.driver_connection.in_transaction
+
+
+def test_sqlite_a_get_reads_outside_a_transaction_until_it_writes(app, sqlite_engine):
+    with app.test_request_context("/fragor"), sqlite_engine.connect() as connection:
+        connection.execute(text("SELECT count(*) FROM note"))
+        assert not in_transaction(connection)  # no BEGIN was sent
+
+        connection.execute(text("INSERT INTO note VALUES (1)"))
+        connection.execute(text("INSERT INTO note VALUES (2)"))
+        assert in_transaction(connection)
+        connection.rollback()
+
+        assert connection.scalar(text("SELECT count(*) FROM note")) == 0  # both undone
+        assert not in_transaction(connection)
+
+
+def test_sqlite_a_post_begins_at_once_with_the_write_lock(app, sqlite_engine):
+    posting = app.test_request_context("/fragor", method="POST")
+    with posting, sqlite_engine.connect() as connection:
+        connection.execute(text("SELECT count(*) FROM note"))
+        assert in_transaction(connection)
+        other = sqlite_engine.raw_connection()
+        other.execute("PRAGMA busy_timeout = 0")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
