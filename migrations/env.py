@@ -32,8 +32,12 @@ def process_revision_directives(context, revision, directives):
 
 def include_name(name, type_, parent_names):
     # The search index tables are dialect-specific (FTS5, tsvector) and not in the models.
+    # Indexes on an expression exist only in migrations (see ``EXPRESSION_INDEXES``).
+    from hub.auth.accounts import EXPRESSION_INDEXES
     from hub.forum.search import include_name as include_search_name
 
+    if type_ == "index" and name in EXPRESSION_INDEXES:
+        return False
     return include_search_name(name, type_, parent_names)
 
 

@@ -61,6 +61,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Made by migrations, not by the models (0036: lower(email) on PostgreSQL, for the lookup
+# below); autogenerate's comparison leaves them out.
+EXPRESSION_INDEXES = frozenset({"ix_user_email_lower"})
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
