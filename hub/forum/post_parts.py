@@ -12,6 +12,8 @@ template cannot read anything else (``current_user``, ``request`` and the per-re
 refuse there); the reader's CSRF token is a hole filled per request.
 
 Moderators' pages and pages re-shown with a form's errors are made afresh, without keeping.
+"Who can answer?" is kept the same way (its experts are the facts), and so are the page's
+empty form fields (made from the form's class).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from hub.core.templating import csrf_token
 from hub.forum.answers import PageAnswer, PageComment
 from hub.forum.faces import Moment, head, moment
 from hub.forum.mentions import link_mentions
+from hub.forum.questions import Expert
 
 ANSWERS = "forum/_answers.html"  # writes the answers it is given, each followed by SEPARATOR
 POST_PARTS = "hub_post_parts"
@@ -123,3 +126,14 @@ def kept_field(form: FlaskForm, name: str, **options: Hashable) -> Markup:
         return macros.field(bound, **options)
     facts = {"form_class": type(form), "name": name, "options": tuple(sorted(options.items()))}
     return shared_part(EMPTY_FIELD, facts, {})
+
+
+EXPERTS = "forum/_experts.html"
+
+
+def experts_part(question_id: int, experts: Sequence[Expert]) -> Markup:
+    """ "Who can answer?", kept per question and experts: the list (which never holds the
+    reader) and whether each was asked are the facts."""
+    facts = {"question_id": question_id, "experts": tuple(experts)}
+    holes = {"csrf": csrf_token()}
+    return shared_part(EXPERTS, facts, holes, store=POST_PARTS, limit=MAX_POST_PARTS)

@@ -674,9 +674,12 @@ class PostgresBackend(DriverSql):
         return self.rows(sql, params, prepare=stats is not None)
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
-        """Documents with a form of the word, counted up to ``cap``: walked when the word is
-        common, listed by GIN when it is rare (a typo: none at all)."""
+        """Documents with a form of the word, counted up to ``cap``: not at all when the
+        statistics put it in many times more, walked when it is common, listed by GIN when it
+        is rare (a typo: none at all)."""
         stats = search_plan.statistics(self.rows)
+        if search_plan.surely_in(stats, "search_terms", "terms", group, cap):
+            return cap
         walk = search_plan.walk_rows(stats, "search_terms", "terms", [group], Filters(), cap)
         params = {"q": self.groups([group]), "cap": cap}
         return min(cap, self.scalar(HITS_LISTED if walk is None else HITS_WALKED, params))

@@ -36,6 +36,9 @@ LIST_COST = 3
 WALK_MARGIN = 4
 # Below this many rows either way costs little: a list, always (and tests see one plan).
 MIN_ROWS = 10_000
+# A word that ANALYZE's sample puts in this many times the documents a count asks for is in at
+# least that many: the typo fallback need not count them.
+SURE = 10
 # A tag's share of the documents is not in the tier tables' statistics: guessed.
 TAG_SHARE = 0.1
 TABLES = ("search_words", "search_terms", "search_title")
@@ -138,3 +141,10 @@ def walk_rows(
     # In ids: both tables take the documents' ids, and a title is one document of several.
     ids_per_row = max(1.0, stats.rows.get("search_terms", rows) / rows)
     return math.ceil(min(rows, walked * WALK_MARGIN) * ids_per_row)
+
+
+def surely_in(stats: Statistics, table: str, column: str, group: Sequence[str], cap: int) -> bool:
+    """Whether the statistics leave no doubt that at least ``cap`` rows hold a form of the word
+    (only on a table big enough for the statistics to be used at all)."""
+    rows = stats.rows.get(table, 0.0)
+    return rows >= MIN_ROWS and stats.share(table, column, [group]) * rows >= cap * SURE

@@ -238,7 +238,7 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
             ),
             mentioned=people,
             following=following,
-            experts=experts,
+            experts_part=post_parts.experts_part(question.id, experts),
             moderator=moderator,
             answer_form=answer_form or AnswerForm(formdata=None),
             comment_form=comment_form,

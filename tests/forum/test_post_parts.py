@@ -205,3 +205,11 @@ def test_an_empty_field_is_kept_and_one_with_text_or_errors_is_made_afresh(app):
         form.body.data, form.body.errors = "Mitt <svar>", ["Skriv lite mer."]
         html = post_parts.kept_field(form, "body", hint="Tips")
         assert "Mitt &lt;svar&gt;" in html and "Skriv lite mer." in html
+
+
+def test_who_can_answer_without_experts_is_its_own_line(sign_in, create_user, thread):
+    page = page_of(sign_in(create_user()), thread.question)
+    assert (
+        '<p class="muted">Ingen har skrivit att de kan frågans ämnen än.</p>\n'
+        f'  <form method="post" action="/fragor/{thread.question.id}/be-svara" novalidate>'
+    ) in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.forum.search import Filters
-from hub.forum.search_plan import MIN_ROWS, Statistics, walk_rows
+from hub.forum.search_plan import MIN_ROWS, Statistics, surely_in, walk_rows
 
 ROWS = 100_000
 STATS = Statistics(
@@ -59,3 +59,15 @@ def test_a_filter_that_leaves_nothing_reads_gin():
     )
     narrow = Filters(category_id=1, tag_slug="lås")  # 1 % of the rows: a walk of 125,000
     assert walk_rows(STATS, "search_terms", "words", [("wifi",)], narrow, 100) is None
+
+
+def test_a_count_is_not_needed_for_a_word_the_statistics_put_in_many_documents():
+    terms = Statistics(
+        rows={"search_terms": ROWS},
+        shares={("search_terms", "terms"): {"wifi": 0.08, "ovan": 2e-4}},
+    )
+    assert surely_in(terms, "search_terms", "terms", ("wifi",), 3)
+    assert not surely_in(terms, "search_terms", "terms", ("ovan",), 3)  # 20 documents: count
+    assert not surely_in(terms, "search_terms", "terms", ("okänd",), 3)
+    small = Statistics(rows={"search_terms": MIN_ROWS - 1}, shares=terms.shares)
+    assert not surely_in(small, "search_terms", "terms", ("wifi",), 3)
