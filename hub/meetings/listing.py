@@ -56,10 +56,11 @@ LISTED_COLUMNS = (
     .outerjoin(Municipality, Municipality.scb_code == Meeting.host_code)
 )
 IN_NETWORKS = Meeting.network_id.in_(bindparam("ids", expanding=True))
+# The coming meetings with the member's own answer to each (none: NULL), in one statement.
 UPCOMING = (
-    LISTED_COLUMNS.where(
-        IN_NETWORKS, Meeting.ends_at > bindparam("now"), Meeting.status != MeetingStatus.HELD
-    )
+    LISTED_COLUMNS.add_columns(Rsvp.response)
+    .outerjoin(Rsvp, (Rsvp.meeting_id == Meeting.id) & (Rsvp.user_id == bindparam("user_id")))
+    .where(IN_NETWORKS, Meeting.ends_at > bindparam("now"), Meeting.status != MeetingStatus.HELD)
     .order_by(Meeting.starts_at)
     .limit(50)
 )
@@ -75,28 +76,28 @@ PAST_PAGE = (
 )
 
 
-def meeting_lists(
-    ids: list[int], page: int
-) -> tuple[list[ListedMeeting], list[ListedMeeting], int]:
-    """The coming meetings of the networks, one page of the past ones, and how many are past."""
+@dataclass(frozen=True)
+class MeetingLists:
+    upcoming: list[ListedMeeting]
+    answers: dict[int, str]  # the member's answers to the coming ones: meeting id -> response
+    past: list[ListedMeeting]  # one page
+    past_total: int
+
+
+def meeting_lists(ids: list[int], user_id: int, page: int) -> MeetingLists:
+    """The coming meetings of the networks with the member's answers, one page of the past
+    ones, and how many are past."""
     if not ids:  # no networks: an empty IN list still walked every meeting in date order
-        return [], [], 0
-    parameters = {"ids": ids, "now": utcnow(), "offset": (page - 1) * PAST_PER_PAGE}
+        return MeetingLists([], {}, [], 0)
+    parameters = {
+        "ids": ids,
+        "user_id": user_id,
+        "now": utcnow(),
+        "offset": (page - 1) * PAST_PER_PAGE,
+    }
     connection = reading_connection()
-    upcoming = [ListedMeeting.of(row) for row in connection.execute(UPCOMING, parameters)]
+    coming = connection.execute(UPCOMING, parameters).all()
+    answers = {row[0]: row[-1] for row in coming if row[-1] is not None}
     total = connection.scalar(PAST_COUNT, parameters)
     past = [ListedMeeting.of(row) for row in connection.execute(PAST_PAGE, parameters)]
-    return upcoming, past, total
-
-
-ANSWERS = select(Rsvp.meeting_id, Rsvp.response).where(
-    Rsvp.user_id == bindparam("user_id"), Rsvp.meeting_id.in_(bindparam("ids", expanding=True))
-)
-
-
-def my_answers(user_id: int, upcoming: list[ListedMeeting]) -> dict[int, str]:
-    """The member's answers to the coming meetings: meeting id -> response."""
-    if not upcoming:
-        return {}
-    parameters = {"user_id": user_id, "ids": [m.id for m in upcoming]}
-    return dict(reading_connection().execute(ANSWERS, parameters).all())
+    return MeetingLists([ListedMeeting.of(row[:-1]) for row in coming], answers, past, total)

@@ -279,13 +279,13 @@ def network_feed(slug: str):
 @login_required
 def index():
     page = page_number()
-    upcoming, past, total = listing.meeting_lists(scheduling.user_network_ids(current_user), page)
+    lists = listing.meeting_lists(scheduling.user_network_ids(current_user), current_user.id, page)
     return render_template(
         "meetings/index.html",
-        upcoming=upcoming,
-        past=past,
-        answers=listing.my_answers(current_user.id, upcoming),
-        pager=Pager(page, total, listing.PAST_PER_PAGE),
+        upcoming=lists.upcoming,
+        past=lists.past,
+        answers=lists.answers,
+        pager=Pager(page, lists.past_total, listing.PAST_PER_PAGE),
     )
 
 

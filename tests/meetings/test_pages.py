@@ -545,3 +545,21 @@ def test_a_member_of_no_network_sees_no_meetings_without_reading_them(
         page = client.get("/traffar")
     assert page.status_code == 200 and "Höstträff" not in page.text
     assert not any("FROM meeting " in sql for sql in counter.statements), counter.statements
+
+
+def test_the_list_shows_each_members_own_answer_to_the_coming_meetings(
+    client, login, world, create_meeting, count_queries
+):
+    coming = create_meeting(world["network"], title="Vårträff i Halland")
+    login(world["varberg"])
+    rsvp(client, coming, "online")
+    page = client.get("/traffar").text
+    assert "Vårträff i Halland" in page and "Du kommer digitalt" in page
+
+    login(world["host"])  # has not answered: the other member's answer is not theirs
+    with count_queries() as counter:
+        page = client.get("/traffar").text
+    assert "Vårträff i Halland" in page and "Du kommer" not in page
+    # The member (with the unread count), the networks, the coming meetings with the member's
+    # answers, the past ones' count and their page.
+    assert counter.count == 5, counter.statements
