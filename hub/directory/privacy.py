@@ -15,6 +15,7 @@ and by admins. A person always sees everything of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
@@ -78,11 +79,12 @@ def listed_people() -> Select[tuple[User]]:
     return select(User).outerjoin(Profile, Profile.user_id == User.id).where(listed_condition())
 
 
-def listed_condition() -> ColumnElement[bool]:
-    """SQL for "shown in lists": active and not hidden. The query must outer-join Profile."""
+def listed_condition(profile: Any = Profile) -> ColumnElement[bool]:
+    """SQL for "shown in lists": active and not hidden. The query must outer-join Profile (or
+    ``profile``, an alias of it: each person's profile read one by one, for a count)."""
     return and_(
         User.active.is_(True),
-        or_(Profile.user_id.is_(None), Profile.hidden_from_directory.is_(False)),
+        or_(profile.user_id.is_(None), profile.hidden_from_directory.is_(False)),
     )
 
 
