@@ -1040,6 +1040,23 @@ def _first_hit(body: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> 
     return 0
 
 
+def _word_at(body: str, number: int, start: int = 0) -> re.Match | None:
+    """The ``number``-th word (from 0) from ``start`` on, if the body has that many."""
+    return next(itertools.islice(WORD_RE.finditer(body, start), number, None), None)
+
+
+def _found_snippet(body: str, finder: re.Pattern, is_hit: Callable[[str], bool], size: int) -> str:
+    """As ``snippet``'s word-by-word way, with the finder: the window's ends are found by the
+    word regex in C, and only the window is escaped and marked (not the whole body split)."""
+    lo = max(0, _first_hit(body, finder, is_hit) - size // 4)
+    start = _word_at(body, lo).start() if lo > 0 else 0
+    last = _word_at(body, size - 1, start)
+    more = last is not None and WORD_RE.search(body, last.end()) is not None
+    end = last.end() if more else len(body)
+    marked = _marked_found(body[start:end], finder, is_hit)
+    return ("… " if lo > 0 else "") + marked + (" …" if more else "")
+
+
 def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
     """The text escaped, with matching words in <mark>."""
     finder = finder_for(value, is_hit)
@@ -1050,22 +1067,24 @@ def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
 
 def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS) -> Markup:
     """About ``size`` words of the body from just before its first hit, escaped, hits in <mark>."""
+    finder = finder_for(body, is_hit)
+    if finder is not None:
+        if WORD_RE.search(body) is None:
+            return Markup("")
+        return Markup(_found_snippet(body, finder, is_hit, size))  # noqa: S704  (escaped parts)
     parts = SPLIT_RE.split(body)
     words = parts[1::2]
     if not words:
         return Markup("")
-    finder = finder_for(body, is_hit)
-    if finder is not None:
-        first = _first_hit(body, finder, is_hit)
-    else:
-        scanned = map(is_hit, words[:MAX_SNIPPET_SCAN])
-        first = next(itertools.compress(itertools.count(), scanned), 0)
+    scanned = map(is_hit, words[:MAX_SNIPPET_SCAN])
+    first = next(itertools.compress(itertools.count(), scanned), 0)
     lo = max(0, first - size // 4)
     hi = min(len(words), lo + size)
     # From the window's first word (or the body's start) to its last word (or the body's end),
     # kept as separator, word, …, separator.
     window = ["", *parts[2 * lo + 1 : 2 * hi]] if lo > 0 else parts[: 2 * hi]
     window.append("" if hi < len(words) else parts[-1])
-    marked = _marked_found("".join(window), finder, is_hit) if finder else _marked(window, is_hit)
-    text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
+    text_html = (
+        ("… " if lo > 0 else "") + _marked(window, is_hit) + (" …" if hi < len(words) else "")
+    )
     return Markup(text_html)  # noqa: S704  (built from escaped parts)
