@@ -93,7 +93,6 @@ SEARCH_TABLES = frozenset(
         "search_form",
         "search_item",
         "search_title",
-        "search_vector",
         "search_words",
         "search_terms",
         "search_item_fts",
