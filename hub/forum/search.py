@@ -835,15 +835,12 @@ def search(
         # One word and no filter: its hits are the ones just counted, no need to count again.
         known = result.total if len(parsed.words) == 1 and filters == Filters() else None
         corrected = correct(parsed, engine, known)
-        if corrected:
-            more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
-            if more:
-                result.corrected = " ".join(corrected.words)
-                best = more | first.best
-                result.total = len(best)
-                wanted |= {t for group in corrected.groups for t in group}
-                page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
-                found, is_hit = page_documents(page_ids, wanted, engine)
+        fixed = corrected and corrected_page(
+            engine, corrected, filters, first, wanted, offset, per_page
+        )
+        if fixed:
+            result.corrected = " ".join(corrected.words)
+            result.total, found, is_hit = fixed
     result.total = max(result.total, first.any_form)
     result.hits = [
         SearchHit(
@@ -857,6 +854,31 @@ def search(
         for row in found
     ]
     return result
+
+
+def corrected_page(
+    engine,
+    corrected: ParsedQuery,
+    filters: Filters,
+    first: FirstPage,
+    wanted: set[str],
+    offset: int,
+    per_page: int,
+) -> tuple[int, list[Document], HitTest] | None:
+    """The total, the page and its hit test with a typo's correction: its hits after the query's
+    own (tiers from TYPO on), or None when the correction finds nothing. When the query found
+    nothing itself (a typo's usual case) the correction's page is any query's first page: one
+    statement on PostgreSQL."""
+    wanted = wanted | {t for group in corrected.groups for t in group}
+    if not first.best:
+        page = engine.first_page(corrected, filters, offset, per_page, sorted(wanted))
+        return (page.total, page.documents, HitTest(wanted, page.written)) if page.total else None
+    more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
+    if not more:
+        return None
+    best = more | first.best
+    page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
+    return len(best), *page_documents(page_ids, wanted, engine)
 
 
 def warm_search() -> None:
