@@ -29,8 +29,9 @@ def create_app(config: type[Config] | Config) -> Flask:
     register_blueprints(app)
 
     from hub.cli import hub_cli, register_part_commands
-    from hub.core import edge, errors, security, templating
+    from hub.core import cookie_session, edge, errors, security, templating
 
+    cookie_session.install(app)
     edge.install(app)
     errors.register(app)
     security.register(app)
