@@ -18,10 +18,11 @@ deploys it) and bench/bare_app.py (no ``--preload``: nothing to load) on 127.0.0
 Each row gives req/s, its ratio to the bare page, p50/p95/p99 latency, errors (status >= 400,
 socket errors) and how many requests were writes. Below it, per kind of request (question, list,
 start, search, directory, meetings, notifications, helpful, answer) for the warm and the cold
-run: count, the time the worker spent on it (p50/p95/p99, from gunicorn's access log: each
-request carries its kind in an ``X-Bench-Kind`` header) and the kind's share of all the workers'
-time and of the slowest 5 % of requests, so that the tail can be attributed. A worker's time
-leaves out the wait in the listen queue, which every kind shares. ``--pg-statements`` also prints
+run: count, the worker's wall and CPU time on it (p50/p95/p99; bench/gunicorn_bench.py logs
+each request, which carries its kind in an ``X-Bench-Kind`` header), the kind's share of all
+the workers' time and of the slowest 5 % of requests, and the time in Python's garbage
+collector, so that the tail can be attributed. A worker's time leaves out the wait in the
+listen queue, which every kind shares. ``--pg-statements`` also prints
 the PostgreSQL server's time by statement over the warm run (``pg_stat_statements``, which the
 server must preload: see bench/README.md). (Until issue 17 the hub had a per-reader
 page cache; this benchmark measured it serving 0-2 % of the mix and it was removed: see
@@ -103,7 +104,7 @@ class Row:
     errors: int
     requests: int
     writes: int
-    kinds: list[tuple[str, int, float]] = field(default_factory=list)
+    kinds: list[Served] = field(default_factory=list)
 
 
 def main() -> None:
@@ -128,25 +129,25 @@ def main() -> None:
     rng = random.Random(args.seed)
     rows: list[Row] = []
     statements = ""
-    access_log = AccessLog(Path(tempfile.mkstemp(suffix=".log")[1]))
-    settings = deployed(database_url, access_log.path)
+    request_log = RequestLog(Path(tempfile.mkstemp(suffix=".log")[1]))
+    settings = deployed(database_url, request_log.path)
     with serve("bench.bare_app:app", {}) as bare:
         rows.append(run_bare(bare, args.duration, "bare (before)"))
         with serve("wsgi:app", settings) as hub:
             sign_in_all(hub, world["members"])
             replay(hub, world, rng, duration=5)  # warm-up, other requests of the same mix
-            access_log.skip()
+            request_log.skip()
             reset_statements(database_url, args.pg_statements)
             rows.append(replay(hub, world, rng, args.duration, "warm workers"))
-            rows[-1].kinds = access_log.read()
+            rows[-1].kinds = request_log.read()
             statements = top_statements(database_url, args.pg_statements)
         # Sessions are signed cookies: they hold for a new server too.
         with serve("wsgi:app", settings) as hub:
-            access_log.skip()
+            request_log.skip()
             rows.append(replay(hub, world, rng, args.cold, "cold workers"))
-            rows[-1].kinds = access_log.read()
+            rows[-1].kinds = request_log.read()
         rows.append(run_bare(bare, args.duration, "bare (after)"))
-    access_log.path.unlink(missing_ok=True)
+    request_log.path.unlink(missing_ok=True)
     table = format_table(rows, database_url, args) + kinds_tables(rows) + statements
     print(table)
     RESULTS.mkdir(exist_ok=True)
@@ -201,18 +202,34 @@ def load_world(database_url: str, members: int) -> dict:
     return world
 
 
-def deployed(database_url: str, access_log: Path) -> dict[str, str]:
+def deployed(database_url: str, request_log: Path) -> dict[str, str]:
     """Production settings as the README deploys them: the app loaded once before the workers
     fork; one trusted proxy, so that each member's own address counts for the login limits.
-    gunicorn's access log gives each request's kind, status and time in the worker (µs)."""
+    bench/gunicorn_bench.py (gunicorn.conf.py's hooks and a line per request in
+    ``request_log``) instead of gunicorn.conf.py alone."""
     env = hub_env(database_url)
-    log = f"--access-logfile {access_log} --access-logformat '%({{x-bench-kind}}i)s %(s)s %(D)s'"
-    return dict(env, GUNICORN_CMD_ARGS=f"--preload {log}", HUB_TRUSTED_PROXIES="1")
+    return dict(
+        env,
+        GUNICORN_CMD_ARGS="--preload -c bench/gunicorn_bench.py",
+        BENCH_REQUEST_LOG=str(request_log),
+        HUB_TRUSTED_PROXIES="1",
+    )
 
 
 @dataclass
-class AccessLog:
-    """The requests gunicorn logged since the last ``skip``: (kind, status, ms in the worker)."""
+class Served:
+    """One request as bench/gunicorn_bench.py logged it; times in ms."""
+
+    kind: str
+    status: int
+    wall: float
+    cpu: float
+    gc: float
+
+
+@dataclass
+class RequestLog:
+    """The requests the workers logged since the last ``skip``."""
 
     path: Path
     offset: int = 0
@@ -220,16 +237,17 @@ class AccessLog:
     def skip(self) -> None:
         self.offset = self.path.stat().st_size
 
-    def read(self) -> list[tuple[str, int, float]]:
+    def read(self) -> list[Served]:
         with self.path.open("rb") as file:
             file.seek(self.offset)
             lines = file.read().decode(errors="replace").splitlines()
-        entries = []
+        served = []
         for line in lines:
-            kind, status, micros = [*line.split(), "", "", ""][:3]
-            if kind in MIX and status.isdigit() and micros.isdigit():
-                entries.append((kind, int(status), int(micros) / 1000))
-        return entries
+            fields = line.split()
+            if len(fields) == 5 and fields[0] in MIX and all(f.isdigit() for f in fields[1:]):
+                status, *micros = map(int, fields[1:])
+                served.append(Served(fields[0], status, *(m / 1000 for m in micros)))
+        return served
 
 
 def sign_in_all(port: int, members: list[Member]) -> None:
@@ -461,36 +479,46 @@ def kinds_tables(rows: list[Row]) -> str:
 
 
 def kinds_table(row: Row) -> str:
-    """Per kind: how many, the worker's time p50/p95/p99, its share of all the workers' time,
-    and of the requests slower than the run's p95 (worker time) how many were of this kind."""
-    times = sorted(ms for _, _, ms in row.kinds)
-    cut = percentile(times, 0.95)
-    total = sum(times)
-    slow = sum(1 for ms in times if ms > cut) or 1
+    """Per kind: how many, the worker's wall and CPU time (p50/p95/p99), the kind's share of all
+    the workers' wall time and CPU, of the requests slower than the run's p95 (wall) how many
+    were of this kind, and the time in Python's garbage collector."""
+    walls = sorted(s.wall for s in row.kinds)
+    cut = percentile(walls, 0.95)
+    wall_total, cpu_total = sum(walls), sum(s.cpu for s in row.kinds) or 1
+    slow = sum(1 for ms in walls if ms > cut) or 1
+    cpus = sorted(s.cpu for s in row.kinds)
     lines = [
         "",
         "",
-        f"{row.name}, per kind (time in the worker; all: p50 {percentile(times, 0.5):.1f}, "
-        f"p95 {cut:.1f}, p99 {percentile(times, 0.99):.1f} ms, mean {total / len(times):.1f} ms):",
+        f"{row.name}, per kind, as the workers saw it (all: wall p50 / p95 / p99 "
+        f"{percentile(walls, 0.5):.1f} / {cut:.1f} / {percentile(walls, 0.99):.1f} ms, "
+        f"mean {wall_total / len(walls):.1f}; CPU p50 / p95 / p99 {percentile(cpus, 0.5):.1f} / "
+        f"{percentile(cpus, 0.95):.1f} / {percentile(cpus, 0.99):.1f} ms, "
+        f"mean {cpu_total / len(cpus):.2f}):",
         "",
-        "| kind | requests | p50 ms | p95 ms | p99 ms | max ms | share of time "
-        "| share of slowest 5 % | errors |",
+        "| kind | requests | wall p50 / p95 / p99 / max ms | CPU p50 / p95 / p99 ms "
+        "| share of wall | share of CPU | share of slowest 5 % | GC CPU ms (max) | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    by_kind: dict[str, list[tuple[int, float]]] = {}
-    for kind, status, ms in row.kinds:
-        by_kind.setdefault(kind, []).append((status, ms))
-    for kind in sorted(by_kind, key=lambda k: -sum(ms for _, ms in by_kind[k])):
+    by_kind: dict[str, list[Served]] = {}
+    for served in row.kinds:
+        by_kind.setdefault(served.kind, []).append(served)
+    for kind in sorted(by_kind, key=lambda k: -sum(s.cpu for s in by_kind[k])):
         entries = by_kind[kind]
-        values = sorted(ms for _, ms in entries)
-        errors = sum(1 for status, _ in entries if status >= 400)
+        wall = sorted(s.wall for s in entries)
+        cpu = sorted(s.cpu for s in entries)
+        errors = sum(1 for s in entries if s.status >= 400)
         lines.append(
-            f"| {kind} | {len(values)} | {percentile(values, 0.5):.1f} "
-            f"| {percentile(values, 0.95):.1f} | {percentile(values, 0.99):.1f} "
-            f"| {values[-1]:.1f} | {100 * sum(values) / total:.1f} % "
-            f"| {100 * sum(1 for ms in values if ms > cut) / slow:.1f} % | {errors} |"
+            f"| {kind} | {len(entries)} | {_ranks(wall)} / {wall[-1]:.1f} | {_ranks(cpu)} "
+            f"| {100 * sum(wall) / wall_total:.1f} % | {100 * sum(cpu) / cpu_total:.1f} % "
+            f"| {100 * sum(1 for ms in wall if ms > cut) / slow:.1f} % "
+            f"| {sum(s.gc for s in entries):.0f} ({max(s.gc for s in entries):.1f}) | {errors} |"
         )
     return "\n".join(lines)
+
+
+def _ranks(values: list[float]) -> str:
+    return " / ".join(f"{percentile(values, share):.1f}" for share in (0.5, 0.95, 0.99))
 
 
 def reset_statements(database_url: str, top: int) -> None:
