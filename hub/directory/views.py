@@ -35,6 +35,7 @@ bp = Blueprint("directory", __name__)
 bp.add_app_template_global(can_view_person, "can_view_person")
 bp.add_app_template_global(faces.avatar, "person_avatar")
 bp.add_app_template_global(faces.role_line, "person_role_line")
+bp.add_app_template_global(faces.person_list, "person_list_html")
 
 
 @bp.app_template_filter("municipality")
