@@ -136,6 +136,10 @@ class Config:
     FORUM_EXPERT_AFTER_HOURS = env_int("FORUM_EXPERT_AFTER_HOURS", 48)
     FORUM_COORDINATOR_AFTER_HOURS = env_int("FORUM_COORDINATOR_AFTER_HOURS", 120)
     FORUM_ACCEPT_REMINDER_AFTER_HOURS = env_int("FORUM_ACCEPT_REMINDER_AFTER_HOURS", 168)
+    # "Who can answer?": how long a worker keeps a ranking of the experts in some topics. Who is
+    # shown (the privacy rule), their faces and whether they were asked are read on every page;
+    # a new helpful answer or expertise moves the order at most this much later. 0: never kept.
+    FORUM_EXPERTS_KEPT_SECONDS = env_int("FORUM_EXPERTS_KEPT_SECONDS", 60)
     # The relay: the holder is reminded this long before the next meeting is due (counted from the
     # last held meeting or the start of the holding, plus the network's rhythm), the
     # coordinators this long after the holder, and after a further silence the baton passes on.
@@ -193,6 +197,9 @@ class TestConfig(Config):
     # Every test client comes from 127.0.0.1: tests that sign many people in must not hit the
     # per-IP login limit. The rate-limit tests set the real limits themselves.
     LOGIN_IP_LIMITS = ((1000, 60), (10000, 3600))
+    # Each test makes its own experts (ids come again after a rollback): no ranking is kept
+    # across tests; tests/forum/test_experts.py turns it on where it is the point.
+    FORUM_EXPERTS_KEPT_SECONDS = 0
 
 
 class ProductionConfig(Config):

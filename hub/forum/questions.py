@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
@@ -536,25 +539,120 @@ class Expert:
 def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert]:
     """Who can answer: members whose answers in the question's topics were chosen as the
     solution (counted thrice) or marked helpful, or who say they know a topic; those in the
-    asker's region first among equals. Never the asker nor the viewer, never a hidden member."""
+    asker's region first among equals. Never the asker nor the viewer, never a hidden member.
+
+    The ranking is the same for every question with these topics and asker's place, whoever
+    reads it: it is made without taking anyone out, ``EXPERT_SPARE`` longer than the list, and
+    kept per worker for ``FORUM_EXPERTS_KEPT_SECONDS`` (issue 17: it cost 1.3 ms of PostgreSQL's
+    CPU on every question page). The asker and the reader are taken out here; who is shown,
+    their faces and whether they were asked are read afresh on every page (``_people``), so a
+    member who hides is gone at once; only the order and the counts may be that old."""
     tag_ids = _tag_ids(question)
     if not tag_ids:
         return []
+    place = _ranking_place(question, viewer)
+    not_these = {viewer.id, question.author_id}
+    key = (tuple(tag_ids), place, limit)
+    ranking = _kept_ranking(key)
+    if ranking is not None:
+        experts = _experts_from(ranking, question.id, not_these, limit)
+        if experts is not None:
+            return experts
     parameters = {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
-    parameters |= {
-        "question_id": question.id,
-        "asker_id": question.author_id,
-        "viewer_code": viewer.municipality_code,
-        "viewer_id": viewer.id,
-        # Never the asker; a question whose asker is gone names the viewer twice.
-        "other_id": question.author_id if question.author_id is not None else viewer.id,
-    }
-    rows = reading_connection().execute(_experts_statement(len(tag_ids), limit), parameters)
-    return [
+    parameters |= {"question_id": question.id, "place_code": place}
+    statement = _experts_statement(len(tag_ids), limit + EXPERT_SPARE)
+    rows = reading_connection().execute(statement, parameters).all()
+    _keep_ranking(key, tuple(Ranked(row[0], int(s), int(h), bool(r)) for row in rows
+                             for s, h, r, _a in [row[FACE_WIDTH:]]))  # fmt: skip
+    experts = (
         Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
         for row in rows
+        if row[0] not in not_these
         for s, h, r, a in [row[FACE_WIDTH:]]
+    )
+    return list(experts)[:limit]
+
+
+# Ranked beyond the list's length: the asker, the reader, and two members who may have hidden
+# themselves since the ranking was made. Should more of the ranked be gone, it is made anew.
+EXPERT_SPARE = 4
+EXPERT_RANKINGS = "hub_expert_rankings"
+MAX_EXPERT_RANKINGS = 2048  # per topics and place: a few hundred in the realistic mix
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A member's place in a kept ranking: who, and why (the face is read afresh)."""
+
+    uid: int
+    solved: int
+    helped: int
+    same_region: bool
+
+
+def _ranking_place(question: Question, viewer: User) -> str | None:
+    """The municipality whose region ranks first: the asker's, else the viewer's (a question
+    whose asker is gone, or has no municipality)."""
+    if question.author_id is None:
+        return viewer.municipality_code
+    if "author" in inspect(question).unloaded:  # the page has it loaded; others pay a statement
+        asker_code = select(User.municipality_code).where(User.id == question.author_id)
+        return db.session.scalar(asker_code) or viewer.municipality_code
+    return question.author.municipality_code or viewer.municipality_code
+
+
+def _kept_ranking(key: tuple) -> tuple[Ranked, ...] | None:
+    kept = current_app.extensions.get(EXPERT_RANKINGS)
+    found = kept.get(key) if kept else None
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
+def _keep_ranking(key: tuple, ranking: tuple[Ranked, ...]) -> None:
+    seconds = current_app.config["FORUM_EXPERTS_KEPT_SECONDS"]
+    if seconds <= 0:
+        return
+    kept = current_app.extensions.setdefault(EXPERT_RANKINGS, OrderedDict())
+    kept.pop(key, None)
+    while len(kept) >= MAX_EXPERT_RANKINGS:
+        kept.popitem(last=False)  # the oldest made
+    kept[key] = (time.monotonic() + seconds, ranking)
+
+
+def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
+                  limit: int) -> list[Expert] | None:  # fmt: skip
+    """The kept ranking with each member's face and ``asked`` read now, those no longer listed
+    left out; None when too many are gone for the ranking to hold the list (made anew)."""
+    parameters = {f"person_{i}": ranked.uid for i, ranked in enumerate(ranking)}
+    parameters["question_id"] = question_id
+    found = {
+        row[0]: (face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]))
+        for row in reading_connection().execute(_people_statement(len(ranking)), parameters)
+    }
+    shown = [ranked for ranked in ranking if ranked.uid in found and ranked.uid not in not_these]
+    if len(shown) < limit and len(ranking) >= limit + EXPERT_SPARE:
+        return None
+    return [
+        Expert(found[r.uid][0], r.solved, r.helped, r.same_region, found[r.uid][1])
+        for r in shown[:limit]
     ]
+
+
+@cache
+def _people_statement(count: int) -> Select:
+    """The faces of ``count`` ranked members who may still be listed, and whether each was
+    asked to answer the question: one statement, by primary key."""
+    people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
+    asked = exists().where(
+        AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
+    )
+    return (
+        listed_people()
+        .with_only_columns(*FACE_COLUMNS, asked)
+        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
+        .where(User.id.in_(people))
+    )
 
 
 def _tag_ids(question: Question) -> list[int]:
@@ -576,14 +674,12 @@ def _experts_statement(tag_count: int, limit: int) -> Select:
     know a topic are read only when the track record gives fewer than ``limit`` listed people,
     since they rank below everyone with one."""
     tags = [bindparam(f"tag_{i}", type_=Integer) for i in range(tag_count)]
-    # Two plain parameters, not an expanding list: its SQL would be rewritten on every run.
-    not_these = [bindparam("viewer_id"), bindparam("other_id")]
     track = _answer_track(tags).cte("track")
     listed_track = (
         select(track)
         .join(User, User.id == track.c.uid)
         .outerjoin(Profile, Profile.user_id == User.id)
-        .where(listed_condition(), User.id.not_in(not_these))
+        .where(listed_condition())
         .cte("listed_track")
     )
     topics = (
@@ -607,7 +703,7 @@ def _experts_statement(tag_count: int, limit: int) -> Select:
         .group_by(knowing.c.uid)
         .subquery("knowing_topics")
     )
-    same_region = case((Municipality.region_code == _asker_region(), 1), else_=0)
+    same_region = case((Municipality.region_code == _place_region(), 1), else_=0)
     # Ranked and cut to ``limit`` here, as the whole list ranks them (below everyone with a
     # track record): the database then expects a few rows to join to their members, not all who
     # know the topics, for which PostgreSQL read every member (20,000 at 10x the data).
@@ -616,7 +712,7 @@ def _experts_statement(tag_count: int, limit: int) -> Select:
         .join(User, User.id == knowing_topics.c.uid)
         .outerjoin(Profile, Profile.user_id == User.id)
         .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .where(listed_condition(), User.id.not_in(not_these))
+        .where(listed_condition())
         .order_by(same_region.desc(), knowing_topics.c.topics.desc(), User.name, User.id)
         .limit(limit)
         .subquery("best_knowing")
@@ -634,7 +730,6 @@ def _experts_statement(tag_count: int, limit: int) -> Select:
         .with_only_columns(*FACE_COLUMNS, solved, helped, same_region, asked)
         .join(scored, scored.c.uid == User.id)
         .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .where(User.id.not_in(not_these))
         .order_by(
             (solved * 3 + helped).desc(),
             same_region.desc(),
@@ -689,12 +784,11 @@ def _answer_track(tags: list) -> Select:
     )
 
 
-def _asker_region():
-    """The asker's region (the viewer's, when the asker is gone or has no municipality), as a
-    subquery of the experts' statement: one statement for the whole aside."""
-    asker, place = aliased(User), aliased(Municipality)
-    asker_code = select(asker.municipality_code).where(asker.id == bindparam("asker_id"))
-    code = func.coalesce(asker_code.scalar_subquery(), bindparam("viewer_code", type_=String))
+def _place_region():
+    """The region of the ranking's place (``_ranking_place``), as a subquery of the experts'
+    statement: one statement for the whole aside."""
+    place = aliased(Municipality)
+    code = bindparam("place_code", type_=String)
     return select(place.region_code).where(place.scb_code == code).scalar_subquery()
 
 

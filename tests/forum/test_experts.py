@@ -201,3 +201,82 @@ def test_of_many_who_know_the_topics_the_best_ranked_are_shown(
     question = create_question(asker, tags=tags)
     shown = names(questions.experts_for(question, create_user(municipality_code="1380")))
     assert shown == ["Eva Nära", "Ola Nära", "Ann Båda", "Bo Båda", "Cia Ett"]
+
+
+@pytest.fixture
+def kept_rankings(app, monkeypatch):
+    """Rankings kept as in production, in a store of this test's own."""
+    monkeypatch.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, questions.EXPERT_RANKINGS, {})
+    return app.extensions[questions.EXPERT_RANKINGS]
+
+
+def fresh(app, monkeypatch, question, reader, **options):
+    """The list made anew, as with no ranking kept."""
+    with monkeypatch.context() as patched:
+        patched.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 0)
+        patched.setitem(app.extensions, questions.EXPERT_RANKINGS, {})
+        return questions.experts_for(question, reader, **options)
+
+
+def test_a_kept_ranking_gives_every_reader_their_own_list(
+    app, world, create_user, kept_rankings, monkeypatch, count_queries
+):
+    """One ranking per topics and place, whoever reads: the asker and each reader are taken
+    out afterwards, and the list is the one made for that reader alone."""
+    question, _following = questions.get_question_page(world["asker"], world["question"].id)
+    readers = [world["solver"], world["helper"], world["near"], world["asker"],
+               create_user(municipality_code="1380"), create_user()]  # fmt: skip
+    question, _following = questions.get_question_page(world["asker"], question.id)
+    first = questions.experts_for(question, readers[0])
+    assert len(kept_rankings) == 1
+    for reader in readers:
+        for limit in (5, 2):
+            kept = questions.experts_for(question, reader, limit=limit)
+            assert kept == fresh(app, monkeypatch, question, reader, limit=limit)
+            with count_queries() as statements:
+                questions.experts_for(question, reader, limit=limit)
+            assert statements.count == 1, statements.statements  # the faces, by primary key
+    assert first[0].person.name == "Hedda Hjälpte"  # the solver reads: not shown to himself
+    assert len(kept_rankings) == 2  # limit 2 is ranked apart
+
+
+def test_who_is_shown_and_who_was_asked_are_read_on_every_page(
+    app, world, create_user, kept_rankings, monkeypatch
+):
+    question, reader = world["question"], create_user(municipality_code="1380")
+    assert names(questions.experts_for(question, reader))[:2] == ["Örjan Löste", "Hedda Hjälpte"]
+    db.session.add(Profile(user_id=world["solver"].id, hidden_from_directory=True))
+    world["helper"].name = "Hedda Nyman"
+    db.session.add(AskToAnswer(question_id=question.id, asked_user_id=world["helper"].id,
+                               asked_by_id=reader.id))  # fmt: skip
+    db.session.commit()
+    experts = questions.experts_for(question, reader)
+    assert names(experts)[0] == "Hedda Nyman" and experts[0].asked
+    assert "Örjan Löste" not in names(experts)
+    assert experts == fresh(app, monkeypatch, question, reader)
+
+
+def test_a_ranking_with_too_many_gone_is_made_anew_and_an_old_one_too(
+    app, create_user, create_tag, give_expertise, create_question, kept_rankings, monkeypatch
+):
+    tag = create_tag("Sensorer")
+    asker = create_user(name="Asta Frågar", municipality_code="1381")
+    people = [create_user(name=f"Kunnig {letter}") for letter in "ABCDEFGHIJKL"]
+    give_expertise(asker, tag)
+    for person in people:
+        give_expertise(person, tag)
+    question, reader = create_question(asker, tags=[tag]), create_user()
+    assert names(questions.experts_for(question, reader)) == [f"Kunnig {c}" for c in "ABCDE"]
+    for person in people[:4]:  # more than the ranking's spare
+        db.session.add(Profile(user_id=person.id, hidden_from_directory=True))
+    db.session.commit()
+    assert names(questions.experts_for(question, reader)) == [f"Kunnig {c}" for c in "EFGHI"]
+    for person in people[4:6]:
+        person.active = False
+    give_expertise(create_user(name="Kunnig 0"), tag)
+    db.session.commit()
+    assert names(questions.experts_for(question, reader)) == [f"Kunnig {c}" for c in "GHIJK"]
+    later = questions.time.monotonic() + 61
+    monkeypatch.setattr(questions.time, "monotonic", lambda: later)
+    assert names(questions.experts_for(question, reader))[0] == "Kunnig 0"
