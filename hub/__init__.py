@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import make_url
 from sqlalchemy.orm import configure_mappers
 
 from config import Config
@@ -28,8 +29,9 @@ def create_app(config: type[Config] | Config) -> Flask:
     register_blueprints(app)
 
     from hub.cli import hub_cli, register_part_commands
-    from hub.core import edge, errors, security, templating
+    from hub.core import cookie_session, edge, errors, security, templating
 
+    cookie_session.install(app)
     edge.install(app)
     errors.register(app)
     security.register(app)
@@ -78,8 +80,10 @@ def check_organizer(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file has no server connection that can go stale: no ping before every request.
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    # A file has no server connection that can go stale; psycopg's connections are checked at
+    # checkout without a round trip (``hub.core.db.check_at_checkout``): no ping per request.
+    if url.get_backend_name() == "sqlite" or url.get_driver_name() == "psycopg":
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     db.init_app(app)

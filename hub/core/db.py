@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +16,7 @@ from typing import TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from hub.core.rules import RuleError
@@ -168,6 +170,63 @@ def configure_postgres(engine: Engine) -> None:
         record.driver_connection.autocommit = False  # psycopg sends BEGIN before the statement
 
     begin_before_first_write(engine, begin_writing)
+    if engine.dialect.driver == "psycopg":
+        check_at_checkout(engine)
+
+
+# A pooled connection idle this long is pinged (a round trip) before it is used again: a firewall
+# or a proxy between here and the server may drop an idle connection without a word.
+PING_AFTER_IDLE = 30.0  # seconds
+LAST_CHECKIN = "last_checkin"  # in a pooled connection's info: time.monotonic() of its checkin
+
+
+def check_at_checkout(engine: Engine) -> None:
+    """A pooled PostgreSQL connection is checked before each use without a round trip.
+
+    ``pool_pre_ping`` sent a statement before every request's first one: a round trip, with the
+    client's and the server's CPU, on every page. A server that restarts, or ends a backend,
+    says so on the connection and closes it: the socket of an idle connection then has
+    something to read, which a look at it shows. Only a connection idle for
+    ``PING_AFTER_IDLE`` is pinged as before. A dead one is replaced by SQLAlchemy's pool
+    (``DisconnectionError`` in a checkout listener), so the request never meets it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info[LAST_CHECKIN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy) -> None:
+        checked_in = record.info.get(LAST_CHECKIN)
+        if checked_in is None:
+            return  # new: just connected
+        if server_hung_up(dbapi_connection):
+            raise DisconnectionError("the server closed the connection")
+        idle = time.monotonic() - checked_in
+        if idle > PING_AFTER_IDLE and not answers(engine, dbapi_connection):
+            raise DisconnectionError("the connection did not answer after a long idle time")
+
+
+def server_hung_up(driver) -> bool:
+    """Whether an idle psycopg connection is closed or has something to read: between two uses
+    the server sends nothing unless it ends the connection (a restart, an administrator)."""
+    if driver.closed or driver.broken:
+        return True
+    try:
+        socket = driver.pgconn.socket
+    except Exception:  # psycopg: no socket any more
+        return True
+    readable, _writable, _failed = select.select([socket], [], [], 0)
+    return bool(readable)
+
+
+def answers(engine: Engine, driver) -> bool:
+    try:
+        engine.dialect.do_ping(driver)
+    except Exception:  # whatever stops the ping, the connection is not to be used
+        return False
+    return True
 
 
 def begin_before_first_write(engine: Engine, begin: Callable[[object], None]) -> None:

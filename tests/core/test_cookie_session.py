@@ -1,0 +1,109 @@
+"""The session cookie's signature is checked once per cookie (``hub.core.cookie_session``): a
+kept cookie opens as Flask's own interface opens it, and a forged, expired or re-keyed one never
+opens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from flask.sessions import SecureCookieSessionInterface
+from markupsafe import Markup
+
+from hub.core import cookie_session
+from hub.core.cookie_session import KeptCookieSessionInterface
+
+DATA = {
+    "_user_id": "7:3",
+    "csrf_token": "abc",
+    "signed_in_via": {"via": "oidc", "mfa": True},
+    "pair": (1, "två"),
+    "raw": b"\x00\xff",
+    "at": datetime(2026, 12, 5, 6, 0, tzinfo=UTC),
+    "note": Markup("<b>fet</b>"),
+    "id": uuid.UUID(int=5),
+}
+
+
+def cookie_for(app, data: dict) -> str:
+    return SecureCookieSessionInterface().get_signing_serializer(app).dumps(data)
+
+
+def opened(app, interface, cookie: str) -> dict:
+    name = interface.get_cookie_name(app)
+    with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}) as context:
+        return dict(interface.open_session(app, context.request))
+
+
+def test_a_kept_cookie_opens_as_flask_opens_it_each_time(app):
+    cookie = cookie_for(app, DATA)
+    kept = KeptCookieSessionInterface()
+
+    first, second = opened(app, kept, cookie), opened(app, kept, cookie)
+
+    assert first == second == opened(app, SecureCookieSessionInterface(), cookie) == DATA
+    first["signed_in_via"]["mfa"] = False  # each request gets a session of its own
+    assert opened(app, kept, cookie)["signed_in_via"]["mfa"] is True
+
+
+def test_a_forged_cookie_does_not_open(app):
+    kept = KeptCookieSessionInterface()
+    cookie = cookie_for(app, {"_user_id": "1:1"})
+    opened(app, kept, cookie)
+
+    payload, _dot, signature = cookie.rpartition(".")
+    forged = payload.replace(payload[2], "A" if payload[2] != "A" else "B", 1)
+    assert opened(app, kept, f"{forged}.{signature}") == {}
+    assert opened(app, kept, cookie + "x") == {}
+
+
+def test_a_kept_cookie_expires_at_the_same_second(app, monkeypatch):
+    kept = KeptCookieSessionInterface()
+    cookie = cookie_for(app, {"_user_id": "1:1"})
+    assert opened(app, kept, cookie)
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    now = cookie_session.time.time()
+
+    monkeypatch.setattr(cookie_session.time, "time", lambda: now + lifetime - 5)
+    assert opened(app, kept, cookie) == {"_user_id": "1:1"}
+    monkeypatch.setattr(cookie_session.time, "time", lambda: now + lifetime + 5)
+    assert opened(app, kept, cookie) == {}
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_a_new_secret_key_opens_old_cookies_only_as_a_fallback(app, fallback):
+    kept = KeptCookieSessionInterface()
+    old_key = app.secret_key
+    cookie = cookie_for(app, {"_user_id": "1:1"})
+    assert opened(app, kept, cookie)
+
+    app.secret_key = "another key entirely"
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key] if fallback else []
+    try:
+        assert opened(app, kept, cookie) == ({"_user_id": "1:1"} if fallback else {})
+    finally:
+        app.secret_key = old_key
+
+
+def test_the_app_uses_it(app):
+    assert isinstance(app.session_interface, KeptCookieSessionInterface)
+
+
+def test_a_request_signed_in_twice_with_the_same_cookie(client, login, create_user):
+    login(create_user())
+    assert client.get("/installningar").status_code == 200
+    assert client.get("/installningar").status_code == 200
+
+
+def test_no_cookie_opens_an_empty_session(app):
+    with app.test_request_context("/") as context:
+        assert dict(KeptCookieSessionInterface().open_session(app, context.request)) == {}
+
+
+def test_an_old_cookie_is_not_kept_forever(app, monkeypatch):
+    monkeypatch.setattr(cookie_session, "MAX_KEPT", 2)
+    kept = KeptCookieSessionInterface()
+    for n in range(5):
+        opened(app, kept, cookie_for(app, {"n": n}))
+    assert len(kept._kept) <= 2
