@@ -16,7 +16,15 @@ deploys it) and bench/bare_app.py (no ``--preload``: nothing to load) on 127.0.0
 * cold workers: the first ``--cold`` seconds of a freshly started hub.
 
 Each row gives req/s, its ratio to the bare page, p50/p95/p99 latency, errors (status >= 400,
-socket errors) and how many requests were writes. (Until issue 17 the hub had a per-reader
+socket errors) and how many requests were writes. Below it, per kind of request (question, list,
+start, search, directory, meetings, notifications, helpful, answer) for the warm and the cold
+run: count, the worker's wall and CPU time on it (p50/p95/p99; bench/gunicorn_bench.py logs
+each request, which carries its kind in an ``X-Bench-Kind`` header), the kind's share of all
+the workers' time and of the slowest 5 % of requests, and the time in Python's garbage
+collector, so that the tail can be attributed. A worker's time leaves out the wait in the
+listen queue, which every kind shares. ``--pg-statements`` also prints
+the PostgreSQL server's time by statement over the warm run (``pg_stat_statements``, which the
+server must preload: see bench/README.md). (Until issue 17 the hub had a per-reader
 page cache; this benchmark measured it serving 0-2 % of the mix and it was removed: see
 bench/README.md.) SQLite by default; PostgreSQL
 with ``HUB_DATABASE_URL`` (a throwaway database; see bench/README.md).
@@ -37,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -96,6 +104,7 @@ class Row:
     errors: int
     requests: int
     writes: int
+    kinds: list[Served] = field(default_factory=list)
 
 
 def main() -> None:
@@ -106,23 +115,40 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached database")
     parser.add_argument("--seed", type=int, default=17, help="random seed of the mix")
     add_scale_argument(parser)
+    parser.add_argument(
+        "--pg-statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N statements that took the PostgreSQL server most time in the warm run",
+    )
     args = parser.parse_args()
     ensure_wrk()
     database_url = prepare_database(reseed=args.reseed, scale=args.scale)
     world = load_world(database_url, args.members)
     rng = random.Random(args.seed)
     rows: list[Row] = []
+    statements = ""
+    request_log = RequestLog(Path(tempfile.mkstemp(suffix=".log")[1]))
+    settings = deployed(database_url, request_log.path)
     with serve("bench.bare_app:app", {}) as bare:
         rows.append(run_bare(bare, args.duration, "bare (before)"))
-        with serve("wsgi:app", deployed(database_url)) as hub:
+        with serve("wsgi:app", settings) as hub:
             sign_in_all(hub, world["members"])
             replay(hub, world, rng, duration=5)  # warm-up, other requests of the same mix
+            request_log.skip()
+            reset_statements(database_url, args.pg_statements)
             rows.append(replay(hub, world, rng, args.duration, "warm workers"))
+            rows[-1].kinds = request_log.read()
+            statements = top_statements(database_url, args.pg_statements)
         # Sessions are signed cookies: they hold for a new server too.
-        with serve("wsgi:app", deployed(database_url)) as hub:
+        with serve("wsgi:app", settings) as hub:
+            request_log.skip()
             rows.append(replay(hub, world, rng, args.cold, "cold workers"))
+            rows[-1].kinds = request_log.read()
         rows.append(run_bare(bare, args.duration, "bare (after)"))
-    table = format_table(rows, database_url, args)
+    request_log.path.unlink(missing_ok=True)
+    table = format_table(rows, database_url, args) + kinds_tables(rows) + statements
     print(table)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"realistic-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
@@ -176,11 +202,52 @@ def load_world(database_url: str, members: int) -> dict:
     return world
 
 
-def deployed(database_url: str) -> dict[str, str]:
+def deployed(database_url: str, request_log: Path) -> dict[str, str]:
     """Production settings as the README deploys them: the app loaded once before the workers
-    fork; one trusted proxy, so that each member's own address counts for the login limits."""
+    fork; one trusted proxy, so that each member's own address counts for the login limits.
+    bench/gunicorn_bench.py (gunicorn.conf.py's hooks and a line per request in
+    ``request_log``) instead of gunicorn.conf.py alone."""
     env = hub_env(database_url)
-    return dict(env, GUNICORN_CMD_ARGS="--preload", HUB_TRUSTED_PROXIES="1")
+    return dict(
+        env,
+        GUNICORN_CMD_ARGS="--preload -c bench/gunicorn_bench.py",
+        BENCH_REQUEST_LOG=str(request_log),
+        HUB_TRUSTED_PROXIES="1",
+    )
+
+
+@dataclass
+class Served:
+    """One request as bench/gunicorn_bench.py logged it; times in ms."""
+
+    kind: str
+    status: int
+    wall: float
+    cpu: float
+    gc: float
+
+
+@dataclass
+class RequestLog:
+    """The requests the workers logged since the last ``skip``."""
+
+    path: Path
+    offset: int = 0
+
+    def skip(self) -> None:
+        self.offset = self.path.stat().st_size
+
+    def read(self) -> list[Served]:
+        with self.path.open("rb") as file:
+            file.seek(self.offset)
+            lines = file.read().decode(errors="replace").splitlines()
+        served = []
+        for line in lines:
+            fields = line.split()
+            if len(fields) == 5 and fields[0] in MIX and all(f.isdigit() for f in fields[1:]):
+                status, *micros = map(int, fields[1:])
+                served.append(Served(fields[0], status, *(m / 1000 for m in micros)))
+        return served
 
 
 def sign_in_all(port: int, members: list[Member]) -> None:
@@ -278,7 +345,7 @@ function request()
   position = position %% #sequence + 1
   local r = sequence[position]
   local member = members[r[1]]
-  local headers = {["Cookie"] = member[1], ["X-Forwarded-For"] = member[3]}
+  local headers = {["Cookie"] = member[1], ["X-Forwarded-For"] = member[3], ["X-Bench-Kind"] = r[4]}
   if r[3] then
     writes = writes + 1
     headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -317,9 +384,9 @@ def lua_script(world: dict, rng: random.Random) -> str:
     sequences = []
     for _ in range(THREADS):
         items = []
-        for _kind, member, method, path, body in draw_requests(world, rng, REQUESTS_PER_THREAD):
+        for kind, member, method, path, body in draw_requests(world, rng, REQUESTS_PER_THREAD):
             form = lua_string(body) if method == "POST" else "nil"
-            items.append(f"{{{member + 1}, {lua_string(path)}, {form}}}")
+            items.append(f"{{{member + 1}, {lua_string(path)}, {form}, {lua_string(kind)}}}")
         sequences.append("{" + ",\n".join(items) + "}")
     return LUA % {"members": "{" + members + "}", "sequences": "{" + ",\n".join(sequences) + "}"}
 
@@ -400,6 +467,107 @@ def format_table(rows: list[Row], database_url: str, args) -> str:
             f"| {row.p99:.1f} | {row.errors} | {row.writes} |"
         )
     return "\n".join(lines)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted ``values``."""
+    return values[min(len(values) - 1, max(0, round(share * len(values)) - 1))]
+
+
+def kinds_tables(rows: list[Row]) -> str:
+    return "".join(kinds_table(row) for row in rows if row.kinds)
+
+
+def kinds_table(row: Row) -> str:
+    """Per kind: how many, the worker's wall and CPU time (p50/p95/p99), the kind's share of all
+    the workers' wall time and CPU, of the requests slower than the run's p95 (wall) how many
+    were of this kind, and the time in Python's garbage collector."""
+    walls = sorted(s.wall for s in row.kinds)
+    cut = percentile(walls, 0.95)
+    wall_total, cpu_total = sum(walls), sum(s.cpu for s in row.kinds) or 1
+    slow = sum(1 for ms in walls if ms > cut) or 1
+    cpus = sorted(s.cpu for s in row.kinds)
+    lines = [
+        "",
+        "",
+        f"{row.name}, per kind, as the workers saw it (all: wall p50 / p95 / p99 "
+        f"{percentile(walls, 0.5):.1f} / {cut:.1f} / {percentile(walls, 0.99):.1f} ms, "
+        f"mean {wall_total / len(walls):.1f}; CPU p50 / p95 / p99 {percentile(cpus, 0.5):.1f} / "
+        f"{percentile(cpus, 0.95):.1f} / {percentile(cpus, 0.99):.1f} ms, "
+        f"mean {cpu_total / len(cpus):.2f}):",
+        "",
+        "| kind | requests | wall p50 / p95 / p99 / max ms | CPU p50 / p95 / p99 ms "
+        "| share of wall | share of CPU | share of slowest 5 % | GC CPU ms (max) | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    by_kind: dict[str, list[Served]] = {}
+    for served in row.kinds:
+        by_kind.setdefault(served.kind, []).append(served)
+    for kind in sorted(by_kind, key=lambda k: -sum(s.cpu for s in by_kind[k])):
+        entries = by_kind[kind]
+        wall = sorted(s.wall for s in entries)
+        cpu = sorted(s.cpu for s in entries)
+        errors = sum(1 for s in entries if s.status >= 400)
+        lines.append(
+            f"| {kind} | {len(entries)} | {_ranks(wall)} / {wall[-1]:.1f} | {_ranks(cpu)} "
+            f"| {100 * sum(wall) / wall_total:.1f} % | {100 * sum(cpu) / cpu_total:.1f} % "
+            f"| {100 * sum(1 for ms in wall if ms > cut) / slow:.1f} % "
+            f"| {sum(s.gc for s in entries):.0f} ({max(s.gc for s in entries):.1f}) | {errors} |"
+        )
+    return "\n".join(lines)
+
+
+def _ranks(values: list[float]) -> str:
+    return " / ".join(f"{percentile(values, share):.1f}" for share in (0.5, 0.95, 0.99))
+
+
+def reset_statements(database_url: str, top: int) -> None:
+    if top and database_url.startswith("postgresql"):
+        _statements_query(database_url, "SELECT pg_stat_statements_reset()")
+
+
+def top_statements(database_url: str, top: int) -> str:
+    """The statements that took the server most time since the reset (pg_stat_statements)."""
+    if not top or not database_url.startswith("postgresql"):
+        return ""
+    rows = _statements_query(
+        database_url,
+        "SELECT calls, total_exec_time, total_plan_time, rows, shared_blks_hit + "
+        "shared_blks_read AS blocks, query FROM pg_stat_statements "
+        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "ORDER BY total_exec_time + total_plan_time DESC",
+    )
+    total = sum(r.total_exec_time + r.total_plan_time for r in rows) or 1
+    calls = sum(r.calls for r in rows)
+    lines = [
+        "",
+        "",
+        f"PostgreSQL server, warm run: {calls} statements, {total:.0f} ms executing and planning "
+        f"(pg_stat_statements); the {top} that took most:",
+        "",
+        "| share | total ms | calls | mean ms | plan ms | rows/call | blocks/call | statement |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows[:top]:
+        spent = r.total_exec_time + r.total_plan_time
+        query = " ".join(r.query.split())[:160].replace("|", "\\|")
+        lines.append(
+            f"| {100 * spent / total:.1f} % | {spent:.0f} | {r.calls} | {spent / r.calls:.3f} "
+            f"| {r.total_plan_time:.0f} | {r.rows / r.calls:.1f} | {r.blocks / r.calls:.0f} "
+            f"| `{query}` |"
+        )
+    return "\n".join(lines)
+
+
+def _statements_query(database_url: str, sql: str) -> list:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            return list(connection.execute(text(sql)))
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

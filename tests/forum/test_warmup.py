@@ -58,6 +58,23 @@ def test_after_the_warm_up_a_members_first_pages_compile_next_to_nothing(app, cl
     assert compiled_by_pages(client, pages) <= cold // 10
 
 
+def test_the_question_pages_warmed_are_the_newest_with_each_number_of_topics(
+    create_user, create_question, create_tag, monkeypatch
+):
+    asker = create_user()
+    tags = [create_tag(f"ämne {i}") for i in range(4)]
+    old_three = create_question(asker, tags=tags[:3])
+    two = create_question(asker, tags=tags[:2])
+    one = create_question(asker, tags=tags[:1])
+    newer_two = create_question(asker, tags=tags[1:3])
+    assert warmup.newest_by_tag_count(5) == [one.id, newer_two.id, old_three.id]
+    # Only the newest tagged questions are looked among: a number of topics no recent question
+    # has is not looked for through the whole table.
+    monkeypatch.setattr(warmup, "TAG_COUNT_WINDOW", newer_two.id - old_three.id - 1)
+    assert warmup.newest_by_tag_count(5) == [one.id, newer_two.id]
+    assert two.id not in warmup.newest_by_tag_count(5)
+
+
 @pytest.fixture
 def own_engine(app, tmp_path, monkeypatch):
     """An engine of the warm-up's own on a file of its own: the test's transaction holds the test
