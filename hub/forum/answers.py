@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, delete, exists, false, or_, select
+from sqlalchemy import Select, bindparam, case, delete, exists, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
@@ -76,7 +76,7 @@ def create_answer(question: Question, author: User, body: str) -> Answer:
         created_at=now,
     )
     db.session.add(answer)
-    question.answer_count += 1
+    question.answer_count = Question.answer_count + 1  # see counted_down
     touch(question, now)
     db.session.flush()
     _follow_question(author, question)
@@ -192,15 +192,27 @@ def toggle_helpful(answer: Answer, user: User) -> bool:
         )
     ).rowcount
     if removed:
-        answer.helpful_count = max(0, answer.helpful_count - 1)
-        question.helpful_count = max(0, question.helpful_count - 1)
+        answer.helpful_count = counted_down(Answer.helpful_count)
+        question.helpful_count = counted_down(Question.helpful_count)
         db.session.flush()
         return False
     db.session.add(HelpfulMark(answer_id=answer.id, user_id=user.id))
-    answer.helpful_count += 1
-    question.helpful_count += 1
+    answer.helpful_count = Answer.helpful_count + 1
+    question.helpful_count = Question.helpful_count + 1
     db.session.flush()
     return True
+
+
+# Counters change in the database, from the row as it is when the UPDATE runs, not from the
+# value this request read: on PostgreSQL two members marking answers to one question at once
+# would each write the count they read plus one, and one mark would be lost. (SQLite's writers
+# take turns from their first statement, BEGIN IMMEDIATE.) The ORM expires the attribute and
+# reads it again only if it is used later in the request.
+
+
+def counted_down(column, by: int = 1):
+    """``column - by``, never below 0, as an SQL expression for an UPDATE."""
+    return case((column > by, column - by), else_=0)
 
 
 # --- comments -----------------------------------------------------------------------------

@@ -93,7 +93,6 @@ SEARCH_TABLES = frozenset(
         "search_form",
         "search_item",
         "search_title",
-        "search_vector",
         "search_words",
         "search_terms",
         "search_item_fts",
@@ -509,6 +508,11 @@ class SqliteBackend(DriverSql):
             )
         return self.rows(" UNION ALL ".join(selects), params)
 
+    def first_page(
+        self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
+    ) -> FirstPage:
+        return pooled_first_page(self, query, filters, offset, per_page, terms)
+
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         sql = "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :m LIMIT :cap)"
         return self.scalar(sql, {"m": self.groups([group]), "cap": cap})
@@ -559,6 +563,25 @@ PAGE_SQL = (
 )
 
 
+# PostgreSQL: the pools ranked as ``ranked`` does (each document's best tier, then boost, then
+# the newest), the page's documents joined to their ranks (all ranks when there are fewer than
+# FEW_HITS hits: the typo fallback adds to them), and the written forms as rows without a rank.
+FIRST_PAGE_SQL = (
+    "WITH {ctes}pool AS MATERIALIZED ({pool}),"  # noqa: S608  (fixed SQL; values bound)
+    " best AS (SELECT id, min(tier) AS tier, max(boost) AS boost FROM pool GROUP BY id),"
+    " ranks AS (SELECT id, tier, boost, count(*) OVER () AS total,"
+    " row_number() OVER (ORDER BY tier, boost DESC, id DESC) AS n FROM best)"
+    " SELECT r.n, r.id, r.tier, r.boost, r.total,"
+    f" (SELECT count(*) FROM pool WHERE tier = {ANY_FORM}),"
+    " d.question_id, d.answer_id, d.body, q.title FROM ranks r"
+    " LEFT JOIN search_document d ON d.id = r.id AND r.n > %(offset)s"
+    " LEFT JOIN question q ON q.id = d.question_id"
+    " WHERE r.n > %(offset)s AND r.n <= %(offset)s + %(per_page)s OR r.total < %(few)s"
+    " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, word, NULL"
+    " FROM (SELECT DISTINCT word FROM search_form WHERE term = ANY(%(terms)s)) AS f"
+)
+
+
 @dataclass(frozen=True)
 class Document:
     id: int
@@ -566,6 +589,47 @@ class Document:
     answer_id: int | None
     body: str
     title: str
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """What a search needs before any typo fallback: its hits' ranking keys (every hit's when
+    there are fewer than FEW_HITS, so that a correction's hits can join them; else at least the
+    page's), how many hits (``total``) and how many in the widest tier's pool (``any_form``),
+    and the page's documents with the written words to mark in them."""
+
+    best: dict[int, tuple]
+    total: int
+    any_form: int
+    documents: list[Document]
+    written: frozenset[str]
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple]) -> FirstPage:
+        """From ``FIRST_PAGE_SQL``'s rows: (rank, id, tier, boost, total, any_form, question,
+        answer, body, title) per hit, and the written forms as rows without a rank."""
+        hits = sorted((row for row in rows if row[0] is not None), key=itemgetter(0))
+        total, any_form = (hits[0][4], hits[0][5]) if hits else (0, 0)
+        return cls(
+            best={row[1]: (row[2], -row[3], -row[1]) for row in hits},
+            total=total,
+            any_form=any_form,
+            documents=[Document(row[1], *row[6:]) for row in hits if row[6] is not None],
+            written=frozenset(row[8] for row in rows if row[0] is None),
+        )
+
+
+def pooled_first_page(
+    engine, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
+) -> FirstPage:
+    """``FirstPage`` from the pools, ranked here (SQLite: its statements are calls in this
+    process, not round trips)."""
+    pools = engine.pools(query, filters)
+    best = ranked(pools)
+    ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
+    documents, is_hit = page_documents(ids, set(terms), engine)
+    any_form = list(map(itemgetter(0), pools)).count(ANY_FORM)
+    return FirstPage(best, len(best), any_form, documents, is_hit.written)
 
 
 def page_documents(
@@ -639,6 +703,15 @@ class PostgresBackend(DriverSql):
         per connection, not per search. Meetings and topics (few rows) are planned for their
         words each time.
         """
+        walks, pool, params, planned = self.pool_sql(query, filters, scope)
+        sql = f"WITH {', '.join(walks)} {pool}" if walks else pool
+        return self.rows(sql, params, prepare=planned)
+
+    def pool_sql(
+        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope
+    ) -> tuple[list[str], str, dict, bool]:
+        """The pool statement as its walks (CTEs), its tiers' UNION ALL, its values, and whether
+        its plan is the same for any words (then it is prepared)."""
         where, params = filters.sql(PYFORMAT, narrow=True)
         stats = search_plan.statistics(self.rows) if scope.planned else None
         walks, selects = [], []
@@ -668,10 +741,18 @@ class PostgresBackend(DriverSql):
                         f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
                     )
             selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
-        sql = " UNION ALL ".join(selects)
-        if walks:
-            sql = f"WITH {', '.join(walks)} {sql}"
-        return self.rows(sql, params, prepare=stats is not None)
+        return walks, " UNION ALL ".join(selects), params, stats is not None
+
+    def first_page(
+        self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
+    ) -> FirstPage:
+        """The forum's pools ranked on the server, and the page's documents and written forms
+        with them: one statement and some twenty rows instead of two statements and the
+        pools' four hundred (see ``FirstPage``)."""
+        walks, pool, params, planned = self.pool_sql(query, filters, FORUM)
+        params |= {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
+        sql = FIRST_PAGE_SQL.format(ctes="".join(f"{w}, " for w in walks), pool=pool)
+        return FirstPage.from_rows(self.rows(sql, params, prepare=planned))
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         """Documents with a form of the word, counted up to ``cap``: not at all when the
@@ -745,25 +826,22 @@ def search(
     result.searched = True
     filters = Filters(category_id, tag_slug, answered)
     engine = backend()
-    pools = engine.pools(parsed, filters)
-    best = ranked(pools)
-    result.total = len(best)
     wanted = {t for group in parsed.groups for t in group}
+    offset = (result.page - 1) * per_page
+    first = engine.first_page(parsed, filters, offset, per_page, sorted(wanted))
+    result.total = first.total
+    found, is_hit = first.documents, HitTest(wanted, first.written)
     if typos and result.total < FEW_HITS:
         # One word and no filter: its hits are the ones just counted, no need to count again.
         known = result.total if len(parsed.words) == 1 and filters == Filters() else None
         corrected = correct(parsed, engine, known)
-        if corrected:
-            more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
-            if more:
-                result.corrected = " ".join(corrected.words)
-                best = more | best
-                result.total = len(best)
-                wanted |= {t for group in corrected.groups for t in group}
-    result.total = max(result.total, list(map(itemgetter(0), pools)).count(ANY_FORM))
-    offset = (result.page - 1) * per_page
-    page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
-    found, is_hit = page_documents(page_ids, wanted, engine)
+        fixed = corrected and corrected_page(
+            engine, corrected, filters, first, wanted, offset, per_page
+        )
+        if fixed:
+            result.corrected = " ".join(corrected.words)
+            result.total, found, is_hit = fixed
+    result.total = max(result.total, first.any_form)
     result.hits = [
         SearchHit(
             document_id=row.id,
@@ -778,6 +856,31 @@ def search(
     return result
 
 
+def corrected_page(
+    engine,
+    corrected: ParsedQuery,
+    filters: Filters,
+    first: FirstPage,
+    wanted: set[str],
+    offset: int,
+    per_page: int,
+) -> tuple[int, list[Document], HitTest] | None:
+    """The total, the page and its hit test with a typo's correction: its hits after the query's
+    own (tiers from TYPO on), or None when the correction finds nothing. When the query found
+    nothing itself (a typo's usual case) the correction's page is any query's first page: one
+    statement on PostgreSQL."""
+    wanted = wanted | {t for group in corrected.groups for t in group}
+    if not first.best:
+        page = engine.first_page(corrected, filters, offset, per_page, sorted(wanted))
+        return (page.total, page.documents, HitTest(wanted, page.written)) if page.total else None
+    more = ranked(engine.pools(corrected, filters), tier_offset=TYPO)
+    if not more:
+        return None
+    best = more | first.best
+    page_ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
+    return len(best), *page_documents(page_ids, wanted, engine)
+
+
 def warm_search() -> None:
     """Send each kind of statement a search sends once, on the session's connection: a worker
     calls it after the fork (``hub.warmup.warm_worker``) so that its first member does not wait
@@ -786,7 +889,8 @@ def warm_search() -> None:
     engine = backend()
     parsed = parse_query("lösenordet")
     for filters in (Filters(), Filters(answered=True)):
-        ranked(engine.pools(parsed, filters))
+        engine.first_page(parsed, filters, 0, 20, ["lösenord"])
+    ranked(engine.pools(parsed, Filters()))
     engine.hit_count(parsed.groups[0], FEW_HITS)
     engine.words_containing(["lös", "enord"], 9, 11)
     page_documents([0], {"lösenord"}, engine)
@@ -957,6 +1061,23 @@ def _first_hit(body: str, finder: re.Pattern, is_hit: Callable[[str], bool]) -> 
     return 0
 
 
+def _word_at(body: str, number: int, start: int = 0) -> re.Match | None:
+    """The ``number``-th word (from 0) from ``start`` on, if the body has that many."""
+    return next(itertools.islice(WORD_RE.finditer(body, start), number, None), None)
+
+
+def _found_snippet(body: str, finder: re.Pattern, is_hit: Callable[[str], bool], size: int) -> str:
+    """As ``snippet``'s word-by-word way, with the finder: the window's ends are found by the
+    word regex in C, and only the window is escaped and marked (not the whole body split)."""
+    lo = max(0, _first_hit(body, finder, is_hit) - size // 4)
+    start = _word_at(body, lo).start() if lo > 0 else 0
+    last = _word_at(body, size - 1, start)
+    more = last is not None and WORD_RE.search(body, last.end()) is not None
+    end = last.end() if more else len(body)
+    marked = _marked_found(body[start:end], finder, is_hit)
+    return ("… " if lo > 0 else "") + marked + (" …" if more else "")
+
+
 def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
     """The text escaped, with matching words in <mark>."""
     finder = finder_for(value, is_hit)
@@ -967,22 +1088,24 @@ def highlight(value: str, is_hit: Callable[[str], bool]) -> Markup:
 
 def snippet(body: str, is_hit: Callable[[str], bool], size: int = SNIPPET_WORDS) -> Markup:
     """About ``size`` words of the body from just before its first hit, escaped, hits in <mark>."""
+    finder = finder_for(body, is_hit)
+    if finder is not None:
+        if WORD_RE.search(body) is None:
+            return Markup("")
+        return Markup(_found_snippet(body, finder, is_hit, size))  # noqa: S704  (escaped parts)
     parts = SPLIT_RE.split(body)
     words = parts[1::2]
     if not words:
         return Markup("")
-    finder = finder_for(body, is_hit)
-    if finder is not None:
-        first = _first_hit(body, finder, is_hit)
-    else:
-        scanned = map(is_hit, words[:MAX_SNIPPET_SCAN])
-        first = next(itertools.compress(itertools.count(), scanned), 0)
+    scanned = map(is_hit, words[:MAX_SNIPPET_SCAN])
+    first = next(itertools.compress(itertools.count(), scanned), 0)
     lo = max(0, first - size // 4)
     hi = min(len(words), lo + size)
     # From the window's first word (or the body's start) to its last word (or the body's end),
     # kept as separator, word, …, separator.
     window = ["", *parts[2 * lo + 1 : 2 * hi]] if lo > 0 else parts[: 2 * hi]
     window.append("" if hi < len(words) else parts[-1])
-    marked = _marked_found("".join(window), finder, is_hit) if finder else _marked(window, is_hit)
-    text_html = ("… " if lo > 0 else "") + marked + (" …" if hi < len(words) else "")
+    text_html = (
+        ("… " if lo > 0 else "") + _marked(window, is_hit) + (" …" if hi < len(words) else "")
+    )
     return Markup(text_html)  # noqa: S704  (built from escaped parts)

@@ -138,6 +138,54 @@ def test_helpful_once_per_member_not_own(
     assert db.session.scalar(select(func.count(HelpfulMark.id))) == 0
 
 
+def test_counts_add_to_what_the_row_holds_not_to_what_the_request_read(
+    create_user, create_question, create_answer
+):
+    """Another member's mark or answer committed after this request read the rows is kept:
+    the counters change in the database (on PostgreSQL two requests at once each wrote the
+    count they had read plus one)."""
+    from hub.forum import answers
+
+    question = create_question(create_user())
+    answer_id = create_answer(question, create_user()).id
+    fan, helper = create_user(), create_user()
+
+    def read_then_meanwhile(helpful: int, answered: int = 1):
+        """The answer and its question as a request reads them, then another worker's
+        committed write to their counters, past this request's ORM objects."""
+        answer = answers.get_answer_for(fan, answer_id)
+        assert answer.question.answer_count >= 1  # read, and kept by the ORM
+        connection = db.session.connection()
+        connection.execute(
+            Question.__table__.update()
+            .where(Question.id == answer.question_id)
+            .values(helpful_count=helpful, answer_count=answered)
+        )
+        connection.execute(
+            Answer.__table__.update().where(Answer.id == answer_id).values(helpful_count=helpful)
+        )
+        return answer
+
+    def counts() -> tuple[int, int, int]:
+        db.session.commit()
+        row = db.session.execute(
+            select(Answer.helpful_count, Question.helpful_count, Question.answer_count)
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.id == answer_id)
+        ).one()
+        return tuple(row)
+
+    answer = read_then_meanwhile(helpful=5, answered=3)
+    assert answers.toggle_helpful(answer, fan) is True
+    answers.create_answer(answer.question, helper, "Vi gör likadant här.")
+    assert counts() == (6, 6, 4)
+    assert answers.toggle_helpful(read_then_meanwhile(helpful=7, answered=4), fan) is False
+    assert counts() == (6, 6, 4)
+    assert answers.toggle_helpful(read_then_meanwhile(helpful=0, answered=4), fan) is True
+    assert answers.toggle_helpful(read_then_meanwhile(helpful=0, answered=4), fan) is False
+    assert counts() == (0, 0, 4)  # never below 0
+
+
 def test_comments_short_and_on_both(
     client, login, create_user, create_question, create_answer, post
 ):

@@ -7,8 +7,11 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from hub.core.markdown import render_markdown
 from hub.extensions import db
+from hub.forum import search as search_module
 from hub.forum import search_plan
 from hub.forum.models import Answer, Question
 from hub.forum.search import rebuild_index, search
@@ -149,3 +152,37 @@ def test_the_plan_changes_no_result(category, monkeypatch):
     for span in (3, 40, 10**6):  # ids walked back from the newest: the list does the rest
         monkeypatch.setattr(search_plan, "walk_rows", lambda *args, span=span: span)
         assert every_result() == listed, span
+
+
+def test_the_server_ranks_as_python_does(category, monkeypatch):
+    """PostgreSQL ranks the pools in the statement that reads them and sends the page's documents
+    with them (``FIRST_PAGE_SQL``); ranked here from the pools (``pooled_first_page``, SQLite's
+    way) every page and total is the same, a typo's included."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    build_forum(category.id)
+    on_server = every_result()
+    monkeypatch.setattr(
+        search_module.PostgresBackend, "first_page", search_module.pooled_first_page
+    )
+    assert every_result() == on_server
+
+
+def test_a_search_sends_one_statement_on_postgresql(category):
+    """The pools, the ranking, the page's documents and the written forms to mark: one round
+    trip (the typo fallback, for a word with few hits, sends its own)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    build_forum(category.id)
+    search("robot")  # the statistics, read once per process
+    sent = []
+    real_rows = search_module.DriverSql.rows
+
+    def rows(self, sql, params, **options):
+        sent.append(sql)
+        return real_rows(self, sql, params, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_module.DriverSql, "rows", rows)
+        page = search("surfplattan larmet", page=2, per_page=3)
+    assert page.hits and len(sent) == 1
