@@ -56,6 +56,29 @@ PAGES: dict[str, tuple[str | None, float | None]] = {
     # The floor every signed-in page pays: session, user, base.html, headers.
     "static": ("/personuppgifter", None),
 }
+# The other forms members use (bench/realistic.py's query strings and filters), each held to its
+# page's budget: ``--forms`` adds those of the pages asked for. The slugs and codes are the demo
+# data's (seed-demo), at every scale.
+FORMS: dict[str, tuple[str, float]] = {
+    "search-words": ("/sok?" + urlencode({"q": "surfplatta wifi"}), 3.0),
+    "search-typo": ("/sok?" + urlencode({"q": "surfplatan"}), 3.0),  # falls back: surfplattan
+    "search-page": ("/sok?" + urlencode({"q": "möte", "page": 3}), 3.0),
+    "search-person": ("/sok?" + urlencode({"q": "anna"}), 3.0),
+    "search-meetings": ("/sok?" + urlencode({"q": "möte", "del": "traffar"}), 3.0),
+    "search-people": ("/sok?" + urlencode({"q": "surfplattor", "del": "personer"}), 3.0),
+    "directory-kommun": ("/katalog?kommun=1381", 3.0),
+    "directory-region": ("/katalog?region=01", 3.0),
+    "directory-tag": ("/katalog?tagg=surfplattor", 3.0),
+    "directory-name": ("/katalog?q=anna", 3.0),
+    "directory-page": ("/katalog?page=4", 3.0),
+    "list-active": ("/fragor?sort=active", 2.5),
+    "list-unanswered": ("/fragor?sort=unanswered", 2.5),
+    "list-helpful": ("/fragor?sort=helpful&page=2", 2.5),
+    "list-category": ("/fragor?kategori=digitala-verktyg", 2.5),
+    "list-tag": ("/fragor?tagg=teams", 2.5),
+    "list-page": ("/fragor?page=5", 2.5),
+}
+PAGES |= FORMS
 
 
 def production_env(database_url: str) -> None:
@@ -303,6 +326,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="a database seeded with seed-demo --scale large")
     add_scale_argument(parser)
     parser.add_argument("--page", choices=list(PAGES), action="append", help="only these pages")
+    parser.add_argument(
+        "--forms", action="store_true", help="also the pages' other forms (FORMS: filters, pages)"
+    )
     parser.add_argument("--renders", type=int, default=60, help="measured renders per page")
     parser.add_argument("--profile", action="store_true", help="print cProfile output instead")
     parser.add_argument("--no-first", action="store_true", help="skip the fresh-process column")
@@ -332,7 +358,9 @@ def main() -> None:
     if args.instructions_of:
         instrumented_renders(database_url, args.instructions_of, args.renders)
         return
-    names = args.page or list(PAGES)
+    names = args.page or [name for name in PAGES if name not in FORMS]
+    if args.forms:
+        names += [form for form in FORMS if form.split("-")[0] in names and form not in names]
     results = measure(database_url, names, args.renders, args.profile)
     if args.profile:
         return

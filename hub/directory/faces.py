@@ -11,11 +11,13 @@ directory's list, which carries its photo version and role name itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask import request
 from markupsafe import Markup, escape
 
-from hub.core.i18n import translated
+from hub.core.i18n import fast_gettext, translated
 from hub.core.templating import cached_url_for
 
 
@@ -63,3 +65,56 @@ def role_line(person: Any) -> Markup:
     if person.title and person.title.lower() != role.lower():
         return Markup('<span class="user-content">%s</span>') % person.title
     return escape(translated(role))
+
+
+def person_list(people: Sequence[Any], pending_changes: Mapping[int, Any] | None = None) -> Markup:
+    """The directory's list of people (its rows, ``listing.PersonRow``): the HTML the
+    ``person_list`` macro wrote (tests/directory/test_faces.py), at a third of its cost. A page
+    of twenty rows made some 400 macro, filter and escape calls through Jinja's runtime (issue 17).
+
+    ``pending_changes``: the waiting municipality changes the reader may decide, by person id."""
+    root = escape(request.script_root)
+    rows = "".join([_person_item(person, root, pending_changes or {}) for person in people])
+    return Markup(f'<ul class="people">\n{rows}</ul>\n')  # noqa: S704  (escaped parts)
+
+
+def _person_item(person: Any, root: str, pending_changes: Mapping[int, Any]) -> str:
+    place = ""
+    if person.municipality_code:
+        code, name = escape(person.municipality_code), escape(person.municipality_name)
+        place = f' · <a href="{root}/kommun/{code}">{name}</a>'
+    if person.unit_name:
+        place += f" ({escape(person.unit_name)})"
+    if person.workplace:
+        place += f" · {escape(person.workplace)}"
+    change = pending_changes.get(person.id)
+    waiting = _pending_change(change) if change is not None else ""
+    tags = ""
+    if person.care_areas or person.expertise:
+        span = '<span class="tag tag-area">'
+        areas = "".join([f"{span}{escape(translated(area))}</span> " for area in person.care_areas])
+        links = "".join(
+            [
+                f'<a class="tag" href="{root}/katalog?tagg={escape(slug)}">{escape(name)}</a> '
+                for slug, name in person.expertise
+            ]
+        )
+        tags = f'      <p class="tags">\n{areas}{links}      </p>\n'
+    return (
+        f'  <li class="person-row">\n    {avatar(person)}\n    <div>\n'
+        f'      <h3 class="person-name"><a href="{root}/katalog/{person.id}">'
+        f"{escape(person.name)}</a></h3>\n"
+        f'      <p class="muted">\n        {role_line(person)}{place}\n      </p>\n'
+        f"{waiting}{tags}    </div>\n  </li>\n"
+    )
+
+
+def _pending_change(change: Any) -> str:
+    wants = Markup(fast_gettext("Vill byta till %(name)s och väntar på godkännande.")) % {  # noqa: S704  (our catalogue)
+        "name": change.to_municipality.name
+    }
+    decide = escape(cached_url_for("directory.municipality_changes"))
+    return (
+        f'      <p class="pending-change">{wants} <a href="{decide}">'
+        f"{escape(fast_gettext('Godkänn eller neka'))}</a></p>\n"
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -221,20 +222,21 @@ def parse_page(raw: str | None) -> int:
 def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
     """Filters from the query string; a value we do not know is dropped, with a note."""
     filters = DirectoryFilters(q=" ".join(args.get("q", "").split())[:120])
+    # The notes are lazy: translated only for a value we do not know, not on every page.
     known = [  # attribute, query parameter, the values we know, the note if unknown
-        ("region", "region", {r.code for r in options.regions}, _("Regionen finns inte")),
+        ("region", "region", {r.code for r in options.regions}, _l("Regionen finns inte")),
         (
             "municipality",
             "kommun",
             {m.scb_code for m in options.municipalities},
-            _("Kommunen finns inte"),
+            _l("Kommunen finns inte"),
         ),
-        ("role_type", "roll", {r.slug for r in options.role_types}, _("Rollen finns inte")),
+        ("role_type", "roll", {r.slug for r in options.role_types}, _l("Rollen finns inte")),
         (
             "care_area",
             "omrade",
             {c.slug for c in options.care_areas},
-            _("Verksamhetsområdet finns inte"),
+            _l("Verksamhetsområdet finns inte"),
         ),
     ]
     for attribute, param, values, message in known:

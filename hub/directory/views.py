@@ -17,6 +17,7 @@ from hub.directory import faces, listing, membership
 from hub.directory.exports import make_vcard, members_csv
 from hub.directory.forms import DecideChangeForm
 from hub.directory.official_names import official_name
+from hub.directory.options import option_tags
 from hub.directory.people import (
     exportable_network_ids,
     get_municipality,
@@ -35,6 +36,8 @@ bp = Blueprint("directory", __name__)
 bp.add_app_template_global(can_view_person, "can_view_person")
 bp.add_app_template_global(faces.avatar, "person_avatar")
 bp.add_app_template_global(faces.role_line, "person_role_line")
+bp.add_app_template_global(faces.person_list, "person_list_html")
+bp.add_app_template_global(option_tags, "option_tags")
 
 
 @bp.app_template_filter("municipality")

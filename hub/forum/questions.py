@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Row,
     Select,
     String,
     and_,
@@ -276,8 +277,9 @@ def delete_question(question: Question) -> None:
 @dataclass
 class QuestionFilters:
     sort: str = "newest"
-    category: Category | None = None
-    tag: Tag | None = None
+    # Rows or objects: only their id (and slug and name, for the page) are read.
+    category: Category | Row | None = None
+    tag: Tag | Row | None = None
     mine_expertise: bool = False
     page: int = 1
     per_page: int = 20
@@ -505,11 +507,21 @@ def _listed(shape: ListShape) -> Select:
 
 
 # Built once: every question list and form with categories runs it.
-CATEGORIES = select(Category).order_by(Category.position, Category.name)
+CATEGORIES = select(Category.id, Category.slug, Category.name).order_by(
+    Category.position, Category.name
+)
+TAG_BY_SLUG = select(Tag.id, Tag.slug, Tag.name).where(Tag.slug == bindparam("slug"))
 
 
-def categories() -> list[Category]:
-    return list(db.session.scalars(CATEGORIES))
+def categories() -> list[Row]:
+    """Every category's id, slug and name, in order: rows, as lists and forms read only these
+    (ORM objects cost the question list three times the statement)."""
+    return reading_connection().execute(CATEGORIES).all()
+
+
+def tag_by_slug(slug: str) -> Row | None:
+    """A tag's id, slug and name, for the question list filtered by it."""
+    return reading_connection().execute(TAG_BY_SLUG, {"slug": slug}).first()
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,3 @@ def question_url(question_id: int, answer_id: int | None = None) -> str:
     """The stable address of a question (``/fragor/<id>``), at an answer when given."""
     url = f"{request.script_root}/fragor/{question_id}"
     return f"{url}#svar-{answer_id}" if answer_id else url
-
-
-@bp.app_template_global()
-def search_hit_url(hit) -> str:
-    return question_url(hit.question_id, hit.answer_id)

@@ -124,7 +124,7 @@ def _filters_from_request(all_categories) -> tuple[QuestionFilters, str, str]:
             abort(404)
     tag_slug = request.args.get("tagg", "")
     if tag_slug:
-        filters.tag = db.session.scalar(select(Tag).where(Tag.slug == tag_slug))
+        filters.tag = questions.tag_by_slug(tag_slug)
         if filters.tag is None:
             abort(404)
     return filters, category_slug, tag_slug

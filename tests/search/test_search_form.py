@@ -4,6 +4,7 @@ and never stale: a new tag, another language or another choice shows at once (is
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from flask import request
@@ -115,3 +116,30 @@ def test_an_empty_choice_makes_no_error_to_throw_away(app, client, member, categ
     response = client.get(f"/sok?q=laddning{query}")
     assert response.status_code == (200 if valid else 400)
     assert ("Inte ett giltigt val" in response.text) is not valid
+
+
+HINT = (
+    "Sök bland frågor, svar och personer. Ordets alla former räknas, till exempel möte, mötet "
+    "och mötena."
+)
+
+
+@pytest.mark.parametrize("query", ["", "laddning", '"<b>&amp;', "x" * 250, " \x01 två  ord "])
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_query_field_is_the_one_the_field_macro_draws(app, client, member, query, locale):
+    member.locale = locale
+    db.session.commit()
+    url = "/sok?" + urlencode({"q": query})
+    html = client.get(url).text
+    field = r'\n  (<div class="field[^"]*">\n  <label for="sok-q">.*?</div>\n)'
+    drawn = re.search(field, html, re.S)
+    with app.test_request_context(url), force_locale(locale):
+        form = search_form.SearchForm(request.args)
+        form.fill_choices()
+        form.validate()
+        macro = app.jinja_env.from_string(
+            '{% from "macros.html" import field %}'
+            "{{ field(form.q, hint=_(hint), type='search') }}"
+        )
+        assert drawn.group(1) == macro.render(form=form, hint=HINT)
+    assert ("has-error" in drawn.group(1)) == (len(query) > 200)
