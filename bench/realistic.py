@@ -20,8 +20,9 @@ socket errors) and how many requests were writes. Below it, per kind of request 
 start, search, directory, meetings, notifications, helpful, answer) for the warm and the cold
 run: count, the worker's wall and CPU time on it (p50/p95/p99; bench/gunicorn_bench.py logs
 each request, which carries its kind in an ``X-Bench-Kind`` header), the kind's share of all
-the workers' time and of the slowest 5 % of requests, and the time in Python's garbage
-collector, so that the tail can be attributed. A worker's time leaves out the wait in the
+the workers' time and of the slowest 5 % of requests, the CPU in Python's garbage collector,
+the time in SQL statements and in BEGIN (SQLite: the wait for the write lock), so that the tail
+can be attributed. A worker's time leaves out the wait in the
 listen queue, which every kind shares. ``--pg-statements`` also prints
 the PostgreSQL server's time by statement over the warm run (``pg_stat_statements``, which the
 server must preload: see bench/README.md). (Until issue 17 the hub had a per-reader
@@ -225,6 +226,8 @@ class Served:
     wall: float
     cpu: float
     gc: float
+    sql: float
+    begin: float
 
 
 @dataclass
@@ -244,7 +247,7 @@ class RequestLog:
         served = []
         for line in lines:
             fields = line.split()
-            if len(fields) == 5 and fields[0] in MIX and all(f.isdigit() for f in fields[1:]):
+            if len(fields) == 7 and fields[0] in MIX and all(f.isdigit() for f in fields[1:]):
                 status, *micros = map(int, fields[1:])
                 served.append(Served(fields[0], status, *(m / 1000 for m in micros)))
         return served
@@ -481,7 +484,8 @@ def kinds_tables(rows: list[Row]) -> str:
 def kinds_table(row: Row) -> str:
     """Per kind: how many, the worker's wall and CPU time (p50/p95/p99), the kind's share of all
     the workers' wall time and CPU, of the requests slower than the run's p95 (wall) how many
-    were of this kind, and the time in Python's garbage collector."""
+    were of this kind, the CPU in Python's garbage collector, the wall time in SQL statements and
+    in BEGIN (SQLite's wait for the write lock)."""
     walls = sorted(s.wall for s in row.kinds)
     cut = percentile(walls, 0.95)
     wall_total, cpu_total = sum(walls), sum(s.cpu for s in row.kinds) or 1
@@ -497,8 +501,9 @@ def kinds_table(row: Row) -> str:
         f"mean {cpu_total / len(cpus):.2f}):",
         "",
         "| kind | requests | wall p50 / p95 / p99 / max ms | CPU p50 / p95 / p99 ms "
-        "| share of wall | share of CPU | share of slowest 5 % | GC CPU ms (max) | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| share of wall | share of CPU | share of slowest 5 % | GC CPU ms (max) "
+        "| SQL ms mean (p95) | BEGIN ms mean (max) | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     by_kind: dict[str, list[Served]] = {}
     for served in row.kinds:
@@ -508,13 +513,21 @@ def kinds_table(row: Row) -> str:
         wall = sorted(s.wall for s in entries)
         cpu = sorted(s.cpu for s in entries)
         errors = sum(1 for s in entries if s.status >= 400)
+        sql = sorted(s.sql for s in entries)
+        begin = [s.begin for s in entries]
         lines.append(
             f"| {kind} | {len(entries)} | {_ranks(wall)} / {wall[-1]:.1f} | {_ranks(cpu)} "
             f"| {100 * sum(wall) / wall_total:.1f} % | {100 * sum(cpu) / cpu_total:.1f} % "
             f"| {100 * sum(1 for ms in wall if ms > cut) / slow:.1f} % "
-            f"| {sum(s.gc for s in entries):.0f} ({max(s.gc for s in entries):.1f}) | {errors} |"
+            f"| {sum(s.gc for s in entries):.0f} ({max(s.gc for s in entries):.1f}) "
+            f"| {_mean(sql):.1f} ({percentile(sql, 0.95):.1f}) "
+            f"| {_mean(begin):.2f} ({max(begin):.1f}) | {errors} |"
         )
     return "\n".join(lines)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def _ranks(values: list[float]) -> str:

@@ -155,15 +155,20 @@ def backend_ns(pid: int) -> int:
 
 
 FRESH_POSTS = False  # --fresh-posts
+FRESH_RANKINGS = False  # --fresh-rankings
 
 
 def forget_kept_posts(app) -> None:
     """What the question page keeps per post (each answer's part, its author's head) made anew:
-    the figure of a page no reader has seen yet (``--fresh-posts``)."""
-    from hub.forum import faces, post_parts
+    the figure of a page no reader has seen yet (``--fresh-posts``); with ``--fresh-rankings``
+    also the experts' ranking of its topics, as for a question whose topics no reader opened
+    in the last minute (``FORUM_EXPERTS_KEPT_SECONDS``)."""
+    from hub.forum import faces, post_parts, questions
 
     app.extensions.pop(post_parts.POST_PARTS, None)
     faces._kept_head.cache_clear()
+    if FRESH_RANKINGS:
+        app.extensions.pop(questions.EXPERT_RANKINGS, None)
 
 
 def render(client, path: str, counter: StatementCounter | None = None) -> tuple[float, ...]:
@@ -264,6 +269,7 @@ def count_instructions(database_url: str, names: list[str], renders: int) -> dic
             command += [f"--callgrind-out-file={out}", sys.executable, __file__]
             command += ["--database-url", database_url, "--instructions-of", name]
             command += ["--renders", str(renders)] + (["--fresh-posts"] if FRESH_POSTS else [])
+            command += ["--fresh-rankings"] if FRESH_RANKINGS else []
             subprocess.run(command, check=True, capture_output=True)
             totals = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
             found[name] = int(totals.group(1)) / renders / 1e6
@@ -343,12 +349,18 @@ def main() -> None:
         action="store_true",
         help="each render makes the question page's kept posts anew (no reader has seen them)",
     )
+    parser.add_argument(
+        "--fresh-rankings",
+        action="store_true",
+        help="with --fresh-posts: the experts' ranking of the question's topics made anew too",
+    )
     parser.add_argument("--instructions-of", help=argparse.SUPPRESS)  # internal: under valgrind
     parser.add_argument("--first-of", help=argparse.SUPPRESS)  # internal: one fresh process
     parser.add_argument("--cookie", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    global FRESH_POSTS  # one switch for every render of the run
+    global FRESH_POSTS, FRESH_RANKINGS  # one switch for every render of the run
     FRESH_POSTS = args.fresh_posts
+    FRESH_RANKINGS = args.fresh_rankings
     database_url = args.database_url or default_database_url(args.scale)
     production_env(database_url)
     if args.first_of:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from flask import current_app, request
 from markupsafe import Markup, escape
@@ -50,15 +50,20 @@ def shared_part(
     *,
     store: str = "hub_shared_parts",
     limit: int | None = None,
+    write: Callable[[Mapping[str, Hashable], Mapping[str, Markup]], str] | None = None,
 ) -> Markup:
     """The template ``name`` rendered with ``facts`` (kept per facts, language and script root),
     with each ``{{ hole }}`` it names filled, escaped, from ``holes``. Each ``store`` keeps at
-    most ``limit`` parts (``MAX_PARTS``), the least recently used going first."""
+    most ``limit`` parts (``MAX_PARTS``), the least recently used going first. ``write``, if
+    given, makes the part instead of the template, from the facts and each hole's marker."""
     kept = _store(store)
     key = _key(name, facts, holes)
     pieces = kept.get(key)
     if pieces is None:
-        html = current_app.jinja_env.get_template(name).render(_context(holes) | dict(facts))
+        if write is not None:
+            html = write(facts, _markers(holes))
+        else:
+            html = current_app.jinja_env.get_template(name).render(_context(holes) | dict(facts))
         pieces = tuple(_HOLE.split(html))
     _keep(kept, key, pieces, limit)
     return _fill(pieces, {hole: str(escape(value)) for hole, value in holes.items()})
@@ -71,26 +76,36 @@ def shared_parts(
     *,
     store: str = "hub_shared_parts",
     limit: int | None = None,
+    write: Callable[[list[Mapping[str, Hashable]], Mapping[str, Markup]], list[str]] | None = None,
 ) -> list[Markup]:
     """``shared_part`` for many parts of one kind: those not kept yet are made in one render of
     ``name``, which is given their facts as ``parts`` and writes each followed by ``separator``
-    (one render instead of one each: a render's own cost is a page's worth of parts)."""
+    (one render instead of one each: a render's own cost is a page's worth of parts). ``write``,
+    if given, makes them instead of the template, from their facts and each hole's marker
+    (what ``name`` writes, written in Python: it sees no more than the template would)."""
     kept = _store(store)
     keys = [_key(name, facts, holes) for facts in many]
     found = [kept.get(key) for key in keys]
     missing = [i for i, pieces in enumerate(found) if pieces is None]
     if missing:
-        separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
-        context = _context(holes) | {"parts": [many[i] for i in missing], "separator": separator}
-        texts = current_app.jinja_env.get_template(name).render(context).split(SEPARATOR)
-        if len(texts) != len(missing) + 1:
-            raise ValueError(f"{name} must write each part followed by the separator")
-        for i, text in zip(missing, texts, strict=False):
+        texts = _made(name, [many[i] for i in missing], holes, write)
+        for i, text in zip(missing, texts, strict=True):
             found[i] = tuple(_HOLE.split(text))
     for key, pieces in zip(keys, found, strict=True):
         _keep(kept, key, pieces, limit)
     escaped = {hole: str(escape(value)) for hole, value in holes.items()}
     return [_fill(pieces, escaped) for pieces in found]
+
+
+def _made(name: str, parts: list, holes: Mapping[str, str], write: Callable | None) -> list[str]:
+    if write is not None:
+        return write(parts, _markers(holes))
+    separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
+    context = _context(holes) | {"parts": parts, "separator": separator}
+    texts = current_app.jinja_env.get_template(name).render(context).split(SEPARATOR)
+    if len(texts) != len(parts) + 1:
+        raise ValueError(f"{name} must write each part followed by the separator")
+    return texts[:-1]
 
 
 def _store(store: str) -> OrderedDict:
@@ -143,8 +158,13 @@ def _context(holes: Mapping[str, str]) -> dict:
     marker for each hole."""
     context = {global_name: _refuse(global_name) for global_name in PER_REQUEST_GLOBALS}
     context.update({name: _Refused(name) for name in PER_REQUEST_OBJECTS})
-    context.update({hole: Markup(f"\ue000{hole}\ue001") for hole in holes})  # noqa: S704
+    context.update(_markers(holes))
     return context
+
+
+def _markers(holes: Mapping[str, str]) -> dict[str, Markup]:
+    """Each hole's marker, which ``_fill`` finds and fills per request."""
+    return {hole: Markup(f"\ue000{hole}\ue001") for hole in holes}  # noqa: S704
 
 
 class _Refused:

@@ -29,6 +29,7 @@ from hub.auth.models import User
 from hub.core.layout import SEPARATOR, shared_part, shared_parts
 from hub.core.templating import csrf_token
 from hub.forum.answers import PageAnswer, PageComment
+from hub.forum.articles import write_answers, write_experts
 from hub.forum.faces import Moment, head, moment
 from hub.forum.mentions import link_mentions
 from hub.forum.questions import Expert
@@ -110,7 +111,9 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
         html = render_template(ANSWERS, parts=many, csrf=csrf_token(), separator=separator)
         return [Markup(text) for text in html.split(SEPARATOR)[:-1]]  # noqa: S704  (ours)
     holes = {"csrf": csrf_token()}
-    return shared_parts(ANSWERS, many, holes, store=POST_PARTS, limit=MAX_POST_PARTS)
+    return shared_parts(
+        ANSWERS, many, holes, store=POST_PARTS, limit=MAX_POST_PARTS, write=write_answers
+    )
 
 
 EMPTY_FIELD = "forum/_empty_field.html"
@@ -136,4 +139,6 @@ def experts_part(question_id: int, experts: Sequence[Expert]) -> Markup:
     reader) and whether each was asked are the facts."""
     facts = {"question_id": question_id, "experts": tuple(experts)}
     holes = {"csrf": csrf_token()}
-    return shared_part(EXPERTS, facts, holes, store=POST_PARTS, limit=MAX_POST_PARTS)
+    return shared_part(
+        EXPERTS, facts, holes, store=POST_PARTS, limit=MAX_POST_PARTS, write=write_experts
+    )

@@ -121,6 +121,22 @@ def test_every_page_of_the_mix_costs_the_same_statements_with_more_rows(
     assert over == {}, sorted(many.items())
 
 
+def test_the_question_page_with_a_kept_ranking_costs_the_same_statements(
+    app, client, count_queries, world, category, monkeypatch
+):
+    """ "Who can answer?" from a ranking kept per topics (hub/forum/questions.py): the ranked
+    members' faces by primary key instead of the experts' statement, one for one."""
+    monkeypatch.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, questions.EXPERT_RANKINGS, {})
+    url = world["question_url"]
+    few = statements(client, count_queries, url)  # ranked at the warm-up, kept when counted
+    add_rows(world["reader"], category, world["tag"], 12)
+    app.extensions[questions.EXPERT_RANKINGS].clear()  # ranked again, among more people
+    many = statements(client, count_queries, url)
+    assert len(app.extensions[questions.EXPERT_RANKINGS]) == 1
+    assert few == many <= DEFAULT_BUDGET
+
+
 def writes(client, world) -> dict[str, tuple[str, dict]]:
     """The mix's two writes, as bench/realistic.py sends them: (URL, form)."""
     question = world["question_url"].split("/")[2]
