@@ -31,12 +31,15 @@ def mark_seen(user: User, now: datetime | None = None) -> None:
 
 def note_request() -> None:
     """Before each request: record the signed-in member's first visit of the day."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static":
+        return
+    user = current_user._get_current_object()  # one look-up through the proxy, not three
+    if not user.is_authenticated:
         return
     day = today()
-    if current_user.last_seen_on == day:
+    if user.last_seen_on == day:
         return
-    record_visit(current_user.id, day)
+    record_visit(user.id, day)
 
 
 def record_visit(user_id: int, day: date) -> bool:

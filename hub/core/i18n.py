@@ -45,8 +45,9 @@ def locale_object(code: str) -> Locale:
 
 def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return locale_object(current_user.locale)
+    user = current_user._get_current_object()  # one look-up through the proxy, not two
+    if getattr(user, "is_authenticated", False) and user.locale in languages:
+        return locale_object(user.locale)
     chosen = session.get("locale") if request else None
     return locale_object(
         chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -6,7 +6,7 @@ import secrets
 
 from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
 
 
 def csp_nonce() -> str:
@@ -48,6 +48,31 @@ def keep_private(response: Response) -> None:
         response.headers["Cache-Control"] = "private, no-store"
 
 
+# The headers of every answer, unless the view set its own (in this order).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def add_security_headers(headers: Headers, hsts: bool) -> None:
+    """Each header the answer has not set already: one look at the names, not one search of
+    the headers for each (``setdefault``)."""
+    present = set(headers.keys(lower=True))
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
+    for name, value in (*FIXED_HEADERS, HSTS) if hsts else FIXED_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -55,18 +80,6 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{csp_nonce()}'; "
-            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("HSTS"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        add_security_headers(response.headers, bool(app.config.get("HSTS")))
         keep_private(response)
         return response

@@ -76,9 +76,15 @@ def date_filter(value: date | None, format: str = "d MMMM yyyy") -> str:
     """A date as it is written; a datetime gives its day in Stockholm."""
     if not value:
         return ""
+    return _date_written(value, format, current_locale())
+
+
+@lru_cache(maxsize=8192)
+def _date_written(value: date, format: str, locale: Locale | None) -> str:
+    """Kept per day (or moment), pattern and language, as ``_written``: lists show a date a row."""
     if isinstance(value, datetime):
         value = to_stockholm(_aware(value)).date()
-    return format_moment(format, value, current_locale())
+    return format_moment(format, value, locale)
 
 
 def _aware(value: datetime) -> datetime:

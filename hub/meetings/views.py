@@ -28,6 +28,7 @@ from hub.meetings import (
     feeds,
     listing,
     participation,
+    parts,
     polls,
     rotation,
     scheduling,
@@ -282,9 +283,8 @@ def index():
     lists = listing.meeting_lists(scheduling.user_network_ids(current_user), current_user.id, page)
     return render_template(
         "meetings/index.html",
-        upcoming=lists.upcoming,
-        past=lists.past,
-        answers=lists.answers,
+        upcoming=parts.meeting_items(lists.upcoming, show_network=True, answers=lists.answers),
+        past=parts.meeting_items(lists.past, show_network=True),
         pager=Pager(page, lists.past_total, listing.PAST_PER_PAGE),
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select, update
 
-from hub.core.db import utcnow
+from hub.core.db import reading_connection, utcnow
 from hub.extensions import db
 from hub.notifications.models import Notification
 from hub.notifications.unread import unread_notification_count
@@ -29,7 +29,8 @@ NEWEST = (
 @bp.get("/notiser")
 @login_required
 def index():
-    rows = db.session.execute(NEWEST, {"user_id": current_user.id}).all()
+    # Through the connection: the ORM's work per statement costs more than fifty rows do.
+    rows = reading_connection().execute(NEWEST, {"user_id": current_user.id}).all()
     return render_template("notifications/index.html", notifications=rows)
 
 

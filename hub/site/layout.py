@@ -18,13 +18,14 @@ UNREAD_SHOWN = 100  # from here on the badge says "99+"
 
 def site_header() -> Markup:
     """The site's name, search, notifications, account links and main menu."""
-    signed_in = bool(current_user.is_authenticated)
+    user = current_user._get_current_object()  # one look-up through the proxy, not three
+    signed_in = bool(user.is_authenticated)
     facts = {
         "signed_in": signed_in,
         "current_endpoint": request.endpoint,  # aria-current on its menu item
         "current_blueprint": request.blueprint,
-        "moderates": can(current_user, Permission.MODERATE),
-        "administers": can(current_user, Permission.ADMIN),
+        "moderates": can(user, Permission.MODERATE),
+        "administers": can(user, Permission.ADMIN),
     }
     holes = {}
     if signed_in:

@@ -13,7 +13,7 @@ from hub.core.ratelimit import client_ip
 from hub.forum.summary import start_page_forum
 from hub.material.items import newest_rows
 from hub.meetings.summary import coming_for, start_page_summary
-from hub.site import layout, reports
+from hub.site import layout, parts, reports
 from hub.site.forms import AccessibilityReportForm
 from hub.site.reports import submit_report
 
@@ -32,6 +32,7 @@ def start():
         baton_summary=start_page_summary(current_user),
         coming=coming_for(current_user),
         new_material=newest_rows(3),
+        question_items=parts.question_items,
     )
 
 
