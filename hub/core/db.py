@@ -217,8 +217,10 @@ def server_hung_up(driver) -> bool:
         socket = driver.pgconn.socket
     except Exception:  # psycopg: no socket any more
         return True
-    readable, _writable, _failed = select.select([socket], [], [], 0)
-    return bool(readable)
+    # poll, not select: select refuses a descriptor above 1023 (a process with many files open).
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    return bool(poller.poll(0))  # readable, hung up or in error
 
 
 def answers(engine: Engine, driver) -> bool:
