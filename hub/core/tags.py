@@ -8,11 +8,13 @@ are both ``"lakemedelsrobot"``; letters such as ï, é and æ become their plain
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from hub.core.models import Tag
 from hub.extensions import db
@@ -72,3 +74,16 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
         except IntegrityError:
             found[slug] = db.session.scalars(select(Tag).where(Tag.slug == slug)).one()
     return [found[slug] for slug in by_slug]
+
+
+def tags_as_read(found: str | list | None) -> list[Tag]:
+    """Tags a statement read as one JSON array of [id, slug, name] (a column of another
+    statement: ``questions.get_question_page``), in the order of their ids, as persistent
+    ``Tag``s: the session's own where it has them, none written, no statement sent."""
+    values = json.loads(found) if isinstance(found, str) else found or []
+    tags = []
+    for tag_id, slug, name in sorted(values):
+        tag = Tag(id=tag_id, slug=slug, name=name)
+        make_transient_to_detached(tag)  # as if just read: no history, nothing to write
+        tags.append(db.session.merge(tag, load=False))
+    return tags

@@ -40,7 +40,13 @@ from hub.core.db import reading_connection, utcnow
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
-from hub.core.tags import existing_tags, get_or_create_tags, parse_tag_names, tag_slug
+from hub.core.tags import (
+    existing_tags,
+    get_or_create_tags,
+    parse_tag_names,
+    tag_slug,
+    tags_as_read,
+)
 from hub.directory.models import Municipality, Profile
 from hub.directory.privacy import listed_condition, listed_people
 from hub.extensions import db
@@ -111,34 +117,26 @@ def get_question_page(
     user: User, question_id: int, *, full: bool = True
 ) -> tuple[Question | None, bool]:
     """The question (with author, category and tags when ``full``) and whether the user follows
-    it, in two statements: the follow check rides along as a column."""
+    it, in one statement: the follow check and the tags ride along as columns."""
     parameters = {"question_id": question_id, "user_id": user.id}
-    row = db.session.execute(_question_page_statement(full), parameters).first()
+    dialect = db.session.get_bind().dialect.name
+    row = db.session.execute(_question_page_statement(full, dialect), parameters).first()
     if row is None:
         return None, False
-    question, is_followed = row
+    question, is_followed, *tags = row
     if question.merged_into_id is not None:
         return question, False
     if not is_visible_to(question, user):
         return None, False
     if full:
-        # The tags by a statement of our own, built once (the ORM's selectin loader builds its
-        # statement anew each time): a joined collection makes SQLite build the whole tag join.
-        tags = db.session.scalars(TAGS_OF_QUESTION, {"question_id": question.id}).all()
-        set_committed_value(question, "tags", list(tags))
+        # One round trip less on the busiest page than a statement (or an ORM loader) of their
+        # own; a joined collection made SQLite build the whole tag join.
+        set_committed_value(question, "tags", tags_as_read(tags[0]))
     return question, bool(is_followed)
 
 
-TAGS_OF_QUESTION = (
-    select(Tag)
-    .join(question_tag, question_tag.c.tag_id == Tag.id)
-    .where(question_tag.c.question_id == bindparam("question_id"))
-    .order_by(question_tag.c.tag_id)
-)
-
-
 @cache
-def _question_page_statement(full: bool) -> Select:
+def _question_page_statement(full: bool, dialect: str) -> Select:
     """Built once: on the busiest page, building the statement cost more than running it."""
     options = [joinedload(Question.category)]
     if full:
@@ -152,8 +150,25 @@ def _question_page_statement(full: bool) -> Select:
         )
         .label("following")
     )
+    columns = [Question, following]
+    if full:
+        columns.append(_tags_column(dialect))
+    return select(*columns).where(Question.id == bindparam("question_id")).options(*options)
+
+
+def _tags_column(dialect: str):
+    """The question's tags as one JSON array of [id, slug, name]."""
+    each = (func.json_build_array if dialect == "postgresql" else func.json_array)(
+        Tag.id, Tag.slug, Tag.name
+    )
+    together = func.json_agg(each) if dialect == "postgresql" else func.json_group_array(each)
     return (
-        select(Question, following).where(Question.id == bindparam("question_id")).options(*options)
+        select(together)
+        .select_from(question_tag)
+        .join(Tag, Tag.id == question_tag.c.tag_id)
+        .where(question_tag.c.question_id == Question.id)
+        .scalar_subquery()
+        .label("tags")
     )
 
 

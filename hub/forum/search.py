@@ -566,13 +566,17 @@ PAGE_SQL = (
 # PostgreSQL: the pools ranked as ``ranked`` does (each document's best tier, then boost, then
 # the newest), the page's documents joined to their ranks (all ranks when there are fewer than
 # FEW_HITS hits: the typo fallback adds to them), and the written forms as rows without a rank.
+# Only the ranks up to the page's end are sorted (a top-N sort); the totals are counted apart.
 FIRST_PAGE_SQL = (
-    "WITH {ctes}pool AS MATERIALIZED ({pool}),"  # noqa: S608  (fixed SQL; values bound)
-    " best AS (SELECT id, min(tier) AS tier, max(boost) AS boost FROM pool GROUP BY id),"
-    " ranks AS (SELECT id, tier, boost, count(*) OVER () AS total,"
-    " row_number() OVER (ORDER BY tier, boost DESC, id DESC) AS n FROM best)"
-    " SELECT r.n, r.id, r.tier, r.boost, r.total,"
-    f" (SELECT count(*) FROM pool WHERE tier = {ANY_FORM}),"
+    "WITH {ctes}pool AS ({pool}),"  # noqa: S608  (fixed SQL; values bound)
+    " best AS MATERIALIZED (SELECT id, min(tier) AS tier, max(boost) AS boost,"
+    f" bool_or(tier = {ANY_FORM}) AS wide FROM pool GROUP BY id),"
+    " counts AS (SELECT count(*) AS total, count(*) FILTER (WHERE wide) AS wide FROM best),"
+    " ranks AS (SELECT b.id, b.tier, b.boost, c.total, c.wide,"
+    " row_number() OVER (ORDER BY b.tier, b.boost DESC, b.id DESC) AS n"
+    " FROM (SELECT * FROM best ORDER BY tier, boost DESC, id DESC"
+    " LIMIT greatest(%(offset)s + %(per_page)s, %(few)s)) AS b, counts c)"
+    " SELECT r.n, r.id, r.tier, r.boost, r.total, r.wide,"
     " d.question_id, d.answer_id, d.body, q.title FROM ranks r"
     " LEFT JOIN search_document d ON d.id = r.id AND r.n > %(offset)s"
     " LEFT JOIN question q ON q.id = d.question_id"

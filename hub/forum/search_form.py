@@ -4,12 +4,12 @@ categories and tags are read on every search and drawn once per language and row
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, Integer, String, literal_column, select, union_all
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Length, Optional
@@ -123,13 +123,13 @@ class SearchForm(FlaskForm):
         """The categories and tags to choose from, read on every search (an admin may have
         added one a moment ago); the choices and their HTML are made once per language and
         rows. ``tags`` (id, slug, name) also serve the search for people's expertise."""
-        categories = core_rows(CATEGORY_CHOICES)
-        self.tags = core_rows(TAG_CHOICES)
-        # Plain tuples: SQLAlchemy's rows compare field by field through Python.
-        key = (
-            str(current_locale()),
-            *(tuple(map(tuple, rows)) for rows in (categories, self.tags)),
-        )
+        categories, self.tags = [], []
+        for kind, id_, slug, name, _position in core_rows(CHOICES):
+            if kind:
+                self.tags.append(TagChoice(id_, slug, name))
+            else:
+                categories.append(CategoryChoice(id_, name))
+        key = (str(current_locale()), tuple(categories), tuple(self.tags))
         choices = _choices.get(key) or remember(_choices, key, self.make_choices(categories))
         self.kategori.choices, self.tagg.choices = choices
         self.kategori.render_key = self.tagg.render_key = key
@@ -144,5 +144,33 @@ class SearchForm(FlaskForm):
         ]
 
 
-CATEGORY_CHOICES = select(Category.id, Category.name).order_by(Category.position, Category.name)
-TAG_CHOICES = select(Tag.id, Tag.slug, Tag.name).order_by(Tag.name)
+class CategoryChoice(NamedTuple):
+    id: int
+    name: str
+
+
+class TagChoice(NamedTuple):
+    id: int
+    slug: str
+    name: str
+
+
+def _choices_statement() -> CompoundSelect:
+    """Categories (kind 0, in their order) and tags (kind 1, by name) in one statement: the
+    search page reads both on every render."""
+    zero, one = literal_column("0", Integer), literal_column("1", Integer)
+    categories = select(
+        zero.label("kind"),
+        Category.id.label("id"),
+        literal_column("NULL", String).label("slug"),
+        Category.name.label("name"),
+        Category.position.label("position"),
+    )
+    tags = select(one, Tag.id, Tag.slug, Tag.name, zero)
+    both = union_all(categories, tags)
+    columns = both.selected_columns
+    return both.order_by(columns.kind, columns.position, columns.name)
+
+
+# Built once: every search runs it.
+CHOICES = _choices_statement()

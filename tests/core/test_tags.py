@@ -82,3 +82,19 @@ def profile_changes(changes_type, expertise: str):
         phone_visibility="members",
         hidden_from_directory=False,
     )
+
+
+def test_tags_read_as_a_column_are_the_sessions_own_and_nothing_to_write(app):
+    from hub.core.tags import tags_as_read
+
+    robot, alarm = get_or_create_tags(["Robot", "Larm"])
+    db.session.commit()
+    found = f'[[{alarm.id}, "{alarm.slug}", "Larm"], [{robot.id}, "{robot.slug}", "Robot"]]'
+    tags = tags_as_read(found)
+    assert [tag.id for tag in tags] == sorted([robot.id, alarm.id])
+    assert robot in tags and alarm in tags  # the session's own objects
+    assert not db.session.new and not db.session.dirty
+    assert tags_as_read(None) == [] and tags_as_read("[]") == []
+    db.session.expunge_all()
+    [again] = tags_as_read([[robot.id, robot.slug, "Robot"]])
+    assert (again.slug, again.name) == (robot.slug, "Robot") and not db.session.dirty
