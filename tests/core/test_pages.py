@@ -53,3 +53,20 @@ def test_security_headers(client):
     assert "object-src 'none'" in csp and "base-uri 'none'" in csp
     assert "'unsafe-inline'" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_header_the_answer_set_itself_is_kept():
+    # A view may set its own policy or framing rule (an embeddable page, a download): the
+    # defaults fill in only what is missing, each once.
+    from werkzeug.datastructures import Headers
+
+    from hub.core.security import add_security_headers
+
+    headers = Headers(
+        {"Content-Security-Policy": "default-src 'none'", "X-Frame-Options": "SAMEORIGIN"}
+    )
+    add_security_headers(headers, hsts=True)
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
