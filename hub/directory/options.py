@@ -9,6 +9,7 @@ admin's new municipality shows at once), and kept per process: the HTML depends 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -16,23 +17,18 @@ from hub.core.i18n import current_locale, translated
 
 # Per process, bounded: a key per language, list and selected value (a few kB each).
 CACHE_SIZE = 512
-_written: dict[tuple, Markup] = {}
 
 
 def option_tags(choices: Sequence[tuple], selected: str, translate: bool = False) -> Markup:
     """``<option value="…"[ selected]>…</option>`` for each choice, its value and name first
     (``Choice``, ``MunicipalityChoice``, ``SlugChoice``); names through the catalogue when
     ``translate`` (reference data stored in Swedish)."""
-    key = (current_locale() if translate else None, tuple(choices), selected)
-    found = _written.get(key)
-    if found is None:
-        if len(_written) >= CACHE_SIZE:
-            _written.clear()
-        found = _written[key] = _options(choices, selected, translate)
-    return found
+    return _written(current_locale() if translate else None, tuple(choices), selected, translate)
 
 
-def _options(choices: Sequence[tuple], selected: str, translate: bool) -> Markup:
+@lru_cache(maxsize=CACHE_SIZE)
+def _written(locale: object, choices: tuple, selected: str, translate: bool) -> Markup:
+    """``locale`` keys the kept HTML only: ``translated`` reads the request's own."""
     tags = []
     for value, name, *_rest in choices:
         shown = translated(name) if translate else name
