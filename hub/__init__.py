@@ -10,11 +10,17 @@ from sqlalchemy import make_url
 from sqlalchemy.orm import configure_mappers
 
 from config import Config
+from hub.core.translated_templates import TranslatedEnvironment
 from hub.extensions import babel, csrf, db, login_manager, migrate
 
 
+class Hub(Flask):
+    # Each template compiled once per language with its fixed texts translated (issue 17).
+    jinja_environment = TranslatedEnvironment
+
+
 def create_app(config: type[Config] | Config) -> Flask:
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app = Hub(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     app.config.from_object(config)
     check_config(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -18,12 +18,19 @@ from typing import Any
 from babel import Locale
 from babel.dates import TIMEDELTA_UNITS, DateTimePattern, format_timedelta, parse_pattern
 from flask import Flask, current_app, g, has_request_context, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from hub.core.db import utcnow
-from hub.core.i18n import N_, current_locale, fast_gettext, to_stockholm, translated
+from hub.core.i18n import (
+    N_,
+    current_locale,
+    fast_gettext,
+    locale_object,
+    to_stockholm,
+    translated,
+)
 
 # A number no route or query will hold, standing in for an int argument in a URL's pattern.
 SENTINEL = 1_999_999_937
@@ -51,10 +58,15 @@ def register(app: Flask) -> None:
 
 def preload_templates(app: Flask) -> None:
     """Every template compiled when the worker starts (before the fork with ``gunicorn
-    --preload``), so that no member's request waits for it."""
-    if app.config["PRELOAD_TEMPLATES"]:
-        for name in app.jinja_env.list_templates():
-            app.jinja_env.get_template(name)
+    --preload``), so that no member's request waits for it: once per language, as each is
+    compiled with its texts translated (``hub.core.translated_templates``)."""
+    if not app.config["PRELOAD_TEMPLATES"]:
+        return
+    with app.app_context():
+        for language in app.config["LANGUAGES"]:
+            with force_locale(locale_object(language)):
+                for name in app.jinja_env.list_templates():
+                    app.jinja_env.get_template(name)
 
 
 def datetime_filter(value: datetime | None, format: str = "d MMMM yyyy 'kl.' HH:mm") -> str:

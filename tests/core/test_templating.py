@@ -112,14 +112,17 @@ def test_csrf_token_and_translations_in_templates(app):
 
 
 def test_templates_and_catalogues_are_loaded_by_create_app(database_url):
-    """A fresh worker's first request compiles no template and reads no catalogue."""
+    """A fresh worker's first request compiles no template and reads no catalogue: each
+    template is compiled for each language (``hub.core.translated_templates``)."""
     from hub import create_app
     from tests.conftest import make_config
 
     app = create_app(make_config(database_url, PRELOAD_TEMPLATES=True))
     names = app.jinja_env.list_templates()
-    cached = {key[1] for key in app.jinja_env.cache}  # (loader ref, name)
-    assert "forum/question.html" in names and set(names) <= cached
+    catalogues = app.extensions["hub_catalogues"].values()
+    cached = {key[1:] for key in app.jinja_env.translated}  # (loader ref, name, catalogue)
+    assert "forum/question.html" in names
+    assert {(name, catalogue) for name in names for catalogue in catalogues} <= cached
     assert {str(locale) for locale in app.extensions["hub_catalogues"]} == {"sv", "en"}
     assert not db.Model.registry._new_mappers  # relationships resolved
 
