@@ -11,6 +11,7 @@ from flask_login import login_required
 from hub.core.pagination import page_number
 from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
 from hub.forum.search_form import SearchForm, clean
+from hub.forum.search_html import write_hits, write_section
 from hub.forum.search_items import Section, search_meetings, search_people, search_topics
 from hub.forum.summary import answer_facts
 
@@ -51,6 +52,8 @@ def results():
         part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
+        write_hits=write_hits,
+        write_section=write_section,
     )
 
 
