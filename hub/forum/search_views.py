@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from hub.core.pagination import page_number
 from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
-from hub.forum.search_form import SearchForm, clean
+from hub.forum.search_form import SearchForm, clean, form_html
 from hub.forum.search_html import write_hits, write_section
 from hub.forum.search_items import Section, search_meetings, search_people, search_topics
 from hub.forum.summary import answer_facts
@@ -29,7 +29,8 @@ def results():
     form = SearchForm(request.args)
     form.fill_choices()
     if not form.validate():
-        return render_template("search/results.html", form=form, result=None), 400
+        html = form_html(form)
+        return render_template("search/results.html", form=form, form_html=html, result=None), 400
     query = form.q.data or ""
     # Optional() lets a blank choice through ("kategori=+"): no choice, never int(" ").
     category, tag = (form.kategori.data or "").strip(), (form.tagg.data or "").strip()
@@ -47,6 +48,7 @@ def results():
     return render_template(
         "search/results.html",
         form=form,
+        form_html=form_html(form),
         result=result,
         sections=sections(query, result.corrected, part, form.tags),
         part=part,
