@@ -11,8 +11,9 @@ hit gets a *tier* (every query word as written in the title; as written anywhere
 forms in the title; in any form anywhere; a typo's correction), then questions with an accepted or
 helpful answer come first within a tier, then the newest.
 
-Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``search`` (a
-``SearchPage`` of ``SearchHit``) and ``similar_questions``; meetings, topics and people are in
+Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``optimize_index``
+(after ``rebuild_index`` and ``search_items.rebuild_items``), ``search`` (a ``SearchPage`` of
+``SearchHit``) and ``similar_questions``; meetings, topics and people are in
 ``hub.forum.search_items``.
 """
 
@@ -306,6 +307,27 @@ def rebuild_index() -> int:
         remember_words(rows)
         count += len(rows)
         last_id = batch[-1].id
+
+
+# SQLite: the FTS5 tables, each made of segments that a look-up reads one by one.
+FTS_TABLES = (
+    "search_fts",
+    "search_title_fts",
+    "search_words_fts",
+    "search_word_trigram",
+    "search_item_fts",
+)
+
+
+def optimize_index() -> None:
+    """After a rebuild (or a seed): merge each FTS5 table's segments into one. A rebuild leaves
+    4-24 segments per table, and a query looks each term up once per segment (the search page on
+    the large demo forum: 23.1 M instructions against 20.0 M with one segment). FTS5's automerge
+    keeps what later changes add small. PostgreSQL's GIN indexes need nothing of the kind."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    for table in FTS_TABLES:
+        db.session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))  # noqa: S608  (fixed names)
 
 
 # --- Searching -----------------------------------------------------------------------------------
