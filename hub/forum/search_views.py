@@ -16,6 +16,10 @@ from hub.forum.search_items import Section, search_meetings, search_people, sear
 from hub.forum.summary import answer_facts
 
 bp = Blueprint("search", __name__)
+# What search/results.html draws in Python (the form: a shared part).
+bp.add_app_template_global(form_html, "search_form")
+bp.add_app_template_global(write_hits)
+bp.add_app_template_global(write_section)
 
 PER_PAGE = 20
 # Beside the posts, the first few of each kind; ``del=<kind>`` shows one kind in full.
@@ -29,8 +33,7 @@ def results():
     form = SearchForm(request.args)
     form.fill_choices()
     if not form.validate():
-        html = form_html(form)
-        return render_template("search/results.html", form=form, form_html=html, result=None), 400
+        return render_template("search/results.html", form=form, result=None), 400
     query = form.q.data or ""
     # Optional() lets a blank choice through ("kategori=+"): no choice, never int(" ").
     category, tag = (form.kategori.data or "").strip(), (form.tagg.data or "").strip()
@@ -48,14 +51,11 @@ def results():
     return render_template(
         "search/results.html",
         form=form,
-        form_html=form_html(form),
         result=result,
         sections=sections(query, result.corrected, part, form.tags),
         part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
-        write_hits=write_hits,
-        write_section=write_section,
     )
 
 
