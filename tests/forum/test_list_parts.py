@@ -16,7 +16,10 @@ from markupsafe import Markup
 from hub.core.layout import SEPARATOR
 from hub.extensions import db
 from hub.forum import list_parts, moderation
+from hub.forum.models import Category
 from hub.forum.questions import TagLink
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD
 
 WHEN = datetime(2025, 1, 13, 4, 54, 1, tzinfo=UTC)
 
@@ -88,3 +91,31 @@ def test_each_change_is_seen_by_the_next_reader(app, client, login, create_user,
     moderation.do_question_action(question, coordinator, "hide", "")
     db.session.commit()
     assert row_html(client.get("/fragor").text, question.id) is None
+
+
+def browser_of(app, user):
+    """A browser of its own, signed in as the user through the login form."""
+    browser = app.test_client()
+    page = browser.get("/logga-in").text
+    data = {"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(page)}
+    assert browser.post("/logga-in", data=data).status_code == 302
+    return browser
+
+
+def test_the_heads_follow_buttons_are_the_readers_own_and_categories_current(
+    app, create_user, category
+):
+    """The head kept for a category's list shows each reader their own CSRF token and the
+    page's own address; a new category is in the filter at once."""
+    pages = {}
+    for name, path in [("one", f"/fragor?kategori={category.slug}"),
+                       ("two", f"/fragor?kategori={category.slug}&page=2")]:  # fmt: skip
+        pages[name] = (path, browser_of(app, create_user()).get(path).text)
+    for path, page in pages.values():
+        assert f'name="next" value="{path.replace("&", "&amp;")}"' in page
+    tokens = {csrf_token(page) for _path, page in pages.values()}
+    assert len(tokens) == 2
+    db.session.add(Category(slug="ny-kategori", name="Ny kategori", position=9))
+    db.session.commit()
+    page = browser_of(app, create_user()).get(pages["one"][0]).text
+    assert '<option value="ny-kategori">Ny kategori</option>' in page
