@@ -589,16 +589,25 @@ PAGE_SQL = (
 # PostgreSQL: the pools ranked as ``ranked`` does (each document's best tier, then boost, then
 # the newest), the page's documents joined to their ranks (all ranks when there are fewer than
 # FEW_HITS hits: the typo fallback adds to them), and the written forms as rows without a rank.
-# Only the ranks up to the page's end are sorted (a top-N sort); the totals are counted apart.
+#
+# The tiers are read best first and only as far as the page needs: the tiers' hits are an Append
+# of each tier's pool less the documents of the better tiers, under a LIMIT at the page's end, and
+# PostgreSQL's Append runs its parts in turn and stops at the LIMIT, so a tier after a page full
+# of better hits is never read (nor its walk, a MATERIALIZED CTE read on demand). The widest
+# tier (some form anywhere, ``p2``) is always read: every document of the other tiers is in it
+# (a word as written is one of its own terms, and a title is part of its document), so its pool
+# counts the hits, up to COUNT_CAP + 1.
 FIRST_PAGE_SQL = (
-    "WITH {ctes}pool AS ({pool}),"  # noqa: S608  (fixed SQL; values bound)
-    " best AS MATERIALIZED (SELECT id, min(tier) AS tier, max(boost) AS boost,"
-    f" bool_or(tier = {ANY_FORM}) AS wide FROM pool GROUP BY id),"
-    " counts AS (SELECT count(*) AS total, count(*) FILTER (WHERE wide) AS wide FROM best),"
-    " ranks AS (SELECT b.id, b.tier, b.boost, c.total, c.wide,"
-    " row_number() OVER (ORDER BY b.tier, b.boost DESC, b.id DESC) AS n"
-    " FROM (SELECT * FROM best ORDER BY tier, boost DESC, id DESC"
-    " LIMIT greatest(%(offset)s + %(per_page)s, %(few)s)) AS b, counts c)"
+    "WITH {ctes}p0 AS MATERIALIZED ({tier0}), p1 AS MATERIALIZED ({tier1}),"  # noqa: S608  (fixed SQL; values bound)
+    " p2 AS MATERIALIZED ({tier2}),"
+    " counts AS (SELECT count(*) AS wide FROM p2),"
+    " hits AS ((SELECT * FROM p0 ORDER BY boost DESC, id DESC) UNION ALL"
+    " (SELECT * FROM p1 WHERE id NOT IN (SELECT id FROM p0) ORDER BY boost DESC, id DESC)"
+    " UNION ALL (SELECT * FROM p2 WHERE id NOT IN (SELECT id FROM p0)"
+    " AND id NOT IN (SELECT id FROM p1) ORDER BY boost DESC, id DESC)"
+    " LIMIT greatest(%(offset)s + %(per_page)s, %(few)s)),"
+    f" ranks AS (SELECT h.id, h.tier, h.boost, least(c.wide, {COUNT_CAP + 1}) AS total, c.wide,"
+    " row_number() OVER (ORDER BY h.tier, h.boost DESC, h.id DESC) AS n FROM hits h, counts c)"
     " SELECT r.n, r.id, r.tier, r.boost, r.total, r.wide,"
     " d.question_id, d.answer_id, d.body, q.title FROM ranks r"
     " LEFT JOIN search_document d ON d.id = r.id AND r.n > %(offset)s"
@@ -730,15 +739,17 @@ class PostgresBackend(DriverSql):
         per connection, not per search. Meetings and topics (few rows) are planned for their
         words each time.
         """
-        walks, pool, params, planned = self.pool_sql(query, filters, scope)
+        walks, tiers, params, planned = self.pool_sql(query, filters, scope)
+        pool = " UNION ALL ".join(tiers)
         sql = f"WITH {', '.join(walks)} {pool}" if walks else pool
         return self.rows(sql, params, prepare=planned)
 
     def pool_sql(
         self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope
-    ) -> tuple[list[str], str, dict, bool]:
-        """The pool statement as its walks (CTEs), its tiers' UNION ALL, its values, and whether
-        its plan is the same for any words (then it is prepared)."""
+    ) -> tuple[list[str], list[str], dict, bool]:
+        """The pool statement as its walks (CTEs), its tiers' pools (tier, id, boost) as in
+        ``tier_queries``, its values, and whether its plan is the same for any words (then it
+        is prepared)."""
         where, params = filters.sql(PYFORMAT, narrow=True)
         stats = search_plan.statistics(self.rows) if scope.planned else None
         walks, selects = [], []
@@ -774,7 +785,7 @@ class PostgresBackend(DriverSql):
                     f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
                 )
             selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
-        return walks, " UNION ALL ".join(selects), params, stats is not None
+        return walks, selects, params, stats is not None
 
     def first_page(
         self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
@@ -782,9 +793,16 @@ class PostgresBackend(DriverSql):
         """The forum's pools ranked on the server, and the page's documents and written forms
         with them: one statement and some twenty rows instead of two statements and the
         pools' four hundred (see ``FirstPage``)."""
-        walks, pool, params, planned = self.pool_sql(query, filters, FORUM)
+        walks, (tier0, tier1a, tier1b, tier2), params, planned = self.pool_sql(
+            query, filters, FORUM
+        )
         params |= {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
-        sql = FIRST_PAGE_SQL.format(ctes="".join(f"{w}, " for w in walks), pool=pool)
+        sql = FIRST_PAGE_SQL.format(
+            ctes="".join(f"{w}, " for w in walks),
+            tier0=tier0,
+            tier1=f"{tier1a} UNION {tier1b}",  # the same document twice: the same boost
+            tier2=tier2,
+        )
         return FirstPage.from_rows(self.rows(sql, params, prepare=planned))
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
@@ -874,7 +892,9 @@ def search(
         if fixed:
             result.corrected = " ".join(corrected.words)
             result.total, found, is_hit = fixed
-    result.total = max(result.total, first.any_form)
+    # Past COUNT_CAP the page says "over 100 hits": the count stops there (PostgreSQL reads
+    # only as many tiers as the page needs).
+    result.total = min(max(result.total, first.any_form), COUNT_CAP + 1)
     result.hits = [
         SearchHit(
             document_id=row.id,

@@ -234,3 +234,28 @@ def test_walked_and_listed_tiers_share_one_statement(analysed):
     common, _ = pool_statement("surfplattan")
     rare, _ = pool_statement("läkemedelsroboten")
     assert common == rare
+
+
+def test_a_page_full_of_title_hits_reads_no_lesser_tier(create_question):
+    """The tiers are read best first and only as far as the page needs (``FIRST_PAGE_SQL``):
+    with twenty titles holding the word as written, the tier of words anywhere and of base
+    forms in titles is never read; the widest tier is, for the count."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    for n in range(22):
+        create_question(f"Surfplattan nummer {n}", answers=("Surfplattan laddar.",))
+    sql, params = pool_statement("surfplattan")
+    cursor = DriverSql().cursor()
+    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+    loops = {}
+
+    def visit(node: dict) -> None:
+        if "Subplan Name" in node:
+            loops[node["Subplan Name"]] = node["Actual Loops"]
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(cursor.fetchone()[0][0]["Plan"])
+    assert loops["CTE p1"] == 0 and loops["CTE p0"] == 1 and loops["CTE p2"] == 1, loops
+    page = search("surfplattan")
+    assert len(page.hits) == 20 and page.total == 44
