@@ -23,10 +23,9 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
-    true,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
@@ -43,7 +42,7 @@ from hub.directory.models import (
     profile_care_area,
 )
 from hub.directory.names import normalise_name
-from hub.directory.privacy import listed_condition
+from hub.directory.privacy import listed_by_exclusion, listed_condition
 from hub.extensions import db
 
 PER_PAGE_DEFAULT = 20
@@ -316,20 +315,15 @@ def people_statement(
     159,764 buffers at 20,000 members on PostgreSQL); from the experts it reads them and sorts.
     ``bound=False``: the filters' values left as parameters, for ``prepared``."""
     values = filter_values(filters) if bound else {}
-    if counting and filters.active and db.engine.dialect.name == "postgresql":
-        # Each person's profile looked up one by one (a LATERAL that PostgreSQL cannot flatten):
-        # joined as a whole, it hashed every profile to count a municipality's 601 people
-        # (21,361 rows at 20,000 members), where a bounded count wants 601 look-ups. Not for
-        # the whole directory: there PostgreSQL joins the two in order and stops at the bound
-        # (2,249 rows, 352 buffers; one by one, 3,362 buffers).
-        one = select(Profile.user_id, Profile.hidden_from_directory)
-        one = one.where(Profile.user_id == User.id).limit(literal_column("1", Integer)).lateral()
-        profile: Any = aliased(Profile, one)
-        stmt = select(User).outerjoin(profile, true())
+    if counting:
+        # "Not hidden" as an anti-join against the few hidden profiles, not each person's
+        # profile looked up: a municipality's count (601 people) read 1,902 buffers at 20,000
+        # members, against the hidden ones' index 32. The page keeps testing the profile it
+        # joins for its columns: there the planner's estimates make the anti-join dearer.
+        stmt = select(User).where(listed_by_exclusion())
     else:
-        profile = Profile
         stmt = select(User).outerjoin(Profile, Profile.user_id == User.id)
-    stmt = stmt.where(listed_condition(profile))
+        stmt = stmt.where(listed_condition(Profile))
     if filters.region:
         region = _param("region", values)
         in_region = select(Municipality.scb_code).where(Municipality.region_code == region)

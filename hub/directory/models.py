@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, Text, text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from hub.core.db import UTCDateTime, utcnow
@@ -98,6 +98,17 @@ class Profile(db.Model):
 
     One row per user at most; a user without one is shown with defaults (visible, no details).
     """
+
+    __table_args__ = (
+        # The few hidden from the directory, by user: lists test "not hidden" against them from
+        # this index alone (``privacy.listed_by_exclusion``; migration 0041).
+        Index(
+            "ix_profile_hidden_user",
+            "user_id",
+            sqlite_where=text("hidden_from_directory = 1"),
+            postgresql_where=text("hidden_from_directory"),
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True

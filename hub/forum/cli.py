@@ -47,10 +47,11 @@ __all__ = ["hub_cli"]
 @hub_cli.command("search-rebuild")
 def search_rebuild() -> None:
     """Rebuild the search index from every visible question and answer, meeting and topic."""
-    from hub.forum.search import rebuild_index
+    from hub.forum.search import optimize_index, rebuild_index
     from hub.forum.search_items import rebuild_items
 
     count = rebuild_index()
     items = rebuild_items()  # after the posts: both add to the one vocabulary
+    optimize_index()
     db.session.commit()
     click.echo(f"Sökindexet byggdes om: {count} dokument, {items} träffar och ämnesförslag.")

@@ -309,10 +309,11 @@ def seed(rng: random.Random, scale: str) -> Iterator[str]:
         yield f"Forum: {existing} frågor finns redan."
         return
     yield from seed_posts(rng, user_ids, categories, tags, target - existing, size)
-    from hub.forum.search import rebuild_index
+    from hub.forum.search import optimize_index, rebuild_index
     from hub.forum.search_items import rebuild_items
 
     yield f"Forum: sökindexet har {rebuild_index()} dokument och {rebuild_items()} träffar."
+    optimize_index()
 
 
 def ensure_categories() -> dict[str, Category]:

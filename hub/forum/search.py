@@ -11,9 +11,10 @@ hit gets a *tier* (every query word as written in the title; as written anywhere
 forms in the title; in any form anywhere; a typo's correction), then questions with an accepted or
 helpful answer come first within a tier, then the newest.
 
-Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``search`` (a
-``SearchPage`` of ``SearchHit``) and ``similar_questions``; meetings, topics and people are in
-``hub.forum.search_items``.
+Interface: ``reindex_question``, ``remove_question``, ``rebuild_index``, ``optimize_index``
+(after ``rebuild_index`` and ``search_items.rebuild_items``), ``prewarm_index`` (at start),
+``search`` (a ``SearchPage`` of ``SearchHit``) and ``similar_questions``; meetings, topics and
+people are in ``hub.forum.search_items``.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from markupsafe import Markup
+from psycopg.types.numeric import Int8
 from rapidfuzz.distance import OSA
 from sqlalchemy import (
     Column,
+    Connection,
     Integer,
     MetaData,
     Select,
@@ -307,6 +310,86 @@ def rebuild_index() -> int:
         last_id = batch[-1].id
 
 
+# SQLite: the FTS5 tables, each made of segments that a look-up reads one by one.
+FTS_TABLES = (
+    "search_fts",
+    "search_title_fts",
+    "search_words_fts",
+    "search_word_trigram",
+    "search_item_fts",
+)
+
+
+def optimize_index() -> None:
+    """After a rebuild (or a seed): merge each FTS5 table's segments into one. A rebuild leaves
+    4-24 segments per table, and a query looks each term up once per segment (the search page on
+    the large demo forum: 23.1 M instructions against 20.0 M with one segment). FTS5's automerge
+    keeps what later changes add small. PostgreSQL's GIN indexes need nothing of the kind."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    for table in FTS_TABLES:
+        db.session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))  # noqa: S608  (fixed names)
+
+
+# PostgreSQL: what a search reads, best first, for ``prewarm_index``: the words' forms and the
+# typo fallback's vocabulary, the tier tables' keys (walks), their GIN indexes (lists), the
+# titles, and the newest rows of the tables a walk and a result page read (True: from the end).
+PREWARM = (
+    ("search_form", False),
+    ("search_form_pkey", False),
+    ("ix_search_word_trgm", False),
+    ("search_title_pkey", False),
+    ("search_words_pkey", False),
+    ("search_terms_pkey", False),
+    ("search_document_pkey", False),
+    ("pk_question", False),
+    ("ix_search_title_words", False),
+    ("ix_search_title_terms", False),
+    ("search_title", False),
+    ("ix_search_words_words", False),
+    ("ix_search_terms_terms", False),
+    ("search_terms", True),
+    ("search_words", True),
+    ("search_document", True),
+)
+# At most this many 8 kB blocks in all (64 MB: 100,000 posts need about 40 MB), and of a table
+# read from its end at most NEWEST_BLOCKS (a walk reads a few thousand of the newest rows).
+PREWARM_BLOCKS = 8192
+NEWEST_BLOCKS = 1024
+PREWARM_SIZES_SQL = (
+    "SELECT c.relname, pg_relation_size(c.oid) / current_setting('block_size')::int"
+    " FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
+    " AND c.relname = ANY(%(names)s)"
+)
+
+
+def prewarm_index(connection: Connection) -> int:
+    """PostgreSQL: read what a first search reads into the operating system's cache, in bulk
+    (``pg_prewarm``, migration 0037), so that it does not wait for some 200 random reads from
+    disk after a start (35-120 ms); the number of blocks read. Called in the warm-up before the
+    workers are forked. Nothing without the extension, nor on SQLite (one file, in this
+    process)."""
+    if connection.dialect.name != "postgresql":
+        return 0
+    run = connection.exec_driver_sql
+    if run("SELECT to_regproc('pg_prewarm')").scalar() is None:
+        return 0
+    names = [name for name, _ in PREWARM]
+    sizes = dict(run(PREWARM_SIZES_SQL, {"names": names}).all())
+    left, read = PREWARM_BLOCKS, 0
+    for name, newest in PREWARM:
+        blocks = min(sizes.get(name, 0), left, NEWEST_BLOCKS if newest else left)
+        if blocks <= 0:
+            continue
+        first = sizes[name] - blocks if newest else 0
+        read += run(
+            "SELECT pg_prewarm(%s::regclass, 'read', 'main', %s, %s)",
+            (name, first, first + blocks - 1),
+        ).scalar()
+        left -= blocks
+    return read
+
+
 # --- Searching -----------------------------------------------------------------------------------
 
 
@@ -566,16 +649,25 @@ PAGE_SQL = (
 # PostgreSQL: the pools ranked as ``ranked`` does (each document's best tier, then boost, then
 # the newest), the page's documents joined to their ranks (all ranks when there are fewer than
 # FEW_HITS hits: the typo fallback adds to them), and the written forms as rows without a rank.
-# Only the ranks up to the page's end are sorted (a top-N sort); the totals are counted apart.
+#
+# The tiers are read best first and only as far as the page needs: the tiers' hits are an Append
+# of each tier's pool less the documents of the better tiers, under a LIMIT at the page's end, and
+# PostgreSQL's Append runs its parts in turn and stops at the LIMIT, so a tier after a page full
+# of better hits is never read (nor its walk, a MATERIALIZED CTE read on demand). The widest
+# tier (some form anywhere, ``p2``) is always read: every document of the other tiers is in it
+# (a word as written is one of its own terms, and a title is part of its document), so its pool
+# counts the hits, up to COUNT_CAP + 1.
 FIRST_PAGE_SQL = (
-    "WITH {ctes}pool AS ({pool}),"  # noqa: S608  (fixed SQL; values bound)
-    " best AS MATERIALIZED (SELECT id, min(tier) AS tier, max(boost) AS boost,"
-    f" bool_or(tier = {ANY_FORM}) AS wide FROM pool GROUP BY id),"
-    " counts AS (SELECT count(*) AS total, count(*) FILTER (WHERE wide) AS wide FROM best),"
-    " ranks AS (SELECT b.id, b.tier, b.boost, c.total, c.wide,"
-    " row_number() OVER (ORDER BY b.tier, b.boost DESC, b.id DESC) AS n"
-    " FROM (SELECT * FROM best ORDER BY tier, boost DESC, id DESC"
-    " LIMIT greatest(%(offset)s + %(per_page)s, %(few)s)) AS b, counts c)"
+    "WITH {ctes}p0 AS MATERIALIZED ({tier0}), p1 AS MATERIALIZED ({tier1}),"  # noqa: S608  (fixed SQL; values bound)
+    " p2 AS MATERIALIZED ({tier2}),"
+    " counts AS (SELECT count(*) AS wide FROM p2),"
+    " hits AS ((SELECT * FROM p0 ORDER BY boost DESC, id DESC) UNION ALL"
+    " (SELECT * FROM p1 WHERE id NOT IN (SELECT id FROM p0) ORDER BY boost DESC, id DESC)"
+    " UNION ALL (SELECT * FROM p2 WHERE id NOT IN (SELECT id FROM p0)"
+    " AND id NOT IN (SELECT id FROM p1) ORDER BY boost DESC, id DESC)"
+    " LIMIT greatest(%(offset)s + %(per_page)s, %(few)s)),"
+    f" ranks AS (SELECT h.id, h.tier, h.boost, least(c.wide, {COUNT_CAP + 1}) AS total, c.wide,"
+    " row_number() OVER (ORDER BY h.tier, h.boost DESC, h.id DESC) AS n FROM hits h, counts c)"
     " SELECT r.n, r.id, r.tier, r.boost, r.total, r.wide,"
     " d.question_id, d.answer_id, d.body, q.title FROM ranks r"
     " LEFT JOIN search_document d ON d.id = r.id AND r.n > %(offset)s"
@@ -707,15 +799,17 @@ class PostgresBackend(DriverSql):
         per connection, not per search. Meetings and topics (few rows) are planned for their
         words each time.
         """
-        walks, pool, params, planned = self.pool_sql(query, filters, scope)
+        walks, tiers, params, planned = self.pool_sql(query, filters, scope)
+        pool = " UNION ALL ".join(tiers)
         sql = f"WITH {', '.join(walks)} {pool}" if walks else pool
         return self.rows(sql, params, prepare=planned)
 
     def pool_sql(
         self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope
-    ) -> tuple[list[str], str, dict, bool]:
-        """The pool statement as its walks (CTEs), its tiers' UNION ALL, its values, and whether
-        its plan is the same for any words (then it is prepared)."""
+    ) -> tuple[list[str], list[str], dict, bool]:
+        """The pool statement as its walks (CTEs), its tiers' pools (tier, id, boost) as in
+        ``tier_queries``, its values, and whether its plan is the same for any words (then it
+        is prepared)."""
         where, params = filters.sql(PYFORMAT, narrow=True)
         stats = search_plan.statistics(self.rows) if scope.planned else None
         walks, selects = [], []
@@ -727,25 +821,31 @@ class PostgresBackend(DriverSql):
                 match = f"d.{column} @@ to_tsquery('simple', %(q{n})s)"
                 pool = f"{keys} {match}{where} ORDER BY d.id DESC LIMIT {limit}"
             else:
-                tsq = f"(SELECT to_tsquery('simple', %(q{n})s))"
-                listed = f"{keys} d.{column} @@ {tsq}{where}"
-                pool = f"{listed} ORDER BY d.id + 0 DESC LIMIT {limit}"
+                # Every tier walks and then lists, whichever way was chosen: a tier that lists
+                # walks back 0 ids (one look at the key), so that the statement's text is the
+                # same for any words and each connection plans it once per set of filters, not
+                # once per combination of walked and listed tiers (16 in the bench's queries,
+                # each planned for its values five times before PostgreSQL keeps its generic
+                # plan: 0.6-0.9 ms each).
                 span = search_plan.walk_rows(stats, table, column, groups, filters, limit)
-                if span is not None:
-                    params[f"s{n}"] = span
-                    edge = f"(SELECT max(id) FROM {table}) - %(s{n})s"  # noqa: S608
-                    walks.append(
-                        f"w{n} AS MATERIALIZED ({keys} d.id > {edge}"
-                        f" AND ts_match_vq(d.{column}, {tsq}){where}"
-                        f" ORDER BY d.id DESC LIMIT {limit})"
-                    )
-                    # Older rows only if the walk left the pool short (LIMIT 0 runs nothing).
-                    pool = (
-                        f"SELECT * FROM w{n} UNION ALL ({listed} AND d.id + 0 <= {edge}"  # noqa: S608
-                        f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
-                    )
+                # Always bigint: psycopg sends an int as the smallest type that holds it, and a
+                # statement with other types is another prepared statement.
+                params[f"s{n}"] = Int8(span or 0)
+                tsq = f"(SELECT to_tsquery('simple', %(q{n})s))"
+                edge = f"(SELECT max(id) FROM {table}) - %(s{n})s"  # noqa: S608
+                walks.append(
+                    f"w{n} AS MATERIALIZED ({keys} d.id > {edge}"
+                    f" AND ts_match_vq(d.{column}, {tsq}){where}"
+                    f" ORDER BY d.id DESC LIMIT {limit})"
+                )
+                # Older rows only if the walk left the pool short (LIMIT 0 runs nothing).
+                pool = (
+                    f"SELECT * FROM w{n} UNION ALL ({keys} d.{column} @@ {tsq}{where}"  # noqa: S608
+                    f" AND d.id + 0 <= {edge}"
+                    f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
+                )
             selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
-        return walks, " UNION ALL ".join(selects), params, stats is not None
+        return walks, selects, params, stats is not None
 
     def first_page(
         self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
@@ -753,9 +853,16 @@ class PostgresBackend(DriverSql):
         """The forum's pools ranked on the server, and the page's documents and written forms
         with them: one statement and some twenty rows instead of two statements and the
         pools' four hundred (see ``FirstPage``)."""
-        walks, pool, params, planned = self.pool_sql(query, filters, FORUM)
+        walks, (tier0, tier1a, tier1b, tier2), params, planned = self.pool_sql(
+            query, filters, FORUM
+        )
         params |= {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
-        sql = FIRST_PAGE_SQL.format(ctes="".join(f"{w}, " for w in walks), pool=pool)
+        sql = FIRST_PAGE_SQL.format(
+            ctes="".join(f"{w}, " for w in walks),
+            tier0=tier0,
+            tier1=f"{tier1a} UNION {tier1b}",  # the same document twice: the same boost
+            tier2=tier2,
+        )
         return FirstPage.from_rows(self.rows(sql, params, prepare=planned))
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
@@ -845,7 +952,9 @@ def search(
         if fixed:
             result.corrected = " ".join(corrected.words)
             result.total, found, is_hit = fixed
-    result.total = max(result.total, first.any_form)
+    # Past COUNT_CAP the page says "over 100 hits": the count stops there (PostgreSQL reads
+    # only as many tiers as the page needs).
+    result.total = min(max(result.total, first.any_form), COUNT_CAP + 1)
     result.hits = [
         SearchHit(
             document_id=row.id,

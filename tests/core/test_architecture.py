@@ -202,7 +202,7 @@ def test_security_notices_are_queued_by_the_account_rules_only():
 
 def test_people_are_found_through_the_privacy_rule():
     """Every lookup of people by name goes through ``listed_people()``: a hidden member is found
-    nowhere (the directory's own list uses ``listed_condition()`` beside it)."""
+    nowhere (the directory's own list uses ``listed_by_exclusion()`` beside it)."""
     for path, function in [
         ("hub/forum/activity.py", "people_matching"),
         ("hub/forum/activity.py", "mentioned_users"),

@@ -10,11 +10,12 @@ plan priced out."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from hub.auth.models import User
 from hub.directory import listing
 from hub.directory.models import Profile
+from hub.directory.privacy import listed_condition
 from hub.extensions import db
 from tests.forum.test_topic_reads import work
 
@@ -89,3 +90,35 @@ def test_past_the_counted_people_the_page_says_there_are_more(client, directory)
     # A page past the end is counted up to the same bound, and points to the last page.
     past = client.get("/katalog?kommun=1381&page=40")
     assert "Gå till sista sidan" in past.text
+
+
+def test_a_count_tests_the_few_hidden_profiles_not_each_persons_profile(client, directory):
+    """Counting a municipality's people looked up each one's profile to see whether it is hidden
+    (3 buffers a person on PostgreSQL: 1,902 for 601 people at 20,000 members); now "not hidden"
+    is an anti-join against the hidden profiles' own index. (SQLite finds a profile by its rowid,
+    one search either way.)"""
+    add_members(200)
+    first = (
+        select(Profile).join(User).where(User.municipality_code == "1381", Profile.workplace != "")
+    )
+    db.session.scalar(first.limit(1)).hidden_from_directory = True
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    listed = select(func.count()).select_from(User).outerjoin(Profile).where(listed_condition())
+    expected = db.session.scalar(listed.where(User.municipality_code == "1381"))
+    count = listing._count_of(listing.DirectoryFilters(municipality="1381")).params(count_to=1000)
+    captured = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        assert db.session.execute(count).scalar_one() == expected
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    if db.engine.dialect.name == "postgresql":
+        [(sql, parameters)] = captured
+        rows = db.session.connection().exec_driver_sql("EXPLAIN " + sql, parameters)
+        plan = "\n".join(row[0] for row in rows)
+        assert "ix_profile_hidden_user" in plan and "pk_profile" not in plan, plan

@@ -187,11 +187,16 @@ def analysed(create_question, monkeypatch):
     search_plan.forget()
 
 
-def pool_plan(query: str, *off: str) -> str:
+def pool_statement(query: str) -> tuple[str, dict]:
     with captured() as statements:
         search(query)
     pools = [s for s in statements if "search_title" in s[0]]
     assert len(pools) == 1
+    return pools[0]
+
+
+def pool_plan(query: str, *off: str) -> str:
+    pools = [pool_statement(query)]
     connection = db.session.connection()
     # A table this small is cheaper to read whole (or by a bitmap of its keys) and sort: leave
     # the planner the ways it takes on a big one.
@@ -215,4 +220,42 @@ def test_a_common_word_walks_the_newest_rows_and_a_rare_one_reads_gin(analysed):
     with captured() as statements:  # the statistics put it in 80 documents: no count
         assert PostgresBackend().hit_count(("surfplattan",), 3) == 3
     assert statements == []
-    assert "Index Scan Backward" not in rare and "ix_search_terms_terms" in rare, rare
+    assert "ix_search_terms_terms" in rare, rare
+    # Its tiers walk back no ids: all its hits come from GIN's lists.
+    _, params = pool_statement("läkemedelsroboten")
+    assert [params[f"s{n}"] for n in range(4)] == [0, 0, 0, 0]
+    _, params = pool_statement("surfplattan")
+    assert params["s3"] > 0
+
+
+def test_walked_and_listed_tiers_share_one_statement(analysed):
+    """Whichever way each tier reads, the statement's text is the same: a connection plans it
+    once (five custom plans, then the generic one), not once per mix of walks and lists."""
+    common, _ = pool_statement("surfplattan")
+    rare, _ = pool_statement("läkemedelsroboten")
+    assert common == rare
+
+
+def test_a_page_full_of_title_hits_reads_no_lesser_tier(create_question):
+    """The tiers are read best first and only as far as the page needs (``FIRST_PAGE_SQL``):
+    with twenty titles holding the word as written, the tier of words anywhere and of base
+    forms in titles is never read; the widest tier is, for the count."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    for n in range(22):
+        create_question(f"Surfplattan nummer {n}", answers=("Surfplattan laddar.",))
+    sql, params = pool_statement("surfplattan")
+    cursor = DriverSql().cursor()
+    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+    loops = {}
+
+    def visit(node: dict) -> None:
+        if "Subplan Name" in node:
+            loops[node["Subplan Name"]] = node["Actual Loops"]
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(cursor.fetchone()[0][0]["Plan"])
+    assert loops["CTE p1"] == 0 and loops["CTE p0"] == 1 and loops["CTE p2"] == 1, loops
+    page = search("surfplattan")
+    assert len(page.hits) == 20 and page.total == 44
