@@ -27,6 +27,11 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from question_identity import masked as masked_question
+from question_identity import reader_client, set_language
+
 STATIC_PATHS = (
     "/",
     "/fragor",
@@ -62,8 +67,6 @@ FORM_TOKEN = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+')  # WT
 
 
 def masked(html: str) -> str:
-    from question_identity import masked as masked_question
-
     return FORM_TOKEN.sub(r"\1T", masked_question(html))
 
 
@@ -121,15 +124,9 @@ def render_all(database_url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     hashes: dict[str, list] = {}
     for language in ("sv", "en"):
-        with app.app_context():
-            db.session.execute(text('UPDATE "user" SET locale = :l'), {"l": language})
-            db.session.commit()
+        set_language(app, language)
         for name, session_id in who.items():
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["locale"] = language
-                if session_id:
-                    session["_user_id"], session["_fresh"] = session_id, False
+            client = reader_client(app, session_id, language)
             for path in paths:
                 for attempt in (1, 2):
                     response = client.get(path)

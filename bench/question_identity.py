@@ -142,6 +142,28 @@ def render_all(database_url: str, out: Path, pages: int, lists: bool = False) ->
     print(f"{len(hashes)} responses in {out}", file=sys.stderr)
 
 
+def set_language(app, language: str) -> None:
+    """Every member reads in ``language`` (their account's choice)."""
+    from sqlalchemy import text
+
+    from hub.extensions import db
+
+    with app.app_context():
+        db.session.execute(text('UPDATE "user" SET locale = :l'), {"l": language})
+        db.session.commit()
+
+
+def reader_client(app, session_id: str | None, language: str | None = None):
+    """A test client signed in as ``session_id`` (None: a visitor), in ``language`` if given."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        if language:
+            session["locale"] = language
+        if session_id:
+            session["_user_id"], session["_fresh"] = session_id, False
+    return client
+
+
 def error_pages(client, question_id: int):
     page = client.get(f"/fragor/{question_id}", follow_redirects=True).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
