@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import NamedTuple
 
 from flask import current_app, render_template, request
@@ -260,7 +261,29 @@ def _write_question(facts: Mapping, marks: Mapping[str, Markup]) -> str:
 EMPTY_FIELD = "forum/_empty_field.html"
 
 
-def kept_field(form: FlaskForm, name: str, **options: Hashable) -> Markup:
+class _BlankField(NamedTuple):
+    data: None = None
+    errors: tuple = ()
+
+
+class BlankForm:
+    """An empty form of ``form_class`` as the question page reads it (no data, no errors in
+    any field), without making one: a page that shows its forms empty made two WTForms forms
+    per request only to find that out (issue 17). Its fields are shown by ``kept_field``."""
+
+    errors: Mapping = MappingProxyType({})
+
+    def __init__(self, form_class: type[FlaskForm]) -> None:
+        self.form_class = form_class
+
+    def __getitem__(self, name: str) -> _BlankField:
+        return _BlankField()
+
+    def __getattr__(self, name: str) -> _BlankField:
+        return _BlankField()
+
+
+def kept_field(form: FlaskForm | BlankForm, name: str, **options: Hashable) -> Markup:
     """``field(form[name], **options)`` of macros.html. While the field is empty and has no
     errors, it is the same for every reader in a language, so it is kept as a shared part made
     from the form's class: WTForms' widgets cost a tenth of the question page (issue 17)."""
@@ -268,7 +291,8 @@ def kept_field(form: FlaskForm, name: str, **options: Hashable) -> Markup:
     if bound.data or bound.errors:
         macros = current_app.jinja_env.get_template("macros.html").module
         return macros.field(bound, **options)
-    facts = {"form_class": type(form), "name": name, "options": tuple(sorted(options.items()))}
+    form_class = form.form_class if isinstance(form, BlankForm) else type(form)
+    facts = {"form_class": form_class, "name": name, "options": tuple(sorted(options.items()))}
     return shared_part(EMPTY_FIELD, facts, {})
 
 

@@ -276,3 +276,20 @@ def test_the_questions_follow_edit_and_delete_stay_the_readers_own(sign_in, crea
         assert edit not in questions_page[name] and delete not in questions_page[name]
     assert 'aria-pressed="true">' in questions_page["follower"]
     assert 'aria-pressed="false">' in questions_page["member"]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_blank_form_is_shown_as_an_empty_form_of_its_class(app, language):
+    """The page's empty answer and ask forms are read without making them (``BlankForm``)."""
+    from flask_babel import force_locale
+
+    from hub.forum.forms import AnswerForm, AskToAnswerForm
+
+    with app.test_request_context("/"), force_locale(language):
+        macros = app.jinja_env.get_template("macros.html").module
+        for form_class, name in [(AnswerForm, "body"), (AskToAnswerForm, "name")]:
+            blank = post_parts.BlankForm(form_class)
+            assert not blank.errors and not blank[name].data and not getattr(blank, name).errors
+            empty = form_class(formdata=None, meta={"csrf": False})
+            made = post_parts.kept_field(blank, name, hint="Skriv.", class_="x")
+            assert made == macros.field(empty[name], hint="Skriv.", class_="x")
