@@ -7,7 +7,8 @@ twice (made, then from the kept parts), and each reader's error pages of the ans
 and report forms sent empty. The CSRF tokens, nonces and "how long ago" texts (which move
 with the clock) are masked; each response's status and hash go to ``OUT/hashes.json``, the
 first render of each page to ``OUT/*.html``. Writes to the database (the readers' language):
-give it a copy. ``--repo`` runs another checkout's code (the code before a change).
+give it a copy. ``--lists`` adds the question list in its forms (sorts, filters, pages) as
+each reader. ``--repo`` runs another checkout's code (the code before a change).
 
     cp bench/cache/large.db /tmp/before.db && cp bench/cache/large.db /tmp/after.db
     .venv/bin/python bench/question_identity.py --repo /tmp/old \
@@ -80,7 +81,25 @@ def readers(db, text, busiest: int, ids: list[int]) -> dict[str, str]:
     return {name: db.session.get(User, uid).get_id() for name, uid in found.items() if uid}
 
 
-def render_all(database_url: str, out: Path, pages: int) -> None:
+# The question list in the forms members use (bench/realistic.py's sorts, filters and pages).
+LIST_PATHS = (
+    "/fragor",
+    "/fragor?page=2",
+    "/fragor?page=6",
+    "/fragor?sort=active",
+    "/fragor?sort=unanswered&page=3",
+    "/fragor?sort=helpful",
+    "/fragor?kategori=digitala-verktyg",
+    "/fragor?kategori=digitala-verktyg&sort=active&page=2",
+    "/fragor?tagg=teams",
+    "/fragor?tagg=surfplattor&page=2",
+    "/fragor?min=1",
+    "/fragor?per_page=50",
+    "/fragor?per_page=10&page=4",
+)
+
+
+def render_all(database_url: str, out: Path, pages: int, lists: bool = False) -> None:
     import render_cpu
 
     render_cpu.production_env(database_url)
@@ -107,6 +126,11 @@ def render_all(database_url: str, out: Path, pages: int) -> None:
             client = app.test_client()
             with client.session_transaction() as session:
                 session["_user_id"], session["_fresh"] = session_id, False
+            for path in LIST_PATHS if lists else ():
+                for attempt in (1, 2):
+                    response = client.get(path)
+                    key = f"{language}-{name}-{path}-{attempt}".replace("/", "_")
+                    keep(hashes, out, key, response, write=attempt == 1)
             for question_id in ids:
                 for attempt in (1, 2):
                     response = client.get(f"/fragor/{question_id}", follow_redirects=True)
@@ -156,6 +180,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="folder for the pages and hashes.json")
     parser.add_argument("--repo", type=Path, help="the checkout whose code renders")
     parser.add_argument("--pages", type=int, default=176)
+    parser.add_argument("--lists", action="store_true", help="the question list's forms too")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
     if args.compare:
@@ -163,7 +188,7 @@ def main() -> None:
     root = (args.repo or Path(__file__).resolve().parent.parent).resolve()
     sys.path[:0] = [str(root), str(root / "bench")]
     os.chdir(root)
-    render_all(args.database_url, args.out, args.pages)
+    render_all(args.database_url, args.out, args.pages, args.lists)
 
 
 if __name__ == "__main__":

@@ -57,10 +57,14 @@ PAGES = (
 
 
 def warm_up(app: Flask) -> None:
-    """Render the main pages once, writing nothing; never stops the hub from starting."""
+    """Render the main pages once, writing nothing; never stops the hub from starting. On
+    PostgreSQL the search's indexes are read first (``hub.forum.search.prewarm_index``)."""
+    from hub.forum.search import prewarm_index
+
     with app.app_context():
         try:
             with db.engine.connect() as connection, connection.begin() as transaction:
+                prewarm_index(connection)  # before the pages: one bulk read, not random ones
                 rendered = render_pages(app, connection)
                 transaction.rollback()
             log.info("Uppvärmning: %d sidor visade före första besökaren.", rendered)

@@ -18,7 +18,7 @@ from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
-from hub.forum import activity, answers, mentions, moderation, post_parts, questions
+from hub.forum import activity, answers, list_parts, mentions, moderation, post_parts, questions
 from hub.forum.faces import head
 from hub.forum.forms import (
     AnswerForm,
@@ -99,13 +99,14 @@ def questions_list():
     all_categories = questions.categories()
     filters, category_slug, tag_slug = _filters_from_request(all_categories)
     rows, has_next = questions.list_questions(filters, current_user)
+    args = _list_args(filters, category_slug, tag_slug)
     return render_template(
         "forum/questions.html",
-        questions=rows,
+        list_head=list_parts.list_head(filters, all_categories, args),
+        questions=list_parts.question_rows(rows),
         filters=filters,
-        categories=all_categories,
         has_next=has_next,
-        args=_list_args(filters, category_slug, tag_slug),
+        args=args,
     )
 
 

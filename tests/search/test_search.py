@@ -287,6 +287,19 @@ def test_a_rebuild_leaves_each_fts_table_in_one_segment(app, create_question):
     assert max(segments.values()) == 1, segments  # (none for an empty table)
 
 
+def test_the_warm_up_reads_the_search_indexes_in_bulk(app, monkeypatch):
+    """PostgreSQL with pg_prewarm (migration 0037): what a first search reads is read before
+    the workers start, within a budget; SQLite has nothing to read ahead."""
+    with db.engine.connect() as connection:
+        read = search_module.prewarm_index(connection)
+        if db.engine.dialect.name == "sqlite":
+            assert read == 0
+            return
+        assert 0 < read <= search_module.PREWARM_BLOCKS
+        monkeypatch.setattr(search_module, "PREWARM_BLOCKS", 5)
+        assert search_module.prewarm_index(connection) == 5
+
+
 def test_the_worker_warm_up_sends_each_kind_of_search_statement(create_question, monkeypatch):
     create_question("Lösenordet på surfplattan", "Vi byter lösenordet varje månad.")
     sent = []
