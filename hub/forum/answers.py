@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, case, delete, exists, false, or_, select
@@ -26,7 +26,7 @@ from hub.forum.questions import (
     question_path,
     touch,
 )
-from hub.forum.search import reindex_question
+from hub.forum.search import index_new_answer, reindex_question
 
 
 def get_answer_for(user: User, answer_id: int) -> Answer | None:
@@ -80,7 +80,7 @@ def create_answer(question: Question, author: User, body: str) -> Answer:
     touch(question, now)
     db.session.flush()
     _follow_question(author, question)
-    reindex_question(question.id)
+    index_new_answer(question.id, answer)
     from hub.forum.activity import notify_new_answer
 
     notify_new_answer(question, answer, author)
@@ -274,8 +274,7 @@ def comment_question_id(comment: Comment) -> int:
 # --- the question page --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PageAnswer:
+class PageAnswer(NamedTuple):
     """An answer as the question page shows it: one row's plain values, with its author's
     face and whether the reader marked it helpful."""
 
@@ -335,8 +334,7 @@ def _answers_statement(*, with_hidden: bool) -> Select:
     return query if with_hidden else query.where(Answer.hidden == false())
 
 
-@dataclass(frozen=True, slots=True)
-class PageComment:
+class PageComment(NamedTuple):
     """A comment as the question page shows it; ``author_name`` is None for a former member."""
 
     id: int
