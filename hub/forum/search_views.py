@@ -10,11 +10,16 @@ from flask_login import login_required
 
 from hub.core.pagination import page_number
 from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
-from hub.forum.search_form import SearchForm, clean
+from hub.forum.search_form import SearchForm, clean, form_html
+from hub.forum.search_html import write_hits, write_section
 from hub.forum.search_items import Section, search_meetings, search_people, search_topics
 from hub.forum.summary import answer_facts
 
 bp = Blueprint("search", __name__)
+# What search/results.html draws in Python (the form: a shared part).
+bp.add_app_template_global(form_html, "search_form")
+bp.add_app_template_global(write_hits)
+bp.add_app_template_global(write_section)
 
 PER_PAGE = 20
 # Beside the posts, the first few of each kind; ``del=<kind>`` shows one kind in full.

@@ -143,3 +143,27 @@ def test_the_query_field_is_the_one_the_field_macro_draws(app, client, member, q
         )
         assert drawn.group(1) == macro.render(form=form, hint=HINT)
     assert ("has-error" in drawn.group(1)) == (len(query) > 200)
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_a_valid_form_is_drawn_once_per_choices_with_the_query_filled_in(
+    app, client, member, category, locale
+):
+    """A valid form is a shared part whose one hole is the query: for any query, chosen values
+    and language the page holds what the template draws for that form itself."""
+    db.session.add(Tag(slug="appar", name="Appar"))
+    member.locale = locale
+    db.session.commit()
+    app.extensions.pop("hub_search_forms", None)
+    chosen = ("", "&tagg=appar", "&kategori=+&besvarad=nej", f"&kategori={category.id}")
+    for values in chosen:
+        for query in ("laddning", '"<b>&amp;', " två  ord ", ""):
+            url = "/sok?" + urlencode({"q": query}) + values
+            html = client.get(url).text
+            with app.test_request_context(url), force_locale(locale):
+                form = search_form.SearchForm(request.args)
+                form.fill_choices()
+                assert form.validate()
+                template = app.jinja_env.get_template(search_form.FORM)
+                assert template.render(form=form, query=form.q._value()) in html
+    assert len(app.extensions["hub_search_forms"]) == len(chosen)
