@@ -7,8 +7,9 @@ a meeting's text or its suggestions, in the same transaction. Every signed-in me
 meeting, so no filter is needed there. People are found by name or expertise only among those the
 directory lists (``hub.directory.privacy.listed_condition``, through the directory's own query).
 
-Interface: ``reindex_meeting``, ``rebuild_items``, ``search_meetings``, ``search_topics`` and
-``search_people``, each search giving a ``Section``.
+Interface: ``reindex_meeting``, ``rebuild_items``, ``search_items`` (meetings and topics at
+once), ``search_meetings``, ``search_topics`` and ``search_people``, each search giving a
+``Section``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
     ITEMS,
+    HitTest,
     KindFilter,
     ParsedQuery,
     backend,
@@ -201,40 +203,57 @@ ITEM_ROWS = (
 )
 
 
-def search_items(query: str, kind: str, limit: int, corrected: str | None = None) -> Section:
-    """Meetings or topics for a query, ranked like posts; the corrected query (from the posts'
-    typo fallback) is tried when the query itself finds none."""
+def search_items(
+    query: str, kinds: Sequence[str], limit: int, corrected: str | None = None
+) -> list[Section]:
+    """Meetings or topics (``kinds``: MEETING, TOPIC or both) for a query, ranked like posts;
+    for each kind the corrected query (from the posts' typo fallback) is tried when the query
+    itself finds none. Every kind's rows are read in one statement, and each query's written
+    forms once: the search page shows both kinds on every search."""
+    found = [ranked_items(query, kind, limit, corrected) for kind in kinds]
+    ids = [item_id for page, _total, _parsed in found for item_id in page]
+    by_id = {row.id: row for row in core_rows(ITEM_ROWS, {"ids": ids})} if ids else {}
+    tests: dict[ParsedQuery, HitTest] = {}
+    sections = []
+    for page, total, parsed in found:
+        if parsed is not None and parsed not in tests:
+            tests[parsed] = hit_test({t for group in parsed.groups for t in group})
+        rows = (by_id[i] for i in page if i in by_id)
+        sections.append(Section([item_hit(row, tests[parsed]) for row in rows], total))
+    return sections
+
+
+def ranked_items(
+    query: str, kind: str, limit: int, corrected: str | None
+) -> tuple[list[int], int, ParsedQuery | None]:
+    """The ids of one kind's first ``limit`` hits, how many (up to the pools' cap) and the
+    query that found them; none when neither the query nor its correction finds any."""
     for attempt in filter(None, (query, corrected)):
         parsed = parse_query(attempt)
         if not parsed:
-            return Section()
+            break
         best = ranked(backend().pools(parsed, KindFilter(kind), ITEMS))
         if best:
-            return Section(item_hits(sorted(best, key=best.__getitem__)[:limit], parsed), len(best))
-    return Section()
+            return sorted(best, key=best.__getitem__)[:limit], len(best), parsed
+    return [], 0, None
 
 
-def item_hits(ids: list[int], parsed: ParsedQuery) -> list[ItemHit]:
-    by_id = {row.id: row for row in core_rows(ITEM_ROWS, {"ids": ids})}
-    is_hit = hit_test({t for group in parsed.groups for t in group})
-    return [
-        ItemHit(
-            meeting_id=row.meeting_id,
-            topic_id=row.topic_id,
-            starts_at=row.starts_at,
-            title_html=highlight(row.title, is_hit),
-            context_html=highlight(row.body, is_hit) if row.topic_id else snippet(row.body, is_hit),
-        )
-        for row in (by_id[i] for i in ids if i in by_id)
-    ]
+def item_hit(row, is_hit: HitTest) -> ItemHit:
+    return ItemHit(
+        meeting_id=row.meeting_id,
+        topic_id=row.topic_id,
+        starts_at=row.starts_at,
+        title_html=highlight(row.title, is_hit),
+        context_html=highlight(row.body, is_hit) if row.topic_id else snippet(row.body, is_hit),
+    )
 
 
 def search_meetings(query: str, limit: int = 5, corrected: str | None = None) -> Section:
-    return search_items(query, MEETING, limit, corrected)
+    return search_items(query, (MEETING,), limit, corrected)[0]
 
 
 def search_topics(query: str, limit: int = 5, corrected: str | None = None) -> Section:
-    return search_items(query, TOPIC, limit, corrected)
+    return search_items(query, (TOPIC,), limit, corrected)[0]
 
 
 # --- People --------------------------------------------------------------------------------------

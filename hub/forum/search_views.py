@@ -12,7 +12,15 @@ from hub.core.pagination import page_number
 from hub.forum.search import COUNT_CAP, MAX_QUERY_LENGTH, search, similar_questions
 from hub.forum.search_form import SearchForm, clean, form_html
 from hub.forum.search_html import write_hits, write_section
-from hub.forum.search_items import Section, search_meetings, search_people, search_topics
+from hub.forum.search_items import (
+    MEETING,
+    TOPIC,
+    Section,
+    search_items,
+    search_meetings,
+    search_people,
+    search_topics,
+)
 from hub.forum.summary import answer_facts
 
 bp = Blueprint("search", __name__)
@@ -73,7 +81,12 @@ def sections(
     }
     if part:
         return {part: finders[part](FULL_SECTION_SIZE)}
-    return {name: find(SECTION_SIZE) for name, find in finders.items()}
+    meetings, topics = search_items(query, (MEETING, TOPIC), SECTION_SIZE, corrected)
+    return {
+        "traffar": meetings,
+        "forslag": topics,
+        "personer": search_people(query, SECTION_SIZE, tags),
+    }
 
 
 @bp.get("/fragor/liknande")

@@ -14,8 +14,11 @@ from hub.core.models import Tag
 from hub.directory.models import Profile
 from hub.extensions import db
 from hub.forum.search_items import (
+    MEETING,
+    TOPIC,
     rebuild_items,
     reindex_meeting,
+    search_items,
     search_meetings,
     search_people,
     search_topics,
@@ -94,6 +97,23 @@ def test_a_typo_correction_reaches_the_sections(network):
     assert search_meetings("trygghetslamet").total == 0
     section = search_meetings("trygghetslamet", corrected="trygghetslarmet")
     assert [h.meeting_id for h in section.hits] == [meeting.id]
+
+
+def test_meetings_and_topics_are_read_in_one_statement(network, count_queries):
+    """The page's two sections: each kind ranked on its own (the typo's correction too), the
+    rows of both read at once, as each alone would give them."""
+    meeting = make_meeting(network, "Träff om larmen", topics=("Larm på natten",))
+    make_meeting(network, "Vårträffen", agenda="Trygghetslarmet", topics=("Lås",))
+    for query, corrected in (("larm", None), ("lamr", "larm"), ("lås", None), ("ord", None)):
+        alone = [search_meetings(query, 5, corrected), search_topics(query, 5, corrected)]
+        with count_queries() as counter:
+            both = search_items(query, (MEETING, TOPIC), 5, corrected)
+        assert both == alone
+        item_rows = [s for s in counter.statements if "FROM search_item JOIN meeting" in s]
+        assert len(item_rows) == (1 if both[0].hits or both[1].hits else 0)
+    assert [h.meeting_id for h in both[0].hits] == [] and both[1].total == 0
+    larm = search_items("larm", (MEETING, TOPIC), 5)
+    assert [h.meeting_id for h in larm[1].hits] == [meeting.id] and larm[0].total == 2
 
 
 def person(create_user, name, tags=(), hidden=False, **fields):

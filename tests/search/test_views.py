@@ -59,9 +59,9 @@ def test_search_page_statement_count(client, member, create_question, count_quer
         create_question(f"Larmet nummer {n}", answers=("Ett svar om larm.",))
     with count_queries() as counter:
         assert client.get("/sok?q=larm").status_code == 200
-    # Session user and form choices (3), the posts (2), meetings and topics (1 each, 1 more each
-    # with hits), people by name, the tags and people by expertise (3); on PostgreSQL the newest
-    # post's id too (where its window starts).
+    # Session user and form choices (3), the posts (2), meetings and topics (1 each, 1 more for
+    # both with hits), people by name, the tags and people by expertise (3); on PostgreSQL the
+    # newest post's id too (where its window starts).
     assert counter.count <= (13 if db.engine.dialect.name == "postgresql" else 12), (
         counter.statements
     )
