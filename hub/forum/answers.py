@@ -26,7 +26,7 @@ from hub.forum.questions import (
     question_path,
     touch,
 )
-from hub.forum.search import reindex_question
+from hub.forum.search import index_new_answer, reindex_question
 
 
 def get_answer_for(user: User, answer_id: int) -> Answer | None:
@@ -80,7 +80,7 @@ def create_answer(question: Question, author: User, body: str) -> Answer:
     touch(question, now)
     db.session.flush()
     _follow_question(author, question)
-    reindex_question(question.id)
+    index_new_answer(question.id, answer)
     from hub.forum.activity import notify_new_answer
 
     notify_new_answer(question, answer, author)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
@@ -128,6 +128,50 @@ def test_a_new_answer_is_found_after_reindex(create_question):
     reindex_question(question.id)
     db.session.commit()
     assert ids(search("lärplattform")) == [question.id]
+
+
+def index_rows() -> list[tuple]:
+    """The index's documents without their ids, in id order."""
+    columns = "question_id, answer_id, title_words, title_terms, body_words, body_terms, body"
+    return list(db.session.execute(text(f"SELECT {columns} FROM search_document ORDER BY id")))
+
+
+def rows_sent(work) -> tuple[list[tuple], list[int]]:
+    """The index after ``work``, and the rows of each statement it sent (an executemany: many)."""
+    sent: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(len(parameters) if executemany else 1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return index_rows(), sent
+
+
+def test_a_new_answer_indexes_only_itself_and_leaves_what_a_reindex_would(create_question):
+    """``index_new_answer`` (answers.create_answer) copies the question's documents to new ids
+    and lemmatises only the answer: the index as a re-index leaves it (the question the newest),
+    with a fixed number of rows sent, not each document, form and word of the question again."""
+    said = tuple(
+        f"Svar {n}: batteriet i dörrlåset laddas varje natt med laddaren." for n in range(6)
+    )
+    question = create_question("Digitala lås på boendet", answers=said)
+    create_question("Larmet på natten", answers=("Larmet går till nattpersonalen.",))
+    key = "Nyckelbrickan"
+    answer = Answer(question_id=question.id, body_source=key, body_html=render_markdown(key))
+    db.session.add(answer)
+    db.session.flush()
+    copied, new_answer = rows_sent(lambda: search_module.index_new_answer(question.id, answer))
+    reindexed, again = rows_sent(lambda: reindex_question(question.id))
+    # max id, copy, delete, the answer, its word, its 4 forms: 9 rows; a re-index sends 56
+    assert sum(new_answer) <= 9 and sum(again) > 5 * sum(new_answer), (new_answer, again)
+    assert reindexed == copied
+    assert [row.question_id for row in copied][-8:] == [question.id] * 8
+    db.session.commit()
+    assert ids(search("nyckelbricka")) == [question.id]
 
 
 def test_rebuild_indexes_only_visible_content(create_question):
