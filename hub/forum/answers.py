@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, case, delete, exists, false, or_, select
@@ -274,8 +274,7 @@ def comment_question_id(comment: Comment) -> int:
 # --- the question page --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PageAnswer:
+class PageAnswer(NamedTuple):
     """An answer as the question page shows it: one row's plain values, with its author's
     face and whether the reader marked it helpful."""
 
@@ -335,8 +334,7 @@ def _answers_statement(*, with_hidden: bool) -> Select:
     return query if with_hidden else query.where(Answer.hidden == false())
 
 
-@dataclass(frozen=True, slots=True)
-class PageComment:
+class PageComment(NamedTuple):
     """A comment as the question page shows it; ``author_name`` is None for a former member."""
 
     id: int

@@ -21,7 +21,7 @@ from functools import lru_cache
 from babel import Locale
 from markupsafe import Markup, escape
 
-from hub.core.i18n import catalogue, current_locale
+from hub.core.i18n import catalogue, current_locale, translated
 from hub.core.templating import cached_url_for
 from hub.directory.faces import avatar
 from hub.forum.faces import official_place
@@ -50,6 +50,11 @@ class Words:
     comment_word: str
     more_before: str
     more_after: str
+    question_hidden: str  # the question's own article's words
+    question_locked: str
+    question: str
+    follow: str
+    question_more: str
 
 
 @lru_cache(maxsize=8)
@@ -76,6 +81,11 @@ def words(locale: Locale | None) -> Words:
         comment_word=_("kommentaren"),
         more_before=more_before,
         more_after=more_after,
+        question_hidden=_("Frågan är dold för medlemmar."),
+        question_locked=_("Frågan är låst. Det går inte att svara eller kommentera."),
+        question=_("Frågan"),
+        follow=_("Följ frågan"),
+        question_more=_("Fler val för frågan"),
     )
 
 
@@ -132,9 +142,13 @@ def _article(part: Mapping, w: Words, csrf: str) -> str:
     if own:
         out.append(f'<a href="{_url("forum.edit_answer", answer_id=aid)}">{w.edit}</a>')
         out.append(f'<a href="{_url("forum.confirm_delete_answer", answer_id=aid)}">{w.delete}</a>')
-    out.append(_report_form(question.id, aid, w, csrf))
+    out.append(_report_form(question.id, "answer", aid, w, csrf))
     out.append("\n      </div>\n    </details>\n")
-    out.append("    \n" if question.locked else _comment_form(aid, w, csrf))
+    if question.locked:
+        out.append("    \n")
+    else:
+        action = _url("forum.comment_answer", answer_id=aid)
+        out.append(_comment_form(f"svar-{aid}", action, w, csrf))
     out.append("  </div>\n")
     if part["comments"]:
         out.append(comment_list(part["comments"], f"svar-{aid}", w))
@@ -142,7 +156,62 @@ def _article(part: Mapping, w: Words, csrf: str) -> str:
     return "".join(out)
 
 
-def _url(endpoint: str, **values: int) -> str:
+def write_question(facts: Mapping, marks: Mapping[str, Markup]) -> str:
+    """forum/_question_article.html with no form of the reader's: the question's own article
+    from the facts ``post_parts.question_part`` works out (``head``, ``body``, ``comments``)."""
+    w = words(current_locale())
+    question, csrf, qid = facts["question"], str(marks["csrf"]), facts["question"].id
+    category = _url("forum.questions", kategori=question.category_slug)
+    out = [
+        '<article class="question post" id="fraga">\n'
+        f'  <p class="muted"><a class="quiet-link" href="{category}">'
+        f"{escape(translated(question.category_name))}</a></p>\n"
+        f"  <h1>{escape(question.title)}</h1>\n"
+    ]
+    if question.hidden:
+        out.append(f'<p class="notice">{w.question_hidden}</p>')
+    if question.locked:
+        out.append(f'<p class="notice">{w.question_locked}</p>')
+    out += ["  ", post_head(facts["head"], qid, w), "\n"]
+    out.append(f'  <h2 class="visually-hidden">{w.question}</h2>\n')
+    out.append(f'  <div class="post-body">{facts["body"]}</div>\n')
+    if question.tags:
+        out.append('<p class="tags">')
+        for tag in question.tags:
+            href = _url("forum.questions", tagg=tag.slug)
+            out.append(f'<a class="tag" href="{href}">{escape(tag.name)}</a> ')
+        out.append("</p>")
+    follow = _url("forum.follow", target_type="question", target_id=qid)
+    unfollow = '<input type="hidden" name="action" value="unfollow">' if facts["following"] else ""
+    pressed = "true" if facts["following"] else "false"
+    out.append(
+        f'  <div class="post-actions">\n    <form method="post" action="{follow}" class="inline">\n'
+        f'      <input type="hidden" name="csrf_token" value="{csrf}">\n'
+        f'      <input type="hidden" name="next" value="{marks["path"]}">\n'
+        f'{unfollow}      <button type="submit" class="toggle" aria-pressed="{pressed}">'
+        f"{w.follow}</button>\n    </form>\n"
+        '<details class="more-menu">\n  <summary class="icon-button"><span aria-hidden="true">'
+        f'⋯</span><span class="visually-hidden">{w.question_more}</span></summary>\n'
+        '  <div class="menu-panel menu-links">\n'
+    )
+    if facts["own"]:
+        out.append(f'<a href="{_url("forum.edit_question", question_id=qid)}">{w.edit}</a>')
+    if facts["can_delete"]:
+        delete = _url("forum.confirm_delete_question", question_id=qid)
+        out.append(f'<a href="{delete}">{w.delete}</a>')
+    out += ["    ", "      ", _report_form(qid, "question", qid, w, csrf), "\n\n"]
+    out.append("  </div>\n</details>\n    ")
+    if not question.locked:
+        action = _url("forum.comment_question", question_id=qid)
+        out.append(_comment_form("fraga", action, w, csrf))
+    out.append("\n  </div>\n  ")
+    if facts["comments"]:
+        out.append(comment_list(facts["comments"], "fraga", w))
+    out.append("\n</article>")  # the template's last newline is not written (Jinja)
+    return "".join(out)
+
+
+def _url(endpoint: str, **values: int | str) -> str:
     return str(escape(cached_url_for(endpoint, **values)))
 
 
@@ -174,30 +243,30 @@ def post_head(head, question_id: int, w: Words) -> str:
     return "".join(out)
 
 
-def _report_form(question_id: int, aid: int, w: Words, csrf: str) -> str:
-    """``report_form`` of forum/_comments.html for an answer, with no form of the reader's."""
+def _report_form(question_id: int, target_type: str, target_id: int, w: Words, csrf: str) -> str:
+    """``report_form`` of forum/_comments.html, with no form of the reader's."""
+    target = f"flagga-{target_type}-{target_id}"
     return (
         f'<form method="post" action="{_url("forum.flag", question_id=question_id)}"'
         ' class="report-form" novalidate>\n'
         f'  <input type="hidden" name="csrf_token" value="{csrf}">\n'
-        '  <input type="hidden" name="target_type" value="answer">\n'
-        f'  <input type="hidden" name="target_id" value="{aid}">\n'
-        f'  <label for="flagga-answer-{aid}">{w.flag_label}</label>\n'
-        f'  <input type="text" id="flagga-answer-{aid}" name="reason" maxlength="500" value="">\n'
+        f'  <input type="hidden" name="target_type" value="{target_type}">\n'
+        f'  <input type="hidden" name="target_id" value="{target_id}">\n'
+        f'  <label for="{target}">{w.flag_label}</label>\n'
+        f'  <input type="text" id="{target}" name="reason" maxlength="500" value="">\n'
         f'  <button type="submit" class="button-secondary">{w.flag}</button>\n</form>\n'
     )
 
 
-def _comment_form(aid: int, w: Words, csrf: str) -> str:
-    """``comment_box`` of forum/_comments.html for an answer, closed and empty."""
+def _comment_form(target: str, action: str, w: Words, csrf: str) -> str:
+    """``comment_box`` of forum/_comments.html, closed and empty."""
     return (
         '<details class="comment-form">\n'
         f'  <summary class="quiet-button">{w.comment}</summary>\n'
-        f'  <form method="post" action="{_url("forum.comment_answer", answer_id=aid)}"'
-        " novalidate>\n"
+        f'  <form method="post" action="{action}" novalidate>\n'
         f'    <input type="hidden" name="csrf_token" value="{csrf}">\n'
-        f'    <label for="svar-{aid}-kommentar">{w.comment_label}</label>\n'
-        f'    <textarea id="svar-{aid}-kommentar" name="body" maxlength="600" rows="2"'
+        f'    <label for="{target}-kommentar">{w.comment_label}</label>\n'
+        f'    <textarea id="{target}-kommentar" name="body" maxlength="600" rows="2"'
         ' class="mention-input"></textarea>\n'
         f'    <button type="submit" class="button-secondary">{w.send_comment}</button>\n'
         "  </form>\n</details>\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from babel import Locale
 from flask import request
@@ -29,22 +30,22 @@ from hub.directory.official_names import official_name
 from hub.directory.privacy import can_view_person
 
 
-@dataclass(frozen=True, slots=True)
-class FaceProfile:
+# Faces, answers and comments are named tuples, not dataclasses: a kept part's key holds them
+# (hub/forum/post_parts.py), and a tuple is hashed and compared in C where a dataclass runs
+# Python for each (a sixth of a question page's parts' look-up, issue 17).
+class FaceProfile(NamedTuple):
     photo_version: int
     hidden_from_directory: bool
 
     has_photo = Profile.has_photo  # the profile's own rule: one place decides
 
 
-@dataclass(frozen=True, slots=True)
-class FacePlace:
+class FacePlace(NamedTuple):
     scb_code: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Face:
+class Face(NamedTuple):
     id: int
     name: str
     active: bool
@@ -98,6 +99,17 @@ def face_from(values: tuple) -> Face | None:
         return None
     profile = None if profile_id is None else FaceProfile(photo_version, hidden)
     return Face(user_id, name, active, profile, None if code is None else FacePlace(code, place))
+
+
+def face_of(user: User | None) -> Face | None:
+    """The face of a member loaded with their profile and municipality (``with_face``)."""
+    if user is None:
+        return None
+    profile, town = user.profile, user.municipality
+    if profile is not None:
+        profile = FaceProfile(profile.photo_version, profile.hidden_from_directory)
+    place = None if town is None else FacePlace(town.scb_code, town.name)
+    return Face(user.id, user.name, user.active, profile, place)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +173,13 @@ def _head(author: Face | User | None, created_at: datetime, edited_at: datetime 
     town = author.municipality
     place = official_place(town.scb_code, town.name, current_locale()) if town else ""
     return Head(avatar(author), author.name, href, place, created, edited)
+
+
+def head_of(author: Face | None, created_at: datetime, edited_at: datetime | None, *,
+            may_open: bool, ago: str) -> Head:  # fmt: skip
+    """The head of a post by ``author`` (None: the account is gone) whose page the reader may
+    open or not, written ``ago``, in the request's language."""
+    return _head(author, created_at, edited_at, may_open, ago)
 
 
 @lru_cache(maxsize=1024)

@@ -1,17 +1,20 @@
-"""The question page's answers, each kept as a shared part (``hub.core.layout``) and shown again
-to every later reader for whom it is the same (issue 17).
+"""The question page's question and answers, each kept as a shared part (``hub.core.layout``)
+and shown again to every later reader for whom it is the same (issue 17).
 
-An answer's part is made from its facts alone: the answer's row and its author's face, its
-comments, the question's id and lock, and what this reader sees and may do (the privacy rule's
-link, mentions linked for this reader, own answer, marked helpful, may accept, may delete a
-comment). The facts are the part's key, the way Rails keys a fragment by its record's version;
-here the values themselves are the version, so no write has to bump anything: an edit, a new
-or deleted comment, a helpful mark, the author's new name, photo or hidden profile, a moderator
-hiding the answer, or another reader's rights all give other facts, so another part. The
-template cannot read anything else (``current_user``, ``request`` and the per-request globals
-refuse there); the reader's CSRF token is a hole filled per request.
+An answer's part is keyed by its facts: the answer's row and its author's face, its comments'
+rows, the question's id and lock, and the few facts of this reader (may open the author's page,
+own answer, marked helpful, may accept, may delete a comment, the mentioned people they may
+open) with the "how long ago" words. The values themselves are the version, the way Rails keys a
+fragment by its record's version, so no write has to bump anything: an edit, a new or deleted
+comment, a helpful mark, the author's new name, photo or hidden profile, a moderator hiding the
+answer, or another reader's rights all give other facts, so another part. What the part shows
+(the head, the body with mentions linked, the comments as shown) is worked out from the facts
+only when it is made: a later reader's request only reads the rows and looks the part up. The
+question's own article is kept the same way (``question_part``). A part is written in Python
+(``hub.forum.articles``) and sees nothing but its facts; the reader's CSRF token (and the
+page's address) are holes filled per request.
 
-Moderators' pages and pages re-shown with a form's errors are made afresh, without keeping.
+Moderators' answers and pages re-shown with a form's errors are made afresh, without keeping.
 "Who can answer?" is kept the same way (its experts are the facts), and so are the page's
 empty form fields (made from the form's class).
 """
@@ -20,19 +23,23 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import NamedTuple
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
 from hub.auth.models import User
 from hub.core.layout import SEPARATOR, shared_part, shared_parts
-from hub.core.templating import csrf_token
+from hub.core.templating import ago_filter, csrf_token, datetime_filter, iso_filter
+from hub.directory.privacy import can_view_person
 from hub.forum.answers import PageAnswer, PageComment
-from hub.forum.articles import write_answers, write_experts
-from hub.forum.faces import Moment, head, moment
+from hub.forum.articles import write_answers, write_experts, write_question
+from hub.forum.faces import Moment, face_of, head_of
 from hub.forum.mentions import link_mentions
-from hub.forum.questions import Expert
+from hub.forum.questions import Expert, TagLink
 
 ANSWERS = "forum/_answers.html"  # writes the answers it is given, each followed by SEPARATOR
 POST_PARTS = "hub_post_parts"
@@ -41,8 +48,7 @@ POST_PARTS = "hub_post_parts"
 MAX_POST_PARTS = 3000
 
 
-@dataclass(frozen=True, slots=True)
-class PostQuestion:
+class PostQuestion(NamedTuple):
     """What an answer's part shows of its question."""
 
     id: int
@@ -60,66 +66,224 @@ class ShownComment:
     deletable: bool  # by this reader
 
 
-def shown_comments(
-    items: Iterable[PageComment], viewer: User, moderator: bool, people: Mapping[str, User]
-) -> tuple[ShownComment, ...]:
-    return tuple(
-        ShownComment(
-            c.id,
-            link_mentions(escape(c.body), people),
-            c.author_name,
-            moment(c.created_at),
-            c.author_id == viewer.id or moderator,
-        )
-        for c in items
-    )
-
-
 def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
                  comments: Mapping[tuple[str, int], list[PageComment]], *, viewer: User,
                  moderator: bool, can_accept: bool, people: Mapping[str, User],
                  forms: dict | None = None) -> list[Markup]:  # fmt: skip
     """Each answer's article as this reader sees it. ``forms`` (a comment or report form with
-    its errors, ``comment_target``) makes the parts afresh, as do a moderator's rights."""
+    its errors, ``comment_target``) makes the parts afresh, as do a moderator's rights.
+
+    A part's key is the answer's and its comments' row values and the few facts of the reader
+    (may open the author's page, own, marked, may accept, may delete a comment, the mentioned
+    people they may open) with the "how long ago" words: all a later reader's request works
+    out. The head, the body with its mentions linked and the comments as shown are worked out
+    only when the part is made (``_article_facts``)."""
+    if not rows:
+        return []
     shown_question = PostQuestion(question.id, question.locked)
-    many = [
-        {
+    linked = _linked(people)
+    viewer_id = viewer.id
+    many = []
+    for answer, marked in rows:
+        items = comments.get(("answer", answer.id), ())
+        author = answer.author
+        said = _comment_facts(items, viewer_id, moderator)
+        mentions = "@" in answer.body_html or any("@" in c.body for c in items)
+        many.append({
             "question": shown_question,
             "answer": answer,
-            "head": head(viewer, answer.author, answer.created_at, answer.edited_at),
-            "body": link_mentions(answer.body_html, people),
+            "may_open": author is not None and can_view_person(viewer, author),
+            "ago": ago_filter(answer.created_at),
             "solution": answer.id == question.accepted_answer_id,
-            "own": answer.author_id == viewer.id,
+            "own": answer.author_id == viewer_id,
             "marked": marked,
             "can_accept": can_accept,
-            "moderator": moderator,
-            "comments": shown_comments(
-                comments.get(("answer", answer.id), ()), viewer, moderator, people
-            ),
-            "flag_form": None,
-            "comment_form": None,
-            "comment_target": "",
-        }
-        for answer, marked in rows
-    ]
-    if not many:
-        return []
+            "comments": said,
+            "people": linked if mentions else (),
+        })  # fmt: skip
     if forms or moderator:
-        for facts in many:
-            facts.update(forms or {})
+        full = [_article_facts(facts, moderator) | (forms or _NO_FORMS) for facts in many]
         separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
-        html = render_template(ANSWERS, parts=many, csrf=csrf_token(), separator=separator)
+        html = render_template(ANSWERS, parts=full, csrf=csrf_token(), separator=separator)
         return [Markup(text) for text in html.split(SEPARATOR)[:-1]]  # noqa: S704  (ours)
     holes = {"csrf": csrf_token()}
     return shared_parts(
-        ANSWERS, many, holes, store=POST_PARTS, limit=MAX_POST_PARTS, write=write_answers
+        ANSWERS, many, holes, store=POST_PARTS, limit=MAX_POST_PARTS, write=_write_answers
     )
+
+
+_NO_FORMS = {"flag_form": None, "comment_form": None, "comment_target": ""}
+
+
+class _Linked(NamedTuple):
+    """A mentioned member the reader may open: all ``link_mentions`` reads of them."""
+
+    id: int
+
+
+def _article_facts(facts: Mapping, moderator: bool = False) -> dict:
+    """What forum/_answers.html (and ``articles.write_answers``) show of an answer, from the
+    facts of its part."""
+    answer = facts["answer"]
+    people = _people(facts["people"])
+    head = head_of(answer.author, answer.created_at, answer.edited_at,
+                   may_open=facts["may_open"], ago=facts["ago"])  # fmt: skip
+    return {
+        "question": facts["question"],
+        "answer": answer,
+        "head": head,
+        "body": link_mentions(answer.body_html, people),
+        "solution": facts["solution"],
+        "own": facts["own"],
+        "marked": facts["marked"],
+        "can_accept": facts["can_accept"],
+        "moderator": moderator,
+        "comments": _shown(facts["comments"], people),
+        **_NO_FORMS,
+    }
+
+
+def _comment_facts(items: Iterable[PageComment], viewer_id: int,
+                   moderator: bool) -> tuple[tuple[PageComment, bool, str], ...]:  # fmt: skip
+    """Each comment with whether this reader may delete it and how long ago it was written."""
+    return tuple(
+        (c, c.author_id == viewer_id or moderator, ago_filter(c.created_at)) for c in items
+    )
+
+
+def _shown(said: Iterable[tuple[PageComment, bool, str]],
+           people: Mapping[str, _Linked]) -> tuple[ShownComment, ...]:  # fmt: skip
+    """The comments as shown, from their facts (``_comment_facts``)."""
+    return tuple(
+        ShownComment(
+            c.id,
+            link_mentions(escape(c.body), people),
+            c.author_name,
+            Moment(iso_filter(c.created_at), datetime_filter(c.created_at), ago),
+            deletable,
+        )
+        for c, deletable, ago in said
+    )
+
+
+def _linked(people: Mapping[str, User]) -> tuple[tuple[str, int], ...]:
+    """The mentioned members the reader may open, as a part's fact."""
+    return tuple(sorted((name, person.id) for name, person in people.items()))
+
+
+def _people(linked: Iterable[tuple[str, int]]) -> dict[str, _Linked]:
+    return {name: _Linked(person_id) for name, person_id in linked}
+
+
+def _write_answers(parts: Sequence[Mapping], marks: Mapping[str, Markup]) -> list[str]:
+    return write_answers([_article_facts(facts) for facts in parts], marks)
+
+
+QUESTION = "forum/_question_article.html"
+
+
+class ShownQuestion(NamedTuple):
+    """What the question's own article shows of it (its part's key with the reader's facts)."""
+
+    id: int
+    title: str
+    category_slug: str
+    category_name: str
+    hidden: bool
+    locked: bool
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    tags: tuple[TagLink, ...]
+
+
+def question_part(question, comments: Sequence[PageComment], *, viewer: User, moderator: bool,
+                  people: Mapping[str, User], following: bool,
+                  forms: dict | None = None) -> Markup:  # fmt: skip
+    """The question's own article as this reader sees it, kept as a shared part like an
+    answer's: its key is the question's and its comments' values and the reader's few facts
+    (may open the asker's page, follows, may edit, may delete, may delete a comment, the
+    mentioned people they may open); the CSRF token and the page's address are holes. A
+    comment or report form with its errors (``forms``) makes it afresh."""
+    author = face_of(question.author)
+    shown = ShownQuestion(
+        question.id,
+        question.title,
+        question.category.slug,
+        question.category.name,
+        question.hidden,
+        question.locked,
+        question.body_html,
+        question.created_at,
+        question.edited_at,
+        tuple(TagLink(tag.slug, tag.name) for tag in question.tags),
+    )
+    said = _comment_facts(comments, viewer.id, moderator)
+    mentions = "@" in question.body_html or any("@" in c.body for c in comments)
+    facts = {
+        "question": shown,
+        "author": author,
+        "may_open": author is not None and can_view_person(viewer, author),
+        "ago": ago_filter(question.created_at),
+        "following": following,
+        "own": question.author_id == viewer.id,
+        "can_delete": question.author_id == viewer.id or moderator,
+        "comments": said,
+        "people": _linked(people) if mentions else (),
+    }
+    holes = {"csrf": csrf_token(), "path": request.path}
+    if forms:
+        return Markup(render_template(QUESTION, **_question_facts(facts), **forms, **holes))  # noqa: S704
+    return shared_part(
+        QUESTION, facts, holes, store=POST_PARTS, limit=MAX_POST_PARTS, write=_write_question
+    )
+
+
+def _question_facts(facts: Mapping) -> dict:
+    """What forum/_question_article.html (and ``articles.write_question``) show, from the
+    facts of the question's part."""
+    question = facts["question"]
+    people = _people(facts["people"])
+    head = head_of(facts["author"], question.created_at, question.edited_at,
+                   may_open=facts["may_open"], ago=facts["ago"])  # fmt: skip
+    return {
+        **facts,
+        "head": head,
+        "body": link_mentions(question.body_html, people),
+        "comments": _shown(facts["comments"], people),
+    }
+
+
+def _write_question(facts: Mapping, marks: Mapping[str, Markup]) -> str:
+    return write_question(_question_facts(facts), marks)
 
 
 EMPTY_FIELD = "forum/_empty_field.html"
 
 
-def kept_field(form: FlaskForm, name: str, **options: Hashable) -> Markup:
+class _BlankField(NamedTuple):
+    data: None = None
+    errors: tuple = ()
+
+
+class BlankForm:
+    """An empty form of ``form_class`` as the question page reads it (no data, no errors in
+    any field), without making one: a page that shows its forms empty made two WTForms forms
+    per request only to find that out (issue 17). Its fields are shown by ``kept_field``."""
+
+    errors: Mapping = MappingProxyType({})
+
+    def __init__(self, form_class: type[FlaskForm]) -> None:
+        self.form_class = form_class
+
+    def __getitem__(self, name: str) -> _BlankField:
+        return _BlankField()
+
+    def __getattr__(self, name: str) -> _BlankField:
+        return _BlankField()
+
+
+def kept_field(form: FlaskForm | BlankForm, name: str, **options: Hashable) -> Markup:
     """``field(form[name], **options)`` of macros.html. While the field is empty and has no
     errors, it is the same for every reader in a language, so it is kept as a shared part made
     from the form's class: WTForms' widgets cost a tenth of the question page (issue 17)."""
@@ -127,7 +291,8 @@ def kept_field(form: FlaskForm, name: str, **options: Hashable) -> Markup:
     if bound.data or bound.errors:
         macros = current_app.jinja_env.get_template("macros.html").module
         return macros.field(bound, **options)
-    facts = {"form_class": type(form), "name": name, "options": tuple(sorted(options.items()))}
+    form_class = form.form_class if isinstance(form, BlankForm) else type(form)
+    facts = {"form_class": form_class, "name": name, "options": tuple(sorted(options.items()))}
     return shared_part(EMPTY_FIELD, facts, {})
 
 

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -539,8 +540,7 @@ def tag_by_slug(slug: str) -> Row | None:
     return reading_connection().execute(TAG_BY_SLUG, {"slug": slug}).first()
 
 
-@dataclass(frozen=True)
-class Expert:
+class Expert(NamedTuple):
     """Someone who can answer, and why: answers in these topics that solved a question or
     helped someone, and whether they work in the asker's region."""
 

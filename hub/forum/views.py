@@ -19,7 +19,6 @@ from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
 from hub.forum import activity, answers, list_parts, mentions, moderation, post_parts, questions
-from hub.forum.faces import head
 from hub.forum.forms import (
     AnswerForm,
     AskForm,
@@ -228,24 +227,20 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         question, rows, comments, viewer=me, moderator=moderator,
         can_accept=question.author_id == me.id or moderator, people=people, forms=forms,
     )  # fmt: skip
+    question_part = post_parts.question_part(
+        question, comments.get(("question", question.id), ()), viewer=me, moderator=moderator,
+        people=people, following=following, forms=forms,
+    )  # fmt: skip
     return (
         render_template(
             "forum/question.html",
             question=question,
-            question_head=head(me, question.author, question.created_at, question.edited_at),
+            question_part=question_part,
             answer_parts=answer_parts,
-            question_comments=post_parts.shown_comments(
-                comments.get(("question", question.id), ()), me, moderator, people
-            ),
-            mentioned=people,
-            following=following,
             experts_part=post_parts.experts_part(question.id, experts),
             moderator=moderator,
-            answer_form=answer_form or AnswerForm(formdata=None),
-            comment_form=comment_form,
-            comment_target=comment_target,
-            flag_form=flag_form,
-            ask_form=ask_form or AskToAnswerForm(formdata=None),
+            answer_form=answer_form or post_parts.BlankForm(AnswerForm),
+            ask_form=ask_form or post_parts.BlankForm(AskToAnswerForm),
             move_form=move_form,
             merge_form=merge_form,
         ),

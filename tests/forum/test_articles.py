@@ -15,6 +15,7 @@ from hub.core.layout import SEPARATOR
 from hub.forum import articles, post_parts
 from hub.forum.answers import PageAnswer
 from hub.forum.faces import Face, FacePlace, FaceProfile, Head, Moment
+from hub.forum.questions import TagLink
 
 WHEN = datetime(2025, 1, 13, 4, 54, 1, tzinfo=UTC)
 MOMENT = Moment("2025-01-13T04:54:01+00:00", "13 januari 2025 kl. 05:54", "för 2 år <sedan>")
@@ -128,3 +129,44 @@ def test_who_can_answer_is_the_templates(app, language):
             facts = {"question_id": 8, "experts": shown}
             expected = template.render(facts, csrf=CSRF)
             assert articles.write_experts(facts, {"csrf": CSRF}) == expected
+
+
+def questions():
+    """Every combination of what the question's own article shows a reader with no form."""
+    tag_sets = [(), (TagLink("teams", "Teams"),), (TagLink("a-b", "A & <b>"), TagLink("wifi", "w"))]
+    made = []
+    combos = itertools.product(
+        (False, True),  # hidden
+        (False, True),  # locked
+        range(3),  # tags
+        (False, True),  # following
+        (False, True),  # own (may edit)
+        (False, True),  # may delete
+        range(3),  # head
+        range(3),  # comments
+    )
+    for n, (hidden, locked, t, following, own, delete, h, c) in enumerate(combos):
+        shown = post_parts.ShownQuestion(8 + n, "Hur & varför <b>?", "digitala-verktyg",
+                                         "Digitala verktyg", hidden, locked, "<p>Hej &amp; hå</p>",
+                                         WHEN, None, tag_sets[t])  # fmt: skip
+        made.append({
+            "question": shown,
+            "head": heads()[h],
+            "body": Markup("<p>Hej &amp; hå</p>"),
+            "following": following,
+            "own": own,
+            "can_delete": delete,
+            "comments": comments()[c],
+        })  # fmt: skip
+    return made
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_questions_article_is_the_templates(app, language):
+    marks = {"csrf": CSRF, "path": Markup("\ue000path\ue001")}
+    no_forms = {"flag_form": None, "comment_form": None, "comment_target": ""}
+    with app.test_request_context("/"), force_locale(language):
+        template = app.jinja_env.get_template(post_parts.QUESTION)
+        for facts in questions():
+            expected = template.render(facts, **no_forms, **marks, csrf_token=lambda: CSRF)
+            assert articles.write_question(facts, marks) == expected

@@ -213,3 +213,83 @@ def test_who_can_answer_without_experts_is_its_own_line(sign_in, create_user, th
         '<p class="muted">Ingen har skrivit att de kan frågans ämnen än.</p>\n'
         f'  <form method="post" action="/fragor/{thread.question.id}/be-svara" novalidate>'
     ) in page
+
+
+def question_html(page: str) -> str:
+    return re.search(r'<article class="question post" id="fraga">.*?</article>', page, re.S).group(
+        0
+    )
+
+
+def test_each_change_to_the_question_is_seen_by_the_next_reader(app, sign_in, create_user,
+                                                                 thread):  # fmt: skip
+    """The question's own article is kept like an answer's: every change to what it shows is
+    seen by the next reader at once, on the same worker."""
+    other, reader = create_user(name="Olle Annan"), sign_in(create_user())
+    first = question_html(page_of(reader, thread.question))
+    again = question_html(page_of(sign_in(create_user()), thread.question))  # the kept part
+    assert again == first.replace(csrf_token(first), csrf_token(again))
+    asker, question = thread.asker, thread.question
+
+    def profile():
+        found = db.session.get(Profile, asker.id)
+        if found is None:
+            found = Profile(user_id=asker.id)
+            db.session.add(found)
+        return found
+
+    def edit():
+        questions.edit_question(questions.get_question_for(asker, question.id, full=True), asker,
+                                title="Var laddar ni plattorna?", body="Var då?",
+                                tag_names=["laddning"])  # fmt: skip
+
+    changes = [
+        (edit, "<h1>Var laddar ni plattorna?</h1>"),
+        (lambda: answers.create_comment(question, other, "Bra fråga!"), "Bra fråga!"),
+        (lambda: setattr(asker, "name", "Frida Nyman"), ">Frida Nyman</a>"),
+        (lambda: setattr(profile(), "photo_version", 2), f"/katalog/{asker.id}/foto?v=2"),
+        (lambda: setattr(profile(), "hidden_from_directory", True), "<strong class"),
+        (lambda: setattr(question, "locked", True), "Frågan är låst."),
+    ]
+    for change, seen in changes:
+        change()
+        db.session.commit()
+        assert seen in question_html(page_of(reader, question)), seen
+    assert 'class="tag" href="/fragor?tagg=laddning"' in question_html(page_of(reader, question))
+    assert 'class="comment-form"' not in question_html(page_of(reader, question))  # locked
+
+
+def test_the_questions_follow_edit_and_delete_stay_the_readers_own(sign_in, create_user, thread):
+    follower, moderator = create_user(), create_user(role="coordinator")
+    questions_page = {}
+    browser = sign_in(follower)
+    token = csrf_token(page_of(browser, thread.question))
+    browser.post(f"/folj/question/{thread.question.id}", data={"csrf_token": token})
+    for name, user in [("asker", thread.asker), ("follower", follower),
+                       ("moderator", moderator), ("member", create_user())]:  # fmt: skip
+        questions_page[name] = question_html(page_of(sign_in(user), thread.question))
+    edit = f'href="/fragor/{thread.question.id}/redigera"'
+    delete = f'href="/fragor/{thread.question.id}/ta-bort"'
+    assert edit in questions_page["asker"] and delete in questions_page["asker"]
+    assert delete in questions_page["moderator"] and edit not in questions_page["moderator"]
+    for name in ("follower", "member"):
+        assert edit not in questions_page[name] and delete not in questions_page[name]
+    assert 'aria-pressed="true">' in questions_page["follower"]
+    assert 'aria-pressed="false">' in questions_page["member"]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_blank_form_is_shown_as_an_empty_form_of_its_class(app, language):
+    """The page's empty answer and ask forms are read without making them (``BlankForm``)."""
+    from flask_babel import force_locale
+
+    from hub.forum.forms import AnswerForm, AskToAnswerForm
+
+    with app.test_request_context("/"), force_locale(language):
+        macros = app.jinja_env.get_template("macros.html").module
+        for form_class, name in [(AnswerForm, "body"), (AskToAnswerForm, "name")]:
+            blank = post_parts.BlankForm(form_class)
+            assert not blank.errors and not blank[name].data and not getattr(blank, name).errors
+            empty = form_class(formdata=None, meta={"csrf": False})
+            made = post_parts.kept_field(blank, name, hint="Skriv.", class_="x")
+            assert made == macros.field(empty[name], hint="Skriv.", class_="x")
