@@ -4,6 +4,7 @@ Issue 17 asks that 10x the data (xlarge) stays within 20 % of the large data set
 counts and plans, not luck". Run by hand on filled databases (GETs only; no post is written):
 
     .venv/bin/python bench/page_reads.py URL [URL …] [--members 12]
+    .venv/bin/python bench/page_reads.py URL [URL …] --paths /katalog "/katalog?tagg=etik"
 
 For a few members of each database (as ``bench/realistic.py`` picks them), the mix's pages are
 drawn the way the benchmark draws them (``realistic.draw_page``, the same seed for each database)
@@ -129,12 +130,31 @@ def show_page(database_url: str, path: str) -> None:
     request_work(client, engine, path, show=True)
 
 
+def measure_paths(database_url: str, paths: list[str]) -> list[tuple[int, int, int]]:
+    """(statements, rows or instructions, buffers) of each page, for the first member."""
+    world = realistic.load_world(database_url, 1)
+    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=False))
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client()
+    sign_in(client, world["members"][0].email)
+    return [request_work(client, engine, path) for path in paths]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_urls", nargs="+")
     parser.add_argument("--members", type=int, default=12)
     parser.add_argument("--page", help="only this page, for the first member: each statement")
+    parser.add_argument("--paths", nargs="+", help="these pages, for the first member, a row each")
     args = parser.parse_args()
+    if args.paths:
+        found = [measure_paths(url, args.paths) for url in args.database_urls]
+        print("| page | " + " | ".join(u.rsplit("/", 1)[-1] for u in args.database_urls) + " |")
+        print("| --- |" + " ---: |" * len(args.database_urls))
+        for path, works in zip(args.paths, zip(*found, strict=True), strict=True):
+            print(f"| `{path}` | " + " | ".join(" / ".join(map(str, w)) for w in works) + " |")
+        return
     if args.page:
         for url in args.database_urls:
             print(url)
