@@ -6,10 +6,12 @@ Run by hand on any filled database (read only: nothing is written):
 
 Each query goes through ``search()``; every statement it sends that reads the tier tables (the
 pool statement, and the typo fallback's counts) is run again under ``EXPLAIN (ANALYZE, BUFFERS)``
-with the same values. Printed per query: the server's execution time, the rows its scans read
-(returned plus removed by a filter) and the shared buffers touched; then the median, p95 and
-maximum. The words are the realistic mix's (``bench/realistic.py``), or with ``--bench-queries``
-the 240 queries of ``bench/search_bench.py``. Compare databases of different sizes: what a search
+with the same values; with ``--generic`` every statement it sends, PREPAREd and run as its
+generic plan (what a worker's connection runs after a few searches: deterministic buffers).
+Printed per query: the server's execution time, the rows its scans read (returned plus removed
+by a filter) and the shared buffers touched; then the median, p95, maximum and sum. The words
+are the realistic mix's (``bench/realistic.py``), or with ``--bench-queries`` the 240 queries
+of ``bench/search_bench.py``. Compare databases of different sizes: what a search
 reads should not grow with the number of documents.
 """
 
@@ -17,9 +19,13 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 from pathlib import Path
+
+import psycopg
+from psycopg.types.numeric import Int8
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,11 +48,41 @@ def rows_read(node: dict) -> int:
     return own + sum(rows_read(child) for child in node.get("Plans", []))
 
 
-def explained(statements: list[tuple[str, dict]]) -> tuple[float, int, int]:
-    cursor = db.session.connection().connection.driver_connection.cursor()
+def explain_sql(sql: str, params: dict, generic: bool) -> tuple[str, dict | list]:
+    """The statement under EXPLAIN; with ``generic``, PREPAREd (once) and EXECUTEd, so that the
+    plan is the generic one a worker's connection runs after a few searches (the session's
+    ``plan_cache_mode`` is ``force_generic_plan`` then)."""
+    if not generic:
+        return f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params
+    names: list[str] = []
+
+    def number(found: re.Match) -> str:  # psycopg's %(name)s as PREPARE's $n
+        if found[1] not in names:
+            names.append(found[1])
+        return f"${names.index(found[1]) + 1}"
+
+    body = re.sub(r"%\((\w+)\)s", number, sql)
+    name = PREPARED.setdefault(body, f"pool_{len(PREPARED)}")
+    if len(PREPARED) > len(DONE):
+        types = ", ".join(SQL_TYPES[type(params[n])] for n in names)
+        db.session.connection().exec_driver_sql(f"PREPARE {name} ({types}) AS {body}")
+        DONE.add(name)
+    marks = ", ".join(["%s"] * len(names))
+    return f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE {name} ({marks})", [
+        params[n] for n in names
+    ]
+
+
+PREPARED: dict[str, str] = {}
+DONE: set[str] = set()
+SQL_TYPES = {int: "bigint", Int8: "bigint", str: "text", list: "text[]", bool: "boolean"}
+
+
+def explained(statements: list[tuple[str, dict]], generic: bool = False) -> tuple[float, int, int]:
+    cursor = psycopg.ClientCursor(db.session.connection().connection.driver_connection)
     ms = rows = buffers = 0
     for sql, params in statements:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params, prepare=False)
+        cursor.execute(*explain_sql(sql, params, generic))
         plan = cursor.fetchone()[0][0]
         ms += plan["Execution Time"]
         rows += rows_read(plan["Plan"])
@@ -58,6 +94,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url")
     parser.add_argument("--bench-queries", action="store_true")
+    parser.add_argument(
+        "--generic", action="store_true", help="every statement, as its generic prepared plan"
+    )
     args = parser.parse_args()
     if args.bench_queries:
         work = search_bench.queries(random.Random(5), 240)
@@ -68,17 +107,19 @@ def main() -> None:
     captured: list[tuple[str, dict]] = []
 
     def capture(self, sql, params, prepare=None):
-        if "search_terms" in sql or "search_title" in sql:
+        if args.generic or "search_terms" in sql or "search_title" in sql:
             captured.append((sql, params))
         return sent(self, sql, params, prepare)
 
     search_module.DriverSql.rows = capture
     results = []
     with app.app_context():
+        if args.generic:
+            db.session.connection().exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         for query, options in work:
             captured.clear()
             search_module.search(query, **options)
-            ms, rows, buffers = explained(list(captured))
+            ms, rows, buffers = explained(list(captured), args.generic)
             results.append((ms, rows, buffers))
             print(f"{query[:30]:30} {str(options)[:24]:24} {ms:8.2f} ms {rows:8} rader "
                   f"{buffers:7} buffertar")  # fmt: skip
@@ -86,7 +127,8 @@ def main() -> None:
         values = sorted(r[n] for r in results)
         p95 = values[max(0, int(len(values) * 0.95) - 1)]
         median = statistics.median(values)
-        print(f"{name}: median {median:.1f}, p95 {p95:.1f}, max {values[-1]:.1f}")
+        print(f"{name}: median {median:.1f}, p95 {p95:.1f}, max {values[-1]:.1f}, "
+              f"sum {sum(values):.0f}")  # fmt: skip
 
 
 if __name__ == "__main__":
