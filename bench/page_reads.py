@@ -120,24 +120,25 @@ def measure(database_url: str, members: int) -> dict[str, list[tuple[int, int, i
     return found
 
 
-def show_page(database_url: str, path: str) -> None:
+def first_member(database_url: str):
+    """A test client signed in as the data set's first member, and the app's engine."""
     world = realistic.load_world(database_url, 1)
     app = create_app(make_config(database_url, WTF_CSRF_ENABLED=False))
     with app.app_context():
         engine = db.engine
     client = app.test_client()
     sign_in(client, world["members"][0].email)
+    return client, engine
+
+
+def show_page(database_url: str, path: str) -> None:
+    client, engine = first_member(database_url)
     request_work(client, engine, path, show=True)
 
 
 def measure_paths(database_url: str, paths: list[str]) -> list[tuple[int, int, int]]:
     """(statements, rows or instructions, buffers) of each page, for the first member."""
-    world = realistic.load_world(database_url, 1)
-    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=False))
-    with app.app_context():
-        engine = db.engine
-    client = app.test_client()
-    sign_in(client, world["members"][0].email)
+    client, engine = first_member(database_url)
     return [request_work(client, engine, path) for path in paths]
 
 

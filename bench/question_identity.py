@@ -119,13 +119,9 @@ def render_all(database_url: str, out: Path, pages: int, lists: bool = False) ->
     out.mkdir(parents=True, exist_ok=True)
     hashes: dict[str, list] = {}
     for language in ("sv", "en"):
-        with app.app_context():
-            db.session.execute(text('UPDATE "user" SET locale = :l'), {"l": language})
-            db.session.commit()
+        set_language(app, language)
         for name, session_id in who.items():
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = session_id, False
+            client = reader_client(app, session_id)
             for path in LIST_PATHS if lists else ():
                 for attempt in (1, 2):
                     response = client.get(path)

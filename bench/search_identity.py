@@ -65,7 +65,7 @@ def search_paths() -> list[str]:
 def render_all(database_url: str, out: Path) -> None:
     import question_identity
     import render_cpu
-    from question_identity import keep, question_ids, readers
+    from question_identity import keep, question_ids, reader_client, readers, set_language
 
     # The meetings' dates are fixed (no "how long ago"): compared, not masked.
     question_identity.MASKS = question_identity.MASKS[:3]
@@ -84,13 +84,9 @@ def render_all(database_url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     hashes: dict[str, list] = {}
     for language in ("sv", "en"):
-        with app.app_context():
-            db.session.execute(text('UPDATE "user" SET locale = :l'), {"l": language})
-            db.session.commit()
+        set_language(app, language)
         for name, session_id in who.items():
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = session_id, False
+            client = reader_client(app, session_id)
             for number, path in enumerate(paths):
                 for attempt in (1, 2):
                     response = client.get(path)
