@@ -159,16 +159,15 @@ FRESH_RANKINGS = False  # --fresh-rankings
 
 
 def forget_kept_posts(app) -> None:
-    """What the question page keeps per post (each answer's part, its author's head) and the
+    """What the question page keeps per post (each answer's and the question's part) and the
     list per question (its row) made anew: the figure of a page no reader has seen yet
     (``--fresh-posts``); with ``--fresh-rankings``
     also the experts' ranking of its topics, as for a question whose topics no reader opened
     in the last minute (``FORUM_EXPERTS_KEPT_SECONDS``)."""
-    from hub.forum import faces, list_parts, post_parts, questions
+    from hub.forum import list_parts, post_parts, questions
 
     app.extensions.pop(post_parts.POST_PARTS, None)
     app.extensions.pop(list_parts.LIST_PARTS, None)
-    faces._kept_head.cache_clear()
     if FRESH_RANKINGS:
         app.extensions.pop(questions.EXPERT_RANKINGS, None)
 

@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from babel import Locale
-from flask import request
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import ColumnElement
@@ -23,11 +22,10 @@ from sqlalchemy.orm import aliased
 
 from hub.auth.models import User
 from hub.core.i18n import current_locale
-from hub.core.templating import ago_filter, cached_url_for, datetime_filter, iso_filter
+from hub.core.templating import cached_url_for, datetime_filter, iso_filter
 from hub.directory.faces import avatar
 from hub.directory.models import Municipality, Profile
 from hub.directory.official_names import official_name
-from hub.directory.privacy import can_view_person
 
 
 # Faces, answers and comments are named tuples, not dataclasses: a kept part's key holds them
@@ -122,11 +120,6 @@ class Moment:
     ago: str
 
 
-def moment(value: datetime) -> Moment:
-    """In the request's language."""
-    return Moment(iso_filter(value), datetime_filter(value), ago_filter(value))
-
-
 @dataclass(frozen=True, slots=True)
 class Head:
     """A post's head as this reader sees it: the author's picture or initials (``avatar``; None
@@ -143,28 +136,10 @@ class Head:
     edited: str | None  # when it was last edited, written out; None if never
 
 
-def head(viewer: User, author: Face | User | None, created_at: datetime,
-         edited_at: datetime | None) -> Head:  # fmt: skip
-    """The head of a post by ``author`` (None: the account is gone), in the request's language."""
-    ago = ago_filter(created_at)  # the clock's part, worked out per request
-    if isinstance(author, Face):  # a value: the rest is kept per what it shows
-        may_open = can_view_person(viewer, author)
-        where = (current_locale(), request.script_root)
-        return _kept_head(author, created_at, edited_at, may_open, ago, where)
-    return _head(
-        author, created_at, edited_at, author is not None and can_view_person(viewer, author), ago
-    )
-
-
-@lru_cache(maxsize=4096)
-def _kept_head(author: Face, created_at: datetime, edited_at: datetime | None, may_open: bool,
-               ago: str, where: tuple) -> Head:  # fmt: skip
-    """``where``: the request's language and script root, which the names and addresses use."""
-    return _head(author, created_at, edited_at, may_open, ago)
-
-
-def _head(author: Face | User | None, created_at: datetime, edited_at: datetime | None,
-          may_open: bool, ago: str) -> Head:  # fmt: skip
+def head_of(author: Face | User | None, created_at: datetime, edited_at: datetime | None, *,
+            may_open: bool, ago: str) -> Head:  # fmt: skip
+    """The head of a post by ``author`` (None: the account is gone) whose page the reader may
+    open or not, written ``ago``, in the request's language."""
     created = Moment(iso_filter(created_at), datetime_filter(created_at), ago)
     edited = datetime_filter(edited_at) if edited_at else None
     if author is None:
@@ -173,13 +148,6 @@ def _head(author: Face | User | None, created_at: datetime, edited_at: datetime 
     town = author.municipality
     place = official_place(town.scb_code, town.name, current_locale()) if town else ""
     return Head(avatar(author), author.name, href, place, created, edited)
-
-
-def head_of(author: Face | None, created_at: datetime, edited_at: datetime | None, *,
-            may_open: bool, ago: str) -> Head:  # fmt: skip
-    """The head of a post by ``author`` (None: the account is gone) whose page the reader may
-    open or not, written ``ago``, in the request's language."""
-    return _head(author, created_at, edited_at, may_open, ago)
 
 
 @lru_cache(maxsize=1024)

@@ -102,7 +102,7 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
             "people": linked if mentions else (),
         })  # fmt: skip
     if forms or moderator:
-        full = [_article_facts(facts, moderator) | (forms or _NO_FORMS) for facts in many]
+        full = [_article_facts(facts, moderator) | (forms or {}) for facts in many]
         separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
         html = render_template(ANSWERS, parts=full, csrf=csrf_token(), separator=separator)
         return [Markup(text) for text in html.split(SEPARATOR)[:-1]]  # noqa: S704  (ours)
