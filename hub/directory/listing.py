@@ -326,7 +326,7 @@ def people_statement(
         stmt = select(User).where(listed_by_exclusion())
     else:
         stmt = select(User).outerjoin(Profile, Profile.user_id == User.id)
-        stmt = stmt.where(listed_condition(Profile))
+        stmt = stmt.where(listed_condition())
     if filters.region:
         region = _param("region", values)
         in_region = select(Municipality.scb_code).where(Municipality.region_code == region)

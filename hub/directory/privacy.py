@@ -15,7 +15,6 @@ and by admins. A person always sees everything of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
@@ -89,10 +88,9 @@ def listed_by_exclusion() -> ColumnElement[bool]:
     return and_(User.active.is_(True), ~hidden)
 
 
-def listed_condition(profile: Any = Profile) -> ColumnElement[bool]:
-    """SQL for "shown in lists": active and not hidden. The query must outer-join Profile (or
-    ``profile``, an alias of it: each person's profile read one by one, for a count)."""
+def listed_condition() -> ColumnElement[bool]:
+    """SQL for "shown in lists": active and not hidden. The query must outer-join Profile."""
     return and_(
         User.active.is_(True),
-        or_(profile.user_id.is_(None), profile.hidden_from_directory.is_(False)),
+        or_(Profile.user_id.is_(None), Profile.hidden_from_directory.is_(False)),
     )
