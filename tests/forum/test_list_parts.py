@@ -112,9 +112,12 @@ def test_the_heads_follow_buttons_are_the_readers_own_and_categories_current(
                        ("two", f"/fragor?kategori={category.slug}&page=2")]:  # fmt: skip
         pages[name] = (path, browser_of(app, create_user()).get(path).text)
     for path, page in pages.values():
+        # The follow form carries the reader's own token (the header's) and the page's address.
+        own = f'name="csrf_token" value="{csrf_token(page)}">\n  <input type="hidden" name="next"'
+        assert own in page
         assert f'name="next" value="{path.replace("&", "&amp;")}"' in page
     tokens = {csrf_token(page) for _path, page in pages.values()}
-    assert len(tokens) == 2
+    assert len(tokens) == 2  # two readers, two tokens: the check above tells them apart
     db.session.add(Category(slug="ny-kategori", name="Ny kategori", position=9))
     db.session.commit()
     page = browser_of(app, create_user()).get(pages["one"][0]).text
