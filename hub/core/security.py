@@ -33,7 +33,9 @@ def strip_nul_bytes() -> None:
     they wrote); a path with one names nothing."""
     if "\x00" in request.path:
         abort(404)
-    if (args := without_nul(request.args)) is not None:
+    # Only %00 (or a raw NUL) decodes to NUL: a query string without one is not parsed here.
+    query = request.query_string
+    if (b"%00" in query or b"\x00" in query) and (args := without_nul(request.args)) is not None:
         request.args = args
     if request.method not in ("GET", "HEAD") and (form := without_nul(request.form)) is not None:
         request.form = form
