@@ -4,29 +4,22 @@ ended without a commit made its worker send and plan every statement anew."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 
 from hub.core.db import keep_prepared_on_rollback
-from hub.extensions import db
 
 PREPARED = text("SELECT name FROM pg_prepared_statements ORDER BY name")
 READ = text("SELECT count(*) FROM tag WHERE id > :n")
 
 
 @pytest.fixture
-def engine(app) -> Iterator[Engine]:
-    """An engine of its own on the test database, set up as the app's (the tests' session is
-    bound to one connection in a transaction that is never rolled back by the code tested)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's prepared statements")
-    engine = create_engine(db.engine.url, pool_size=1, max_overflow=0)
-    keep_prepared_on_rollback(engine)
-    yield engine
-    engine.dispose()
+def engine(postgres_engine: Engine) -> Engine:
+    """An engine set up as the app's (the tests' session is bound to one connection whose
+    transaction the code tested never rolls back)."""
+    keep_prepared_on_rollback(postgres_engine)
+    return postgres_engine
 
 
 def prepared(connection: Connection) -> list[str]:
