@@ -22,6 +22,7 @@ from hub.forum.questions import (
     DuplicatePost,
     ForumError,
     Locked,
+    PageQuestion,
     check_posting_limit,
     question_path,
     touch,
@@ -367,7 +368,9 @@ class PageAnswer(NamedTuple):
     author: Face | None
 
 
-def answers_for_page(question: Question, user: User) -> list[tuple[PageAnswer, bool]]:
+def answers_for_page(
+    question: Question | PageQuestion, user: User
+) -> list[tuple[PageAnswer, bool]]:
     """Answers with their authors and whether this user marked each helpful: one statement,
     read as rows through the connection (the session's ORM layer would only add work)."""
     statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
@@ -424,7 +427,7 @@ class PageComment(NamedTuple):
 
 
 def comments_for_page(
-    question: Question, answer_ids: list[int]
+    question: Question | PageQuestion, answer_ids: list[int]
 ) -> dict[tuple[str, int], list[PageComment]]:
     """Comments on the question and on the given answers, grouped by what they are on."""
     parameters = {"question_id": question.id, "answer_ids": answer_ids}

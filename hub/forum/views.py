@@ -181,7 +181,7 @@ def create_question_from(form: AskForm):
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
 def question(question_id: int, slug: str | None = None):
-    found, following = questions.get_question_page(current_user, question_id)
+    found, following = questions.read_question_page(current_user, question_id)
     if found is None:
         abort(404)
     if found.merged_into_id is not None:
@@ -207,6 +207,8 @@ def with_query(url: str) -> str:
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
                     merge_form=None, following: bool | None = None):  # fmt: skip
+    if isinstance(question, Question):  # a POST's, loaded to be changed: read as the page's row
+        question = questions.page_question_of(question)
     me = current_user._get_current_object()
     rows = answers.answers_for_page(question, me)
     comments = answers.comments_for_page(question, [a.id for a, _m in rows])

@@ -111,3 +111,57 @@ def test_a_comment_through_the_stamped_form_lands(app, client, login, create_use
     response = client.post(form.group(1), data={"csrf_token": token, "body": "Tack för tipset!"})
     assert response.status_code in (302, 303)
     assert "Tack för tipset!" in client.get(response.location).text
+
+
+def test_the_questions_row_is_what_its_objects_show_for_every_kind_of_asker(
+    app, create_user, create_question, create_tag, authors
+):
+    """The page reads the question as one row (``read_question_page``); a page shown again with
+    a form's errors converts the ORM question it changed (``page_question_of``): both the same,
+    for every kind of asker, with and without tags."""
+    from hub.forum import questions
+
+    people = authors["people"]
+    tags = [create_tag("Surfplatta"), create_tag("Larm")]
+    asked = {kind: create_question(person, tags=tags) for kind, person in people.items()}
+    asked["untagged"] = create_question(people["plain"])
+    asked["gone"].author_id = None
+    db.session.commit()
+    reader = create_user()
+    for kind, question in asked.items():
+        row, following = questions.read_question_page(reader, question.id)
+        loaded = questions.get_question_for(reader, question.id, full=True)
+        assert row == questions.page_question_of(loaded), kind
+        assert following is False
+        assert [tag.slug for tag in row.tags] == (
+            [] if kind == "untagged" else ["surfplatta", "larm"]
+        )
+
+
+def test_the_question_page_makes_no_orm_objects_of_its_question(
+    client, login, create_user, authors
+):
+    """The question, its category, asker and their profile and municipality come as one row:
+    as ORM objects they cost a quarter of a later reader's page (issue 17)."""
+    from sqlalchemy import event
+
+    from hub.core.models import Tag
+    from hub.directory.models import Municipality
+    from hub.forum.models import Category, Question
+
+    login(create_user())
+    url = client.get(f"/fragor/{authors['question'].id}").location
+    made: list[str] = []
+
+    def loaded(target, _context) -> None:
+        made.append(type(target).__name__)
+
+    kinds = (Question, Category, Profile, Municipality, Tag)
+    for kind in kinds:
+        event.listen(kind, "load", loaded)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        for kind in kinds:
+            event.remove(kind, "load", loaded)
+    assert made == []
