@@ -172,23 +172,24 @@ class PageQuestion(NamedTuple):
 PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
 
 
-def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | None, bool]:
+def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | None, bool, object]:
     """``get_question_page`` for the page itself: the question as one row read through the
-    connection, and whether the user follows it. A merged question comes back whoever reads it
-    (the page redirects); one the user may not see, as None."""
+    connection, whether the user follows it, and its comments and its answers' as
+    ``answers.comments_column`` read them (for ``answers.comments_as_read``). A merged question
+    comes back whoever reads it (the page redirects); one the user may not see, as None."""
     dialect = db.session.get_bind().dialect.name
     parameters = {"question_id": question_id, "user_id": user.id}
     row = reading_connection().execute(_page_row_statement(dialect), parameters).first()
     if row is None:
-        return None, False
+        return None, False, None
     fields = PAGE_QUESTION_FIELDS
     author = face_from(row[fields : fields + FACE_WIDTH])
-    question = PageQuestion(*row[:fields], author, _page_tags(row[-2]))
+    question = PageQuestion(*row[:fields], author, _page_tags(row.tags))
     if question.merged_into_id is not None:
-        return question, False
+        return question, False, None
     if not is_visible_to(question, user):
-        return None, False
-    return question, bool(row[-1])
+        return None, False, None
+    return question, bool(row.following), row.comments or []  # None: none, on PostgreSQL
 
 
 def page_question_of(question: Question) -> PageQuestion:
@@ -246,7 +247,10 @@ def _page_row_statement(dialect: str) -> Select:
         Category.slug,
         Category.name,
     ]
-    statement = select(*columns, *author.columns, _tags_column(dialect), _following_column())
+    from hub.forum.answers import comments_column  # answers imports this module
+
+    more = [_tags_column(dialect), _following_column(), comments_column(dialect)]
+    statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
                             Question.author_id)  # fmt: skip
     return statement.where(Question.id == bindparam("question_id"))

@@ -129,7 +129,7 @@ def test_the_questions_row_is_what_its_objects_show_for_every_kind_of_asker(
     db.session.commit()
     reader = create_user()
     for kind, question in asked.items():
-        row, following = questions.read_question_page(reader, question.id)
+        row, following, _comments = questions.read_question_page(reader, question.id)
         loaded = questions.get_question_for(reader, question.id, full=True)
         assert row == questions.page_question_of(loaded), kind
         assert following is False
@@ -165,3 +165,39 @@ def test_the_question_page_makes_no_orm_objects_of_its_question(
         for kind in kinds:
             event.remove(kind, "load", loaded)
     assert made == []
+
+
+def test_comments_read_with_the_question_are_those_of_their_own_statement(
+    app, create_user, authors
+):
+    """The comments come as a JSON column of the question's row (one round trip less): the same
+    comments, values and order as ``comments_for_page``'s statement gives, on the question and
+    on the answers shown; none deleted, none of an answer not shown, ties in time by id."""
+    from hub.core.db import utcnow
+    from hub.forum import answers, questions
+
+    question, shown = authors["question"], authors["answers"]
+    same_time = utcnow()
+    db.session.add_all(
+        [
+            Comment(question_id=question.id, author_id=authors["people"]["photo"].id,
+                    body='Om "citat" och \\ och\nrader, åäö', created_at=same_time),
+            Comment(question_id=question.id, author_id=None, body="Samma stund",
+                    created_at=same_time),
+            Comment(question_id=question.id, author_id=None, body="Borttagen",
+                    deleted_at=utcnow()),
+            Comment(answer_id=shown["photo"].id, author_id=None, body="Till fotografen"),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    reader = create_user()
+    with app.test_request_context("/"):
+        row, _following, found = questions.read_question_page(reader, question.id)
+        ids = [answer.id for answer, _marked in answers.answers_for_page(row, reader)]
+        for some in (ids, ids[1:], []):
+            assert answers.comments_as_read(found, question.id, some) == (
+                answers.comments_for_page(row, some)
+            )
+        assert (
+            len(answers.comments_as_read(found, question.id, ids)[("question", question.id)]) == 2
+        )
