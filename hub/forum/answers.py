@@ -237,16 +237,17 @@ def toggle_helpful(answer: Answer | MarkTarget, user: User) -> bool:
     """Mark the answer helpful once per member (never your own); a second press takes it back.
 
     Statements, not the ORM's unit of work: the mark is inserted unless it is there (then it is
-    deleted), and both counts change in the database. Refused before anything is written, so
-    a caller needs no savepoint to undo a refusal."""
+    deleted), and both counts change in the database, only by a mark this press inserted or
+    deleted. Refused before anything is written, so a caller needs no savepoint to undo a
+    refusal."""
     if answer.author_id == user.id:
         raise ForumError(_("Du kan inte markera ditt eget svar som hjälpsamt."))
     who = {"answer_id": answer.id, "user_id": user.id}
     dialect = db.session.get_bind().dialect.name
     new_mark = db.session.execute(_mark_once(dialect), {**who, "created_at": utcnow()})
     marked = new_mark.scalar() is not None
-    if not marked:
-        db.session.execute(_unmark(), who)
+    if not marked and not db.session.execute(_unmark(), who).rowcount:
+        return False  # the same member's other press took the mark back meanwhile, and counted
     # The question's row before the answer's, in the order the ORM's flushes lock them.
     for model, key in ((Question, answer.question_id), (Answer, answer.id)):
         db.session.execute(_count_helpful(model, up=marked), {"row_id": key})
