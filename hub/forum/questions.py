@@ -64,6 +64,7 @@ from hub.forum.models import (
     Revision,
     question_tag,
 )
+from hub.forum.page_comments import comments_column
 from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
 
@@ -137,7 +138,9 @@ def get_question_page(
     return question, bool(is_followed)
 
 
-class PageTag(NamedTuple):
+class TagRow(NamedTuple):
+    """A tag as the question's row reads it."""
+
     id: int
     slug: str
     name: str
@@ -166,7 +169,7 @@ class PageQuestion(NamedTuple):
     category_slug: str
     category_name: str
     author: Face | None  # None: the asker's account is gone
-    tags: tuple[PageTag, ...]  # in the order of their ids
+    tags: tuple[TagRow, ...]  # in the order of their ids
 
 
 PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
@@ -175,7 +178,7 @@ PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
 def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | None, bool, object]:
     """``get_question_page`` for the page itself: the question as one row read through the
     connection, whether the user follows it, and its comments and its answers' as
-    ``answers.comments_column`` read them (for ``answers.comments_as_read``). A merged question
+    ``page_comments.comments_column`` read them (for ``comments_as_read``). A merged question
     comes back whoever reads it (the page redirects); one the user may not see, as None."""
     dialect = db.session.get_bind().dialect.name
     parameters = {"question_id": question_id, "user_id": user.id}
@@ -214,15 +217,15 @@ def page_question_of(question: Question) -> PageQuestion:
         category.slug,
         category.name,
         face_of(question.author),
-        tuple(PageTag(tag.id, tag.slug, tag.name) for tag in question.tags),
+        tuple(TagRow(tag.id, tag.slug, tag.name) for tag in question.tags),
     )
 
 
-def _page_tags(found: str | list | None) -> tuple[PageTag, ...]:
+def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
     """The JSON array of [id, slug, name] of ``_tags_column`` (text on SQLite, decoded by
     psycopg), in the order of the ids, as ``tags_as_read`` orders the session's tags."""
     values = json.loads(found) if isinstance(found, str) else found or []
-    return tuple(PageTag(*value) for value in sorted(values))
+    return tuple(TagRow(*value) for value in sorted(values))
 
 
 @cache
@@ -247,8 +250,6 @@ def _page_row_statement(dialect: str) -> Select:
         Category.slug,
         Category.name,
     ]
-    from hub.forum.answers import comments_column  # answers imports this module
-
     more = [_tags_column(dialect), _following_column(), comments_column(dialect)]
     statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),

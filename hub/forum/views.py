@@ -18,7 +18,16 @@ from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
-from hub.forum import activity, answers, list_parts, mentions, moderation, post_parts, questions
+from hub.forum import (
+    activity,
+    answers,
+    list_parts,
+    mentions,
+    moderation,
+    page_comments,
+    post_parts,
+    questions,
+)
 from hub.forum.forms import (
     AnswerForm,
     AskForm,
@@ -214,9 +223,9 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
     rows = answers.answers_for_page(question, me)
     shown = [a.id for a, _m in rows]
     if comments_read is None:  # a POST's page: no comments came with the question
-        comments = answers.comments_for_page(question, shown)
+        comments = page_comments.comments_for_page(question.id, shown)
     else:
-        comments = answers.comments_as_read(comments_read, question.id, shown)
+        comments = page_comments.comments_as_read(comments_read, question.id, shown)
     written = [question.body_source, *(a.body_source for a, _m in rows)]
     written += [c.body for group in comments.values() for c in group]
     people = mentions.people_to_link(current_user, written)

@@ -174,7 +174,7 @@ def test_comments_read_with_the_question_are_those_of_their_own_statement(
     comments, values and order as ``comments_for_page``'s statement gives, on the question and
     on the answers shown; none deleted, none of an answer not shown, ties in time by id."""
     from hub.core.db import utcnow
-    from hub.forum import answers, questions
+    from hub.forum import answers, page_comments, questions
 
     question, shown = authors["question"], authors["answers"]
     same_time = utcnow()
@@ -195,9 +195,8 @@ def test_comments_read_with_the_question_are_those_of_their_own_statement(
         row, _following, found = questions.read_question_page(reader, question.id)
         ids = [answer.id for answer, _marked in answers.answers_for_page(row, reader)]
         for some in (ids, ids[1:], []):
-            assert answers.comments_as_read(found, question.id, some) == (
-                answers.comments_for_page(row, some)
+            assert page_comments.comments_as_read(found, question.id, some) == (
+                page_comments.comments_for_page(row.id, some)
             )
-        assert (
-            len(answers.comments_as_read(found, question.id, ids)[("question", question.id)]) == 2
-        )
+        on_question = page_comments.comments_as_read(found, question.id, ids)
+        assert len(on_question[("question", question.id)]) == 2
