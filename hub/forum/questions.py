@@ -232,24 +232,9 @@ def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
 def _page_row_statement(dialect: str) -> Select:
     """Built once, as the page's other statements: building one cost more than running it."""
     author = FaceColumns("author")
-    columns = [
-        Question.id,
-        Question.author_id,
-        Question.category_id,
-        Question.title,
-        Question.body_source,
-        Question.body_html,
-        Question.created_at,
-        Question.edited_at,
-        Question.deleted_at,
-        Question.hidden,
-        Question.locked,
-        Question.pinned,
-        Question.accepted_answer_id,
-        Question.merged_into_id,
-        Category.slug,
-        Category.name,
-    ]
+    # PageQuestion's first fields name the question's own columns: one list to keep.
+    own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
+    columns = [*own, Category.slug, Category.name]
     more = [_tags_column(dialect), _following_column(), comments_column(dialect)]
     statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
