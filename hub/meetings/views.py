@@ -280,7 +280,8 @@ def network_feed(slug: str):
 @login_required
 def index():
     page = page_number()
-    lists = listing.meeting_lists(scheduling.user_network_ids(current_user), current_user.id, page)
+    user = current_user._get_current_object()  # one look-up through the proxy, not several
+    lists = listing.meeting_lists(scheduling.user_network_ids(user), user.id, page)
     return render_template(
         "meetings/index.html",
         upcoming=parts.meeting_items(lists.upcoming, show_network=True, answers=lists.answers),

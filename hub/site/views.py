@@ -24,13 +24,15 @@ bp.add_app_template_global(layout.site_footer, "site_footer")
 
 @bp.get("/")
 def start():
-    if not current_user.is_authenticated:
+    # The member itself, not the proxy: the summaries read it ~20 times, each a look-up.
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return render_template("site/start.html")
     return render_template(
         "site/start.html",
-        forum=start_page_forum(current_user),
-        baton_summary=start_page_summary(current_user),
-        coming=coming_for(current_user),
+        forum=start_page_forum(user),
+        baton_summary=start_page_summary(user),
+        coming=coming_for(user),
         new_material=newest_rows(3),
         question_items=parts.question_items,
     )
