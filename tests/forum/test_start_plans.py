@@ -1,20 +1,22 @@
 """The start page's forum statements carry their fixed limits in their text
 (``hub.forum.summary``): with ``LIMIT $1`` PostgreSQL assumed a tenth of the rows for the one plan
 it could keep for every value, found it dearer than a plan for the values and planned the
-statement at every call, planning costing several times the execution."""
+statement at every call, planning costing several times the execution. The text is what is
+pinned: whether PostgreSQL then keeps one plan is its costing of the data (bench/README.md,
+"session 11, plans"; at the tests' size a count of pg_prepared_statements' plans varied by run)."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from hub.extensions import db
 from hub.forum.summary import start_page_forum
-from tests.forum.test_performance import seed_questions
 
-START_STATEMENTS = ("author_name",)  # the newest, and the unanswered in the member's topics
+# A column of the newest and of the unanswered in the member's topics (not of "your answered").
+START_COLUMN = "author_name"
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def sent_by_start_page(member) -> list[str]:
     sent: list[str] = []
 
     def keep(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-        if any(mark in statement for mark in START_STATEMENTS):
+        if START_COLUMN in statement:
             sent.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", keep)
@@ -54,27 +56,5 @@ def test_the_start_pages_limits_are_written_in(app, reader):
             r"(?:question\.id|question_tag\.question_id) DESC\s+LIMIT ([^\s)]+)", statement
         )
         assert limits and set(limits) == {"5"}, statement
-
-
-def test_postgresql_keeps_one_plan_for_the_start_page(
-    app, reader, create_user, create_tag, give_expertise, category
-):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's plan cache")
-    # Enough questions in the reader's topic that PostgreSQL's one plan for any value looks dear
-    # with a bound LIMIT (with a few, it kept that plan whatever the text).
-    topic = create_tag("Många frågor")
-    give_expertise(reader, topic)
-    seed_questions(create_user(), category, 3000, topic)
-    db.session.execute(text("ANALYZE"))
-    for _ in range(12):  # psycopg prepares from the sixth use; the server plans five for values
-        sent_by_start_page(reader)
-    plans = db.session.execute(
-        text(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
-            " WHERE statement LIKE '%author_name%'"
-        )
-    ).all()
-    assert len(plans) == 2
-    for generic, custom in plans:
-        assert generic > 0 and custom <= 5, plans  # before: [(0, 7), (2, 5)]
+        if db.engine.dialect.name == "postgresql":  # a bound flag hides the partial indexes
+            assert "question.hidden = false" in statement
