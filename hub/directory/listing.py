@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
-from hub.core.db import core_rows
+from hub.core.driver_rows import DriverStatement, in_list
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import tag_slug
 from hub.directory.models import (
@@ -173,12 +173,12 @@ def _filter_choices() -> CompoundSelect:
     return both.order_by(columns.kind, columns.position, columns.name, columns.code)
 
 
-# Built once: every directory page runs it.
-FILTER_CHOICES = _filter_choices()
+# Built once and sent on the driver's cursor: every directory page runs it.
+FILTER_CHOICES = DriverStatement(_filter_choices)
 
 
 def load_filter_options() -> FilterOptions:
-    rows = core_rows(FILTER_CHOICES)
+    rows = FILTER_CHOICES.rows()
     municipalities = [
         MunicipalityChoice(r.code, r.name, r.region_code, r.region_name)
         for r in rows
@@ -416,11 +416,13 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
     at any size. Not a window count: ``count(*) OVER ()`` makes the database build and sort every
     listed person's row before it can return the first 20, instead of walking the name index.
     """
-    stmt = prepared(("page", *filter_shape(filters)), lambda: _page_statement(filters))
+    stmt = prepared(
+        ("page", *filter_shape(filters)), lambda: DriverStatement(lambda: _page_statement(filters))
+    )
     offset = (page - 1) * per_page
     count_to = offset + COUNT_BEYOND + 1
     values = filter_values(filters) | {"limit": per_page, "offset": offset, "count_to": count_to}
-    rows = core_rows(stmt, values)
+    rows = stmt.rows(values)
     if rows:
         return _page_of(_people_of(rows), rows[0].total, page, per_page, count_to)
     total = 0
@@ -527,7 +529,7 @@ def _people_of(rows: list[Row]) -> list[PersonRow]:
     ]
     with_profile = {person.id: person for person in people if person.has_profile}
     if with_profile:
-        found = core_rows(AREAS_AND_TAGS, {"ids": list(with_profile)})
+        found = AREAS_AND_TAGS.rows({"ids": list(with_profile)})
         for user_id, is_tag, _position, slug, name in found:
             person = with_profile[user_id]
             if is_tag:
@@ -539,7 +541,6 @@ def _people_of(rows: list[Row]) -> list[PersonRow]:
 
 def _areas_and_tags_statement() -> CompoundSelect:
     """Each person's care areas (in their order) and tags (by name), in one statement."""
-    ids = bindparam("ids", expanding=True)
     areas = (
         select(
             profile_care_area.c.user_id,
@@ -549,7 +550,7 @@ def _areas_and_tags_statement() -> CompoundSelect:
             CareArea.name.label("name"),
         )
         .join(CareArea, CareArea.slug == profile_care_area.c.care_area_slug)
-        .where(profile_care_area.c.user_id.in_(ids))
+        .where(in_list(profile_care_area.c.user_id, "ids"))
     )
     tags = (
         select(
@@ -560,15 +561,15 @@ def _areas_and_tags_statement() -> CompoundSelect:
             Tag.name,
         )
         .join(Tag, Tag.id == user_expertise.c.tag_id)
-        .where(user_expertise.c.user_id.in_(ids))
+        .where(in_list(user_expertise.c.user_id, "ids"))
     )
     both = union_all(areas, tags)
     columns = both.selected_columns
     return both.order_by(columns.is_tag, columns.position, columns.name)
 
 
-# Built once: every list of people runs it.
-AREAS_AND_TAGS = _areas_and_tags_statement()
+# Built once (for the app's dialect, on first use): every list of people runs it.
+AREAS_AND_TAGS = DriverStatement(_areas_and_tags_statement, lists=("ids",))
 
 
 def find_people_by_name(prefix: str, limit: int = 10) -> list[User]:

@@ -14,15 +14,15 @@ once), ``search_meetings``, ``search_topics`` and ``search_people``, each search
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 from markupsafe import Markup
 from sqlalchemy import (
-    BindParameter,
     Column,
+    ColumnElement,
     Integer,
     MetaData,
     Select,
@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from hub.auth.models import User
 from hub.core.db import core_rows
+from hub.core.driver_rows import DriverStatement, in_list
 from hub.core.models import Tag, user_expertise
 from hub.directory.listing import (
     DirectoryFilters,
@@ -271,7 +272,7 @@ def search_people(query: str, limit: int = 5, tags: Sequence | None = None) -> S
     if not normalise_name(query):
         return Section()
     values = filter_values(DirectoryFilters(q=query))
-    named = core_rows(prepared(("search-named",), _named_statement), values)
+    named = _statement("search-named", _named_statement).rows(values)
     tag_ids = expertise_tags(parse_query(query), tags)
     if not tag_ids:
         return Section(named[:limit], len(named))
@@ -289,25 +290,31 @@ def find_experts(tag_ids: list[int], wanted: int) -> tuple[list, int]:
     a few hundred rows at most, where sorting every expert of a common tag read thousands
     at 10x the data."""
     values = {"tag_ids": tag_ids, "wanted": wanted}
-    counted = core_rows(prepared(("search-experts-count",), _experts_count), values)[0][0]
+    counted = _statement("search-experts-count", _experts_count).rows(values)[0][0]
     if counted < MAX_PEOPLE:
-        found = core_rows(prepared(("search-experts-few",), _experts_from_tags), values)
+        found = _statement("search-experts-few", _experts_from_tags).rows(values)
     else:
-        found = core_rows(prepared(("search-experts-many",), _experts_by_name), values)
+        found = _statement("search-experts-many", _experts_by_name).rows(values)
     return found, counted
+
+
+def _statement(name: str, build: Callable[[], Select]) -> DriverStatement:
+    """The people statements, built once per process (``prepared``: values as parameters) and
+    sent on the driver's cursor: through SQLAlchemy each cost more than the database's work."""
+    return prepared((name,), lambda: DriverStatement(build, lists=("tag_ids",)))
 
 
 def _named_statement() -> Select:
     return person_rows(people_statement(DirectoryFilters(q="any name"), bound=False))
 
 
-def _tag_ids() -> BindParameter:
-    return bindparam("tag_ids", expanding=True, required=True)
+def _with_tags(column: ColumnElement[int]) -> ColumnElement[bool]:
+    return in_list(column, "tag_ids")
 
 
 def _experts_from_tags() -> Select:
     with_expertise = User.id.in_(
-        select(user_expertise.c.user_id).where(user_expertise.c.tag_id.in_(_tag_ids()))
+        select(user_expertise.c.user_id).where(_with_tags(user_expertise.c.tag_id))
     )
     listed = people_statement(DirectoryFilters(), bound=False).where(with_expertise)
     return person_rows(listed).limit(bindparam("wanted", required=True))
@@ -315,7 +322,7 @@ def _experts_from_tags() -> Select:
 
 def _experts_by_name() -> Select:
     expert = exists().where(
-        user_expertise.c.user_id == User.id, user_expertise.c.tag_id.in_(_tag_ids())
+        user_expertise.c.user_id == User.id, _with_tags(user_expertise.c.tag_id)
     )
     listed = people_statement(DirectoryFilters(), bound=False).where(expert)
     return person_rows(listed).limit(bindparam("wanted", required=True))
@@ -323,7 +330,7 @@ def _experts_by_name() -> Select:
 
 def _experts_count() -> Select:
     with_expertise = User.id.in_(
-        select(user_expertise.c.user_id).where(user_expertise.c.tag_id.in_(_tag_ids()))
+        select(user_expertise.c.user_id).where(_with_tags(user_expertise.c.tag_id))
     )
     listed = people_statement(DirectoryFilters(), bound=False).where(with_expertise)
     first = listed.with_only_columns(User.id).limit(MAX_PEOPLE).subquery()
