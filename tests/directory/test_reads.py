@@ -133,8 +133,8 @@ def test_past_the_counted_people_the_page_says_there_are_more(client, directory)
 def test_a_count_tests_the_few_hidden_profiles_not_each_persons_profile(client, directory):
     """Counting a municipality's people looked up each one's profile to see whether it is hidden
     (3 buffers a person on PostgreSQL: 1,902 for 601 people at 20,000 members); now "not hidden"
-    is an anti-join against the hidden profiles' own index. (SQLite finds a profile by its rowid,
-    one search either way.)"""
+    is a look-up in the hidden profiles, read once from their own index (SQLite had searched the
+    profile table once per person: 0.31 against 0.18 ms for 1,021 people)."""
     add_members(200)
     first = (
         select(Profile).join(User).where(User.municipality_code == "1381", Profile.workplace != "")
@@ -155,8 +155,12 @@ def test_a_count_tests_the_few_hidden_profiles_not_each_persons_profile(client, 
         assert db.session.execute(count).scalar_one() == expected
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
+    [(sql, parameters)] = captured
     if db.engine.dialect.name == "postgresql":
-        [(sql, parameters)] = captured
         rows = db.session.connection().exec_driver_sql("EXPLAIN " + sql, parameters)
         plan = "\n".join(row[0] for row in rows)
         assert "ix_profile_hidden_user" in plan and "pk_profile" not in plan, plan
+    else:
+        rows = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)
+        plan = "\n".join(row[-1] for row in rows)
+        assert "LIST SUBQUERY" in plan and "CORRELATED" not in plan, plan
