@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from flask_babel import gettext as _
@@ -63,15 +64,27 @@ class Choice(NamedTuple):
     name: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class FilterOptions:
     """The choices of the filter form; loaded in one statement, as tuples (the form lists
-    every municipality: ORM objects for them cost more than the rest of the page)."""
+    every municipality: ORM objects for them cost more than the rest of the page). Shared by
+    the requests that read the same rows (``load_filter_options``): never changed."""
 
-    regions: list[Choice]
-    municipalities: list[MunicipalityChoice]
-    role_types: list[SlugChoice]
-    care_areas: list[SlugChoice]
+    regions: tuple[Choice, ...]
+    municipalities: tuple[MunicipalityChoice, ...]
+    role_types: tuple[SlugChoice, ...]
+    care_areas: tuple[SlugChoice, ...]
+    known: dict[str, frozenset[str]] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Each filter's values, to check a query string's against (``parse_filters``).
+        known = {
+            "region": frozenset(r.code for r in self.regions),
+            "municipality": frozenset(m.scb_code for m in self.municipalities),
+            "role_type": frozenset(r.slug for r in self.role_types),
+            "care_area": frozenset(c.slug for c in self.care_areas),
+        }
+        object.__setattr__(self, "known", known)
 
 
 @dataclass
@@ -178,19 +191,25 @@ FILTER_CHOICES = DriverStatement(_filter_choices)
 
 
 def load_filter_options() -> FilterOptions:
-    rows = FILTER_CHOICES.rows()
-    municipalities = [
-        MunicipalityChoice(r.code, r.name, r.region_code, r.region_name)
-        for r in rows
-        if r.kind == 0
-    ]
+    """The form's choices, read on every page (an admin may have added a municipality a moment
+    ago) and made into choices once per process and rows."""
+    return _options_of(tuple(FILTER_CHOICES.rows()))
+
+
+@lru_cache(maxsize=16)
+def _options_of(rows: tuple[tuple, ...]) -> FilterOptions:
+    municipalities = tuple(
+        MunicipalityChoice(code, name, region_code, region_name)
+        for kind, code, name, region_code, region_name, _position in rows
+        if kind == 0
+    )
     regions = sorted(
         {m.region_code: Choice(m.region_code, m.region_name) for m in municipalities}.values(),
         key=_by_name,
     )
-    role_types = [SlugChoice(r.code, r.name) for r in rows if r.kind == 1]
-    care_areas = [SlugChoice(r.code, r.name) for r in rows if r.kind == 2]
-    return FilterOptions(regions, municipalities, role_types, care_areas)
+    role_types = tuple(SlugChoice(row[1], row[2]) for row in rows if row[0] == 1)
+    care_areas = tuple(SlugChoice(row[1], row[2]) for row in rows if row[0] == 2)
+    return FilterOptions(tuple(regions), municipalities, role_types, care_areas)
 
 
 def _by_name(item: Any) -> str:
@@ -219,29 +238,22 @@ def parse_page(raw: str | None) -> int:
     return min(number, MAX_PAGE) if number else 1
 
 
+# Attribute, query parameter and the note for a value we do not know. The notes are lazy:
+# translated only for a value we do not know, not on every page.
+FILTER_NOTES = (
+    ("region", "region", _l("Regionen finns inte")),
+    ("municipality", "kommun", _l("Kommunen finns inte")),
+    ("role_type", "roll", _l("Rollen finns inte")),
+    ("care_area", "omrade", _l("Verksamhetsområdet finns inte")),
+)
+
+
 def parse_filters(args: MultiDict, options: FilterOptions) -> DirectoryFilters:
     """Filters from the query string; a value we do not know is dropped, with a note."""
     filters = DirectoryFilters(q=" ".join(args.get("q", "").split())[:120])
-    # The notes are lazy: translated only for a value we do not know, not on every page.
-    known = [  # attribute, query parameter, the values we know, the note if unknown
-        ("region", "region", {r.code for r in options.regions}, _l("Regionen finns inte")),
-        (
-            "municipality",
-            "kommun",
-            {m.scb_code for m in options.municipalities},
-            _l("Kommunen finns inte"),
-        ),
-        ("role_type", "roll", {r.slug for r in options.role_types}, _l("Rollen finns inte")),
-        (
-            "care_area",
-            "omrade",
-            {c.slug for c in options.care_areas},
-            _l("Verksamhetsområdet finns inte"),
-        ),
-    ]
-    for attribute, param, values, message in known:
+    for attribute, param, message in FILTER_NOTES:
         value = args.get(param, "").strip()
-        if value in values:
+        if value in options.known[attribute]:
             setattr(filters, attribute, value)
         elif value:
             filters.notes.append(_("%(message)s, så det filtret används inte.", message=message))
