@@ -12,8 +12,11 @@ deploys it) and bench/bare_app.py (no ``--preload``: nothing to load) on 127.0.0
 ``wrk`` at concurrency 8 (2 threads) with a Lua script that replays the mix. Rows:
 
 * bare: the bare Flask page, before and after the hub rows (their mean is the ratios' base);
-* warm workers: after a warm-up run with other requests of the same mix;
-* cold workers: the first ``--cold`` seconds of a freshly started hub.
+* warm workers: after a warm-up run with other requests of the same mix, the hub as deployed
+  (gunicorn.conf.py; nothing of the benchmark's inside the workers);
+* warm workers, each request logged: the same again with bench/gunicorn_bench.py's log of each
+  request (~0.1 ms per request more), for the tables per kind below;
+* cold workers: the first ``--cold`` seconds of a freshly started hub (logged).
 
 Each row gives req/s, its ratio to the bare page, p50/p95/p99 latency, errors (status >= 400,
 socket errors) and how many requests were writes. Below it, per kind of request (question, list,
@@ -131,19 +134,24 @@ def main() -> None:
     rows: list[Row] = []
     statements = ""
     request_log = RequestLog(Path(tempfile.mkstemp(suffix=".log")[1]))
-    settings = deployed(database_url, request_log.path)
+    plain, logged = deployed(database_url), deployed(database_url, request_log.path)
     with serve("bench.bare_app:app", {}) as bare:
         rows.append(run_bare(bare, args.duration, "bare (before)"))
-        with serve("wsgi:app", settings) as hub:
+        # The ratios' row: the hub as deployed, nothing of the benchmark's own inside it.
+        with serve("wsgi:app", plain) as hub:
             sign_in_all(hub, world["members"])
             replay(hub, world, rng, duration=5)  # warm-up, other requests of the same mix
+            rows.append(replay(hub, world, rng, args.duration, "warm workers"))
+        # Sessions are signed cookies: they hold for a new server too. The same mix again, each
+        # request logged (its kind, the worker's CPU, SQL), so that the tail can be attributed.
+        with serve("wsgi:app", logged) as hub:
+            replay(hub, world, rng, duration=5)
             request_log.skip()
             reset_statements(database_url, args.pg_statements)
-            rows.append(replay(hub, world, rng, args.duration, "warm workers"))
+            rows.append(replay(hub, world, rng, args.duration, "warm workers, each request logged"))
             rows[-1].kinds = request_log.read()
             statements = top_statements(database_url, args.pg_statements)
-        # Sessions are signed cookies: they hold for a new server too.
-        with serve("wsgi:app", settings) as hub:
+        with serve("wsgi:app", logged) as hub:
             request_log.skip()
             rows.append(replay(hub, world, rng, args.cold, "cold workers"))
             rows[-1].kinds = request_log.read()
@@ -203,17 +211,18 @@ def load_world(database_url: str, members: int) -> dict:
     return world
 
 
-def deployed(database_url: str, request_log: Path) -> dict[str, str]:
+def deployed(database_url: str, request_log: Path | None = None) -> dict[str, str]:
     """Production settings as the README deploys them: the app loaded once before the workers
-    fork; one trusted proxy, so that each member's own address counts for the login limits.
-    bench/gunicorn_bench.py (gunicorn.conf.py's hooks and a line per request in
-    ``request_log``) instead of gunicorn.conf.py alone."""
-    env = hub_env(database_url)
+    fork (gunicorn.conf.py's hooks); one trusted proxy, so that each member's own address counts
+    for the login limits. With ``request_log``: bench/gunicorn_bench.py instead of
+    gunicorn.conf.py alone, which adds a line per request in that file (~0.1 ms per request)."""
+    env = dict(hub_env(database_url), HUB_TRUSTED_PROXIES="1", GUNICORN_CMD_ARGS="--preload")
+    if request_log is None:
+        return env
     return dict(
         env,
         GUNICORN_CMD_ARGS="--preload -c bench/gunicorn_bench.py",
         BENCH_REQUEST_LOG=str(request_log),
-        HUB_TRUSTED_PROXIES="1",
     )
 
 

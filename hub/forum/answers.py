@@ -7,7 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, case, delete, exists, false, or_, select
+from sqlalchemy import Select, bindparam, case, delete, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
@@ -33,14 +33,52 @@ def get_answer_for(user: User, answer_id: int) -> Answer | None:
     answer = db.session.scalar(
         select(Answer).where(Answer.id == answer_id).options(joinedload(Answer.question))
     )
-    if answer is None or answer.deleted_at is not None:
+    if answer is None:
         return None
     question = answer.question
-    if question.deleted_at is not None:
+    hidden = answer.hidden or question.hidden
+    return answer if _may_see(user, answer.deleted_at or question.deleted_at, hidden) else None
+
+
+def _may_see(user: User, deleted_at: datetime | None, hidden: bool) -> bool:
+    """A deleted answer (or one on a deleted question) is gone for all; a hidden one (or one on
+    a hidden question) is there for moderators only."""
+    return deleted_at is None and (not hidden or can(user, Permission.MODERATE))
+
+
+class MarkTarget(NamedTuple):
+    """What a helpful mark needs of its answer: who wrote it, and where to send the member back."""
+
+    id: int
+    author_id: int | None
+    question_id: int
+    question_title: str
+
+
+def get_mark_target_for(user: User, answer_id: int) -> MarkTarget | None:
+    """The answer, if this user may see it, as one row of plain values: a mark writes by
+    statements (``toggle_helpful``) and the page is read anew after the redirect, so the ORM's
+    objects for the answer and its question would only be made and thrown away."""
+    row = db.session.execute(_mark_target_statement(), {"answer_id": answer_id}).first()
+    if row is None or not _may_see(user, row.answer_deleted_at, row.hidden):
         return None
-    if (answer.hidden or question.hidden) and not can(user, Permission.MODERATE):
-        return None
-    return answer
+    return MarkTarget(row.id, row.author_id, row.question_id, row.title)
+
+
+@cache
+def _mark_target_statement() -> Select:
+    return (
+        select(
+            Answer.id,
+            Answer.author_id,
+            Answer.question_id,
+            Question.title,
+            func.coalesce(Answer.deleted_at, Question.deleted_at).label("answer_deleted_at"),
+            (Answer.hidden | Question.hidden).label("hidden"),
+        )
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.id == bindparam("answer_id"))
+    )
 
 
 def is_counted(answer: Answer) -> bool:
@@ -181,26 +219,66 @@ def toggle_accept(answer: Answer, user: User) -> bool:
     return True
 
 
-def toggle_helpful(answer: Answer, user: User) -> bool:
-    """Mark the answer helpful once per member (never your own); a second press takes it back."""
+def toggle_helpful(answer: Answer | MarkTarget, user: User) -> bool:
+    """Mark the answer helpful once per member (never your own); a second press takes it back.
+
+    Statements, not the ORM's unit of work: the mark is inserted unless it is there (then it is
+    deleted), and both counts change in the database. Refused before anything is written, so
+    a caller needs no savepoint to undo a refusal."""
     if answer.author_id == user.id:
         raise ForumError(_("Du kan inte markera ditt eget svar som hjälpsamt."))
-    question = answer.question
-    removed = db.session.execute(
-        delete(HelpfulMark).where(
-            HelpfulMark.answer_id == answer.id, HelpfulMark.user_id == user.id
-        )
-    ).rowcount
-    if removed:
-        answer.helpful_count = counted_down(Answer.helpful_count)
-        question.helpful_count = counted_down(Question.helpful_count)
-        db.session.flush()
-        return False
-    db.session.add(HelpfulMark(answer_id=answer.id, user_id=user.id))
-    answer.helpful_count = Answer.helpful_count + 1
-    question.helpful_count = Question.helpful_count + 1
-    db.session.flush()
-    return True
+    who = {"answer_id": answer.id, "user_id": user.id}
+    dialect = db.session.get_bind().dialect.name
+    new_mark = db.session.execute(_mark_once(dialect), {**who, "created_at": utcnow()})
+    marked = new_mark.scalar() is not None
+    if not marked:
+        db.session.execute(_unmark(), who)
+    # The question's row before the answer's, in the order the ORM's flushes lock them.
+    for model, key in ((Question, answer.question_id), (Answer, answer.id)):
+        db.session.execute(_count_helpful(model, up=marked), {"row_id": key})
+        _forget_count(model, key)
+    return marked
+
+
+@cache
+def _mark_once(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING: one statement when the mark is new (most presses), and
+    a press racing another by the same member inserts nothing and takes the mark back."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = HelpfulMark.__table__
+    # The id returned says whether a row went in (a rowcount is -1 on PostgreSQL with RETURNING).
+    statement = insert(table).on_conflict_do_nothing(index_elements=["answer_id", "user_id"])
+    return statement.returning(table.c.id)
+
+
+@cache
+def _unmark():
+    table = HelpfulMark.__table__
+    return delete(table).where(
+        table.c.answer_id == bindparam("answer_id"), table.c.user_id == bindparam("user_id")
+    )
+
+
+@cache
+def _count_helpful(model, *, up: bool):
+    table = model.__table__
+    count = table.c.helpful_count
+    return (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values(helpful_count=count + 1 if up else counted_down(count))
+    )
+
+
+def _forget_count(model, key: int) -> None:
+    """The session's copy of the row (a caller's, or a test's), if it holds one, reads its count
+    anew when next used: the statement changed the row past it."""
+    kept = db.session.identity_map.get(db.session.identity_key(model, key))
+    if kept is not None:
+        db.session.expire(kept, ["helpful_count"])
 
 
 # Counters change in the database, from the row as it is when the UPDATE runs, not from the

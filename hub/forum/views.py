@@ -78,8 +78,12 @@ def _deletable_comment(comment_id: int):
 
 
 def _back(question, anchor: str = ""):
+    return _back_to(question.id, question.title, anchor)
+
+
+def _back_to(question_id: int, title: str, anchor: str = ""):
     return redirect(
-        url_for("forum.question", question_id=question.id, slug=slugify(question.title)) + anchor,
+        url_for("forum.question", question_id=question_id, slug=slugify(title)) + anchor,
         code=303,
     )
 
@@ -439,12 +443,15 @@ def accept(answer_id: int):
 @bp.post("/svar/<int:answer_id>/hjalpsamt")
 @require(Permission.POST)
 def helpful(answer_id: int):
-    answer_ = _load_answer(answer_id)
+    answer_ = answers.get_mark_target_for(current_user, answer_id)
+    if answer_ is None:
+        abort(404)
     try:
-        run_rule(lambda: answers.toggle_helpful(answer_, current_user))
+        # No savepoint (run_rule): the rule refuses before it writes anything.
+        answers.toggle_helpful(answer_, current_user)
     except RuleError as error:
         flash(error.message, "error")
-    return _back(answer_.question, f"#svar-{answer_.id}")
+    return _back_to(answer_.question_id, answer_.question_title, f"#svar-{answer_.id}")
 
 
 @bp.post("/folj/<target_type>/<int:target_id>")

@@ -138,6 +138,70 @@ def test_helpful_once_per_member_not_own(
     assert db.session.scalar(select(func.count(HelpfulMark.id))) == 0
 
 
+def press_helpful(client, answer_id: int):
+    """One press of the helpful button: (its answer, every statement it sent, savepoints too:
+    each is a round trip to PostgreSQL)."""
+    from sqlalchemy import event
+
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client.get("/fragor/ny").text)
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = client.post(f"/svar/{answer_id}/hjalpsamt", data={"csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return response, len(sent)
+
+
+def test_a_helpful_press_is_a_few_statements_and_sends_the_member_back(
+    client, login, create_user, create_question, create_answer
+):
+    """The answer as one row (who wrote it, its question's title for the address), the mark
+    inserted unless it is there (then deleted) and both counts; no ORM objects and no savepoint
+    (the ORM's load, flush and the rule's savepoint made it 10 statements, 9 to take back)."""
+    question = create_question(create_user(), title="Var laddar ni surfplattorna?")
+    answer = create_answer(question, create_user())
+    login(create_user())
+    marked, marking = press_helpful(client, answer.id)
+    taken_back, unmarking = press_helpful(client, answer.id)
+    # Each: the test's own savepoint and its release (a transaction's begin and commit outside
+    # tests), the member, the answer's row, the insert, the two counts; taking back also deletes.
+    assert (marking, unmarking) == (7, 8)
+    for response in marked, taken_back:
+        assert response.status_code == 303
+        assert response.location == (
+            f"/fragor/{question.id}/var-laddar-ni-surfplattorna#svar-{answer.id}"
+        )
+
+
+def test_only_those_who_see_an_answer_may_mark_it(
+    client, login, create_user, create_question, create_answer, post
+):
+    from hub.core.db import utcnow
+
+    question = create_question(create_user())
+    hidden, deleted = create_answer(question, create_user()), create_answer(question, create_user())
+    table = Answer.__table__
+    db.session.execute(table.update().where(table.c.id == hidden.id).values(hidden=True))
+    db.session.execute(table.update().where(table.c.id == deleted.id).values(deleted_at=utcnow()))
+    db.session.commit()
+    login(create_user())
+    assert post(f"/svar/{hidden.id}/hjalpsamt").status_code == 404
+    assert post(f"/svar/{deleted.id}/hjalpsamt").status_code == 404
+    assert post("/svar/999999/hjalpsamt").status_code == 404
+    login(create_user(role=Role.COORDINATOR))
+    assert post(f"/svar/{deleted.id}/hjalpsamt").status_code == 404
+    assert post(f"/svar/{hidden.id}/hjalpsamt").status_code == 303  # moderators see it
+    db.session.refresh(hidden)
+    assert hidden.helpful_count == 1
+
+
 def test_counts_add_to_what_the_row_holds_not_to_what_the_request_read(
     create_user, create_question, create_answer
 ):
