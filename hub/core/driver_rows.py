@@ -49,18 +49,8 @@ class DriverStatement:
         """The rows, as named tuples with the statement's column names. A parameter without a
         default that ``values`` leaves out is an error (KeyError), as in SQLAlchemy."""
         connection = reading_connection()
-        dialect = connection.dialect
-        found = self._compiled.get(dialect.name)
-        if found is None:
-            found = self._compiled[dialect.name] = self._compile(dialect)
-        sql, defaults, needed, order, row = found
-        params = defaults | (values or {})
-        if not needed <= params.keys():
-            raise KeyError(f"no value for {', '.join(sorted(needed - params.keys()))}")
-        if order:  # SQLite: a mark per value, in order
-            lists = self.lists.intersection(order)
-            sql = self._expanded(sql, {name: len(params[name]) for name in lists})
-            params = tuple(v for name in order for v in self._values(name, params[name]))
+        sql, params = self.sent(values, connection.dialect)
+        row = self._compiled[connection.dialect.name][-1]
         cursor = connection.connection.driver_connection.cursor()
         # The engine's cursor events, as SQLAlchemy sends them: the hub's own (a write begins a
         # transaction) and those of the tests and benches that count and explain statements.
@@ -73,6 +63,22 @@ class DriverStatement:
             cursor.close()
         events.after_cursor_execute(connection, cursor, sql, params, None, False)
         return found
+
+    def sent(self, values: dict[str, Any] | None, dialect) -> tuple[str, dict | tuple]:
+        """The SQL and the parameters the driver is given for ``values``."""
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = self._compile(dialect)
+        sql, defaults, needed, order, _row = found
+        params = defaults | (values or {})
+        if not needed <= params.keys():
+            raise KeyError(f"no value for {', '.join(sorted(needed - params.keys()))}")
+        if not order:  # PostgreSQL: named parameters, a list as an array
+            return sql, params
+        # SQLite: a mark per value, in order
+        lists = self.lists.intersection(order)
+        sql = self._expanded(sql, {name: len(params[name]) for name in lists})
+        return sql, tuple(v for name in order for v in self._values(name, params[name]))
 
     def _values(self, name: str, value: Any) -> Sequence:
         return value if name in self.lists else (value,)

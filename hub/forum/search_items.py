@@ -35,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    union_all,
 )
 
 from hub.auth.models import User
@@ -290,12 +291,15 @@ def find_experts(tag_ids: list[int], wanted: int) -> tuple[list, int]:
     a few hundred rows at most, where sorting every expert of a common tag read thousands
     at 10x the data."""
     values = {"tag_ids": tag_ids, "wanted": wanted}
+    if db.engine.dialect.name == "postgresql":  # one round trip
+        found = _statement("search-experts", _experts_statement).rows(values)
+        # No row: no listed expert; else either way finds one at least, each row the count.
+        return found, found[0].counted if found else 0
+    # SQLite (statements are calls in this process) built the way not taken when given both.
     counted = _statement("search-experts-count", _experts_count).rows(values)[0][0]
     if counted < MAX_PEOPLE:
-        found = _statement("search-experts-few", _experts_from_tags).rows(values)
-    else:
-        found = _statement("search-experts-many", _experts_by_name).rows(values)
-    return found, counted
+        return _statement("search-experts-few", _experts_from_tags).rows(values), counted
+    return _statement("search-experts-many", _experts_by_name).rows(values), counted
 
 
 def _statement(name: str, build: Callable[[], Select]) -> DriverStatement:
@@ -328,11 +332,33 @@ def _experts_by_name() -> Select:
     return person_rows(listed).limit(bindparam("wanted", required=True))
 
 
+def _experts_statement() -> Select:
+    """Both ways in one statement (PostgreSQL: one round trip), each under a condition on the
+    count that PostgreSQL tests once (a one-time filter), before reading anything for the way
+    not taken: rows (id, name, title, counted), sorted."""
+    gate = select(_experts_count().scalar_subquery().label("counted")).cte("counted_experts")
+    counted = select(gate.c.counted).scalar_subquery()
+    ways = [
+        select(way.add_columns(User.name_key).where(condition).subquery())
+        for way, condition in (
+            (_experts_from_tags(), counted < MAX_PEOPLE),
+            (_experts_by_name(), counted >= MAX_PEOPLE),
+        )
+    ]
+    both = union_all(*ways).subquery()
+    return select(both.c.id, both.c.name, both.c.title, counted.label("counted")).order_by(
+        both.c.name_key, both.c.id
+    )
+
+
 def _experts_count() -> Select:
+    """Up to MAX_PEOPLE listed experts counted, "not hidden" tested against the hidden
+    profiles' list (``counting``), not each expert's profile (PostgreSQL: 321 of the count's
+    368 buffers for two tags at 2,000 members)."""
     with_expertise = User.id.in_(
         select(user_expertise.c.user_id).where(_with_tags(user_expertise.c.tag_id))
     )
-    listed = people_statement(DirectoryFilters(), bound=False).where(with_expertise)
+    listed = people_statement(DirectoryFilters(), bound=False, counting=True).where(with_expertise)
     first = listed.with_only_columns(User.id).limit(MAX_PEOPLE).subquery()
     return select(func.count()).select_from(first)
 
