@@ -455,20 +455,59 @@ def _page_of(
 def _page_statement(filters: DirectoryFilters) -> Select:
     if filters.tag and db.engine.dialect.name == "postgresql":
         return _tag_page_statement(filters)
+    if filters.q and db.engine.dialect.name == "postgresql":
+        return _name_page_statement(filters)
     return _ordered_page(people_statement(filters, bound=False), filters)
 
 
-def _ordered_page(people: Select, filters: DirectoryFilters) -> Select:
-    total = _count_of(filters, bound=False).scalar_subquery()
+def _ordered_page(
+    people: Select,
+    filters: DirectoryFilters,
+    total: ColumnElement[int] | None = None,
+    walk: bool = True,
+) -> Select:
+    """The page's rows in name order. ``walk=False``: sorted by an expression no index gives,
+    so that the database finds the people first and sorts them (same order, same rows)."""
+    if total is None:
+        total = _count_of(filters, bound=False).scalar_subquery()
+    name = User.name_key if walk else User.name_key.op("||")(literal_column("''"))
     return (
         people.with_only_columns(*_row_columns(total))
         .outerjoin(RoleType, RoleType.slug == User.role_type_slug)
         .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
         .outerjoin(Unit, Unit.id == User.unit_id)
-        .order_by(User.name_key, User.id)
+        .order_by(name, User.id)
         .limit(bindparam("limit", required=True))
         .offset(bindparam("offset", required=True))
     )
+
+
+def _name_page_statement(filters: DirectoryFilters) -> Select:
+    """A name's page on PostgreSQL, the cheaper of two ways, chosen when the statement runs as
+    for a topic (``_tag_page_statement``): when every match was counted (fewer than
+    ``count_to``), they are found by the name and surname indexes and sorted, reading no more
+    than the count did; else the members are walked in name order testing each. The planner
+    walks for any name, taking the matches to be spread over the name order, while a first
+    name's are together where it sorts: ``maria`` at 20,000 members read 13,383 members
+    (14,000 buffers) for 20 shown."""
+    gate = select(_count_of(filters, bound=False).scalar_subquery().label("total")).cte("counted")
+    total = select(gate.c.total).scalar_subquery()
+    all_counted = total < bindparam("count_to", required=True)
+    branches = [
+        _ordered_page(people_statement(filters, bound=False), filters, total, walk=walking)
+        .add_columns(User.name_key)
+        .where(~all_counted if walking else all_counted)
+        .subquery()
+        for walking in (True, False)
+    ]
+    return _either(branches)
+
+
+def _either(branches: list) -> Select:
+    """The rows of the branch that ran (each under a condition tested once), in name order."""
+    both = union_all(*(select(branch) for branch in branches)).subquery()
+    columns = [column for column in both.c if column.name != "name_key"]
+    return select(*columns).order_by(both.c.name_key, both.c.id)
 
 
 # Buffers PostgreSQL touches per member walked in name order testing the tag, and per expert read
@@ -493,9 +532,7 @@ def _tag_page_statement(filters: DirectoryFilters) -> Select:
         .subquery()
         for walking in (True, False)
     ]
-    both = union_all(*(select(branch) for branch in branches)).subquery()
-    columns = [column for column in both.c if column.name != "name_key"]
-    return select(*columns).order_by(both.c.name_key, both.c.id)
+    return _either(branches)
 
 
 def _walk_pays() -> ColumnElement[bool]:
