@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import make_url
@@ -17,6 +19,20 @@ from hub.extensions import babel, csrf, db, login_manager, migrate
 class Hub(Flask):
     # Each template compiled once per language with its fixed texts translated (issue 17).
     jinja_environment = TranslatedEnvironment
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer, kept per function: Flask asks it of every hook, context processor
+        and view on every request (~18 times for a signed-in page), and each answer inspects
+        the function's code flags anew. The hub has no async views; the set of functions is
+        the app's own, so the dict stays small."""
+        found = self._sync.get(func)
+        if found is None:
+            found = self._sync[func] = super().ensure_sync(func)
+        return found
 
 
 def create_app(config: type[Config] | Config) -> Flask:

@@ -15,8 +15,11 @@ from functools import lru_cache
 from typing import TypeVar
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, text
+from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, inspect, text
 from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 
 from hub.core.rules import RuleError
@@ -59,6 +62,38 @@ def reading_connection() -> Connection:
 def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
     """The rows of a statement that loads no ORM objects (see ``reading_connection``)."""
     return reading_connection().execute(statement, params).all()
+
+
+def persistent_from_row(model: type[M], row: Row) -> M:
+    """The ``model`` instance a Core row stands for, in the session as if a query had loaded it
+    (changes to it flush, a commit expires it): the session's own when it holds one already, as
+    a query would give it. The row begins with the model's mapped columns in mapper order
+    (``inspect(model).column_attrs``); later columns are the caller's. For a hot statement whose
+    row the ORM's query machinery would cost as much again as the statement (the member of every
+    signed-in request)."""
+    session = db.session()
+    keys, primary_key = _row_layout(model)
+    existing = session.identity_map.get(identity_key(model, tuple(row[i] for i in primary_key)))
+    if existing is not None:
+        return existing
+    instance = inspect(model).class_manager.new_instance()
+    instance_dict(instance).update(zip(keys, row, strict=False))
+    make_transient_to_detached(instance)  # persistent once added: as loaded, nothing changed
+    session.add(instance)
+    return instance
+
+
+@lru_cache(maxsize=64)
+def _row_layout(model: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The mapped attributes in mapper order, and the positions of the primary key's."""
+    mapper = inspect(model)
+    keys = tuple(prop.key for prop in mapper.column_attrs)
+    columns = [prop.columns[0] for prop in mapper.column_attrs]
+    positions = tuple(
+        next(i for i, column in enumerate(columns) if column is key_column)
+        for key_column in mapper.primary_key
+    )
+    return keys, positions
 
 
 class UTCDateTime(TypeDecorator):

@@ -49,6 +49,11 @@ def register(app: Flask) -> None:
     # Flask-WTF also puts its own csrf_token into every template's context, over the global.
     processors = app.template_context_processors[None]
     processors[:] = [p for p in processors if p.__module__ != "flask_wtf.csrf"]
+    # Each blueprint brings Flask's default processor (g, request, session) along, so a
+    # blueprint's page ran it twice for the same three values: the app's own run suffices.
+    for name, blueprint_processors in app.template_context_processors.items():
+        if name is not None:
+            blueprint_processors[:] = [p for p in blueprint_processors if p not in processors]
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.filters["iso"] = iso_filter

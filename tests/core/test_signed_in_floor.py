@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
-from flask import g
-from flask_login import login_user
+from datetime import date
 
+from flask import g
+from flask.templating import _default_template_ctx_processor
+from flask_login import login_user
+from sqlalchemy import inspect, select
+
+from hub.auth.accounts import load_user
+from hub.auth.models import User
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.notifications.models import Notification
@@ -47,3 +53,32 @@ def test_a_member_signed_in_otherwise_gets_the_count_all_the_same(app, create_us
         login_user(member)  # not through the loader, which reads the count with the member
         assert "unread_notifications" not in g
         assert unread_notification_count() == 3
+
+
+def test_the_member_made_from_the_row_is_the_sessions_own(app, create_user):
+    """``load_user`` reads a Core row; the instance made from it behaves as one a query loaded:
+    in the session, unchanged, its values typed, its changes flushed."""
+    member = create_user(name="Kim Rad")
+    member.last_seen_on = date(2026, 12, 1)
+    db.session.flush()
+    member_id, created_at = member.get_id(), member.created_at
+    db.session.expunge_all()  # not in the identity map: made from the row
+
+    loaded = load_user(member_id)
+
+    state = inspect(loaded)
+    assert state.persistent and not state.modified
+    assert loaded.created_at == created_at and loaded.created_at.tzinfo is not None
+    assert loaded.last_seen_on == date(2026, 12, 1) and loaded.active is True
+    assert db.session.get(User, loaded.id) is loaded  # no second instance of the member
+    assert load_user(member_id) is loaded
+    loaded.name = "Kim Rad Nyman"
+    db.session.flush()
+    db.session.expire_all()
+    assert db.session.scalar(select(User.name_key).where(User.id == loaded.id)) == loaded.name_key
+
+
+def test_blueprint_pages_run_flasks_default_context_processor_once(app):
+    for name, processors in app.template_context_processors.items():
+        if name is not None:
+            assert _default_template_ctx_processor not in processors, name
