@@ -7,8 +7,8 @@ sections and the directory page send four such statements on every render (issue
 ``DriverStatement`` is compiled once per dialect and sent with the driver's cursor on the
 session's connection, as ``hub.forum.search.DriverSql`` sends the search's own statements.
 
-Only for statements whose columns need no conversion (numbers, text, NULL): a column type with
-a result processor (a date on SQLite, say) is refused when the statement is compiled.
+A column whose type converts the driver's values (a date stored as text on SQLite, a UTC
+``TypeDecorator``) goes through the type's own result processor, as SQLAlchemy would do.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class DriverStatement:
         default that ``values`` leaves out is an error (KeyError), as in SQLAlchemy."""
         connection = reading_connection()
         sql, params = self.sent(values, connection.dialect)
-        row = self._compiled[connection.dialect.name][-1]
+        *_, processors, row = self._compiled[connection.dialect.name]
         cursor = connection.connection.driver_connection.cursor()
         # The engine's cursor events, as SQLAlchemy sends them: the hub's own (a write begins a
         # transaction) and those of the tests and benches that count and explain statements.
@@ -58,7 +58,12 @@ class DriverStatement:
         events.before_cursor_execute(connection, cursor, sql, params, None, False)
         try:
             cursor.execute(sql, params)
-            found = list(map(row._make, cursor.fetchall()))
+            fetched = cursor.fetchall()
+            if processors:
+                fetched = [
+                    [f(v) if f else v for f, v in zip(processors, r, strict=True)] for r in fetched
+                ]
+            found = list(map(row._make, fetched))
         finally:
             cursor.close()
         events.after_cursor_execute(connection, cursor, sql, params, None, False)
@@ -69,7 +74,7 @@ class DriverStatement:
         found = self._compiled.get(dialect.name)
         if found is None:
             found = self._compiled[dialect.name] = self._compile(dialect)
-        sql, defaults, needed, order, _row = found
+        sql, defaults, needed, order, *_ = found
         params = defaults | (values or {})
         if not needed <= params.keys():
             raise KeyError(f"no value for {', '.join(sorted(needed - params.keys()))}")
@@ -105,11 +110,13 @@ class DriverStatement:
     def _compile(self, dialect) -> tuple:
         statement = self.statement
         compiled = statement.compile(dialect=dialect)
-        for column in compiled._result_columns:
-            if column.type._cached_result_processor(dialect, None) is not None:
-                raise TypeError(f"{column.keyname}: its values need converting")
+        processors = [
+            column.type._cached_result_processor(dialect, None)
+            for column in compiled._result_columns
+        ]
         defaults = {k: v for k, v in compiled.params.items() if v is not None}
         needed = frozenset(compiled.params) - defaults.keys()
         order = compiled.positiontup or ()
         row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
-        return str(compiled), defaults, needed, order, row
+        converted = processors if any(processors) else None
+        return str(compiled), defaults, needed, order, converted, row

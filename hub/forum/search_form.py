@@ -18,7 +18,7 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import Select
 
-from hub.core.db import core_rows
+from hub.core.driver_rows import DriverStatement
 from hub.core.i18n import current_locale, translated
 from hub.core.layout import shared_part
 from hub.core.models import Tag
@@ -101,7 +101,7 @@ class SearchForm(FlaskForm):
         ``choices_key`` names them (``form_html``). ``tags`` (id, slug, name) also serve the
         search for people's expertise."""
         categories, self.tags = [], []
-        for kind, id_, slug, name, _position in core_rows(CHOICES):
+        for kind, id_, slug, name, _position in CHOICES.rows():
             if kind:
                 self.tags.append(TagChoice(id_, slug, name))
             else:
@@ -180,5 +180,5 @@ def _choices_statement() -> CompoundSelect:
     return both.order_by(columns.kind, columns.position, columns.name)
 
 
-# Built once: every search runs it.
-CHOICES = _choices_statement()
+# Built once and sent on the driver's cursor: every search runs it.
+CHOICES = DriverStatement(_choices_statement)

@@ -39,7 +39,6 @@ from sqlalchemy import (
 )
 
 from hub.auth.models import User
-from hub.core.db import core_rows
 from hub.core.driver_rows import DriverStatement, in_list
 from hub.core.models import Tag, user_expertise
 from hub.directory.listing import (
@@ -190,19 +189,24 @@ class Section:
     total: int = 0
 
 
-# Built once, the ids a parameter: a statement made per search cost more than running it.
-ITEM_ROWS = (
-    select(
-        search_item.c.id,
-        search_item.c.meeting_id,
-        search_item.c.topic_id,
-        search_item.c.title,
-        search_item.c.body,
-        Meeting.starts_at,
+def _item_rows() -> Select:
+    return (
+        select(
+            search_item.c.id,
+            search_item.c.meeting_id,
+            search_item.c.topic_id,
+            search_item.c.title,
+            search_item.c.body,
+            Meeting.starts_at,
+        )
+        .join(Meeting, Meeting.id == search_item.c.meeting_id)
+        .where(in_list(search_item.c.id, "ids"))
     )
-    .join(Meeting, Meeting.id == search_item.c.meeting_id)
-    .where(search_item.c.id.in_(bindparam("ids", expanding=True)))
-)
+
+
+# Built once, the ids a parameter (a statement made per search cost more than running it), and
+# sent on the driver's cursor.
+ITEM_ROWS = DriverStatement(_item_rows, lists=("ids",))
 
 
 def search_items(
@@ -214,7 +218,7 @@ def search_items(
     forms once: the search page shows both kinds on every search."""
     found = [ranked_items(query, kind, limit, corrected) for kind in kinds]
     ids = [item_id for page, _total, _parsed in found for item_id in page]
-    by_id = {row.id: row for row in core_rows(ITEM_ROWS, {"ids": ids})} if ids else {}
+    by_id = {row.id: row for row in ITEM_ROWS.rows({"ids": ids})} if ids else {}
     tests: dict[ParsedQuery, HitTest] = {}
     sections = []
     for page, total, parsed in found:

@@ -1,5 +1,6 @@
 """A statement sent on the driver's cursor (``hub.core.driver_rows``) gives SQLAlchemy's rows,
-needs every value it has no default for, and is seen by the engine's cursor events."""
+values converted as SQLAlchemy converts them, needs every value it has no default for, and is
+seen by the engine's cursor events."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from hub.core.db import core_rows
 from hub.core.driver_rows import DriverStatement, in_list
 from hub.core.models import Tag
 from hub.extensions import db
-from hub.meetings.models import Meeting
+from hub.meetings.models import Meeting, Network
+from tests.search.test_sections import make_meeting
 
 NAMES = ["Appar", "Bildtelefon", "Cykellarm", "Dosett"]
 
@@ -54,7 +56,11 @@ def test_the_engines_cursor_events_see_the_statement(tags, count_queries):
     assert counter.count == 1
 
 
-def test_a_column_that_needs_converting_is_refused(app):
-    statement = DriverStatement(lambda: select(Meeting.starts_at))  # made UTC by SQLAlchemy
-    with pytest.raises(TypeError, match="starts_at"):
-        statement.rows()
+def test_a_column_is_converted_as_sqlalchemy_converts_it(app):
+    network = Network(slug="halland", name="Halland", rhythm_months=3)
+    db.session.add(network)
+    db.session.flush()
+    make_meeting(network, "Träff om larmen")
+    statement = DriverStatement(lambda: select(Meeting.starts_at, Meeting.title))
+    expected = [tuple(row) for row in core_rows(select(Meeting.starts_at, Meeting.title))]
+    assert statement.rows() == expected and expected[0][0].tzinfo is not None
