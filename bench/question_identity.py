@@ -49,13 +49,16 @@ def question_ids(db, text, pages: int) -> list[int]:
     ).all()  # fmt: skip
     ids += db.session.scalars(
         text("SELECT question_id FROM answer WHERE deleted_at IS NULL GROUP BY question_id "
-             "ORDER BY count(*) DESC LIMIT :n"), {"n": pages - len(ids)}
+             "ORDER BY count(*) DESC, question_id LIMIT :n"), {"n": pages - len(ids)}
     ).all()  # fmt: skip
     ids += db.session.scalars(
         text("SELECT id FROM question WHERE hidden OR locked OR merged_into_id IS NOT NULL "
-             "OR deleted_at IS NOT NULL LIMIT 6")
+             "OR deleted_at IS NOT NULL ORDER BY id LIMIT 6")
     ).all()  # fmt: skip
     return list(dict.fromkeys(ids))
+
+
+DEMO_AMBASSADOR = "ambassador@demo.stafetten.se"
 
 
 def readers(db, text, busiest: int, ids: list[int]) -> dict[str, str]:
@@ -63,19 +66,24 @@ def readers(db, text, busiest: int, ids: list[int]) -> dict[str, str]:
     from hub.auth.models import User
 
     one = lambda sql, **values: db.session.scalar(text(sql), values)  # noqa: E731
+    first = 'SELECT id FROM "user" WHERE role = :r ORDER BY id LIMIT 1'  # "user": PostgreSQL
     found = {
-        "ambassador": one("SELECT id FROM user WHERE email = 'ambassador@demo.stafetten.se'"),
-        "coordinator": one("SELECT id FROM user WHERE role = 'coordinator' LIMIT 1"),
-        "admin": one("SELECT id FROM user WHERE role = 'admin' LIMIT 1"),
+        "ambassador": one('SELECT id FROM "user" WHERE email = :e', e=DEMO_AMBASSADOR),
+        "coordinator": one(first, r="coordinator"),
+        "admin": one(first, r="admin"),
         "writer": one(
             "SELECT author_id FROM answer WHERE question_id = :q AND author_id IS NOT "
             "NULL ORDER BY id LIMIT 1",
             q=busiest,
         ),
         "asker": one("SELECT author_id FROM question WHERE id = :q", q=ids[-min(10, len(ids))]),
-        "hidden": one("SELECT user_id FROM profile WHERE hidden_from_directory LIMIT 1"),
+        "hidden": one(
+            "SELECT user_id FROM profile WHERE hidden_from_directory ORDER BY user_id LIMIT 1"
+        ),
         "elsewhere": one(
-            "SELECT id FROM user WHERE municipality_code LIKE '01%' AND active LIMIT 1 OFFSET 7"
+            'SELECT id FROM "user" WHERE municipality_code LIKE :p AND active'
+            " ORDER BY id LIMIT 1 OFFSET 7",
+            p="01%",
         ),
     }
     return {name: db.session.get(User, uid).get_id() for name, uid in found.items() if uid}
@@ -113,7 +121,7 @@ def render_all(database_url: str, out: Path, pages: int, lists: bool = False) ->
         ids = question_ids(db, text, pages)
         busiest = db.session.scalar(
             text("SELECT question_id FROM answer WHERE deleted_at IS NULL GROUP BY question_id "
-                 "ORDER BY count(*) DESC LIMIT 1")
+                 "ORDER BY count(*) DESC, question_id LIMIT 1")
         )  # fmt: skip
         who = readers(db, text, busiest, ids)
     out.mkdir(parents=True, exist_ok=True)

@@ -207,6 +207,43 @@ def configure_postgres(engine: Engine) -> None:
     begin_before_first_write(engine, begin_writing)
     if engine.dialect.driver == "psycopg":
         check_at_checkout(engine)
+        keep_prepared_on_rollback(engine)
+
+
+def keep_prepared_on_rollback(engine: Engine) -> None:
+    """A ROLLBACK keeps the connection's prepared statements.
+
+    psycopg forgets them all on ``rollback()`` and sends ``DEALLOCATE ALL`` (a round trip), to be
+    safe should the transaction have dropped or altered what they read. The hub changes no
+    table inside a request, and PostgreSQL keeps prepared statements through a ROLLBACK (they
+    are not transactional). Forgotten, every statement of the worker was sent unprepared five
+    times again and planned five times more by the server after each write request that ended
+    without a commit (a form refused after its first statement, a rule error). So the ROLLBACK
+    is sent through libpq as psycopg sends it, without the forgetting; should that fail,
+    psycopg's own rollback runs and raises as it would. (SQLAlchemy never uses psycopg's
+    pipeline mode, in which this would not do.)
+    """
+    from psycopg.pq import TransactionStatus
+
+    plain = engine.dialect.do_rollback
+
+    def do_rollback(dbapi_connection) -> None:
+        pgconn = dbapi_connection.pgconn
+        if pgconn.transaction_status == TransactionStatus.IDLE:
+            return  # nothing begun: psycopg sends nothing either
+        if not rolled_back(pgconn):
+            plain(dbapi_connection)  # a broken connection: psycopg says so in its own words
+
+    engine.dialect.do_rollback = do_rollback
+
+
+def rolled_back(pgconn) -> bool:
+    from psycopg.pq import ExecStatus
+
+    try:
+        return pgconn.exec_(b"ROLLBACK").status == ExecStatus.COMMAND_OK
+    except Exception:  # no answer (the socket is gone): the caller falls back to psycopg
+        return False
 
 
 # A pooled connection idle this long is pinged (a round trip) before it is used again: a firewall

@@ -7,7 +7,16 @@ from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, case, delete, exists, false, func, or_, select
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
@@ -22,6 +31,7 @@ from hub.forum.questions import (
     DuplicatePost,
     ForumError,
     Locked,
+    PageQuestion,
     check_posting_limit,
     question_path,
     touch,
@@ -223,16 +233,17 @@ def toggle_helpful(answer: Answer | MarkTarget, user: User) -> bool:
     """Mark the answer helpful once per member (never your own); a second press takes it back.
 
     Statements, not the ORM's unit of work: the mark is inserted unless it is there (then it is
-    deleted), and both counts change in the database. Refused before anything is written, so
-    a caller needs no savepoint to undo a refusal."""
+    deleted), and both counts change in the database, only by a mark this press inserted or
+    deleted. Refused before anything is written, so a caller needs no savepoint to undo a
+    refusal."""
     if answer.author_id == user.id:
         raise ForumError(_("Du kan inte markera ditt eget svar som hjälpsamt."))
     who = {"answer_id": answer.id, "user_id": user.id}
     dialect = db.session.get_bind().dialect.name
     new_mark = db.session.execute(_mark_once(dialect), {**who, "created_at": utcnow()})
     marked = new_mark.scalar() is not None
-    if not marked:
-        db.session.execute(_unmark(), who)
+    if not marked and not db.session.execute(_unmark(), who).rowcount:
+        return False  # the same member's other press took the mark back meanwhile, and counted
     # The question's row before the answer's, in the order the ORM's flushes lock them.
     for model, key in ((Question, answer.question_id), (Answer, answer.id)):
         db.session.execute(_count_helpful(model, up=marked), {"row_id": key})
@@ -367,7 +378,9 @@ class PageAnswer(NamedTuple):
     author: Face | None
 
 
-def answers_for_page(question: Question, user: User) -> list[tuple[PageAnswer, bool]]:
+def answers_for_page(
+    question: Question | PageQuestion, user: User
+) -> list[tuple[PageAnswer, bool]]:
     """Answers with their authors and whether this user marked each helpful: one statement,
     read as rows through the connection (the session's ORM layer would only add work)."""
     statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
@@ -410,42 +423,3 @@ def _answers_statement(*, with_hidden: bool) -> Select:
         Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None)
     ).order_by(Answer.created_at, Answer.id)
     return query if with_hidden else query.where(Answer.hidden == false())
-
-
-class PageComment(NamedTuple):
-    """A comment as the question page shows it; ``author_name`` is None for a former member."""
-
-    id: int
-    answer_id: int | None
-    author_id: int | None
-    body: str
-    created_at: datetime
-    author_name: str | None
-
-
-def comments_for_page(
-    question: Question, answer_ids: list[int]
-) -> dict[tuple[str, int], list[PageComment]]:
-    """Comments on the question and on the given answers, grouped by what they are on."""
-    parameters = {"question_id": question.id, "answer_ids": answer_ids}
-    grouped: dict[tuple[str, int], list[PageComment]] = {}
-    for row in reading_connection().execute(_comments_statement(), parameters):
-        comment = PageComment(*row)
-        key = ("answer", comment.answer_id) if comment.answer_id else ("question", question.id)
-        grouped.setdefault(key, []).append(comment)
-    return grouped
-
-
-@cache
-def _comments_statement() -> Select:
-    on_these = or_(
-        Comment.question_id == bindparam("question_id"),
-        Comment.answer_id.in_(bindparam("answer_ids", expanding=True)),
-    )
-    columns = [Comment.id, Comment.answer_id, Comment.author_id, Comment.body, Comment.created_at]
-    return (
-        select(*columns, User.name)  # the name is all it shows of the author
-        .outerjoin(User, User.id == Comment.author_id)
-        .where(on_these, Comment.deleted_at.is_(None))
-        .order_by(Comment.created_at, Comment.id)
-    )

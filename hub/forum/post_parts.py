@@ -35,11 +35,12 @@ from hub.auth.models import User
 from hub.core.layout import SEPARATOR, shared_part, shared_parts
 from hub.core.templating import ago_filter, csrf_token, datetime_filter, iso_filter
 from hub.directory.privacy import can_view_person
-from hub.forum.answers import PageAnswer, PageComment
+from hub.forum.answers import PageAnswer
 from hub.forum.articles import write_answers, write_experts, write_question
-from hub.forum.faces import Moment, face_of, head_of
+from hub.forum.faces import Moment, head_of
 from hub.forum.mentions import link_mentions
-from hub.forum.questions import Expert, TagLink
+from hub.forum.page_comments import PageComment
+from hub.forum.questions import Expert, PageQuestion, TagLink
 
 ANSWERS = "forum/_answers.html"  # writes the answers it is given, each followed by SEPARATOR
 POST_PARTS = "hub_post_parts"
@@ -197,20 +198,20 @@ class ShownQuestion(NamedTuple):
     tags: tuple[TagLink, ...]
 
 
-def question_part(question, comments: Sequence[PageComment], *, viewer: User, moderator: bool,
-                  people: Mapping[str, User], following: bool,
+def question_part(question: PageQuestion, comments: Sequence[PageComment], *, viewer: User,
+                  moderator: bool, people: Mapping[str, User], following: bool,
                   forms: dict | None = None) -> Markup:  # fmt: skip
     """The question's own article as this reader sees it, kept as a shared part like an
     answer's: its key is the question's and its comments' values and the reader's few facts
     (may open the asker's page, follows, may edit, may delete, may delete a comment, the
     mentioned people they may open); the CSRF token and the page's address are holes. A
     comment or report form with its errors (``forms``) makes it afresh."""
-    author = face_of(question.author)
+    author = question.author
     shown = ShownQuestion(
         question.id,
         question.title,
-        question.category.slug,
-        question.category.name,
+        question.category_slug,
+        question.category_name,
         question.hidden,
         question.locked,
         question.body_html,

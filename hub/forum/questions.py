@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ from hub.directory.privacy import listed_condition, listed_people
 from hub.extensions import db
 from hub.forum.activity import notify_mentions, notify_new_question
 from hub.forum.errors import ForumError, Locked, TooManyPosts
-from hub.forum.faces import FACE_COLUMNS, FACE_WIDTH, Face, face_from
+from hub.forum.faces import FACE_COLUMNS, FACE_WIDTH, Face, FaceColumns, face_from, face_of
 from hub.forum.models import (
     Answer,
     AskToAnswer,
@@ -63,6 +64,7 @@ from hub.forum.models import (
     Revision,
     question_tag,
 )
+from hub.forum.page_comments import comments_column
 from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
 
@@ -93,7 +95,7 @@ class DuplicatePost(AlreadyDone):
 # --- access -------------------------------------------------------------------------------
 
 
-def is_visible_to(question: Question, user: User) -> bool:
+def is_visible_to(question: Question | PageQuestion, user: User) -> bool:
     if question.deleted_at is not None:
         return False
     return not question.hidden or can(user, Permission.MODERATE)
@@ -136,13 +138,112 @@ def get_question_page(
     return question, bool(is_followed)
 
 
+class TagRow(NamedTuple):
+    """A tag as the question's row reads it."""
+
+    id: int
+    slug: str
+    name: str
+
+
+class PageQuestion(NamedTuple):
+    """A question as its page shows it: one row's plain values with its category's, its
+    asker's face and its tags. Loaded as ORM objects (the question, its category, the asker,
+    their profile and municipality, the tags) it cost a quarter of a later reader's page, for
+    nothing but reading them (issue 17)."""
+
+    id: int
+    author_id: int | None
+    category_id: int
+    title: str
+    body_source: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    hidden: bool
+    locked: bool
+    pinned: bool
+    accepted_answer_id: int | None
+    merged_into_id: int | None
+    category_slug: str
+    category_name: str
+    author: Face | None  # None: the asker's account is gone
+    tags: tuple[TagRow, ...]  # in the order of their ids
+
+
+PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
+
+
+def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | None, bool, object]:
+    """``get_question_page`` for the page itself: the question as one row read through the
+    connection, whether the user follows it, and its comments and its answers' as
+    ``page_comments.comments_column`` read them (for ``comments_as_read``). A merged question
+    comes back whoever reads it (the page redirects); one the user may not see, as None."""
+    dialect = db.session.get_bind().dialect.name
+    parameters = {"question_id": question_id, "user_id": user.id}
+    row = reading_connection().execute(_page_row_statement(dialect), parameters).first()
+    if row is None:
+        return None, False, None
+    fields = PAGE_QUESTION_FIELDS
+    author = face_from(row[fields : fields + FACE_WIDTH])
+    question = PageQuestion(*row[:fields], author, _page_tags(row.tags))
+    if question.merged_into_id is not None:
+        return question, False, None
+    if not is_visible_to(question, user):
+        return None, False, None
+    return question, bool(row.following), row.comments or []  # None: none, on PostgreSQL
+
+
+def page_question_of(question: Question) -> PageQuestion:
+    """The page's row from a question loaded with ``full`` (its author, category and tags): for
+    the page shown again with a form's errors after a POST."""
+    category = question.category
+    return PageQuestion(
+        question.id,
+        question.author_id,
+        question.category_id,
+        question.title,
+        question.body_source,
+        question.body_html,
+        question.created_at,
+        question.edited_at,
+        question.deleted_at,
+        question.hidden,
+        question.locked,
+        question.pinned,
+        question.accepted_answer_id,
+        question.merged_into_id,
+        category.slug,
+        category.name,
+        face_of(question.author),
+        tuple(TagRow(tag.id, tag.slug, tag.name) for tag in question.tags),
+    )
+
+
+def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
+    """The JSON array of [id, slug, name] of ``_tags_column`` (text on SQLite, decoded by
+    psycopg), in the order of the ids, as ``tags_as_read`` orders the session's tags."""
+    values = json.loads(found) if isinstance(found, str) else found or []
+    return tuple(TagRow(*value) for value in sorted(values))
+
+
 @cache
-def _question_page_statement(full: bool, dialect: str) -> Select:
-    """Built once: on the busiest page, building the statement cost more than running it."""
-    options = [joinedload(Question.category)]
-    if full:
-        options += with_face(Question.author)
-    following = (
+def _page_row_statement(dialect: str) -> Select:
+    """Built once, as the page's other statements: building one cost more than running it."""
+    author = FaceColumns("author")
+    # PageQuestion's first fields name the question's own columns: one list to keep.
+    own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
+    columns = [*own, Category.slug, Category.name]
+    more = [_tags_column(dialect), _following_column(), comments_column(dialect)]
+    statement = select(*columns, *author.columns, *more)
+    statement = author.join(statement.join(Category, Category.id == Question.category_id),
+                            Question.author_id)  # fmt: skip
+    return statement.where(Question.id == bindparam("question_id"))
+
+
+def _following_column():
+    return (
         exists()
         .where(
             Follow.user_id == bindparam("user_id"),
@@ -151,7 +252,15 @@ def _question_page_statement(full: bool, dialect: str) -> Select:
         )
         .label("following")
     )
-    columns = [Question, following]
+
+
+@cache
+def _question_page_statement(full: bool, dialect: str) -> Select:
+    """Built once: on the busiest page, building the statement cost more than running it."""
+    options = [joinedload(Question.category)]
+    if full:
+        options += with_face(Question.author)
+    columns = [Question, _following_column()]
     if full:
         columns.append(_tags_column(dialect))
     return select(*columns).where(Question.id == bindparam("question_id")).options(*options)
@@ -551,7 +660,7 @@ class Expert(NamedTuple):
     asked: bool  # already asked to answer this question (by anyone)
 
 
-def experts_for(question: Question, viewer: User, limit: int = 5) -> list[Expert]:
+def experts_for(question: Question | PageQuestion, viewer: User, limit: int = 5) -> list[Expert]:
     """Who can answer: members whose answers in the question's topics were chosen as the
     solution (counted thrice) or marked helpful, or who say they know a topic; those in the
     asker's region first among equals. Never the asker nor the viewer, never a hidden member.
@@ -605,11 +714,14 @@ class Ranked:
     same_region: bool
 
 
-def _ranking_place(question: Question, viewer: User) -> str | None:
+def _ranking_place(question: Question | PageQuestion, viewer: User) -> str | None:
     """The municipality whose region ranks first: the asker's, else the viewer's (a question
     whose asker is gone, or has no municipality)."""
     if question.author_id is None:
         return viewer.municipality_code
+    if isinstance(question, PageQuestion):  # the page: the asker's face came with the row
+        place = question.author.municipality if question.author else None
+        return (place.scb_code if place else None) or viewer.municipality_code
     if "author" in inspect(question).unloaded:  # the page has it loaded; others pay a statement
         asker_code = select(User.municipality_code).where(User.id == question.author_id)
         return db.session.scalar(asker_code) or viewer.municipality_code
@@ -670,8 +782,10 @@ def _people_statement(count: int) -> Select:
     )
 
 
-def _tag_ids(question: Question) -> list[int]:
+def _tag_ids(question: Question | PageQuestion) -> list[int]:
     """The question page has its tags loaded; other callers pay one statement."""
+    if isinstance(question, PageQuestion):
+        return [tag.id for tag in question.tags]
     if "tags" not in inspect(question).unloaded:
         return [tag.id for tag in question.tags]
     query = select(question_tag.c.tag_id).where(question_tag.c.question_id == question.id)

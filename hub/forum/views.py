@@ -18,7 +18,16 @@ from hub.core.models import Tag
 from hub.core.pagination import page_number
 from hub.core.rules import RuleError
 from hub.extensions import db
-from hub.forum import activity, answers, list_parts, mentions, moderation, post_parts, questions
+from hub.forum import (
+    activity,
+    answers,
+    list_parts,
+    mentions,
+    moderation,
+    page_comments,
+    post_parts,
+    questions,
+)
 from hub.forum.forms import (
     AnswerForm,
     AskForm,
@@ -181,7 +190,7 @@ def create_question_from(form: AskForm):
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
 def question(question_id: int, slug: str | None = None):
-    found, following = questions.get_question_page(current_user, question_id)
+    found, following, comments = questions.read_question_page(current_user, question_id)
     if found is None:
         abort(404)
     if found.merged_into_id is not None:
@@ -195,7 +204,7 @@ def question(question_id: int, slug: str | None = None):
             code=301,
         )
     count_view(found.id)
-    return render_question(found, following=following)
+    return render_question(found, following=following, comments_read=comments)
 
 
 def with_query(url: str) -> str:
@@ -206,10 +215,17 @@ def with_query(url: str) -> str:
 
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
-                    merge_form=None, following: bool | None = None):  # fmt: skip
+                    merge_form=None, following: bool | None = None,
+                    comments_read=None):  # fmt: skip
+    if isinstance(question, Question):  # a POST's, loaded to be changed: read as the page's row
+        question = questions.page_question_of(question)
     me = current_user._get_current_object()
     rows = answers.answers_for_page(question, me)
-    comments = answers.comments_for_page(question, [a.id for a, _m in rows])
+    shown = [a.id for a, _m in rows]
+    if comments_read is None:  # a POST's page: no comments came with the question
+        comments = page_comments.comments_for_page(question.id, shown)
+    else:
+        comments = page_comments.comments_as_read(comments_read, question.id, shown)
     written = [question.body_source, *(a.body_source for a, _m in rows)]
     written += [c.body for group in comments.values() for c in group]
     people = mentions.people_to_link(current_user, written)

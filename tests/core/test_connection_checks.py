@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from hub.core import db as core_db
 from hub.core.db import LAST_CHECKIN, check_at_checkout
@@ -17,15 +16,10 @@ from hub.extensions import db
 
 
 @pytest.fixture
-def engine(app) -> Iterator[Engine]:
-    """An engine of its own on the test database, set up as the app's (the tests' own requests
-    share one connection that never goes back to a pool)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's connections")
-    engine = create_engine(db.engine.url, pool_size=1, max_overflow=0)
-    check_at_checkout(engine)
-    yield engine
-    engine.dispose()
+def engine(postgres_engine: Engine) -> Engine:
+    """An engine set up as the app's."""
+    check_at_checkout(postgres_engine)
+    return postgres_engine
 
 
 @pytest.fixture

@@ -180,6 +180,33 @@ def test_a_helpful_press_is_a_few_statements_and_sends_the_member_back(
         )
 
 
+def test_a_mark_taken_back_by_another_press_meanwhile_is_counted_once(
+    create_user, create_question, create_answer, monkeypatch
+):
+    """Two presses by one member at once, the mark there: both find it (the INSERT does
+    nothing), one DELETE takes it back and counts, the other deletes nothing and must not count
+    again (on PostgreSQL it waits for the first's lock, then finds no row)."""
+    from sqlalchemy import delete, false
+
+    from hub.forum import answers
+
+    question = create_question(create_user())
+    answer_id = create_answer(question, create_user()).id
+    fan = create_user()
+    assert answers.toggle_helpful(answers.get_mark_target_for(fan, answer_id), fan) is True
+    db.session.commit()
+    # The other press's DELETE came first: this one's finds no row.
+    monkeypatch.setattr(answers, "_unmark", lambda: delete(HelpfulMark).where(false()))
+    assert answers.toggle_helpful(answers.get_mark_target_for(fan, answer_id), fan) is False
+    db.session.commit()
+    counts = db.session.execute(
+        select(Answer.helpful_count, Question.helpful_count)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.id == answer_id)
+    ).one()
+    assert tuple(counts) == (1, 1)  # the mark is still there (this test kept it): counted once
+
+
 def test_only_those_who_see_an_answer_may_mark_it(
     client, login, create_user, create_question, create_answer, post
 ):

@@ -137,6 +137,12 @@ def test_the_question_page_with_a_kept_ranking_costs_the_same_statements(
     assert few == many <= DEFAULT_BUDGET
 
 
+def test_the_question_page_is_four_statements(client, count_queries, world):
+    """The member; the question's row with its follow, tags and comments (the comments were a
+    statement of their own: 5); its answers; "Who can answer?"."""
+    assert statements(client, count_queries, world["question_url"]) == 4
+
+
 def writes(client, world) -> dict[str, tuple[str, dict]]:
     """The mix's two writes, as bench/realistic.py sends them: (URL, form)."""
     question = world["question_url"].split("/")[2]

@@ -111,3 +111,92 @@ def test_a_comment_through_the_stamped_form_lands(app, client, login, create_use
     response = client.post(form.group(1), data={"csrf_token": token, "body": "Tack för tipset!"})
     assert response.status_code in (302, 303)
     assert "Tack för tipset!" in client.get(response.location).text
+
+
+def test_the_questions_row_is_what_its_objects_show_for_every_kind_of_asker(
+    app, create_user, create_question, create_tag, authors
+):
+    """The page reads the question as one row (``read_question_page``); a page shown again with
+    a form's errors converts the ORM question it changed (``page_question_of``): both the same,
+    for every kind of asker, with and without tags."""
+    from hub.forum import questions
+
+    people = authors["people"]
+    tags = [create_tag("Surfplatta"), create_tag("Larm")]
+    asked = {kind: create_question(person, tags=tags) for kind, person in people.items()}
+    asked["untagged"] = create_question(people["plain"])
+    asked["gone"].author_id = None
+    db.session.commit()
+    reader = create_user()
+    for kind, question in asked.items():
+        row, following, _comments = questions.read_question_page(reader, question.id)
+        loaded = questions.get_question_for(reader, question.id, full=True)
+        assert row == questions.page_question_of(loaded), kind
+        assert following is False
+        assert [tag.slug for tag in row.tags] == (
+            [] if kind == "untagged" else ["surfplatta", "larm"]
+        )
+
+
+def test_the_question_page_makes_no_orm_objects_of_its_question(
+    client, login, create_user, authors
+):
+    """The question, its category, asker and their profile and municipality come as one row:
+    as ORM objects they cost a quarter of a later reader's page (issue 17)."""
+    from sqlalchemy import event
+
+    from hub.core.models import Tag
+    from hub.directory.models import Municipality
+    from hub.forum.models import Category, Question
+
+    login(create_user())
+    url = client.get(f"/fragor/{authors['question'].id}").location
+    made: list[str] = []
+
+    def loaded(target, _context) -> None:
+        made.append(type(target).__name__)
+
+    kinds = (Question, Category, Profile, Municipality, Tag)
+    for kind in kinds:
+        event.listen(kind, "load", loaded)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        for kind in kinds:
+            event.remove(kind, "load", loaded)
+    assert made == []
+
+
+def test_comments_read_with_the_question_are_those_of_their_own_statement(
+    app, create_user, authors
+):
+    """The comments come as a JSON column of the question's row (one round trip less): the same
+    comments, values and order as ``comments_for_page``'s statement gives, on the question and
+    on the answers shown; none deleted, none of an answer not shown, ties in time by id."""
+    from hub.core.db import utcnow
+    from hub.forum import answers, page_comments, questions
+
+    question, shown = authors["question"], authors["answers"]
+    same_time = utcnow()
+    db.session.add_all(
+        [
+            Comment(question_id=question.id, author_id=authors["people"]["photo"].id,
+                    body='Om "citat" och \\ och\nrader, åäö', created_at=same_time),
+            Comment(question_id=question.id, author_id=None, body="Samma stund",
+                    created_at=same_time),
+            Comment(question_id=question.id, author_id=None, body="Borttagen",
+                    deleted_at=utcnow()),
+            Comment(answer_id=shown["photo"].id, author_id=None, body="Till fotografen"),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    reader = create_user()
+    with app.test_request_context("/"):
+        row, _following, found = questions.read_question_page(reader, question.id)
+        ids = [answer.id for answer, _marked in answers.answers_for_page(row, reader)]
+        for some in (ids, ids[1:], []):
+            assert page_comments.comments_as_read(found, question.id, some) == (
+                page_comments.comments_for_page(row.id, some)
+            )
+        on_question = page_comments.comments_as_read(found, question.id, ids)
+        assert len(on_question[("question", question.id)]) == 2
