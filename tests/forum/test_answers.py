@@ -9,6 +9,7 @@ from hub.auth.models import Role
 from hub.extensions import db
 from hub.forum.models import Answer, Comment, HelpfulMark, Question, Revision
 from hub.notifications.models import Notification
+from tests.conftest import csrf_token
 
 
 def page_of(question) -> str:
@@ -143,8 +144,6 @@ def press_helpful(client, answer_id: int):
     each is a round trip to PostgreSQL)."""
     from sqlalchemy import event
 
-    from tests.conftest import csrf_token
-
     token = csrf_token(client.get("/fragor/ny").text)
     sent: list[str] = []
 
@@ -178,6 +177,34 @@ def test_a_helpful_press_is_a_few_statements_and_sends_the_member_back(
         assert response.location == (
             f"/fragor/{question.id}/var-laddar-ni-surfplattorna#svar-{answer.id}"
         )
+
+
+def test_a_press_with_views_to_write_reads_the_member_once(
+    client, login, create_user, create_question, create_answer
+):
+    """A POST first writes the views buffered by this worker in a transaction of its own; its
+    commits left the member loaded before them expired, so they were read again."""
+    from sqlalchemy import event
+
+    question = create_question(create_user(), title="Var laddar ni surfplattorna?")
+    answer = create_answer(question, create_user())
+    login(create_user())
+    assert client.get(f"/fragor/{question.id}/var-laddar-ni-surfplattorna").status_code == 200
+    token = csrf_token(client.get("/fragor/ny").text)
+    assert client.get(f"/fragor/{question.id}/var-laddar-ni-surfplattorna").status_code == 200
+    members: list[str] = []
+
+    def seen(conn, cursor, statement, *_args) -> None:
+        if re.match(r'SELECT "?user"?\.id', statement):
+            members.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = client.post(f"/svar/{answer.id}/hjalpsamt", data={"csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert response.status_code == 303
+    assert len(members) == 1
 
 
 def test_a_mark_taken_back_by_another_press_meanwhile_is_counted_once(
