@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, abort, g, request, session
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask_login import current_user
 from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
+
+from hub.extensions import csrf
 
 
 def csp_nonce() -> str:
@@ -31,10 +33,30 @@ def strip_nul_bytes() -> None:
     they wrote); a path with one names nothing."""
     if "\x00" in request.path:
         abort(404)
-    if (args := without_nul(request.args)) is not None:
+    # Only %00 (or a raw NUL) decodes to NUL: a query string without one is not parsed here.
+    query = request.query_string
+    if (b"%00" in query or b"\x00" in query) and (args := without_nul(request.args)) is not None:
         request.args = args
     if request.method not in ("GET", "HEAD") and (form := without_nul(request.form)) is not None:
         request.form = form
+
+
+def check_csrf() -> None:
+    """Flask-WTF's check before each request, with the method asked first: its own hook looks
+    up the view's exemptions (the blueprint, the view, a name built for it) before it sees
+    that a GET is never checked, on every page (~1.5 % of a signed-in static page)."""
+    config = current_app.config
+    if request.method not in config["WTF_CSRF_METHODS"]:
+        return
+    if config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
+        csrf.protect(apply_exemptions=True)
+
+
+def take_over_csrf_check(app: Flask) -> None:
+    """``check_csrf`` in the place of Flask-WTF's hook: first, as the form must be checked
+    before any other hook reads it."""
+    hooks = app.before_request_funcs[None]
+    hooks[:] = [check_csrf if hook.__module__ == "flask_wtf.csrf" else hook for hook in hooks]
 
 
 def keep_private(response: Response) -> None:
@@ -76,6 +98,7 @@ def add_security_headers(headers: Headers, hsts: bool) -> None:
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
+    take_over_csrf_check(app)
     app.before_request(strip_nul_bytes)
 
     @app.after_request

@@ -8,6 +8,7 @@ import pytest
 
 from config import ProductionConfig
 from hub import create_app
+from hub.core.security import check_csrf
 from tests.conftest import csrf_token
 
 
@@ -140,3 +141,16 @@ def test_signed_in_responses_are_never_stored(app, client, create_user, login):
     static = client.get("/static/favicon.svg")
     assert "no-store" not in static.headers.get("Cache-Control", "")
     static.close()
+
+
+def test_csrf_is_checked_before_any_other_hook_and_only_on_writes(app, client, create_user, login):
+    """The hub's own hook (``security.check_csrf``) in the place of Flask-WTF's: first, a POST
+    without the token refused, with it let through; a GET never checked."""
+    hooks = app.before_request_funcs[None]
+    assert hooks[0] is check_csrf
+    assert not [hook for hook in hooks if hook.__module__ == "flask_wtf.csrf"]
+    login(create_user())
+    assert client.get("/installningar").status_code == 200
+    assert client.post("/logga-ut").status_code == 400
+    token = csrf_token(client.get("/installningar").text)
+    assert client.post("/logga-ut", data={"csrf_token": token}).status_code == 302
