@@ -95,12 +95,12 @@ def readers(db, text) -> dict[str, str | None]:
 
     one = lambda sql: db.session.scalar(text(sql))  # noqa: E731
     found = {
-        "ambassador": one("SELECT id FROM user WHERE email = 'ambassador@demo.stafetten.se'"),
-        "coordinator": one("SELECT id FROM user WHERE email = 'samordnare@demo.stafetten.se'"),
-        "admin": one("SELECT id FROM user WHERE email = 'admin@demo.stafetten.se'"),
+        "ambassador": one("SELECT id FROM \"user\" WHERE email = 'ambassador@demo.stafetten.se'"),
+        "coordinator": one("SELECT id FROM \"user\" WHERE email = 'samordnare@demo.stafetten.se'"),
+        "admin": one("SELECT id FROM \"user\" WHERE email = 'admin@demo.stafetten.se'"),
         "hidden": one("SELECT user_id FROM profile WHERE hidden_from_directory LIMIT 1"),
         "elsewhere": one(
-            "SELECT id FROM user WHERE municipality_code LIKE '01%' AND active LIMIT 1 OFFSET 7"
+            "SELECT id FROM \"user\" WHERE municipality_code LIKE '01%' AND active LIMIT 1 OFFSET 7"
         ),
     }
     who: dict[str, str | None] = {"visitor": None}

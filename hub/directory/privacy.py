@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from hub.auth.models import Role, User
@@ -81,11 +81,14 @@ def listed_people() -> Select[tuple[User]]:
 
 def listed_by_exclusion() -> ColumnElement[bool]:
     """``listed_condition`` without joining Profile: active, and not among the profiles hidden
-    from the directory. Those are few and have an index of their own (``ix_profile_hidden_user``),
-    so PostgreSQL reads them once into an anti-join instead of each person's profile."""
+    from the directory. Those are few and have an index of their own (``ix_profile_hidden_user``):
+    read once into a list (``NOT IN``: a profile's user id is never NULL), each person is looked
+    up in it, not in the profile table. A NOT EXISTS had SQLite search the profile table once per
+    person (0.31 against 0.18 ms for the directory's count of 1,021 at 2,000 members) and
+    PostgreSQL join it (43 against 23 buffers)."""
     profile = aliased(Profile, name="hidden_profile")  # apart from a Profile the query joins
-    hidden = exists().where(profile.user_id == User.id, profile.hidden_from_directory)
-    return and_(User.active.is_(True), ~hidden)
+    hidden = select(profile.user_id).where(profile.hidden_from_directory)
+    return and_(User.active.is_(True), User.id.not_in(hidden))
 
 
 def listed_condition() -> ColumnElement[bool]:

@@ -1,11 +1,12 @@
 """The search page's form: the query, a category, a tag and answered or not. Its lists of
-categories and tags are read on every search and drawn once per language and rows; a valid form
-is drawn once per language, rows and chosen values (``form_html``)."""
+categories and tags are read on every search and made into choices once per language and rows;
+a valid form is drawn once per language, rows and chosen values (``form_html``)."""
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, TypeVar
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,14 +18,12 @@ from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import Select
 
-from hub.core.db import core_rows
+from hub.core.driver_rows import DriverStatement
 from hub.core.i18n import current_locale, translated
 from hub.core.layout import shared_part
 from hub.core.models import Tag
 from hub.forum.models import Category
 from hub.forum.search import MAX_QUERY_LENGTH
-
-T = TypeVar("T")
 
 # Control characters (NUL above all) are never part of a real query and PostgreSQL refuses them.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -37,24 +36,8 @@ def clean(value: str | None) -> str:
 class QuickSelect(Select):
     """WTForms' select, each plain option written by one f-string: the same HTML as WTForms'
     ``html_params`` (attributes sorted: class, selected, value) at a fraction of its cost. The
-    search page renders an option per tag on every search.
-
-    A field whose form set ``render_key`` (``SearchForm.fill_choices``: the language and the
-    rows its choices were made of) is drawn once per key, selected value and attributes, and
-    then reused: everything the HTML depends on is in the key, and nothing of the reader."""
-
-    def __call__(self, field, **kwargs) -> Markup:
-        key = getattr(field, "render_key", None)
-        if key is None:
-            return super().__call__(field, **kwargs)
-        try:
-            key = (key, field.name, field.data, tuple(sorted(kwargs.items())))
-            found = _selects.get(key)
-        except TypeError:  # an unhashable attribute value
-            return super().__call__(field, **kwargs)
-        if found is None:
-            found = remember(_selects, key, super().__call__(field, **kwargs))
-        return found
+    search page's form lists every tag; a valid form's HTML is kept whole (``form_html``), so
+    this draws a form with errors and each kept form once."""
 
     @classmethod
     def render_option(cls, choice: Choice, **kwargs) -> Markup:
@@ -67,18 +50,8 @@ class QuickSelect(Select):
         return Markup(f'<option {css}{selected}value="{escape(choice.value)}">{label}</option>')  # noqa: S704  (escaped)
 
 
-# Per process, bounded: the choices made of a language and the rows of categories and tags, and
-# the selects drawn from them (a tag list per language is a few kB).
+# Per process, bounded: the choices made of a language and the rows of categories and tags.
 CACHE_SIZE = 256
-_choices: dict[tuple, tuple[list[SelectChoice], list[SelectChoice]]] = {}
-_selects: dict[tuple, Markup] = {}
-
-
-def remember(cache: dict, key: tuple, value: T) -> T:
-    if len(cache) >= CACHE_SIZE:
-        cache.clear()
-    cache[key] = value
-    return value
 
 
 class OptionalSelectField(SelectField):
@@ -124,27 +97,31 @@ class SearchForm(FlaskForm):
 
     def fill_choices(self) -> None:
         """The categories and tags to choose from, read on every search (an admin may have
-        added one a moment ago); the choices and their HTML are made once per language and
-        rows. ``tags`` (id, slug, name) also serve the search for people's expertise."""
+        added one a moment ago); the choices are made once per language and rows, and
+        ``choices_key`` names them (``form_html``). ``tags`` (id, slug, name) also serve the
+        search for people's expertise."""
         categories, self.tags = [], []
-        for kind, id_, slug, name, _position in core_rows(CHOICES):
+        for kind, id_, slug, name, _position in CHOICES.rows():
             if kind:
                 self.tags.append(TagChoice(id_, slug, name))
             else:
                 categories.append(CategoryChoice(id_, name))
-        key = (str(current_locale()), tuple(categories), tuple(self.tags))
-        choices = _choices.get(key) or remember(_choices, key, self.make_choices(categories))
-        self.kategori.choices, self.tagg.choices = choices
-        self.kategori.render_key = self.tagg.render_key = key
+        self.choices_key = (str(current_locale()), tuple(categories), tuple(self.tags))
+        self.kategori.choices, self.tagg.choices = made_choices(*self.choices_key)
 
-    def make_choices(self, categories: list) -> tuple[list[SelectChoice], list[SelectChoice]]:
-        all_categories, all_tags = str(_l("Alla kategorier")), str(_l("Alla ämnesord"))
-        return [SelectChoice("", all_categories)] + [
-            SelectChoice(str(c.id), translated(c.name)) for c in categories
-        ], [SelectChoice("", all_tags)] + [
-            SelectChoice(t.slug, t.name, render_kw={"class": "user-content"})  # members' words
-            for t in self.tags
-        ]
+
+@lru_cache(maxsize=CACHE_SIZE)
+def made_choices(
+    locale: str, categories: tuple[CategoryChoice, ...], tags: tuple[TagChoice, ...]
+) -> tuple[list[SelectChoice], list[SelectChoice]]:
+    """``locale`` keys the kept choices only: the labels are translated in the request's."""
+    all_categories, all_tags = str(_l("Alla kategorier")), str(_l("Alla ämnesord"))
+    return [SelectChoice("", all_categories)] + [
+        SelectChoice(str(c.id), translated(c.name)) for c in categories
+    ], [SelectChoice("", all_tags)] + [
+        SelectChoice(t.slug, t.name, render_kw={"class": "user-content"})  # members' words
+        for t in tags
+    ]
 
 
 FORM = "search/_form.html"
@@ -162,7 +139,7 @@ def form_html(form: SearchForm) -> Markup:
     if form.errors:
         return Markup(template.render(form=form, query=form.q._value()))  # noqa: S704  (autoescaped)
     facts = {
-        "choices": form.kategori.render_key,
+        "choices": form.choices_key,
         "values": (form.kategori.data, form.tagg.data, form.besvarad.data),
     }
     return shared_part(
@@ -203,5 +180,5 @@ def _choices_statement() -> CompoundSelect:
     return both.order_by(columns.kind, columns.position, columns.name)
 
 
-# Built once: every search runs it.
-CHOICES = _choices_statement()
+# Built once and sent on the driver's cursor: every search runs it.
+CHOICES = DriverStatement(_choices_statement)

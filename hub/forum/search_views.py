@@ -67,6 +67,10 @@ def results():
     )
 
 
+# The sections of meetings and of topics, each in full (``del=<kind>``).
+ITEM_FINDERS = {"traffar": search_meetings, "forslag": search_topics}
+
+
 def sections(
     query: str, corrected: str | None, part: str | None, tags: Sequence | None = None
 ) -> dict[str, Section]:
@@ -74,13 +78,10 @@ def sections(
     ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them)."""
     if not query:
         return {}
-    finders = {
-        "traffar": lambda n: search_meetings(query, n, corrected),
-        "forslag": lambda n: search_topics(query, n, corrected),
-        "personer": lambda n: search_people(query, n, tags),
-    }
+    if part == "personer":
+        return {part: search_people(query, FULL_SECTION_SIZE, tags)}
     if part:
-        return {part: finders[part](FULL_SECTION_SIZE)}
+        return {part: ITEM_FINDERS[part](query, FULL_SECTION_SIZE, corrected)}
     meetings, topics = search_items(query, (MEETING, TOPIC), SECTION_SIZE, corrected)
     return {
         "traffar": meetings,

@@ -41,14 +41,21 @@ def flush_views() -> int:
     if not batch:
         return 0
     table = Question.__table__
-    db.session.commit()  # ends the read transaction (on SQLite the write then waits for its lock)
-    db.session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("question_id"))
-        .values(view_count=table.c.view_count + bindparam("views")),
-        [{"question_id": question_id, "views": views} for question_id, views in batch],
-    )
-    db.session.commit()
+    session = db.session()
+    # What the request read before (the signed-in member) stays loaded: expired by these
+    # commits, it was read again by every POST that had views to write (issue 17).
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # ends the read transaction (on SQLite the write then waits for its lock)
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("question_id"))
+            .values(view_count=table.c.view_count + bindparam("views")),
+            [{"question_id": question_id, "views": views} for question_id, views in batch],
+        )
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
     return sum(views for _question_id, views in batch)
 
 

@@ -9,6 +9,7 @@ from hub.auth.models import Role
 from hub.extensions import db
 from hub.forum.models import Answer, Comment, HelpfulMark, Question, Revision
 from hub.notifications.models import Notification
+from tests.conftest import csrf_token
 
 
 def page_of(question) -> str:
@@ -139,11 +140,9 @@ def test_helpful_once_per_member_not_own(
 
 
 def press_helpful(client, answer_id: int):
-    """One press of the helpful button: (its answer, every statement it sent, savepoints too:
+    """One press of the helpful button: (its answer, the statements it sent, savepoints too:
     each is a round trip to PostgreSQL)."""
     from sqlalchemy import event
-
-    from tests.conftest import csrf_token
 
     token = csrf_token(client.get("/fragor/ny").text)
     sent: list[str] = []
@@ -156,7 +155,7 @@ def press_helpful(client, answer_id: int):
         response = client.post(f"/svar/{answer_id}/hjalpsamt", data={"csrf_token": token})
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
-    return response, len(sent)
+    return response, sent
 
 
 def test_a_helpful_press_is_a_few_statements_and_sends_the_member_back(
@@ -172,12 +171,27 @@ def test_a_helpful_press_is_a_few_statements_and_sends_the_member_back(
     taken_back, unmarking = press_helpful(client, answer.id)
     # Each: the test's own savepoint and its release (a transaction's begin and commit outside
     # tests), the member, the answer's row, the insert, the two counts; taking back also deletes.
-    assert (marking, unmarking) == (7, 8)
+    assert (len(marking), len(unmarking)) == (7, 8)
     for response in marked, taken_back:
         assert response.status_code == 303
         assert response.location == (
             f"/fragor/{question.id}/var-laddar-ni-surfplattorna#svar-{answer.id}"
         )
+
+
+def test_a_press_with_views_to_write_reads_the_member_once(
+    client, login, create_user, create_question, create_answer
+):
+    """A POST first writes the views buffered by this worker in a transaction of its own; its
+    commits left the member loaded before them expired, so they were read again."""
+
+    question = create_question(create_user(), title="Var laddar ni surfplattorna?")
+    answer = create_answer(question, create_user())
+    login(create_user())
+    assert client.get(f"/fragor/{question.id}/var-laddar-ni-surfplattorna").status_code == 200
+    response, sent = press_helpful(client, answer.id)  # the view above is written first
+    assert response.status_code == 303
+    assert len([s for s in sent if re.match(r'SELECT "?user"?\.id', s)]) == 1
 
 
 def test_a_mark_taken_back_by_another_press_meanwhile_is_counted_once(

@@ -197,3 +197,38 @@ def test_experts_first_by_name_counted_up_to_the_cap(app, create_user, monkeypat
     few = search_people("nattkamerornas", limit=5)  # 3 experts: under the cap
     assert [p.name for p in few.hits] == ["Kännare A", "Kännare B", "Nattkamera Nilsson"]
     assert few.total == 3
+
+
+def test_experts_counted_and_listed_in_one_statement_on_postgresql(
+    app, create_user, count_queries, monkeypatch
+):
+    """PostgreSQL: one round trip for the experts, the way not taken never run (a one-time
+    filter on the count); SQLite: the count, then the way it chose."""
+    from hub.directory import listing
+    from hub.forum import search_items
+
+    monkeypatch.setattr(search_items, "MAX_PEOPLE", 3)
+    monkeypatch.setattr(listing, "_prepared", {})  # statements built with the cap of 3
+    for n in range(4):
+        person(create_user, f"Expert {n}", tags=("Läkemedelsrobotar",))
+    person(create_user, "Kännare A", tags=("Nattkameror",))
+    postgresql = db.engine.dialect.name == "postgresql"
+    tags = db.session.execute(db.select(Tag.id, Tag.name)).all()  # as the search form loads them
+    for query, names, total in (
+        ("läkemedelsrobot", ["Expert 0", "Expert 1"], 3),  # past the cap: walked by name
+        ("nattkameror", ["Kännare A"], 1),  # under it: from the tag
+        ("dammsugare", [], 0),  # no such tag: no statement for experts
+    ):
+        with count_queries() as counter:
+            section = search_people(query, limit=2, tags=tags)
+        assert ([p.name for p in section.hits], section.total) == (names, total)
+        experts = 0 if not total else (1 if postgresql else 2)
+        assert counter.count == 1 + experts, counter.statements  # the names, then the experts
+    if postgresql:
+        statement = search_items._statement("search-experts", search_items._experts_statement)
+        tag_id = db.session.scalar(db.select(Tag.id).where(Tag.slug == "nattkameror"))
+        sql, params = statement.sent({"tag_ids": [tag_id], "wanted": 2}, db.engine.dialect)
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert plan.count("One-Time Filter") == 2 and "never executed" in plan, plan

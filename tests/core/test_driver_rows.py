@@ -1,0 +1,66 @@
+"""A statement sent on the driver's cursor (``hub.core.driver_rows``) gives SQLAlchemy's rows,
+values converted as SQLAlchemy converts them, needs every value it has no default for, and is
+seen by the engine's cursor events."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, select
+
+from hub.core.db import core_rows
+from hub.core.driver_rows import DriverStatement, in_list
+from hub.core.models import Tag
+from hub.extensions import db
+from hub.meetings.models import Meeting, Network
+from tests.search.test_sections import make_meeting
+
+NAMES = ["Appar", "Bildtelefon", "Cykellarm", "Dosett"]
+
+
+@pytest.fixture
+def tags(app):
+    db.session.add_all(Tag(slug=name.lower(), name=name) for name in NAMES)
+    db.session.commit()
+    return {tag.name: tag.id for tag in db.session.scalars(select(Tag))}
+
+
+def by_ids():
+    return (
+        select(Tag.id, Tag.name.label("label"))
+        .where(in_list(Tag.id, "ids"), Tag.name >= bindparam("from_name", required=True))
+        .order_by(Tag.name)
+        .limit(3)
+    )
+
+
+@pytest.mark.parametrize("chosen", [NAMES, NAMES[1:2], NAMES[:3], []])
+def test_the_rows_are_sqlalchemys_for_any_number_of_values(tags, chosen):
+    statement = DriverStatement(by_ids, lists=("ids",))
+    values = {"ids": [tags[name] for name in chosen], "from_name": "B"}
+    expected = [tuple(row) for row in core_rows(by_ids(), values)]
+    found = statement.rows(values)
+    assert found == expected
+    assert [row.label for row in found] == [name for _id, name in expected]
+
+
+def test_a_value_left_out_is_an_error_not_a_default(tags):
+    statement = DriverStatement(by_ids, lists=("ids",))
+    with pytest.raises(KeyError, match="from_name"):
+        statement.rows({"ids": [1]})
+
+
+def test_the_engines_cursor_events_see_the_statement(tags, count_queries):
+    statement = DriverStatement(by_ids, lists=("ids",))
+    with count_queries() as counter:
+        statement.rows({"ids": list(tags.values()), "from_name": ""})
+    assert counter.count == 1
+
+
+def test_a_column_is_converted_as_sqlalchemy_converts_it(app):
+    network = Network(slug="halland", name="Halland", rhythm_months=3)
+    db.session.add(network)
+    db.session.flush()
+    make_meeting(network, "Träff om larmen")
+    statement = DriverStatement(lambda: select(Meeting.starts_at, Meeting.title))
+    expected = [tuple(row) for row in core_rows(select(Meeting.starts_at, Meeting.title))]
+    assert statement.rows() == expected and expected[0][0].tzinfo is not None

@@ -1,0 +1,60 @@
+"""The start page's forum statements carry their fixed limits in their text
+(``hub.forum.summary``): with ``LIMIT $1`` PostgreSQL assumed a tenth of the rows for the one plan
+it could keep for every value, found it dearer than a plan for the values and planned the
+statement at every call, planning costing several times the execution. The text is what is
+pinned: whether PostgreSQL then keeps one plan is its costing of the data (bench/README.md,
+"session 11, plans"; at the tests' size a count of pg_prepared_statements' plans varied by run)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from hub.extensions import db
+from hub.forum.summary import start_page_forum
+
+# A column of the newest and of the unanswered in the member's topics (not of "your answered").
+START_COLUMN = "author_name"
+
+
+@pytest.fixture
+def reader(create_user, create_tag, give_expertise, create_question):
+    member, other = create_user(), create_user()
+    topics = [create_tag(f"Ämne {n}") for n in range(3)]
+    give_expertise(member, *topics)
+    for n in range(8):
+        create_question(other, title=f"Fråga {n}", tags=[topics[n % 3]])
+    db.session.commit()
+    return member
+
+
+def sent_by_start_page(member) -> list[str]:
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if START_COLUMN in statement:
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        forum = start_page_forum(member)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert forum.newest and forum.for_me
+    return sent
+
+
+def test_the_start_pages_limits_are_written_in(app, reader):
+    sent = sent_by_start_page(reader)
+    assert len(sent) == 2
+    for statement in sent:
+        # the newest: its own; the unanswered: its own and each topic's (LATERAL or slots; not
+        # SQLite's slot's LIMIT 1 OFFSET n, which picks the topic)
+        limits = re.findall(
+            r"(?:question\.id|question_tag\.question_id) DESC\s+LIMIT ([^\s)]+)", statement
+        )
+        assert limits and set(limits) == {"5"}, statement
+        if db.engine.dialect.name == "postgresql":  # a bound flag hides the partial indexes
+            assert "question.hidden = false" in statement
