@@ -20,7 +20,8 @@ from hub.auth.models import Role, User
 from hub.auth.onboarding import send_welcome
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
-from hub.core.db import persistent_from_row, reading_connection, utcnow
+from hub.core.db import persistent_from_row, utcnow
+from hub.core.driver_rows import DriverStatement
 from hub.core.guards import ascii_int
 from hub.core.links import absolute_url
 from hub.core.rules import Conflict, RuleError
@@ -144,8 +145,11 @@ def end_all_sessions(user: User) -> None:
 # The header's unread count comes along: one statement, not two, on every page. A Core statement
 # with the mapped columns, not ``select(User)``: the ORM's query machinery cost as much again as
 # the statement itself (issue 17); the instance is made from the row (``persistent_from_row``).
+# Sent on the driver's cursor (``DriverStatement``): SQLAlchemy's execution cost as much again.
 USER_COLUMNS = tuple(prop.columns[0] for prop in inspect(User).column_attrs)
-USER_BY_ID = select(*USER_COLUMNS, UNREAD_COLUMN).where(User.id == bindparam("user_id"))
+USER_BY_ID = DriverStatement(
+    lambda: select(*USER_COLUMNS, UNREAD_COLUMN).where(User.id == bindparam("user_id"))
+)
 
 
 def load_user(user_id: str) -> User | None:
@@ -154,7 +158,7 @@ def load_user(user_id: str) -> User | None:
     found_id, version = ascii_int(raw_id), ascii_int(raw_version)
     if found_id is None or version is None:
         return None
-    row = reading_connection().execute(USER_BY_ID, {"user_id": found_id}).first()
+    row = next(iter(USER_BY_ID.rows({"user_id": found_id})), None)
     if row is None or row.session_version != version or not row.active:
         return None
     keep_unread(row.unread_notifications)
