@@ -221,7 +221,10 @@ def keep_prepared_on_rollback(engine: Engine) -> None:
     without a commit (a form refused after its first statement, a rule error). So the ROLLBACK
     is sent through libpq as psycopg sends it, without the forgetting; should that fail,
     psycopg's own rollback runs and raises as it would. (SQLAlchemy never uses psycopg's
-    pipeline mode, in which this would not do.)
+    pipeline mode, in which this would not do.) A transaction that failed in the database
+    still goes through psycopg's rollback: the failure may be a prepared statement gone stale
+    (a migration changed a column under a running worker: "cached plan must not change result
+    type"), which only forgetting them mends.
     """
     from psycopg.pq import TransactionStatus
 
@@ -231,8 +234,8 @@ def keep_prepared_on_rollback(engine: Engine) -> None:
         pgconn = dbapi_connection.pgconn
         if pgconn.transaction_status == TransactionStatus.IDLE:
             return  # nothing begun: psycopg sends nothing either
-        if not rolled_back(pgconn):
-            plain(dbapi_connection)  # a broken connection: psycopg says so in its own words
+        if pgconn.transaction_status != TransactionStatus.INTRANS or not rolled_back(pgconn):
+            plain(dbapi_connection)  # failed or broken: psycopg forgets, or says why not
 
     engine.dialect.do_rollback = do_rollback
 

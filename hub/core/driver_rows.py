@@ -9,6 +9,9 @@ session's connection, as ``hub.forum.search.DriverSql`` sends the search's own s
 
 A column whose type converts the driver's values (a date stored as text on SQLite, a UTC
 ``TypeDecorator``) goes through the type's own result processor, as SQLAlchemy would do.
+Parameters go to the driver as given, with no type's bind processor: ids, names, numbers and
+lists of ids only. A parameter whose type converts its value on the way in (a UTC datetime, an
+enum) needs SQLAlchemy's own execution.
 """
 
 from __future__ import annotations
