@@ -45,13 +45,7 @@ def comments_column(dialect: str) -> Label:
     array of [id, answer_id, author_id, body, created_at, author's name]: a column of the
     question's own statement (``questions.read_question_page``), one round trip less than a
     statement of their own. Read with ``comments_as_read``."""
-    columns = [Comment.id, Comment.answer_id, Comment.author_id, Comment.body, Comment.created_at]
-    shown = (
-        select(*columns, User.name)
-        .outerjoin(User, User.id == Comment.author_id)
-        .where(Comment.deleted_at.is_(None))
-        .correlate(None)
-    )
+    shown = _shown_comments().correlate(None)
     on_question = shown.where(Comment.question_id == bindparam("question_id"))
     on_answers = shown.join(Answer, Answer.id == Comment.answer_id).where(
         Answer.question_id == bindparam("question_id")
@@ -97,10 +91,15 @@ def _comments_statement() -> Select:
         Comment.question_id == bindparam("question_id"),
         Comment.answer_id.in_(bindparam("answer_ids", expanding=True)),
     )
+    return _shown_comments().where(on_these).order_by(Comment.created_at, Comment.id)
+
+
+def _shown_comments() -> Select:
+    """The comments not deleted, as ``PageComment``'s fields in their order: both ways of
+    reading them build on this one list."""
     columns = [Comment.id, Comment.answer_id, Comment.author_id, Comment.body, Comment.created_at]
     return (
         select(*columns, User.name)  # the name is all it shows of the author
         .outerjoin(User, User.id == Comment.author_id)
-        .where(on_these, Comment.deleted_at.is_(None))
-        .order_by(Comment.created_at, Comment.id)
+        .where(Comment.deleted_at.is_(None))
     )

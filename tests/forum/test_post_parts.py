@@ -289,7 +289,8 @@ def test_a_blank_form_is_shown_as_an_empty_form_of_its_class(app, language):
         macros = app.jinja_env.get_template("macros.html").module
         for form_class, name in [(AnswerForm, "body"), (AskToAnswerForm, "name")]:
             blank = post_parts.BlankForm(form_class)
-            assert not blank.errors and not blank[name].data and not getattr(blank, name).errors
             empty = form_class(formdata=None, meta={"csrf": False})
+            assert (blank.errors, blank[name].data) == (empty.errors, empty[name].data)
+            assert getattr(blank, name).errors == getattr(empty, name).errors
             made = post_parts.kept_field(blank, name, hint="Skriv.", class_="x")
             assert made == macros.field(empty[name], hint="Skriv.", class_="x")
