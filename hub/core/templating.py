@@ -21,6 +21,7 @@ from flask import Flask, current_app, g, has_request_context, request, session, 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 from hub.core.db import utcnow
 from hub.core.i18n import (
@@ -225,6 +226,16 @@ def cached_url_for(endpoint: str, **values) -> str:
         if v is INT:
             pattern = pattern.replace(str(SENTINEL + i), str(values[k]))
     return pattern
+
+
+def html_id_url(endpoint: str, name: str) -> Callable[[int], str]:
+    """``cached_url_for`` with one int argument ``name``, escaped for HTML, as a function of
+    that int: the pattern worked out once, for HTML written in Python that fills it many times
+    (an address in each of a page's answers)."""
+    marker = str(SENTINEL)
+    written = str(escape(cached_url_for(endpoint, **{name: SENTINEL})))
+    before, _, after = written.partition(marker)
+    return lambda value: f"{before}{value}{after}"
 
 
 # The date and time patterns the templates use, for the catalogue: English says "at", not "kl.".
