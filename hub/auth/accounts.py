@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import bindparam, func, select
 
 from hub.auth import tokens, twofactor
 from hub.auth.last_seen import mark_seen
@@ -20,7 +20,7 @@ from hub.auth.models import Role, User
 from hub.auth.onboarding import send_welcome
 from hub.auth.passwords import hash_password, verify_password
 from hub.core import ratelimit
-from hub.core.db import persistent_from_row, utcnow
+from hub.core.db import mapped_columns, persistent_from_row, utcnow
 from hub.core.driver_rows import DriverStatement
 from hub.core.guards import ascii_int
 from hub.core.links import absolute_url
@@ -146,9 +146,8 @@ def end_all_sessions(user: User) -> None:
 # with the mapped columns, not ``select(User)``: the ORM's query machinery cost as much again as
 # the statement itself (issue 17); the instance is made from the row (``persistent_from_row``).
 # Sent on the driver's cursor (``DriverStatement``): SQLAlchemy's execution cost as much again.
-USER_COLUMNS = tuple(prop.columns[0] for prop in inspect(User).column_attrs)
 USER_BY_ID = DriverStatement(
-    lambda: select(*USER_COLUMNS, UNREAD_COLUMN).where(User.id == bindparam("user_id"))
+    lambda: select(*mapped_columns(User), UNREAD_COLUMN).where(User.id == bindparam("user_id"))
 )
 
 

@@ -68,7 +68,7 @@ def persistent_from_row(model: type[M], row: Row) -> M:
     """The ``model`` instance a Core row stands for, in the session as if a query had loaded it
     (changes to it flush, a commit expires it): the session's own when it holds one already, as
     a query would give it. The row begins with the model's mapped columns in mapper order
-    (``inspect(model).column_attrs``); later columns are the caller's. For a hot statement whose
+    (``mapped_columns(model)``); later columns are the caller's. For a hot statement whose
     row the ORM's query machinery would cost as much again as the statement (the member of every
     signed-in request)."""
     session = db.session()
@@ -84,11 +84,18 @@ def persistent_from_row(model: type[M], row: Row) -> M:
 
 
 @lru_cache(maxsize=64)
+def mapped_columns(model: type) -> tuple:
+    """The model's mapped columns in mapper order: what a row for ``persistent_from_row``
+    begins with."""
+    return tuple(prop.columns[0] for prop in inspect(model).column_attrs)
+
+
+@lru_cache(maxsize=64)
 def _row_layout(model: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The mapped attributes in mapper order, and the positions of the primary key's."""
     mapper = inspect(model)
     keys = tuple(prop.key for prop in mapper.column_attrs)
-    columns = [prop.columns[0] for prop in mapper.column_attrs]
+    columns = mapped_columns(model)
     positions = tuple(
         next(i for i, column in enumerate(columns) if column is key_column)
         for key_column in mapper.primary_key
@@ -226,9 +233,15 @@ def keep_prepared_on_rollback(engine: Engine) -> None:
     (a migration changed a column under a running worker: "cached plan must not change result
     type"), which only forgetting them mends.
     """
-    from psycopg.pq import TransactionStatus
+    from psycopg.pq import ExecStatus, TransactionStatus
 
     plain = engine.dialect.do_rollback
+
+    def rolled_back(pgconn) -> bool:
+        try:
+            return pgconn.exec_(b"ROLLBACK").status == ExecStatus.COMMAND_OK
+        except Exception:  # no answer (the socket is gone): the caller falls back to psycopg
+            return False
 
     def do_rollback(dbapi_connection) -> None:
         pgconn = dbapi_connection.pgconn
@@ -238,15 +251,6 @@ def keep_prepared_on_rollback(engine: Engine) -> None:
             plain(dbapi_connection)  # failed or broken: psycopg forgets, or says why not
 
     engine.dialect.do_rollback = do_rollback
-
-
-def rolled_back(pgconn) -> bool:
-    from psycopg.pq import ExecStatus
-
-    try:
-        return pgconn.exec_(b"ROLLBACK").status == ExecStatus.COMMAND_OK
-    except Exception:  # no answer (the socket is gone): the caller falls back to psycopg
-        return False
 
 
 # A pooled connection idle this long is pinged (a round trip) before it is used again: a firewall
