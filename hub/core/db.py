@@ -18,8 +18,7 @@ from flask import has_request_context, request
 from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, inspect, text
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
 from hub.core.rules import RuleError
@@ -72,14 +71,27 @@ def persistent_from_row(model: type[M], row: Row) -> M:
     row the ORM's query machinery would cost as much again as the statement (the member of every
     signed-in request)."""
     session = db.session()
+    mapper = inspect(model)
     keys, primary_key = _row_layout(model)
-    existing = session.identity_map.get(identity_key(model, tuple(row[i] for i in primary_key)))
+    key = mapper.identity_key_from_primary_key(tuple(row[i] for i in primary_key))
+    existing = session.identity_map.get(key)
     if existing is not None:
         return existing
-    instance = inspect(model).class_manager.new_instance()
-    instance_dict(instance).update(zip(keys, row, strict=False))
-    make_transient_to_detached(instance)  # persistent once added: as loaded, nothing changed
-    session.add(instance)
+    manager = mapper.class_manager
+    instance = manager.new_instance()
+    state = instance_state(instance)
+    state.dict.update(zip(keys, row, strict=False))  # as loaded: no history, nothing changed
+    if manager.dispatch.load or session.dispatch.loaded_as_persistent:
+        # Someone listens for loads: attach it the documented way (no load event either way).
+        make_transient_to_detached(instance)
+        session.add(instance)
+        return instance
+    # Attached as the ORM's own loading attaches a row's new instance (``loading._instance``):
+    # its key, the session's id, the identity map. ``Session.add`` walked the relationships'
+    # cascade and the attach events for a member who has none: a tenth of a static page.
+    state.key, state.identity_token = key, key[2]
+    state.session_id = session.hash_key
+    session.identity_map.add(state)
     return instance
 
 
