@@ -1,10 +1,11 @@
 """Parts of the layout that every page repeats, rendered once per process and reused.
 
-The header and the footer of base.html cost more than many a page's own content (a few dozen
-translations, URLs and tests per render), yet they depend only on a few facts: the language,
-the page (``aria-current``), whether someone is signed in and what their role lets them do. A
-shared part is rendered once for each set of those facts; what is the reader's own (the CSRF
-token, the unread count, the address to come back to) goes into holes, filled per request.
+The frame of every page (base.html: the head, the header and the footer) costs more than many a
+page's own content (a few dozen translations, URLs and tests per render), yet it depends only
+on a few facts: the language, the page (``aria-current``), whether someone is signed in and
+what their role lets them do. A shared part is rendered once for each set of those facts; what
+is the reader's own (the CSRF token, the unread count, the address to come back to, the page's
+own content) goes into holes, filled per request.
 
 A shared part sees only the facts it is given and the template globals: not ``current_user``,
 ``request``, ``session`` nor ``g``, and the globals that are per request refuse to run there.
