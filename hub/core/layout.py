@@ -67,7 +67,7 @@ def shared_part(
             html = current_app.jinja_env.get_template(name).render(_context(holes) | dict(facts))
         pieces = tuple(_HOLE.split(html))
     _keep(kept, key, pieces, limit)
-    return _fill(pieces, {hole: str(escape(value)) for hole, value in holes.items()})
+    return _fill(pieces, _escaped(holes))
 
 
 def shared_parts(
@@ -94,7 +94,7 @@ def shared_parts(
             found[i] = tuple(_HOLE.split(text))
     for key, pieces in zip(keys, found, strict=True):
         _keep(kept, key, pieces, limit)
-    escaped = {hole: str(escape(value)) for hole, value in holes.items()}
+    escaped = _escaped(holes)
     return [_fill(pieces, escaped) for pieces in found]
 
 
@@ -140,8 +140,10 @@ def _key(name: str, facts: Mapping[str, Hashable], holes: Mapping[str, str]) -> 
 def _keys(name: str, many: Sequence[Mapping[str, Hashable]], holes: Mapping[str, str]) -> list:
     """The keys of many parts of one kind: the language, the script root and the hole names
     looked up once, not once a part (a meetings page has ~20 parts)."""
-    where, hole_names = (name, current_locale(), request.script_root), tuple(sorted(holes))
-    return [_Key((*where, tuple(sorted(facts.items())), *hole_names)) for facts in many]
+    where, hole_names = (name, current_locale(), request.script_root), tuple(holes)
+    # In the caller's order, not sorted: a part's facts are given in one place, so the same
+    # facts come in the same order (in another order they would only make a second part).
+    return [_Key((*where, tuple(facts.items()), *hole_names)) for facts in many]
 
 
 def _keep(kept: OrderedDict, key: _Key, pieces: tuple, limit: int | None) -> None:
@@ -154,9 +156,18 @@ def _keep(kept: OrderedDict, key: _Key, pieces: tuple, limit: int | None) -> Non
         kept[key] = pieces
 
 
+def _escaped(holes: Mapping[str, str]) -> dict[str, str]:
+    """Each hole's value escaped; one that is ``Markup`` already as it is (``escape`` would make
+    a copy of it: a page's content is a hole of its frame)."""
+    return {
+        hole: value if type(value) is Markup else escape(value) for hole, value in holes.items()
+    }
+
+
 def _fill(pieces: tuple, escaped: Mapping[str, str]) -> Markup:
     """The pieces (text, hole name, text, … , text) with each hole's escaped value."""
-    filled = [piece if i % 2 == 0 else escaped[piece] for i, piece in enumerate(pieces)]
+    filled = list(pieces)
+    filled[1::2] = [escaped[name] for name in pieces[1::2]]
     return Markup("".join(filled))  # noqa: S704  (our template's output, holes escaped)
 
 
