@@ -15,11 +15,22 @@ from functools import lru_cache
 from typing import TypeVar
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, inspect, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Executable,
+    Row,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from hub.core.rules import RuleError
 from hub.extensions import db
@@ -113,6 +124,20 @@ def _row_layout(model: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
         for key_column in mapper.primary_key
     )
     return keys, positions
+
+
+def driver_value(column: ColumnElement, value: object) -> object:
+    """``value`` as SQLAlchemy would send it to the driver for ``column`` (its type's bind
+    processing: a UTC datetime as SQLite's text, say), for a statement sent on the driver's
+    cursor (``hub.core.driver_rows.DriverStatement`` takes values as given)."""
+    dialect = db.engine.dialect
+    processor = _bind_processor(column.type, dialect)
+    return processor(value) if processor is not None else value
+
+
+@lru_cache(maxsize=64)
+def _bind_processor(type_: TypeEngine, dialect: Dialect) -> Callable | None:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 class UTCDateTime(TypeDecorator):

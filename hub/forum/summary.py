@@ -6,11 +6,21 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import BindParameter, Integer, Row, Select, bindparam, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from hub.auth.models import User
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import driver_value, utcnow
+from hub.core.driver_rows import DriverStatement
 from hub.extensions import db
 from hub.forum.models import Question
 from hub.forum.questions import (
@@ -44,26 +54,33 @@ SHOWN_COLUMNS = (
 )
 
 
-def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
+def start_page_forum(user: User) -> ForumSummary:
     """Three statements: the newest questions,
     unanswered ones within the member's expertise (never the member's own), and the member's own
     questions that got an answer but none accepted yet."""
     return ForumSummary(
-        newest=_first(QuestionFilters(sort="newest"), user, limit),
+        newest=_first(QuestionFilters(sort="newest"), user),
         for_me=_first(
-            QuestionFilters(sort="unanswered", mine_expertise=True), user, limit, others_only=True
+            QuestionFilters(sort="unanswered", mine_expertise=True), user, others_only=True
         ),
         answered=answered_for_asker(user),
     )
 
 
-def _first(
-    filters: QuestionFilters, user: User, limit: int, *, others_only: bool = False
-) -> list[Row]:
+# How many of the newest and of "waiting for you" the start page shows.
+SHOWN = 5
+
+
+def _first(filters: QuestionFilters, user: User, *, others_only: bool = False) -> list[Row]:
     shape, parameters = list_query(filters, user)
-    statement = _first_of(replace(shape, others_only=others_only))
-    parameters |= {"limit": limit, "upto": limit}
-    return reading_connection().execute(statement, parameters).all()
+    return _first_rows(replace(shape, others_only=others_only)).rows(parameters)
+
+
+@cache
+def _first_rows(shape: ListShape) -> DriverStatement:
+    """Sent on the driver's cursor, compiled once (``DriverStatement``): SQLAlchemy's execution
+    of the start page's statements cost more than SQLite's work on them (issue 17)."""
+    return DriverStatement(lambda: _first_of(shape))
 
 
 @cache
@@ -81,38 +98,41 @@ def _first_of(shape: ListShape) -> Select:
 # PostgreSQL plans a prepared statement for its values, and keeps one plan for all values only
 # when that plan does not look dearer: with ``LIMIT $1`` it assumes a tenth of the rows and never
 # does, so the start page's statements were planned at every call (0.58 ms planning against
-# 0.11 ms executing for "unanswered in your topics"). Their limits never change, so they go into
-# the text (the page's end ``upto`` as well: the list's statement keeps its own, bound).
+# 0.11 ms executing for "unanswered in your topics"). Their limits never change, so they are
+# written into the text (the page's end ``upto`` as well: the list's statement keeps its own,
+# bound), as ``LIMIT 5``.
 LIMITS = frozenset({"limit", "upto"})
 
 
 def _limits_written_in(statement: Select) -> Select:
-    def written_in(element: object) -> BindParameter | None:
+    def written_in(element: object) -> ColumnElement | None:
         if isinstance(element, BindParameter) and element.key in LIMITS:
-            return bindparam(element.key, type_=Integer(), literal_execute=True)
+            return literal_column(str(SHOWN), Integer())
         return None
 
     return replacement_traverse(statement, {}, written_in)
 
 
-ANSWERED_FOR_ASKER = (
-    visible_questions()
-    .with_only_columns(Question.id, Question.title, Question.answer_count)
-    .where(
-        Question.author_id == bindparam("user_id"),
-        Question.answer_count > 0,
-        Question.accepted_answer_id.is_(None),
-        Question.last_activity_at > bindparam("since"),
+ANSWERED_FOR_ASKER = DriverStatement(
+    lambda: (
+        visible_questions()
+        .with_only_columns(Question.id, Question.title, Question.answer_count)
+        .where(
+            Question.author_id == bindparam("user_id"),
+            Question.answer_count > 0,
+            Question.accepted_answer_id.is_(None),
+            Question.last_activity_at > bindparam("since"),
+        )
+        .order_by(Question.last_activity_at.desc(), Question.id.desc())
+        .limit(bindparam("limit"))
     )
-    .order_by(Question.last_activity_at.desc(), Question.id.desc())
-    .limit(bindparam("limit"))
 )
 
 
 def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
-    parameters = {"user_id": user.id, "since": utcnow() - ANSWERED_RECENTLY, "limit": limit}
-    return reading_connection().execute(ANSWERED_FOR_ASKER, parameters).all()
+    since = driver_value(Question.last_activity_at, utcnow() - ANSWERED_RECENTLY)
+    return ANSWERED_FOR_ASKER.rows({"user_id": user.id, "since": since, "limit": limit})
 
 
 def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:
