@@ -39,6 +39,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
+from hub.core.driver_rows import DriverStatement
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -180,11 +181,10 @@ def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | Non
     connection, whether the user follows it, and its comments and its answers' as
     ``page_comments.comments_column`` read them (for ``comments_as_read``). A merged question
     comes back whoever reads it (the page redirects); one the user may not see, as None."""
-    dialect = db.session.get_bind().dialect.name
-    parameters = {"question_id": question_id, "user_id": user.id}
-    row = reading_connection().execute(_page_row_statement(dialect), parameters).first()
-    if row is None:
+    found = PAGE_ROW.rows({"question_id": question_id, "user_id": user.id})
+    if not found:
         return None, False, None
+    row = found[0]
     fields = PAGE_QUESTION_FIELDS
     author = face_from(row[fields : fields + FACE_WIDTH])
     question = PageQuestion(*row[:fields], author, _page_tags(row.tags))
@@ -228,9 +228,10 @@ def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
     return tuple(TagRow(*value) for value in sorted(values))
 
 
-@cache
-def _page_row_statement(dialect: str) -> Select:
-    """Built once, as the page's other statements: building one cost more than running it."""
+def _page_row_statement() -> Select:
+    """Built once (``PAGE_ROW``), as the page's other statements: building one cost more than
+    running it."""
+    dialect = db.engine.dialect.name
     author = FaceColumns("author")
     # PageQuestion's first fields name the question's own columns: one list to keep.
     own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
@@ -240,6 +241,11 @@ def _page_row_statement(dialect: str) -> Select:
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
                             Question.author_id)  # fmt: skip
     return statement.where(Question.id == bindparam("question_id"))
+
+
+# Sent on the driver's cursor: through SQLAlchemy, a statement's execution cost the busiest
+# page as much again as SQLite's work (``hub.core.driver_rows``).
+PAGE_ROW = DriverStatement(_page_row_statement)
 
 
 def _following_column():
@@ -755,7 +761,7 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
     parameters["question_id"] = question_id
     found = {
         row[0]: (face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]))
-        for row in reading_connection().execute(_people_statement(len(ranking)), parameters)
+        for row in _people_statement(len(ranking)).rows(parameters)
     }
     shown = [ranked for ranked in ranking if ranked.uid in found and ranked.uid not in not_these]
     if len(shown) < limit and len(ranking) >= limit + EXPERT_SPARE:
@@ -767,19 +773,24 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
 
 
 @cache
-def _people_statement(count: int) -> Select:
+def _people_statement(count: int) -> DriverStatement:
     """The faces of ``count`` ranked members who may still be listed, and whether each was
-    asked to answer the question: one statement, by primary key."""
-    people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
-    asked = exists().where(
-        AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
-    )
-    return (
-        listed_people()
-        .with_only_columns(*FACE_COLUMNS, asked)
-        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .where(User.id.in_(people))
-    )
+    asked to answer the question: one statement, by primary key, on the driver's cursor."""
+
+    def build() -> Select:
+        people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
+        asked = exists().where(
+            AskToAnswer.question_id == bindparam("question_id"),
+            AskToAnswer.asked_user_id == User.id,
+        )
+        return (
+            listed_people()
+            .with_only_columns(*FACE_COLUMNS, asked)
+            .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
+            .where(User.id.in_(people))
+        )
+
+    return DriverStatement(build)
 
 
 def _tag_ids(question: Question | PageQuestion) -> list[int]:
