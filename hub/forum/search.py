@@ -46,6 +46,8 @@ from sqlalchemy import (
     text,
 )
 
+from hub.core.db import reading_connection
+from hub.core.driver_rows import cursor_rows
 from hub.extensions import db
 from hub.forum import search_plan
 from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
@@ -552,7 +554,8 @@ ITEMS = Scope(
 
 
 class DriverSql:
-    """Statements sent straight to the driver's cursor, in the session's transaction.
+    """Statements sent straight to the driver's cursor, in the session's transaction, with the
+    engine's cursor events (``hub.core.driver_rows.cursor_rows``).
 
     A search sends a handful of small statements; through SQLAlchemy each cost about 0.3 ms of
     this process's CPU (compiling, result objects), through the cursor 0.035 ms. psycopg prepares
@@ -560,21 +563,8 @@ class DriverSql:
     connection; ``prepare=False`` sends one unprepared, to be planned for its values each time.
     """
 
-    def __init__(self) -> None:
-        self._connection = None
-
-    def cursor(self):
-        if self._connection is None:
-            self._connection = db.session.connection().connection.driver_connection
-        return self._connection.cursor()
-
     def rows(self, sql: str, params: dict | Sequence, prepare: bool | None = None) -> list[tuple]:
-        cursor = self.cursor()
-        try:
-            cursor.execute(sql, params, **({} if prepare is None else {"prepare": prepare}))
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        return cursor_rows(reading_connection(), sql, params, prepare)
 
     def scalar(self, sql: str, params: dict | Sequence) -> object:
         found = self.rows(sql, params)
@@ -642,13 +632,13 @@ class SqliteBackend(DriverSql):
 
     def words_with_terms(self, terms: list[str]) -> list[tuple]:
         marks = ", ".join("?" * len(terms))
-        return self.rows(FORMS_SQL.format(terms=f"IN ({marks})"), terms)
+        return self.rows(FORMS_SQL.format(terms=f"IN ({marks})"), tuple(terms))
 
     def page(self, ids: list[int], terms: list[str]) -> list[tuple]:
         # One mark per value: sqlite3 takes no list.
         id_marks, term_marks = ", ".join("?" * len(ids)), ", ".join("?" * len(terms))
         sql = PAGE_SQL.format(ids=f"IN ({id_marks})", terms=f"IN ({term_marks})")
-        return self.rows(sql, [*ids, *terms])
+        return self.rows(sql, (*ids, *terms))
 
     def similar(self, groups, limit: int):
         # Only questions have title terms, so the title index finds questions only.
