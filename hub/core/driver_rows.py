@@ -44,8 +44,8 @@ def cursor_rows(
     """The rows of ``sql`` sent on the driver's cursor of ``connection`` (the session's), with
     the engine's cursor events around it, as SQLAlchemy sends them: the hub's own (a write
     begins a transaction) and those of the tests and benches that count, time and explain
-    statements. Every statement the hub sends past SQLAlchemy goes through here. ``prepare``
-    (psycopg): False sends it unprepared, to be planned for its values each time."""
+    statements. Every statement the hub sends past SQLAlchemy goes through here. ``prepare``:
+    psycopg's (True: prepared at once; False: never; None: from its fifth use)."""
     cursor = connection.connection.driver_connection.cursor()
     events = connection.dispatch
     events.before_cursor_execute(connection, cursor, sql, params, None, False)
