@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from hub.extensions import db
 
@@ -26,19 +25,10 @@ def listed(create_user, create_tag, create_question):
     return tag
 
 
-def sent_by(client, path: str) -> list[str]:
-    sent: list[str] = []
-
-    def keep(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-        if LIST_COLUMN in statement:
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+def sent_by(client, count_queries, path: str) -> list[str]:
+    with count_queries() as counter:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    return sent
+    return [statement for statement in counter.statements if LIST_COLUMN in statement]
 
 
 @pytest.mark.parametrize(
@@ -50,9 +40,9 @@ def sent_by(client, path: str) -> list[str]:
     ],
 )
 def test_the_lists_limits_are_written_in_on_postgresql(client, login, create_user, listed,
-                                                       path, limits):  # fmt: skip
+                                                       count_queries, path, limits):  # fmt: skip
     login(create_user())
-    [statement] = sent_by(client, path)
+    [statement] = sent_by(client, count_queries, path)
     found = set(re.findall(r"LIMIT (\S+?)(?:\)|\s|$)", statement))
     offsets = re.findall(r"OFFSET (\S+?)(?:\)|\s|$)", statement)
     if db.engine.dialect.name == "postgresql":
