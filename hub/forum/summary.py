@@ -6,17 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Integer,
-    Row,
-    Select,
-    bindparam,
-    literal_column,
-    select,
-)
-from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy import Row, Select, bindparam, select
 
 from hub.auth.models import User
 from hub.core.db import driver_value, utcnow
@@ -26,6 +16,7 @@ from hub.forum.models import Question
 from hub.forum.questions import (
     ListShape,
     QuestionFilters,
+    limits_written_in,
     list_query,
     list_shape,
     visible_questions,
@@ -54,25 +45,24 @@ SHOWN_COLUMNS = (
 )
 
 
-def start_page_forum(user: User) -> ForumSummary:
+def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
     """Three statements: the newest questions,
     unanswered ones within the member's expertise (never the member's own), and the member's own
     questions that got an answer but none accepted yet."""
     return ForumSummary(
-        newest=_first(QuestionFilters(sort="newest"), user),
+        newest=_first(QuestionFilters(sort="newest"), user, limit),
         for_me=_first(
-            QuestionFilters(sort="unanswered", mine_expertise=True), user, others_only=True
+            QuestionFilters(sort="unanswered", mine_expertise=True), user, limit, others_only=True
         ),
         answered=answered_for_asker(user),
     )
 
 
-# How many of the newest and of "waiting for you" the start page shows.
-SHOWN = 5
-
-
-def _first(filters: QuestionFilters, user: User, *, others_only: bool = False) -> list[Row]:
+def _first(
+    filters: QuestionFilters, user: User, limit: int, *, others_only: bool = False
+) -> list[Row]:
     shape, parameters = list_query(filters, user)
+    parameters |= {"limit": limit, "upto": limit}
     return _first_rows(replace(shape, others_only=others_only)).rows(parameters)
 
 
@@ -92,25 +82,15 @@ def _first_of(shape: ListShape) -> Select:
         .outerjoin(User, User.id == Question.author_id)
         .limit(bindparam("limit"))
     )
-    return _limits_written_in(statement)
+    return limits_written_in(statement, LIMITS)
 
 
 # PostgreSQL plans a prepared statement for its values, and keeps one plan for all values only
 # when that plan does not look dearer: with ``LIMIT $1`` it assumes a tenth of the rows and never
 # does, so the start page's statements were planned at every call (0.58 ms planning against
-# 0.11 ms executing for "unanswered in your topics"). Their limits never change, so they are
-# written into the text (the page's end ``upto`` as well: the list's statement keeps its own,
-# bound), as ``LIMIT 5``.
+# 0.11 ms executing for "unanswered in your topics"). Their limits never change, so they go into
+# the text (the page's end ``upto`` as well).
 LIMITS = frozenset({"limit", "upto"})
-
-
-def _limits_written_in(statement: Select) -> Select:
-    def written_in(element: object) -> ColumnElement | None:
-        if isinstance(element, BindParameter) and element.key in LIMITS:
-            return literal_column(str(SHOWN), Integer())
-        return None
-
-    return replacement_traverse(statement, {}, written_in)
 
 
 ANSWERED_FOR_ASKER = DriverStatement(
