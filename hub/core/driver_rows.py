@@ -155,7 +155,7 @@ class DriverStatement:
         ]
         defaults = {k: v for k, v in compiled.params.items() if v is not None}
         needed = frozenset(compiled.params) - defaults.keys()
-        written = tuple(sorted(bind.key for bind in compiled.literal_execute_params))
+        written = tuple(sorted({bind.key for bind in compiled.literal_execute_params}))
         order = tuple(name for name in compiled.positiontup or () if name not in written)
         row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
         converted = processors if any(processors) else None

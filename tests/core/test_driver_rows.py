@@ -64,3 +64,19 @@ def test_a_column_is_converted_as_sqlalchemy_converts_it(app):
     statement = DriverStatement(lambda: select(Meeting.starts_at, Meeting.title))
     expected = [tuple(row) for row in core_rows(select(Meeting.starts_at, Meeting.title))]
     assert statement.rows() == expected and expected[0][0].tzinfo is not None
+
+
+def test_a_literal_carried_by_two_binds_is_written_in_at_both(tags):
+    """The same ``literal_execute`` key in two places (the start page's "waiting for you" has a
+    topic's end in each of SQLite's slots): each is written in, the value taken once."""
+    from sqlalchemy import union_all
+
+    def twice():
+        def first(order):
+            limit = bindparam("n", literal_execute=True)
+            return select(select(Tag.id).order_by(order).limit(limit).subquery())
+
+        return union_all(first(Tag.id), first(Tag.id.desc()))
+
+    rows = DriverStatement(twice).rows({"n": 1})
+    assert sorted(row.id for row in rows) == [min(tags.values()), max(tags.values())]
