@@ -50,18 +50,18 @@ from hub.directory.listing import (
 from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
+    SNIPPET_WORDS,
     HitTest,
     ParsedQuery,
     backend,
-    highlight,
     hit_test,
     index_text,
     kinds_apart,
+    marked,
     parse_query,
     plain_text,
     ranked,
     remember_words,
-    snippet,
     written_words,
 )
 from hub.meetings.models import Meeting, TopicSuggestion
@@ -258,8 +258,8 @@ def item_hit(row, is_hit: HitTest) -> ItemHit:
         meeting_id=row.meeting_id,
         topic_id=row.topic_id,
         starts_at=row.starts_at,
-        title_html=highlight(row.title, is_hit),
-        context_html=highlight(row.body, is_hit) if row.topic_id else snippet(row.body, is_hit),
+        title_html=marked(row.title, is_hit),
+        context_html=marked(row.body, is_hit, None if row.topic_id else SNIPPET_WORDS),
     )
 
 
