@@ -397,7 +397,14 @@ def expertise_tags(parsed: ParsedQuery, tags: Sequence | None = None) -> list[in
         return []
     if tags is None:
         tags = db.session.execute(select(Tag.id, Tag.name)).all()
-    return [tag.id for tag in tags if tag_matches(tag.name, parsed)]
+    return list(matching_tags(tuple(tags), parsed.groups))
+
+
+@lru_cache(maxsize=1024)
+def matching_tags(tags: tuple, groups: tuple) -> tuple[int, ...]:
+    """The ids of the tags (rows with an id and a name) whose name holds a form of every
+    group's word: kept per tags and words rather than every tag compared on every search."""
+    return tuple(tag.id for tag in tags if tag_matches(tag.name, groups))
 
 
 @lru_cache(maxsize=4096)
@@ -407,6 +414,6 @@ def tag_terms(name: str) -> frozenset[str]:
     return frozenset(index_text(name).split())
 
 
-def tag_matches(name: str, parsed: ParsedQuery) -> bool:
+def tag_matches(name: str, groups: tuple) -> bool:
     terms = tag_terms(name)
-    return all(not terms.isdisjoint(group) for group in parsed.groups)
+    return all(not terms.isdisjoint(group) for group in groups)
