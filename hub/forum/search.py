@@ -1019,10 +1019,13 @@ def backend() -> SqliteBackend | PostgresBackend:
 
 def ranked(pools: list[tuple[int, int, int]], tier_offset: int = 0) -> dict[int, tuple]:
     """Each document's best (tier, boost first, newest first) sort key."""
-    keyed = [(doc_id, (tier + tier_offset, -boost, -doc_id)) for tier, doc_id, boost in pools]
-    # Worst first, so that each document's best key is the one dict() keeps.
-    keyed.sort(key=itemgetter(1), reverse=True)
-    return dict(keyed)
+    best: dict[int, tuple] = {}
+    # One pass, each document's smallest key kept: half the cost of sorting every key.
+    for tier, doc_id, boost in pools:
+        key = (tier + tier_offset, -boost, -doc_id)
+        if best.get(doc_id, key) >= key:
+            best[doc_id] = key
+    return best
 
 
 def search(
