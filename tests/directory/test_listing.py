@@ -237,7 +237,8 @@ def test_prepared_statements_hold_no_request_values(client, crowd):
     from hub.directory import listing
     from hub.forum.search_items import MAX_PEOPLE
 
-    for first, second in [("kommun=1381", "kommun=1384"), ("q=ann", "q=bo"), ("tagg=x", "")]:
+    pairs = [("kommun=1381", "kommun=1384"), ("q=ann", "q=bo"), ("tagg=x", ""), ("page=2", "")]
+    for first, second in pairs:
         assert names_on(client.get(f"/katalog?{first}").text) != names_on(
             client.get(f"/katalog?{second}").text
         )
@@ -252,6 +253,7 @@ def test_prepared_statements_hold_no_request_values(client, crowd):
     request_values = {*listing.filter_values(listing.DirectoryFilters()), "limit", "offset"}
     assert all(bind.required and bind.value is None for bind in binds if bind.key in request_values)
     assert {bind.value for bind in binds} <= {None, MAX_PEOPLE}  # the search's LIMIT 100
-    page = listing.prepared(("page", *listing.filter_shape(listing.DirectoryFilters(q="a"))), None)
+    filters = listing.DirectoryFilters(q="a")
+    window = listing.page_window(filters, 1, 20)
     with pytest.raises(KeyError, match="name_"):  # sent on the driver's cursor
-        page.rows({"limit": 10, "offset": 0})
+        listing.prepared(listing.page_key(filters, window), None).rows(window.values())
