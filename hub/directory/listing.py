@@ -339,7 +339,13 @@ def people_statement(
     else:
         stmt = select(User).outerjoin(Profile, Profile.user_id == User.id)
         stmt = stmt.where(listed_condition())
-    if filters.region:
+    if filters.region and counting:
+        # Joined, so that SQLite counts from the region's municipalities (each one's members
+        # by the municipality index): given the IN list it read every member (Halland's 362
+        # at large: 0.35 against 0.08 ms).
+        stmt = stmt.join(Municipality, Municipality.scb_code == User.municipality_code)
+        stmt = stmt.where(Municipality.region_code == _param("region", values))
+    elif filters.region:
         region = _param("region", values)
         in_region = select(Municipality.scb_code).where(Municipality.region_code == region)
         stmt = stmt.where(User.municipality_code.in_(in_region))
