@@ -467,13 +467,15 @@ class PersonRow:
     expertise: list[tuple[str, str]] = field(default_factory=list)  # (slug, name) by name
 
 
-def _row_columns(total: ColumnElement[int]) -> tuple:
+def _row_columns(total: ColumnElement[int], person: Any = User) -> tuple:
+    """The columns of a page's rows; ``person``: where the person's own columns come from (the
+    User table, or the columns of ``_sorted_page``'s people found)."""
     return (
-        User.id,
-        User.name,
-        User.title,
+        person.id,
+        person.name,
+        person.title,
         RoleType.name.label("role_name"),
-        User.municipality_code,
+        person.municipality_code,
         Municipality.name.label("municipality_name"),
         Unit.name.label("unit_name"),
         Profile.user_id.label("profile_id"),
@@ -533,29 +535,70 @@ def _page_statement(filters: DirectoryFilters, window: Window) -> Select:
         return _tag_page_statement(filters, window)
     if _name_on_postgres(filters):
         return _name_page_statement(filters, window)
-    return _ordered_page(people_statement(filters, bound=False), filters, window)
+    # SQLite: a topic's people from its experts, sorted (walking the name order testing each
+    # member, SQLite read every member for a topic with few experts)
+    return _ordered_page(filters, window, walk=not filters.tag)
 
 
 def _ordered_page(
-    people: Select,
     filters: DirectoryFilters,
     window: Window,
     total: ColumnElement[int] | None = None,
     walk: bool = True,
+    walk_tag: bool = False,
+    name_key: bool = False,
 ) -> Select:
-    """The page's rows in name order. ``walk=False``: sorted by an expression no index gives,
-    so that the database finds the people first and sorts them (same order, same rows)."""
+    """The page's rows in name order: the members walked in name order, each tested
+    (``walk``), or the people found first and sorted (``_sorted_page``); same rows, same order.
+    ``walk_tag``: see ``people_statement``; ``name_key``: the sort key as a last column."""
     if total is None:
         total = _count_of(filters, bound=False, window=window).scalar_subquery()
-    name = User.name_key if walk else User.name_key.op("||")(literal_column("''"))
+    if not walk:
+        return _sorted_page(filters, window, total, walk_tag, name_key)
+    people = people_statement(filters, bound=False, walk_tag=walk_tag)
+    columns = (*_row_columns(total), *([User.name_key] if name_key else []))
     return (
-        people.with_only_columns(*_row_columns(total))
-        .outerjoin(RoleType, RoleType.slug == User.role_type_slug)
-        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .outerjoin(Unit, Unit.id == User.unit_id)
-        .order_by(name, User.id)
+        _with_details(people.with_only_columns(*columns), User)
+        .order_by(User.name_key, User.id)
         .limit(window.limit_clause())
         .offset(window.offset_clause())
+    )
+
+
+def _sorted_page(
+    filters: DirectoryFilters,
+    window: Window,
+    total: ColumnElement[int],
+    walk_tag: bool,
+    name_key: bool,
+) -> Select:
+    """The people found first (by the index of what the filters name: the name indexes, the
+    topic's experts), tested as the count tests them (active, not among the hidden profiles),
+    sorted, and only the page's people then joined to their profile, role, municipality and
+    unit. Joined before the sort, every match was: a name at xlarge (497 matches) hashed all
+    20,003 profiles (1,240 of the page's 2,082 buffers)."""
+    sort_key = User.name_key.op("||")(literal_column("''"))  # sorted: no index may give it
+    own = (User.id, User.name, User.title, User.municipality_code, User.role_type_slug)
+    found = (
+        people_statement(filters, bound=False, counting=True, walk_tag=walk_tag)
+        .with_only_columns(*own, User.unit_id, User.name_key)
+        .order_by(sort_key, User.id)
+        .limit(window.limit_clause())
+        .offset(window.offset_clause())
+        .subquery("found")
+    )
+    person = found.c
+    columns = (*_row_columns(total, person), *([person.name_key] if name_key else []))
+    shown = select(*columns).select_from(found).outerjoin(Profile, Profile.user_id == person.id)
+    return _with_details(shown, person).order_by(person.name_key, person.id)
+
+
+def _with_details(page: Select, person: Any) -> Select:
+    """The page's people joined to what their rows show besides their profile."""
+    return (
+        page.outerjoin(RoleType, RoleType.slug == person.role_type_slug)
+        .outerjoin(Municipality, Municipality.scb_code == person.municipality_code)
+        .outerjoin(Unit, Unit.id == person.unit_id)
     )
 
 
@@ -572,8 +615,7 @@ def _name_page_statement(filters: DirectoryFilters, window: Window) -> Select:
     total = select(gate.c.total).scalar_subquery()
     all_counted = total < window.count_clause()
     branches = [
-        _ordered_page(people_statement(filters, bound=False), filters, window, total, walking)
-        .add_columns(User.name_key)
+        _ordered_page(filters, window, total, walk=walking, name_key=True)
         .where(~all_counted if walking else all_counted)
         .subquery()
         for walking in (True, False)
@@ -604,8 +646,7 @@ def _tag_page_statement(filters: DirectoryFilters, window: Window) -> Select:
     gate = select(_walk_pays(window).label("walk")).cte("gate")  # worked out once for both
     walk = select(gate.c.walk).scalar_subquery()
     branches = [
-        _ordered_page(people_statement(filters, bound=False, walk_tag=walking), filters, window)
-        .add_columns(User.name_key)
+        _ordered_page(filters, window, walk=walking, walk_tag=walking, name_key=True)
         .where(walk if walking else ~walk)
         .subquery()
         for walking in (True, False)
