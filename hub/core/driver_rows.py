@@ -5,7 +5,8 @@ Through SQLAlchemy a statement's execution cost this process 0.03 ms (SQLite) to
 processed (a list parameter's SQL rendered anew each time), a result object. The search page's
 sections and the directory page send four such statements on every render (issue 17). A
 ``DriverStatement`` is compiled once per dialect and sent with the driver's cursor on the
-session's connection, as ``hub.forum.search.DriverSql`` sends the search's own statements.
+session's connection (``cursor_rows``, which ``hub.forum.search.DriverSql`` sends the search's
+own statements with), with the engine's cursor events, as SQLAlchemy would fire them.
 
 A column whose type converts the driver's values (a date stored as text on SQLite, a UTC
 ``TypeDecorator``) goes through the type's own result processor, as SQLAlchemy would do.
@@ -20,7 +21,7 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam
+from sqlalchemy import ARRAY, ColumnElement, Connection, Integer, any_, bindparam
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 
 from hub.core.db import reading_connection
@@ -35,6 +36,29 @@ def in_list(column: ColumnElement[int], name: str) -> ColumnElement[bool]:
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(Integer), required=True))
     return column.in_(bindparam(name, expanding=True, required=True))
+
+
+def cursor_rows(
+    connection: Connection, sql: str, params: dict | Sequence, prepare: bool | None = None
+) -> list[tuple]:
+    """The rows of ``sql`` sent on the driver's cursor of ``connection`` (the session's), with
+    the engine's cursor events around it, as SQLAlchemy sends them: the hub's own (a write
+    begins a transaction) and those of the tests and benches that count, time and explain
+    statements. Every statement the hub sends past SQLAlchemy goes through here. ``prepare``:
+    psycopg's (True: prepared at once; False: never; None: from its fifth use)."""
+    cursor = connection.connection.driver_connection.cursor()
+    events = connection.dispatch
+    events.before_cursor_execute(connection, cursor, sql, params, None, False)
+    try:
+        if prepare is None:
+            cursor.execute(sql, params)
+        else:
+            cursor.execute(sql, params, prepare=prepare)
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    events.after_cursor_execute(connection, cursor, sql, params, None, False)
+    return found
 
 
 class DriverStatement:
@@ -54,23 +78,12 @@ class DriverStatement:
         connection = reading_connection()
         sql, params = self.sent(values, connection.dialect)
         *_, processors, row = self._compiled[connection.dialect.name]
-        cursor = connection.connection.driver_connection.cursor()
-        # The engine's cursor events, as SQLAlchemy sends them: the hub's own (a write begins a
-        # transaction) and those of the tests and benches that count and explain statements.
-        events = connection.dispatch
-        events.before_cursor_execute(connection, cursor, sql, params, None, False)
-        try:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-            if processors:
-                fetched = [
-                    [f(v) if f else v for f, v in zip(processors, r, strict=True)] for r in fetched
-                ]
-            found = list(map(row._make, fetched))
-        finally:
-            cursor.close()
-        events.after_cursor_execute(connection, cursor, sql, params, None, False)
-        return found
+        fetched = cursor_rows(connection, sql, params)
+        if processors:
+            fetched = [
+                [f(v) if f else v for f, v in zip(processors, r, strict=True)] for r in fetched
+            ]
+        return list(map(row._make, fetched))
 
     def sent(self, values: dict[str, Any] | None, dialect) -> tuple[str, dict | tuple]:
         """The SQL and the parameters the driver is given for ``values``."""

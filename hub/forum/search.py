@@ -24,7 +24,7 @@ import html
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -46,6 +46,8 @@ from sqlalchemy import (
     text,
 )
 
+from hub.core.db import reading_connection
+from hub.core.driver_rows import cursor_rows
 from hub.extensions import db
 from hub.forum import search_plan
 from hub.forum.lemmas import STOPWORDS, WORD_RE, index_terms, index_text, query_terms, words
@@ -147,6 +149,8 @@ class SearchPage:
     per_page: int = 20
     searched: bool = False  # False when the query held no searchable word
     corrected: str | None = None  # the query as searched after typo correction, if it was
+    # The written forms read for a set of terms (``hit_test``), for the sections to mark with.
+    forms: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     @property
     def total_capped(self) -> bool:
@@ -486,9 +490,23 @@ class KindFilter:
     """Meetings or topic suggestions, in the index of both."""
 
     kind: str
+    param: str = "kind"  # its value's name: each kind's own when several share a statement
 
     def sql(self, mark: Placeholder = COLON, narrow: bool = False) -> tuple[str, dict]:
-        return f" AND d.kind = {mark('kind')}", {"kind": self.kind}
+        return f" AND d.kind = {mark(self.param)}", {self.param: self.kind}
+
+
+def kinds_apart(kinds: Sequence[str]) -> list[KindFilter]:
+    """A filter for each kind, for one statement of each kind's pools (``pools_apart``)."""
+    return [KindFilter(kind, f"kind{n}") for n, kind in enumerate(kinds)]
+
+
+def split_parts(rows: list[tuple], parts: int) -> list[list[tuple[int, int, int]]]:
+    """``pools_apart``'s rows (part, tier, id, boost), as each part's pools (tier, id, boost)."""
+    apart: list[list[tuple[int, int, int]]] = [[] for _ in range(parts)]
+    for part, *pool in rows:
+        apart[part].append(tuple(pool))
+    return apart
 
 
 @dataclass(frozen=True)
@@ -552,29 +570,22 @@ ITEMS = Scope(
 
 
 class DriverSql:
-    """Statements sent straight to the driver's cursor, in the session's transaction.
+    """Statements sent straight to the driver's cursor, in the session's transaction, with the
+    engine's cursor events (``hub.core.driver_rows.cursor_rows``).
 
     A search sends a handful of small statements; through SQLAlchemy each cost about 0.3 ms of
     this process's CPU (compiling, result objects), through the cursor 0.035 ms. psycopg prepares
     a statement it has seen five times on a connection, so the server parses it once per
-    connection; ``prepare=False`` sends one unprepared, to be planned for its values each time.
+    connection; ``prepare=True`` prepares it at its first use (the pools: their texts are few).
     """
 
     def __init__(self) -> None:
-        self._connection = None
-
-    def cursor(self):
-        if self._connection is None:
-            self._connection = db.session.connection().connection.driver_connection
-        return self._connection.cursor()
+        self._connection: Connection | None = None
 
     def rows(self, sql: str, params: dict | Sequence, prepare: bool | None = None) -> list[tuple]:
-        cursor = self.cursor()
-        try:
-            cursor.execute(sql, params, **({} if prepare is None else {"prepare": prepare}))
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        if self._connection is None:  # once per search: looking it up cost as much as a row
+            self._connection = reading_connection()
+        return cursor_rows(self._connection, sql, params, prepare)
 
     def scalar(self, sql: str, params: dict | Sequence) -> object:
         found = self.rows(sql, params)
@@ -610,18 +621,41 @@ class SqliteBackend(DriverSql):
     ) -> list[tuple[int, int, int]]:
         """(tier, document id, boost) for the newest POOL hits of each tier (the last, widest
         tier: POOL + 1, so that its length counts the hits up to the cap)."""
+        selects, params = self.pool_selects(query, filters, scope)
+        return self.rows(" UNION ALL ".join(selects), params)
+
+    def pools_apart(
+        self, query: ParsedQuery, parts: Sequence[KindFilter], scope: Scope = ITEMS
+    ) -> list[list[tuple[int, int, int]]]:
+        """``pools`` for each filter of ``parts``, in one statement."""
+        selects, params = [], {}
+        for part, filters in enumerate(parts):
+            more, values = self.pool_selects(query, filters, scope, part)
+            selects += more
+            params |= values
+        return split_parts(self.rows(" UNION ALL ".join(selects), params), len(parts))
+
+    def pool_selects(
+        self,
+        query: ParsedQuery,
+        filters: Filters | KindFilter,
+        scope: Scope,
+        part: int | None = None,
+    ) -> tuple[list[str], dict]:
+        """The pools' SELECTs, one per tier (led by ``part``, when given), and their values."""
         where, params = filters.sql()
+        lead = "" if part is None else f"{part} AS part, "
         selects = []
         for n, (tier, table, match) in enumerate(self.tier_matches(query, scope)):
             params[f"m{n}"] = match
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
             selects.append(
-                f"SELECT {tier} AS tier, id, boost FROM ("  # noqa: S608  (fixed SQL; values bound)
+                f"SELECT {lead}{tier} AS tier, id, boost FROM ("  # noqa: S608  (fixed SQL; values bound)
                 f"SELECT {table}.rowid AS id, {scope.boost} AS boost FROM {table}"
                 f" JOIN {scope.table} d ON d.id = {table}.rowid{scope.join}"
                 f" WHERE {table} MATCH :m{n}{where} ORDER BY {table}.rowid DESC LIMIT {limit})"
             )
-        return self.rows(" UNION ALL ".join(selects), params)
+        return selects, params
 
     def first_page(
         self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
@@ -642,13 +676,13 @@ class SqliteBackend(DriverSql):
 
     def words_with_terms(self, terms: list[str]) -> list[tuple]:
         marks = ", ".join("?" * len(terms))
-        return self.rows(FORMS_SQL.format(terms=f"IN ({marks})"), terms)
+        return self.rows(FORMS_SQL.format(terms=f"IN ({marks})"), tuple(terms))
 
     def page(self, ids: list[int], terms: list[str]) -> list[tuple]:
         # One mark per value: sqlite3 takes no list.
         id_marks, term_marks = ", ".join("?" * len(ids)), ", ".join("?" * len(terms))
         sql = PAGE_SQL.format(ids=f"IN ({id_marks})", terms=f"IN ({term_marks})")
-        return self.rows(sql, [*ids, *terms])
+        return self.rows(sql, (*ids, *terms))
 
     def similar(self, groups, limit: int):
         # Only questions have title terms, so the title index finds questions only.
@@ -731,6 +765,7 @@ class FirstPage:
     any_form: int
     documents: list[Document]
     written: frozenset[str]
+    forms_read: bool = True  # False: no page, so ``written`` was not read (SQLite)
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> FirstPage:
@@ -757,7 +792,7 @@ def pooled_first_page(
     ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]
     documents, is_hit = page_documents(ids, set(terms), engine)
     any_form = list(map(itemgetter(0), pools)).count(ANY_FORM)
-    return FirstPage(best, len(best), any_form, documents, is_hit.written)
+    return FirstPage(best, len(best), any_form, documents, is_hit.written, bool(ids))
 
 
 def page_documents(
@@ -828,21 +863,40 @@ class PostgresBackend(DriverSql):
         The forum's tiers each walk their table newest first or read GIN's list of hits, as
         ``search_plan.walks`` chooses from the words' shares; the statement admits only that
         plan and hides the words from the planner, so it is prepared and planned a few times
-        per connection, not per search. Meetings and topics (few rows) are planned for their
-        words each time.
+        per connection, not per search. Meetings and topics (few rows) are prepared too: their
+        plan for any words (GIN's list of hits, sorted) is the one PostgreSQL chose for each
+        word, and planning it for the words cost 0.26-0.35 ms of server time for the same
+        buffers (meetings and topics at large, every search).
         """
-        walks, tiers, params, planned = self.pool_sql(query, filters, scope)
+        walks, tiers, params = self.pool_sql(query, filters, scope)
         pool = " UNION ALL ".join(tiers)
         sql = f"WITH {', '.join(walks)} {pool}" if walks else pool
-        return self.rows(sql, params, prepare=planned)
+        return self.rows(sql, params, prepare=True)
+
+    def pools_apart(
+        self, query: ParsedQuery, parts: Sequence[KindFilter], scope: Scope = ITEMS
+    ) -> list[list[tuple[int, int, int]]]:
+        """``pools`` for each filter of ``parts``, in one statement (a scope whose tiers are
+        not walked: meetings and topics)."""
+        selects, params = [], {}
+        for part, filters in enumerate(parts):
+            _, more, values = self.pool_sql(query, filters, scope, part)
+            selects += more
+            params |= values
+        sql = " UNION ALL ".join(selects)
+        return split_parts(self.rows(sql, params, prepare=True), len(parts))
 
     def pool_sql(
-        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope
-    ) -> tuple[list[str], list[str], dict, bool]:
-        """The pool statement as its walks (CTEs), its tiers' pools (tier, id, boost) as in
-        ``tier_queries``, its values, and whether its plan is the same for any words (then it
-        is prepared)."""
+        self,
+        query: ParsedQuery,
+        filters: Filters | KindFilter,
+        scope: Scope,
+        part: int | None = None,
+    ) -> tuple[list[str], list[str], dict]:
+        """The pool statement as its walks (CTEs), its tiers' pools (tier, id, boost, led by
+        ``part`` when given) as in ``tier_queries``, and its values."""
         where, params = filters.sql(PYFORMAT, narrow=True)
+        lead = "" if part is None else f"{part} AS part, "
         stats = search_plan.statistics(self.rows) if scope.planned else None
         walks, selects = [], []
         for n, (tier, table, column, tsquery, groups) in enumerate(self.tier_queries(query, scope)):
@@ -876,8 +930,8 @@ class PostgresBackend(DriverSql):
                     f" AND d.id + 0 <= {edge}"
                     f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
                 )
-            selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
-        return walks, selects, params, stats is not None
+            selects.append(f"SELECT {lead}{tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
+        return walks, selects, params
 
     def first_page(
         self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
@@ -885,9 +939,7 @@ class PostgresBackend(DriverSql):
         """The forum's pools ranked on the server, and the page's documents and written forms
         with them: one statement and some twenty rows instead of two statements and the
         pools' four hundred (see ``FirstPage``)."""
-        walks, (tier0, tier1a, tier1b, tier2), params, planned = self.pool_sql(
-            query, filters, FORUM
-        )
+        walks, (tier0, tier1a, tier1b, tier2), params = self.pool_sql(query, filters, FORUM)
         params |= {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
         sql = FIRST_PAGE_SQL.format(
             ctes="".join(f"{w}, " for w in walks),
@@ -895,7 +947,7 @@ class PostgresBackend(DriverSql):
             tier1=f"{tier1a} UNION {tier1b}",  # the same document twice: the same boost
             tier2=tier2,
         )
-        return FirstPage.from_rows(self.rows(sql, params, prepare=planned))
+        return FirstPage.from_rows(self.rows(sql, params, prepare=True))
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         """Documents with a form of the word, counted up to ``cap``: not at all when the
@@ -972,6 +1024,8 @@ def search(
     wanted = {t for group in parsed.groups for t in group}
     offset = (result.page - 1) * per_page
     first = engine.first_page(parsed, filters, offset, per_page, sorted(wanted))
+    if first.forms_read:
+        result.forms[frozenset(wanted)] = first.written
     result.total = first.total
     found, is_hit = first.documents, HitTest(wanted, first.written)
     if typos and result.total < FEW_HITS:
@@ -1132,10 +1186,18 @@ def forms_finder(written: frozenset[str]) -> re.Pattern:
     return re.compile(f"(?:{forms})(?![^\\W_])")
 
 
-def hit_test(wanted: set[str], engine: DriverSql | None = None) -> HitTest:
-    """The hit test for a page whose hits matched ``wanted`` (terms)."""
-    written = (engine or backend()).words_with_terms(sorted(wanted)) if wanted else []
-    return HitTest(wanted, frozenset(row[0] for row in written))
+def hit_test(
+    wanted: set[str],
+    engine: DriverSql | None = None,
+    known: Mapping[frozenset[str], frozenset[str]] | None = None,
+) -> HitTest:
+    """The hit test for a page whose hits matched ``wanted`` (terms); their written forms read
+    from ``search_form``, unless ``known`` (``SearchPage.forms``) has them."""
+    written = (known or {}).get(frozenset(wanted))
+    if written is None:
+        rows = (engine or backend()).words_with_terms(sorted(wanted)) if wanted else []
+        written = frozenset(row[0] for row in rows)
+    return HitTest(wanted, written)
 
 
 # The query's words split from the rest in C: ``split`` gives separator, word, separator, … ,

@@ -14,10 +14,10 @@ once), ``search_meetings``, ``search_topics`` and ``search_people``, each search
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from markupsafe import Markup
 from sqlalchemy import (
@@ -50,14 +50,13 @@ from hub.directory.listing import (
 from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
-    ITEMS,
     HitTest,
-    KindFilter,
     ParsedQuery,
     backend,
     highlight,
     hit_test,
     index_text,
+    kinds_apart,
     parse_query,
     plain_text,
     ranked,
@@ -210,38 +209,48 @@ ITEM_ROWS = DriverStatement(_item_rows, lists=("ids",))
 
 
 def search_items(
-    query: str, kinds: Sequence[str], limit: int, corrected: str | None = None
+    query: str,
+    kinds: Sequence[str],
+    limit: int,
+    corrected: str | None = None,
+    forms: Mapping[frozenset[str], frozenset[str]] | None = None,
 ) -> list[Section]:
     """Meetings or topics (``kinds``: MEETING, TOPIC or both) for a query, ranked like posts;
     for each kind the corrected query (from the posts' typo fallback) is tried when the query
-    itself finds none. Every kind's rows are read in one statement, and each query's written
-    forms once: the search page shows both kinds on every search."""
-    found = [ranked_items(query, kind, limit, corrected) for kind in kinds]
+    itself finds none. Every kind's pools are read in one statement, their rows in one, and each
+    query's written forms once, or not at all when ``forms`` (``SearchPage.forms``: read for
+    the posts) has them: the search page shows both kinds on every search."""
+    found = ranked_items(query, kinds, limit, corrected)
     ids = [item_id for page, _total, _parsed in found for item_id in page]
     by_id = {row.id: row for row in ITEM_ROWS.rows({"ids": ids})} if ids else {}
     tests: dict[ParsedQuery, HitTest] = {}
     sections = []
     for page, total, parsed in found:
         if parsed is not None and parsed not in tests:
-            tests[parsed] = hit_test({t for group in parsed.groups for t in group})
+            tests[parsed] = hit_test({t for group in parsed.groups for t in group}, known=forms)
         rows = (by_id[i] for i in page if i in by_id)
         sections.append(Section([item_hit(row, tests[parsed]) for row in rows], total))
     return sections
 
 
 def ranked_items(
-    query: str, kind: str, limit: int, corrected: str | None
-) -> tuple[list[int], int, ParsedQuery | None]:
-    """The ids of one kind's first ``limit`` hits, how many (up to the pools' cap) and the
-    query that found them; none when neither the query nor its correction finds any."""
+    query: str, kinds: Sequence[str], limit: int, corrected: str | None
+) -> list[tuple[list[int], int, ParsedQuery | None]]:
+    """For each kind, the ids of its first ``limit`` hits, how many (up to the pools' cap) and
+    the query that found them; none when neither the query nor its correction finds any. The
+    kinds' pools are read in one statement, the correction's for the kinds still without hits."""
+    found: dict[str, tuple[list[int], int, ParsedQuery | None]] = {k: ([], 0, None) for k in kinds}
+    left = list(kinds)
     for attempt in filter(None, (query, corrected)):
         parsed = parse_query(attempt)
-        if not parsed:
+        if not parsed or not left:
             break
-        best = ranked(backend().pools(parsed, KindFilter(kind), ITEMS))
-        if best:
-            return sorted(best, key=best.__getitem__)[:limit], len(best), parsed
-    return [], 0, None
+        for kind, pools in zip(left, backend().pools_apart(parsed, kinds_apart(left)), strict=True):
+            best = ranked(pools)
+            if best:
+                found[kind] = (sorted(best, key=best.__getitem__)[:limit], len(best), parsed)
+        left = [kind for kind in left if found[kind][2] is None]
+    return [found[kind] for kind in kinds]
 
 
 def item_hit(row, is_hit: HitTest) -> ItemHit:
@@ -254,12 +263,19 @@ def item_hit(row, is_hit: HitTest) -> ItemHit:
     )
 
 
-def search_meetings(query: str, limit: int = 5, corrected: str | None = None) -> Section:
-    return search_items(query, (MEETING,), limit, corrected)[0]
+def search_kind(
+    kind: str,
+    query: str,
+    limit: int = 5,
+    corrected: str | None = None,
+    forms: Mapping[frozenset[str], frozenset[str]] | None = None,
+) -> Section:
+    """One kind's section (MEETING or TOPIC): ``search_items`` for it alone."""
+    return search_items(query, (kind,), limit, corrected, forms)[0]
 
 
-def search_topics(query: str, limit: int = 5, corrected: str | None = None) -> Section:
-    return search_items(query, (TOPIC,), limit, corrected)[0]
+search_meetings = partial(search_kind, MEETING)
+search_topics = partial(search_kind, TOPIC)
 
 
 # --- People --------------------------------------------------------------------------------------

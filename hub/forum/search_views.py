@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
@@ -60,7 +60,7 @@ def results():
         "search/results.html",
         form=form,
         result=result,
-        sections=sections(query, result.corrected, part, form.tags),
+        sections=sections(query, result.corrected, part, form.tags, result.forms),
         part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
@@ -72,17 +72,22 @@ ITEM_FINDERS = {"traffar": search_meetings, "forslag": search_topics}
 
 
 def sections(
-    query: str, corrected: str | None, part: str | None, tags: Sequence | None = None
+    query: str,
+    corrected: str | None,
+    part: str | None,
+    tags: Sequence | None = None,
+    forms: Mapping[frozenset[str], frozenset[str]] | None = None,
 ) -> dict[str, Section]:
     """Meetings, topic suggestions and people for the query: a few each, or one kind in full.
-    ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them)."""
+    ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them);
+    ``forms``: the written forms the posts' search read (``SearchPage.forms``)."""
     if not query:
         return {}
     if part == "personer":
         return {part: search_people(query, FULL_SECTION_SIZE, tags)}
     if part:
-        return {part: ITEM_FINDERS[part](query, FULL_SECTION_SIZE, corrected)}
-    meetings, topics = search_items(query, (MEETING, TOPIC), SECTION_SIZE, corrected)
+        return {part: ITEM_FINDERS[part](query, FULL_SECTION_SIZE, corrected, forms)}
+    meetings, topics = search_items(query, (MEETING, TOPIC), SECTION_SIZE, corrected, forms)
     return {
         "traffar": meetings,
         "forslag": topics,

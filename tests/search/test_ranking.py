@@ -168,21 +168,13 @@ def test_the_server_ranks_as_python_does(category, monkeypatch):
     assert every_result() == on_server
 
 
-def test_a_search_sends_one_statement_on_postgresql(category):
+def test_a_search_sends_one_statement_on_postgresql(category, count_queries):
     """The pools, the ranking, the page's documents and the written forms to mark: one round
     trip (the typo fallback, for a word with few hits, sends its own)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     build_forum(category.id)
     search("robot")  # the statistics, read once per process
-    sent = []
-    real_rows = search_module.DriverSql.rows
-
-    def rows(self, sql, params, **options):
-        sent.append(sql)
-        return real_rows(self, sql, params, **options)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search_module.DriverSql, "rows", rows)
+    with count_queries() as counter:
         page = search("surfplattan larmet", page=2, per_page=3)
-    assert page.hits and len(sent) == 1
+    assert page.hits and counter.count == 1, counter.statements

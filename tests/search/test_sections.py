@@ -13,6 +13,8 @@ from hub.core.markdown import render_markdown
 from hub.core.models import Tag
 from hub.directory.models import Profile
 from hub.extensions import db
+from hub.forum.lemmas import query_terms
+from hub.forum.search import backend
 from hub.forum.search_items import (
     MEETING,
     TOPIC,
@@ -99,21 +101,46 @@ def test_a_typo_correction_reaches_the_sections(network):
     assert [h.meeting_id for h in section.hits] == [meeting.id]
 
 
+def pools_of_items(statements: list[str]) -> list[str]:
+    return [s for s in statements if "search_item_fts MATCH" in s or "FROM search_item d" in s]
+
+
 def test_meetings_and_topics_are_read_in_one_statement(network, count_queries):
     """The page's two sections: each kind ranked on its own (the typo's correction too), the
-    rows of both read at once, as each alone would give them."""
+    pools of both read in one statement (the correction's in one more, for the kinds it is
+    tried for) and the rows of both at once, as each alone would give them."""
     meeting = make_meeting(network, "Träff om larmen", topics=("Larm på natten",))
     make_meeting(network, "Vårträffen", agenda="Trygghetslarmet", topics=("Lås",))
-    for query, corrected in (("larm", None), ("lamr", "larm"), ("lås", None), ("ord", None)):
+    for query, corrected, pools in (
+        ("larm", None, 1),
+        ("lamr", "larm", 2),
+        ("lås", None, 1),
+        ("lås", "låset", 2),  # no meeting is about "lås": its correction is tried for them
+        ("ord", None, 1),
+    ):
         alone = [search_meetings(query, 5, corrected), search_topics(query, 5, corrected)]
         with count_queries() as counter:
             both = search_items(query, (MEETING, TOPIC), 5, corrected)
         assert both == alone
+        assert len(pools_of_items(counter.statements)) == pools, counter.statements
         item_rows = [s for s in counter.statements if "FROM search_item JOIN meeting" in s]
         assert len(item_rows) == (1 if both[0].hits or both[1].hits else 0)
     assert [h.meeting_id for h in both[0].hits] == [] and both[1].total == 0
     larm = search_items("larm", (MEETING, TOPIC), 5)
     assert [h.meeting_id for h in larm[1].hits] == [meeting.id] and larm[0].total == 2
+
+
+def test_the_sections_mark_with_the_forms_the_posts_search_read(network, count_queries):
+    """``forms`` (``SearchPage.forms``): the written forms of a query's terms, read for the
+    posts, are not read again for the meetings' and topics' marks; the marks are the same."""
+    make_meeting(network, "Träff om larmen", topics=("Larmet på natten",))
+    read = search_items("larmen", (MEETING, TOPIC), 5)
+    terms = frozenset(query_terms("larmen"))
+    forms = frozenset(row[0] for row in backend().words_with_terms(sorted(terms)))
+    with count_queries() as counter:
+        given = search_items("larmen", (MEETING, TOPIC), 5, forms={terms: forms})
+    assert given == read and "<mark>" in str(given[1].hits[0].title_html)
+    assert not [s for s in counter.statements if "search_form" in s], counter.statements
 
 
 def person(create_user, name, tags=(), hidden=False, **fields):
