@@ -77,20 +77,31 @@ def measure(connection, built, values) -> str:
 
         raw.set_progress_handler(tick, 100)
         started = time.perf_counter()
-        rows = connection.execute(built, values).all()
+        rows = _rows(connection, built, values)
         took = (time.perf_counter() - started) * 1000
         raw.set_progress_handler(None, 100)
         return f"{took:8.2f} ms  instructions (100) {steps[0]:7d}  rows {len(rows)}"
-    compiled = built.compile(dialect=dialect)
-    given = {**compiled.params, **{k: v for k, v in values.items() if k in compiled.params}}
-    explain = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {compiled}"
-    plan = connection.exec_driver_sql(explain, compiled.construct_params(given)).scalar()[0]
+    if hasattr(built, "sent"):  # on the driver's cursor (hub.core.driver_rows.DriverStatement)
+        sql, given = built.sent(values, dialect)
+    else:
+        compiled = built.compile(dialect=dialect)
+        given = {**compiled.params, **{k: v for k, v in values.items() if k in compiled.params}}
+        expanded = compiled.construct_expanded_state(given)  # limits written in (summary.py)
+        sql, given = expanded.statement, expanded.parameters
+    explain = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}"
+    plan = connection.exec_driver_sql(explain, given).scalar()[0]
     top = plan["Plan"]
     buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
     return (
         f"{plan['Execution Time']:8.2f} ms  planning {plan['Planning Time']:5.2f} ms"
         f"  buffers {buffers:8d}  rows {top['Actual Rows']}"
     )
+
+
+def _rows(connection, built, values) -> list:
+    if hasattr(built, "sent"):  # on the driver's cursor (hub.core.driver_rows.DriverStatement)
+        return connection.exec_driver_sql(*built.sent(values, connection.dialect)).all()
+    return connection.execute(built, values).all()
 
 
 def main() -> None:

@@ -61,9 +61,13 @@ def cursor_rows(
     return found
 
 
+MAX_WRITTEN = 256  # texts kept per statement and its literal integers or list lengths
+
+
 class DriverStatement:
     """A statement built by ``build`` (on first use, for the app's dialect), run on the driver's
-    cursor. ``lists``: the names of its ``in_list`` parameters, given as Python lists."""
+    cursor. ``lists``: the names of its ``in_list`` parameters, given as Python lists. A
+    parameter bound with ``literal_execute=True`` is an integer written into the SQL text."""
 
     def __init__(self, build: Callable[[], Select | CompoundSelect], lists: Sequence[str] = ()):
         self.build = build
@@ -71,6 +75,7 @@ class DriverStatement:
         self._statement: Select | CompoundSelect | None = None
         self._compiled: dict[str, tuple] = {}
         self._by_length: dict[tuple, str] = {}
+        self._by_values: dict[tuple, str] = {}
 
     def rows(self, values: dict[str, Any] | None = None) -> list[tuple]:
         """The rows, as named tuples with the statement's column names. A parameter without a
@@ -90,22 +95,25 @@ class DriverStatement:
         found = self._compiled.get(dialect.name)
         if found is None:
             found = self._compiled[dialect.name] = self._compile(dialect)
-        sql, defaults, needed, order, *_ = found
+        sql, defaults, needed, order, written, *_ = found
         params = defaults | (values or {})
         if not needed <= params.keys():
             raise KeyError(f"no value for {', '.join(sorted(needed - params.keys()))}")
+        literals = tuple(int(params.pop(name)) for name in written)
+        if literals:
+            sql = self._written_in(sql, written, literals)
         if not order:  # PostgreSQL: named parameters, a list as an array
             return sql, params
         # SQLite: a mark per value, in order
         lists = self.lists.intersection(order)
-        sql = self._expanded(sql, {name: len(params[name]) for name in lists})
+        sql = self._expanded(sql, {name: len(params[name]) for name in lists}, literals)
         return sql, tuple(v for name in order for v in self._values(name, params[name]))
 
     def _values(self, name: str, value: Any) -> Sequence:
         return value if name in self.lists else (value,)
 
-    def _expanded(self, sql: str, lengths: dict[str, int]) -> str:
-        key = tuple(lengths.items())
+    def _expanded(self, sql: str, lengths: dict[str, int], literals: tuple[int, ...]) -> str:
+        key = (*lengths.items(), literals)
         found = self._by_length.get(key)
         if found is None:
             found = sql
@@ -113,7 +121,22 @@ class DriverStatement:
                 # An empty list: a NULL, which no value equals (as SQLAlchemy does).
                 marks = ", ".join("?" * length) if length else "NULL"
                 found = found.replace(f"__[POSTCOMPILE_{name}]", marks)
+            if len(self._by_length) >= MAX_WRITTEN:  # literals written in come from addresses
+                self._by_length.clear()
             found = self._by_length[key] = found
+        return found
+
+    def _written_in(self, sql: str, names: tuple[str, ...], values: tuple[int, ...]) -> str:
+        """The SQL with the integers of the statement's ``literal_execute`` parameters written
+        in (a limit PostgreSQL then plans once for all its calls), kept per values."""
+        found = self._by_values.get(values)
+        if found is None:
+            found = sql
+            for name, value in zip(names, values, strict=True):
+                found = found.replace(f"__[POSTCOMPILE_{name}]", str(value))
+            if len(self._by_values) >= MAX_WRITTEN:  # page numbers come from addresses
+                self._by_values.clear()
+            self._by_values[values] = found
         return found
 
     @property
@@ -132,7 +155,8 @@ class DriverStatement:
         ]
         defaults = {k: v for k, v in compiled.params.items() if v is not None}
         needed = frozenset(compiled.params) - defaults.keys()
-        order = compiled.positiontup or ()
+        written = tuple(sorted(bind.key for bind in compiled.literal_execute_params))
+        order = tuple(name for name in compiled.positiontup or () if name not in written)
         row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
         converted = processors if any(processors) else None
-        return str(compiled), defaults, needed, order, converted, row
+        return str(compiled), defaults, needed, order, written, converted, row

@@ -21,7 +21,8 @@ from sqlalchemy.orm import joinedload
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import utcnow
+from hub.core.driver_rows import DriverStatement
 from hub.core.markdown import render_markdown
 from hub.extensions import db
 from hub.forum.faces import Face, FaceColumns, face_from
@@ -383,10 +384,8 @@ def answers_for_page(
 ) -> list[tuple[PageAnswer, bool]]:
     """Answers with their authors and whether this user marked each helpful: one statement,
     read as rows through the connection (the session's ORM layer would only add work)."""
-    statement = _answers_statement(with_hidden=can(user, Permission.MODERATE))
-    found = reading_connection().execute(
-        statement, {"question_id": question.id, "user_id": user.id}
-    )
+    statement = ANSWERS[can(user, Permission.MODERATE)]
+    found = statement.rows({"question_id": question.id, "user_id": user.id})
     rows = [
         (PageAnswer(*row[:ANSWER_FIELDS], face_from(row[ANSWER_FIELDS:-1])), bool(row[-1]))
         for row in found
@@ -399,9 +398,9 @@ def answers_for_page(
 ANSWER_FIELDS = 8  # PageAnswer's fields before the author
 
 
-@cache
 def _answers_statement(*, with_hidden: bool) -> Select:
-    """Built once, as the page's other statements: building one cost more than running it."""
+    """Built once (``ANSWERS``), as the page's other statements: building one cost more than
+    running it."""
     marked = (
         exists()
         .where(HelpfulMark.answer_id == Answer.id, HelpfulMark.user_id == bindparam("user_id"))
@@ -423,3 +422,11 @@ def _answers_statement(*, with_hidden: bool) -> Select:
         Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None)
     ).order_by(Answer.created_at, Answer.id)
     return query if with_hidden else query.where(Answer.hidden == false())
+
+
+# By whether hidden answers are shown (a moderator's page). Sent on the driver's cursor: through
+# SQLAlchemy a statement's execution cost as much again as SQLite's work (hub.core.driver_rows).
+ANSWERS = {
+    hidden: DriverStatement(lambda hidden=hidden: _answers_statement(with_hidden=hidden))
+    for hidden in (False, True)
+}

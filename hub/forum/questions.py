@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -13,6 +14,7 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Row,
@@ -35,10 +37,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
+from hub.core.driver_rows import DriverStatement, in_list
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -180,11 +184,10 @@ def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | Non
     connection, whether the user follows it, and its comments and its answers' as
     ``page_comments.comments_column`` read them (for ``comments_as_read``). A merged question
     comes back whoever reads it (the page redirects); one the user may not see, as None."""
-    dialect = db.session.get_bind().dialect.name
-    parameters = {"question_id": question_id, "user_id": user.id}
-    row = reading_connection().execute(_page_row_statement(dialect), parameters).first()
-    if row is None:
+    found = PAGE_ROW.rows({"question_id": question_id, "user_id": user.id})
+    if not found:
         return None, False, None
+    row = found[0]
     fields = PAGE_QUESTION_FIELDS
     author = face_from(row[fields : fields + FACE_WIDTH])
     question = PageQuestion(*row[:fields], author, _page_tags(row.tags))
@@ -228,9 +231,10 @@ def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
     return tuple(TagRow(*value) for value in sorted(values))
 
 
-@cache
-def _page_row_statement(dialect: str) -> Select:
-    """Built once, as the page's other statements: building one cost more than running it."""
+def _page_row_statement() -> Select:
+    """Built once (``PAGE_ROW``), as the page's other statements: building one cost more than
+    running it."""
+    dialect = db.engine.dialect.name
     author = FaceColumns("author")
     # PageQuestion's first fields name the question's own columns: one list to keep.
     own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
@@ -240,6 +244,11 @@ def _page_row_statement(dialect: str) -> Select:
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
                             Question.author_id)  # fmt: skip
     return statement.where(Question.id == bindparam("question_id"))
+
+
+# Sent on the driver's cursor: through SQLAlchemy, a statement's execution cost the busiest
+# page as much again as SQLite's work (``hub.core.driver_rows``).
+PAGE_ROW = DriverStatement(_page_row_statement)
 
 
 def _following_column():
@@ -590,13 +599,21 @@ LISTED_COLUMNS = (
     Category.name.label("category_name"),
     User.name.label("author_name"),
 )
-# Built once: the tags of a page's questions, one statement.
-TAGS_OF_QUESTIONS = (
-    select(question_tag.c.question_id, Tag.slug, Tag.name)
-    .join(Tag, Tag.id == question_tag.c.tag_id)
-    .where(question_tag.c.question_id.in_(bindparam("question_ids", expanding=True)))
-    .order_by(question_tag.c.question_id, Tag.name)
-)
+
+
+def _tags_of_questions() -> Select:
+    """The tags of a page's questions, one statement."""
+    return (
+        select(question_tag.c.question_id, Tag.slug, Tag.name)
+        .join(Tag, Tag.id == question_tag.c.tag_id)
+        .where(in_list(question_tag.c.question_id, "question_ids"))
+        .order_by(question_tag.c.question_id, Tag.name)
+    )
+
+
+# The list's statements are sent on the driver's cursor (``hub.core.driver_rows``): through
+# SQLAlchemy each one's execution cost as much again as SQLite's work (issue 17).
+TAGS_OF_QUESTIONS = DriverStatement(_tags_of_questions, lists=("question_ids",))
 
 
 def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQuestion], bool]:
@@ -605,48 +622,81 @@ def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQue
     parameters["limit"] = filters.per_page + 1
     parameters["offset"] = (filters.page - 1) * filters.per_page
     parameters["upto"] = parameters["offset"] + parameters["limit"]
-    rows = reading_connection().execute(_listed(shape), parameters).all()
+    rows = _listed(shape).rows(parameters)
     shown = rows[: filters.per_page]
     tags: dict[int, list[TagLink]] = {row.id: [] for row in shown}
     if shown:
-        for question_id, slug, name in reading_connection().execute(
-            TAGS_OF_QUESTIONS, {"question_ids": list(tags)}
-        ):
+        for question_id, slug, name in TAGS_OF_QUESTIONS.rows({"question_ids": list(tags)}):
             tags[question_id].append(TagLink(slug, name))
     listed = [ListedQuestion(*row, tags=tags[row.id]) for row in shown]
     return listed, len(rows) > filters.per_page
 
 
+# PostgreSQL plans a prepared statement for its values, and keeps one plan for all values only
+# when that plan does not look dearer: with ``LIMIT $1 OFFSET $2`` (and each topic's ``LIMIT
+# $3``) it assumes a tenth of the rows and never does, so the list was planned at every call
+# (202 plans in 202 calls). Written into the text, the generic plan is the custom one: the page's
+# limit, offset and end (``upto``) are integers written in there (a text per page of a list;
+# psycopg prepares each from its fifth use). SQLite plans every statement alike and keeps its
+# prepared statements by text: its limits stay parameters.
+PAGE_LIMITS = ("limit", "offset", "upto")
+
+
 @cache
-def _listed(shape: ListShape) -> Select:
-    """The list's page: rows of the shown columns, through the connection (the ORM's work per
-    statement buys nothing for rows)."""
-    return (
-        list_shape(shape)
-        .with_only_columns(*LISTED_COLUMNS)
-        .join(Category, Category.id == Question.category_id)
-        .outerjoin(User, User.id == Question.author_id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+def _listed(shape: ListShape) -> DriverStatement:
+    """The list's page: rows of the shown columns, on the driver's cursor."""
+
+    def build() -> Select:
+        statement = (
+            list_shape(shape)
+            .with_only_columns(*LISTED_COLUMNS)
+            .join(Category, Category.id == Question.category_id)
+            .outerjoin(User, User.id == Question.author_id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+        if db.engine.dialect.name == "postgresql":
+            return limits_written_in(statement, PAGE_LIMITS)
+        return statement
+
+    return DriverStatement(build)
+
+
+def limits_written_in(statement: Select, names: Iterable[str]) -> Select:
+    """The statement with its integer parameters ``names`` (limits) written into its text when
+    it is sent (``literal_execute``): PostgreSQL then keeps one plan for all its calls."""
+    names = frozenset(names)
+
+    def written_in(element: object) -> BindParameter | None:
+        if isinstance(element, BindParameter) and element.key in names:
+            return bindparam(element.key, type_=Integer(), literal_execute=True)
+        return None
+
+    return replacement_traverse(statement, {}, written_in)
+
+
+def _categories() -> Select:
+    return select(Category.id, Category.slug, Category.name).order_by(
+        Category.position, Category.name
     )
 
 
 # Built once: every question list and form with categories runs it.
-CATEGORIES = select(Category.id, Category.slug, Category.name).order_by(
-    Category.position, Category.name
+CATEGORIES = DriverStatement(_categories)
+TAG_BY_SLUG = DriverStatement(
+    lambda: select(Tag.id, Tag.slug, Tag.name).where(Tag.slug == bindparam("slug"))
 )
-TAG_BY_SLUG = select(Tag.id, Tag.slug, Tag.name).where(Tag.slug == bindparam("slug"))
 
 
-def categories() -> list[Row]:
+def categories() -> list[tuple]:
     """Every category's id, slug and name, in order: rows, as lists and forms read only these
     (ORM objects cost the question list three times the statement)."""
-    return reading_connection().execute(CATEGORIES).all()
+    return CATEGORIES.rows()
 
 
-def tag_by_slug(slug: str) -> Row | None:
+def tag_by_slug(slug: str) -> tuple | None:
     """A tag's id, slug and name, for the question list filtered by it."""
-    return reading_connection().execute(TAG_BY_SLUG, {"slug": slug}).first()
+    return next(iter(TAG_BY_SLUG.rows({"slug": slug})), None)
 
 
 class Expert(NamedTuple):
@@ -755,7 +805,7 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
     parameters["question_id"] = question_id
     found = {
         row[0]: (face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]))
-        for row in reading_connection().execute(_people_statement(len(ranking)), parameters)
+        for row in _people_statement(len(ranking)).rows(parameters)
     }
     shown = [ranked for ranked in ranking if ranked.uid in found and ranked.uid not in not_these]
     if len(shown) < limit and len(ranking) >= limit + EXPERT_SPARE:
@@ -767,19 +817,24 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
 
 
 @cache
-def _people_statement(count: int) -> Select:
+def _people_statement(count: int) -> DriverStatement:
     """The faces of ``count`` ranked members who may still be listed, and whether each was
-    asked to answer the question: one statement, by primary key."""
-    people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
-    asked = exists().where(
-        AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
-    )
-    return (
-        listed_people()
-        .with_only_columns(*FACE_COLUMNS, asked)
-        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-        .where(User.id.in_(people))
-    )
+    asked to answer the question: one statement, by primary key, on the driver's cursor."""
+
+    def build() -> Select:
+        people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
+        asked = exists().where(
+            AskToAnswer.question_id == bindparam("question_id"),
+            AskToAnswer.asked_user_id == User.id,
+        )
+        return (
+            listed_people()
+            .with_only_columns(*FACE_COLUMNS, asked)
+            .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
+            .where(User.id.in_(people))
+        )
+
+    return DriverStatement(build)
 
 
 def _tag_ids(question: Question | PageQuestion) -> list[int]:

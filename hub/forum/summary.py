@@ -6,8 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import BindParameter, Integer, Row, Select, bindparam, select
-from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy import Row, Select, bindparam, select
 
 from hub.auth.models import User
 from hub.core.db import reading_connection, utcnow
@@ -16,6 +15,7 @@ from hub.forum.models import Question
 from hub.forum.questions import (
     ListShape,
     QuestionFilters,
+    limits_written_in,
     list_query,
     list_shape,
     visible_questions,
@@ -75,24 +75,15 @@ def _first_of(shape: ListShape) -> Select:
         .outerjoin(User, User.id == Question.author_id)
         .limit(bindparam("limit"))
     )
-    return _limits_written_in(statement)
+    return limits_written_in(statement, LIMITS)
 
 
 # PostgreSQL plans a prepared statement for its values, and keeps one plan for all values only
 # when that plan does not look dearer: with ``LIMIT $1`` it assumes a tenth of the rows and never
 # does, so the start page's statements were planned at every call (0.58 ms planning against
 # 0.11 ms executing for "unanswered in your topics"). Their limits never change, so they go into
-# the text (the page's end ``upto`` as well: the list's statement keeps its own, bound).
+# the text (the page's end ``upto`` as well).
 LIMITS = frozenset({"limit", "upto"})
-
-
-def _limits_written_in(statement: Select) -> Select:
-    def written_in(element: object) -> BindParameter | None:
-        if isinstance(element, BindParameter) and element.key in LIMITS:
-            return bindparam(element.key, type_=Integer(), literal_execute=True)
-        return None
-
-    return replacement_traverse(statement, {}, written_in)
 
 
 ANSWERED_FOR_ASKER = (
