@@ -61,6 +61,14 @@ def cursor_rows(
     return found
 
 
+def _processed(values: Sequence, processors: tuple) -> list:
+    """A row's values with each column's result processor applied where it has one."""
+    values = list(values)
+    for i, process in processors:
+        values[i] = process(values[i])
+    return values
+
+
 MAX_WRITTEN = 256  # texts kept per statement and its literal integers or list lengths
 
 
@@ -85,9 +93,7 @@ class DriverStatement:
         *_, processors, row = self._compiled[connection.dialect.name]
         fetched = cursor_rows(connection, sql, params)
         if processors:
-            fetched = [
-                [f(v) if f else v for f, v in zip(processors, r, strict=True)] for r in fetched
-            ]
+            fetched = [_processed(values, processors) for values in fetched]
         return list(map(row._make, fetched))
 
     def sent(self, values: dict[str, Any] | None, dialect) -> tuple[str, dict | tuple]:
@@ -158,5 +164,7 @@ class DriverStatement:
         written = tuple(sorted({bind.key for bind in compiled.literal_execute_params}))
         order = tuple(name for name in compiled.positiontup or () if name not in written)
         row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
-        converted = processors if any(processors) else None
+        # Only the columns with a processor are touched: most columns have none, and a
+        # question page's twenty answers have seventeen columns each.
+        converted = tuple((i, f) for i, f in enumerate(processors) if f) or None
         return str(compiled), defaults, needed, order, written, converted, row

@@ -88,7 +88,7 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
     for answer, marked in rows:
         items = comments.get(("answer", answer.id), ())
         author = answer.author
-        said = _comment_facts(items, viewer_id, moderator)
+        said = _comment_facts(items, viewer_id, moderator) if items else ()
         mentions = "@" in answer.body_html or any("@" in c.body for c in items)
         many.append({
             "question": shown_question,

@@ -26,7 +26,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    inspect,
     literal,
     literal_column,
     or_,
@@ -710,7 +709,7 @@ class Expert(NamedTuple):
     asked: bool  # already asked to answer this question (by anyone)
 
 
-def experts_for(question: Question | PageQuestion, viewer: User, limit: int = 5) -> list[Expert]:
+def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Expert]:
     """Who can answer: members whose answers in the question's topics were chosen as the
     solution (counted thrice) or marked helpful, or who say they know a topic; those in the
     asker's region first among equals. Never the asker nor the viewer, never a hidden member.
@@ -721,7 +720,7 @@ def experts_for(question: Question | PageQuestion, viewer: User, limit: int = 5)
     CPU on every question page). The asker and the reader are taken out here; who is shown,
     their faces and whether they were asked are read afresh on every page (``_people``), so a
     member who hides is gone at once; only the order and the counts may be that old."""
-    tag_ids = _tag_ids(question)
+    tag_ids = [tag.id for tag in question.tags]
     if not tag_ids:
         return []
     place = _ranking_place(question, viewer)
@@ -764,18 +763,11 @@ class Ranked:
     same_region: bool
 
 
-def _ranking_place(question: Question | PageQuestion, viewer: User) -> str | None:
-    """The municipality whose region ranks first: the asker's, else the viewer's (a question
-    whose asker is gone, or has no municipality)."""
-    if question.author_id is None:
-        return viewer.municipality_code
-    if isinstance(question, PageQuestion):  # the page: the asker's face came with the row
-        place = question.author.municipality if question.author else None
-        return (place.scb_code if place else None) or viewer.municipality_code
-    if "author" in inspect(question).unloaded:  # the page has it loaded; others pay a statement
-        asker_code = select(User.municipality_code).where(User.id == question.author_id)
-        return db.session.scalar(asker_code) or viewer.municipality_code
-    return question.author.municipality_code or viewer.municipality_code
+def _ranking_place(question: PageQuestion, viewer: User) -> str | None:
+    """The municipality whose region ranks first: the asker's (their face came with the page's
+    row), else the viewer's (a question whose asker is gone, or has no municipality)."""
+    place = question.author.municipality if question.author else None
+    return (place.scb_code if place else None) or viewer.municipality_code
 
 
 def _kept_ranking(key: tuple) -> tuple[Ranked, ...] | None:
@@ -835,16 +827,6 @@ def _people_statement(count: int) -> DriverStatement:
         )
 
     return DriverStatement(build)
-
-
-def _tag_ids(question: Question | PageQuestion) -> list[int]:
-    """The question page has its tags loaded; other callers pay one statement."""
-    if isinstance(question, PageQuestion):
-        return [tag.id for tag in question.tags]
-    if "tags" not in inspect(question).unloaded:
-        return [tag.id for tag in question.tags]
-    query = select(question_tag.c.tag_id).where(question_tag.c.question_id == question.id)
-    return list(db.session.scalars(query))
 
 
 EXPERT_WINDOW = 100

@@ -48,13 +48,24 @@ def world(create_user, create_tag, give_expertise, create_question, create_answe
             "near": near, "far": far, "hidden": hidden, "plain": plain}  # fmt: skip
 
 
+def page_of(question, reader) -> questions.PageQuestion:
+    """The question as its page reads it (the experts are made from that row)."""
+    found, _following, _comments = questions.read_question_page(reader, question.id)
+    return found
+
+
+def experts_for(question, reader, **options) -> list[questions.Expert]:
+    """The list as the question page makes it for this reader."""
+    return questions.experts_for(page_of(question, reader), reader, **options)
+
+
 def names(experts) -> list[str]:
     return [e.person.name for e in experts]
 
 
 def test_experts_are_ranked_by_solutions_helpful_answers_and_region(app, world, create_user):
     reader = create_user(municipality_code="1380")
-    experts = questions.experts_for(world["question"], reader)
+    experts = experts_for(world["question"], reader)
     assert names(experts) == ["Örjan Löste", "Hedda Hjälpte", "Vera Varberg", "Anna Stockholm"]
     assert (experts[0].solved, experts[0].helped) == (1, 0)
     assert (experts[1].solved, experts[1].helped) == (0, 1)
@@ -62,15 +73,15 @@ def test_experts_are_ranked_by_solutions_helpful_answers_and_region(app, world, 
 
 
 def test_never_the_asker_the_reader_or_a_hidden_member(app, world):
-    experts = names(questions.experts_for(world["question"], world["solver"]))
+    experts = names(experts_for(world["question"], world["solver"]))
     assert "Örjan Löste" not in experts  # the reader
     assert "Asta Frågar" not in experts and "Dolda Dora" not in experts
-    assert questions.experts_for(world["question"], world["solver"], limit=2) != []
+    assert experts_for(world["question"], world["solver"], limit=2) != []
 
 
 def test_a_short_list_shows_only_those_with_a_track_record(app, world, create_user):
     reader = create_user(municipality_code="1380")
-    experts = questions.experts_for(world["question"], reader, limit=2)
+    experts = experts_for(world["question"], reader, limit=2)
     assert names(experts) == ["Örjan Löste", "Hedda Hjälpte"]
 
 
@@ -83,7 +94,7 @@ def test_a_question_in_two_of_the_topics_counts_once(
     old.accepted_answer_id = create_answer(old, solver, helpful_count=1).id
     db.session.commit()
     question = create_question(asker, tags=[robot, medicine])
-    [expert] = questions.experts_for(question, create_user())
+    [expert] = experts_for(question, create_user())
     assert (expert.person.name, expert.solved, expert.helped) == ("Sune Svarar", 1, 1)
 
 
@@ -100,7 +111,7 @@ def test_only_the_newest_questions_of_the_topics_count(
     monkeypatch.setattr(questions, "EXPERT_WINDOW", 2)  # this question and the one before
     questions._experts_statement.cache_clear()
     try:
-        experts = questions.experts_for(create_question(asker, tags=[tag]), create_user())
+        experts = experts_for(create_question(asker, tags=[tag]), create_user())
     finally:
         questions._experts_statement.cache_clear()
     assert names(experts) == ["Sen"]
@@ -199,7 +210,7 @@ def test_of_many_who_know_the_topics_the_best_ranked_are_shown(
     for name, code, known in people:
         give_expertise(create_user(name=name, municipality_code=code), *known)
     question = create_question(asker, tags=tags)
-    shown = names(questions.experts_for(question, create_user(municipality_code="1380")))
+    shown = names(experts_for(question, create_user(municipality_code="1380")))
     assert shown == ["Eva Nära", "Ola Nära", "Ann Båda", "Bo Båda", "Cia Ett"]
 
 
@@ -224,10 +235,9 @@ def test_a_kept_ranking_gives_every_reader_their_own_list(
 ):
     """One ranking per topics and place, whoever reads: the asker and each reader are taken
     out afterwards, and the list is the one made for that reader alone."""
-    question, _following = questions.get_question_page(world["asker"], world["question"].id)
     readers = [world["solver"], world["helper"], world["near"], world["asker"],
                create_user(municipality_code="1380"), create_user()]  # fmt: skip
-    question, _following = questions.get_question_page(world["asker"], question.id)
+    question = page_of(world["question"], world["asker"])
     first = questions.experts_for(question, readers[0])
     assert len(kept_rankings) == 1
     for reader in readers:
@@ -245,16 +255,16 @@ def test_who_is_shown_and_who_was_asked_are_read_on_every_page(
     app, world, create_user, kept_rankings, monkeypatch
 ):
     question, reader = world["question"], create_user(municipality_code="1380")
-    assert names(questions.experts_for(question, reader))[:2] == ["Örjan Löste", "Hedda Hjälpte"]
+    assert names(experts_for(question, reader))[:2] == ["Örjan Löste", "Hedda Hjälpte"]
     db.session.add(Profile(user_id=world["solver"].id, hidden_from_directory=True))
     world["helper"].name = "Hedda Nyman"
     db.session.add(AskToAnswer(question_id=question.id, asked_user_id=world["helper"].id,
                                asked_by_id=reader.id))  # fmt: skip
     db.session.commit()
-    experts = questions.experts_for(question, reader)
+    experts = experts_for(question, reader)
     assert names(experts)[0] == "Hedda Nyman" and experts[0].asked
     assert "Örjan Löste" not in names(experts)
-    assert experts == fresh(app, monkeypatch, question, reader)
+    assert experts == fresh(app, monkeypatch, page_of(question, reader), reader)
 
 
 def test_a_ranking_with_too_many_gone_is_made_anew_and_an_old_one_too(
@@ -267,16 +277,16 @@ def test_a_ranking_with_too_many_gone_is_made_anew_and_an_old_one_too(
     for person in people:
         give_expertise(person, tag)
     question, reader = create_question(asker, tags=[tag]), create_user()
-    assert names(questions.experts_for(question, reader)) == [f"Kunnig {c}" for c in "ABCDE"]
+    assert names(experts_for(question, reader)) == [f"Kunnig {c}" for c in "ABCDE"]
     for person in people[:4]:  # more than the ranking's spare
         db.session.add(Profile(user_id=person.id, hidden_from_directory=True))
     db.session.commit()
-    assert names(questions.experts_for(question, reader)) == [f"Kunnig {c}" for c in "EFGHI"]
+    assert names(experts_for(question, reader)) == [f"Kunnig {c}" for c in "EFGHI"]
     for person in people[4:6]:
         person.active = False
     give_expertise(create_user(name="Kunnig 0"), tag)
     db.session.commit()
-    assert names(questions.experts_for(question, reader)) == [f"Kunnig {c}" for c in "GHIJK"]
+    assert names(experts_for(question, reader)) == [f"Kunnig {c}" for c in "GHIJK"]
     later = questions.time.monotonic() + 61
     monkeypatch.setattr(questions.time, "monotonic", lambda: later)
-    assert names(questions.experts_for(question, reader))[0] == "Kunnig 0"
+    assert names(experts_for(question, reader))[0] == "Kunnig 0"
