@@ -185,23 +185,32 @@ def is_plain_read(statement: str) -> bool:
 
 
 def configure_postgres(engine: Engine) -> None:
-    """A request that only reads sends its statements without BEGIN and ROLLBACK.
+    """A request's reads are sent without BEGIN, COMMIT or ROLLBACK.
 
     Every PostgreSQL statement is a round trip, with the client's and the server's CPU on the
     same machine; a GET wrapped in a transaction paid two more (BEGIN, ROLLBACK) for nothing:
     at READ COMMITTED, PostgreSQL's level, each statement sees the data committed when it
-    starts, inside a transaction or not. So a transaction begun for a GET or HEAD request (or in
+    starts, inside a transaction or not. So a transaction begun in a request (or in
     ``read_only()``) runs with the driver in autocommit, until a statement that is not a plain
     SELECT: the transaction then begins before it, and every write of the request is in it, to
     be committed or rolled back at the edge as always. A ROLLBACK also emptied psycopg's cache of
     prepared statements, so that no statement was ever prepared across requests.
+
+    A POST too: its reads before its first write lock nothing and see what they would see
+    inside the transaction (READ COMMITTED), and whatever locks or writes (``SELECT … FOR
+    UPDATE``/``SHARE``, SAVEPOINT, INSERT, UPDATE, DELETE) is not a plain read and begins the
+    transaction before it. A POST whose first transaction only read (the member, before
+    ``viewcounts.flush_views`` commits) or that wrote nothing (a refused form) sent BEGIN and
+    COMMIT or ROLLBACK for nothing. Not on SQLite, where a POST's BEGIN IMMEDIATE up front
+    serialises its reads with its writes (a limit counted, then a row added); nor outside
+    requests (CLI commands, the worker), which begin at once.
     """
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         record = connection.connection
         driver = record.driver_connection
-        if _reading.get() or is_read_only_request():
+        if _reading.get() or has_request_context():
             if not driver.autocommit:
                 driver.autocommit = True
                 record.info[READS_WITHOUT_TRANSACTION] = True

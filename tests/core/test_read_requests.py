@@ -71,11 +71,29 @@ def test_a_get_reads_outside_a_transaction_until_it_writes(postgres):
         assert status(connection) == TransactionStatus.IDLE
 
 
-def test_a_post_and_code_outside_requests_begin_at_once(postgres):
+def test_a_post_reads_outside_a_transaction_until_it_writes(postgres):
+    """A POST whose first transaction only read (the member, before ``flush_views`` commits)
+    sent BEGIN and COMMIT for nothing; its writes are still one transaction."""
     posting = postgres.test_request_context("/fragor", method="POST")
     with posting, db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+        assert status(connection) == TransactionStatus.IDLE  # no BEGIN was sent
+        connection.commit()  # nothing to commit: nothing sent
+
+        connection.execute(text("SELECT id FROM tag FOR UPDATE"))  # locks: begins at once
         assert status(connection) == TransactionStatus.INTRANS
+        connection.rollback()
+
+        connection.execute(text("CREATE TEMPORARY TABLE posted (n int) ON COMMIT DROP"))
+        connection.execute(text("INSERT INTO posted VALUES (1)"))
+        assert status(connection) == TransactionStatus.INTRANS
+        connection.rollback()
+        assert connection.scalar(text("SELECT to_regclass('pg_temp.posted')")) is None
+
+
+def test_code_outside_requests_begins_at_once(postgres):
+    with postgres.test_request_context("/fragor"), db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))  # the pooled connection left in autocommit
     with db.engine.connect() as connection:  # the same pooled connection, out of autocommit
         connection.execute(text("SELECT 1"))
         assert status(connection) == TransactionStatus.INTRANS

@@ -152,3 +152,26 @@ def test_the_list_writes_what_the_orm_macro_wrote(app, listed, locale):
     assert "Café &lt;Solen&gt;" in new_html and "(Södermalm &lt;stadsdel&gt;)" in new_html
     assert len(re.findall(r'class="person-row"', new_html)) == 6
     assert 'class="pending-change"' in new_html and 'src="/katalog/' in new_html
+
+
+def test_a_kept_row_is_written_anew_when_what_it_shows_changes(app, listed):
+    """Rows are kept per language, address prefix and everything they show (``faces._kept_rows``):
+    a second language, a moved hub, a changed profile or a waiting change each write their own."""
+    from hub.directory.faces import person_list
+
+    def written(locale: str, base: str = "http://localhost/") -> str:
+        with app.test_request_context("/", base_url=base), force(locale):
+            return person_list(listing.list_people(listing.DirectoryFilters(), 1, 50).items)
+
+    swedish, english = written("sv"), written("en")
+    assert "Äldreomsorg" in swedish and "Elderly care" in english and "Äldreomsorg" not in english
+    assert written("sv") == swedish  # kept
+    assert 'href="/hubb/katalog/' in written("sv", "http://localhost/hubb/")
+    from sqlalchemy import select
+
+    from hub.auth.models import User
+
+    anna = db.session.scalar(select(Profile).join(User).where(User.name == "Anna Ahl"))
+    anna.workplace = "Nya <stället>"
+    db.session.commit()
+    assert "Nya &lt;stället&gt;" in written("sv") and "Nya" not in swedish

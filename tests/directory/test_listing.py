@@ -193,6 +193,23 @@ def test_a_tags_count_leaves_out_the_hidden_and_the_inactive(
     assert hidden.name not in response.text and gone.name not in response.text
 
 
+def sqlite_steps(statement, params: dict, expected: int) -> int:
+    """SQLite's virtual machine steps (in tens) for ``statement``, which must give ``expected``."""
+    raw = db.session.connection().connection.driver_connection
+    ticks = [0]
+
+    def tick() -> int:
+        ticks[0] += 1
+        return 0  # go on
+
+    raw.set_progress_handler(tick, 10)
+    try:
+        assert db.session.scalar(statement, params) == expected
+    finally:
+        raw.set_progress_handler(None, 10)
+    return ticks[0]
+
+
 def test_a_tags_count_starts_from_the_tags_experts(app, crowd, create_user):
     """Counted member by member, a tag read the whole directory (20,000 at 10x the data): the
     count's work must not grow with the members who lack the tag."""
@@ -203,27 +220,36 @@ def test_a_tags_count_starts_from_the_tags_experts(app, crowd, create_user):
     from hub.directory.listing import DirectoryFilters, _count_of
 
     counted = _count_of(DirectoryFilters(tag="surfplattor"))
-    raw = db.session.connection().connection.driver_connection
-
-    def steps() -> int:
-        ticks = [0]
-
-        def tick() -> int:
-            ticks[0] += 1
-            return 0  # go on
-
-        raw.set_progress_handler(tick, 10)
-        try:
-            assert db.session.scalar(counted, {"count_to": 1000}) == 2
-        finally:
-            raw.set_progress_handler(None, 10)
-        return ticks[0]
-
-    few = steps()
+    few = sqlite_steps(counted, {"count_to": 1000}, 2)
     for n in range(300):
         create_user(name=f"Utan Ämne {n:03d}")
     db.session.execute(text("ANALYZE"))
-    assert steps() - few < 30  # not one step per member (300 members: 300 * 10 instructions)
+    # not one step per member (300 members: 300 * 10 instructions)
+    assert sqlite_steps(counted, {"count_to": 1000}, 2) - few < 30
+
+
+def test_a_regions_count_starts_from_its_municipalities(app, crowd, create_user):
+    """Given the region's municipalities as an IN list, SQLite counted by reading every member
+    (Halland's 362 among 2,019 at large: 0.35 ms against 0.08)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's instruction counter")
+    from sqlalchemy import text
+
+    from hub.directory.listing import DirectoryFilters, _count_of
+
+    counted = _count_of(DirectoryFilters(region="13"))
+    few = sqlite_steps(counted, {"count_to": 1000}, 2)  # Anna Ahl (1381), annika Berg (1384)
+    from sqlalchemy import select
+
+    from hub.directory.models import Municipality
+
+    stockholm = db.session.scalars(
+        select(Municipality.scb_code).where(Municipality.region_code == "01")
+    ).all()
+    for n in range(300):
+        create_user(name=f"Stockholmare {n:03d}", municipality_code=stockholm[n % len(stockholm)])
+    db.session.execute(text("ANALYZE"))
+    assert sqlite_steps(counted, {"count_to": 1000}, 2) - few < 30
 
 
 def test_prepared_statements_hold_no_request_values(client, crowd):
@@ -237,7 +263,8 @@ def test_prepared_statements_hold_no_request_values(client, crowd):
     from hub.directory import listing
     from hub.forum.search_items import MAX_PEOPLE
 
-    for first, second in [("kommun=1381", "kommun=1384"), ("q=ann", "q=bo"), ("tagg=x", "")]:
+    pairs = [("kommun=1381", "kommun=1384"), ("q=ann", "q=bo"), ("tagg=x", ""), ("page=2", "")]
+    for first, second in pairs:
         assert names_on(client.get(f"/katalog?{first}").text) != names_on(
             client.get(f"/katalog?{second}").text
         )
@@ -252,6 +279,7 @@ def test_prepared_statements_hold_no_request_values(client, crowd):
     request_values = {*listing.filter_values(listing.DirectoryFilters()), "limit", "offset"}
     assert all(bind.required and bind.value is None for bind in binds if bind.key in request_values)
     assert {bind.value for bind in binds} <= {None, MAX_PEOPLE}  # the search's LIMIT 100
-    page = listing.prepared(("page", *listing.filter_shape(listing.DirectoryFilters(q="a"))), None)
+    filters = listing.DirectoryFilters(q="a")
+    window = listing.page_window(filters, 1, 20)
     with pytest.raises(KeyError, match="name_"):  # sent on the driver's cursor
-        page.rows({"limit": 10, "offset": 0})
+        listing.prepared(listing.page_key(filters, window), None).rows(window.values())
