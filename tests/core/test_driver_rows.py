@@ -5,7 +5,7 @@ seen by the engine's cursor events."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, select, union_all
 
 from hub.core.db import core_rows
 from hub.core.driver_rows import DriverStatement, in_list
@@ -66,17 +66,23 @@ def test_a_column_is_converted_as_sqlalchemy_converts_it(app):
     assert statement.rows() == expected and expected[0][0].tzinfo is not None
 
 
-def test_a_literal_carried_by_two_binds_is_written_in_at_both(tags):
-    """The same ``literal_execute`` key in two places (the start page's "waiting for you" has a
-    topic's end in each of SQLite's slots): each is written in, the value taken once."""
-    from sqlalchemy import union_all
+def firsts_of_two_letters():
+    """The first ``n`` tags from A and from B on: one ``literal_execute`` key in two binds."""
+    return union_all(
+        *(
+            select(Tag.name).where(Tag.name >= start).order_by(Tag.name)
+            .limit(bindparam("n", type_=Integer, literal_execute=True)).subquery().select()
+            for start in ("A", "B")
+        )
+    )  # fmt: skip
 
-    def twice():
-        def first(order):
-            limit = bindparam("n", literal_execute=True)
-            return select(select(Tag.id).order_by(order).limit(limit).subquery())
 
-        return union_all(first(Tag.id), first(Tag.id.desc()))
-
-    rows = DriverStatement(twice).rows({"n": 1})
-    assert sorted(row.id for row in rows) == [min(tags.values()), max(tags.values())]
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_literal_is_written_into_the_text_wherever_it_is_used(tags, count_queries, n):
+    statement = DriverStatement(firsts_of_two_letters)
+    with count_queries() as counter:
+        found = statement.rows({"n": n})
+    assert found == [tuple(row) for row in core_rows(firsts_of_two_letters(), {"n": n})]
+    assert len(found) == 2 * n
+    [sent] = counter.statements
+    assert sent.count(f"LIMIT {n}") == 2 and "POSTCOMPILE" not in sent
