@@ -57,9 +57,18 @@ class FlatGlobalsTemplate(Template):
         )
 
 
+class Globals(ChainMap):
+    """A template's globals as Jinja keeps them (its own over the environment's, so that later
+    changes show), whose ``keys()`` is a dict's: every ``{% from … import %}`` subtracts it from
+    the context's keys, which over a ``ChainMap``'s keys asked each of ~40 names in Python."""
+
+    def keys(self):
+        return flat(self).keys()
+
+
 def flat(globals: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """The globals as one dict, each name's value as the ``ChainMap`` gives it."""
-    if type(globals) is not ChainMap:
+    if not isinstance(globals, ChainMap):
         return globals
     found: dict[str, Any] = {}
     for mapping in reversed(globals.maps):
@@ -75,6 +84,9 @@ class TranslatedEnvironment(Environment):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.translated: dict[tuple, Template] = {}
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return Globals(d if d is not None else {}, self.globals)
 
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Template:
         if self.loader is None or self.cache is None or not has_app_context():
