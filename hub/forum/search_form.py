@@ -100,14 +100,21 @@ class SearchForm(FlaskForm):
         added one a moment ago); the choices are made once per language and rows, and
         ``choices_key`` names them (``form_html``). ``tags`` (id, slug, name) also serve the
         search for people's expertise."""
-        categories, self.tags = [], []
-        for kind, id_, slug, name, _position in CHOICES.rows():
-            if kind:
-                self.tags.append(TagChoice(id_, slug, name))
-            else:
-                categories.append(CategoryChoice(id_, name))
-        self.choices_key = (str(current_locale()), tuple(categories), tuple(self.tags))
+        self.choices_key, self.tags = choices_key(str(current_locale()), tuple(CHOICES.rows()))
         self.kategori.choices, self.tagg.choices = made_choices(*self.choices_key)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def choices_key(locale: str, rows: tuple) -> tuple[tuple, tuple[TagChoice, ...]]:
+    """The choices' key (language, categories, tags) and the tags, for the rows read: sorted
+    into categories and tags once per language and rows, not on every search."""
+    categories, tags = [], []
+    for kind, id_, slug, name, _position in rows:
+        if kind:
+            tags.append(TagChoice(id_, slug, name))
+        else:
+            categories.append(CategoryChoice(id_, name))
+    return (locale, tuple(categories), tuple(tags)), tuple(tags)
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -50,18 +50,18 @@ from hub.directory.listing import (
 from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
+    SNIPPET_WORDS,
     HitTest,
     ParsedQuery,
     backend,
-    highlight,
     hit_test,
     index_text,
     kinds_apart,
+    marked,
     parse_query,
     plain_text,
     ranked,
     remember_words,
-    snippet,
     written_words,
 )
 from hub.meetings.models import Meeting, TopicSuggestion
@@ -258,8 +258,8 @@ def item_hit(row, is_hit: HitTest) -> ItemHit:
         meeting_id=row.meeting_id,
         topic_id=row.topic_id,
         starts_at=row.starts_at,
-        title_html=highlight(row.title, is_hit),
-        context_html=highlight(row.body, is_hit) if row.topic_id else snippet(row.body, is_hit),
+        title_html=marked(row.title, is_hit),
+        context_html=marked(row.body, is_hit, None if row.topic_id else SNIPPET_WORDS),
     )
 
 
@@ -397,7 +397,14 @@ def expertise_tags(parsed: ParsedQuery, tags: Sequence | None = None) -> list[in
         return []
     if tags is None:
         tags = db.session.execute(select(Tag.id, Tag.name)).all()
-    return [tag.id for tag in tags if tag_matches(tag.name, parsed)]
+    return list(matching_tags(tuple(tags), parsed.groups))
+
+
+@lru_cache(maxsize=1024)
+def matching_tags(tags: tuple, groups: tuple) -> tuple[int, ...]:
+    """The ids of the tags (rows with an id and a name) whose name holds a form of every
+    group's word: kept per tags and words rather than every tag compared on every search."""
+    return tuple(tag.id for tag in tags if tag_matches(tag.name, groups))
 
 
 @lru_cache(maxsize=4096)
@@ -407,6 +414,6 @@ def tag_terms(name: str) -> frozenset[str]:
     return frozenset(index_text(name).split())
 
 
-def tag_matches(name: str, parsed: ParsedQuery) -> bool:
+def tag_matches(name: str, groups: tuple) -> bool:
     terms = tag_terms(name)
-    return all(not terms.isdisjoint(group) for group in parsed.groups)
+    return all(not terms.isdisjoint(group) for group in groups)

@@ -44,3 +44,32 @@ def test_a_hit_past_the_scanned_words_leaves_the_snippet_at_the_start(monkeypatc
     text = "ett två tre fyra fem sex sju låset åtta"
     fast, slow = HitTest({"lås"}, FORMS), word_by_word(FORMS)
     assert snippet(text, fast, 4) == snippet(text, slow, 4) == "ett två tre fyra …"
+
+
+def test_a_text_marked_again_for_the_same_forms_is_the_kept_one(monkeypatch):
+    from hub.forum import search
+
+    monkeypatch.setattr(search, "_marked_kept", search.OrderedDict())
+    text = "Låset på skolan, larmet och låset igen. " * 3
+    first = search.marked(text, HitTest({"lås"}, FORMS), 4)
+    again = search.marked(text, HitTest({"lås", "larm"}, FORMS), 4)  # the same written forms
+    assert again is first and first == snippet(text, HitTest({"lås"}, FORMS), 4)
+    assert search.marked(text, HitTest({"lås"}, FORMS)) == highlight(text, HitTest({"lås"}, FORMS))
+    other = frozenset({"larm", "larmet"})
+    assert search.marked(text, HitTest({"larm"}, other), 4) == snippet(
+        text, HitTest(set(), other), 4
+    )
+    # Without written forms the terms decide: kept apart per terms.
+    by_terms = {t: search.marked(text, HitTest({t}, frozenset())) for t in ("lås", "larm")}
+    assert by_terms == {t: highlight(text, HitTest({t}, frozenset())) for t in ("lås", "larm")}
+    assert by_terms["lås"] != by_terms["larm"]
+
+
+def test_the_kept_marked_texts_are_bounded(monkeypatch):
+    from hub.forum import search
+
+    monkeypatch.setattr(search, "_marked_kept", search.OrderedDict())
+    monkeypatch.setattr(search, "MARKED_KEPT", 3)
+    for number in range(5):
+        search.marked(f"lås {number}", HitTest({"lås"}, FORMS))
+    assert [text for text, *_ in search._marked_kept] == ["lås 2", "lås 3", "lås 4"]
