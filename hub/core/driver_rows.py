@@ -161,7 +161,8 @@ class DriverStatement:
         ]
         defaults = {k: v for k, v in compiled.params.items() if v is not None}
         needed = frozenset(compiled.params) - defaults.keys()
-        written = tuple(sorted(bind.key for bind in compiled.literal_execute_params))
+        # A key once, however many binds carry it (each topic's end, say): its value is one.
+        written = tuple(sorted({bind.key for bind in compiled.literal_execute_params}))
         order = tuple(name for name in compiled.positiontup or () if name not in written)
         row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
         # Only the columns with a processor are touched: most columns have none, and a

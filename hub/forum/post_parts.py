@@ -90,18 +90,18 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
         author = answer.author
         said = _comment_facts(items, viewer_id, moderator) if items else ()
         mentions = "@" in answer.body_html or any("@" in c.body for c in items)
-        many.append({
-            "question": shown_question,
-            "answer": answer,
-            "may_open": author is not None and can_view_person(viewer, author),
-            "ago": ago_filter(answer.created_at),
-            "solution": answer.id == question.accepted_answer_id,
-            "own": answer.author_id == viewer_id,
-            "marked": marked,
-            "can_accept": can_accept,
-            "comments": said,
-            "people": linked if mentions else (),
-        })  # fmt: skip
+        many.append({"facts": AnswerFacts(
+            shown_question,
+            answer,
+            author is not None and can_view_person(viewer, author),
+            ago_filter(answer.created_at),
+            answer.id == question.accepted_answer_id,
+            answer.author_id == viewer_id,
+            marked,
+            can_accept,
+            said,
+            linked if mentions else (),
+        )})  # fmt: skip
     if forms or moderator:
         full = [_article_facts(facts, moderator) | (forms or {}) for facts in many]
         separator = Markup(SEPARATOR)  # noqa: S704  (a private-use character)
@@ -122,24 +122,42 @@ class _Linked(NamedTuple):
     id: int
 
 
-def _article_facts(facts: Mapping, moderator: bool = False) -> dict:
+class AnswerFacts(NamedTuple):
+    """An answer's part's facts: the answer's row and the few facts of this reader. One tuple,
+    not a mapping of them: a part's key is made and looked up for every answer on every page,
+    and a tuple is hashed in C where a mapping's items are first sorted."""
+
+    question: PostQuestion
+    answer: PageAnswer
+    may_open: bool  # the author's page, by the privacy rule
+    ago: str
+    solution: bool
+    own: bool
+    marked: bool  # helpful, by this reader
+    can_accept: bool
+    comments: tuple[tuple[PageComment, bool, str], ...]  # ``_comment_facts``
+    people: tuple[tuple[str, int], ...]  # the mentioned members the reader may open
+
+
+def _article_facts(part: Mapping, moderator: bool = False) -> dict:
     """What forum/_answers.html (and ``articles.write_answers``) show of an answer, from the
     facts of its part."""
-    answer = facts["answer"]
-    people = _people(facts["people"])
+    facts: AnswerFacts = part["facts"]
+    answer = facts.answer
+    people = _people(facts.people)
     head = head_of(answer.author, answer.created_at, answer.edited_at,
-                   may_open=facts["may_open"], ago=facts["ago"])  # fmt: skip
+                   may_open=facts.may_open, ago=facts.ago)  # fmt: skip
     return {
-        "question": facts["question"],
+        "question": facts.question,
         "answer": answer,
         "head": head,
         "body": link_mentions(answer.body_html, people),
-        "solution": facts["solution"],
-        "own": facts["own"],
-        "marked": facts["marked"],
-        "can_accept": facts["can_accept"],
+        "solution": facts.solution,
+        "own": facts.own,
+        "marked": facts.marked,
+        "can_accept": facts.can_accept,
         "moderator": moderator,
-        "comments": _shown(facts["comments"], people),
+        "comments": _shown(facts.comments, people),
         **_NO_FORMS,
     }
 

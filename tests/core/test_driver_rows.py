@@ -5,7 +5,7 @@ seen by the engine's cursor events."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, select, union_all
 
 from hub.core.db import core_rows
 from hub.core.driver_rows import DriverStatement, in_list
@@ -64,3 +64,25 @@ def test_a_column_is_converted_as_sqlalchemy_converts_it(app):
     statement = DriverStatement(lambda: select(Meeting.starts_at, Meeting.title))
     expected = [tuple(row) for row in core_rows(select(Meeting.starts_at, Meeting.title))]
     assert statement.rows() == expected and expected[0][0].tzinfo is not None
+
+
+def firsts_of_two_letters():
+    """The first ``n`` tags from A and from B on: one ``literal_execute`` key in two binds."""
+    return union_all(
+        *(
+            select(Tag.name).where(Tag.name >= start).order_by(Tag.name)
+            .limit(bindparam("n", type_=Integer, literal_execute=True)).subquery().select()
+            for start in ("A", "B")
+        )
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_literal_is_written_into_the_text_wherever_it_is_used(tags, count_queries, n):
+    statement = DriverStatement(firsts_of_two_letters)
+    with count_queries() as counter:
+        found = statement.rows({"n": n})
+    assert found == [tuple(row) for row in core_rows(firsts_of_two_letters(), {"n": n})]
+    assert len(found) == 2 * n
+    [sent] = counter.statements
+    assert sent.count(f"LIMIT {n}") == 2 and "POSTCOMPILE" not in sent
