@@ -43,7 +43,7 @@ PENDING_IDENTITY = "pending_identity"
 REFUSED_STATUS = {"invalid": 400, "unmapped": 403, "inactive": 403, "down": 503}
 
 
-@bp.app_context_processor
+@bp.context_processor  # the sign-in page's, not every page's: it is the auth blueprint's
 def provider_sign_in() -> dict:
     return {"provider_sign_in": oidc.enabled(), "saml_sign_in": saml.enabled()}
 

@@ -15,12 +15,22 @@ from functools import lru_cache
 from typing import TypeVar
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, DateTime, Engine, Executable, Row, event, inspect, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Executable,
+    Row,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
-from sqlalchemy.orm.util import identity_key
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from hub.core.rules import RuleError
 from hub.extensions import db
@@ -72,14 +82,27 @@ def persistent_from_row(model: type[M], row: Row) -> M:
     row the ORM's query machinery would cost as much again as the statement (the member of every
     signed-in request)."""
     session = db.session()
+    mapper = inspect(model)
     keys, primary_key = _row_layout(model)
-    existing = session.identity_map.get(identity_key(model, tuple(row[i] for i in primary_key)))
+    key = mapper.identity_key_from_primary_key(tuple(row[i] for i in primary_key))
+    existing = session.identity_map.get(key)
     if existing is not None:
         return existing
-    instance = inspect(model).class_manager.new_instance()
-    instance_dict(instance).update(zip(keys, row, strict=False))
-    make_transient_to_detached(instance)  # persistent once added: as loaded, nothing changed
-    session.add(instance)
+    manager = mapper.class_manager
+    instance = manager.new_instance()
+    state = instance_state(instance)
+    state.dict.update(zip(keys, row, strict=False))  # as loaded: no history, nothing changed
+    if manager.dispatch.load or session.dispatch.loaded_as_persistent:
+        # Someone listens for loads: attach it the documented way (no load event either way).
+        make_transient_to_detached(instance)
+        session.add(instance)
+        return instance
+    # Attached as the ORM's own loading attaches a row's new instance (``loading._instance``):
+    # its key, the session's id, the identity map. ``Session.add`` walked the relationships'
+    # cascade and the attach events for a member who has none: a tenth of a static page.
+    state.key, state.identity_token = key, key[2]
+    state.session_id = session.hash_key
+    session.identity_map.add(state)
     return instance
 
 
@@ -101,6 +124,20 @@ def _row_layout(model: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
         for key_column in mapper.primary_key
     )
     return keys, positions
+
+
+def driver_value(column: ColumnElement, value: object) -> object:
+    """``value`` as SQLAlchemy would send it to the driver for ``column`` (its type's bind
+    processing: a UTC datetime as SQLite's text, say), for a statement sent on the driver's
+    cursor (``hub.core.driver_rows.DriverStatement`` takes values as given)."""
+    dialect = db.engine.dialect
+    processor = _bind_processor(column.type, dialect)
+    return processor(value) if processor is not None else value
+
+
+@lru_cache(maxsize=64)
+def _bind_processor(type_: TypeEngine, dialect: Dialect) -> Callable | None:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 class UTCDateTime(TypeDecorator):

@@ -59,11 +59,12 @@ def install(app: Flask) -> None:
 
 
 def end_transaction(response: Response) -> Response:
+    session = db.session()  # once: each use of the scoped proxy looks the session up again
     if response.status_code < 400 or g.pop(KEEP_WRITES, False):
-        if has_writes(db.session):
-            db.session.commit()
+        if has_writes(session):
+            session.commit()
     else:
-        db.session.rollback()
+        session.rollback()
     return response
 
 
@@ -71,8 +72,14 @@ def has_writes(session: Session) -> bool:
     """Whether committing would change anything: a flush or a write statement since the last
     commit, or changed objects still waiting for their flush. A write sent past the session
     (``db.session.connection().execute``) is not seen: such a writer commits on its own, as
-    ``last_seen.record_visit`` and ``viewcounts.flush_views`` do."""
-    return bool(session.info.get(WROTE) or session.new or session.deleted or session.dirty)
+    ``last_seen.record_visit`` and ``viewcounts.flush_views`` do. Changed objects are asked of
+    the identity map first (``session.dirty`` builds a set of them to answer the same)."""
+    return bool(
+        session.info.get(WROTE)
+        or session.identity_map.check_modified()
+        or session.new
+        or session.deleted
+    )
 
 
 # On the Session class, so that every session (the tests' too) reports its writes.

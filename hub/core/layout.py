@@ -1,10 +1,11 @@
 """Parts of the layout that every page repeats, rendered once per process and reused.
 
-The header and the footer of base.html cost more than many a page's own content (a few dozen
-translations, URLs and tests per render), yet they depend only on a few facts: the language,
-the page (``aria-current``), whether someone is signed in and what their role lets them do. A
-shared part is rendered once for each set of those facts; what is the reader's own (the CSRF
-token, the unread count, the address to come back to) goes into holes, filled per request.
+The frame of every page (base.html: the head, the header and the footer) costs more than many a
+page's own content (a few dozen translations, URLs and tests per render), yet it depends only
+on a few facts: the language, the page (``aria-current``), whether someone is signed in and
+what their role lets them do. A shared part is rendered once for each set of those facts; what
+is the reader's own (the CSRF token, the unread count, the address to come back to, the page's
+own content) goes into holes, filled per request.
 
 A shared part sees only the facts it is given and the template globals: not ``current_user``,
 ``request``, ``session`` nor ``g``, and the globals that are per request refuse to run there.
@@ -66,7 +67,7 @@ def shared_part(
             html = current_app.jinja_env.get_template(name).render(_context(holes) | dict(facts))
         pieces = tuple(_HOLE.split(html))
     _keep(kept, key, pieces, limit)
-    return _fill(pieces, {hole: str(escape(value)) for hole, value in holes.items()})
+    return _fill(pieces, _escaped(holes))
 
 
 def shared_parts(
@@ -93,7 +94,7 @@ def shared_parts(
             found[i] = tuple(_HOLE.split(text))
     for key, pieces in zip(keys, found, strict=True):
         _keep(kept, key, pieces, limit)
-    escaped = {hole: str(escape(value)) for hole, value in holes.items()}
+    escaped = _escaped(holes)
     return [_fill(pieces, escaped) for pieces in found]
 
 
@@ -139,8 +140,10 @@ def _key(name: str, facts: Mapping[str, Hashable], holes: Mapping[str, str]) -> 
 def _keys(name: str, many: Sequence[Mapping[str, Hashable]], holes: Mapping[str, str]) -> list:
     """The keys of many parts of one kind: the language, the script root and the hole names
     looked up once, not once a part (a meetings page has ~20 parts)."""
-    where, hole_names = (name, current_locale(), request.script_root), tuple(sorted(holes))
-    return [_Key((*where, tuple(sorted(facts.items())), *hole_names)) for facts in many]
+    where, hole_names = (name, current_locale(), request.script_root), tuple(holes)
+    # In the caller's order, not sorted: a part's facts are given in one place, so the same
+    # facts come in the same order (in another order they would only make a second part).
+    return [_Key((*where, tuple(facts.items()), *hole_names)) for facts in many]
 
 
 def _keep(kept: OrderedDict, key: _Key, pieces: tuple, limit: int | None) -> None:
@@ -153,9 +156,18 @@ def _keep(kept: OrderedDict, key: _Key, pieces: tuple, limit: int | None) -> Non
         kept[key] = pieces
 
 
+def _escaped(holes: Mapping[str, str]) -> dict[str, str]:
+    """Each hole's value escaped; one that is ``Markup`` already as it is (``escape`` would make
+    a copy of it: a page's content is a hole of its frame)."""
+    return {
+        hole: value if type(value) is Markup else escape(value) for hole, value in holes.items()
+    }
+
+
 def _fill(pieces: tuple, escaped: Mapping[str, str]) -> Markup:
     """The pieces (text, hole name, text, … , text) with each hole's escaped value."""
-    filled = [piece if i % 2 == 0 else escaped[piece] for i, piece in enumerate(pieces)]
+    filled = list(pieces)
+    filled[1::2] = [escaped[name] for name in pieces[1::2]]
     return Markup("".join(filled))  # noqa: S704  (our template's output, holes escaped)
 
 

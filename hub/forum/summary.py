@@ -9,7 +9,8 @@ from functools import cache
 from sqlalchemy import Row, Select, bindparam, select
 
 from hub.auth.models import User
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import driver_value, utcnow
+from hub.core.driver_rows import DriverStatement
 from hub.extensions import db
 from hub.forum.models import Question
 from hub.forum.questions import (
@@ -61,9 +62,15 @@ def _first(
     filters: QuestionFilters, user: User, limit: int, *, others_only: bool = False
 ) -> list[Row]:
     shape, parameters = list_query(filters, user)
-    statement = _first_of(replace(shape, others_only=others_only))
     parameters |= {"limit": limit, "upto": limit}
-    return reading_connection().execute(statement, parameters).all()
+    return _first_rows(replace(shape, others_only=others_only)).rows(parameters)
+
+
+@cache
+def _first_rows(shape: ListShape) -> DriverStatement:
+    """Sent on the driver's cursor, compiled once (``DriverStatement``): SQLAlchemy's execution
+    of the start page's statements cost more than SQLite's work on them (issue 17)."""
+    return DriverStatement(lambda: _first_of(shape))
 
 
 @cache
@@ -86,24 +93,26 @@ def _first_of(shape: ListShape) -> Select:
 LIMITS = frozenset({"limit", "upto"})
 
 
-ANSWERED_FOR_ASKER = (
-    visible_questions()
-    .with_only_columns(Question.id, Question.title, Question.answer_count)
-    .where(
-        Question.author_id == bindparam("user_id"),
-        Question.answer_count > 0,
-        Question.accepted_answer_id.is_(None),
-        Question.last_activity_at > bindparam("since"),
+ANSWERED_FOR_ASKER = DriverStatement(
+    lambda: (
+        visible_questions()
+        .with_only_columns(Question.id, Question.title, Question.answer_count)
+        .where(
+            Question.author_id == bindparam("user_id"),
+            Question.answer_count > 0,
+            Question.accepted_answer_id.is_(None),
+            Question.last_activity_at > bindparam("since"),
+        )
+        .order_by(Question.last_activity_at.desc(), Question.id.desc())
+        .limit(bindparam("limit"))
     )
-    .order_by(Question.last_activity_at.desc(), Question.id.desc())
-    .limit(bindparam("limit"))
 )
 
 
 def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
-    parameters = {"user_id": user.id, "since": utcnow() - ANSWERED_RECENTLY, "limit": limit}
-    return reading_connection().execute(ANSWERED_FOR_ASKER, parameters).all()
+    since = driver_value(Question.last_activity_at, utcnow() - ANSWERED_RECENTLY)
+    return ANSWERED_FOR_ASKER.rows({"user_id": user.id, "since": since, "limit": limit})
 
 
 def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, literal, select
 
 from hub.auth import permissions
 from hub.auth.models import Role, User
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import driver_value, utcnow
+from hub.core.driver_rows import DriverStatement, in_list
 from hub.directory.models import Municipality
 from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
 from hub.meetings.scheduling import member_networks
@@ -41,22 +42,28 @@ class NetworkSummary:
 
 
 # Built once, and rows: the start page shows a few columns of a few networks and meetings, and
-# building a statement costs more than SQLite takes to run it (issue 17).
+# building a statement costs more than SQLite takes to run it (issue 17). Sent on the driver's
+# cursor, compiled once (``DriverStatement``): SQLAlchemy's execution cost as much again.
 NETWORK_COLUMNS = select(
     Network.id, Network.slug, Network.name, Network.baton_holder_code, Municipality.name
 ).outerjoin(Municipality, Municipality.scb_code == Network.baton_holder_code)
 NETWORKS = {
     # Admins see every network.
-    "all": NETWORK_COLUMNS.order_by(Network.name),
-    "member": NETWORK_COLUMNS.where(member_networks()).order_by(Network.name),
+    "all": DriverStatement(lambda: NETWORK_COLUMNS.order_by(Network.name)),
+    "member": DriverStatement(
+        lambda: NETWORK_COLUMNS.where(member_networks()).order_by(Network.name)
+    ),
 }
 # Sorted here, not by the database: ORDER BY starts_at led SQLite down the (network, starts_at)
 # index through every past meeting of the networks (or the whole table for two networks);
 # without it, it finds the few scheduled ones (one per network) by their status.
-SCHEDULED = select(Meeting.id, Meeting.network_id, Meeting.title, Meeting.starts_at).where(
-    Meeting.network_id.in_(bindparam("ids", expanding=True)),
-    Meeting.status == MeetingStatus.SCHEDULED,
-    Meeting.ends_at > bindparam("now"),
+SCHEDULED = DriverStatement(
+    lambda: select(Meeting.id, Meeting.network_id, Meeting.title, Meeting.starts_at).where(
+        in_list(Meeting.network_id, "ids"),
+        Meeting.status == str(MeetingStatus.SCHEDULED),  # the driver is given a plain str
+        Meeting.ends_at > bindparam("now"),
+    ),
+    lists=("ids",),
 )
 
 
@@ -66,12 +73,11 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
         return []
     statement = NETWORKS["all" if user.role == Role.ADMIN else "member"]
     parameters = {"user_id": user.id, "municipality_code": user.municipality_code}
-    networks = reading_connection().execute(statement, parameters).all()
+    networks = statement.rows(parameters)
     if not networks:
         return []
-    scheduled = reading_connection().execute(
-        SCHEDULED, {"ids": [network.id for network in networks], "now": utcnow()}
-    )
+    now = driver_value(Meeting.ends_at, utcnow())
+    scheduled = SCHEDULED.rows({"ids": [network.id for network in networks], "now": now})
     next_meetings: dict[int, Row] = {}
     for meeting in sorted(scheduled, key=_by_start):
         next_meetings.setdefault(meeting.network_id, meeting)
@@ -97,18 +103,21 @@ def _by_start(meeting: Row) -> tuple:
 # "Near": a meeting the member said yes to shows as a task this long before it starts.
 NEAR = timedelta(days=7)
 
-COMING = (
-    select(Meeting.id, Meeting.title, Meeting.starts_at, Rsvp.response)
-    .join(Rsvp, Rsvp.meeting_id == Meeting.id)
-    .where(
-        Rsvp.user_id == bindparam("user_id"),
-        Rsvp.response.in_(("on_site", "online")),
-        Meeting.status == MeetingStatus.SCHEDULED,
-        Meeting.ends_at > bindparam("now"),
-        Meeting.starts_at < bindparam("near"),
+COMING = DriverStatement(
+    lambda: (
+        select(Meeting.id, Meeting.title, Meeting.starts_at, Rsvp.response)
+        .join(Rsvp, Rsvp.meeting_id == Meeting.id)
+        .where(
+            Rsvp.user_id == bindparam("user_id"),
+            # Each a parameter of its own (a list would be expanded per execution).
+            Rsvp.response.in_([literal("on_site"), literal("online")]),
+            Meeting.status == str(MeetingStatus.SCHEDULED),
+            Meeting.ends_at > bindparam("now"),
+            Meeting.starts_at < bindparam("near"),
+        )
+        .order_by(Meeting.starts_at)
+        .limit(bindparam("limit"))
     )
-    .order_by(Meeting.starts_at)
-    .limit(bindparam("limit"))
 )
 
 
@@ -116,6 +125,10 @@ def coming_for(user: User, limit: int = 3) -> list[tuple[Row, str]]:
     """Meetings within a week that the member said they come to, with how ("on_site"/"online"):
     rows of id, title and starts_at."""
     now = utcnow()
-    parameters = {"user_id": user.id, "now": now, "near": now + NEAR, "limit": limit}
-    rows = reading_connection().execute(COMING, parameters)
-    return [(row, row.response) for row in rows]
+    parameters = {
+        "user_id": user.id,
+        "now": driver_value(Meeting.ends_at, now),
+        "near": driver_value(Meeting.starts_at, now + NEAR),
+        "limit": limit,
+    }
+    return [(row, row.response) for row in COMING.rows(parameters)]

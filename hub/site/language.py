@@ -16,11 +16,6 @@ bp = Blueprint("language", __name__)
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
 
 
-@bp.app_context_processor
-def language_choices() -> dict:
-    return {"language_names": LANGUAGE_NAMES, "language_return_path": return_path}
-
-
 def set_locale(user, locale: str) -> None:
     """The session keeps the choice for visitors; an account keeps it across devices."""
     session["locale"] = locale

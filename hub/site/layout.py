@@ -1,23 +1,29 @@
-"""The header and the footer of every page (base.html), as shared parts (``hub.core.layout``):
-rendered once per language, page and role, with the reader's own values filled in per request."""
+"""Every page's frame (base.html: the head, the header, the footer) as one shared part
+(``hub.core.layout``): rendered once per language, page and role, with the page's own blocks
+and the reader's own values filled in per request."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import get_flashed_messages, request
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from hub.auth.permissions import Permission, can
 from hub.core.layout import shared_part
+from hub.core.security import csp_nonce
 from hub.core.templating import csrf_token
 from hub.notifications.unread import unread_notification_count
 from hub.site.language import LANGUAGE_NAMES, return_path
 
 UNREAD_SHOWN = 100  # from here on the badge says "99+"
+LANGUAGES = tuple(LANGUAGE_NAMES.items())
 
 
-def site_header() -> Markup:
-    """The site's name, search, notifications, account links and main menu."""
+def site_page(title: Markup, head: Markup, content: Markup, scripts: Markup) -> Markup:
+    """The page with the site's name, search, notifications, account links and main menu, the
+    language switch and the links to the accessibility and privacy pages around ``content``.
+    One part for the whole frame: base.html's own template work, and a second part's key and
+    holes, cost a short page more than its content."""
     user = current_user._get_current_object()  # one look-up through the proxy, not three
     signed_in = bool(user.is_authenticated)
     facts = {
@@ -26,19 +32,26 @@ def site_header() -> Markup:
         "current_blueprint": request.blueprint,
         "moderates": can(user, Permission.MODERATE),
         "administers": can(user, Permission.ADMIN),
+        "languages": LANGUAGES,
+        "titled": bool(title),  # "Title – Stafetten", or "Stafetten" alone
     }
-    holes = {}
+    holes = {"title": title, "head": head, "flashes": flashes(), "content": content}
     if signed_in:
         unread = unread_notification_count()
         facts["unread"] = unread > 0
         holes["unread_count"] = "99+" if unread >= UNREAD_SHOWN else str(unread)
-        holes["csrf"] = csrf_token()
-    return shared_part("layout/header.html", facts, holes)
+    holes |= {"csrf": csrf_token(), "return_path": return_path()}
+    holes |= {"nonce": csp_nonce(), "scripts": scripts}
+    return shared_part("layout/page.html", facts, holes)
 
 
-def site_footer() -> Markup:
-    """The language switch and the links to the accessibility and privacy pages."""
-    facts = {"languages": tuple(LANGUAGE_NAMES.items())}
-    return shared_part(
-        "layout/footer.html", facts, {"csrf": csrf_token(), "return_path": return_path()}
+def flashes() -> Markup:
+    """The messages flashed for this page (most pages have none)."""
+    messages = get_flashed_messages(with_categories=True)
+    if not messages:
+        return Markup()
+    shown = "".join(
+        f'<p class="flash flash-{escape(category)}">{escape(message)}</p>'
+        for category, message in messages
     )
+    return Markup(f'    <div class="flashes" role="status">\n{shown}    </div>\n')  # noqa: S704

@@ -18,8 +18,7 @@ from hub.site.forms import AccessibilityReportForm
 from hub.site.reports import submit_report
 
 bp = Blueprint("site", __name__)
-bp.add_app_template_global(layout.site_header, "site_header")
-bp.add_app_template_global(layout.site_footer, "site_footer")
+bp.add_app_template_global(layout.site_page, "site_page")
 
 
 @bp.get("/")

@@ -10,6 +10,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from hub.core import ratelimit
+from hub.core.db import utcnow
 from hub.core.edge import form_status, keep_writes, run_form
 from hub.core.ratelimit import RateLimitHit
 from hub.core.rules import Conflict, Gone, RuleError, TooMany
@@ -44,6 +45,21 @@ def edge_app(fresh_app: Flask) -> Flask:
     def write(status: int):
         ratelimit.record("e", "k")
         return "", status
+
+    @fresh_app.post("/vantar/<kind>")
+    def waiting(kind: str):
+        """A write the view leaves to the edge: no flush, no statement."""
+        if kind == "ny":
+            db.session.add(RateLimitHit(scope="e", key="k", at=utcnow()))
+            return ""
+        ratelimit.record("e", "k")
+        db.session.commit()  # the view's own commit, so that the edge sees only what follows
+        hit = db.session.scalar(select(RateLimitHit).where(RateLimitHit.scope == "e"))
+        if kind == "borttagen":
+            db.session.delete(hit)
+        else:
+            hit.key = "ändrad"
+        return ""
 
     @fresh_app.post("/behall")
     def keep():
@@ -80,6 +96,17 @@ def edge_app(fresh_app: Flask) -> Flask:
 def test_below_400_commits_else_rolls_back(edge_app, status, kept):
     assert edge_app.test_client().post(f"/skriv/{status}").status_code == status
     assert hits() == kept
+
+
+@pytest.mark.parametrize(("kind", "kept"), [("ny", 1), ("andrad", 1), ("borttagen", 0)])
+def test_changes_waiting_for_their_flush_are_committed(edge_app, kind, kept):
+    assert edge_app.test_client().post(f"/vantar/{kind}").status_code == 200
+    db.session.rollback()  # the test's own view of the data: what was committed
+    assert hits() == kept
+    if kind == "andrad":
+        assert db.session.scalar(select(RateLimitHit.key).where(RateLimitHit.scope == "e")) == (
+            "ändrad"
+        )
 
 
 def test_keep_writes_commits_a_refused_request(edge_app):

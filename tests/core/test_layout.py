@@ -102,3 +102,19 @@ def test_a_part_is_kept_per_facts_and_its_holes_are_escaped(app, parts, monkeypa
 def test_a_part_cannot_take_in_a_value_of_one_request(app, parts):
     with app.test_request_context("/"), pytest.raises(layout.PerRequestValue):
         layout.shared_part("test/leaky.html", {}, {})
+
+
+def test_flashed_messages_are_shown_escaped_in_the_frame(app):
+    """The frame's flashes hole, as base.html wrote the messages (Markup kept as it is)."""
+    from flask import flash, render_template
+    from markupsafe import Markup
+
+    with app.test_request_context("/personuppgifter"):
+        flash("Tack & <hej>", "info")
+        flash(Markup("<b>fet</b>"), "error")
+        page = render_template("core/privacy.html")
+    assert (
+        '<main id="innehall" class="wrap" tabindex="-1">\n    <div class="flashes" role="status">\n'
+        '<p class="flash flash-info">Tack &amp; &lt;hej&gt;</p>'
+        '<p class="flash flash-error"><b>fet</b></p>    </div>\n<h1>'
+    ) in page

@@ -67,11 +67,14 @@ def test_the_member_made_from_the_row_is_the_sessions_own(app, create_user):
     loaded = load_user(member_id)
 
     state = inspect(loaded)
-    assert state.persistent and not state.modified
+    assert state.persistent and not state.modified and state.session is db.session()
+    assert state.key == inspect(User).identity_key_from_primary_key((loaded.id,))
     assert loaded.created_at == created_at and loaded.created_at.tzinfo is not None
     assert loaded.last_seen_on == date(2026, 12, 1) and loaded.active is True
     assert db.session.get(User, loaded.id) is loaded  # no second instance of the member
     assert load_user(member_id) is loaded
+    db.session.expire(loaded, ["name"])
+    assert loaded.name == "Kim Rad"  # expired and read again, as any loaded instance
     loaded.name = "Kim Rad Nyman"
     db.session.flush()
     db.session.expire_all()
@@ -82,3 +85,42 @@ def test_blueprint_pages_run_flasks_default_context_processor_once(app):
     for name, processors in app.template_context_processors.items():
         if name is not None:
             assert _default_template_ctx_processor not in processors, name
+
+
+def test_a_member_made_from_the_row_with_a_load_listener_is_attached_the_documented_way(
+    app, create_user
+):
+    """Loading attaches without ``Session.add``; with a load listener on the model the instance
+    goes through ``make_transient_to_detached`` and ``add`` instead, and is the same kind."""
+    from sqlalchemy import event
+
+    member = create_user()
+    member_id = member.get_id()
+    db.session.expunge_all()
+
+    def loaded(_target, _context) -> None: ...
+
+    event.listen(User, "load", loaded)
+    try:
+        made = load_user(member_id)
+    finally:
+        event.remove(User, "load", loaded)
+
+    state = inspect(made)
+    assert state.persistent and not state.modified and db.session.get(User, made.id) is made
+
+
+def test_a_value_for_the_drivers_cursor_is_what_sqlalchemy_sends(app):
+    """``driver_value``: a UTC datetime as the column's type sends it (SQLite: its text)."""
+    from datetime import UTC, datetime
+
+    from hub.core.db import driver_value
+    from hub.meetings.models import Meeting
+
+    moment = datetime(2026, 12, 5, 15, 4, 5, 123456, tzinfo=UTC)
+    dialect = db.engine.dialect
+    sent = Meeting.ends_at.type._cached_bind_processor(dialect)(moment)  # SQLAlchemy's own
+    assert driver_value(Meeting.ends_at, moment) == sent
+    if dialect.name == "sqlite":
+        assert sent == "2026-12-05 15:04:05.123456"
+    assert driver_value(User.id, 7) == 7  # a type that sends its value as it is
