@@ -210,6 +210,19 @@ def sqlite_steps(statement, params: dict, expected: int) -> int:
     return ticks[0]
 
 
+def test_a_topics_count_reads_no_experts_row(app, crowd):
+    """Counted from the experts' rows (is each one active?), a topic with many experts read up
+    to 1,001 of them (3,000 buffers at xlarge); the topic's index and the few deactivated and
+    hidden ids answer it (``listing._listed_experts``)."""
+    from hub.directory.listing import DirectoryFilters, _count_of
+
+    counted = _count_of(DirectoryFilters(tag="surfplattor"))
+    sql = str(counted.compile(db.engine))
+    assert "FROM user_expertise" in sql
+    assert not re.search(r'FROM "?user"? (?!AS inactive_user)', sql), sql  # only the few gone
+    assert db.session.scalar(counted, {"count_to": 1000}) == 2
+
+
 def test_a_tags_count_starts_from_the_tags_experts(app, crowd, create_user):
     """Counted member by member, a tag read the whole directory (20,000 at 10x the data): the
     count's work must not grow with the members who lack the tag."""

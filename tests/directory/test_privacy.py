@@ -105,6 +105,23 @@ def test_deactivated_people_are_not_listed(client, login, create_person, create_
     assert client.get(f"/katalog/{gone.id}").status_code == 404
 
 
+def test_a_topic_counts_and_lists_neither_deactivated_nor_hidden_experts(
+    client, login, create_person, create_user
+):
+    """A topic's count reads its experts from the topic's index and leaves out the deactivated
+    accounts and hidden profiles by their ids (``privacy.listed_ids``), not from each expert's
+    row: the same people as the list shows."""
+    create_person(name="Ada Aktiv", tags=("Surfplattor",))
+    gone = create_person(name="Gunnar Gone", tags=("Surfplattor",))
+    gone.active = False
+    create_person(name="Hilda Hidden", tags=("Surfplattor",), hidden=True)
+    db.session.commit()
+    login(create_user())
+    page = client.get("/katalog?tagg=surfplattor").text
+    assert 'Personer <span class="muted">(1)</span>' in page
+    assert "Ada Aktiv" in page and "Gunnar Gone" not in page and "Hilda Hidden" not in page
+
+
 def test_person_without_profile_has_members_defaults(create_user):
     person = create_user(name="Utan Profil")
     view = see_person(create_user(), reload(person))

@@ -164,10 +164,15 @@ def test_the_pool_statement_runs_one_plan_for_any_words(create_question, categor
     assert custom <= 5 and generic >= 11
 
 
-def test_the_meetings_and_topics_statement_runs_one_plan_for_any_words(app, create_user):
+def test_the_meetings_and_topics_statement_is_one_prepared_statement_for_any_words(
+    app, create_user
+):
     """Meetings and topics are few: their pools' plan for any words (GIN's lists, sorted) is
-    the one PostgreSQL makes for each word's, so their one statement is prepared and runs the
-    generic plan: no planning per search (0.26-0.35 ms of server time at large)."""
+    the one PostgreSQL makes for each word's, so their one statement is prepared and, at the
+    bench's sizes, runs the generic plan: no planning per search (0.26-0.35 ms of server time
+    at large; bench/search_server.py). The text is what is pinned: whether PostgreSQL keeps the
+    generic plan is its costing of the data and of the statement's earlier custom plans on this
+    connection, which earlier tests' data sway (as in tests/forum/test_start_plans.py)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     from hub.forum.search_items import MEETING, TOPIC, search_items
@@ -176,14 +181,16 @@ def test_the_meetings_and_topics_statement_runs_one_plan_for_any_words(app, crea
     for _ in range(4):
         for query in ("möte", "larmet", "surfplattan laddar", "installation"):
             search_items(query, (MEETING, TOPIC), 5)
-    changed = {
-        statement: (generic - before.get(statement, (0, 0))[0], custom)
-        for statement, (generic, custom) in pool_plans("FROM search_item d").items()
-        if (generic, custom) != before.get(statement)
-    }
+    # Counted since ``before``: an earlier test on this connection may have prepared it.
+    changed = {}
+    for statement, plans in pool_plans("FROM search_item d").items():
+        earlier = before.get(statement, (0, 0))
+        if plans != earlier:
+            changed[statement] = (plans[0] - earlier[0], plans[1] - earlier[1])
     assert len(changed) == 1  # one statement for every word, both kinds
     [(generic, custom)] = changed.values()
-    assert custom <= 5 and generic >= 11
+    # Prepared from its sixth use (psycopg), or from the first if an earlier test prepared it.
+    assert 11 <= generic + custom <= 16
 
 
 @pytest.fixture
