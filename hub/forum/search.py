@@ -723,12 +723,10 @@ PAGE_SQL = (
 # of better hits is never read (nor its walk, a MATERIALIZED CTE read on demand). The hits are
 # counted, up to COUNT_CAP + 1, in the widest tier (some form anywhere), whose pool ``p2`` holds
 # every document of the other tiers (a word as written is one of its own terms, and a title is
-# part of its document). When that tier lists (GIN), not from its pool (every hit read and
-# sorted newest first) but by ``{wide}``: GIN's list read up to the cap in any order, the pool
-# then read only when the better tiers leave the page short ("kamera" at large: 2,203 buffers
-# against 1,303). When it walks (a common word) its walk is the cheaper count: GIN's list of a
-# word in most posts is long (at xlarge 4-6 times the walk's time); only what a short walk lacks
-# is counted from GIN's list, in any order.
+# part of its document), as ``{wide}`` reads it. When that tier lists (GIN), from its pool.
+# When it walks (a common word) from its walk, the cheaper count: GIN's list of a word in most
+# posts is long (at xlarge 4-6 times the walk's time); only what a short walk lacks is counted
+# from GIN's list, in any order.
 FIRST_PAGE_SQL = (
     "WITH {ctes}p0 AS MATERIALIZED ({tier0}), p1 AS MATERIALIZED ({tier1}),"  # noqa: S608  (fixed SQL; values bound)
     " p2 AS MATERIALIZED ({tier2}),"
@@ -960,10 +958,12 @@ class PostgresBackend(DriverSql):
     def wide_hits(filters: Filters) -> str:
         """The widest tier's hits, for ``FIRST_PAGE_SQL`` to count up to COUNT_CAP + 1: its walk
         ``w3`` when the tier walks (``s3``, ids back: a common word, whose walk is short), else
-        GIN's list of its hits up to the cap in any order (the pool would read them all and sort
-        them); the branches run under one-time filters on ``s3`` hidden from the planner (an
-        InitPlan): in its sight, PostgreSQL planned the statement for each search's branch
-        (1.1 ms a search) instead of keeping one plan."""
+        its pool ``p2`` (GIN's list, sorted). GIN's list up to the cap in any order read less for
+        a listed word at large ("kamera": 1,303 buffers against 2,203), but its plan for any
+        words is a sequential scan that stops at the cap: at xlarge a word with no hits read the
+        whole table (~130 ms against ~6). The branches run under one-time filters on ``s3``
+        hidden from the planner (an InitPlan): in its sight, PostgreSQL planned the statement
+        for each search's branch (1.1 ms a search) instead of keeping one plan."""
         table, column, _ = FORUM.tsvectors[-1]  # the last tier, its tsquery q3
         where, _ = filters.sql(PYFORMAT, narrow=True)
         tsquery = "(SELECT to_tsquery('simple', %(q3)s))"
@@ -978,7 +978,7 @@ class PostgresBackend(DriverSql):
             f" ({listed} AND (SELECT %(s3)s) > 0"
             f" AND d.id + 0 <= (SELECT max(id) FROM {table}) - %(s3)s"
             f" LIMIT {COUNT_CAP + 1} - (SELECT count(*) FROM w3)) UNION ALL"
-            f" ({listed} AND (SELECT %(s3)s) = 0 LIMIT {COUNT_CAP + 1})"
+            " SELECT 1 FROM p2 WHERE (SELECT %(s3)s) = 0"
         )
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:

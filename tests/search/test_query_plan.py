@@ -280,15 +280,15 @@ def test_walked_and_listed_tiers_share_one_statement(analysed):
 
 def test_a_page_full_of_title_hits_reads_no_lesser_tier(create_question):
     """The tiers are read best first and only as far as the page needs (``FIRST_PAGE_SQL``):
-    with twenty titles holding the word as written, neither the tier of words anywhere and of
-    base forms in titles nor the widest tier's pool is read; its hits are counted from GIN's
-    list, up to the cap, not from that pool sorted newest first."""
+    with twenty titles holding the word as written, the tier of words anywhere and of base
+    forms in titles is not read."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     for n in range(22):
         create_question(f"Surfplattan nummer {n}", answers=("Surfplattan laddar.",))
     loops = subplan_loops(*pool_statement("surfplattan"))
-    assert loops["CTE p1"] == 0 and loops["CTE p0"] == 1 and loops["CTE p2"] == 0, loops
+    # The widest tier's pool is read for the count (a listed word: see wide_hits), not the page.
+    assert loops["CTE p1"] == 0 and loops["CTE p0"] == 1, loops
     page = search("surfplattan")
     assert len(page.hits) == 20 and page.total == 44
 
