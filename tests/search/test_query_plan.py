@@ -134,6 +134,20 @@ def pool_plans(reading: str = "search_title") -> dict[str, tuple[int, int]]:
     return {statement: (generic, custom) for statement, generic, custom in rows}
 
 
+def plans_since(
+    before: dict[str, tuple[int, int]], reading: str = "search_title"
+) -> dict[str, tuple[int, int]]:
+    """The prepared statements whose plans changed since ``before`` (``pool_plans``), with the
+    (generic, custom) plans made since: an earlier test on this connection may have prepared
+    the same statement, and its counts are the connection's totals."""
+    changed = {}
+    for statement, plans in pool_plans(reading).items():
+        earlier = before.get(statement, (0, 0))
+        if plans != earlier:
+            changed[statement] = (plans[0] - earlier[0], plans[1] - earlier[1])
+    return changed
+
+
 @pytest.mark.parametrize(
     "filters", [{}, {"answered": True}, {"category_id": "own"}, {"tag_slug": "lås"}]
 )
@@ -151,14 +165,7 @@ def test_the_pool_statement_runs_one_plan_for_any_words(create_question, categor
     for _ in range(4):
         for query in ("surfplattan", "laddaren", "installation", "surfplattan laddar"):
             search(query, **filters)
-    changed = {
-        statement: (
-            generic - before.get(statement, (0, 0))[0],
-            custom - before.get(statement, (0, 0))[1],
-        )
-        for statement, (generic, custom) in pool_plans().items()
-        if (generic, custom) != before.get(statement)
-    }
+    changed = plans_since(before)
     assert len(changed) == 1  # one statement for every word
     [(generic, custom)] = changed.values()
     assert custom <= 5 and generic >= 11
@@ -181,12 +188,7 @@ def test_the_meetings_and_topics_statement_is_one_prepared_statement_for_any_wor
     for _ in range(4):
         for query in ("möte", "larmet", "surfplattan laddar", "installation"):
             search_items(query, (MEETING, TOPIC), 5)
-    # Counted since ``before``: an earlier test on this connection may have prepared it.
-    changed = {}
-    for statement, plans in pool_plans("FROM search_item d").items():
-        earlier = before.get(statement, (0, 0))
-        if plans != earlier:
-            changed[statement] = (plans[0] - earlier[0], plans[1] - earlier[1])
+    changed = plans_since(before, "FROM search_item d")
     assert len(changed) == 1  # one statement for every word, both kinds
     [(generic, custom)] = changed.values()
     # Prepared from its sixth use (psycopg), or from the first if an earlier test prepared it.
@@ -253,18 +255,14 @@ def test_a_common_word_walks_the_newest_rows_and_a_rare_one_reads_gin(analysed):
 
 
 def test_walked_and_listed_words_share_one_generic_plan(analysed):
-    """A walked widest tier is counted from its pool, a listed one from GIN's list (one branch
-    runs, chosen by a value the planner does not see): the statement still runs one generic
-    plan for both kinds of words, not a custom plan per search."""
+    """A walked widest tier is counted from its walk, a listed one from its pool (the branches
+    run under a value the planner does not see): the statement still runs one generic plan for
+    both kinds of words, not a custom plan per search."""
     before = pool_plans()
     for _ in range(4):
         for query in ("surfplattan", "läkemedelsroboten", "surfplattan laddar", "larmar"):
             search(query)
-    changed = {
-        statement: (generic - before.get(statement, (0, 0))[0], custom)
-        for statement, (generic, custom) in pool_plans().items()
-        if (generic, custom) != before.get(statement)
-    }
+    changed = plans_since(before)
     assert len(changed) == 1
     [(generic, custom)] = changed.values()
     assert custom <= 5 and generic >= 11, (generic, custom)
