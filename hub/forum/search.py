@@ -1322,8 +1322,11 @@ def _found_snippet(body: str, finder: re.Pattern, is_hit: Callable[[str], bool],
     return ("… " if lo > 0 else "") + marked + (" …" if more else "")
 
 
-# Per process: texts already marked, by text and hit test (``marked``).
+# Per process: texts already marked, by text and hit test (``marked``). A text longer than
+# MARKED_TEXT_MAX is marked afresh: the key holds the whole text, and 4,096 long posts would
+# hold a worker's memory for little (a long post is seldom the same hit twice).
 MARKED_KEPT = 4096
+MARKED_TEXT_MAX = 2000
 _marked_kept: OrderedDict[tuple, Markup] = OrderedDict()
 
 
@@ -1332,7 +1335,7 @@ def marked(text: str, is_hit: Callable[[str], bool], size: int | None = None) ->
     for the same text and hit test (a ``HitTest``'s ``key``): the same words searched again show
     the same titles and snippets, and marking a page's cost more than a tenth of its render."""
     key = getattr(is_hit, "key", None)
-    if key is None:
+    if key is None or len(text) > MARKED_TEXT_MAX:
         return highlight(text, is_hit) if size is None else snippet(text, is_hit, size)
     kept = (text, key, size)
     try:

@@ -73,3 +73,12 @@ def test_the_kept_marked_texts_are_bounded(monkeypatch):
     for number in range(5):
         search.marked(f"lås {number}", HitTest({"lås"}, FORMS))
     assert [text for text, *_ in search._marked_kept] == ["lås 2", "lås 3", "lås 4"]
+
+
+def test_a_long_text_is_marked_but_not_kept(monkeypatch):
+    from hub.forum import search
+
+    monkeypatch.setattr(search, "_marked_kept", search.OrderedDict())
+    long = "lås " * (search.MARKED_TEXT_MAX // 4 + 1)
+    assert search.marked(long, HitTest({"lås"}, FORMS)) == highlight(long, HitTest({"lås"}, FORMS))
+    assert not search._marked_kept
