@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
-    Dialect,
     Engine,
     Executable,
     Row,
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.types import TypeDecorator
 
 from hub.core.rules import RuleError
 from hub.extensions import db
@@ -130,14 +129,8 @@ def driver_value(column: ColumnElement, value: object) -> object:
     """``value`` as SQLAlchemy would send it to the driver for ``column`` (its type's bind
     processing: a UTC datetime as SQLite's text, say), for a statement sent on the driver's
     cursor (``hub.core.driver_rows.DriverStatement`` takes values as given)."""
-    dialect = db.engine.dialect
-    processor = _bind_processor(column.type, dialect)
+    processor = column.type._cached_bind_processor(db.engine.dialect)
     return processor(value) if processor is not None else value
-
-
-@lru_cache(maxsize=64)
-def _bind_processor(type_: TypeEngine, dialect: Dialect) -> Callable | None:
-    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 class UTCDateTime(TypeDecorator):
