@@ -33,7 +33,6 @@ PER_REQUEST_GLOBALS = (
     "csp_nonce",
     "unread_notification_count",
     "get_flashed_messages",
-    "language_return_path",
     "csrf_meta_tag",
 )
 # Flask's and Flask-Login's per-request objects: refused on any use in a shared part.
