@@ -135,14 +135,15 @@ class DriverStatement:
     def _written_in(self, sql: str, names: tuple[str, ...], values: tuple[int, ...]) -> str:
         """The SQL with the integers of the statement's ``literal_execute`` parameters written
         in (a limit PostgreSQL then plans once for all its calls), kept per values."""
-        found = self._by_values.get(values)
+        key = (sql, values)  # sql: the dialect's text (a process may hold two apps in tests)
+        found = self._by_values.get(key)
         if found is None:
             found = sql
             for name, value in zip(names, values, strict=True):
                 found = found.replace(f"__[POSTCOMPILE_{name}]", str(value))
             if len(self._by_values) >= MAX_WRITTEN:  # page numbers come from addresses
                 self._by_values.clear()
-            self._by_values[values] = found
+            self._by_values[key] = found
         return found
 
     @property
