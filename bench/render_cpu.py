@@ -411,7 +411,7 @@ def format_table(results: dict, database_url: str, renders: int) -> str:
         first = f"{row['first']:.1f} ({row['first'] / row['warm']:.1f}×)" if "first" in row else "–"
         startup = f"{row['startup']:.0f}" if "startup" in row else "–"
         warming = f"{row['warming']:.0f}" if "warming" in row else "–"
-        instructions = f"{row['instructions']:.1f}" if "instructions" in row else "–"
+        instructions = f"{row['instructions']:.2f}" if "instructions" in row else "–"
         server = ""
         if postgres:
             server = (
