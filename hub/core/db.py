@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import DisconnectionError, IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
@@ -58,14 +58,33 @@ def simulated_clock(now: Callable[[], datetime]) -> Iterator[None]:
         _clock = previous
 
 
+# In Session.info: the connection of the session's transaction, while it lasts.
+READING_CONNECTION = "hub_reading_connection"
+
+
 def reading_connection() -> Connection:
     """The session's connection, for statements that load no ORM objects (rows, counts): the
     session's own execute costs as much again as a small statement (0.05 ms) for ORM work no
-    row needs. Pending changes are flushed first, as the session's execute would do."""
+    row needs. Pending changes are flushed first, as the session's execute would do.
+
+    Asked of the session once per transaction: ``Session.connection()`` walks the session's
+    transaction and its state checks on every call, and a page sends four or five such
+    statements. Inside a savepoint the session is asked each time, as it begins the
+    savepoint on its first use there."""
     session = db.session()
     if session.autoflush:
         session.flush()
-    return session.connection()
+    connection = session.info.get(READING_CONNECTION)
+    if connection is None or session.in_nested_transaction():
+        connection = session.info[READING_CONNECTION] = session.connection()
+    return connection
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_reading_connection(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction's end gives the connection back: the next one asks anew.
+    if transaction.parent is None:
+        session.info.pop(READING_CONNECTION, None)
 
 
 def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
@@ -81,8 +100,7 @@ def persistent_from_row(model: type[M], row: Row) -> M:
     row the ORM's query machinery would cost as much again as the statement (the member of every
     signed-in request)."""
     session = db.session()
-    mapper = inspect(model)
-    keys, primary_key = _row_layout(model)
+    mapper, keys, primary_key = _row_layout(model)
     key = mapper.identity_key_from_primary_key(tuple(row[i] for i in primary_key))
     existing = session.identity_map.get(key)
     if existing is not None:
@@ -113,8 +131,9 @@ def mapped_columns(model: type) -> tuple:
 
 
 @lru_cache(maxsize=64)
-def _row_layout(model: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """The mapped attributes in mapper order, and the positions of the primary key's."""
+def _row_layout(model: type) -> tuple[Mapper, tuple[str, ...], tuple[int, ...]]:
+    """The model's mapper (``inspect`` walks the class's type's MRO to find it, on every call),
+    the mapped attributes in mapper order, and the positions of the primary key's."""
     mapper = inspect(model)
     keys = tuple(prop.key for prop in mapper.column_attrs)
     columns = mapped_columns(model)
@@ -122,7 +141,7 @@ def _row_layout(model: type) -> tuple[tuple[str, ...], tuple[int, ...]]:
         next(i for i, column in enumerate(columns) if column is key_column)
         for key_column in mapper.primary_key
     )
-    return keys, positions
+    return mapper, keys, positions
 
 
 def driver_value(column: ColumnElement, value: object) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from flask import g
 from flask.templating import _default_template_ctx_processor
 from flask_login import login_user
@@ -87,27 +88,49 @@ def test_blueprint_pages_run_flasks_default_context_processor_once(app):
             assert _default_template_ctx_processor not in processors, name
 
 
+@pytest.mark.parametrize("listening", [False, True])
 def test_a_member_made_from_the_row_with_a_load_listener_is_attached_the_documented_way(
-    app, create_user
+    app, create_user, monkeypatch, listening
 ):
     """Loading attaches without ``Session.add``; with a load listener on the model the instance
-    goes through ``make_transient_to_detached`` and ``add`` instead, and is the same kind."""
+    goes through ``make_transient_to_detached`` and ``add`` instead (the listener is not called:
+    nothing was loaded through the ORM), and is the same kind either way."""
     from sqlalchemy import event
+
+    from hub.core import db as core_db
 
     member = create_user()
     member_id = member.get_id()
     db.session.expunge_all()
+    detached, added, heard = [], [], []
+    documented, session_class = core_db.make_transient_to_detached, type(db.session())
+    session_add = session_class.add
 
-    def loaded(_target, _context) -> None: ...
+    def to_detached(instance) -> None:
+        detached.append(instance)
+        documented(instance)
 
-    event.listen(User, "load", loaded)
+    def add(session, instance, **options) -> None:
+        added.append(instance)
+        session_add(session, instance, **options)
+
+    def loaded(target, _context) -> None:
+        heard.append(target)
+
+    monkeypatch.setattr(core_db, "make_transient_to_detached", to_detached)
+    monkeypatch.setattr(session_class, "add", add)
+    if listening:
+        event.listen(User, "load", loaded)
     try:
         made = load_user(member_id)
     finally:
-        event.remove(User, "load", loaded)
+        if listening:
+            event.remove(User, "load", loaded)
 
     state = inspect(made)
     assert state.persistent and not state.modified and db.session.get(User, made.id) is made
+    assert detached == added == ([made] if listening else [])
+    assert heard == []
 
 
 def test_a_value_for_the_drivers_cursor_is_what_sqlalchemy_sends(app):
@@ -124,3 +147,29 @@ def test_a_value_for_the_drivers_cursor_is_what_sqlalchemy_sends(app):
     if dialect.name == "sqlite":
         assert sent == "2026-12-05 15:04:05.123456"
     assert driver_value(User.id, 7) == 7  # a type that sends its value as it is
+
+
+def test_the_reading_connection_is_the_sessions_own_while_its_transaction_lasts(app):
+    """``reading_connection`` asks the session once per transaction; inside a savepoint it asks
+    each time, so that the savepoint is begun before its first statement."""
+    from sqlalchemy import event, text
+
+    from hub.core.db import READING_CONNECTION, reading_connection
+
+    first = reading_connection()
+    assert first is db.session.connection() and reading_connection() is first
+    sent: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.session.begin_nested():
+            reading_connection().execute(text("SELECT 1"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert sent[0].startswith("SAVEPOINT") and sent[1] == "SELECT 1"
+    db.session.commit()
+    assert READING_CONNECTION not in db.session.info  # the transaction's end forgets it
+    assert reading_connection() is db.session.connection()
