@@ -13,7 +13,7 @@ from sqlalchemy.orm import configure_mappers
 
 from config import Config
 from hub.core.translated_templates import TranslatedEnvironment
-from hub.extensions import babel, csrf, db, login_manager, migrate
+from hub.extensions import babel, db, login_manager, migrate
 
 
 class Hub(Flask):
@@ -102,6 +102,8 @@ def check_organizer(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
+    from hub.core.security import install_csrf
+
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     # A file has no server connection that can go stale; psycopg's connections are checked at
     # checkout without a round trip (``hub.core.db.check_at_checkout``): no ping per request.
@@ -110,7 +112,7 @@ def init_extensions(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-    csrf.init_app(app)
+    install_csrf(app)  # first: its hook checks the form before any other hook reads it
     login_manager.init_app(app)
 
     from hub.core.i18n import (

@@ -52,11 +52,25 @@ def check_csrf() -> None:
         csrf.protect(apply_exemptions=True)
 
 
-def take_over_csrf_check(app: Flask) -> None:
-    """``check_csrf`` in the place of Flask-WTF's hook: first, as the form must be checked
-    before any other hook reads it."""
-    hooks = app.before_request_funcs[None]
-    hooks[:] = [check_csrf if hook.__module__ == "flask_wtf.csrf" else hook for hook in hooks]
+def install_csrf(app: Flask) -> None:
+    """Flask-WTF's ``CSRFProtect`` bound to ``app`` (its settings, ``protect``, the error), with
+    ``check_csrf`` in the place of the before-request hook it adds, and without the context
+    processor it adds (which put its own ``csrf_token`` into every template's context, over
+    ``hub.core.templating.csrf_token``). Both are what its ``init_app`` appends, so they are
+    told apart from everyone else's by being new after it, not by their name. Called before
+    any other extension adds a hook: the form must be checked before any other hook reads it.
+    """
+    hooks = app.before_request_funcs.setdefault(None, [])
+    processors = app.template_context_processors[None]
+    hooks_before, processors_before = list(hooks), list(processors)
+    csrf.init_app(app)
+    added_hooks, added_processors = hooks[len(hooks_before) :], processors[len(processors_before) :]
+    if hooks[: len(hooks_before)] != hooks_before or len(added_hooks) != 1:
+        raise RuntimeError(f"Flask-WTF added these hooks: {added_hooks}; expected one")
+    if processors[: len(processors_before)] != processors_before or len(added_processors) != 1:
+        raise RuntimeError(f"Flask-WTF added these processors: {added_processors}; expected one")
+    hooks[len(hooks_before) :] = [check_csrf]
+    del processors[len(processors_before) :]
 
 
 def keep_private(response: Response) -> None:
@@ -97,8 +111,6 @@ def add_security_headers(headers: Headers, hsts: bool) -> None:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-
-    take_over_csrf_check(app)
     app.before_request(strip_nul_bytes)
 
     @app.after_request

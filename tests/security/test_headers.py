@@ -145,12 +145,38 @@ def test_signed_in_responses_are_never_stored(app, client, create_user, login):
 
 def test_csrf_is_checked_before_any_other_hook_and_only_on_writes(app, client, create_user, login):
     """The hub's own hook (``security.check_csrf``) in the place of Flask-WTF's: first, a POST
-    without the token refused, with it let through; a GET never checked."""
+    without the token refused, with it let through; a GET never checked. Flask-WTF's context
+    processor is gone too (its ``csrf_token`` hid the hub's)."""
     hooks = app.before_request_funcs[None]
     assert hooks[0] is check_csrf
     assert not [hook for hook in hooks if hook.__module__ == "flask_wtf.csrf"]
+    processors = app.template_context_processors[None]
+    assert not [found for found in processors if found.__module__ == "flask_wtf.csrf"]
     login(create_user())
     assert client.get("/installningar").status_code == 200
     assert client.post("/logga-ut").status_code == 400
     token = csrf_token(client.get("/installningar").text)
     assert client.post("/logga-ut", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_flask_wtf_that_adds_other_hooks_stops_the_app(monkeypatch):
+    """``install_csrf`` takes the one hook and the one context processor Flask-WTF's
+    ``init_app`` adds; should a new version add more, the app does not start half-protected."""
+    from flask import Flask
+    from flask_wtf.csrf import CSRFProtect
+
+    from hub.core.security import install_csrf
+
+    plain = CSRFProtect.init_app
+
+    def adds_two(self, app) -> None:
+        plain(self, app)
+        app.before_request(lambda: None)
+
+    app = Flask("csrf_check")
+    app.before_request(lambda: None)  # someone's hook before: kept as it is
+    install_csrf(app)
+    assert app.before_request_funcs[None][1] is check_csrf
+    monkeypatch.setattr(CSRFProtect, "init_app", adds_two)
+    with pytest.raises(RuntimeError, match="expected one"):
+        install_csrf(Flask("csrf_changed"))
