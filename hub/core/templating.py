@@ -144,34 +144,48 @@ def iso_filter(value: datetime | None) -> str:
 
 
 def ago_filter(value: datetime | None) -> str:
-    """How long since, "för 3 timmar sedan" / "3 hours ago", in the page's language.
+    """How long since, "för 3 timmar sedan" / "3 hours ago", in the page's language. For many
+    dates of one page, ``ago_writer()`` once and its answer for each."""
+    return ago_writer()(value)
+
+
+def ago_writer() -> Callable[[datetime | None], str]:
+    """``ago_filter`` for the dates of one page: the moment and the language found once (the
+    language alone cost more than the rest, ~30 times on a question page with 20 answers).
 
     Babel's wording depends only on the unit, the rounded number and the direction, which are
     found here the way Babel finds them; each wording is made once per language."""
-    if value is None:
-        return ""
-    delta = value - utcnow()
-    if abs(delta.total_seconds()) < 60:
-        return _("nyss")
-    seconds = delta.days * 86400 + delta.seconds
-    locale = current_locale()
-    key = (str(locale), *_unit_and_number(seconds), seconds >= 0)
-    wording = _AGO.get(key)
-    if wording is None:
-        wording = _AGO[key] = format_timedelta(delta, add_direction=True, locale=locale)
-    return wording
+    now, locale = utcnow(), current_locale()
+    wordings = _AGO.get(locale)
+    if wordings is None:
+        wordings = _AGO[locale] = {}
+
+    def ago(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        delta = value - now
+        if abs(delta.total_seconds()) < 60:
+            return fast_gettext("nyss")
+        seconds = delta.days * 86400 + delta.seconds
+        key = (*_unit_and_number(seconds), seconds >= 0)
+        wording = wordings.get(key)
+        if wording is None:
+            wording = wordings[key] = format_timedelta(delta, add_direction=True, locale=locale)
+        return wording
+
+    return ago
 
 
-_AGO: dict[tuple, str] = {}
+_AGO: dict[Locale | None, dict[tuple, str]] = {}  # per language: (unit, number, ahead) -> words
 
 
 def _unit_and_number(seconds: int) -> tuple[str, int]:
     """Babel's choice for a minute or more: the largest unit of which it is 0.85 or more."""
-    return next(
-        (unit, round(abs(seconds) / per_unit))
-        for unit, per_unit in TIMEDELTA_UNITS
-        if abs(seconds) / per_unit >= AGO_THRESHOLD
-    )
+    seconds = abs(seconds)
+    for unit, per_unit in TIMEDELTA_UNITS:
+        if seconds / per_unit >= AGO_THRESHOLD:
+            return unit, round(seconds / per_unit)
+    raise ValueError(seconds)  # a second is a unit: never for a minute or more
 
 
 # Signing the session's CSRF secret (itsdangerous: a key derivation, JSON, an HMAC) cost ~5 % of

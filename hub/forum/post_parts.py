@@ -21,7 +21,7 @@ empty form fields (made from the form's class).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 
 from hub.auth.models import User
 from hub.core.layout import SEPARATOR, shared_part, shared_parts
-from hub.core.templating import ago_filter, csrf_token, datetime_filter, iso_filter
+from hub.core.templating import ago_writer, csrf_token, datetime_filter, iso_filter
 from hub.directory.privacy import can_view_person
 from hub.forum.answers import PageAnswer
 from hub.forum.articles import write_answers, write_experts, write_question
@@ -84,17 +84,18 @@ def answer_parts(question, rows: Sequence[tuple[PageAnswer, bool]],
     shown_question = PostQuestion(question.id, question.locked)
     linked = _linked(people)
     viewer_id = viewer.id
+    ago = ago_writer()  # the moment and the language once for the page's dates
     many = []
     for answer, marked in rows:
         items = comments.get(("answer", answer.id), ())
         author = answer.author
-        said = _comment_facts(items, viewer_id, moderator) if items else ()
+        said = _comment_facts(items, viewer_id, moderator, ago) if items else ()
         mentions = "@" in answer.body_html or any("@" in c.body for c in items)
         many.append({"facts": AnswerFacts(
             shown_question,
             answer,
             author is not None and can_view_person(viewer, author),
-            ago_filter(answer.created_at),
+            ago(answer.created_at),
             answer.id == question.accepted_answer_id,
             answer.author_id == viewer_id,
             marked,
@@ -162,12 +163,11 @@ def _article_facts(part: Mapping, moderator: bool = False) -> dict:
     }
 
 
-def _comment_facts(items: Iterable[PageComment], viewer_id: int,
-                   moderator: bool) -> tuple[tuple[PageComment, bool, str], ...]:  # fmt: skip
+def _comment_facts(
+    items: Iterable[PageComment], viewer_id: int, moderator: bool, ago: Callable[[datetime], str]
+) -> tuple[tuple[PageComment, bool, str], ...]:
     """Each comment with whether this reader may delete it and how long ago it was written."""
-    return tuple(
-        (c, c.author_id == viewer_id or moderator, ago_filter(c.created_at)) for c in items
-    )
+    return tuple((c, c.author_id == viewer_id or moderator, ago(c.created_at)) for c in items)
 
 
 def _shown(said: Iterable[tuple[PageComment, bool, str]],
@@ -237,13 +237,14 @@ def question_part(question: PageQuestion, comments: Sequence[PageComment], *, vi
         question.edited_at,
         tuple(TagLink(tag.slug, tag.name) for tag in question.tags),
     )
-    said = _comment_facts(comments, viewer.id, moderator)
+    ago = ago_writer()
+    said = _comment_facts(comments, viewer.id, moderator, ago)
     mentions = "@" in question.body_html or any("@" in c.body for c in comments)
     facts = {
         "question": shown,
         "author": author,
         "may_open": author is not None and can_view_person(viewer, author),
-        "ago": ago_filter(question.created_at),
+        "ago": ago(question.created_at),
         "following": following,
         "own": question.author_id == viewer.id,
         "can_delete": question.author_id == viewer.id or moderator,

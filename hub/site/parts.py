@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from markupsafe import Markup
 
 from hub.core.layout import shared_parts
-from hub.core.templating import ago_filter
+from hub.core.templating import ago_writer
 
 QUESTIONS = "site/_question_parts.html"
 START_PARTS = "hub_start_parts"
@@ -21,13 +21,14 @@ MAX_START_PARTS = 2048  # the newest questions and "waiting for you", two langua
 
 def question_items(rows: Iterable) -> list[Markup]:
     """Each question's ``<li>`` as the start page's list writes it."""
+    ago = ago_writer()
     many = [
         {
             "id": row.id,
             "title": row.title,
             "author_name": row.author_name,
             "created_at": row.created_at,
-            "ago": ago_filter(row.created_at),
+            "ago": ago(row.created_at),
             "answer_count": row.answer_count,
         }
         for row in rows

@@ -52,6 +52,7 @@ def test_ago_as_babel_words_it(app, locale):
     seconds = [59, 60, 61, 89, 91, 3000, 3599, 3600, 5400, 80_000, 86_400, 200_000, 600_000]
     seconds += [2_000_000, 2_600_000, 20_000_000, 27_000_000, 31_536_000, 100_000_000]
     with app.test_request_context("/"), force_locale(locale), simulated_clock(lambda: NOW):
+        ago = templating.ago_writer()  # a page's many dates: the moment and language once
         for s in seconds:
             for sign in (-1, 1):
                 moment = NOW + timedelta(seconds=sign * s, microseconds=250)
@@ -60,7 +61,19 @@ def test_ago_as_babel_words_it(app, locale):
                 if abs(delta.total_seconds()) < 60:
                     wanted = "nyss" if locale == "sv" else "just now"
                 assert templating.ago_filter(moment) == wanted, (s, sign)
-        assert templating.ago_filter(None) == ""
+                assert ago(moment) == wanted, (s, sign)
+        assert templating.ago_filter(None) == ago(None) == ""
+
+
+def test_ago_in_a_language_forced_within_the_request(app):
+    """A mail written in its reader's language within a request: its own writer's words."""
+    moment = NOW - timedelta(hours=3)
+    with app.test_request_context("/"), simulated_clock(lambda: NOW):
+        with force_locale("en"):
+            english = templating.ago_writer()
+        with force_locale("sv"):
+            assert templating.ago_writer()(moment) == templating.ago_filter(moment)
+            assert english(moment) == "3 hours ago" != templating.ago_filter(moment)
 
 
 def test_urls_as_url_for_builds_them(app):
