@@ -47,6 +47,49 @@ def test_each_reader_sees_their_own_links_count_and_token(client, app, login, cr
     assert 'href="/fragor" aria-current="page"' in header(pages["member"])
 
 
+def test_two_readers_of_one_kept_frame_each_see_only_their_own(app, client, login, create_user):
+    """Two members of one role, in one language, on one page share the frame's kept part
+    (``hub.site.layout.site_page``). Their requests taken in turn: each page holds its own
+    reader's name, unread count and CSRF token, never the other's, and apart from those the
+    two pages are the same."""
+    anna, bo = create_user(name="Annabella Ögonsten"), create_user(name="Bonifatius Lund")
+    notify(anna, 3)
+    notify(bo, 7)
+    login(anna)
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = bo.get_id(), False
+    annas, bos = [], []
+    for _ in range(2):
+        annas.append(client.get("/").text)
+        bos.append(other.get("/").text)
+
+    kept = app.extensions["hub_shared_parts"]
+    facts = [key.values[3] for key in kept if key.values[0] == "layout/page.html"]
+    assert [dict(f)["signed_in"] for f in facts if ("current_endpoint", "site.start") in f] == [
+        True
+    ]  # one part served both
+    anna_token, bo_token = csrf_token(annas[0]), csrf_token(bos[0])
+    assert anna_token != bo_token
+    for page in annas:
+        assert csrf_token(page) == anna_token and bo_token not in page
+        assert "Hej Annabella!" in page and "Bonifatius" not in page
+        assert '<span class="badge">3<' in header(page)
+    for page in bos:
+        assert csrf_token(page) == bo_token and anna_token not in page
+        assert "Hej Bonifatius!" in page and "Annabella" not in page
+        assert '<span class="badge">7<' in header(page)
+
+    def anyones(page: str, token: str, name: str, count: int) -> str:
+        """The page with the reader's own values (and the request's nonce) taken out."""
+        page = page.replace(token, "T").replace(name, "N").replace(f'"badge">{count}<', "B")
+        return re.sub(r'nonce="[^"]+"', "nonce", page)
+
+    assert anyones(annas[1], anna_token, "Annabella", 3) == anyones(
+        bos[1], bo_token, "Bonifatius", 7
+    )
+
+
 def test_the_current_page_language_and_way_back_are_the_requests_own(client, login, create_user):
     login(create_user(role="admin"))
     page = client.get("/admin").text

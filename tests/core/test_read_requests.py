@@ -5,6 +5,9 @@ transaction, which holds every write after it (``hub.core.db.configure_postgres`
 from __future__ import annotations
 
 import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from psycopg.pq import TransactionStatus
@@ -55,6 +58,28 @@ def status(connection) -> TransactionStatus:
     return connection.connection.driver_connection.pgconn.transaction_status
 
 
+@contextmanager
+def sent_to_server(connection) -> Iterator[list[str]]:
+    """The messages the client sent the server within the block, by type (libpq's trace)."""
+    pgconn = connection.connection.driver_connection.pgconn
+    sent: list[str] = []
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        try:
+            yield sent
+        finally:
+            pgconn.untrace()
+            trace.seek(0)
+            sent += [line.split("\t")[3].split()[0] for line in trace if "\tF\t" in line]
+
+
+def test_the_trace_sees_what_is_sent(postgres):
+    with db.engine.connect() as connection, sent_to_server(connection) as sent:
+        connection.execute(text("SELECT 1"))
+        connection.commit()
+    assert "Query" in sent or "Parse" in sent  # BEGIN and COMMIT at least (outside a request)
+
+
 def test_a_get_reads_outside_a_transaction_until_it_writes(postgres):
     with postgres.test_request_context("/fragor"), db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
@@ -78,7 +103,9 @@ def test_a_post_reads_outside_a_transaction_until_it_writes(postgres):
     with posting, db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
         assert status(connection) == TransactionStatus.IDLE  # no BEGIN was sent
-        connection.commit()  # nothing to commit: nothing sent
+        with sent_to_server(connection) as sent:
+            connection.commit()  # nothing to commit
+        assert sent == []  # nothing sent: no COMMIT, no round trip
 
         connection.execute(text("SELECT id FROM tag FOR UPDATE"))  # locks: begins at once
         assert status(connection) == TransactionStatus.INTRANS

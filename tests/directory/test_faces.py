@@ -175,3 +175,28 @@ def test_a_kept_row_is_written_anew_when_what_it_shows_changes(app, listed):
     anna.workplace = "Nya <stället>"
     db.session.commit()
     assert "Nya &lt;stället&gt;" in written("sv") and "Nya" not in swedish
+
+
+def test_a_waiting_change_is_written_afresh_and_never_kept(app, listed):
+    """A row shown with its waiting change (to a reader who may decide it) is written afresh,
+    not kept (``faces._kept_item``): the same person's row without it shows no change, before
+    and after, and the kept rows of the others are what they were."""
+    from hub.directory.faces import _kept_rows, person_list
+
+    with app.test_request_context("/"):
+        people = listing.list_people(listing.DirectoryFilters(), 1, 50).items
+        changes = membership.changes_shown_to(listed, people)
+        plain = person_list(people)
+        kept = dict(_kept_rows)
+        shown = person_list(people, changes)
+        assert _kept_rows == kept  # nothing kept from the row with its change
+        again = person_list(people)
+    assert len(changes) == 1
+    assert 'class="pending-change"' not in plain and again == plain
+    assert shown.count('class="pending-change"') == 1
+    rows = zip(person_rows(plain), person_rows(shown), strict=True)
+    assert [people[i].id for i, (a, b) in enumerate(rows) if a != b] == list(changes)
+
+
+def person_rows(page: str) -> list[str]:
+    return page.split('<li class="person-row">')[1:]
