@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import statistics
 import sys
 from pathlib import Path
@@ -40,6 +39,7 @@ from hub.extensions import db
 from hub.forum import search as search_module
 from hub.forum import search_items
 from tests.conftest import make_config
+from tests.plans import numbered
 
 
 def rows_read(node: dict) -> int:
@@ -57,14 +57,7 @@ def explain_sql(sql: str, params: dict, generic: bool) -> tuple[str, dict | list
     ``plan_cache_mode`` is ``force_generic_plan`` then)."""
     if not generic:
         return f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params
-    names: list[str] = []
-
-    def number(found: re.Match) -> str:  # psycopg's %(name)s as PREPARE's $n
-        if found[1] not in names:
-            names.append(found[1])
-        return f"${names.index(found[1]) + 1}"
-
-    body = re.sub(r"%\((\w+)\)s", number, sql)
+    body, names = numbered(sql)
     name = PREPARED.setdefault(body, f"pool_{len(PREPARED)}")
     if len(PREPARED) > len(DONE):
         types = ", ".join(SQL_TYPES[type(params[n])] for n in names)

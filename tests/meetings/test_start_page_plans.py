@@ -6,7 +6,6 @@ goes wrong with many held meetings, so the test holds hundreds and makes the gen
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import psycopg
@@ -17,6 +16,7 @@ from hub.core.db import utcnow
 from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Rsvp
 from hub.meetings.summary import coming_for
+from tests.plans import numbered
 
 HELD = 400
 ATTENDED = 40
@@ -74,14 +74,7 @@ def sent_coming(member) -> tuple[str, dict]:
 def generic_plan_rows(sql: str, params: dict) -> dict[str, int]:
     """The statement PREPAREd and run as the plan kept for any values (what a worker's
     connection runs after five calls): rows read per table, as EXPLAIN ANALYZE counts them."""
-    names: list[str] = []
-
-    def number(found: re.Match) -> str:  # psycopg's %(name)s as PREPARE's $n
-        if found[1] not in names:
-            names.append(found[1])
-        return f"${names.index(found[1]) + 1}"
-
-    body = re.sub(r"%\((\w+)\)s", number, sql)
+    body, names = numbered(sql)
     connection = db.session.connection()
     connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     cursor = psycopg.ClientCursor(connection.connection.driver_connection)
