@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -14,7 +13,6 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Integer,
     Row,
@@ -36,12 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.visitors import replacement_traverse
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
-from hub.core.driver_rows import DriverStatement, in_list
+from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -664,19 +661,6 @@ def _listed(shape: ListShape) -> DriverStatement:
         return statement
 
     return DriverStatement(build)
-
-
-def limits_written_in(statement: Select, names: Iterable[str]) -> Select:
-    """The statement with its integer parameters ``names`` (limits) written into its text when
-    it is sent (``literal_execute``): PostgreSQL then keeps one plan for all its calls."""
-    names = frozenset(names)
-
-    def written_in(element: object) -> BindParameter | None:
-        if isinstance(element, BindParameter) and element.key in names:
-            return bindparam(element.key, type_=Integer(), literal_execute=True)
-        return None
-
-    return replacement_traverse(statement, {}, written_in)
 
 
 def _categories() -> Select:

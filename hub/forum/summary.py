@@ -10,13 +10,12 @@ from sqlalchemy import Row, Select, bindparam, select
 
 from hub.auth.models import User
 from hub.core.db import driver_value, utcnow
-from hub.core.driver_rows import DriverStatement
+from hub.core.driver_rows import DriverStatement, limits_written_in
 from hub.extensions import db
 from hub.forum.models import Question
 from hub.forum.questions import (
     ListShape,
     QuestionFilters,
-    limits_written_in,
     list_query,
     list_shape,
     visible_questions,
