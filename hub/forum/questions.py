@@ -482,8 +482,8 @@ def list_shape(shape: ListShape) -> Select:
     query = visible_questions()
     if shape.by_category:
         query = query.where(Question.category_id == bindparam("category_id"))
-    if shape.sort == "unanswered":
-        query = query.where(Question.answer_count == 0)
+    if shape.sort == "unanswered":  # written in, as the partial index's condition has it
+        query = query.where(Question.answer_count == literal_column("0"))
     if shape.others_only:
         query = query.where(NOT_MINE)
     if shape.by_tag or shape.mine:
