@@ -154,6 +154,12 @@ def report(requests: int, server: tuple | None, texts: int) -> None:
         print(f"  {count} unprepared: {text!r}")
 
 
+def shortened(text: str, ends: int = 60) -> str:
+    """A statement's start and end: the end tells the shapes of one statement apart (filters,
+    order, limits)."""
+    return text if len(text) <= 2 * ends + 5 else f"{text[:ends]} … {text[-ends:]}"
+
+
 def report_statements(each: list, total_ms: float) -> None:
     """The statements the server spent most on, as a table (ms and buffers a call)."""
     if not each:
@@ -164,7 +170,7 @@ def report_statements(each: list, total_ms: float) -> None:
         share = 100 * (planning + executing) / total_ms
         print(
             f"| {share:.1f} % | {calls} | {plans} | {planning / calls:.3f} | "
-            f"{executing / calls:.3f} | {buffers / calls:.0f} | `{text[:110]}` |"
+            f"{executing / calls:.3f} | {buffers / calls:.0f} | `{shortened(text)}` |"
         )
 
 
