@@ -1,7 +1,7 @@
 """question, user: indexes in the order the start page, the unanswered list and the directory read
 
 Revision ID: 0051
-Revises: 0037
+Revises: 0052
 Create Date: 2026-12-05 18:00:00.000000
 
 Issue 17 on PostgreSQL (developer pgpages, session 13); each index replaces one it supersedes,
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0051"
-down_revision = "0037"
+down_revision = "0052"
 branch_labels = None
 depends_on = None
 
