@@ -56,6 +56,7 @@ def test_two_readers_of_one_kept_frame_each_see_only_their_own(app, client, logi
     notify(anna, 3)
     notify(bo, 7)
     login(anna)
+    app.extensions.pop("hub_shared_parts", None)  # only this test's parts (put back after it)
     other = app.test_client()
     with other.session_transaction() as session:
         session["_user_id"], session["_fresh"] = bo.get_id(), False
