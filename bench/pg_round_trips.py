@@ -10,6 +10,9 @@ Counts, not times, are the figures to compare: they do not move with the machine
 
     HUB_DATABASE_URL=postgresql+psycopg://…/large .venv/bin/python bench/pg_round_trips.py
     … bench/pg_round_trips.py --requests 3000 --members 100 --texts 20
+    … bench/pg_round_trips.py --statements 30   # per statement: calls, plans, ms, buffers
+
+Only this database's statements are reset and read: others may be measuring on the same server.
 """
 
 from __future__ import annotations
@@ -68,8 +71,23 @@ def conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def server_statements(database_url: str, reset: bool = False) -> tuple | None:
-    """Statements, plans, planning and executing ms since the reset; None without the extension."""
+# This database's statements only, the reading itself left out.
+MEASURED = (
+    " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+    " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+TOTALS = "SELECT sum(calls), sum(plans), sum(total_plan_time), sum(total_exec_time)" + MEASURED
+TOP = (
+    "SELECT calls, plans, total_plan_time, total_exec_time, shared_blks_hit + shared_blks_read,"
+    " regexp_replace(query, '\\s+', ' ', 'g')"
+    + MEASURED.replace("%", "%%")  # a statement with parameters: its own % doubled
+    + " ORDER BY total_plan_time + total_exec_time DESC LIMIT %s"
+)
+
+
+def server_statements(database_url: str, reset: bool = False, top: int = 0) -> tuple | None:
+    """Statements, plans, planning and executing ms since the reset, and the ``top`` statements
+    by the server's time (planning and executing); None without the extension."""
     with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
         loaded = connection.execute(
             "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
@@ -77,12 +95,14 @@ def server_statements(database_url: str, reset: bool = False) -> tuple | None:
         if not loaded:
             return None
         if reset:
-            connection.execute("SELECT pg_stat_statements_reset()")
+            connection.execute(
+                "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+                " WHERE datname = current_database()), 0)"
+            )
             return ()
-        return connection.execute(
-            "SELECT sum(calls), sum(plans), sum(total_plan_time), sum(total_exec_time)"
-            " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
-        ).fetchone()
+        totals = connection.execute(TOTALS).fetchone()
+        each = connection.execute(TOP, (top,)).fetchall()
+        return (*totals, each)
 
 
 def main() -> None:
@@ -91,6 +111,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--texts", type=int, default=0, help="print the N most sent unprepared")
+    parser.add_argument(
+        "--statements", type=int, default=0, help="print the N statements the server spent most on"
+    )
     add_scale_argument(parser)
     args = parser.parse_args()
     database_url = default_database_url(args.scale)
@@ -110,7 +133,7 @@ def main() -> None:
     server_statements(database_url, reset=True)
     for request in drawn:
         send(members, request)
-    report(len(drawn), server_statements(database_url), args.texts)
+    report(len(drawn), server_statements(database_url, top=args.statements), args.texts)
 
 
 def report(requests: int, server: tuple | None, texts: int) -> None:
@@ -121,13 +144,34 @@ def report(requests: int, server: tuple | None, texts: int) -> None:
     trips = SEEN["prepared"] + SEEN["unprepared"] + 2 * SEEN["prepared now"] + commands
     print(f"  round trips: {trips / requests:.2f} ({trips})")
     if server:
-        calls, plans, planning, executing = server
+        calls, plans, planning, executing, each = server
         print(
             f"  server: {calls / requests:.2f} statements, {plans / requests:.2f} planned; "
             f"planning {planning / requests:.3f} ms, executing {executing / requests:.3f} ms"
         )
+        report_statements(each, planning + executing)
     for (text, _kind), count in [t for t in TEXTS.most_common() if t[0][1] == "unprepared"][:texts]:
         print(f"  {count} unprepared: {text!r}")
+
+
+def shortened(text: str, ends: int = 60) -> str:
+    """A statement's start and end: the end tells the shapes of one statement apart (filters,
+    order, limits)."""
+    return text if len(text) <= 2 * ends + 5 else f"{text[:ends]} … {text[-ends:]}"
+
+
+def report_statements(each: list, total_ms: float) -> None:
+    """The statements the server spent most on, as a table (ms and buffers a call)."""
+    if not each:
+        return
+    print("\n| share | calls | plans | planning ms | executing ms | buffers | statement |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for calls, plans, planning, executing, buffers, text in each:
+        share = 100 * (planning + executing) / total_ms
+        print(
+            f"| {share:.1f} % | {calls} | {plans} | {planning / calls:.3f} | "
+            f"{executing / calls:.3f} | {buffers / calls:.0f} | `{shortened(text)}` |"
+        )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ the PostgreSQL server's time by statement over the warm run (``pg_stat_statement
 server must preload: see bench/README.md). (Until issue 17 the hub had a per-reader
 page cache; this benchmark measured it serving 0-2 % of the mix and it was removed: see
 bench/README.md.) SQLite by default; PostgreSQL
-with ``HUB_DATABASE_URL`` (a throwaway database; see bench/README.md).
+with ``HUB_DATABASE_URL`` (a throwaway database; see bench/README.md). Each run works on a fresh
+copy of the seeded database (``fresh_copy``: ``<name>_run`` on PostgreSQL, ``<scale>-run.db`` on
+SQLite), dropped afterwards: the writes of one run are not the next one's data.
 
     .venv/bin/python bench/realistic.py                   # ~2.5 minutes
     .venv/bin/python bench/realistic.py --duration 30 --members 500
@@ -62,6 +64,7 @@ from run import (  # noqa: E402  (bench/ is not a package)
     ROOT,
     add_scale_argument,
     ensure_wrk,
+    fresh_copy,
     hub_env,
     prepare_database,
     serve,
@@ -128,7 +131,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     ensure_wrk()
-    database_url = prepare_database(reseed=args.reseed, scale=args.scale)
+    seeded = prepare_database(reseed=args.reseed, scale=args.scale)
+    with fresh_copy(seeded) as database_url:  # every run from the same data: it writes
+        print(f"== en färsk kopia: {database_url.rsplit('/', 1)[-1]}", flush=True)
+        table = measure(database_url, args)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"realistic-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
+    out.write_text(table + "\n", encoding="utf-8")
+    print(f"\nSparat i {out.relative_to(ROOT)}")
+
+
+def measure(database_url: str, args: argparse.Namespace) -> str:
+    """The runs (bare, warm, warm logged, cold, bare) on ``database_url``, as a table."""
     world = load_world(database_url, args.members)
     rng = random.Random(args.seed)
     rows: list[Row] = []
@@ -157,12 +172,7 @@ def main() -> None:
             rows[-1].kinds = request_log.read()
         rows.append(run_bare(bare, args.duration, "bare (after)"))
     request_log.path.unlink(missing_ok=True)
-    table = format_table(rows, database_url, args) + kinds_tables(rows) + statements
-    print(table)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"realistic-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
-    out.write_text(table + "\n", encoding="utf-8")
-    print(f"\nSparat i {out.relative_to(ROOT)}")
+    return format_table(rows, database_url, args) + kinds_tables(rows) + statements
 
 
 def load_world(database_url: str, members: int) -> dict:
@@ -464,7 +474,8 @@ def format_table(rows: list[Row], database_url: str, args) -> str:
     base = sum(row.rps for row in bare) / len(bare)
     engine = database_url.split(":", 1)[0]
     lines = [
-        f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine} ({args.scale}), "
+        f"Körning {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, databas {engine} ({args.scale}, "
+        "en färsk kopia), "
         f"{args.members} "
         f"medlemmar, {args.duration} s per mätning (kall: {args.cold} s), gunicorn -w 2 -k sync "
         f"(hubben med --preload), c{CONNECTIONS}, belastning före/efter: {os.getloadavg()[0]:.1f}.",
@@ -544,8 +555,14 @@ def _ranks(values: list[float]) -> str:
 
 
 def reset_statements(database_url: str, top: int) -> None:
+    """This database's statements only: the server is shared (with no arguments, the reset
+    empties every database's)."""
     if top and database_url.startswith("postgresql"):
-        _statements_query(database_url, "SELECT pg_stat_statements_reset()")
+        _statements_query(
+            database_url,
+            "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
+            " WHERE datname = current_database()), 0)",
+        )
 
 
 def top_statements(database_url: str, top: int) -> str:

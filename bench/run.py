@@ -20,16 +20,21 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -156,8 +161,7 @@ def prepare_database(*, reseed: bool, scale: str = "large") -> str:
         for old in seeded_before:
             old.unlink()
         if sqlite_file:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+            remove_sqlite(sqlite_file)
         elif reseed or seeded_before:
             # When asked, or when this bench seeded it before (another scale, older seeders):
             # HUB_DATABASE_URL must name a throwaway database.
@@ -174,6 +178,77 @@ def prepare_database(*, reseed: bool, scale: str = "large") -> str:
         print(f"   klart på {time.monotonic() - started:.0f} s", flush=True)
         marker.write_text(url + "\n", encoding="utf-8")
     return url
+
+
+@contextmanager
+def fresh_copy(url: str) -> Iterator[str]:
+    """A copy of the seeded database ``url`` for one run, removed afterwards; yields its URL.
+
+    A run writes (answers, helpful marks, view counts): read in place, each run would start
+    from the data the last one left, its newest questions and answers the bench's own, and the
+    planner's choices with them. PostgreSQL: ``CREATE DATABASE <name>_run TEMPLATE <name>``
+    (the template must have no other connection); SQLite: the file copied through sqlite3's
+    backup (the WAL's pages with it). Seeding and marking stay with ``url`` (``prepare_database``).
+    """
+    if url.startswith("sqlite:///"):
+        original = Path(url.removeprefix("sqlite:///"))
+        copy = original.with_name(f"{original.stem}-run{original.suffix}")
+        remove_sqlite(copy)
+        with closing(sqlite3.connect(original)) as source, closing(sqlite3.connect(copy)) as target:
+            source.backup(target)
+        try:
+            yield f"sqlite:///{copy}"
+        finally:
+            remove_sqlite(copy)
+        return
+    from sqlalchemy import make_url
+
+    template = make_url(url)
+    copy_url = template.set(database=f"{template.database}_run")
+    with postgres_admin(url) as admin:
+        quote = admin.dialect.identifier_preparer.quote
+        name, source = quote(copy_url.database), quote(template.database)
+        admin.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")  # a run stopped before its end
+        create_from_template(admin, f"CREATE DATABASE {name} TEMPLATE {source}")
+    try:
+        yield copy_url.render_as_string(hide_password=False)
+    finally:
+        with postgres_admin(url) as admin:
+            admin.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def postgres_admin(url: str) -> Iterator[Connection]:
+    """A connection to the server's ``postgres`` database outside any transaction, for CREATE
+    and DROP DATABASE."""
+    from sqlalchemy import create_engine, make_url
+
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def create_from_template(admin: Connection, sql: str, tries: int = 6) -> None:
+    """CREATE DATABASE … TEMPLATE, tried again while someone else is connected to the template
+    (the server waits 5 s for them, then refuses)."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(tries):
+        try:
+            admin.exec_driver_sql(sql)
+            return
+        except OperationalError as error:
+            if "being accessed by other users" not in str(error) or attempt == tries - 1:
+                raise
+            print("   mallen används av någon annan; försöker igen", flush=True)
 
 
 def reset_postgres(url: str) -> None:

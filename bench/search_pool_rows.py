@@ -3,6 +3,7 @@
 Run by hand on any filled database (read only: nothing is written):
 
     .venv/bin/python bench/search_pool_rows.py postgresql+psycopg://…/xlarge [--bench-queries]
+    .venv/bin/python bench/search_pool_rows.py postgresql+psycopg://…/xlarge --items --generic
 
 Each query goes through ``search()``; every statement it sends that reads the tier tables (the
 pool statement, and the typo fallback's counts) is run again under ``EXPLAIN (ANALYZE, BUFFERS)``
@@ -11,15 +12,15 @@ generic plan (what a worker's connection runs after a few searches: deterministi
 Printed per query: the server's execution time, the rows its scans read (returned plus removed
 by a filter) and the shared buffers touched; then the median, p95, maximum and sum. The words
 are the realistic mix's (``bench/realistic.py``), or with ``--bench-queries`` the 240 queries
-of ``bench/search_bench.py``. Compare databases of different sizes: what a search
-reads should not grow with the number of documents.
+of ``bench/search_bench.py``. With ``--items``, the meetings' and topics' pool statement of
+the search page's sections (``search_items``) instead of the posts'. Compare databases of
+different sizes: what a search reads should not grow with the number of documents.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import re
 import statistics
 import sys
 from pathlib import Path
@@ -36,7 +37,9 @@ import search_bench
 from hub import create_app
 from hub.extensions import db
 from hub.forum import search as search_module
+from hub.forum import search_items
 from tests.conftest import make_config
+from tests.plans import numbered
 
 
 def rows_read(node: dict) -> int:
@@ -54,14 +57,7 @@ def explain_sql(sql: str, params: dict, generic: bool) -> tuple[str, dict | list
     ``plan_cache_mode`` is ``force_generic_plan`` then)."""
     if not generic:
         return f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params
-    names: list[str] = []
-
-    def number(found: re.Match) -> str:  # psycopg's %(name)s as PREPARE's $n
-        if found[1] not in names:
-            names.append(found[1])
-        return f"${names.index(found[1]) + 1}"
-
-    body = re.sub(r"%\((\w+)\)s", number, sql)
+    body, names = numbered(sql)
     name = PREPARED.setdefault(body, f"pool_{len(PREPARED)}")
     if len(PREPARED) > len(DONE):
         types = ", ".join(SQL_TYPES[type(params[n])] for n in names)
@@ -97,6 +93,9 @@ def main() -> None:
     parser.add_argument(
         "--generic", action="store_true", help="every statement, as its generic prepared plan"
     )
+    parser.add_argument(
+        "--items", action="store_true", help="the meetings' and topics' pools, not the posts'"
+    )
     args = parser.parse_args()
     if args.bench_queries:
         work = search_bench.queries(random.Random(5), 240)
@@ -107,9 +106,18 @@ def main() -> None:
     captured: list[tuple[str, dict]] = []
 
     def capture(self, sql, params, prepare=None):
-        if args.generic or "search_terms" in sql or "search_title" in sql:
+        if args.items:
+            if "FROM search_item d" in sql:
+                captured.append((sql, params))
+        elif args.generic or "search_terms" in sql or "search_title" in sql:
             captured.append((sql, params))
         return sent(self, sql, params, prepare)
+
+    def run_search(query: str, options: dict) -> None:
+        if args.items:
+            search_items.search_items(query, (search_items.MEETING, search_items.TOPIC), 5)
+        else:
+            search_module.search(query, **options)
 
     search_module.DriverSql.rows = capture
     results = []
@@ -118,7 +126,7 @@ def main() -> None:
             db.session.connection().exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         for query, options in work:
             captured.clear()
-            search_module.search(query, **options)
+            run_search(query, options)
             ms, rows, buffers = explained(list(captured), args.generic)
             results.append((ms, rows, buffers))
             print(f"{query[:30]:30} {str(options)[:24]:24} {ms:8.2f} ms {rows:8} rader "

@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
         ),
         # The directory lists active people in (name, id) order.
         Index("ix_user_directory_order", "active", "name_key", "id"),
+        # ... and a municipality's, from its end of this one (migration 0051).
+        Index("ix_user_municipality_directory", "municipality_code", "active", "name_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,9 +72,7 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column()
 
-    municipality_code: Mapped[str | None] = mapped_column(
-        ForeignKey("municipality.scb_code"), index=True
-    )
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipality.scb_code"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     role_type_slug: Mapped[str | None] = mapped_column(ForeignKey("role_type.slug"), index=True)
     # The title the municipality itself uses, e.g. "digitaliseringsombud".

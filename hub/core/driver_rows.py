@@ -17,11 +17,12 @@ callers pass the values they would give SQLAlchemy.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
+    BindParameter,
     ColumnElement,
     Connection,
     Integer,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.sql.selectable import CompoundSelect, Select
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from hub.core.db import reading_connection
 from hub.extensions import db
@@ -50,6 +52,28 @@ def in_list(column: ColumnElement[int], name: str, hidden: bool = False) -> Colu
             values = cast(select(values).scalar_subquery(), ARRAY(Integer))
         return column == any_(values)
     return column.in_(bindparam(name, expanding=True, required=True))
+
+
+def written_in(name: str) -> BindParameter:
+    """An integer parameter (a limit) written into the statement's text when it is sent
+    (``literal_execute``), by ``DriverStatement`` (a text kept per value) as by SQLAlchemy.
+    Given ``LIMIT $1`` PostgreSQL assumes a tenth of the rows are wanted, finds the plan it
+    could keep for every value dearer than one made for the values, and plans the statement at
+    every call; written in, it keeps one plan. The one way the hub writes a value into a kept
+    statement's text (the question lists, the start page, the directory's first pages)."""
+    return bindparam(name, type_=Integer(), literal_execute=True)
+
+
+def limits_written_in(statement: Select, names: Iterable[str]) -> Select:
+    """The statement with its parameters ``names`` made ``written_in``, wherever they are."""
+    names = frozenset(names)
+
+    def written(element: object) -> BindParameter | None:
+        if isinstance(element, BindParameter) and element.key in names:
+            return written_in(element.key)
+        return None
+
+    return replacement_traverse(statement, {}, written)
 
 
 def cursor_rows(

@@ -65,6 +65,9 @@ class Category(db.Model):
 # The condition of the list indexes, written as each dialect renders ``visible_questions()``.
 VISIBLE_SQLITE = text("deleted_at IS NULL AND hidden = 0")
 VISIBLE_PG = text("deleted_at IS NULL AND hidden = false")
+# ... and unanswered: the list tests ``answer_count = 0`` written in (``questions.list_shape``).
+UNANSWERED_SQLITE = text("deleted_at IS NULL AND hidden = 0 AND answer_count = 0")
+UNANSWERED_PG = text("deleted_at IS NULL AND hidden = false AND answer_count = 0")
 
 
 class Question(db.Model):
@@ -97,19 +100,21 @@ class Question(db.Model):
             sqlite_where=VISIBLE_SQLITE,
             postgresql_where=VISIBLE_PG,
         ),
+        # Partial on the unanswered, not led by answer_count: so led, PostgreSQL took its entries
+        # to lie all over the table and walked the newest questions testing each (migration 0051).
         Index(
             "ix_question_list_unanswered",
-            "answer_count",
             "pinned",
             "created_at",
             "id",
-            sqlite_where=VISIBLE_SQLITE,
-            postgresql_where=VISIBLE_PG,
+            sqlite_where=UNANSWERED_SQLITE,
+            postgresql_where=UNANSWERED_PG,
         ),
         Index("ix_question_category_created", "category_id", "created_at"),
         Index("ix_question_author_created", "author_id", "created_at"),
-        # The start page's own answered questions of the last 30 days (hub/forum/summary.py).
-        Index("ix_question_author_activity", "author_id", "last_activity_at"),
+        # The start page's own answered questions of the last 30 days (hub/forum/summary.py), in
+        # its order: without the id the plan kept for any member needed a sort (migration 0051).
+        Index("ix_question_author_activity", "author_id", "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -14,7 +13,6 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Integer,
     Row,
@@ -36,12 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.visitors import replacement_traverse
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
-from hub.core.driver_rows import DriverStatement, in_list
+from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -173,6 +170,8 @@ class PageQuestion(NamedTuple):
     category_name: str
     author: Face | None  # None: the asker's account is gone
     tags: tuple[TagRow, ...]  # in the order of their ids
+    # The asker's region: the experts' ranking is kept per region (``experts_for``).
+    place_region: str | None = None
 
 
 PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
@@ -189,7 +188,7 @@ def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | Non
     row = found[0]
     fields = PAGE_QUESTION_FIELDS
     author = face_from(row[fields : fields + FACE_WIDTH])
-    question = PageQuestion(*row[:fields], author, _page_tags(row.tags))
+    question = PageQuestion(*row[:fields], author, _page_tags(row.tags), row.place_region)
     if question.merged_into_id is not None:
         return question, False, None
     if not is_visible_to(question, user):
@@ -201,6 +200,7 @@ def page_question_of(question: Question) -> PageQuestion:
     """The page's row from a question loaded with ``full`` (its author, category and tags): for
     the page shown again with a form's errors after a POST."""
     category = question.category
+    place = question.author.municipality if question.author is not None else None
     return PageQuestion(
         question.id,
         question.author_id,
@@ -220,6 +220,7 @@ def page_question_of(question: Question) -> PageQuestion:
         category.name,
         face_of(question.author),
         tuple(TagRow(tag.id, tag.slug, tag.name) for tag in question.tags),
+        place.region_code if place is not None else None,
     )
 
 
@@ -238,7 +239,8 @@ def _page_row_statement() -> Select:
     # PageQuestion's first fields name the question's own columns: one list to keep.
     own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
     columns = [*own, Category.slug, Category.name]
-    more = [_tags_column(dialect), _following_column(), comments_column(dialect)]
+    more = [_tags_column(dialect), _following_column(), comments_column(dialect),
+            author.place.region_code.label("place_region")]  # fmt: skip
     statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
                             Question.author_id)  # fmt: skip
@@ -480,8 +482,8 @@ def list_shape(shape: ListShape) -> Select:
     query = visible_questions()
     if shape.by_category:
         query = query.where(Question.category_id == bindparam("category_id"))
-    if shape.sort == "unanswered":
-        query = query.where(Question.answer_count == 0)
+    if shape.sort == "unanswered":  # written in, as the partial index's condition has it
+        query = query.where(Question.answer_count == literal_column("0"))
     if shape.others_only:
         query = query.where(NOT_MINE)
     if shape.by_tag or shape.mine:
@@ -661,19 +663,6 @@ def _listed(shape: ListShape) -> DriverStatement:
     return DriverStatement(build)
 
 
-def limits_written_in(statement: Select, names: Iterable[str]) -> Select:
-    """The statement with its integer parameters ``names`` (limits) written into its text when
-    it is sent (``literal_execute``): PostgreSQL then keeps one plan for all its calls."""
-    names = frozenset(names)
-
-    def written_in(element: object) -> BindParameter | None:
-        if isinstance(element, BindParameter) and element.key in names:
-            return bindparam(element.key, type_=Integer(), literal_execute=True)
-        return None
-
-    return replacement_traverse(statement, {}, written_in)
-
-
 def _categories() -> Select:
     return select(Category.id, Category.slug, Category.name).order_by(
         Category.position, Category.name
@@ -714,18 +703,19 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
     solution (counted thrice) or marked helpful, or who say they know a topic; those in the
     asker's region first among equals. Never the asker nor the viewer, never a hidden member.
 
-    The ranking is the same for every question with these topics and asker's place, whoever
+    The ranking is the same for every question with these topics and asker's region, whoever
     reads it: it is made without taking anyone out, ``EXPERT_SPARE`` longer than the list, and
     kept per worker for ``FORUM_EXPERTS_KEPT_SECONDS`` (issue 17: it cost 1.3 ms of PostgreSQL's
-    CPU on every question page). The asker and the reader are taken out here; who is shown,
+    CPU on every question page; kept per the asker's municipality, a worker made it again for
+    each of a region's municipalities). The asker and the reader are taken out here; who is shown,
     their faces and whether they were asked are read afresh on every page (``_people``), so a
     member who hides is gone at once; only the order and the counts may be that old."""
     tag_ids = [tag.id for tag in question.tags]
     if not tag_ids:
         return []
-    place = _ranking_place(question, viewer)
+    place, kept_as = _ranking_place(question, viewer)
     not_these = {viewer.id, question.author_id}
-    key = (tuple(tag_ids), place, limit)
+    key = (tuple(tag_ids), kept_as, limit)
     ranking = _kept_ranking(key)
     if ranking is not None:
         experts = _experts_from(ranking, question.id, not_these, limit)
@@ -750,7 +740,7 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
 # themselves since the ranking was made. Should more of the ranked be gone, it is made anew.
 EXPERT_SPARE = 4
 EXPERT_RANKINGS = "hub_expert_rankings"
-MAX_EXPERT_RANKINGS = 2048  # per topics and place: a few hundred in the realistic mix
+MAX_EXPERT_RANKINGS = 2048  # per topics and region: a few dozen in the realistic mix
 
 
 @dataclass(frozen=True, slots=True)
@@ -763,11 +753,16 @@ class Ranked:
     same_region: bool
 
 
-def _ranking_place(question: PageQuestion, viewer: User) -> str | None:
-    """The municipality whose region ranks first: the asker's (their face came with the page's
-    row), else the viewer's (a question whose asker is gone, or has no municipality)."""
+def _ranking_place(question: PageQuestion, viewer: User) -> tuple[str | None, tuple]:
+    """The municipality whose region ranks first: the asker's (their face and region came with
+    the page's row), else the viewer's (a question whose asker is gone, or has no municipality);
+    and what the ranking is kept under: the place's region, all the statement reads of it
+    (``_place_region``), or the municipality when the page did not read its region."""
     place = question.author.municipality if question.author else None
-    return (place.scb_code if place else None) or viewer.municipality_code
+    code = place.scb_code if place else viewer.municipality_code
+    if place is not None and question.place_region is not None:
+        return code, ("region", question.place_region)
+    return code, ("municipality", code)
 
 
 def _kept_ranking(key: tuple) -> tuple[Ranked, ...] | None:

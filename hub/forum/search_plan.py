@@ -41,7 +41,7 @@ MIN_ROWS = 10_000
 SURE = 10
 # A tag's share of the documents is not in the tier tables' statistics: guessed.
 TAG_SHARE = 0.1
-TABLES = ("search_words", "search_terms", "search_title")
+TABLES = ("search_words", "search_terms", "search_title", "search_item")
 
 STATISTICS_SQL = """
 SELECT s.tablename, s.attname, s.most_common_elems::text::text[], s.most_common_elem_freqs,
@@ -49,18 +49,20 @@ SELECT s.tablename, s.attname, s.most_common_elems::text::text[], s.most_common_
 FROM pg_stats s
 JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = s.schemaname::regnamespace
 WHERE s.schemaname = current_schema() AND s.tablename = ANY(%(tables)s)
-    AND s.attname IN ('words', 'terms', 'answered')
+    AND s.attname IN ('words', 'terms', 'answered', 'tsv', 'kind')
 """
 
 
 @dataclass(frozen=True)
 class Statistics:
     """What ANALYZE found in the tier tables: their rows, each common word's share of them (per
-    column), and the share of rows whose question is answered."""
+    column), the share of rows whose question is answered, and (``search_item``) each kind's
+    share of the meetings' and topics' rows."""
 
     rows: dict[str, float] = field(default_factory=dict)
     shares: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)
+    kinds: dict[str, float] = field(default_factory=dict)
 
     def share(self, table: str, column: str, groups: Sequence[Sequence[str]]) -> float:
         """The share of rows expected to match every group (any of its terms); a word missing
@@ -82,9 +84,12 @@ def read_statistics(rows: Callable[[str, dict], list[tuple]]) -> Statistics:
         STATISTICS_SQL, {"tables": list(TABLES)}
     ):
         found.rows[table] = max(0.0, reltuples)
-        if column == "answered":
+        if column in ("answered", "kind"):
             by_value = dict(zip(values or [], value_shares or [], strict=True))
-            found.answered[table] = by_value.get("t", 0.0)
+            if column == "kind":
+                found.kinds.update(by_value)
+            else:
+                found.answered[table] = by_value.get("t", 0.0)
         elif elements:
             # most_common_elem_freqs ends with three more numbers (least, most, nulls).
             found.shares[(table, column)] = dict(zip(elements, shares, strict=False))
@@ -132,15 +137,37 @@ def walk_rows(
     work stays bounded either way."""
     rows = stats.rows.get(table, 0.0)
     share = stats.share(table, column, groups)
-    if rows < MIN_ROWS or share == 0.0:
+    if rows < MIN_ROWS:
         return None
     left = share * filter_share(stats, table, filters)
+    # In ids: both tables take the documents' ids, and a title is one document of several.
+    ids_per_row = max(1.0, stats.rows.get("search_terms", rows) / rows)
+    return walk_span(rows, share, left, limit, ids_per_row)
+
+
+def walk_span(rows: float, share: float, left: float, limit: int, ids_per_row: float) -> int | None:
+    """``walk_rows`` for ``rows`` rows, a share of them holding the words and ``left`` of them
+    also passing the filters, their ids ``ids_per_row`` apart: the ids to walk back, or None
+    (a list) when the walk would cost as much as GIN's list or nothing is known of the words."""
+    if share == 0.0 or rows <= 0.0:
+        return None
     walked = min(rows, limit / left) if left else rows
     if walked * WALK_COST >= share * rows * LIST_COST:
         return None
-    # In ids: both tables take the documents' ids, and a title is one document of several.
-    ids_per_row = max(1.0, stats.rows.get("search_terms", rows) / rows)
     return math.ceil(min(rows, walked * WALK_MARGIN) * ids_per_row)
+
+
+def item_walk(stats: Statistics, kind: str, groups: Sequence[Sequence[str]], limit: int) -> int:
+    """``walk_rows`` for one kind's rows of ``search_item`` (meetings, topics: one weighted
+    vector, an index of each kind's ids and a GIN index of its own, migration 0052), 0 for a
+    list. No lower bound on the rows as for the forum's tables: at 10x the data a word in every
+    meeting's title listed 5,000 rows per tier, and at large 500. The words' share is of every
+    row and in any part (the statistics keep no weights): a tier that asks for the title alone
+    may walk short of its pool, and its older hits are then read from GIN's list."""
+    total = stats.rows.get("search_item", 0.0)
+    rows = total * stats.kinds.get(kind, 0.0)
+    share = stats.share("search_item", "tsv", groups)
+    return walk_span(rows, share, share, limit, total / rows if rows else 1.0) or 0
 
 
 def surely_in(stats: Statistics, table: str, column: str, group: Sequence[str], cap: int) -> bool:

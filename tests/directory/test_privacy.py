@@ -7,7 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hub.auth.models import Role, User
-from hub.directory.privacy import see_person
+from hub.directory.privacy import (
+    can_view_person,
+    listed_by_exclusion,
+    listed_ids,
+    listed_people,
+    see_person,
+)
 from hub.extensions import db
 
 VIEWERS = ("self", "member", "coordinator", "admin")
@@ -133,3 +139,35 @@ def test_anonymous_sees_nothing(create_person):
 
     person = create_person()
     assert not see_person(AnonymousUserMixin(), reload(person)).can_view
+
+
+def test_the_listed_peoples_forms_agree_on_the_same_people(create_person, create_user):
+    """The rule "listed" is written four ways: joined to the profile (``listed_people``, every
+    list and lookup of people), against the hidden profiles' ids (``listed_by_exclusion``, the
+    directory's counts), by ids alone (``listed_ids``, a topic's experts counted from its index)
+    and in Python (``can_view_person``, a person's page). Over every mix of active, profile and
+    hidden they list the same people."""
+    cases = {}
+    for active in (True, False):
+        for profile in ("none", "shown", "hidden"):
+            name = f"{'Aktiv' if active else 'Avslutad'} {profile}"
+            if profile == "none":
+                person = create_user(name=name)
+            else:
+                person = create_person(name=name, hidden=profile == "hidden")
+            person.active = active
+            cases[person.id] = active and profile != "hidden"
+    viewer = create_user(name="Vera Läsare")
+    db.session.commit()
+    expected = {person_id for person_id, listed in cases.items() if listed} | {viewer.id}
+    forms = {
+        "listed_people": listed_people().with_only_columns(User.id),
+        "listed_by_exclusion": select(User.id).where(listed_by_exclusion()),
+        "listed_ids": select(User.id).where(listed_ids(User.id)),
+    }
+    ours = User.id.in_([*cases, viewer.id])
+    for form, statement in forms.items():
+        assert set(db.session.scalars(statement.where(ours))) == expected, form
+    others = [reload(db.session.get(User, person_id)) for person_id in cases]
+    shown = {person.id for person in others if can_view_person(viewer, person)}
+    assert shown | {viewer.id} == expected

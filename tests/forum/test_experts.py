@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.core import ratelimit
+from hub.core.models import Tag
 from hub.directory.models import Profile
 from hub.extensions import db
 from hub.forum import questions
@@ -290,3 +291,32 @@ def test_a_ranking_with_too_many_gone_is_made_anew_and_an_old_one_too(
     later = questions.time.monotonic() + 61
     monkeypatch.setattr(questions.time, "monotonic", lambda: later)
     assert names(experts_for(question, reader))[0] == "Kunnig 0"
+
+
+def test_one_ranking_is_kept_per_topics_and_region(
+    app, world, create_user, create_question, kept_rankings, monkeypatch, count_queries
+):
+    """The ranking reads the asker's place only for its region (who ranks first among equals):
+    askers in two of Halland's municipalities share one kept ranking, each reader still getting
+    the list made for them alone; an asker in Stockholm's region has one of their own. Kept per
+    municipality, a worker made the ranking again for each of a region's municipalities."""
+    tags = page_of(world["question"], world["asker"]).tags
+    [tag] = db.session.scalars(select(Tag).where(Tag.id == tags[0].id))
+    halmstad = create_question(create_user(municipality_code="1380"), tags=[tag])
+    stockholm = create_question(create_user(municipality_code="0180"), tags=[tag])
+    reader = create_user()
+    laholm = questions.experts_for(page_of(world["question"], reader), reader)
+    page = page_of(halmstad, reader)
+    with count_queries() as statements:
+        kept = questions.experts_for(page, reader)
+    assert statements.count == 1, statements.statements  # the faces of the kept ranking
+    assert len(kept_rankings) == 1
+    assert kept == fresh(app, monkeypatch, page, reader)
+    assert kept[0].person.name == laholm[0].person.name
+    other = questions.experts_for(page_of(stockholm, reader), reader)
+    assert len(kept_rankings) == 2
+    assert other == fresh(app, monkeypatch, page_of(stockholm, reader), reader)
+    assert [e.person.name for e in kept if e.same_region] == ["Asta Frågar", "Vera Varberg"]
+    assert [e.person.name for e in other if e.same_region] == [
+        "Örjan Löste", "Hedda Hjälpte", "Anna Stockholm"
+    ]  # fmt: skip

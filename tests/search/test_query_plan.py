@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 
 from hub.extensions import db
 from hub.forum import search_plan
@@ -338,3 +339,98 @@ def test_a_word_surely_over_the_cap_is_not_counted(analysed, monkeypatch):
             search(query, **options)
         [(_, params)] = [s for s in statements if "search_title" in s[0]]
         assert params["sure"] is False, query
+
+
+@pytest.fixture
+def items_analysed(app):
+    """The meetings' and topics' index as at 10x the data, small: 400 meetings titled
+    "Nätverksträff n" (as the demo's), one about "läkemedelsroboten" and two topics, analysed
+    (in the test's transaction), with the statistics read afresh."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from hub.forum.search_items import meeting_rows, search_item
+    from hub.meetings.models import Network
+    from tests.search.test_sections import make_meeting
+
+    network = Network(slug="natverk-planer", name="Halland", rhythm_months=3)
+    db.session.add(network)
+    db.session.flush()
+    meeting = make_meeting(network, "Vårträffen")
+    rows = []
+    for n in range(400):
+        held = SimpleNamespace(
+            id=meeting.id, title=f"Nätverksträff {n}", agenda_html="<p>Erfarenheter</p>",
+            minutes_html="",
+        )  # fmt: skip
+        rows += meeting_rows(held, [])
+    robot = SimpleNamespace(
+        id=meeting.id, title="Läkemedelsroboten", agenda_html="", minutes_html=""
+    )
+    topics = [SimpleNamespace(id=None, text=t) for t in ("Nätverkets framtid", "Larmet")]
+    rows += meeting_rows(robot, topics)
+    db.session.execute(insert(search_item), rows)
+    db.session.execute(text("ANALYZE search_item"))
+    search_plan.forget()
+    yield
+    search_plan.forget()
+
+
+def items_statement(query: str) -> tuple[str, dict]:
+    from hub.forum.search_items import MEETING, TOPIC, search_items
+
+    with captured() as statements:
+        search_items(query, (MEETING, TOPIC), 5)
+    pools = [s for s in statements if "FROM search_item d" in s[0]]
+    assert len(pools) == 1
+    return pools[0]
+
+
+def scan_rows(sql: str, params: dict) -> int:
+    """The rows the statement's scans of tables read (returned, and removed by a filter), as
+    EXPLAIN ANALYZE counts them: not the CTEs' and subqueries' rows again."""
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+
+    def read(node: dict) -> int:
+        own = 0
+        if "Relation Name" in node:
+            own = node["Actual Loops"] * (
+                node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            )
+        return own + sum(read(child) for child in node.get("Plans", []))
+
+    return read(cursor.fetchone()[0][0]["Plan"])
+
+
+def test_a_word_in_every_meeting_walks_the_newest_meetings_not_every_one(
+    items_analysed, monkeypatch
+):
+    """A word in every meeting's title ("nätverket": "nätverk" is a title term of each) walks
+    the newest meetings until its tiers' pools are full, and the topics' part reads the topics
+    alone: 400 meetings read four times over before (GIN's list of every hit, sorted, the
+    topics' part dropping every meeting's row), 5,000 a tier at 10x the data."""
+    from hub.forum.search_items import MEETING, TOPIC, search_items
+
+    sql, params = items_statement("nätverket")
+    assert params["s0_3"] > 0 and params["s1_3"] > 0  # both walk: the two topics by their index
+    # The two walked tiers' pools (101 each), the topics, the kinds' newest ids: 1,600 before.
+    assert scan_rows(sql, params) < 250
+    walked = search_items("nätverket", (MEETING, TOPIC), 5)
+    monkeypatch.setattr(search_plan, "item_walk", lambda *_: 0)  # every tier from GIN's list
+    listed_sql, listed = items_statement("nätverket")
+    assert listed_sql == sql and listed["s0_3"] == 0  # one statement for any words, either way
+    assert search_items("nätverket", (MEETING, TOPIC), 5) == walked
+    assert walked[0].total == 101 and walked[1].total == 1
+
+
+def test_a_rare_word_reads_each_kinds_own_gin_list(items_analysed):
+    sql, params = items_statement("läkemedelsroboten")
+    assert all(params[f"s{part}_{n}"] == 0 for part in (0, 1) for n in range(4))
+    assert scan_rows(sql, params) < 40  # its hits, and a few rows at the kinds' newest ends
+    connection = db.session.connection()
+    for setting in ("seqscan", "indexscan"):  # a table this small: leave it GIN's lists
+        connection.exec_driver_sql(f"SET LOCAL enable_{setting} = off")
+    plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}", params))
+    # The meetings' own list (the two topics are read by their kind's ids, rightly, at any size)
+    assert "ix_search_item_meeting_tsv" in plan, plan
+    assert "Seq Scan on search_item" not in plan, plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.forum.search import Filters
-from hub.forum.search_plan import MIN_ROWS, Statistics, surely_in, walk_rows
+from hub.forum.search_plan import MIN_ROWS, Statistics, item_walk, surely_in, walk_rows
 
 ROWS = 100_000
 STATS = Statistics(
@@ -71,3 +71,35 @@ def test_a_count_is_not_needed_for_a_word_the_statistics_put_in_many_documents()
     assert not surely_in(terms, "search_terms", "terms", ("okänd",), 3)
     small = Statistics(rows={"search_terms": MIN_ROWS - 1}, shares=terms.shares)
     assert not surely_in(small, "search_terms", "terms", ("wifi",), 3)
+
+
+# The meetings' and topics' index at 10x the data (the bench's xlarge, ANALYZEd): 5,000 meetings,
+# each titled "Nätverksträff n" (its terms: nätverk, träff …), and three topic suggestions.
+ITEMS = 5003
+ITEM_STATS = Statistics(
+    rows={"search_item": ITEMS},
+    shares={("search_item", "tsv"): {"nätverk": 0.9994, "träff": 0.9992, "ovanlig": 0.002}},
+    kinds={"meeting": 5000 / ITEMS, "topic": 3 / ITEMS},
+)
+
+
+@pytest.mark.parametrize("meetings", [500, 5000, 50_000])
+def test_a_word_in_every_meeting_walks_as_far_at_any_size(meetings):
+    """A word in every meeting's title walks some hundreds of the newest meetings, however many
+    there are (it read GIN's list of every one and sorted it: 5,000 rows per tier at xlarge)."""
+    stats = Statistics(
+        rows={"search_item": meetings + 3},
+        shares=ITEM_STATS.shares,
+        kinds={"meeting": meetings / (meetings + 3), "topic": 3 / (meetings + 3)},
+    )
+    span = item_walk(stats, "meeting", [("nätverket", "nätverk", "nät")], 101)
+    assert 101 < span < 500
+
+
+def test_a_rare_word_reads_its_gin_list_and_a_few_topics_are_walked_whole():
+    assert item_walk(ITEM_STATS, "meeting", [("ovanlig",)], 100) == 0  # ten hits: listed
+    assert item_walk(ITEM_STATS, "meeting", [("okänd",)], 100) == 0
+    assert item_walk(Statistics(), "meeting", [("nätverk",)], 100) == 0  # never analysed
+    # The three topics, a word in all of them: walked, all three (their ids spread over the
+    # whole table's), through the index of the topics' ids alone.
+    assert item_walk(ITEM_STATS, "topic", [("nätverk",)], 100) == ITEMS

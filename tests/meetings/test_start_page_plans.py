@@ -1,0 +1,108 @@
+"""The start page's "coming to" statement (``hub.meetings.summary.COMING``) on PostgreSQL: the plan
+a worker's connection keeps for any member and time reads the few scheduled meetings, not every
+meeting held. With the status a parameter, that plan walked the meetings' key through all of
+them (5,000 at the bench's xlarge, 186 blocks, against 500 and 21 at large): a plan that only
+goes wrong with many held meetings, so the test holds hundreds and makes the generic plan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import event, insert, select, text
+
+from hub.core.db import utcnow
+from hub.extensions import db
+from hub.meetings.models import Meeting, MeetingStatus, Rsvp
+from hub.meetings.summary import coming_for
+from tests.plans import numbered
+
+HELD = 400
+ATTENDED = 40
+
+
+@pytest.fixture
+def member_with_history(create_user, create_network, create_meeting):
+    """A member coming to tomorrow's meeting of a network that has held HELD meetings, having
+    come to the last ATTENDED of them."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    member = create_user()
+    network = create_network()
+    coming = create_meeting(network, days=1)
+    past = utcnow() - timedelta(days=HELD + 1)
+    db.session.execute(
+        insert(Meeting),
+        [
+            {"network_id": network.id, "host_code": "1381", "title": f"Träff {n}",
+             "starts_at": past + timedelta(days=n), "ends_at": past + timedelta(days=n, hours=2),
+             "place": "", "online_url": "", "status": MeetingStatus.HELD,
+             "uid": f"held-{n}@stafetten.se", "created_at": past, "updated_at": past}
+            for n in range(HELD)
+        ],
+    )  # fmt: skip
+    held = db.session.scalars(
+        select(Meeting.id).where(Meeting.status == MeetingStatus.HELD).order_by(Meeting.id.desc())
+    ).all()
+    db.session.add_all(
+        Rsvp(meeting_id=meeting_id, user_id=member.id, response="on_site")
+        for meeting_id in [coming.id, *held[:ATTENDED]]
+    )
+    db.session.flush()
+    db.session.execute(text("ANALYZE meeting"))
+    db.session.execute(text("ANALYZE rsvp"))
+    return member
+
+
+def sent_coming(member) -> tuple[str, dict]:
+    sent: list[tuple[str, dict]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        if "rsvp.response" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        assert len(coming_for(member)) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    [statement] = sent
+    return statement
+
+
+def generic_plan_rows(sql: str, params: dict) -> dict[str, int]:
+    """The statement PREPAREd and run as the plan kept for any values (what a worker's
+    connection runs after five calls): rows read per table, as EXPLAIN ANALYZE counts them."""
+    body, names = numbered(sql)
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    cursor = psycopg.ClientCursor(connection.connection.driver_connection)
+    cursor.execute(f"PREPARE coming_plan AS {body}")
+    try:
+        marks = ", ".join(["%s"] * len(names))
+        cursor.execute(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE coming_plan ({marks})",
+            [params[name] for name in names],
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]
+    finally:
+        cursor.execute("DEALLOCATE coming_plan")
+    read: dict[str, int] = {}
+
+    def visit(node: dict) -> None:
+        if "Relation Name" in node:
+            rows = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            read[node["Relation Name"]] = read.get(node["Relation Name"], 0) + rows
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(plan)
+    return read
+
+
+def test_the_kept_plan_reads_the_scheduled_meetings_not_every_one_held(member_with_history):
+    sql, params = sent_coming(member_with_history)
+    assert "'scheduled'" in sql  # written in, so that the kept plan knows it
+    read = generic_plan_rows(sql, params)
+    assert read.get("meeting", 0) <= 2, read  # the scheduled one (it read all HELD + 1)
