@@ -404,11 +404,12 @@ class Window:
     PostgreSQL assumes a tenth of the rows are wanted, finds the plan it could keep for every
     value dearer than planning for the values, and so planned the plain directory at every call
     (0.66 ms planning against 0.40 executing at large). Any other page (a fifth of the mix's)
-    keeps parameters: one text for every page. So does a name
-    on PostgreSQL (``written=False``): its kept plan cannot use the prefix indexes (``LIKE $1``),
-    so written in, the plan for the values always looked cheaper and was made at every call
-    (1.5-3 ms planning); with parameters PostgreSQL keeps one plan at large (a scan of the
-    2,000 members, 147 buffers) and plans for the values at xlarge, as before."""
+    keeps parameters: one text for every page. So does a name on PostgreSQL (``written=False``):
+    while it was ``LIKE $1`` its kept plan could not use the prefix indexes, and written in, the
+    plan for the values always looked cheaper and was made at every call (1.5-3 ms planning).
+    Since the name is a range out of the planner's sight (``starts_with``) the kept plan can use
+    them, and with parameters PostgreSQL keeps one (6 plans in 43 name pages of
+    ``bench/pg_round_trips.py``'s mix at large): left so."""
 
     per_page: int
     offset: int = 0

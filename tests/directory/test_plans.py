@@ -4,7 +4,7 @@ it could keep for every value dearer than one planned for the values, and planne
 directory at every call (0.66 ms planning against 0.40 executing at large). The text is what is
 pinned, as in tests/forum/test_start_plans.py: whether PostgreSQL then keeps one plan is its
 costing of the data (bench/README.md, "session 12, directory3"). A name on PostgreSQL keeps its
-parameters (its kept plan cannot use the prefix indexes: written in, it was planned every call)."""
+parameters (see ``listing.Window``: PostgreSQL keeps one plan for them)."""
 
 from __future__ import annotations
 
