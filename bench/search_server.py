@@ -29,11 +29,18 @@ import render_cpu  # noqa: E402
 from pg_round_trips import SEEN, conninfo, watch_psycopg  # noqa: E402
 from realistic import SEARCH_WORDS  # noqa: E402
 
-STATEMENTS_SQL = """
-SELECT query, calls, plans, total_plan_time, total_exec_time, shared_blks_hit + shared_blks_read
-FROM pg_stat_statements WHERE query NOT LIKE '%%pg_stat_statements%%' ORDER BY total_exec_time
-    + total_plan_time DESC
-"""
+# This database's statements only: the server is shared (other databases, other developers).
+RESET_SQL = (
+    "SELECT pg_stat_statements_reset(0,"
+    " (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"
+)
+STATEMENTS_SQL = (
+    "SELECT query, calls, plans, total_plan_time, total_exec_time,"
+    " shared_blks_hit + shared_blks_read FROM pg_stat_statements"
+    " WHERE query NOT LIKE '%%pg_stat_statements%%'"
+    " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " ORDER BY total_exec_time + total_plan_time DESC"
+)
 
 
 def main() -> None:
@@ -52,7 +59,7 @@ def main() -> None:
         for path in paths:
             render_cpu.render(client, path)
     with psycopg.connect(conninfo(args.database_url), autocommit=True) as admin:
-        admin.execute("SELECT pg_stat_statements_reset()")
+        admin.execute(RESET_SQL)
         SEEN.clear()
         for _ in range(args.rounds):
             for path in paths:

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     DateTime,
     Engine,
@@ -142,14 +141,6 @@ def _row_layout(model: type) -> tuple[Mapper, tuple[str, ...], tuple[int, ...]]:
         for key_column in mapper.primary_key
     )
     return mapper, keys, positions
-
-
-def driver_value(column: ColumnElement, value: object) -> object:
-    """``value`` as SQLAlchemy would send it to the driver for ``column`` (its type's bind
-    processing: a UTC datetime as SQLite's text, say), for a statement sent on the driver's
-    cursor (``hub.core.driver_rows.DriverStatement`` takes values as given)."""
-    processor = column.type._cached_bind_processor(db.engine.dialect)
-    return processor(value) if processor is not None else value
 
 
 class UTCDateTime(TypeDecorator):

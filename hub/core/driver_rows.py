@@ -10,16 +10,15 @@ own statements with), with the engine's cursor events, as SQLAlchemy would fire 
 
 A column whose type converts the driver's values (a date stored as text on SQLite, a UTC
 ``TypeDecorator``) goes through the type's own result processor, as SQLAlchemy would do.
-Parameters go to the driver as given, with no type's bind processor: ids, names, numbers and
-lists of ids only. A parameter whose type converts its value on the way in (a UTC datetime, an
-enum) needs SQLAlchemy's own execution.
+Parameters go through their types' bind processors too (a UTC datetime as SQLite's text), so
+callers pass the values they would give SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -29,6 +28,8 @@ from sqlalchemy import (
     Integer,
     any_,
     bindparam,
+    cast,
+    select,
 )
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlalchemy.sql.visitors import replacement_traverse
@@ -37,13 +38,19 @@ from hub.core.db import reading_connection
 from hub.extensions import db
 
 
-def in_list(column: ColumnElement[int], name: str) -> ColumnElement[bool]:
+def in_list(column: ColumnElement[int], name: str, hidden: bool = False) -> ColumnElement[bool]:
     """``column`` is one of the integers passed as the list ``name``. PostgreSQL: ``= ANY`` of
-    an array, one SQL text for any number of them (prepared once per connection). SQLite: an
-    IN with a mark per value, its SQL kept per number of values (a list a table-valued function
-    gives makes SQLite scan the table instead of searching its index once per value)."""
+    an array, one SQL text for any number of them (prepared once per connection); ``hidden``:
+    the array out of the planner's sight (an InitPlan), so that it keeps one plan for any list
+    rather than planning for each list's length, which always looks cheaper than a kept plan.
+    SQLite: an IN with a mark per value, its SQL kept per number of values (a list a
+    table-valued function gives makes SQLite scan the table instead of searching its index
+    once per value)."""
     if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(Integer), required=True))
+        values = bindparam(name, type_=ARRAY(Integer), required=True)
+        if hidden:  # a cast: ANY (SELECT …) would compare with each row of the subquery
+            values = cast(select(values).scalar_subquery(), ARRAY(Integer))
+        return column == any_(values)
     return column.in_(bindparam(name, expanding=True, required=True))
 
 
@@ -103,78 +110,86 @@ def _processed(values: Sequence, processors: tuple) -> list:
 MAX_WRITTEN = 256  # texts kept per statement and its literal integers or list lengths
 
 
+class _Compiled(NamedTuple):
+    """A statement compiled for one dialect, and what sending it needs."""
+
+    sql: str  # with ``__[POSTCOMPILE_name]`` where a literal or (SQLite) a list's marks go
+    defaults: dict[str, Any]  # values the statement holds (a literal compared, a limit)
+    needed: frozenset[str]  # the parameters without a default
+    written: tuple[str, ...]  # ``literal_execute`` parameters: integers written into the text
+    order: tuple[str, ...]  # SQLite: the parameters' order (one mark each); PostgreSQL: ()
+    lists: tuple[str, ...]  # SQLite: the list parameters, a mark per value
+    binds: tuple[tuple[str, Callable], ...]  # the parameters whose type converts their value
+    processors: tuple[tuple[int, Callable], ...] | None  # the columns whose type converts them
+    row: type  # a named tuple of the statement's column names
+
+
 class DriverStatement:
     """A statement built by ``build`` (on first use, for the app's dialect), run on the driver's
     cursor. ``lists``: the names of its ``in_list`` parameters, given as Python lists. A
-    parameter bound with ``literal_execute=True`` is an integer written into the SQL text."""
+    parameter bound with ``literal_execute=True`` is an integer written into the SQL text.
+    Values go through their types' bind processing, as SQLAlchemy's own execution does (a UTC
+    datetime as SQLite's text, a boolean as SQLite's integer): callers pass Python values."""
 
     def __init__(self, build: Callable[[], Select | CompoundSelect], lists: Sequence[str] = ()):
         self.build = build
         self.lists = frozenset(lists)
         self._statement: Select | CompoundSelect | None = None
-        self._compiled: dict[str, tuple] = {}
-        self._by_length: dict[tuple, str] = {}
-        self._by_values: dict[tuple, str] = {}
+        self._compiled: dict[str, _Compiled] = {}
+        # The texts with literals and list marks written in, by the dialect's text (a process
+        # may hold apps of both dialects in tests), the literals and the lists' lengths.
+        self._texts: dict[tuple, str] = {}
 
     def rows(self, values: dict[str, Any] | None = None) -> list[tuple]:
         """The rows, as named tuples with the statement's column names. A parameter without a
         default that ``values`` leaves out is an error (KeyError), as in SQLAlchemy."""
         connection = reading_connection()
         sql, params = self.sent(values, connection.dialect)
-        *_, processors, row = self._compiled[connection.dialect.name]
+        compiled = self._compiled[connection.dialect.name]
         fetched = cursor_rows(connection, sql, params)
-        if processors:
-            fetched = [_processed(values, processors) for values in fetched]
-        return list(map(row._make, fetched))
+        if compiled.processors:
+            fetched = [_processed(values, compiled.processors) for values in fetched]
+        return list(map(compiled.row._make, fetched))
 
     def sent(self, values: dict[str, Any] | None, dialect) -> tuple[str, dict | tuple]:
         """The SQL and the parameters the driver is given for ``values``."""
-        found = self._compiled.get(dialect.name)
-        if found is None:
-            found = self._compiled[dialect.name] = self._compile(dialect)
-        sql, defaults, needed, order, written, *_ = found
-        params = defaults | (values or {})
-        if not needed <= params.keys():
-            raise KeyError(f"no value for {', '.join(sorted(needed - params.keys()))}")
-        literals = tuple(int(params.pop(name)) for name in written)
-        if literals:
-            sql = self._written_in(sql, written, literals)
-        if not order:  # PostgreSQL: named parameters, a list as an array
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        params = compiled.defaults | (values or {})
+        if not compiled.needed <= params.keys():
+            missing = ", ".join(sorted(compiled.needed - params.keys()))
+            raise KeyError(f"no value for {missing}")
+        literals = tuple(int(params.pop(name)) for name in compiled.written)
+        for name, process in compiled.binds:
+            params[name] = process(params[name])
+        lengths = tuple(len(params[name]) for name in compiled.lists)
+        sql = self._text(compiled, literals, lengths) if literals or lengths else compiled.sql
+        if not compiled.order:  # PostgreSQL: named parameters, a list as an array
             return sql, params
         # SQLite: a mark per value, in order
-        lists = self.lists.intersection(order)
-        sql = self._expanded(sql, {name: len(params[name]) for name in lists}, literals)
-        return sql, tuple(v for name in order for v in self._values(name, params[name]))
+        return sql, tuple(v for name in compiled.order for v in self._values(name, params[name]))
 
     def _values(self, name: str, value: Any) -> Sequence:
         return value if name in self.lists else (value,)
 
-    def _expanded(self, sql: str, lengths: dict[str, int], literals: tuple[int, ...]) -> str:
-        key = (*lengths.items(), literals)
-        found = self._by_length.get(key)
+    def _text(self, compiled: _Compiled, literals: tuple[int, ...], lengths: tuple) -> str:
+        """The SQL with the integers of the statement's ``literal_execute`` parameters written
+        in (a limit PostgreSQL then plans once for all its calls) and, on SQLite, a mark per
+        value of each list, kept per values and lengths."""
+        key = (compiled.sql, literals, lengths)
+        found = self._texts.get(key)
         if found is None:
-            found = sql
-            for name, length in lengths.items():
+            found = compiled.sql
+            for name, value in zip(compiled.written, literals, strict=True):
+                found = found.replace(f"__[POSTCOMPILE_{name}]", str(value))
+            for name, length in zip(compiled.lists, lengths, strict=True):
                 # An empty list: a NULL, which no value equals (as SQLAlchemy does).
                 marks = ", ".join("?" * length) if length else "NULL"
                 found = found.replace(f"__[POSTCOMPILE_{name}]", marks)
-            if len(self._by_length) >= MAX_WRITTEN:  # literals written in come from addresses
-                self._by_length.clear()
-            found = self._by_length[key] = found
-        return found
-
-    def _written_in(self, sql: str, names: tuple[str, ...], values: tuple[int, ...]) -> str:
-        """The SQL with the integers of the statement's ``literal_execute`` parameters written
-        in (a limit PostgreSQL then plans once for all its calls), kept per values."""
-        key = (sql, values)  # sql: the dialect's text (a process may hold two apps in tests)
-        found = self._by_values.get(key)
-        if found is None:
-            found = sql
-            for name, value in zip(names, values, strict=True):
-                found = found.replace(f"__[POSTCOMPILE_{name}]", str(value))
-            if len(self._by_values) >= MAX_WRITTEN:  # page numbers come from addresses
-                self._by_values.clear()
-            self._by_values[key] = found
+            if len(self._texts) >= MAX_WRITTEN:  # page numbers and lengths come from requests
+                self._texts.clear()
+            self._texts[key] = found
         return found
 
     @property
@@ -184,20 +199,35 @@ class DriverStatement:
             self._statement = self.build()
         return self._statement
 
-    def _compile(self, dialect) -> tuple:
+    def _compile(self, dialect) -> _Compiled:
         statement = self.statement
         compiled = statement.compile(dialect=dialect)
-        processors = [
+        results = [
             column.type._cached_result_processor(dialect, None)
             for column in compiled._result_columns
         ]
         defaults = {k: v for k, v in compiled.params.items() if v is not None}
-        needed = frozenset(compiled.params) - defaults.keys()
         # A key once, however many binds carry it (each topic's end, say): its value is one.
         written = tuple(sorted({bind.key for bind in compiled.literal_execute_params}))
         order = tuple(name for name in compiled.positiontup or () if name not in written)
+        lists = tuple(sorted(self.lists.intersection(order)))
+        # SQLAlchemy's own processors for the parameters (none for a literal written in): a
+        # SQLite list's is its element type's, applied to each value.
+        binds = tuple(
+            (name, _each(process) if name in lists else process)
+            for name, process in compiled._bind_processors.items()
+            if name not in written
+        )
         row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
         # Only the columns with a processor are touched: most columns have none, and a
         # question page's twenty answers have seventeen columns each.
-        converted = tuple((i, f) for i, f in enumerate(processors) if f) or None
-        return str(compiled), defaults, needed, order, written, converted, row
+        converted = tuple((i, f) for i, f in enumerate(results) if f) or None
+        return _Compiled(
+            str(compiled), defaults, frozenset(compiled.params) - defaults.keys(), written,
+            order, lists, binds, converted, row,
+        )  # fmt: skip
+
+
+def _each(process: Callable) -> Callable[[Sequence], list]:
+    """A list's values each through ``process``."""
+    return lambda values: [process(value) for value in values]

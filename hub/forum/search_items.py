@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 
+from cachetools import TTLCache
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import (
     Column,
@@ -199,7 +201,7 @@ def _item_rows() -> Select:
             Meeting.starts_at,
         )
         .join(Meeting, Meeting.id == search_item.c.meeting_id)
-        .where(in_list(search_item.c.id, "ids"))
+        .where(in_list(search_item.c.id, "ids", hidden=True))
     )
 
 
@@ -306,10 +308,51 @@ def search_people(query: str, limit: int = 5, tags: Sequence | None = None) -> S
 
 def find_experts(tag_ids: list[int], wanted: int) -> tuple[list, int]:
     """The first ``wanted`` listed experts on the tags by name, and how many there are up to
-    MAX_PEOPLE. A common tag's experts are found down the name index, stopping after
-    ``wanted``; a rarer one's (under MAX_PEOPLE) from the tag, all of them sorted: either way
-    a few hundred rows at most, where sorting every expert of a common tag read thousands
-    at 10x the data."""
+    MAX_PEOPLE.
+
+    Kept per worker for ``FORUM_EXPERTS_KEPT_SECONDS``, as the question page's ranking of
+    experts is (``hub.forum.questions.experts_for``): who they were, and how many. Whether each
+    is still listed, and their name and title, are read afresh on every search (by id: a
+    statement PostgreSQL plans once), and if one of them is gone (hidden, deactivated) the
+    section is made anew, so a member who hides is gone at once; only a new expert may wait
+    that long to be shown. Made for every search, the experts' statement was a fifth of the
+    PostgreSQL server's time per search at large (0.6 ms: planned each time, see
+    ``experts_now``)."""
+    key = (tuple(tag_ids), wanted)
+    kept = _kept_experts()
+    found = kept.get(key) if kept is not None else None
+    if found is not None:
+        ids, counted = found
+        people = _statement("search-experts-kept", _listed_by_id).rows({"ids": ids}) if ids else []
+        if len(people) == len(ids):
+            return people, counted
+    people, counted = experts_now(tag_ids, wanted)
+    if kept is not None:
+        kept[key] = ([person.id for person in people], counted)
+    return people, counted
+
+
+KEPT_EXPERTS = "hub_search_experts"
+MAX_KEPT_EXPERTS = 1024  # tags and lengths: the realistic mix's words make some twenty
+
+
+def _kept_experts() -> TTLCache | None:
+    """This worker's experts kept (None: keeping is off, ``FORUM_EXPERTS_KEPT_SECONDS`` 0)."""
+    kept = current_app.extensions.get(KEPT_EXPERTS)
+    if kept is None:
+        seconds = current_app.config["FORUM_EXPERTS_KEPT_SECONDS"]
+        if seconds <= 0:
+            return None
+        kept = current_app.extensions[KEPT_EXPERTS] = TTLCache(MAX_KEPT_EXPERTS, seconds)
+    return kept
+
+
+def experts_now(tag_ids: list[int], wanted: int) -> tuple[list, int]:
+    """``find_experts`` read from the database. A common tag's experts are found down the name
+    index, stopping after ``wanted``; a rarer one's (under MAX_PEOPLE) from the tag, all of
+    them sorted: either way a few hundred rows at most, where sorting every expert of a common
+    tag read thousands at 10x the data. PostgreSQL plans it for each call: a plan for any tags
+    read 3,015 buffers against 231 (bench/README.md, session 12)."""
     values = {"tag_ids": tag_ids, "wanted": wanted}
     if db.engine.dialect.name == "postgresql":  # one round trip
         found = _statement("search-experts", _experts_statement).rows(values)
@@ -325,7 +368,13 @@ def find_experts(tag_ids: list[int], wanted: int) -> tuple[list, int]:
 def _statement(name: str, build: Callable[[], Select]) -> DriverStatement:
     """The people statements, built once per process (``prepared``: values as parameters) and
     sent on the driver's cursor: through SQLAlchemy each cost more than the database's work."""
-    return prepared((name,), lambda: DriverStatement(build, lists=("tag_ids",)))
+    return prepared((name,), lambda: DriverStatement(build, lists=("tag_ids", "ids")))
+
+
+def _listed_by_id() -> Select:
+    """Those of the people ``ids`` the directory lists, by name (rows as the sections')."""
+    listed = people_statement(DirectoryFilters(), bound=False)
+    return person_rows(listed.where(in_list(User.id, "ids", hidden=True)))
 
 
 def _named_statement() -> Select:
@@ -384,10 +433,14 @@ def _experts_count() -> Select:
 
 
 def person_rows(listed: Select) -> Select:
+    """The people's rows by name, up to MAX_PEOPLE written in: given ``LIMIT $1``, PostgreSQL's
+    plan for any name (or ids) expected a tenth of the members wanted and walked them all in
+    name order (2,007 buffers at large for a name no one has, against 4)."""
+    most = bindparam("most", MAX_PEOPLE, literal_execute=True)
     return (
         listed.with_only_columns(User.id, User.name, User.title)
         .order_by(User.name_key, User.id)
-        .limit(MAX_PEOPLE)
+        .limit(most)
     )
 
 

@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import Row, Select, bindparam, literal_column, select
 
 from hub.auth.models import User
-from hub.core.db import driver_value, utcnow
+from hub.core.db import utcnow
 from hub.core.driver_rows import DriverStatement, limits_written_in
 from hub.extensions import db
 from hub.forum.models import Question
@@ -125,7 +125,7 @@ ANSWERED_FOR_ASKER = DriverStatement(_answered_for_asker)
 
 def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
-    since = driver_value(Question.last_activity_at, utcnow() - ANSWERED_RECENTLY)
+    since = utcnow() - ANSWERED_RECENTLY
     return ANSWERED_FOR_ASKER.rows({"user_id": user.id, "since": since, "limit": limit})
 
 

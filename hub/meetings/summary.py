@@ -9,7 +9,7 @@ from sqlalchemy import Row, bindparam, literal, literal_column, select
 
 from hub.auth import permissions
 from hub.auth.models import Role, User
-from hub.core.db import driver_value, utcnow
+from hub.core.db import utcnow
 from hub.core.driver_rows import DriverStatement, in_list
 from hub.directory.models import Municipality
 from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
@@ -60,7 +60,7 @@ NETWORKS = {
 SCHEDULED = DriverStatement(
     lambda: select(Meeting.id, Meeting.network_id, Meeting.title, Meeting.starts_at).where(
         in_list(Meeting.network_id, "ids"),
-        Meeting.status == str(MeetingStatus.SCHEDULED),  # the driver is given a plain str
+        Meeting.status == MeetingStatus.SCHEDULED,
         Meeting.ends_at > bindparam("now"),
     ),
     lists=("ids",),
@@ -76,8 +76,8 @@ def start_page_summary(user: User | None) -> list[NetworkSummary]:
     networks = statement.rows(parameters)
     if not networks:
         return []
-    now = driver_value(Meeting.ends_at, utcnow())
-    scheduled = SCHEDULED.rows({"ids": [network.id for network in networks], "now": now})
+    ids = [network.id for network in networks]
+    scheduled = SCHEDULED.rows({"ids": ids, "now": utcnow()})
     next_meetings: dict[int, Row] = {}
     for meeting in sorted(scheduled, key=_by_start):
         next_meetings.setdefault(meeting.network_id, meeting)
@@ -131,8 +131,8 @@ def coming_for(user: User, limit: int = 3) -> list[tuple[Row, str]]:
     now = utcnow()
     parameters = {
         "user_id": user.id,
-        "now": driver_value(Meeting.ends_at, now),
-        "near": driver_value(Meeting.starts_at, now + NEAR),
+        "now": now,
+        "near": now + NEAR,
         "limit": limit,
     }
     return [(row, row.response) for row in COMING.rows(parameters)]

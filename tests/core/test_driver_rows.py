@@ -4,14 +4,16 @@ seen by the engine's cursor events."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import Integer, bindparam, select, union_all
+from sqlalchemy import Integer, bindparam, select, union_all, update
 
 from hub.core.db import core_rows
 from hub.core.driver_rows import DriverStatement, in_list
 from hub.core.models import Tag
 from hub.extensions import db
-from hub.meetings.models import Meeting, Network
+from hub.meetings.models import Meeting, MeetingStatus, Network
 from tests.search.test_sections import make_meeting
 
 NAMES = ["Appar", "Bildtelefon", "Cykellarm", "Dosett"]
@@ -64,6 +66,29 @@ def test_a_column_is_converted_as_sqlalchemy_converts_it(app):
     statement = DriverStatement(lambda: select(Meeting.starts_at, Meeting.title))
     expected = [tuple(row) for row in core_rows(select(Meeting.starts_at, Meeting.title))]
     assert statement.rows() == expected and expected[0][0].tzinfo is not None
+
+
+def coming_after():
+    return select(Meeting.title).where(
+        Meeting.ends_at > bindparam("now"), Meeting.status == MeetingStatus.SCHEDULED
+    )
+
+
+def test_a_value_is_sent_as_sqlalchemy_sends_it(app):
+    """Values go through their types' bind processing: a UTC datetime as SQLite's text, a
+    string enum as its value. Given as it was, sqlite3 wrote the datetime as ``…05+00:00``,
+    which sorts before the stored ``…05.000000``: a meeting ending at that very moment was
+    still to come."""
+    network = Network(slug="halland", name="Halland", rhythm_months=3)
+    db.session.add(network)
+    db.session.flush()
+    ends_at = make_meeting(network, "Träff om larmen").ends_at.replace(microsecond=0)
+    db.session.execute(update(Meeting).values(ends_at=ends_at))
+    statement = DriverStatement(coming_after)
+    for now in (ends_at - timedelta(seconds=1), ends_at, ends_at + timedelta(seconds=1)):
+        expected = [tuple(row) for row in core_rows(coming_after(), {"now": now})]
+        assert statement.rows({"now": now}) == expected
+    assert statement.rows({"now": ends_at}) == []
 
 
 def firsts_of_two_letters():

@@ -133,22 +133,6 @@ def test_a_member_made_from_the_row_with_a_load_listener_is_attached_the_documen
     assert heard == []
 
 
-def test_a_value_for_the_drivers_cursor_is_what_sqlalchemy_sends(app):
-    """``driver_value``: a UTC datetime as the column's type sends it (SQLite: its text)."""
-    from datetime import UTC, datetime
-
-    from hub.core.db import driver_value
-    from hub.meetings.models import Meeting
-
-    moment = datetime(2026, 12, 5, 15, 4, 5, 123456, tzinfo=UTC)
-    dialect = db.engine.dialect
-    sent = Meeting.ends_at.type._cached_bind_processor(dialect)(moment)  # SQLAlchemy's own
-    assert driver_value(Meeting.ends_at, moment) == sent
-    if dialect.name == "sqlite":
-        assert sent == "2026-12-05 15:04:05.123456"
-    assert driver_value(User.id, 7) == 7  # a type that sends its value as it is
-
-
 def test_the_reading_connection_is_the_sessions_own_while_its_transaction_lasts(app):
     """``reading_connection`` asks the session once per transaction; inside a savepoint it asks
     each time, so that the savepoint is begun before its first statement."""

@@ -4,7 +4,7 @@ it could keep for every value dearer than one planned for the values, and planne
 directory at every call (0.66 ms planning against 0.40 executing at large). The text is what is
 pinned, as in tests/forum/test_start_plans.py: whether PostgreSQL then keeps one plan is its
 costing of the data (bench/README.md, "session 12, directory3"). A name on PostgreSQL keeps its
-parameters (its kept plan cannot use the prefix indexes: written in, it was planned every call)."""
+parameters (see ``listing.Window``: PostgreSQL keeps one plan for them)."""
 
 from __future__ import annotations
 
@@ -69,3 +69,18 @@ def test_later_pages_share_one_statement(client, people):
     second, third = (page_statements(client, f"/katalog?page={n}")[0] for n in (2, 3))
     assert second == third
     assert re.search(r"LIMIT (\?|%\()", second) and not re.search(r"LIMIT \d", second)
+
+
+def test_a_first_page_of_any_length_is_one_kept_statement(client, people, monkeypatch):
+    """A first page's limits are written into the text when it is sent (``written_in``), not
+    built into the statement: one kept statement serves every page length (each was one of its
+    own, kept without bound), and what ``listing.prepared`` keeps is bounded."""
+    monkeypatch.setattr(listing, "_prepared", {})
+    for per_page in (10, 20, 50):
+        assert client.get(f"/katalog?per_page={per_page}").status_code == 200
+    pages = [key for key in listing._prepared if key[1] == "page"]
+    assert len(pages) == 1, pages
+    monkeypatch.setattr(listing, "MAX_PREPARED", 2)
+    for url in ("/katalog?region=13", "/katalog?kommun=1381", "/katalog?tagg=surfplattor"):
+        assert client.get(url).status_code == 200
+        assert len(listing._prepared) <= 2

@@ -4,8 +4,10 @@ as the directory lists them, each section with its own "more" link."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from hub.core.db import utcnow
@@ -259,3 +261,70 @@ def test_experts_counted_and_listed_in_one_statement_on_postgresql(
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert plan.count("One-Time Filter") == 2 and "never executed" in plan, plan
+
+
+def test_experts_kept_a_while_but_who_is_shown_read_every_time(
+    app, create_user, count_queries, monkeypatch
+):
+    """Kept per worker (``FORUM_EXPERTS_KEPT_SECONDS``): the experts' statement runs once; each
+    later search reads only whether the kept people are still listed, by id, so one who hides
+    or is deactivated is gone at once, and the section is made anew without them."""
+    monkeypatch.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 60)
+    app.extensions.pop("hub_search_experts", None)
+    first, second, third = (
+        person(create_user, f"Expert {n}", tags=("Läkemedelsrobotar",)) for n in (1, 2, 3)
+    )
+    tags = db.session.execute(db.select(Tag.id, Tag.name)).all()  # as the search form loads them
+    made = search_people("läkemedelsrobot", limit=2, tags=tags)
+    assert ([p.id for p in made.hits], made.total) == ([first.id, second.id], 3)
+    with count_queries() as counter:
+        kept = search_people("läkemedelsrobot", limit=2, tags=tags)
+    assert ([p.id for p in kept.hits], kept.total) == ([first.id, second.id], 3)
+    assert counter.count == 2, counter.statements  # the names, the kept experts by id
+    assert not [s for s in counter.statements if "user_expertise" in s], counter.statements
+    profile = db.session.get(Profile, first.id)
+    profile.hidden_from_directory = True
+    db.session.commit()
+    hidden = search_people("läkemedelsrobot", limit=2, tags=tags)
+    assert ([p.id for p in hidden.hits], hidden.total) == ([second.id, third.id], 2)
+    second.active = False
+    db.session.commit()
+    gone = search_people("läkemedelsrobot", limit=2, tags=tags)
+    assert ([p.id for p in gone.hits], gone.total) == ([third.id], 1)
+    app.extensions.pop("hub_search_experts", None)
+
+
+def test_people_by_name_have_one_plan_for_any_name_on_postgresql(app, create_user):
+    """A name is a range on the keys (``listing.starts_with``), which the prefix indexes serve
+    in PostgreSQL's plan for any name, and the limit is written in: with ``LIKE $1`` the plan
+    kept for any name could not use them (a custom plan at every search: 0.2 ms planning at
+    large), and with ``LIMIT $2`` it walked every member in name order."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from hub.directory.listing import DirectoryFilters, filter_values
+    from hub.forum import search_items
+
+    person(create_user, "Robert Lind")
+    statement = search_items._statement("search-named", search_items._named_statement)
+    sql, params = statement.sent(filter_values(DirectoryFilters(q="rob")), db.engine.dialect)
+    assert "LIMIT 100" in sql
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
+    body = re.sub(r"%\((\w+)\)s", lambda found: f"${names.index(found[1]) + 1}", sql)
+    connection = db.session.connection()
+    # The plan for any name, left only the ways by an index's condition (at the tests' size any
+    # scan would do): with LIKE $1 no prefix index could serve it.
+    for setting in ("plan_cache_mode = force_generic_plan", "enable_seqscan = off",
+                    "enable_indexscan = off"):  # fmt: skip
+        connection.exec_driver_sql(f"SET LOCAL {setting}")
+    types = ", ".join("varchar" for _ in names)  # the name's bounds
+    connection.exec_driver_sql(f"PREPARE named_people ({types}) AS {body}")
+    try:
+        driver = connection.connection.driver_connection
+        cursor = psycopg.ClientCursor(driver)  # the values written in: EXPLAIN takes no $n
+        marks = ", ".join("%s" for _ in names)
+        cursor.execute(f"EXPLAIN EXECUTE named_people({marks})", [params[n] for n in names])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    finally:
+        connection.exec_driver_sql("DEALLOCATE named_people")
+    for index in ("ix_user_name_key_prefix", "ix_user_surname_key_prefix"):
+        assert f"Index Scan on {index}" in plan, plan
