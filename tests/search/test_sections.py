@@ -4,11 +4,10 @@ as the directory lists them, each section with its own "more" link."""
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import timedelta
 
-import psycopg
 import pytest
+from sqlalchemy import text as sql_text
 
 from hub.core.db import utcnow
 from hub.core.markdown import render_markdown
@@ -295,10 +294,13 @@ def test_experts_kept_a_while_but_who_is_shown_read_every_time(
 
 
 def test_people_by_name_have_one_plan_for_any_name_on_postgresql(app, create_user):
-    """A name is a range on the keys (``listing.starts_with``), which the prefix indexes serve
-    in PostgreSQL's plan for any name, and the limit is written in: with ``LIKE $1`` the plan
-    kept for any name could not use them (a custom plan at every search: 0.2 ms planning at
-    large), and with ``LIMIT $2`` it walked every member in name order."""
+    """A name is a range on the keys (``listing.starts_with``) with its bounds out of the
+    planner's sight, and the limit is written in: a plan for the name can cost no less than the
+    plan kept for any name, so PostgreSQL keeps that one after its five custom plans. With
+    ``LIKE $1`` the kept plan could not use the prefix indexes and the plan for the name always
+    looked cheaper (a custom plan at every search: 0.2 ms planning at large); with ``LIMIT $2``
+    the kept plan walked every member in name order. (At large the kept plan reads the two
+    prefix indexes: bench/README.md, session 13, search5.)"""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     from hub.directory.listing import DirectoryFilters, filter_values
@@ -306,25 +308,22 @@ def test_people_by_name_have_one_plan_for_any_name_on_postgresql(app, create_use
 
     person(create_user, "Robert Lind")
     statement = search_items._statement("search-named", search_items._named_statement)
-    sql, params = statement.sent(filter_values(DirectoryFilters(q="rob")), db.engine.dialect)
-    assert "LIMIT 100" in sql
-    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
-    body = re.sub(r"%\((\w+)\)s", lambda found: f"${names.index(found[1]) + 1}", sql)
-    connection = db.session.connection()
-    # The plan for any name, left only the ways by an index's condition (at the tests' size any
-    # scan would do): with LIKE $1 no prefix index could serve it.
-    for setting in ("plan_cache_mode = force_generic_plan", "enable_seqscan = off",
-                    "enable_indexscan = off"):  # fmt: skip
-        connection.exec_driver_sql(f"SET LOCAL {setting}")
-    types = ", ".join("varchar" for _ in names)  # the name's bounds
-    connection.exec_driver_sql(f"PREPARE named_people ({types}) AS {body}")
-    try:
-        driver = connection.connection.driver_connection
-        cursor = psycopg.ClientCursor(driver)  # the values written in: EXPLAIN takes no $n
-        marks = ", ".join("%s" for _ in names)
-        cursor.execute(f"EXPLAIN EXECUTE named_people({marks})", [params[n] for n in names])
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    finally:
-        connection.exec_driver_sql("DEALLOCATE named_people")
-    for index in ("ix_user_name_key_prefix", "ix_user_surname_key_prefix"):
-        assert f"Index Scan on {index}" in plan, plan
+    sql, _ = statement.sent(filter_values(DirectoryFilters(q="rob")), db.engine.dialect)
+    assert "LIMIT 100" in sql and "~>=~ (SELECT" in sql and " LIKE " not in sql, sql
+
+    def plans() -> tuple[int, int]:
+        found = db.session.execute(
+            sql_text(
+                "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)"
+                " FROM pg_prepared_statements WHERE statement LIKE '%name_key ~>=~ (SELECT%'"
+            )
+        ).one()
+        return int(found[0]), int(found[1])
+
+    before = plans()
+    for _ in range(3):
+        for name in ("rob", "robert lind", "anna", "zz"):
+            search_people(name)
+    generic, custom = (after - earlier for after, earlier in zip(plans(), before, strict=True))
+    # Prepared from its sixth use (psycopg), or from the first if an earlier test prepared it.
+    assert custom <= 5 and generic >= 2, (generic, custom)
