@@ -4,6 +4,7 @@ Run by hand on any filled database (read only: nothing is written):
 
     .venv/bin/python bench/search_pool_rows.py postgresql+psycopg://…/xlarge [--bench-queries]
     .venv/bin/python bench/search_pool_rows.py postgresql+psycopg://…/xlarge --items --generic
+    .venv/bin/python bench/search_pool_rows.py postgresql+psycopg://…/xlarge --items --words värd
 
 Each query goes through ``search()``; every statement it sends that reads the tier tables (the
 pool statement, and the typo fallback's counts) is run again under ``EXPLAIN (ANALYZE, BUFFERS)``
@@ -96,8 +97,11 @@ def main() -> None:
     parser.add_argument(
         "--items", action="store_true", help="the meetings' and topics' pools, not the posts'"
     )
+    parser.add_argument("--words", nargs="+", help="these queries instead of the mix's words")
     args = parser.parse_args()
-    if args.bench_queries:
+    if args.words:
+        work = [(word, {}) for word in args.words]
+    elif args.bench_queries:
         work = search_bench.queries(random.Random(5), 240)
     else:
         work = [(word, {}) for word in realistic.SEARCH_WORDS]

@@ -552,7 +552,8 @@ FORUM = Scope(
     ),
     planned=True,
 )
-# Meetings and topics are few: one index each way, its columns told apart by filter and weight.
+# Meetings and topics: on SQLite one FTS5 index, its columns told apart by filter; on PostgreSQL
+# a vector per tier in one table, each kind read through indexes of its own (migrations 0052, 0054).
 ITEMS = Scope(
     table="search_item",
     join="",
@@ -561,10 +562,12 @@ ITEMS = Scope(
     fts="search_item_fts",
     words_fts="search_item_fts",
     title_fts="search_item_fts",
+    # PostgreSQL: a vector per tier (migration 0054), unweighted, so that each has statistics
+    # of its own (``search_plan.item_walk``); the last, every part of the item.
     tsvectors=(
-        ("search_item", "tsv", "A"),
-        ("search_item", "tsv", "AC"),
-        ("search_item", "tsv", "AB"),
+        ("search_item", "tsv_title_words", ""),
+        ("search_item", "tsv_words", ""),
+        ("search_item", "tsv_title", ""),
         ("search_item", "tsv", ""),
     ),
 )
@@ -836,8 +839,8 @@ class PostgresBackend(DriverSql):
     words and terms), ``search_words`` and ``search_terms`` (every document's words as written,
     and its terms), narrow tables that triggers fill from ``search_document`` (migrations 0029,
     0032 and 0035); meetings and topics read
-    ``search_item``'s one weighted tsvector (title words A, title terms B, body words C, body
-    terms D), so there a tier is a weight-restricted tsquery."""
+    ``search_item``'s vectors, one per tier (migration 0054), each kind's rows apart.
+    """
 
     @staticmethod
     def all_of(words: Iterable[str], weights: str) -> str:
@@ -920,7 +923,7 @@ class PostgresBackend(DriverSql):
             # Always bigint, as in ``pool_sql``: another type would be another statement.
             params |= {
                 f"q{name}": tsquery,
-                f"s{name}": Int8(search_plan.item_walk(stats, kind, groups, limit)),
+                f"s{name}": Int8(search_plan.item_walk(stats, kind, column, groups, limit)),
             }
             tsq = f"(SELECT to_tsquery('simple', %(q{name})s))"
             edge = f"(SELECT id FROM top{part}) - %(s{name})s"  # noqa: S608  (fixed SQL)

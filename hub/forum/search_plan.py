@@ -49,7 +49,8 @@ SELECT s.tablename, s.attname, s.most_common_elems::text::text[], s.most_common_
 FROM pg_stats s
 JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = s.schemaname::regnamespace
 WHERE s.schemaname = current_schema() AND s.tablename = ANY(%(tables)s)
-    AND s.attname IN ('words', 'terms', 'answered', 'tsv', 'kind')
+    AND s.attname IN ('words', 'terms', 'answered', 'kind', 'tsv', 'tsv_title_words', 'tsv_words',
+        'tsv_title')
 """
 
 
@@ -157,16 +158,17 @@ def walk_span(rows: float, share: float, left: float, limit: int, ids_per_row: f
     return math.ceil(min(rows, walked * WALK_MARGIN) * ids_per_row)
 
 
-def item_walk(stats: Statistics, kind: str, groups: Sequence[Sequence[str]], limit: int) -> int:
-    """``walk_rows`` for one kind's rows of ``search_item`` (meetings, topics: one weighted
-    vector, an index of each kind's ids and a GIN index of its own, migration 0052), 0 for a
-    list. No lower bound on the rows as for the forum's tables: at 10x the data a word in every
-    meeting's title listed 5,000 rows per tier, and at large 500. The words' share is of every
-    row and in any part (the statistics keep no weights): a tier that asks for the title alone
-    may walk short of its pool, and its older hits are then read from GIN's list."""
+def item_walk(
+    stats: Statistics, kind: str, column: str, groups: Sequence[Sequence[str]], limit: int
+) -> int:
+    """``walk_rows`` for one kind's rows of ``search_item`` (meetings, topics: an index of each
+    kind's ids and GIN indexes of its own, migration 0052) and a tier's vector (``column``, one
+    per tier: migration 0054), 0 for a list. No lower bound on the rows as for the forum's
+    tables: at 10x the data a word in every meeting's title listed 5,000 rows per tier, and at
+    large 500. The words' share is of every kind's rows."""
     total = stats.rows.get("search_item", 0.0)
     rows = total * stats.kinds.get(kind, 0.0)
-    share = stats.share("search_item", "tsv", groups)
+    share = stats.share("search_item", column, groups)
     return walk_span(rows, share, share, limit, total / rows if rows else 1.0) or 0
 
 

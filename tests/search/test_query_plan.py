@@ -423,6 +423,17 @@ def test_a_word_in_every_meeting_walks_the_newest_meetings_not_every_one(
     assert walked[0].total == 101 and walked[1].total == 1
 
 
+def test_a_word_in_every_agenda_reads_no_meeting_for_the_title_tiers(items_analysed):
+    """ "erfarenheter" is in every meeting's agenda and in no title: the title tiers have vectors
+    of their own (migration 0054), whose statistics know that, and list nothing; with one
+    weighted vector the word looked common to them too, and they read every meeting from GIN's
+    list after a short walk (2 x 400 rows here)."""
+    sql, params = items_statement("erfarenheter")
+    assert params["s0_0"] == 0 and params["s0_2"] == 0  # the title tiers: GIN's (empty) lists
+    assert params["s0_1"] > 0 and params["s0_3"] > 0  # words anywhere: walked
+    assert scan_rows(sql, params) < 250
+
+
 def test_a_rare_word_reads_each_kinds_own_gin_list(items_analysed):
     sql, params = items_statement("läkemedelsroboten")
     assert all(params[f"s{part}_{n}"] == 0 for part in (0, 1) for n in range(4))

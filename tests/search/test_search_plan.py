@@ -92,14 +92,14 @@ def test_a_word_in_every_meeting_walks_as_far_at_any_size(meetings):
         shares=ITEM_STATS.shares,
         kinds={"meeting": meetings / (meetings + 3), "topic": 3 / (meetings + 3)},
     )
-    span = item_walk(stats, "meeting", [("nätverket", "nätverk", "nät")], 101)
+    span = item_walk(stats, "meeting", "tsv", [("nätverket", "nätverk", "nät")], 101)
     assert 101 < span < 500
 
 
 def test_a_rare_word_reads_its_gin_list_and_a_few_topics_are_walked_whole():
-    assert item_walk(ITEM_STATS, "meeting", [("ovanlig",)], 100) == 0  # ten hits: listed
-    assert item_walk(ITEM_STATS, "meeting", [("okänd",)], 100) == 0
-    assert item_walk(Statistics(), "meeting", [("nätverk",)], 100) == 0  # never analysed
+    assert item_walk(ITEM_STATS, "meeting", "tsv", [("ovanlig",)], 100) == 0  # ten hits: listed
+    assert item_walk(ITEM_STATS, "meeting", "tsv", [("okänd",)], 100) == 0
+    assert item_walk(Statistics(), "meeting", "tsv", [("nätverk",)], 100) == 0  # never analysed
     # The three topics, a word in all of them: walked, all three (their ids spread over the
     # whole table's), through the index of the topics' ids alone.
-    assert item_walk(ITEM_STATS, "topic", [("nätverk",)], 100) == ITEMS
+    assert item_walk(ITEM_STATS, "topic", "tsv", [("nätverk",)], 100) == ITEMS
