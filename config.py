@@ -136,9 +136,10 @@ class Config:
     FORUM_EXPERT_AFTER_HOURS = env_int("FORUM_EXPERT_AFTER_HOURS", 48)
     FORUM_COORDINATOR_AFTER_HOURS = env_int("FORUM_COORDINATOR_AFTER_HOURS", 120)
     FORUM_ACCEPT_REMINDER_AFTER_HOURS = env_int("FORUM_ACCEPT_REMINDER_AFTER_HOURS", 168)
-    # "Who can answer?": how long a worker keeps a ranking of the experts in some topics. Who is
-    # shown (the privacy rule), their faces and whether they were asked are read on every page;
-    # a new helpful answer or expertise moves the order at most this much later. 0: never kept.
+    # How long a worker keeps "Who can answer?"'s ranking of the experts in some topics (per the
+    # asker's region) and the search's experts on some tags. Who is shown (the privacy rule, still
+    # an expert), their faces and whether they were asked are read on every page; a new helpful
+    # answer or expertise moves the order and counts at most this much later. 0: never kept.
     FORUM_EXPERTS_KEPT_SECONDS = env_int("FORUM_EXPERTS_KEPT_SECONDS", 60)
     # The relay: the holder is reminded this long before the next meeting is due (counted from the
     # last held meeting or the start of the holding, plus the network's rhythm), the

@@ -707,9 +707,11 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
     reads it: it is made without taking anyone out, ``EXPERT_SPARE`` longer than the list, and
     kept per worker for ``FORUM_EXPERTS_KEPT_SECONDS`` (issue 17: it cost 1.3 ms of PostgreSQL's
     CPU on every question page; kept per the asker's municipality, a worker made it again for
-    each of a region's municipalities). The asker and the reader are taken out here; who is shown,
-    their faces and whether they were asked are read afresh on every page (``_people``), so a
-    member who hides is gone at once; only the order and the counts may be that old."""
+    each of a region's municipalities). The asker and the reader are taken out here; who is shown
+    (listed; still knowing a topic, if that was all they were ranked for), their faces and
+    whether they were asked are read afresh on every page (``_experts_from``), so a member who
+    hides or takes the topic off their profile is gone at once; only the order and the counts
+    may be that old."""
     tag_ids = [tag.id for tag in question.tags]
     if not tag_ids:
         return []
@@ -718,7 +720,7 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
     key = (tuple(tag_ids), kept_as, limit)
     ranking = _kept_ranking(key)
     if ranking is not None:
-        experts = _experts_from(ranking, question.id, not_these, limit)
+        experts = _experts_from(ranking, question.id, tag_ids, not_these, limit)
         if experts is not None:
             return experts
     parameters = {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
@@ -784,17 +786,25 @@ def _keep_ranking(key: tuple, ranking: tuple[Ranked, ...]) -> None:
     kept[key] = (time.monotonic() + seconds, ranking)
 
 
-def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
-                  limit: int) -> list[Expert] | None:  # fmt: skip
+def _experts_from(ranking: tuple[Ranked, ...], question_id: int, tag_ids: list[int],
+                  not_these: set, limit: int) -> list[Expert] | None:  # fmt: skip
     """The kept ranking with each member's face and ``asked`` read now, those no longer listed
-    left out; None when too many are gone for the ranking to hold the list (made anew)."""
+    left out, and those ranked only for knowing a topic who no longer do; None when too many
+    are gone for the ranking to hold the list (made anew)."""
     parameters = {f"person_{i}": ranked.uid for i, ranked in enumerate(ranking)}
+    parameters |= {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
     parameters["question_id"] = question_id
     found = {
-        row[0]: (face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]))
-        for row in _people_statement(len(ranking)).rows(parameters)
+        row[0]: (face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]), bool(row[FACE_WIDTH + 1]))
+        for row in _people_statement(len(ranking), len(tag_ids)).rows(parameters)
     }
-    shown = [ranked for ranked in ranking if ranked.uid in found and ranked.uid not in not_these]
+    shown = [
+        ranked
+        for ranked in ranking
+        if ranked.uid in found
+        and ranked.uid not in not_these
+        and (ranked.solved or ranked.helped or found[ranked.uid][2])  # a track record, or knows
+    ]
     if len(shown) < limit and len(ranking) >= limit + EXPERT_SPARE:
         return None
     return [
@@ -804,19 +814,24 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
 
 
 @cache
-def _people_statement(count: int) -> DriverStatement:
-    """The faces of ``count`` ranked members who may still be listed, and whether each was
-    asked to answer the question: one statement, by primary key, on the driver's cursor."""
+def _people_statement(count: int, tag_count: int) -> DriverStatement:
+    """The faces of ``count`` ranked members who may still be listed, whether each was asked to
+    answer the question, and whether each still knows one of its ``tag_count`` topics: one
+    statement, by primary key, on the driver's cursor."""
 
     def build() -> Select:
         people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
+        tags = [bindparam(f"tag_{i}", type_=Integer) for i in range(tag_count)]
         asked = exists().where(
             AskToAnswer.question_id == bindparam("question_id"),
             AskToAnswer.asked_user_id == User.id,
         )
+        knows = exists().where(
+            user_expertise.c.user_id == User.id, user_expertise.c.tag_id.in_(tags)
+        )
         return (
             listed_people()
-            .with_only_columns(*FACE_COLUMNS, asked)
+            .with_only_columns(*FACE_COLUMNS, asked, knows)
             .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
             .where(User.id.in_(people))
         )

@@ -312,18 +312,20 @@ def find_experts(tag_ids: list[int], wanted: int) -> tuple[list, int]:
 
     Kept per worker for ``FORUM_EXPERTS_KEPT_SECONDS``, as the question page's ranking of
     experts is (``hub.forum.questions.experts_for``): who they were, and how many. Whether each
-    is still listed, and their name and title, are read afresh on every search (by id: a
-    statement PostgreSQL plans once), and if one of them is gone (hidden, deactivated) the
-    section is made anew, so a member who hides is gone at once; only a new expert may wait
-    that long to be shown. Made for every search, the experts' statement was a fifth of the
-    PostgreSQL server's time per search at large (0.6 ms: planned each time, see
-    ``experts_now``)."""
+    is still listed and still has one of the tags as expertise, and their name and title, are
+    read afresh on every search (by id: a statement PostgreSQL plans once), and if one of them
+    is gone (hidden, deactivated, the topic taken off their profile) the section is made anew,
+    so such a member is gone at once. Only the count may be that old when an expert beyond the
+    first ``wanted`` is gone, and a new expert may wait that long to be shown. Made for every
+    search, the experts' statement was a fifth of the PostgreSQL server's time per search at
+    large (0.6 ms: planned each time, see ``experts_now``)."""
     key = (tuple(tag_ids), wanted)
     kept = _kept_experts()
     found = kept.get(key) if kept is not None else None
     if found is not None:
         ids, counted = found
-        people = _statement("search-experts-kept", _listed_by_id).rows({"ids": ids}) if ids else []
+        values = {"ids": ids, "tag_ids": tag_ids}
+        people = _statement("search-experts-kept", _experts_by_id).rows(values) if ids else []
         if len(people) == len(ids):
             return people, counted
     people, counted = experts_now(tag_ids, wanted)
@@ -371,10 +373,16 @@ def _statement(name: str, build: Callable[[], Select]) -> DriverStatement:
     return prepared((name,), lambda: DriverStatement(build, lists=("tag_ids", "ids")))
 
 
-def _listed_by_id() -> Select:
-    """Those of the people ``ids`` the directory lists, by name (rows as the sections')."""
+def _experts_by_id() -> Select:
+    """Those of the people ``ids`` the directory lists who still have one of the tags
+    ``tag_ids`` as expertise, by name (rows as the sections'). Both lists hidden from the
+    planner: one plan kept for any."""
+    expert = exists().where(
+        user_expertise.c.user_id == User.id,
+        in_list(user_expertise.c.tag_id, "tag_ids", hidden=True),
+    )
     listed = people_statement(DirectoryFilters(), bound=False)
-    return person_rows(listed.where(in_list(User.id, "ids", hidden=True)))
+    return person_rows(listed.where(in_list(User.id, "ids", hidden=True), expert))
 
 
 def _named_statement() -> Select:

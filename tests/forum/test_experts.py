@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from hub.core import ratelimit
-from hub.core.models import Tag
+from hub.core.models import Tag, user_expertise
 from hub.directory.models import Profile
 from hub.extensions import db
 from hub.forum import questions
@@ -266,6 +266,23 @@ def test_who_is_shown_and_who_was_asked_are_read_on_every_page(
     assert names(experts)[0] == "Hedda Nyman" and experts[0].asked
     assert "Örjan Löste" not in names(experts)
     assert experts == fresh(app, monkeypatch, page_of(question, reader), reader)
+
+
+def test_one_who_takes_the_topic_off_their_profile_is_gone_from_a_kept_ranking_at_once(
+    app, create_user, create_tag, give_expertise, create_question, kept_rankings
+):
+    """Ranked only for knowing the topic, a member who no longer says so is not shown while the
+    ranking is kept; one with a track record in the topic still is (it was not for knowing)."""
+    tag = create_tag("Sensorer")
+    asker = create_user(name="Asta Frågar", municipality_code="1381")
+    knowers = [create_user(name=f"Kunnig {letter}") for letter in "AB"]
+    for person in knowers:
+        give_expertise(person, tag)
+    question, reader = create_question(asker, tags=[tag]), create_user()
+    assert names(experts_for(question, reader)) == ["Kunnig A", "Kunnig B"]
+    db.session.execute(delete(user_expertise).where(user_expertise.c.user_id == knowers[0].id))
+    db.session.commit()
+    assert names(experts_for(question, reader)) == ["Kunnig B"]
 
 
 def test_a_ranking_with_too_many_gone_is_made_anew_and_an_old_one_too(
