@@ -32,7 +32,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 from mix_cpu import send, sign_in  # noqa: E402  (bench/ is not a package)
 from realistic import draw_requests, load_world  # noqa: E402
 from render_cpu import build_app, default_database_url, production_env  # noqa: E402
-from run import add_scale_argument  # noqa: E402
+from run import OF_THIS_DATABASE, RESET_STATEMENTS, add_scale_argument  # noqa: E402
 
 SEEN: Counter = Counter()  # "prepared", "unprepared", "prepared now", "BEGIN", "DEALLOCATE one", …
 TEXTS: Counter = Counter()  # (statement's start, how it was sent)
@@ -73,8 +73,7 @@ def conninfo(database_url: str) -> str:
 
 # This database's statements only, the reading itself left out.
 MEASURED = (
-    " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
-    " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    f" FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND {OF_THIS_DATABASE}"
 )
 TOTALS = "SELECT sum(calls), sum(plans), sum(total_plan_time), sum(total_exec_time)" + MEASURED
 TOP = (
@@ -95,10 +94,7 @@ def server_statements(database_url: str, reset: bool = False, top: int = 0) -> t
         if not loaded:
             return None
         if reset:
-            connection.execute(
-                "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-                " WHERE datname = current_database()), 0)"
-            )
+            connection.execute(RESET_STATEMENTS)
             return ()
         totals = connection.execute(TOTALS).fetchone()
         each = connection.execute(TOP, (top,)).fetchall()

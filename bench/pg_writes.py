@@ -18,8 +18,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path[:0] = [str(Path.cwd())]
+sys.path[:0] = [str(Path.cwd()), str(Path(__file__).resolve().parent)]
 
+from run import OF_THIS_DATABASE, RESET_STATEMENTS  # noqa: E402  (bench/ is not a package)
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from hub import create_app  # noqa: E402
@@ -29,21 +30,17 @@ from hub.forum import answers  # noqa: E402
 from hub.forum.models import Answer, Question  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 
-RESET = (
-    "SELECT pg_stat_statements_reset(0,"
-    " (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"
-)
 TOTALS = (
-    "SELECT sum(calls), sum(shared_blks_hit + shared_blks_read), sum(wal_records)"
+    "SELECT sum(calls), sum(shared_blks_hit + shared_blks_read), sum(wal_records)"  # noqa: S608
     " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
-    " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    f" AND {OF_THIS_DATABASE}"
 )
 
 
 def measure(admin, work, count: int, what: str) -> None:
     with admin.begin() as connection:
         # This database's only: the server is shared (other databases, other developers).
-        connection.execute(text(RESET))
+        connection.execute(text(RESET_STATEMENTS))
     work()
     with admin.begin() as connection:
         calls, blocks, records = connection.execute(text(TOTALS)).one()

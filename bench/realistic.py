@@ -60,13 +60,14 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 
 from run import (  # noqa: E402  (bench/ is not a package)
     HOST,
-    RESULTS,
-    ROOT,
+    OF_THIS_DATABASE,
+    RESET_STATEMENTS,
     add_scale_argument,
     ensure_wrk,
     fresh_copy,
     hub_env,
     prepare_database,
+    save_results,
     serve,
     sign_in_as,
 )
@@ -135,11 +136,7 @@ def main() -> None:
     with fresh_copy(seeded) as database_url:  # every run from the same data: it writes
         print(f"== en färsk kopia: {database_url.rsplit('/', 1)[-1]}", flush=True)
         table = measure(database_url, args)
-    print(table)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"realistic-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
-    out.write_text(table + "\n", encoding="utf-8")
-    print(f"\nSparat i {out.relative_to(ROOT)}")
+    save_results(table, "realistic-")
 
 
 def measure(database_url: str, args: argparse.Namespace) -> str:
@@ -558,11 +555,7 @@ def reset_statements(database_url: str, top: int) -> None:
     """This database's statements only: the server is shared (with no arguments, the reset
     empties every database's)."""
     if top and database_url.startswith("postgresql"):
-        _statements_query(
-            database_url,
-            "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
-            " WHERE datname = current_database()), 0)",
-        )
+        _statements_query(database_url, RESET_STATEMENTS)
 
 
 def top_statements(database_url: str, top: int) -> str:
@@ -571,10 +564,9 @@ def top_statements(database_url: str, top: int) -> str:
         return ""
     rows = _statements_query(
         database_url,
-        "SELECT calls, total_exec_time, total_plan_time, rows, shared_blks_hit + "
+        "SELECT calls, total_exec_time, total_plan_time, rows, shared_blks_hit + "  # noqa: S608
         "shared_blks_read AS blocks, query FROM pg_stat_statements "
-        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "ORDER BY total_exec_time + total_plan_time DESC",
+        f"WHERE {OF_THIS_DATABASE} ORDER BY total_exec_time + total_plan_time DESC",
     )
     total = sum(r.total_exec_time + r.total_plan_time for r in rows) or 1
     calls = sum(r.calls for r in rows)

@@ -44,6 +44,11 @@ VENV_BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"  # loopback only
 DEMO_EMAIL = "ambassador@demo.stafetten.se"
 DEMO_PASSWORD = "stafetten-demo"  # noqa: S105  (the published demo password)
+# pg_stat_statements of this database only: the bench server is shared (other databases, other
+# developers), and the reset with no arguments empties every database's.
+THIS_DATABASE = "(SELECT oid FROM pg_database WHERE datname = current_database())"
+RESET_STATEMENTS = f"SELECT pg_stat_statements_reset(0, {THIS_DATABASE}, 0)"
+OF_THIS_DATABASE = f"dbid = {THIS_DATABASE}"
 
 # The pages measured, signed in: (name, path or a function of the database URL that finds one).
 # Pages that do not exist yet answer 404; the table's "status" column shows it.
@@ -114,10 +119,14 @@ def main() -> None:
     with serve("wsgi:app", hub_settings) as hub, serve("bench.bare_app:app", {}) as bare:
         cookie = sign_in(hub)
         rows = [measure_page(name, path, hub, bare, cookie, args.duration) for name, path in pages]
-    table = format_table(rows, database_url, args.duration)
+    save_results(format_table(rows, database_url, args.duration))
+
+
+def save_results(table: str, prefix: str = "") -> None:
+    """Print the table and keep it in bench/results/, named by the time (UTC)."""
     print(table)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
+    out = RESULTS / f"{prefix}{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
     out.write_text(table + "\n", encoding="utf-8")
     print(f"\nSparat i {out.relative_to(ROOT)}")
 

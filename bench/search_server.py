@@ -28,17 +28,13 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 import render_cpu  # noqa: E402
 from pg_round_trips import SEEN, conninfo, watch_psycopg  # noqa: E402
 from realistic import SEARCH_WORDS  # noqa: E402
+from run import OF_THIS_DATABASE, RESET_STATEMENTS  # noqa: E402
 
-# This database's statements only: the server is shared (other databases, other developers).
-RESET_SQL = (
-    "SELECT pg_stat_statements_reset(0,"
-    " (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"
-)
 STATEMENTS_SQL = (
-    "SELECT query, calls, plans, total_plan_time, total_exec_time,"
+    "SELECT query, calls, plans, total_plan_time, total_exec_time,"  # noqa: S608  (constants)
     " shared_blks_hit + shared_blks_read FROM pg_stat_statements"
     " WHERE query NOT LIKE '%%pg_stat_statements%%'"
-    " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    f" AND {OF_THIS_DATABASE}"
     " ORDER BY total_exec_time + total_plan_time DESC"
 )
 
@@ -59,7 +55,7 @@ def main() -> None:
         for path in paths:
             render_cpu.render(client, path)
     with psycopg.connect(conninfo(args.database_url), autocommit=True) as admin:
-        admin.execute(RESET_SQL)
+        admin.execute(RESET_STATEMENTS)
         SEEN.clear()
         for _ in range(args.rounds):
             for path in paths:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from hub.extensions import db
 from hub.forum import search_plan
@@ -17,23 +16,7 @@ from hub.forum.search import (
     search,
     similar_questions,
 )
-
-
-@contextmanager
-def captured():
-    """The SQL statements and parameters the search issues, through SQLAlchemy or straight to
-    the driver's cursor (``DriverSql``, which fires the engine's cursor events too)."""
-    seen: list[tuple[str, object]] = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if "search_" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+from tests.plans import sqlite_plan, statements_sent
 
 
 def plans(statements) -> list[str]:
@@ -43,8 +26,7 @@ def plans(statements) -> list[str]:
         if isinstance(parameters, list):  # positional, for a driver's cursor
             parameters = tuple(parameters)
         if db.engine.dialect.name == "sqlite":
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            out.append("\n".join(row[-1] for row in rows))
+            out.append(sqlite_plan(statement, parameters))
         else:
             # On a small table the planner may rightly prefer any other index and filter; what
             # matters is that the full-text index *can* serve the query, so leave it only that.
@@ -65,7 +47,7 @@ FULLTEXT_INDEXES = ("words_words", "terms_terms", "title_words", "title_terms", 
 def test_search_uses_the_fulltext_index(create_question, options):
     for n in range(30):
         create_question(f"Mötet nummer {n}", answers=("Låset på mötet.",))
-    with captured() as statements:
+    with statements_sent("search_") as statements:
         search("möte lås", per_page=5, **options)
         similar_questions("Mötet om låset")
     fulltext = [s for s in statements if " MATCH " in s[0] or "@@" in s[0]]
@@ -215,7 +197,7 @@ def analysed(create_question, monkeypatch):
 
 
 def pool_statement(query: str) -> tuple[str, dict]:
-    with captured() as statements:
+    with statements_sent("search_") as statements:
         search(query)
     pools = [s for s in statements if "search_title" in s[0]]
     assert len(pools) == 1
@@ -244,7 +226,8 @@ def test_a_common_word_walks_the_newest_rows_and_a_rare_one_reads_gin(analysed):
     connection = db.session.connection()
     connection.exec_driver_sql("SET LOCAL enable_bitmapscan = on")
     rare = pool_plan("läkemedelsroboten")
-    with captured() as statements:  # the statistics put it in 80 documents: no count
+    # the statistics put it in 80 documents: no count
+    with statements_sent("search_") as statements:
         assert PostgresBackend().hit_count(("surfplattan",), 3) == 3
     assert statements == []
     assert "ix_search_terms_terms" in rare, rare
@@ -335,7 +318,7 @@ def test_a_word_surely_over_the_cap_is_not_counted(analysed, monkeypatch):
     page = search("surfplattan")
     assert page.total_capped and len(page.hits) == 20
     for query, options in (("surfplattan laddar", {}), ("surfplattan", {"answered": True})):
-        with captured() as statements:
+        with statements_sent("search_") as statements:
             search(query, **options)
         [(_, params)] = [s for s in statements if "search_title" in s[0]]
         assert params["sure"] is False, query
@@ -378,7 +361,7 @@ def items_analysed(app):
 def items_statement(query: str) -> tuple[str, dict]:
     from hub.forum.search_items import MEETING, TOPIC, search_items
 
-    with captured() as statements:
+    with statements_sent("search_") as statements:
         search_items(query, (MEETING, TOPIC), 5)
     pools = [s for s in statements if "FROM search_item d" in s[0]]
     assert len(pools) == 1
