@@ -108,7 +108,9 @@ def readers(db, text) -> dict[str, str | None]:
         "ambassador": one("SELECT id FROM \"user\" WHERE email = 'ambassador@demo.stafetten.se'"),
         "coordinator": one("SELECT id FROM \"user\" WHERE email = 'samordnare@demo.stafetten.se'"),
         "admin": one("SELECT id FROM \"user\" WHERE email = 'admin@demo.stafetten.se'"),
-        "hidden": one("SELECT user_id FROM profile WHERE hidden_from_directory LIMIT 1"),
+        "hidden": one(
+            "SELECT user_id FROM profile WHERE hidden_from_directory ORDER BY user_id LIMIT 1"
+        ),
         "elsewhere": one(
             "SELECT id FROM \"user\" WHERE municipality_code LIKE '01%' AND active"
             " ORDER BY id LIMIT 1 OFFSET 7"  # in order: without, whichever index the plan took

@@ -125,8 +125,10 @@ ANSWERED_FOR_ASKER = DriverStatement(_answered_for_asker)
 
 def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days."""
-    since = utcnow() - ANSWERED_RECENTLY
-    return ANSWERED_FOR_ASKER.rows({"user_id": user.id, "since": since, "limit": limit})
+    values = {"user_id": user.id, "limit": limit}
+    if db.engine.dialect.name != "postgresql":  # there "the last 30 days" is in the text
+        values["since"] = utcnow() - ANSWERED_RECENTLY
+    return ANSWERED_FOR_ASKER.rows(values)
 
 
 def answer_facts(question_ids: list[int]) -> dict[int, tuple[int, bool]]:
