@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, false, func, literal_column, or_, select
 
 from hub.auth.models import User
 from hub.core.models import Tag, user_expertise
@@ -159,8 +159,10 @@ class DigestContent:
 
 
 def visible_question():
+    # ``hidden = false``, as the partial indexes' condition has it (not ``IS false``, which they
+    # do not match: hub/forum/models.py).
     return and_(
-        Question.deleted_at.is_(None), Question.hidden.is_(False), Question.merged_into_id.is_(None)
+        Question.deleted_at.is_(None), Question.hidden == false(), Question.merged_into_id.is_(None)
     )
 
 
@@ -333,7 +335,9 @@ def _load_unanswered(until: datetime, tags: set[int]) -> list[dict]:
     )
     return _question_rows(
         select(*QUESTION_COLUMNS)
-        .where(visible_question(), Question.answer_count == 0, Question.locked.is_(False))
+        # the 0 written in, so that the partial index of the unanswered serves (migration 0051)
+        .where(visible_question(), Question.answer_count == literal_column("0"))
+        .where(Question.locked.is_(False))
         .where(Question.created_at >= until - UNANSWERED_WINDOW, Question.created_at < until)
         .where(tagged)
         .order_by(Question.created_at.desc())

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, false, select
+from sqlalchemy import exists, false, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.auth.models import User
@@ -41,8 +41,8 @@ def _due(step: str, older_than: datetime, answered: bool) -> list[Question]:
     )
     if answered:
         query = query.where(Question.answer_count > 0, Question.accepted_answer_id.is_(None))
-    else:
-        query = query.where(Question.answer_count == 0)
+    else:  # written in: a bound 0 cannot use the partial index of the unanswered (migration 0051)
+        query = query.where(Question.answer_count == literal_column("0"))
     return list(db.session.scalars(query.order_by(Question.created_at).limit(BATCH)))
 
 

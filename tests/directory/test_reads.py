@@ -21,8 +21,8 @@ from hub.directory.models import Profile
 from hub.directory.privacy import listed_condition
 from hub.extensions import db
 from tests.directory.test_listing import names_on
-from tests.forum.test_start_plans import plan_of
 from tests.forum.test_topic_reads import work
+from tests.plans import plan_of
 
 ADDED = 2000  # members, with a profile each, in the viewer's municipality and in another
 URLS = [

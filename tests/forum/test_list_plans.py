@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from hub.extensions import db
-from tests.forum.test_start_plans import plan_of, sent_with
+from tests.plans import plan_of, sent_with
 
 LIST_COLUMN = "category_name"  # a column of the list's page statement only
 

@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from hub.extensions import db
 from hub.forum.summary import answered_for_asker, start_page_forum
+from tests.plans import plan_of, sent_with
 
 # A column of the newest and of the unanswered in the member's topics (not of "your answered").
 START_COLUMN = "author_name"
@@ -58,34 +59,6 @@ def test_the_start_pages_limits_are_written_in(app, reader):
         assert limits and set(limits) == {"5"}, statement
         if db.engine.dialect.name == "postgresql":  # a bound flag hides the partial indexes
             assert "question.hidden = false" in statement
-
-
-def plan_of(statement: str, parameters) -> str:
-    """The statement's plan; on PostgreSQL with scans and sorts priced out (the tests' tables are
-    small): an index that gives the order leaves no Sort in the plan."""
-    connection = db.session.connection()
-    if db.engine.dialect.name == "sqlite":
-        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-        return "\n".join(str(row[-1]) for row in rows)
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    connection.exec_driver_sql("SET LOCAL enable_sort = off")
-    rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
-    return "\n".join(str(row[0]) for row in rows)
-
-
-def sent_with(action) -> list[tuple[str, object]]:
-    """The statements ``action()`` sends, with their parameters."""
-    sent: list[tuple[str, object]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    return sent
 
 
 def test_your_answered_questions_are_read_in_order_from_the_index(

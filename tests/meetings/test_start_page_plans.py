@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import psycopg
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Rsvp
 from hub.meetings.summary import coming_for
-from tests.plans import numbered
+from tests.plans import kept_plan, sent_with
 
 HELD = 400
 ATTENDED = 40
@@ -56,38 +55,16 @@ def member_with_history(create_user, create_network, create_meeting):
 
 
 def sent_coming(member) -> tuple[str, dict]:
-    sent: list[tuple[str, dict]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        if "rsvp.response" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        assert len(coming_for(member)) == 1
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    [statement] = sent
-    return statement
+    coming = []
+    [sent] = sent_with(lambda: coming.extend(coming_for(member)), "rsvp.response")
+    assert len(coming) == 1
+    return sent
 
 
 def generic_plan_rows(sql: str, params: dict) -> dict[str, int]:
-    """The statement PREPAREd and run as the plan kept for any values (what a worker's
-    connection runs after five calls): rows read per table, as EXPLAIN ANALYZE counts them."""
-    body, names = numbered(sql)
-    connection = db.session.connection()
-    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-    cursor = psycopg.ClientCursor(connection.connection.driver_connection)
-    cursor.execute(f"PREPARE coming_plan AS {body}")
-    try:
-        marks = ", ".join(["%s"] * len(names))
-        cursor.execute(
-            f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE coming_plan ({marks})",
-            [params[name] for name in names],
-        )
-        plan = cursor.fetchone()[0][0]["Plan"]
-    finally:
-        cursor.execute("DEALLOCATE coming_plan")
+    """The statement run as the plan kept for any values (what a worker's connection runs after
+    five calls): rows read per table, as EXPLAIN ANALYZE counts them."""
+    plan = kept_plan(sql, params, "ANALYZE, FORMAT JSON")[0][0][0]["Plan"]
     read: dict[str, int] = {}
 
     def visit(node: dict) -> None:
