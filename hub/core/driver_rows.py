@@ -54,14 +54,17 @@ def in_list(column: ColumnElement[int], name: str, hidden: bool = False) -> Colu
     return column.in_(bindparam(name, expanding=True, required=True))
 
 
-def written_in(name: str) -> BindParameter:
+def written_in(name: str, value: int | None = None) -> BindParameter:
     """An integer parameter (a limit) written into the statement's text when it is sent
     (``literal_execute``), by ``DriverStatement`` (a text kept per value) as by SQLAlchemy.
     Given ``LIMIT $1`` PostgreSQL assumes a tenth of the rows are wanted, finds the plan it
     could keep for every value dearer than one made for the values, and plans the statement at
     every call; written in, it keeps one plan. The one way the hub writes a value into a kept
-    statement's text (the question lists, the start page, the directory's first pages)."""
-    return bindparam(name, type_=Integer(), literal_execute=True)
+    statement's text (the question lists, the start page, the directory's first pages, the
+    search's people). ``value``: a fixed one (else passed with the statement's values)."""
+    if value is None:
+        return bindparam(name, type_=Integer(), literal_execute=True)
+    return bindparam(name, value, type_=Integer(), literal_execute=True)
 
 
 def limits_written_in(statement: Select, names: Iterable[str]) -> Select:

@@ -531,7 +531,6 @@ class Scope:
     # small rows, not the documents' text, and each row carries its question's filters and
     # boost (migration 0032).
     tsvectors: tuple[tuple[str, str, str], ...]
-    planned: bool = False  # PostgreSQL: each tier's plan chosen from its words (search_plan)
 
 
 # A question with an accepted answer or an answer marked helpful ranks a little higher.
@@ -550,7 +549,6 @@ FORUM = Scope(
         ("search_title", "terms", ""),
         ("search_terms", "terms", ""),
     ),
-    planned=True,
 )
 # Meetings and topics: on SQLite one FTS5 index, its columns told apart by filter; on PostgreSQL
 # a vector per tier in one table, each kind read through indexes of its own (migrations 0052, 0054).
@@ -834,6 +832,31 @@ HITS_WALKED = (
 HITS_LISTED = f"SELECT count(*) FROM search_terms d WHERE d.terms @@ {_TSQUERY}"  # noqa: S608
 
 
+def walk_then_list(
+    name: str, keys: str, column: str, top: str, limit: int, where: str = ""
+) -> tuple[str, str]:
+    """A PostgreSQL tier's walk and its pool, both reading ``keys`` (a SELECT of rows d ending in
+    WHERE or AND) whose ``column`` matches the tsquery ``%(q<name>)s``: the walk (the CTE
+    ``w<name>``) goes down the newest rows back ``%(s<name>)s`` ids from ``top`` (0: one look at
+    the key); the pool takes its rows, and only if the walk left it short of ``limit`` older
+    ones from GIN's list of hits (LIMIT 0 runs nothing). The tsquery is an InitPlan and the
+    span a bigint (psycopg sends an int as the smallest type that holds it, and a statement
+    with other types is another prepared statement): one plan for any words."""
+    tsq = f"(SELECT to_tsquery('simple', %(q{name})s))"
+    edge = f"{top} - %(s{name})s"
+    walk = (
+        f"w{name} AS MATERIALIZED ({keys} d.id > {edge}"
+        f" AND ts_match_vq(d.{column}, {tsq}){where}"
+        f" ORDER BY d.id DESC LIMIT {limit})"
+    )
+    pool = (
+        f"SELECT * FROM w{name} UNION ALL ({keys} d.{column} @@ {tsq}{where}"  # noqa: S608  (fixed SQL)
+        f" AND d.id + 0 <= {edge}"
+        f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{name}))"
+    )
+    return walk, pool
+
+
 class PostgresBackend(DriverSql):
     """tsvectors with GIN indexes. The forum's tiers read ``search_title`` (the questions' title
     words and terms), ``search_words`` and ``search_terms`` (every document's words as written,
@@ -866,30 +889,29 @@ class PostgresBackend(DriverSql):
             (ANY_FORM, t3, terms, self.groups(query.groups, w3), query.groups),
         ]
 
-    def pools(
-        self, query: ParsedQuery, filters: Filters | KindFilter, scope: Scope = FORUM
-    ) -> list[tuple[int, int, int]]:
-        """(tier, document id, boost) for the newest hits of each tier, as on SQLite, in one
-        statement.
+    def pools(self, query: ParsedQuery, filters: Filters) -> list[tuple[int, int, int]]:
+        """(tier, document id, boost) for the newest hits of each of the forum's tiers, as on
+        SQLite, in one statement.
 
-        The forum's tiers each walk their table newest first or read GIN's list of hits, as
-        ``search_plan.walks`` chooses from the words' shares; the statement admits only that
-        plan and hides the words from the planner, so it is prepared and planned a few times
-        per connection, not per search. Meetings and topics (few rows) are prepared too: their
-        plan for any words (GIN's list of hits, sorted) is the one PostgreSQL chose for each
-        word, and planning it for the words cost 0.26-0.35 ms of server time for the same
-        buffers (meetings and topics at large, every search).
+        Each tier walks its table newest first and reads what the walk left short from GIN's
+        list of hits, the walk's length chosen by ``search_plan.walks`` from the words' shares;
+        the statement admits only that plan and hides the words from the planner, so it is
+        prepared and planned a few times per connection, not per search (meetings and topics:
+        ``pools_apart``).
         """
-        walks, tiers, params = self.pool_sql(query, filters, scope)
-        pool = " UNION ALL ".join(tiers)
-        sql = f"WITH {', '.join(walks)} {pool}" if walks else pool
-        return self.rows(sql, params, prepare=True)
+        walks, tiers, params = self.pool_sql(query, filters)
+        return self.rows(
+            f"WITH {', '.join(walks)} {' UNION ALL '.join(tiers)}", params, prepare=True
+        )
 
     def pools_apart(
         self, query: ParsedQuery, parts: Sequence[KindFilter], scope: Scope = ITEMS
     ) -> list[list[tuple[int, int, int]]]:
         """``pools`` for each kind of ``parts`` (meetings, topics), in one prepared statement
-        (``item_pool_sql``)."""
+        (``item_pool_sql``). Prepared too: their plan for any words (GIN's list of hits,
+        sorted) is the one PostgreSQL chose for each word, and planning it for the words cost
+        0.26-0.35 ms of server time for the same buffers (meetings and topics at large, every
+        search)."""
         stats = search_plan.statistics(self.rows)
         ctes, selects, params = [], [], {}
         for part, filters in enumerate(parts):
@@ -903,16 +925,15 @@ class PostgresBackend(DriverSql):
     def item_pool_sql(
         self, query: ParsedQuery, kind: str, part: int, stats: search_plan.Statistics, scope: Scope
     ) -> tuple[list[str], list[str], dict]:
-        """One kind's pools (part, tier, id, boost) as the forum's planned tiers read theirs
-        (``pool_sql``): each tier walks its newest rows back ``s`` ids (0: not at all) and reads
-        what the walk left short from GIN's list, the way chosen by ``search_plan.item_walk``.
-        A word in every meeting's title (``nätverket``: 5,000 rows per tier at 10x the data,
-        500 at large, each sorted) walks some hundred rows. The kind is written in, so that each
-        kind's rows are read through its own indexes (migration 0052): the topics' list does not
-        read every meeting's row that holds the word, nor a meetings' walk the topics'."""
+        """One kind's pools (part, tier, id, boost) as the forum's tiers read theirs
+        (``walk_then_list``), the walks' lengths chosen by ``search_plan.item_walk``. A word in
+        every meeting's title (``nätverket``: 5,000 rows per tier at 10x the data, 500 at large,
+        each sorted) walks some hundred rows. The kind is written in, so that each kind's rows
+        are read through its own indexes (migration 0052): the topics' list does not read every
+        meeting's row that holds the word, nor a meetings' walk the topics'."""
         if not (kind.isascii() and kind.isalpha()):
             raise ValueError(kind)
-        keys = f"SELECT {scope.keys} FROM search_item d WHERE d.kind = '{kind}'"  # noqa: S608  (a checked name)
+        keys = f"SELECT {scope.keys} FROM search_item d WHERE d.kind = '{kind}' AND"  # noqa: S608  (a checked name)
         ctes = [f"top{part} AS (SELECT max(id) AS id FROM search_item WHERE kind = '{kind}')"]  # noqa: S608
         selects, params = [], {}
         for n, (tier, _table, column, tsquery, groups) in enumerate(
@@ -920,71 +941,35 @@ class PostgresBackend(DriverSql):
         ):
             name = f"{part}_{n}"
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
-            # Always bigint, as in ``pool_sql``: another type would be another statement.
-            params |= {
-                f"q{name}": tsquery,
-                f"s{name}": Int8(search_plan.item_walk(stats, kind, column, groups, limit)),
-            }
-            tsq = f"(SELECT to_tsquery('simple', %(q{name})s))"
-            edge = f"(SELECT id FROM top{part}) - %(s{name})s"  # noqa: S608  (fixed SQL)
-            ctes.append(
-                f"w{name} AS MATERIALIZED ({keys} AND d.id > {edge}"
-                f" AND ts_match_vq(d.{column}, {tsq}) ORDER BY d.id DESC LIMIT {limit})"
-            )
-            pool = (
-                f"SELECT * FROM w{name} UNION ALL ({keys} AND d.{column} @@ {tsq}"  # noqa: S608
-                f" AND d.id + 0 <= {edge}"
-                f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{name}))"
-            )
+            span = search_plan.item_walk(stats, kind, column, groups, limit)
+            params |= {f"q{name}": tsquery, f"s{name}": Int8(span)}
+            top = f"(SELECT id FROM top{part})"  # noqa: S608  (fixed SQL)
+            walk, pool = walk_then_list(name, keys, column, top, limit)
+            ctes.append(walk)
             lead = f"SELECT {part} AS part, {tier} AS tier, d.id, d.boost"
             selects.append(f"{lead} FROM ({pool}) AS d")
         return ctes, selects, params
 
-    def pool_sql(
-        self,
-        query: ParsedQuery,
-        filters: Filters | KindFilter,
-        scope: Scope,
-        part: int | None = None,
-    ) -> tuple[list[str], list[str], dict]:
-        """The pool statement as its walks (CTEs), its tiers' pools (tier, id, boost, led by
-        ``part`` when given) as in ``tier_queries``, and its values."""
+    def pool_sql(self, query: ParsedQuery, filters: Filters) -> tuple[list[str], list[str], dict]:
+        """The forum's pool statement as its walks (CTEs), its tiers' pools (tier, id, boost) as
+        in ``tier_queries``, and its values. Every tier walks and then lists, whichever way was
+        chosen: a tier that lists walks back 0 ids (one look at the key), so that the
+        statement's text is the same for any words and each connection plans it once per set of
+        filters, not once per combination of walked and listed tiers (16 in the bench's
+        queries, each planned for its values five times before PostgreSQL keeps its generic
+        plan: 0.6-0.9 ms each)."""
         where, params = filters.sql(PYFORMAT, narrow=True)
-        lead = "" if part is None else f"{part} AS part, "
-        stats = search_plan.statistics(self.rows) if scope.planned else None
+        stats = search_plan.statistics(self.rows)
         walks, selects = [], []
-        for n, (tier, table, column, tsquery, groups) in enumerate(self.tier_queries(query, scope)):
-            params[f"q{n}"] = tsquery
+        for n, (tier, table, column, tsquery, groups) in enumerate(self.tier_queries(query, FORUM)):
             limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
-            keys = f"SELECT {scope.keys} FROM {table} d WHERE"  # noqa: S608  (fixed SQL; values bound)
-            if stats is None:
-                match = f"d.{column} @@ to_tsquery('simple', %(q{n})s)"
-                pool = f"{keys} {match}{where} ORDER BY d.id DESC LIMIT {limit}"
-            else:
-                # Every tier walks and then lists, whichever way was chosen: a tier that lists
-                # walks back 0 ids (one look at the key), so that the statement's text is the
-                # same for any words and each connection plans it once per set of filters, not
-                # once per combination of walked and listed tiers (16 in the bench's queries,
-                # each planned for its values five times before PostgreSQL keeps its generic
-                # plan: 0.6-0.9 ms each).
-                span = search_plan.walk_rows(stats, table, column, groups, filters, limit)
-                # Always bigint: psycopg sends an int as the smallest type that holds it, and a
-                # statement with other types is another prepared statement.
-                params[f"s{n}"] = Int8(span or 0)
-                tsq = f"(SELECT to_tsquery('simple', %(q{n})s))"
-                edge = f"(SELECT max(id) FROM {table}) - %(s{n})s"  # noqa: S608
-                walks.append(
-                    f"w{n} AS MATERIALIZED ({keys} d.id > {edge}"
-                    f" AND ts_match_vq(d.{column}, {tsq}){where}"
-                    f" ORDER BY d.id DESC LIMIT {limit})"
-                )
-                # Older rows only if the walk left the pool short (LIMIT 0 runs nothing).
-                pool = (
-                    f"SELECT * FROM w{n} UNION ALL ({keys} d.{column} @@ {tsq}{where}"  # noqa: S608
-                    f" AND d.id + 0 <= {edge}"
-                    f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{n}))"
-                )
-            selects.append(f"SELECT {lead}{tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
+            span = search_plan.walk_rows(stats, table, column, groups, filters, limit)
+            params |= {f"q{n}": tsquery, f"s{n}": Int8(span or 0)}
+            keys = f"SELECT {FORUM.keys} FROM {table} d WHERE"  # noqa: S608  (fixed SQL; values bound)
+            top = f"(SELECT max(id) FROM {table})"  # noqa: S608
+            walk, pool = walk_then_list(str(n), keys, column, top, limit, where)
+            walks.append(walk)
+            selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
         return walks, selects, params
 
     def first_page(
@@ -993,7 +978,7 @@ class PostgresBackend(DriverSql):
         """The forum's pools ranked on the server, and the page's documents and written forms
         with them: one statement and some twenty rows instead of two statements and the
         pools' four hundred (see ``FirstPage``)."""
-        walks, (tier0, tier1a, tier1b, tier2), params = self.pool_sql(query, filters, FORUM)
+        walks, (tier0, tier1a, tier1b, tier2), params = self.pool_sql(query, filters)
         params |= {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
         params["sure"] = self.surely_over(query, filters, COUNT_CAP + 1)
         sql = FIRST_PAGE_SQL.format(

@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 from hub.auth.models import User
-from hub.core.driver_rows import DriverStatement, in_list
+from hub.core.driver_rows import DriverStatement, in_list, written_in
 from hub.core.models import Tag, user_expertise
 from hub.directory.listing import (
     DirectoryFilters,
@@ -444,11 +444,10 @@ def person_rows(listed: Select) -> Select:
     """The people's rows by name, up to MAX_PEOPLE written in: given ``LIMIT $1``, PostgreSQL's
     plan for any name (or ids) expected a tenth of the members wanted and walked them all in
     name order (2,007 buffers at large for a name no one has, against 4)."""
-    most = bindparam("most", MAX_PEOPLE, literal_execute=True)
     return (
         listed.with_only_columns(User.id, User.name, User.title)
         .order_by(User.name_key, User.id)
-        .limit(most)
+        .limit(written_in("most", MAX_PEOPLE))
     )
 
 
