@@ -581,10 +581,11 @@ def top_statements(database_url: str, top: int) -> str:
     ]
     for r in rows[:top]:
         spent = r.total_exec_time + r.total_plan_time
+        per_call = max(r.calls, 1)  # planned but not yet run: 0 calls (track_planning)
         query = " ".join(r.query.split())[:160].replace("|", "\\|")
         lines.append(
-            f"| {100 * spent / total:.1f} % | {spent:.0f} | {r.calls} | {spent / r.calls:.3f} "
-            f"| {r.total_plan_time:.0f} | {r.rows / r.calls:.1f} | {r.blocks / r.calls:.0f} "
+            f"| {100 * spent / total:.1f} % | {spent:.0f} | {r.calls} | {spent / per_call:.3f} "
+            f"| {r.total_plan_time:.0f} | {r.rows / per_call:.1f} | {r.blocks / per_call:.0f} "
             f"| `{query}` |"
         )
     return "\n".join(lines)
