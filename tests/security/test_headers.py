@@ -159,7 +159,8 @@ def test_csrf_is_checked_before_any_other_hook_and_only_on_writes(app, client, c
     assert client.post("/logga-ut", data={"csrf_token": token}).status_code == 302
 
 
-def test_a_flask_wtf_that_adds_other_hooks_stops_the_app(monkeypatch):
+@pytest.mark.parametrize("adds", ["before_request", "context_processor"])
+def test_a_flask_wtf_that_adds_other_hooks_stops_the_app(monkeypatch, adds):
     """``install_csrf`` takes the one hook and the one context processor Flask-WTF's
     ``init_app`` adds; should a new version add more, the app does not start half-protected."""
     from flask import Flask
@@ -171,7 +172,7 @@ def test_a_flask_wtf_that_adds_other_hooks_stops_the_app(monkeypatch):
 
     def adds_two(self, app) -> None:
         plain(self, app)
-        app.before_request(lambda: None)
+        getattr(app, adds)(dict)
 
     app = Flask("csrf_check")
     app.before_request(lambda: None)  # someone's hook before: kept as it is
