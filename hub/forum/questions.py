@@ -39,6 +39,7 @@ from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
 from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
+from hub.core.kept import KeptRows
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -678,8 +679,19 @@ TAG_BY_SLUG = DriverStatement(
 
 def categories() -> list[tuple]:
     """Every category's id, slug and name, in order: rows, as lists and forms read only these
-    (ORM objects cost the question list three times the statement)."""
+    (ORM objects cost the question list three times the statement). Read afresh: the forms
+    that save a question with one."""
     return CATEGORIES.rows()
+
+
+# The list's filters: kept per worker (``hub.core.kept``), no statement on a list's page.
+KEPT_CATEGORIES = KeptRows("categories", CATEGORIES.rows)
+
+
+def listed_categories() -> list[tuple]:
+    """``categories`` as the question list's filters show them: kept per worker for
+    ``REFERENCE_KEPT_SECONDS`` (a new category may be missing there that long)."""
+    return KEPT_CATEGORIES.rows()
 
 
 def tag_by_slug(slug: str) -> tuple | None:
