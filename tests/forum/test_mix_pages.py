@@ -143,6 +143,12 @@ def test_the_question_page_is_four_statements(client, count_queries, world):
     assert statements(client, count_queries, world["question_url"]) == 4
 
 
+def test_the_list_is_the_member_and_one_statement(client, count_queries, world):
+    """The member; the page's questions with their tags. The tags were a statement of their
+    own, the categories of the filters another (now kept per worker: ``hub.core.kept``)."""
+    assert statements(client, count_queries, "/fragor") == 2
+
+
 # The reference data's statements: the list's categories, the search's categories and tags,
 # the directory's municipalities, role types and care areas.
 REFERENCE = ("FROM category ORDER BY", "tag.id, tag.slug, tag.name", "AS region_name")
