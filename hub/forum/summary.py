@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import (
-    Integer,
     Row,
     Select,
     bindparam,
@@ -15,9 +15,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    union_all,
 )
-from sqlalchemy.sql.selectable import CompoundSelect
 
 from hub.auth.models import User
 from hub.core.db import utcnow
@@ -55,39 +53,28 @@ SHOWN_COLUMNS = (
 )
 
 
-def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
-    """One statement of three parts: the newest questions, unanswered ones within the member's
-    expertise (never the member's own), and the member's own questions that got an answer but
-    none accepted yet (``answered_for_asker``). They were three statements, three round trips
-    on every start page (2 × 1,446 more in the realistic run on PostgreSQL)."""
-    newest, parameters = list_query(QuestionFilters(sort="newest"), user)
+def forum_reads(user: User, limit: int = 5) -> tuple[tuple[ListShape, ListShape], dict]:
+    """The shapes of the newest questions' part and of the unanswered ones within the member's
+    expertise (never the member's own), and the values of these and of the member's own
+    questions that got an answer but none accepted yet (``answered_for_asker``): the start page
+    reads the three in one statement (``hub.site.start``) with its other parts."""
+    newest, values = list_query(QuestionFilters(sort="newest"), user)
     for_me, _same = list_query(QuestionFilters(sort="unanswered", mine_expertise=True), user)
-    parameters |= {"limit": limit, "upto": limit, "answered_limit": ANSWERED_SHOWN}
+    values |= {"limit": limit, "upto": limit, "answered_limit": ANSWERED_SHOWN}
     if db.engine.dialect.name != "postgresql":  # there "the last 30 days" is in the text
-        parameters["since"] = utcnow() - ANSWERED_RECENTLY
-    parts: tuple[list[Row], list[Row], list[Row]] = ([], [], [])
-    for row in _start_rows(newest, replace(for_me, others_only=True)).rows(parameters):
-        parts[row.part].append(row)
+        values["since"] = utcnow() - ANSWERED_RECENTLY
+    return (newest, replace(for_me, others_only=True)), values
+
+
+def forum_parts(newest: ListShape, for_me: ListShape) -> list[Select]:
+    """The three parts' statements, in ``SHOWN_COLUMNS`` ("your answered" shows no author and
+    no time: NULL there)."""
+    return [_first_of(newest), _first_of(for_me), _answered_padded()]
+
+
+def forum_summary(parts: Sequence[list[Row]]) -> ForumSummary:
+    """The three parts' rows, in ``forum_parts``' order."""
     return ForumSummary(*parts)
-
-
-@cache
-def _start_rows(newest: ListShape, for_me: ListShape) -> DriverStatement:
-    """Sent on the driver's cursor, compiled once (``DriverStatement``): SQLAlchemy's execution
-    of the start page's statements cost more than SQLite's work on them (issue 17)."""
-    return DriverStatement(lambda: _start_statement(newest, for_me))
-
-
-def _start_statement(newest: ListShape, for_me: ListShape) -> CompoundSelect:
-    """Each part read as it was alone (a subquery with its own order and limit: PostgreSQL
-    plans each apart, SQLite runs each as its own loop) and given in turn, ``part`` 0, 1, 2.
-    "Your answered" shows no author and no time: NULL there."""
-    shown = [_first_of(newest), _first_of(for_me), _answered_padded()]
-    arms = []
-    for number, statement in enumerate(shown):
-        found = statement.subquery(f"part{number}")
-        arms.append(select(literal_column(str(number), Integer).label("part"), *found.c))
-    return union_all(*arms)
 
 
 def _answered_padded() -> Select:
@@ -155,7 +142,7 @@ ANSWERED_SHOWN = 3
 
 def answered_for_asker(user: User, limit: int = ANSWERED_SHOWN) -> list[Row]:
     """The member's questions with answers but none accepted, answered in the last 30 days
-    (the start page reads them in ``start_page_forum``'s statement)."""
+    (the start page reads them as a part of its statement: ``forum_parts``)."""
     values = {"user_id": user.id, "answered_limit": limit}
     if db.engine.dialect.name != "postgresql":  # there "the last 30 days" is in the text
         values["since"] = utcnow() - ANSWERED_RECENTLY

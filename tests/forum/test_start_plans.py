@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event, text
 
 from hub.extensions import db
-from hub.forum.summary import answered_for_asker, start_page_forum
+from hub.forum.summary import answered_for_asker
+from hub.site.start import start_reads
 from tests.plans import plan_of, sent_with
 
 # A column of the newest and of the unanswered in the member's topics (not of "your answered").
@@ -40,7 +41,7 @@ def sent_by_start_page(member) -> list[str]:
 
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        forum = start_page_forum(member)
+        forum = start_reads(member).forum
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
     assert forum.newest and forum.for_me
@@ -48,12 +49,14 @@ def sent_by_start_page(member) -> list[str]:
 
 
 def test_the_start_pages_limits_are_written_in(app, reader):
-    """One statement (the newest, the unanswered in the member's topics, "your answered": three
-    statements before), each part with its limit in the text."""
+    """One statement (the newest, the unanswered in the member's topics, "your answered", and
+    the meetings and material: five statements before), each part with its limit in the text."""
     [statement] = sent_by_start_page(reader)
     parts = re.split(r"\bAS part\d\b", statement)
-    assert len(parts) == 4, statement  # three subqueries, then the end
-    for part, shown in zip(parts, ("5", "5", "3"), strict=False):
+    assert len(parts) == 6, statement  # five subqueries, then the end
+    assert re.search(r"starts_at\s+LIMIT 3\b", parts[3]), parts[3]
+    assert re.search(r"created_at DESC\s+LIMIT 3\b", parts[4]), parts[4]
+    for part, shown in zip(parts[:3], ("5", "5", "3"), strict=True):
         # the newest: its own; the unanswered: its own and each topic's (LATERAL or slots; not
         # SQLite's slot's LIMIT 1 OFFSET n, which picks the topic); "your answered": its own
         limits = re.findall(
@@ -69,12 +72,12 @@ def test_the_start_pages_parts_read_as_alone(app, reader, create_question):
     "your answered" in their order, with no sort (the unanswered: tests/forum/test_topic_*)."""
     create_question(reader, title="Min fråga", answer_count=1)
     db.session.execute(text("ANALYZE"))
-    sent = sent_with(lambda: start_page_forum(reader))
+    sent = sent_with(lambda: start_reads(reader))
     [(statement, parameters)] = [(s, p) for s, p in sent if "AS part0" in s]
     plan = plan_of(statement, parameters)
     assert "ix_question_author_activity" in plan, plan
     assert "ix_question_list_created" in plan, plan
-    forum = start_page_forum(reader)
+    forum = start_reads(reader).forum
     assert [q.title for q in forum.answered] == ["Min fråga"]
     assert [q.title for q in forum.newest] == ["Min fråga", *(f"Fråga {n}" for n in (7, 6, 5, 4))]
 
