@@ -522,7 +522,7 @@ class Scope:
     table: str  # the documents, aliased d
     join: str  # SQLite: what the boost and the filters need
     boost: str  # SQLite: 1 lifts a hit within its tier
-    keys: str  # PostgreSQL: a tier table's row d as (id, boost)
+    keys: str  # PostgreSQL: a tier table's row d as (id, boost), or id alone
     # SQLite: FTS5 tables of the terms, the words as written, and the titles (words and terms).
     fts: str
     words_fts: str
@@ -557,7 +557,7 @@ ITEMS = Scope(
     table="search_item",
     join="",
     boost="0",
-    keys="d.id, 0 AS boost",
+    keys="d.id",  # no boost: 0 (``item_pools_sql``)
     fts="search_item_fts",
     words_fts="search_item_fts",
     title_fts="search_item_fts",
@@ -834,19 +834,28 @@ HITS_LISTED = f"SELECT count(*) FROM search_terms d WHERE d.terms @@ {_TSQUERY}"
 
 
 def walk_then_list(
-    name: str, keys: str, column: str, top: str, limit: int, where: str = ""
+    name: str,
+    keys: str,
+    column: str,
+    top: str,
+    limit: int,
+    where: str = "",
+    tsq: str = "",
+    materialized: str = " MATERIALIZED",
 ) -> tuple[str, str]:
     """A PostgreSQL tier's walk and its pool, both reading ``keys`` (a SELECT of rows d ending in
-    WHERE or AND) whose ``column`` matches the tsquery ``%(q<name>)s``: the walk (the CTE
-    ``w<name>``) goes down the newest rows back ``%(s<name>)s`` ids from ``top`` (0: one look at
-    the key); the pool takes its rows, and only if the walk left it short of ``limit`` older
-    ones from GIN's list of hits (LIMIT 0 runs nothing). The tsquery is an InitPlan and the
-    span a bigint (psycopg sends an int as the smallest type that holds it, and a statement
-    with other types is another prepared statement): one plan for any words."""
-    tsq = f"(SELECT to_tsquery('simple', %(q{name})s))"
+    WHERE or AND) whose ``column`` matches the tsquery ``%(q<name>)s`` (or the SQL ``tsq``): the
+    walk (the CTE ``w<name>``) goes down the newest rows back ``%(s<name>)s`` ids from ``top``
+    (0: one look at the key); the pool takes its rows, and only if the walk left it short of
+    ``limit`` older ones from GIN's list of hits (LIMIT 0 runs nothing). The tsquery is an
+    InitPlan and the span a bigint (psycopg sends an int as the smallest type that holds it, and
+    a statement with other types is another prepared statement): one plan for any words. The
+    walk is read twice (its rows, its count), so PostgreSQL keeps it whether or not it is written
+    ``materialized``."""
+    tsq = tsq or f"(SELECT to_tsquery('simple', %(q{name})s))"
     edge = f"{top} - %(s{name})s"
     walk = (
-        f"w{name} AS MATERIALIZED ({keys} d.id > {edge}"
+        f"w{name} AS{materialized} ({keys} d.id > {edge}"
         f" AND ts_match_vq(d.{column}, {tsq}){where}"
         f" ORDER BY d.id DESC LIMIT {limit})"
     )
@@ -887,6 +896,8 @@ def wide_hits(where: str) -> str:
 # The forum's tiers, best first, as ``PostgresBackend.tier_queries`` gives them (and the scopes'
 # ``tsvectors`` list them).
 TIER_ORDER = (TITLE_EXACT, EXACT_OR_TITLE, EXACT_OR_TITLE, ANY_FORM)
+# What each tier's tsquery is made of: every word as written, or some form of each.
+TIER_TSQUERIES = ("words", "words", "forms", "forms")
 
 
 def tier_limit(tier: int) -> int:
@@ -938,6 +949,22 @@ def first_page_sql(where: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def item_tsqueries(scope: Scope) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The tiers whose tsquery is one of ``tq``'s columns (``to_tsquery`` of ``%(q<n>)s`` as
+    ``t<n>``: one per tsquery ``tier_queries`` makes, of the words as written or of their forms,
+    with the tier's weights), and for each tier the InitPlan that reads its tsquery."""
+    firsts, refs, named = [], [], {}
+    for n, ((_table, _column, weights), made_of) in enumerate(
+        zip(scope.tsvectors, TIER_TSQUERIES, strict=True)
+    ):
+        first = named.setdefault((made_of, weights), n)
+        if first == n:
+            firsts.append(n)
+        refs.append(f"(SELECT t{first} FROM tq)")  # noqa: S608  (fixed SQL)
+    return tuple(firsts), tuple(refs)
+
+
 @functools.lru_cache(maxsize=16)
 def item_pools_sql(kinds: tuple[str, ...], scope: Scope) -> str:
     """Each kind's pools (part, tier, id, boost) as the forum's tiers read theirs
@@ -946,8 +973,16 @@ def item_pools_sql(kinds: tuple[str, ...], scope: Scope) -> str:
     (``nätverket``: 5,000 rows per tier at 10x the data, 500 at large, each sorted) walks some
     hundred rows. The kind is written in, so that each kind's rows are read through its own
     indexes (migration 0052): the topics' list does not read every meeting's row that holds the
-    word, nor a meetings' walk the topics'."""
-    ctes, selects = [], []
+    word, nor a meetings' walk the topics'.
+
+    Written short, psycopg keeps a statement's text converted for the server only up to 4,096
+    bytes (``psycopg._queries.MAX_CACHED_STATEMENT_LENGTH``), and converting this one again on
+    every search cost ~70 µs of the worker's CPU at 4.7 kB: each tsquery once, in ``tq``, for
+    every kind and tier that reads it (``item_tsqueries``), the walks kept without the word
+    MATERIALIZED (each is read twice: kept all the same), no boost (0)."""
+    firsts, refs = item_tsqueries(scope)
+    columns = ", ".join(f"to_tsquery('simple', %(q{n})s) AS t{n}" for n in firsts)
+    ctes, selects = [f"tq AS (SELECT {columns})"], []
     for part, kind in enumerate(kinds):
         if not (kind.isascii() and kind.isalpha()):
             raise ValueError(kind)
@@ -957,10 +992,10 @@ def item_pools_sql(kinds: tuple[str, ...], scope: Scope) -> str:
         for n, (tier, (_table, column, _)) in enumerate(
             zip(TIER_ORDER, scope.tsvectors, strict=True)
         ):
-            walk, pool = walk_then_list(f"{part}_{n}", keys, column, top, tier_limit(tier))
+            limit = tier_limit(tier)
+            walk, pool = walk_then_list(f"{part}_{n}", keys, column, top, limit, "", refs[n], "")
             ctes.append(walk)
-            lead = f"SELECT {part} AS part, {tier} AS tier, d.id, d.boost"
-            selects.append(f"{lead} FROM ({pool}) AS d")
+            selects.append(f"SELECT {part}, {tier}, id, 0 FROM ({pool}) d")  # noqa: S608
     return f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
 
 
@@ -984,7 +1019,8 @@ class PostgresBackend(DriverSql):
 
     def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple]:
         """(tier, table, tsvector column, tsquery, its groups of terms): every word as written
-        in the title; as written anywhere; some form in the title; some form anywhere."""
+        in the title; as written anywhere; some form in the title; some form anywhere (the
+        tsqueries as ``TIER_TSQUERIES`` says)."""
         (t0, title_words, w0), (t1, words, w1), (t2, title_terms, w2), (t3, terms, w3) = (
             scope.tsvectors
         )
@@ -1037,12 +1073,12 @@ class PostgresBackend(DriverSql):
         kinds: tuple[str, ...],
         scope: Scope,
     ) -> dict:
-        params = {}
         tiers = self.tier_queries(query, scope)
+        firsts, _ = item_tsqueries(scope)
+        params = {f"q{n}": tiers[n][3] for n in firsts}
         for part, kind in enumerate(kinds):
-            for n, (tier, _table, column, tsquery, groups) in enumerate(tiers):
+            for n, (tier, _table, column, _tsquery, groups) in enumerate(tiers):
                 span = search_plan.item_walk(stats, kind, column, groups, tier_limit(tier))
-                params[f"q{part}_{n}"] = tsquery
                 params[f"s{part}_{n}"] = Int8(span)
         return params
 
