@@ -64,7 +64,9 @@ def comments_as_read(
     psycopg, None on PostgreSQL when there is none): the comments on the question and on the
     given answers, grouped, each group oldest first."""
     values = json.loads(found) if isinstance(found, str) else found or []
-    read = [PageComment(c, a, who, body, _moment(at), name) for c, a, who, body, at, name in values]
+    read = [
+        PageComment(c, a, who, body, json_moment(at), name) for c, a, who, body, at, name in values
+    ]
     read.sort(key=lambda comment: (comment.created_at, comment.id))
     shown = set(answer_ids)
     grouped: dict[tuple[str, int], list[PageComment]] = {}
@@ -79,7 +81,7 @@ def comments_as_read(
 _AS_STORED = UTCDateTime()
 
 
-def _moment(written: str) -> datetime:
+def json_moment(written: str) -> datetime:
     """A time as JSON has it (SQLite's stored text, PostgreSQL's ISO 8601 with an offset), as
     the column's type reads it."""
     return _AS_STORED.process_result_value(datetime.fromisoformat(written), None)

@@ -35,10 +35,10 @@ from hub.auth.models import User
 from hub.core.layout import SEPARATOR, shared_part, shared_parts
 from hub.core.templating import ago_writer, csrf_token, datetime_filter, iso_filter
 from hub.directory.privacy import can_view_person
-from hub.forum.answers import PageAnswer
 from hub.forum.articles import write_answers, write_experts, write_question
 from hub.forum.faces import Moment, head_of
 from hub.forum.mentions import link_mentions
+from hub.forum.page_answers import PageAnswer
 from hub.forum.page_comments import PageComment
 from hub.forum.questions import Expert, PageQuestion, TagLink
 

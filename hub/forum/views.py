@@ -24,6 +24,7 @@ from hub.forum import (
     list_parts,
     mentions,
     moderation,
+    page_answers,
     page_comments,
     post_parts,
     questions,
@@ -190,7 +191,8 @@ def create_question_from(form: AskForm):
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
 def question(question_id: int, slug: str | None = None):
-    found, following, comments = questions.read_question_page(current_user, question_id)
+    read = questions.read_question_page(current_user, question_id)
+    found = read.question
     if found is None:
         abort(404)
     if found.merged_into_id is not None:
@@ -204,7 +206,8 @@ def question(question_id: int, slug: str | None = None):
             code=301,
         )
     count_view(found.id)
-    return render_question(found, following=following, comments_read=comments)
+    return render_question(found, following=read.following, comments_read=read.comments,
+                           answers_read=read.answers, experts_read=read.experts)  # fmt: skip
 
 
 def with_query(url: str) -> str:
@@ -216,11 +219,13 @@ def with_query(url: str) -> str:
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
                     merge_form=None, following: bool | None = None,
-                    comments_read=None):  # fmt: skip
+                    comments_read=None, answers_read=None, experts_read=None):  # fmt: skip
     if isinstance(question, Question):  # a POST's, loaded to be changed: read as the page's row
         question = questions.page_question_of(question)
     me = current_user._get_current_object()
-    rows = answers.answers_for_page(question, me)
+    rows = answers_read
+    if rows is None:  # a POST's page: no answers came with the question
+        rows = page_answers.answers_for_page(question, me)
     shown = [a.id for a, _m in rows]
     if comments_read is None:  # a POST's page: no comments came with the question
         comments = page_comments.comments_for_page(question.id, shown)
@@ -231,7 +236,7 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
     people = mentions.people_to_link(current_user, written)
     if following is None:
         following = questions.is_following(current_user, "question", question.id)
-    experts = questions.experts_for(question, current_user)
+    experts = questions.experts_for(question, me, read=experts_read)
     moderator = can(current_user, Permission.MODERATE)
     move_form = None
     if moderator:
