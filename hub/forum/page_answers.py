@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import Label, Select, bindparam, exists, false, func, select
+from sqlalchemy import Label, ScalarSelect, Select, bindparam, exists, false, func, select
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
@@ -65,11 +65,19 @@ def answers_column(dialect: str, *, with_hidden: bool) -> Label:
     hidden ones for a moderator), as one JSON array of their columns: a column of the
     question's own statement (``questions.read_question_page``), one round trip less than a
     statement of their own. Read with ``answers_as_read``."""
-    found = _answers_statement(with_hidden=with_hidden).order_by(None).subquery("page_answer")
+    found = _answers_statement(with_hidden=with_hidden).order_by(None)
+    return json_rows(found, dialect).label("answers")
+
+
+def json_rows(found: Select, dialect: str) -> ScalarSelect:
+    """The rows of ``found`` as one JSON array of arrays of its columns (None on PostgreSQL when
+    there is none), built where they are read: a subquery's columns named again outside it
+    made the question's statement longer than psycopg keeps parsed (4 kB), so it was parsed
+    anew on every page."""
     postgres = dialect == "postgresql"
-    each = (func.json_build_array if postgres else func.json_array)(*found.c)
+    each = (func.json_build_array if postgres else func.json_array)(*found.selected_columns)
     together = func.json_agg(each) if postgres else func.json_group_array(each)
-    return select(together).select_from(found).correlate(None).scalar_subquery().label("answers")
+    return found.with_only_columns(together).correlate(None).scalar_subquery()
 
 
 def answers_as_read(

@@ -72,7 +72,7 @@ from hub.forum.models import (
     Revision,
     question_tag,
 )
-from hub.forum.page_answers import PageAnswer, answers_as_read, answers_column
+from hub.forum.page_answers import PageAnswer, answers_as_read, answers_column, json_rows
 from hub.forum.page_comments import comments_column
 from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
@@ -901,14 +901,10 @@ def _guessed_ranking(question_id: int) -> tuple[Ranked, ...] | None:
 
 
 def _experts_column(dialect: str):
-    """The guessed ranking's people (``expert_ids``) as ``PEOPLE`` reads them, as one
-    JSON array: a column of the question page's row, one round trip less. Read with
+    """The guessed ranking's people (``expert_ids``) as ``PEOPLE`` reads them, as one JSON
+    array: a column of the question page's row, one round trip less. Read with
     ``_people_as_read``."""
-    found = _people_of_ranking().subquery("page_expert")
-    postgres = dialect == "postgresql"
-    each = (func.json_build_array if postgres else func.json_array)(*found.c)
-    together = func.json_agg(each) if postgres else func.json_group_array(each)
-    return select(together).select_from(found).correlate(None).scalar_subquery().label("experts")
+    return json_rows(_people_of_ranking(), dialect).label("experts")
 
 
 def _people_as_read(found: str | list | None) -> dict[int, Person]:

@@ -234,3 +234,18 @@ def test_answers_read_with_the_question_are_those_of_their_own_statement(app, cr
         marks = {answer.id: marked for answer, marked in questions.read_question_page(
             reader, question.id).answers}  # fmt: skip
         assert marks[shown["plain"].id] is True and marks[shown["photo"].id] is False
+
+
+@pytest.mark.parametrize("moderator", [False, True])
+def test_the_questions_row_is_short_enough_for_psycopg_to_keep_it_parsed(app, moderator):
+    """psycopg keeps a statement's text parsed (its placeholders found) only up to a length: a
+    longer one is parsed anew at every execution, a tenth of the page's row's own CPU."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from hub.forum import questions
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's parsing: PostgreSQL only")
+    values = {"question_id": 1, "user_id": 1, "expert_ids": list(range(9))}
+    sql, _params = questions.PAGE_ROW[moderator].sent(values, db.engine.dialect)
+    assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
