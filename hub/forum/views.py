@@ -256,21 +256,17 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         question, comments.get(("question", question.id), ()), viewer=me, moderator=moderator,
         people=people, following=following, forms=forms,
     )  # fmt: skip
-    return (
-        render_template(
-            "forum/question.html",
-            question=question,
-            question_part=question_part,
-            answer_parts=answer_parts,
-            experts_part=post_parts.experts_part(question.id, experts),
-            moderator=moderator,
-            answer_form=answer_form or post_parts.BlankForm(AnswerForm),
-            ask_form=ask_form or post_parts.BlankForm(AskToAnswerForm),
-            move_form=move_form,
-            merge_form=merge_form,
-        ),
-        status,
+    experts_part = post_parts.experts_part(question.id, experts)
+    page_forms = {
+        "answer_form": answer_form or post_parts.BlankForm(AnswerForm),
+        "ask_form": ask_form or post_parts.BlankForm(AskToAnswerForm),
+        "move_form": move_form,
+        "merge_form": merge_form,
+    }
+    content = post_parts.question_content(
+        question, question_part, answer_parts, experts_part, moderator=moderator, forms=page_forms
     )
+    return render_template("forum/question.html", question=question, content=content), status
 
 
 @bp.post("/fragor/<int:question_id>/svar")
