@@ -13,14 +13,17 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Row,
     Select,
     String,
     and_,
+    any_,
     bindparam,
     case,
+    cast,
     exists,
     false,
     func,
@@ -925,10 +928,7 @@ def _people_of_ranking() -> Select:
     asked = exists().where(
         AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
     )
-    topics = select(question_tag.c.tag_id).where(
-        question_tag.c.question_id == bindparam("question_id")
-    )
-    knows = exists().where(user_expertise.c.user_id == User.id, user_expertise.c.tag_id.in_(topics))
+    knows = exists().where(user_expertise.c.user_id == User.id, _one_of_its_topics())
     return (
         listed_people()
         .with_only_columns(*FACE_COLUMNS, asked, knows)
@@ -938,6 +938,20 @@ def _people_of_ranking() -> Select:
 
 
 PEOPLE = DriverStatement(_people_of_ranking, lists=("expert_ids",))
+
+
+def _one_of_its_topics() -> ColumnElement[bool]:
+    """A member's topic is one of the question's. PostgreSQL: its topics read once, as an
+    array (an InitPlan), each member's then looked up by their key (with ``IN (SELECT …)`` it
+    read the question's topics again for each member: 38 buffers for 9 members, not 18)."""
+    topics = select(question_tag.c.tag_id).where(
+        question_tag.c.question_id == bindparam("question_id")
+    )
+    if db.engine.dialect.name == "postgresql":
+        found = topics.with_only_columns(func.array_agg(question_tag.c.tag_id))
+        # A cast: ANY (SELECT …) would compare with each row of the subquery, not the array.
+        return user_expertise.c.tag_id == any_(cast(found.scalar_subquery(), ARRAY(Integer)))
+    return user_expertise.c.tag_id.in_(topics)
 
 
 EXPERT_WINDOW = 100
