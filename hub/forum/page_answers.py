@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Label, ScalarSelect, Select, bindparam, exists, false, func, select
 
@@ -16,10 +16,6 @@ from hub.core.driver_rows import DriverStatement
 from hub.forum.faces import Face, FaceColumns, face_from, face_from_json
 from hub.forum.models import Answer, HelpfulMark
 from hub.forum.page_comments import json_moment
-
-if TYPE_CHECKING:
-    from hub.forum.models import Question
-    from hub.forum.questions import PageQuestion
 
 
 class PageAnswer(NamedTuple):
@@ -40,9 +36,14 @@ class PageAnswer(NamedTuple):
 ANSWER_FIELDS = 8  # PageAnswer's fields before the author
 
 
-def answers_for_page(
-    question: Question | PageQuestion, user: User
-) -> list[tuple[PageAnswer, bool]]:
+class AnsweredQuestion(Protocol):
+    """What the answers' reading needs of a question (``Question``, ``PageQuestion``)."""
+
+    id: int
+    accepted_answer_id: int | None
+
+
+def answers_for_page(question: AnsweredQuestion, user: User) -> list[tuple[PageAnswer, bool]]:
     """Answers with their authors and whether this user marked each helpful: one statement,
     read as rows through the connection (the session's ORM layer would only add work)."""
     statement = ANSWERS[can(user, Permission.MODERATE)]
