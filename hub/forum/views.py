@@ -233,11 +233,11 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         comments = page_comments.comments_as_read(comments_read, question.id, shown)
     written = [question.body_source, *(a.body_source for a, _m in rows)]
     written += [c.body for group in comments.values() for c in group]
-    people = mentions.people_to_link(current_user, written)
+    people = mentions.people_to_link(me, written)
     if following is None:
-        following = questions.is_following(current_user, "question", question.id)
+        following = questions.is_following(me, "question", question.id)
     experts = questions.experts_for(question, me, read=experts_read)
-    moderator = can(current_user, Permission.MODERATE)
+    moderator = can(me, Permission.MODERATE)
     move_form = None
     if moderator:
         move_form = MoveForm(formdata=None)
