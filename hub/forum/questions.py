@@ -42,7 +42,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
-from hub.core.driver_rows import DriverStatement, limits_written_in
+from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
 from hub.core.kept import KeptRows
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
