@@ -35,7 +35,6 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -81,6 +80,7 @@ from hub.forum.page_answers import PageAnswer, answers_as_read, answers_column, 
 from hub.forum.page_comments import comments_column
 from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
+from hub.forum.search_form import kept_tags
 
 MAX_TAGS = 5
 MAX_NEW_TAGS = 3
@@ -647,30 +647,30 @@ LISTED_COLUMNS = (
 
 
 def _listed_tags_column(dialect: str, question_id: ColumnElement[int]):
-    """The tags of the question ``question_id`` by name, as one JSON array of [slug, name]: read
-    in the list's own statement, as the question page reads its tags (``_tags_column``). A
-    statement of their own was a round trip on every list page (1,917 of the realistic run's
-    60,229 statements on PostgreSQL). Found by an index of ``question_tag`` per question."""
-    tags = (
-        select(Tag.slug, Tag.name)
-        .select_from(question_tag)
-        .join(Tag, Tag.id == question_tag.c.tag_id)
-        .where(question_tag.c.question_id == question_id)
-        .correlate_except(question_tag, Tag)  # the page's row, through SQLite's subquery too
-    )
+    """The ids of the question ``question_id``'s tags (an array on PostgreSQL, JSON text on
+    SQLite), from ``question_tag``'s key alone, read in the list's own statement: a statement of
+    their own was a round trip on every list page (1,917 of the realistic run's 60,229 on
+    PostgreSQL); their slugs and names joined and sorted per row cost the server as much again
+    (bench/README.md, session 14, reads5). Named and ordered from the kept tags (``_tag_links``)."""
     if dialect == "postgresql":
-        each = aggregate_order_by(func.json_build_array(Tag.slug, Tag.name), Tag.name)
-        return tags.with_only_columns(func.json_agg(each)).scalar_subquery().label("tags")
-    # SQLite (3.40) has no ORDER BY in an aggregate: the tags in order, then gathered.
-    ordered = tags.order_by(Tag.name).subquery("ordered")
-    together = func.json_group_array(func.json_array(ordered.c.slug, ordered.c.name))
-    return select(together).scalar_subquery().label("tags")
+        together = func.array_agg(question_tag.c.tag_id)
+    else:
+        together = func.json_group_array(question_tag.c.tag_id)
+    ids = select(together).where(question_tag.c.question_id == question_id)
+    return ids.correlate_except(question_tag).scalar_subquery().label("tags")
 
 
-def _listed_tags(found: str | list | None) -> list[TagLink]:
-    """``_listed_tags_column``'s array (text on SQLite, decoded by psycopg; None: no tag)."""
-    values = json.loads(found) if isinstance(found, str) else found or []
-    return [TagLink(slug, name) for slug, name in values]
+def _tag_links(rows: list) -> list[list[TagLink]]:
+    """Each row's tags by name, named from every tag as the search's choices keep them (by name,
+    in the database's order): read afresh when a row has a tag they do not know yet (one made in
+    another worker)."""
+    found = [json.loads(row.tags) if isinstance(row.tags, str) else row.tags or [] for row in rows]
+    known = kept_tags()
+    if any(tag_id not in known for ids in found for tag_id in ids):
+        known = kept_tags(afresh=True)
+    return [
+        [TagLink(*known[i][1:]) for i in sorted(ids, key=lambda i: known[i][0])] for ids in found
+    ]
 
 
 def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQuestion], bool]:
@@ -682,7 +682,8 @@ def list_questions(filters: QuestionFilters, user: User) -> tuple[list[ListedQue
     parameters["upto"] = parameters["offset"] + parameters["limit"]
     rows = _listed(shape).rows(parameters)
     shown = rows[: filters.per_page]
-    listed = [ListedQuestion(*row[:-1], tags=_listed_tags(row.tags)) for row in shown]
+    tags = _tag_links(shown)
+    listed = [ListedQuestion(*row[:-1], tags=links) for row, links in zip(shown, tags, strict=True)]
     return listed, len(rows) > filters.per_page
 
 

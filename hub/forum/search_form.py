@@ -21,7 +21,7 @@ from wtforms.widgets import Select
 
 from hub.core.driver_rows import DriverStatement
 from hub.core.i18n import current_locale, translated
-from hub.core.kept import KeptRows
+from hub.core.kept import KeptRows, drop_kept
 from hub.core.layout import shared_part
 from hub.core.models import Tag
 from hub.forum.models import Category
@@ -194,3 +194,17 @@ def _choices_statement() -> CompoundSelect:
 # every search shows them.
 CHOICES = DriverStatement(_choices_statement)
 KEPT_CHOICES = KeptRows("search-choices", lambda: tuple(CHOICES.rows()))
+
+
+def kept_tags(afresh: bool = False) -> dict[int, tuple[int, str, str]]:
+    """Every tag by id: its place by name (the database's order), slug and name, from the
+    kept choices (``afresh``: read again first), made once per rows read."""
+    if afresh:
+        drop_kept()
+    return _tags_by_id(KEPT_CHOICES.rows())
+
+
+@lru_cache(maxsize=4)
+def _tags_by_id(rows: tuple) -> dict[int, tuple[int, str, str]]:
+    tags = [row for row in rows if row[0]]
+    return {row[1]: (place, row[2], row[3]) for place, row in enumerate(tags)}

@@ -113,3 +113,21 @@ def test_each_rows_tags_are_found_by_the_question(client, login, create_user, li
         assert "question_id=?)" in tags and "SCAN question_tag" not in tags, plan
     page = client.get("/fragor").text
     assert page.count('<a class="tag" href="/fragor?tagg=surfplattor">Surfplattor</a>') == 20
+
+
+def test_a_tag_another_worker_made_is_named_at_once(client, login, create_user, listed):
+    """The rows' tags are ids named from the kept tags: a tag they do not know yet (made in
+    another worker, no rule ran here) reads them afresh; each row's tags in name order."""
+    login(create_user())
+    assert client.get("/fragor").status_code == 200  # the tags kept
+    question = db.session.scalar(text("SELECT max(question_id) FROM question_tag"))
+    db.session.execute(text("INSERT INTO tag (slug, name) VALUES ('appar', 'Appar')"))
+    tagged = "INSERT INTO question_tag (question_id, tag_id) SELECT :q, id FROM tag"
+    db.session.execute(text(f"{tagged} WHERE slug = 'appar'"), {"q": question})
+    db.session.commit()
+    page = client.get("/fragor").text
+    both = (
+        '<a class="tag" href="/fragor?tagg=appar">Appar</a> '
+        '<a class="tag" href="/fragor?tagg=surfplattor">'
+    )
+    assert both in page
