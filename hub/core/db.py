@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -116,8 +117,8 @@ def held_reader_connection(session: Session) -> Connection | None:
 
 
 class HeldReader:
-    """One connection per process, held outside the pool, for the reads of GET and HEAD
-    requests before the request's session takes a connection of its own.
+    """A connection held outside the pool, for the reads of GET and HEAD requests before the
+    request's session takes a connection of its own.
 
     A signed-in page of plain reads (the member, a list) paid for the session's connection
     lifecycle on every request: the session's transaction, the pool's checkout with its events
@@ -129,19 +130,22 @@ class HeldReader:
     (``reading_connection``). The held connection never writes: a statement on it that is not
     a plain read is refused (``begin_before_first_write``) rather than committed on its own.
 
-    Checked at each request's first use as the pool checks its connections
-    (``check_at_checkout``): one the server hung up on, that a failed request left inside a
-    transaction, or that no longer answers after a long idle time is replaced. A forked process
-    leaves its parent's alone (never closes it: the parent's socket) and opens its own.
+    One connection per thread (gunicorn's sync workers have one; a threaded server must not
+    share a connection between two requests at once). Checked at each request's first use as
+    the pool checks its connections (``check_at_checkout``): one the server hung up on, that a
+    failed request left inside a transaction, or that no longer answers after a long idle time
+    is replaced. A forked process leaves its parent's alone (never closes them: the parent's
+    sockets) and opens its own.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = weakref.ref(engine)
-        self._connection: Connection | None = None
-        self._used = 0.0
-        self._inherited: list[Connection] = []  # a parent's, kept from the garbage collector
         from psycopg.pq import TransactionStatus
 
+        self._engine = weakref.ref(engine)
+        # By thread: the connection and when it was last used. A thread's entry outlives it
+        # and serves the next thread given its number (a pool of threads: bounded).
+        self._held: dict[int, tuple[Connection, float]] = {}
+        self._inherited: list[Connection] = []  # a parent's, kept from the garbage collector
         self._idle = TransactionStatus.IDLE
         reader = weakref.ref(self)  # a later app's reader must not keep this one alive
 
@@ -153,10 +157,10 @@ class HeldReader:
         os.register_at_fork(after_in_child=after_in_child)
 
     def connection(self) -> Connection:
-        connection = self._connection
-        if connection is None or not self._usable(connection):
-            connection = self._connection = self._connect()
-        self._used = time.monotonic()
+        thread = threading.get_ident()
+        held = self._held.get(thread)
+        connection = held[0] if held is not None and self._usable(*held) else self._connect()
+        self._held[thread] = (connection, time.monotonic())
         return connection
 
     def _connect(self) -> Connection:
@@ -166,15 +170,16 @@ class HeldReader:
         record.info[READS_WITHOUT_TRANSACTION] = HELD
         return connection
 
-    def _usable(self, connection: Connection) -> bool:
+    def _usable(self, connection: Connection, used: float) -> bool:
         if connection.invalidated or connection.closed:
             return False
-        engine = connection.engine
         driver = connection.connection.driver_connection
         if (
             server_hung_up(driver)
             or driver.pgconn.transaction_status != self._idle
-            or (time.monotonic() - self._used > PING_AFTER_IDLE and not answers(engine, driver))
+            or (
+                time.monotonic() - used > PING_AFTER_IDLE and not answers(connection.engine, driver)
+            )
         ):
             connection.invalidate()
             connection.close()
@@ -184,14 +189,15 @@ class HeldReader:
         return True
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """Closed for good (the engine's disposal): not given back to a pool that is gone."""
+        held, self._held = self._held, {}
+        for connection, _used in held.values():
+            connection.invalidate()
+            connection.close()
 
     def forget_after_fork(self) -> None:
-        if self._connection is not None:
-            self._inherited.append(self._connection)
-            self._connection = None
+        self._inherited.extend(connection for connection, _used in self._held.values())
+        self._held = {}
 
 
 def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
