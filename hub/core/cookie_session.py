@@ -10,7 +10,7 @@ A changed, forged or expired cookie is never kept; the session expires at the sa
 A session of plain values (the signed-in member's: strings, a flag) is kept decoded as well and
 each request given a copy of it; and the session cookie is found in the request's Cookie header
 once per header (werkzeug parses every cookie of it into a dict on each request, for this
-one look-up alone): a fifth of a signed-in static page's Flask-side work went into these two.
+one look-up alone): 4 % of a signed-in static page's instructions went into these two.
 """
 
 from __future__ import annotations

@@ -122,13 +122,14 @@ class HeldReader:
 
     A signed-in page of plain reads (the member, a list) paid for the session's connection
     lifecycle on every request: the session's transaction, the pool's checkout with its events
-    (``check_at_checkout``) and the checkin with its reset at the end: a seventh of a static
-    page's CPU in the worker. Its reads run without a transaction anyway (``configure_postgres``:
-    autocommit until the first write, READ COMMITTED), so a connection that stays in autocommit
-    sees the same rows. Once the request's session takes its own connection (an ORM query, a
-    flush, a write) the request's later reads go there, in its transaction, and see its writes
-    (``reading_connection``). The held connection never writes: a statement on it that is not
-    a plain read is refused (``begin_before_first_write``) rather than committed on its own.
+    (``check_at_checkout``) and the checkin with its reset at the end: a tenth of a signed-in
+    static page's instructions in the worker. Its reads run without a transaction anyway
+    (``configure_postgres``: autocommit until the first write, READ COMMITTED), so a
+    connection that stays in autocommit sees the same rows. Once the request's session takes
+    its own connection (an ORM query, a flush, a write) the request's later reads go there, in
+    its transaction, and see its writes (``reading_connection``). The held connection never
+    writes: a statement on it that is not a plain read is refused
+    (``begin_before_first_write``) rather than committed on its own.
 
     One connection per thread (gunicorn's sync workers have one; a threaded server must not
     share a connection between two requests at once). Checked at each request's first use as

@@ -62,7 +62,7 @@ def current_locale() -> Locale | None:
     The request's first ask (every page's: its templates are kept per language) stores
     ``select_locale``'s answer, the app's selector (``create_app``), where Flask-Babel would
     store it: Flask-Babel's own way there looked up ``g``, the app and its extension through
-    proxies again (a fortieth of a signed-in static page)."""
+    proxies again (3 % of a signed-in static page's instructions)."""
     context = g._get_current_object()
     state = getattr(context, "_flask_babel", None)
     if state is None:
