@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -87,7 +88,14 @@ def cursor_rows(
     begins a transaction) and those of the tests and benches that count, time and explain
     statements. Every statement the hub sends past SQLAlchemy goes through here. ``prepare``:
     psycopg's (True: prepared at once; False: never; None: from its fifth use)."""
-    cursor = connection.connection.driver_connection.cursor()
+    return _sent_rows(connection, sql, params, prepare, _kept_cursor(connection.connection))
+
+
+def _sent_rows(connection: Connection, sql: str, params, prepare: bool | None, cursor) -> list:
+    """The rows of ``sql`` on ``cursor`` (None: a new one, closed after), between the events."""
+    own = cursor is None
+    if own:
+        cursor = connection.connection.driver_connection.cursor()
     events = connection.dispatch
     events.before_cursor_execute(connection, cursor, sql, params, None, False)
     try:
@@ -97,9 +105,58 @@ def cursor_rows(
             cursor.execute(sql, params, prepare=prepare)
         found = cursor.fetchall()
     finally:
-        cursor.close()
+        if own:
+            cursor.close()
     events.after_cursor_execute(connection, cursor, sql, params, None, False)
     return found
+
+
+# In a pooled psycopg connection's info (emptied when the connection is closed or invalidated):
+# its kept cursors, by the SQL text of the ``DriverStatement`` each sends, None for any other.
+KEPT_CURSORS = "hub_kept_cursors"
+MAX_KEPT = 128  # cursors kept per connection: the hub's statements (and their written limits)
+
+
+def _kept_cursor(pooled, sql: str | None = None, row: type | None = None):
+    """psycopg: the cursor kept on the pooled connection for ``sql`` (None: one shared by the
+    statements of no ``DriverStatement``), making rows of ``row`` (a named tuple) in psycopg's C
+    where given. A new cursor per statement made its adapters' map, its transformer and its
+    columns' loaders again; a cursor that sends the same text again keeps them (the member's
+    row: 52 → 30 µs of this process's CPU, bench/driver_loop.py). SQLite: None (a cursor costs
+    little there, and one kept across statements would be one more thing to hold a read open)."""
+    driver = pooled.driver_connection
+    if not hasattr(driver, "pgconn"):
+        return None
+    info = pooled.info
+    kept = info.get(KEPT_CURSORS)
+    if kept is None:
+        kept = info[KEPT_CURSORS] = {}
+    cursor = kept.get(sql)
+    if cursor is None:
+        if len(kept) >= MAX_KEPT:  # written limits come from requests: keep the set bounded
+            kept.clear()
+        cursor = kept[sql] = driver.cursor()
+        if row is not None:
+            make = partial(tuple.__new__, row)
+            cursor.row_factory = lambda _cursor: make
+    return cursor
+
+
+def _statement_cursor(pooled, sql: str, compiled: _Compiled):
+    """The kept cursor of a ``DriverStatement``'s text: it makes the rows when no column needs
+    its type's processor (``_made`` makes them from the driver's values otherwise)."""
+    return _kept_cursor(pooled, sql, None if compiled.processors else compiled.row)
+
+
+def _made(fetched: list, compiled: _Compiled) -> list[tuple]:
+    """The statement's rows as named tuples, each column through its type's result processor
+    where it has one. psycopg's cursor made them so already when no column has one."""
+    if compiled.processors:
+        make = partial(tuple.__new__, compiled.row)
+        return [make(_processed(values, compiled.processors)) for values in fetched]
+    if fetched and type(fetched[0]) is not compiled.row:  # SQLite's plain tuples
+        return list(map(partial(tuple.__new__, compiled.row), fetched))
+    return fetched
 
 
 def _processed(values: Sequence, processors: tuple) -> list:
@@ -149,10 +206,8 @@ class DriverStatement:
         connection = reading_connection()
         sql, params = self.sent(values, connection.dialect)
         compiled = self._compiled[connection.dialect.name]
-        fetched = cursor_rows(connection, sql, params)
-        if compiled.processors:
-            fetched = [_processed(values, compiled.processors) for values in fetched]
-        return list(map(compiled.row._make, fetched))
+        cursor = _statement_cursor(connection.connection, sql, compiled)
+        return _made(_sent_rows(connection, sql, params, None, cursor), compiled)
 
     def sent(self, values: dict[str, Any] | None, dialect) -> tuple[str, dict | tuple]:
         """The SQL and the parameters the driver is given for ``values``."""

@@ -27,6 +27,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 
 from markupsafe import Markup
@@ -521,7 +522,7 @@ class Scope:
     table: str  # the documents, aliased d
     join: str  # SQLite: what the boost and the filters need
     boost: str  # SQLite: 1 lifts a hit within its tier
-    keys: str  # PostgreSQL: a tier table's row d as (id, boost)
+    keys: str  # PostgreSQL: a tier table's row d as (id, boost), or id alone
     # SQLite: FTS5 tables of the terms, the words as written, and the titles (words and terms).
     fts: str
     words_fts: str
@@ -556,7 +557,7 @@ ITEMS = Scope(
     table="search_item",
     join="",
     boost="0",
-    keys="d.id, 0 AS boost",
+    keys="d.id",  # no boost: 0 (``item_pools_sql``)
     fts="search_item_fts",
     words_fts="search_item_fts",
     title_fts="search_item_fts",
@@ -833,19 +834,28 @@ HITS_LISTED = f"SELECT count(*) FROM search_terms d WHERE d.terms @@ {_TSQUERY}"
 
 
 def walk_then_list(
-    name: str, keys: str, column: str, top: str, limit: int, where: str = ""
+    name: str,
+    keys: str,
+    column: str,
+    top: str,
+    limit: int,
+    where: str = "",
+    tsq: str = "",
+    materialized: str = " MATERIALIZED",
 ) -> tuple[str, str]:
     """A PostgreSQL tier's walk and its pool, both reading ``keys`` (a SELECT of rows d ending in
-    WHERE or AND) whose ``column`` matches the tsquery ``%(q<name>)s``: the walk (the CTE
-    ``w<name>``) goes down the newest rows back ``%(s<name>)s`` ids from ``top`` (0: one look at
-    the key); the pool takes its rows, and only if the walk left it short of ``limit`` older
-    ones from GIN's list of hits (LIMIT 0 runs nothing). The tsquery is an InitPlan and the
-    span a bigint (psycopg sends an int as the smallest type that holds it, and a statement
-    with other types is another prepared statement): one plan for any words."""
-    tsq = f"(SELECT to_tsquery('simple', %(q{name})s))"
+    WHERE or AND) whose ``column`` matches the tsquery ``%(q<name>)s`` (or the SQL ``tsq``): the
+    walk (the CTE ``w<name>``) goes down the newest rows back ``%(s<name>)s`` ids from ``top``
+    (0: one look at the key); the pool takes its rows, and only if the walk left it short of
+    ``limit`` older ones from GIN's list of hits (LIMIT 0 runs nothing). The tsquery is an
+    InitPlan and the span a bigint (psycopg sends an int as the smallest type that holds it, and
+    a statement with other types is another prepared statement): one plan for any words. The
+    walk is read twice (its rows, its count), so PostgreSQL keeps it whether or not it is written
+    ``materialized``."""
+    tsq = tsq or f"(SELECT to_tsquery('simple', %(q{name})s))"
     edge = f"{top} - %(s{name})s"
     walk = (
-        f"w{name} AS MATERIALIZED ({keys} d.id > {edge}"
+        f"w{name} AS{materialized} ({keys} d.id > {edge}"
         f" AND ts_match_vq(d.{column}, {tsq}){where}"
         f" ORDER BY d.id DESC LIMIT {limit})"
     )
@@ -855,6 +865,138 @@ def walk_then_list(
         f" ORDER BY d.id + 0 DESC LIMIT {limit} - (SELECT count(*) FROM w{name}))"
     )
     return walk, pool
+
+
+def wide_hits(where: str) -> str:
+    """The widest tier's hits under the filters' SQL ``where``, for ``FIRST_PAGE_SQL`` to count
+    up to COUNT_CAP + 1: its walk ``w3`` when the tier walks (``s3``, ids back: a common word,
+    whose walk is short), else its pool ``p2`` (GIN's list, sorted). GIN's list up to the cap in
+    any order read less for a listed word at large ("kamera": 1,303 buffers against 2,203), but
+    its plan for any words is a sequential scan that stops at the cap: at xlarge a word with no
+    hits read the whole table (~130 ms against ~6). The branches run under one-time filters on
+    ``s3`` hidden from the planner (an InitPlan): in its sight, PostgreSQL planned the statement
+    for each search's branch (1.1 ms a search) instead of keeping one plan."""
+    table, column, _ = FORUM.tsvectors[-1]  # the last tier, its tsquery q3
+    tsquery = "(SELECT to_tsquery('simple', %(q3)s))"
+    listed = f"SELECT 1 FROM {table} d WHERE d.{column} @@ {tsquery}{where}"  # noqa: S608
+    # A walk that falls short (its newest rows rarer in the word than ANALYZE's sample of the
+    # whole table says: at xlarge "surfplattan" found 80 of 101 in its span) counts the older
+    # hits from GIN's list in any order, up to what it lacks, instead of counting p2, which
+    # reads every older hit and sorts it (21,836 buffers, ~130 ms; now 534). LIMIT 0 runs
+    # nothing.
+    return (
+        "SELECT 1 FROM w3 WHERE (SELECT %(s3)s) > 0 UNION ALL"  # noqa: S608  (fixed SQL; values bound)
+        f" ({listed} AND (SELECT %(s3)s) > 0"
+        f" AND d.id + 0 <= (SELECT max(id) FROM {table}) - %(s3)s"
+        f" LIMIT {COUNT_CAP + 1} - (SELECT count(*) FROM w3)) UNION ALL"
+        " SELECT 1 FROM p2 WHERE (SELECT %(s3)s) = 0"
+    )
+
+
+# The forum's tiers, best first, as ``PostgresBackend.tier_queries`` gives them (and the scopes'
+# ``tsvectors`` list them).
+TIER_ORDER = (TITLE_EXACT, EXACT_OR_TITLE, EXACT_OR_TITLE, ANY_FORM)
+# What each tier's tsquery is made of: every word as written, or some form of each.
+TIER_TSQUERIES = ("words", "words", "forms", "forms")
+
+
+def tier_limit(tier: int) -> int:
+    """A tier's pool: POOL hits, the widest tier's one more (its length counts up to the cap)."""
+    return COUNT_CAP + 1 if tier == ANY_FORM else POOL
+
+
+# PostgreSQL's pool statements are the same text for any words: made once per process for each
+# set of filters (or kinds), their values per search. Made per search, the texts cost a twentieth
+# of a search's CPU in the worker (~0.1 ms).
+
+
+@functools.lru_cache(maxsize=64)
+def forum_pool_parts(where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The forum's pool statement under the filters' SQL ``where`` (``Filters.sql``, narrow) as
+    its walks (CTEs) and its tiers' pools (tier, id, boost), as in ``tier_queries``. Every tier
+    walks and then lists, whichever way was chosen: a tier that lists walks back 0 ids (one look
+    at the key), so that the statement's text is the same for any words and each connection
+    plans it once per set of filters, not once per combination of walked and listed tiers (16
+    in the bench's queries, each planned for its values five times before PostgreSQL keeps its
+    generic plan: 0.6-0.9 ms each)."""
+    walks, selects = [], []
+    for n, (tier, (table, column, _)) in enumerate(zip(TIER_ORDER, FORUM.tsvectors, strict=True)):
+        keys = f"SELECT {FORUM.keys} FROM {table} d WHERE"  # noqa: S608  (fixed SQL; values bound)
+        top = f"(SELECT max(id) FROM {table})"  # noqa: S608
+        walk, pool = walk_then_list(str(n), keys, column, top, tier_limit(tier), where)
+        walks.append(walk)
+        selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
+    return tuple(walks), tuple(selects)
+
+
+@functools.lru_cache(maxsize=64)
+def forum_pools_sql(where: str) -> str:
+    """The forum's pools (tier, id, boost) in one statement (``PostgresBackend.pools``)."""
+    walks, selects = forum_pool_parts(where)
+    return f"WITH {', '.join(walks)} {' UNION ALL '.join(selects)}"
+
+
+@functools.lru_cache(maxsize=64)
+def first_page_sql(where: str) -> str:
+    """``FIRST_PAGE_SQL`` under the filters' SQL ``where``."""
+    walks, (tier0, tier1a, tier1b, tier2) = forum_pool_parts(where)
+    return FIRST_PAGE_SQL.format(
+        ctes="".join(f"{w}, " for w in walks),
+        tier0=tier0,
+        tier1=f"{tier1a} UNION {tier1b}",  # the same document twice: the same boost
+        tier2=tier2,
+        wide=wide_hits(where),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def item_tsqueries(scope: Scope) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The tiers whose tsquery is one of ``tq``'s columns (``to_tsquery`` of ``%(q<n>)s`` as
+    ``t<n>``: one per tsquery ``tier_queries`` makes, of the words as written or of their forms,
+    with the tier's weights), and for each tier the InitPlan that reads its tsquery."""
+    firsts, refs, named = [], [], {}
+    for n, ((_table, _column, weights), made_of) in enumerate(
+        zip(scope.tsvectors, TIER_TSQUERIES, strict=True)
+    ):
+        first = named.setdefault((made_of, weights), n)
+        if first == n:
+            firsts.append(n)
+        refs.append(f"(SELECT t{first} FROM tq)")  # noqa: S608  (fixed SQL)
+    return tuple(firsts), tuple(refs)
+
+
+@functools.lru_cache(maxsize=16)
+def item_pools_sql(kinds: tuple[str, ...], scope: Scope) -> str:
+    """Each kind's pools (part, tier, id, boost) as the forum's tiers read theirs
+    (``walk_then_list``), in one statement (``PostgresBackend.pools_apart``); the walks' lengths
+    are values, chosen by ``search_plan.item_walk``. A word in every meeting's title
+    (``nätverket``: 5,000 rows per tier at 10x the data, 500 at large, each sorted) walks some
+    hundred rows. The kind is written in, so that each kind's rows are read through its own
+    indexes (migration 0052): the topics' list does not read every meeting's row that holds the
+    word, nor a meetings' walk the topics'.
+
+    Written short, psycopg keeps a statement's text converted for the server only up to 4,096
+    bytes (``psycopg._queries.MAX_CACHED_STATEMENT_LENGTH``), and converting this one again on
+    every search cost ~70 µs of the worker's CPU at 4.7 kB: each tsquery once, in ``tq``, for
+    every kind and tier that reads it (``item_tsqueries``), the walks kept without the word
+    MATERIALIZED (each is read twice: kept all the same), no boost (0)."""
+    firsts, refs = item_tsqueries(scope)
+    columns = ", ".join(f"to_tsquery('simple', %(q{n})s) AS t{n}" for n in firsts)
+    ctes, selects = [f"tq AS (SELECT {columns})"], []
+    for part, kind in enumerate(kinds):
+        if not (kind.isascii() and kind.isalpha()):
+            raise ValueError(kind)
+        keys = f"SELECT {scope.keys} FROM search_item d WHERE d.kind = '{kind}' AND"  # noqa: S608  (a checked name)
+        ctes.append(f"top{part} AS (SELECT max(id) AS id FROM search_item WHERE kind = '{kind}')")  # noqa: S608
+        top = f"(SELECT id FROM top{part})"  # noqa: S608  (fixed SQL)
+        for n, (tier, (_table, column, _)) in enumerate(
+            zip(TIER_ORDER, scope.tsvectors, strict=True)
+        ):
+            limit = tier_limit(tier)
+            walk, pool = walk_then_list(f"{part}_{n}", keys, column, top, limit, "", refs[n], "")
+            ctes.append(walk)
+            selects.append(f"SELECT {part}, {tier}, id, 0 FROM ({pool}) d")  # noqa: S608
+    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
 
 
 class PostgresBackend(DriverSql):
@@ -877,7 +1019,8 @@ class PostgresBackend(DriverSql):
 
     def tier_queries(self, query: ParsedQuery, scope: Scope) -> list[tuple]:
         """(tier, table, tsvector column, tsquery, its groups of terms): every word as written
-        in the title; as written anywhere; some form in the title; some form anywhere."""
+        in the title; as written anywhere; some form in the title; some form anywhere (the
+        tsqueries as ``TIER_TSQUERIES`` says)."""
         (t0, title_words, w0), (t1, words, w1), (t2, title_terms, w2), (t3, terms, w3) = (
             scope.tsvectors
         )
@@ -899,10 +1042,8 @@ class PostgresBackend(DriverSql):
         prepared and planned a few times per connection, not per search (meetings and topics:
         ``pools_apart``).
         """
-        walks, tiers, params = self.pool_sql(query, filters)
-        return self.rows(
-            f"WITH {', '.join(walks)} {' UNION ALL '.join(tiers)}", params, prepare=True
-        )
+        where, params = self.pool_values(query, filters)
+        return self.rows(forum_pools_sql(where), params, prepare=True)
 
     def pools_apart(
         self, query: ParsedQuery, parts: Sequence[KindFilter], scope: Scope = ITEMS
@@ -912,65 +1053,54 @@ class PostgresBackend(DriverSql):
         sorted) is the one PostgreSQL chose for each word, and planning it for the words cost
         0.26-0.35 ms of server time for the same buffers (meetings and topics at large, every
         search)."""
-        stats = search_plan.statistics(self.rows)
-        ctes, selects, params = [], [], {}
-        for part, filters in enumerate(parts):
-            more_ctes, more, values = self.item_pool_sql(query, filters.kind, part, stats, scope)
-            ctes += more_ctes
-            selects += more
-            params |= values
-        sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+        kinds = tuple(filters.kind for filters in parts)
+        sql = item_pools_sql(kinds, scope)
+        params = self.item_pool_values(query, kinds, scope)
         return split_parts(self.rows(sql, params, prepare=True), len(parts))
 
-    def item_pool_sql(
-        self, query: ParsedQuery, kind: str, part: int, stats: search_plan.Statistics, scope: Scope
-    ) -> tuple[list[str], list[str], dict]:
-        """One kind's pools (part, tier, id, boost) as the forum's tiers read theirs
-        (``walk_then_list``), the walks' lengths chosen by ``search_plan.item_walk``. A word in
-        every meeting's title (``nätverket``: 5,000 rows per tier at 10x the data, 500 at large,
-        each sorted) walks some hundred rows. The kind is written in, so that each kind's rows
-        are read through its own indexes (migration 0052): the topics' list does not read every
-        meeting's row that holds the word, nor a meetings' walk the topics'."""
-        if not (kind.isascii() and kind.isalpha()):
-            raise ValueError(kind)
-        keys = f"SELECT {scope.keys} FROM search_item d WHERE d.kind = '{kind}' AND"  # noqa: S608  (a checked name)
-        ctes = [f"top{part} AS (SELECT max(id) AS id FROM search_item WHERE kind = '{kind}')"]  # noqa: S608
-        selects, params = [], {}
-        for n, (tier, _table, column, tsquery, groups) in enumerate(
-            self.tier_queries(query, scope)
-        ):
-            name = f"{part}_{n}"
-            limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
-            span = search_plan.item_walk(stats, kind, column, groups, limit)
-            params |= {f"q{name}": tsquery, f"s{name}": Int8(span)}
-            top = f"(SELECT id FROM top{part})"  # noqa: S608  (fixed SQL)
-            walk, pool = walk_then_list(name, keys, column, top, limit)
-            ctes.append(walk)
-            lead = f"SELECT {part} AS part, {tier} AS tier, d.id, d.boost"
-            selects.append(f"{lead} FROM ({pool}) AS d")
-        return ctes, selects, params
-
-    def pool_sql(self, query: ParsedQuery, filters: Filters) -> tuple[list[str], list[str], dict]:
-        """The forum's pool statement as its walks (CTEs), its tiers' pools (tier, id, boost) as
-        in ``tier_queries``, and its values. Every tier walks and then lists, whichever way was
-        chosen: a tier that lists walks back 0 ids (one look at the key), so that the
-        statement's text is the same for any words and each connection plans it once per set of
-        filters, not once per combination of walked and listed tiers (16 in the bench's
-        queries, each planned for its values five times before PostgreSQL keeps its generic
-        plan: 0.6-0.9 ms each)."""
-        where, params = filters.sql(PYFORMAT, narrow=True)
+    def item_pool_values(self, query: ParsedQuery, kinds: tuple[str, ...], scope: Scope) -> dict:
+        """``item_pools_sql``'s values: each tier's tsquery and, per kind, how far its walk
+        goes back (``search_plan.item_walk``), kept with the statistics they come from."""
         stats = search_plan.statistics(self.rows)
-        walks, selects = [], []
+        return stats.kept(
+            ("items", query, kinds, scope), partial(self._item_values, stats, query, kinds, scope)
+        )
+
+    def _item_values(
+        self,
+        stats: search_plan.Statistics,
+        query: ParsedQuery,
+        kinds: tuple[str, ...],
+        scope: Scope,
+    ) -> dict:
+        tiers = self.tier_queries(query, scope)
+        firsts, _ = item_tsqueries(scope)
+        params = {f"q{n}": tiers[n][3] for n in firsts}
+        for part, kind in enumerate(kinds):
+            for n, (tier, _table, column, _tsquery, groups) in enumerate(tiers):
+                span = search_plan.item_walk(stats, kind, column, groups, tier_limit(tier))
+                params[f"s{part}_{n}"] = Int8(span)
+        return params
+
+    def pool_values(self, query: ParsedQuery, filters: Filters) -> tuple[str, dict]:
+        """The filters' SQL (``forum_pool_parts``' key) and the forum's pools' values: the
+        filters', and each tier's tsquery and how far its walk goes back
+        (``search_plan.walk_rows``; 0: it lists), kept with the statistics they come from.
+        Not to be changed: a copy is the caller's to add to."""
+        stats = search_plan.statistics(self.rows)
+        return stats.kept(
+            ("forum", query, filters), partial(self._pool_values, stats, query, filters)
+        )
+
+    def _pool_values(
+        self, stats: search_plan.Statistics, query: ParsedQuery, filters: Filters
+    ) -> tuple[str, dict]:
+        where, params = filters.sql(PYFORMAT, narrow=True)
         for n, (tier, table, column, tsquery, groups) in enumerate(self.tier_queries(query, FORUM)):
-            limit = COUNT_CAP + 1 if tier == ANY_FORM else POOL
-            span = search_plan.walk_rows(stats, table, column, groups, filters, limit)
-            params |= {f"q{n}": tsquery, f"s{n}": Int8(span or 0)}
-            keys = f"SELECT {FORUM.keys} FROM {table} d WHERE"  # noqa: S608  (fixed SQL; values bound)
-            top = f"(SELECT max(id) FROM {table})"  # noqa: S608
-            walk, pool = walk_then_list(str(n), keys, column, top, limit, where)
-            walks.append(walk)
-            selects.append(f"SELECT {tier} AS tier, d.id, d.boost FROM ({pool}) AS d")  # noqa: S608
-        return walks, selects, params
+            span = search_plan.walk_rows(stats, table, column, groups, filters, tier_limit(tier))
+            params[f"q{n}"] = tsquery
+            params[f"s{n}"] = Int8(span or 0)
+        return where, params
 
     def first_page(
         self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
@@ -978,16 +1108,10 @@ class PostgresBackend(DriverSql):
         """The forum's pools ranked on the server, and the page's documents and written forms
         with them: one statement and some twenty rows instead of two statements and the
         pools' four hundred (see ``FirstPage``)."""
-        walks, (tier0, tier1a, tier1b, tier2), params = self.pool_sql(query, filters)
-        params |= {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
+        where, kept = self.pool_values(query, filters)
+        params = kept | {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
         params["sure"] = self.surely_over(query, filters, COUNT_CAP + 1)
-        sql = FIRST_PAGE_SQL.format(
-            ctes="".join(f"{w}, " for w in walks),
-            tier0=tier0,
-            tier1=f"{tier1a} UNION {tier1b}",  # the same document twice: the same boost
-            tier2=tier2,
-            wide=self.wide_hits(filters),
-        )
+        sql = first_page_sql(where)
         return FirstPage.from_rows(self.rows(sql, params, prepare=True))
 
     def surely_over(self, query: ParsedQuery, filters: Filters, cap: int) -> bool:
@@ -999,33 +1123,6 @@ class PostgresBackend(DriverSql):
         table, column, _ = FORUM.tsvectors[-1]
         stats = search_plan.statistics(self.rows)
         return search_plan.surely_in(stats, table, column, query.groups[0], cap)
-
-    @staticmethod
-    def wide_hits(filters: Filters) -> str:
-        """The widest tier's hits, for ``FIRST_PAGE_SQL`` to count up to COUNT_CAP + 1: its walk
-        ``w3`` when the tier walks (``s3``, ids back: a common word, whose walk is short), else
-        its pool ``p2`` (GIN's list, sorted). GIN's list up to the cap in any order read less for
-        a listed word at large ("kamera": 1,303 buffers against 2,203), but its plan for any
-        words is a sequential scan that stops at the cap: at xlarge a word with no hits read the
-        whole table (~130 ms against ~6). The branches run under one-time filters on ``s3``
-        hidden from the planner (an InitPlan): in its sight, PostgreSQL planned the statement
-        for each search's branch (1.1 ms a search) instead of keeping one plan."""
-        table, column, _ = FORUM.tsvectors[-1]  # the last tier, its tsquery q3
-        where, _ = filters.sql(PYFORMAT, narrow=True)
-        tsquery = "(SELECT to_tsquery('simple', %(q3)s))"
-        listed = f"SELECT 1 FROM {table} d WHERE d.{column} @@ {tsquery}{where}"  # noqa: S608
-        # A walk that falls short (its newest rows rarer in the word than ANALYZE's sample of the
-        # whole table says: at xlarge "surfplattan" found 80 of 101 in its span) counts the older
-        # hits from GIN's list in any order, up to what it lacks, instead of counting p2, which
-        # reads every older hit and sorts it (21,836 buffers, ~130 ms; now 534). LIMIT 0 runs
-        # nothing.
-        return (
-            "SELECT 1 FROM w3 WHERE (SELECT %(s3)s) > 0 UNION ALL"  # noqa: S608  (fixed SQL; values bound)
-            f" ({listed} AND (SELECT %(s3)s) > 0"
-            f" AND d.id + 0 <= (SELECT max(id) FROM {table}) - %(s3)s"
-            f" LIMIT {COUNT_CAP + 1} - (SELECT count(*) FROM w3)) UNION ALL"
-            " SELECT 1 FROM p2 WHERE (SELECT %(s3)s) = 0"
-        )
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         """Documents with a form of the word, counted up to ``cap``: not at all when the

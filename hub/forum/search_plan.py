@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 # How long a process trusts the statistics it read (they change when ANALYZE runs).
 STATS_SECONDS = 600
@@ -41,6 +42,10 @@ MIN_ROWS = 10_000
 SURE = 10
 # A tag's share of the documents is not in the tier tables' statistics: guessed.
 TAG_SHARE = 0.1
+# Things worked out from the statistics and kept with them (``Statistics.kept``): queries, each a
+# few hundred bytes.
+KEPT = 1024
+T = TypeVar("T")
 TABLES = ("search_words", "search_terms", "search_title", "search_item")
 
 STATISTICS_SQL = """
@@ -64,6 +69,20 @@ class Statistics:
     shares: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)
     kinds: dict[str, float] = field(default_factory=dict)
+    # What was worked out from these statistics, by its key (``kept``).
+    _kept: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, kept with these statistics under ``key`` (at most KEPT of them): what a
+        search chose from them for its words (each tier's walk) is the same until they are read
+        again, and working it out cost ~0.1 ms of a search's CPU."""
+        try:
+            return self._kept[key]
+        except KeyError:
+            if len(self._kept) >= KEPT:
+                self._kept.clear()
+            found = self._kept[key] = make()
+            return found
 
     def share(self, table: str, column: str, groups: Sequence[Sequence[str]]) -> float:
         """The share of rows expected to match every group (any of its terms); a word missing

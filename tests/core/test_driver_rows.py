@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Integer, bindparam, select, union_all, update
+from sqlalchemy import Integer, bindparam, event, select, union_all, update
 
+from hub.core import driver_rows
 from hub.core.db import core_rows
-from hub.core.driver_rows import DriverStatement, in_list
+from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
 from hub.core.models import Tag
 from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Network
@@ -111,3 +112,44 @@ def test_a_literal_is_written_into_the_text_wherever_it_is_used(tags, count_quer
     assert len(found) == 2 * n
     [sent] = counter.statements
     assert sent.count(f"LIMIT {n}") == 2 and "POSTCOMPILE" not in sent
+
+
+def cursors_seen(action) -> list:
+    """The driver's cursors the statements of ``action()`` were sent on."""
+    seen = []
+
+    def keep(_conn, cursor, *_args) -> None:
+        seen.append(cursor)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    return seen
+
+
+def test_a_statement_sent_again_is_sent_on_the_cursor_kept_for_it(tags):
+    """psycopg: one cursor per pooled connection and statement, its loaders made once; its
+    rows the statement's named tuples as before."""
+    statement = DriverStatement(by_ids, lists=("ids",))
+    values = {"ids": list(tags.values()), "from_name": "B"}
+    found = []
+    first, second = cursors_seen(lambda: found.extend(statement.rows(values) for _ in "ab"))
+    assert found[0] == found[1] == [tuple(row) for row in core_rows(by_ids(), values)]
+    assert [row.label for row in found[1]] == ["Bildtelefon", "Cykellarm", "Dosett"]
+    assert (first is second) == (db.engine.dialect.name == "postgresql")
+
+
+def test_the_cursors_kept_are_bounded(tags, monkeypatch):
+    """A text per limit written in (``written_in``): the kept cursors are bounded per
+    connection; a statement whose cursor was let go gets a new one."""
+    monkeypatch.setattr(driver_rows, "MAX_KEPT", 2)
+    statement = DriverStatement(
+        lambda: limits_written_in(by_ids(), ["n"]).limit(bindparam("n")), lists=("ids",)
+    )
+    values = {"ids": list(tags.values()), "from_name": ""}
+    for _ in range(2):
+        assert [len(statement.rows(values | {"n": n})) for n in (1, 2, 3)] == [1, 2, 3]
+    kept = db.session.connection().connection.info.get(driver_rows.KEPT_CURSORS, {})
+    assert len(kept) <= 2

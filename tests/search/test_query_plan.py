@@ -400,6 +400,7 @@ def test_a_word_in_every_meeting_walks_the_newest_meetings_not_every_one(
     assert scan_rows(sql, params) < 250
     walked = search_items("nätverket", (MEETING, TOPIC), 5)
     monkeypatch.setattr(search_plan, "item_walk", lambda *_: 0)  # every tier from GIN's list
+    search_plan.forget()  # the walks chosen are kept with the statistics
     listed_sql, listed = items_statement("nätverket")
     assert listed_sql == sql and listed["s0_3"] == 0  # one statement for any words, either way
     assert search_items("nätverket", (MEETING, TOPIC), 5) == walked
@@ -443,3 +444,21 @@ def test_the_forum_gin_indexes_keep_their_pending_lists_short(app):
         {"names": names},
     )
     assert dict(rows.all()) == {name: ["gin_pending_list_limit=64"] for name in names}
+
+
+def test_the_statements_of_every_search_keep_their_conversion_in_psycopg():
+    """psycopg keeps a text's conversion for the server (placeholders to $n) only up to
+    MAX_CACHED_STATEMENT_LENGTH bytes, and converts a longer one again on every execute (the
+    meetings' and topics' pools at 4.7 kB: ~70 µs of the worker's CPU a search). The posts'
+    first page (without filters, answered or not, in a category) and the items' pools stay
+    under it."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from hub.forum.search import ITEMS, PYFORMAT, Filters, first_page_sql, item_pools_sql
+    from hub.forum.search_items import MEETING, TOPIC
+
+    for kinds in ((MEETING, TOPIC), (MEETING,), (TOPIC,)):
+        assert len(item_pools_sql(kinds, ITEMS).encode()) <= MAX_CACHED_STATEMENT_LENGTH
+    for filters in (Filters(), Filters(answered=True), Filters(answered=False), Filters(1)):
+        where, _ = filters.sql(PYFORMAT, narrow=True)
+        assert len(first_page_sql(where).encode()) <= MAX_CACHED_STATEMENT_LENGTH

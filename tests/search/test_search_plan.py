@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub.forum import search_plan
 from hub.forum.search import Filters
 from hub.forum.search_plan import MIN_ROWS, Statistics, item_walk, surely_in, walk_rows
 
@@ -103,3 +104,20 @@ def test_a_rare_word_reads_its_gin_list_and_a_few_topics_are_walked_whole():
     # The three topics, a word in all of them: walked, all three (their ids spread over the
     # whole table's), through the index of the topics' ids alone.
     assert item_walk(ITEM_STATS, "topic", "tsv", [("nätverk",)], 100) == ITEMS
+
+
+def test_what_is_worked_out_from_the_statistics_is_kept_with_them(monkeypatch):
+    """A search's walks are chosen once per words and statistics (``Statistics.kept``), made
+    anew with statistics read again, and at most KEPT are kept."""
+    monkeypatch.setattr(search_plan, "KEPT", 2)
+    stats, made = Statistics(), []
+
+    def make(key: str):
+        return lambda: made.append(key) or key.upper()
+
+    assert stats.kept("a", make("a")) == "A" and stats.kept("a", make("a")) == "A"
+    assert made == ["a"]
+    stats.kept("b", make("b"))
+    stats.kept("c", make("c"))  # the third: the kept ones are dropped first
+    assert stats.kept("a", make("a")) == "A" and made == ["a", "b", "c", "a"]
+    assert Statistics().kept("a", make("a")) == "A" and made[-1] == "a"  # new statistics
