@@ -141,6 +141,10 @@ class Config:
     # an expert), their faces and whether they were asked are read on every page; a new helpful
     # answer or expertise moves the order and counts at most this much later. 0: never kept.
     FORUM_EXPERTS_KEPT_SECONDS = env_int("FORUM_EXPERTS_KEPT_SECONDS", 60)
+    # How long a worker keeps the reference data its filters show (categories, tags,
+    # municipalities, regions, role types, care areas: ``hub.core.kept``). The worker that changes
+    # them reads them afresh at once, the others at most this much later. 0: never kept.
+    REFERENCE_KEPT_SECONDS = env_int("REFERENCE_KEPT_SECONDS", 60)
     # The relay: the holder is reminded this long before the next meeting is due (counted from the
     # last held meeting or the start of the holding, plus the network's rhythm), the
     # coordinators this long after the holder, and after a further silence the baton passes on.

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from hub.core.kept import drop_kept
 from hub.core.models import Tag
 from hub.extensions import db
 
@@ -71,6 +72,7 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
                 tag = Tag(slug=slug, name=clean_name(name)[:NAME_LENGTH])
                 db.session.add(tag)
             found[slug] = tag
+            drop_kept()  # the search's choices of tags
         except IntegrityError:
             found[slug] = db.session.scalars(select(Tag).where(Tag.slug == slug)).one()
     return [found[slug] for slug in by_slug]

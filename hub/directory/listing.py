@@ -33,6 +33,7 @@ from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
 from hub.core.driver_rows import DriverStatement, in_list, written_in
+from hub.core.kept import KeptRows
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import tag_slug
 from hub.directory.models import (
@@ -187,14 +188,17 @@ def _filter_choices() -> CompoundSelect:
     return both.order_by(columns.kind, columns.position, columns.name, columns.code)
 
 
-# Built once and sent on the driver's cursor: every directory page runs it.
+# Built once and sent on the driver's cursor; its rows kept per worker (``hub.core.kept``):
+# every directory page shows them.
 FILTER_CHOICES = DriverStatement(_filter_choices)
+KEPT_FILTER_CHOICES = KeptRows("directory-filters", lambda: tuple(FILTER_CHOICES.rows()))
 
 
 def load_filter_options() -> FilterOptions:
-    """The form's choices, read on every page (an admin may have added a municipality a moment
-    ago) and made into choices once per process and rows."""
-    return _options_of(tuple(FILTER_CHOICES.rows()))
+    """The form's choices, kept per worker for ``REFERENCE_KEPT_SECONDS`` (an admin's new
+    municipality shows at once in the admin's worker, in the others that much later) and made
+    into choices once per process and rows."""
+    return _options_of(KEPT_FILTER_CHOICES.rows())
 
 
 @lru_cache(maxsize=16)

@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 
 from hub.auth.models import User
 from hub.core.db import delete_owned, flush_unique
+from hub.core.kept import drop_kept
 from hub.core.rules import RuleError
 from hub.directory.models import EmailDomain, Municipality, Region, Unit
 from hub.extensions import db
@@ -32,6 +33,7 @@ def create_region(code: str, name: str) -> Region:
     region = Region(code=code, name=name)
     db.session.add(region)
     flush_unique("code", duplicate)
+    drop_kept()
     return region
 
 
@@ -44,12 +46,14 @@ def create_municipality(scb_code: str, name: str, region_code: str) -> Municipal
     municipality = Municipality(scb_code=scb_code, name=name, region_code=region_code)
     db.session.add(municipality)
     flush_unique("scb_code", duplicate)
+    drop_kept()
     return municipality
 
 
 def rename_municipality(municipality: Municipality, name: str) -> None:
     municipality.name = name
     db.session.flush()
+    drop_kept()
 
 
 def normalise_domain(domain: str) -> str:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from hub.core.db import flush_unique
+from hub.core.kept import drop_kept
 from hub.core.links import check_address_name
 from hub.core.rules import RuleError
 from hub.extensions import db
@@ -37,6 +38,7 @@ def save_category(
     category.description = description
     category.position = position
     flush_unique("slug", _("Adressnamnet %(slug)s används redan.", slug=slug))
+    drop_kept()
     return category
 
 
@@ -51,4 +53,5 @@ def delete_category(category: Category) -> bool:
         return False
     db.session.delete(category)
     db.session.flush()
+    drop_kept()
     return True

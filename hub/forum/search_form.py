@@ -1,5 +1,6 @@
 """The search page's form: the query, a category, a tag and answered or not. Its lists of
-categories and tags are read on every search and made into choices once per language and rows;
+categories and tags are kept per worker (``hub.core.kept``) and made into choices once per language
+and rows;
 a valid form is drawn once per language, rows and chosen values (``form_html``)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from wtforms.widgets import Select
 
 from hub.core.driver_rows import DriverStatement
 from hub.core.i18n import current_locale, translated
+from hub.core.kept import KeptRows
 from hub.core.layout import shared_part
 from hub.core.models import Tag
 from hub.forum.models import Category
@@ -96,11 +98,12 @@ class SearchForm(FlaskForm):
     )
 
     def fill_choices(self) -> None:
-        """The categories and tags to choose from, read on every search (an admin may have
-        added one a moment ago); the choices are made once per language and rows, and
-        ``choices_key`` names them (``form_html``). ``tags`` (id, slug, name) also serve the
-        search for people's expertise."""
-        self.choices_key, self.tags = choices_key(str(current_locale()), tuple(CHOICES.rows()))
+        """The categories and tags to choose from, kept per worker for
+        ``REFERENCE_KEPT_SECONDS`` (a tag made in another worker a moment ago may be missing
+        that long; in this one it is there at once); the choices are made once per language
+        and rows, and ``choices_key`` names them (``form_html``). ``tags`` (id, slug, name)
+        also serve the search for people's expertise."""
+        self.choices_key, self.tags = choices_key(str(current_locale()), KEPT_CHOICES.rows())
         self.kategori.choices, self.tagg.choices = made_choices(*self.choices_key)
 
 
@@ -187,5 +190,7 @@ def _choices_statement() -> CompoundSelect:
     return both.order_by(columns.kind, columns.position, columns.name)
 
 
-# Built once and sent on the driver's cursor: every search runs it.
+# Built once and sent on the driver's cursor; its rows kept per worker (``hub.core.kept``):
+# every search shows them.
 CHOICES = DriverStatement(_choices_statement)
+KEPT_CHOICES = KeptRows("search-choices", lambda: tuple(CHOICES.rows()))

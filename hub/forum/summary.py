@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Row, Select, bindparam, literal_column, select
+from sqlalchemy import (
+    Row,
+    Select,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+)
 
 from hub.auth.models import User
 from hub.core.db import utcnow
@@ -44,32 +53,39 @@ SHOWN_COLUMNS = (
 )
 
 
-def start_page_forum(user: User, limit: int = 5) -> ForumSummary:
-    """Three statements: the newest questions,
-    unanswered ones within the member's expertise (never the member's own), and the member's own
-    questions that got an answer but none accepted yet."""
-    return ForumSummary(
-        newest=_first(QuestionFilters(sort="newest"), user, limit),
-        for_me=_first(
-            QuestionFilters(sort="unanswered", mine_expertise=True), user, limit, others_only=True
-        ),
-        answered=answered_for_asker(user),
+def forum_reads(user: User, limit: int = 5) -> tuple[tuple[ListShape, ListShape], dict]:
+    """The shapes of the newest questions' part and of the unanswered ones within the member's
+    expertise (never the member's own), and the values of these and of the member's own
+    questions that got an answer but none accepted yet (``answered_for_asker``): the start page
+    reads the three in one statement (``hub.site.start``) with its other parts."""
+    newest, values = list_query(QuestionFilters(sort="newest"), user)
+    for_me, _same = list_query(QuestionFilters(sort="unanswered", mine_expertise=True), user)
+    values |= {"limit": limit, "upto": limit, "answered_limit": ANSWERED_SHOWN}
+    if db.engine.dialect.name != "postgresql":  # there "the last 30 days" is in the text
+        values["since"] = utcnow() - ANSWERED_RECENTLY
+    return (newest, replace(for_me, others_only=True)), values
+
+
+def forum_parts(newest: ListShape, for_me: ListShape) -> list[Select]:
+    """The three parts' statements, in ``SHOWN_COLUMNS`` ("your answered" shows no author and
+    no time: NULL there)."""
+    return [_first_of(newest), _first_of(for_me), _answered_padded()]
+
+
+def forum_summary(parts: Sequence[list[Row]]) -> ForumSummary:
+    """The three parts' rows, in ``forum_parts``' order."""
+    return ForumSummary(*parts)
+
+
+def _answered_padded() -> Select:
+    """``_answered_for_asker`` in the columns of the other parts."""
+    return _answered_for_asker().with_only_columns(
+        Question.id,
+        Question.title,
+        cast(null(), Question.created_at.type).label("created_at"),  # PostgreSQL: else text
+        Question.answer_count,
+        cast(null(), User.name.type).label("author_name"),
     )
-
-
-def _first(
-    filters: QuestionFilters, user: User, limit: int, *, others_only: bool = False
-) -> list[Row]:
-    shape, parameters = list_query(filters, user)
-    parameters |= {"limit": limit, "upto": limit}
-    return _first_rows(replace(shape, others_only=others_only)).rows(parameters)
-
-
-@cache
-def _first_rows(shape: ListShape) -> DriverStatement:
-    """Sent on the driver's cursor, compiled once (``DriverStatement``): SQLAlchemy's execution
-    of the start page's statements cost more than SQLite's work on them (issue 17)."""
-    return DriverStatement(lambda: _first_of(shape))
 
 
 @cache
@@ -115,17 +131,19 @@ def _answered_for_asker() -> Select:
             Question.last_activity_at > since,
         )
         .order_by(Question.last_activity_at.desc(), Question.id.desc())
-        .limit(bindparam("limit"))
+        .limit(bindparam("answered_limit"))
     )
-    return limits_written_in(statement, {"limit"})
+    return limits_written_in(statement, {"answered_limit"})
 
 
 ANSWERED_FOR_ASKER = DriverStatement(_answered_for_asker)
+ANSWERED_SHOWN = 3
 
 
-def answered_for_asker(user: User, limit: int = 3) -> list[Row]:
-    """The member's questions with answers but none accepted, answered in the last 30 days."""
-    values = {"user_id": user.id, "limit": limit}
+def answered_for_asker(user: User, limit: int = ANSWERED_SHOWN) -> list[Row]:
+    """The member's questions with answers but none accepted, answered in the last 30 days
+    (the start page reads them as a part of its statement: ``forum_parts``)."""
+    values = {"user_id": user.id, "answered_limit": limit}
     if db.engine.dialect.name != "postgresql":  # there "the last 30 days" is in the text
         values["since"] = utcnow() - ANSWERED_RECENTLY
     return ANSWERED_FOR_ASKER.rows(values)

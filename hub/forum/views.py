@@ -108,7 +108,7 @@ def _per_page() -> int:
 @bp.get("/fragor", endpoint="questions")
 @login_required
 def questions_list():
-    all_categories = questions.categories()
+    all_categories = questions.listed_categories()
     filters, category_slug, tag_slug = _filters_from_request(all_categories)
     rows, has_next = questions.list_questions(filters, current_user)
     args = _list_args(filters, category_slug, tag_slug)

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, exists, or_, select, true
+from sqlalchemy import Integer, Row, Select, and_, cast, exists, null, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
-from hub.core.db import reading_connection, utcnow
+from hub.core.db import utcnow
+from hub.core.driver_rows import written_in
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag
 from hub.core.rules import RuleError
@@ -185,18 +187,33 @@ def newest_items(limit: int, *, since: datetime | None = None, until: datetime |
     return list(db.session.scalars(query.order_by(MaterialItem.created_at.desc()).limit(limit)))
 
 
-# Built once, and rows: the start page shows four columns of three items to every member.
-NEWEST_ROWS = (
-    select(MaterialItem.id, MaterialItem.kind, MaterialItem.title, MaterialItem.created_at)
-    .where(visible_clause(None))
-    .order_by(MaterialItem.created_at.desc())
-    .limit(bindparam("limit"))
-)
+class NewMaterial(NamedTuple):
+    id: int
+    kind: str
+    title: str
+    created_at: datetime
 
 
-def newest_rows(limit: int) -> list[Row]:
-    """``newest_items`` as rows of id, kind, title and created_at (the start page)."""
-    return reading_connection().execute(NEWEST_ROWS, {"limit": limit}).all()
+def newest_part() -> Select:
+    """``newest_items`` for the start page, in its columns (``hub.site.start``): id, title,
+    created_at, NULL and the kind; its limit written in."""
+    return (
+        select(
+            MaterialItem.id,
+            MaterialItem.title,
+            MaterialItem.created_at,
+            cast(null(), Integer).label("count"),
+            MaterialItem.kind,
+        )
+        .where(visible_clause(None))
+        .order_by(MaterialItem.created_at.desc())
+        .limit(written_in("material_limit"))
+    )
+
+
+def newest_of(rows: list[Row]) -> list[NewMaterial]:
+    """``newest_part``'s rows as the start page shows them."""
+    return [NewMaterial(row[1], row[5], row[2], row[3]) for row in rows]
 
 
 def care_areas() -> list[CareArea]:

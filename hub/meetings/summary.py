@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, literal, literal_column, select
+from sqlalchemy import Integer, Row, Select, bindparam, cast, literal, literal_column, null, select
 
 from hub.auth import permissions
 from hub.auth.models import Role, User
 from hub.core.db import utcnow
-from hub.core.driver_rows import DriverStatement, in_list
+from hub.core.driver_rows import DriverStatement, in_list, written_in
 from hub.directory.models import Municipality
 from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
 from hub.meetings.scheduling import member_networks
@@ -107,9 +108,25 @@ NEAR = timedelta(days=7)
 # blocks at xlarge, and more every year); knowing it, it takes the status's index (3 blocks).
 SCHEDULED_WRITTEN = literal_column(f"'{MeetingStatus.SCHEDULED}'")
 
-COMING = DriverStatement(
-    lambda: (
-        select(Meeting.id, Meeting.title, Meeting.starts_at, Rsvp.response)
+
+class ComingMeeting(NamedTuple):
+    id: int
+    title: str
+    starts_at: datetime
+
+
+def coming_part() -> Select:
+    """Meetings within a week that the member said they come to, soonest first, in the start
+    page's columns (``hub.site.start``): id, title, the start, NULL, and how ("on_site" or
+    "online"). Its limit written in (a kept statement's values are the request's)."""
+    return (
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.starts_at,
+            cast(null(), Integer).label("count"),
+            Rsvp.response,
+        )
         .join(Rsvp, Rsvp.meeting_id == Meeting.id)
         .where(
             Rsvp.user_id == bindparam("user_id"),
@@ -120,19 +137,15 @@ COMING = DriverStatement(
             Meeting.starts_at < bindparam("near"),
         )
         .order_by(Meeting.starts_at)
-        .limit(bindparam("limit"))
+        .limit(written_in("coming_limit"))
     )
-)
 
 
-def coming_for(user: User, limit: int = 3) -> list[tuple[Row, str]]:
-    """Meetings within a week that the member said they come to, with how ("on_site"/"online"):
-    rows of id, title and starts_at."""
+def coming_values(user: User, limit: int = 3) -> dict:
     now = utcnow()
-    parameters = {
-        "user_id": user.id,
-        "now": now,
-        "near": now + NEAR,
-        "limit": limit,
-    }
-    return [(row, row.response) for row in COMING.rows(parameters)]
+    return {"user_id": user.id, "now": now, "near": now + NEAR, "coming_limit": limit}
+
+
+def coming_of(rows: list[Row]) -> list[tuple[ComingMeeting, str]]:
+    """``coming_part``'s rows as the page shows them: each meeting, and how the member comes."""
+    return [(ComingMeeting(row[1], row[2], row[3]), row[5]) for row in rows]

@@ -10,12 +10,11 @@ from flask_login import current_user
 
 from hub.core.edge import form_status, run_form
 from hub.core.ratelimit import client_ip
-from hub.forum.summary import start_page_forum
-from hub.material.items import newest_rows
-from hub.meetings.summary import coming_for, start_page_summary
+from hub.meetings.summary import start_page_summary
 from hub.site import layout, parts, reports
 from hub.site.forms import AccessibilityReportForm
 from hub.site.reports import submit_report
+from hub.site.start import start_reads
 
 bp = Blueprint("site", __name__)
 bp.add_app_template_global(layout.site_page, "site_page")
@@ -27,12 +26,13 @@ def start():
     user = current_user._get_current_object()
     if not user.is_authenticated:
         return render_template("site/start.html")
+    reads = start_reads(user)
     return render_template(
         "site/start.html",
-        forum=start_page_forum(user),
+        forum=reads.forum,
         baton_summary=start_page_summary(user),
-        coming=coming_for(user),
-        new_material=newest_rows(3),
+        coming=reads.coming,
+        new_material=reads.new_material,
         question_items=parts.question_items,
     )
 

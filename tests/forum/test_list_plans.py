@@ -84,6 +84,32 @@ def test_the_unanswered_list_walks_the_unanswered_index(
     sent = sent_with(lambda: client.get(path))
     [(statement, parameters)] = [(s, p) for s, p in sent if LIST_COLUMN in s]
     assert re.search(r"question\.answer_count = 0\b", statement), statement
-    plan = plan_of(statement, parameters)
+    plan = own_plan(plan_of(statement, parameters))
     assert "ix_question_list_unanswered" in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+# Where a plan's text turns to the subquery of each row's tags (``_listed_tags_column``).
+TAGS_PLAN = re.compile(r"^\s*(SubPlan|CORRELATED SCALAR SUBQUERY)", re.M)
+
+
+def own_plan(plan: str) -> str:
+    """The list's plan without its rows' tags' subquery (sorted by name: a sort of its own)."""
+    return TAGS_PLAN.split(plan, maxsplit=1)[0]
+
+
+def test_each_rows_tags_are_found_by_the_question(client, login, create_user, listed):
+    """The list's rows carry their tags (one statement: they were a second one), each row's
+    found by its question in an index of ``question_tag``, not by reading the table."""
+    db.session.execute(text("ANALYZE"))
+    login(create_user())
+    sent = sent_with(lambda: client.get("/fragor"))
+    [(statement, parameters)] = [(s, p) for s, p in sent if LIST_COLUMN in s]
+    plan = plan_of(statement, parameters)
+    tags = TAGS_PLAN.split(plan, maxsplit=1)[-1]
+    if db.engine.dialect.name == "postgresql":
+        assert "Index Cond: (question_id = question.id)" in tags, plan
+    else:  # by the key, or by (tag, question) for each of few tags: never the table read
+        assert "question_id=?)" in tags and "SCAN question_tag" not in tags, plan
+    page = client.get("/fragor").text
+    assert page.count('<a class="tag" href="/fragor?tagg=surfplattor">Surfplattor</a>') == 20

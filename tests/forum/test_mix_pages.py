@@ -143,6 +143,26 @@ def test_the_question_page_is_four_statements(client, count_queries, world):
     assert statements(client, count_queries, world["question_url"]) == 4
 
 
+def test_the_list_is_the_member_and_one_statement(client, count_queries, world):
+    """The member; the page's questions with their tags. The tags were a statement of their
+    own, the categories of the filters another (now kept per worker: ``hub.core.kept``)."""
+    assert statements(client, count_queries, "/fragor") == 2
+
+
+# The reference data's statements: the list's categories, the search's categories and tags,
+# the directory's municipalities, role types and care areas.
+REFERENCE = ("FROM category ORDER BY", "tag.id, tag.slug, tag.name", "AS region_name")
+
+
+@pytest.mark.parametrize("url", ["/fragor", "/sok?q=surfplattor", "/katalog"])
+def test_warm_pages_read_no_reference_data(client, count_queries, world, url):
+    client.get(url)
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    sent = [s for s in counter.statements if any(part in s for part in REFERENCE)]
+    assert sent == [], sent
+
+
 def writes(client, world) -> dict[str, tuple[str, dict]]:
     """The mix's two writes, as bench/realistic.py sends them: (URL, form)."""
     question = world["question_url"].split("/")[2]

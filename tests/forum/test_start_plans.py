@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from hub.extensions import db
-from hub.forum.summary import answered_for_asker, start_page_forum
+from hub.forum.summary import answered_for_asker
+from hub.site.start import start_reads
 from tests.plans import plan_of, sent_with
 
 # A column of the newest and of the unanswered in the member's topics (not of "your answered").
@@ -40,7 +41,7 @@ def sent_by_start_page(member) -> list[str]:
 
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        forum = start_page_forum(member)
+        forum = start_reads(member).forum
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
     assert forum.newest and forum.for_me
@@ -48,17 +49,37 @@ def sent_by_start_page(member) -> list[str]:
 
 
 def test_the_start_pages_limits_are_written_in(app, reader):
-    sent = sent_by_start_page(reader)
-    assert len(sent) == 2
-    for statement in sent:
+    """One statement (the newest, the unanswered in the member's topics, "your answered", and
+    the meetings and material: five statements before), each part with its limit in the text."""
+    [statement] = sent_by_start_page(reader)
+    parts = re.split(r"\bAS part\d\b", statement)
+    assert len(parts) == 6, statement  # five subqueries, then the end
+    assert re.search(r"starts_at\s+LIMIT 3\b", parts[3]), parts[3]
+    assert re.search(r"created_at DESC\s+LIMIT 3\b", parts[4]), parts[4]
+    for part, shown in zip(parts[:3], ("5", "5", "3"), strict=True):
         # the newest: its own; the unanswered: its own and each topic's (LATERAL or slots; not
-        # SQLite's slot's LIMIT 1 OFFSET n, which picks the topic)
+        # SQLite's slot's LIMIT 1 OFFSET n, which picks the topic); "your answered": its own
         limits = re.findall(
-            r"(?:question\.id|question_tag\.question_id) DESC\s+LIMIT ([^\s)]+)", statement
+            r"(?:question\.id|question_tag\.question_id) DESC\s+LIMIT ([^\s)]+)", part
         )
-        assert limits and set(limits) == {"5"}, statement
-        if db.engine.dialect.name == "postgresql":  # a bound flag hides the partial indexes
-            assert "question.hidden = false" in statement
+        assert limits and set(limits) == {shown}, part
+    if db.engine.dialect.name == "postgresql":  # a bound flag hides the partial indexes
+        assert "question.hidden = false" in statement
+
+
+def test_the_start_pages_parts_read_as_alone(app, reader, create_question):
+    """Each part of the one statement reads its own index as it did alone: the newest and
+    "your answered" in their order, with no sort (the unanswered: tests/forum/test_topic_*)."""
+    create_question(reader, title="Min fråga", answer_count=1)
+    db.session.execute(text("ANALYZE"))
+    sent = sent_with(lambda: start_reads(reader))
+    [(statement, parameters)] = [(s, p) for s, p in sent if "AS part0" in s]
+    plan = plan_of(statement, parameters)
+    assert "ix_question_author_activity" in plan, plan
+    assert "ix_question_list_created" in plan, plan
+    forum = start_reads(reader).forum
+    assert [q.title for q in forum.answered] == ["Min fråga"]
+    assert [q.title for q in forum.newest] == ["Min fråga", *(f"Fråga {n}" for n in (7, 6, 5, 4))]
 
 
 def test_your_answered_questions_are_read_in_order_from_the_index(

@@ -16,7 +16,7 @@ from hub.extensions import db
 from hub.forum import questions
 from hub.forum.models import Category, Question, question_tag
 from hub.forum.questions import QuestionFilters, list_questions
-from hub.forum.summary import start_page_forum
+from hub.site.start import start_reads
 
 SORT_KEYS = {
     "newest": lambda q: q.created_at,
@@ -109,7 +109,7 @@ def test_each_list_of_a_topic_shows_what_a_plain_reading_shows(app, forum):
 
 def test_the_start_page_shows_the_unanswered_of_the_members_topics_but_their_own(app, forum):
     reader = forum["reader"]
-    for_me = start_page_forum(reader).for_me
+    for_me = start_reads(reader).forum.for_me
     filters = QuestionFilters(sort="unanswered", mine_expertise=True, per_page=5)
     want, _after = expected(forum["questions"], filters, reader, forum["topics"], others_only=True)
     assert [row.id for row in for_me] == want and want

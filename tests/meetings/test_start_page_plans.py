@@ -1,4 +1,5 @@
-"""The start page's "coming to" statement (``hub.meetings.summary.COMING``) on PostgreSQL: the plan
+"""The start page's "coming to" part (``hub.meetings.summary.coming_part``, one part of the start
+page's statement, ``hub.site.start``) on PostgreSQL: the plan
 a worker's connection keeps for any member and time reads the few scheduled meetings, not every
 meeting held. With the status a parameter, that plan walked the meetings' key through all of
 them (5,000 at the bench's xlarge, 186 blocks, against 500 and 21 at large): a plan that only
@@ -14,7 +15,7 @@ from sqlalchemy import insert, select, text
 from hub.core.db import utcnow
 from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Rsvp
-from hub.meetings.summary import coming_for
+from hub.site.start import start_reads
 from tests.plans import kept_plan, sent_with
 
 HELD = 400
@@ -56,7 +57,7 @@ def member_with_history(create_user, create_network, create_meeting):
 
 def sent_coming(member) -> tuple[str, dict]:
     coming = []
-    [sent] = sent_with(lambda: coming.extend(coming_for(member)), "rsvp.response")
+    [sent] = sent_with(lambda: coming.extend(start_reads(member).coming), "rsvp.response")
     assert len(coming) == 1
     return sent
 
