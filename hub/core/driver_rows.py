@@ -88,7 +88,7 @@ def cursor_rows(
     begins a transaction) and those of the tests and benches that count, time and explain
     statements. Every statement the hub sends past SQLAlchemy goes through here. ``prepare``:
     psycopg's (True: prepared at once; False: never; None: from its fifth use)."""
-    return _sent_rows(connection, sql, params, prepare, _kept_cursor(connection.connection))
+    return _sent_rows(connection, sql, params, prepare, _kept_cursor(connection.connection, sql))
 
 
 def _sent_rows(connection: Connection, sql: str, params, prepare: bool | None, cursor) -> list:
@@ -112,18 +112,20 @@ def _sent_rows(connection: Connection, sql: str, params, prepare: bool | None, c
 
 
 # In a pooled psycopg connection's info (emptied when the connection is closed or invalidated):
-# its kept cursors, by the SQL text of the ``DriverStatement`` each sends, None for any other.
+# its kept cursors, by the SQL text each sends.
 KEPT_CURSORS = "hub_kept_cursors"
-MAX_KEPT = 128  # cursors kept per connection: the hub's statements (and their written limits)
+MAX_KEPT = 128  # cursors kept per connection: the hub's texts (and their written limits)
 
 
-def _kept_cursor(pooled, sql: str | None = None, row: type | None = None):
-    """psycopg: the cursor kept on the pooled connection for ``sql`` (None: one shared by the
-    statements of no ``DriverStatement``), making rows of ``row`` (a named tuple) in psycopg's C
-    where given. A new cursor per statement made its adapters' map, its transformer and its
-    columns' loaders again; a cursor that sends the same text again keeps them (the member's
-    row: 52 → 30 µs of this process's CPU, bench/driver_loop.py). SQLite: None (a cursor costs
-    little there, and one kept across statements would be one more thing to hold a read open)."""
+def _kept_cursor(pooled, sql: str, row: type | None = None):
+    """psycopg: the cursor kept on the pooled connection for ``sql`` (a ``DriverStatement``'s
+    text, or one of search's, which it makes once per filters), making rows of ``row`` (a named
+    tuple) in psycopg's C where given. A new cursor per statement made its adapters' map, its
+    transformer and its columns' loaders again; a cursor that sends the same text object again
+    keeps them (the member's row: 52 → 30 µs of this process's CPU, bench/driver_loop.py; one
+    cursor shared by three texts in turn cost 3.5 µs a statement more than one each). SQLite:
+    None (a cursor costs little there, and one kept across statements would be one more thing
+    to hold a read open)."""
     driver = pooled.driver_connection
     if not hasattr(driver, "pgconn"):
         return None

@@ -12,8 +12,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    exists,
-    false,
     func,
     select,
 )
@@ -22,17 +20,14 @@ from sqlalchemy.orm import joinedload
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import utcnow
-from hub.core.driver_rows import DriverStatement
 from hub.core.markdown import render_markdown
 from hub.extensions import db
-from hub.forum.faces import Face, FaceColumns, face_from
 from hub.forum.models import Answer, Comment, Follow, HelpfulMark, Question, Revision
 from hub.forum.questions import (
     DUPLICATE_WINDOW,
     DuplicatePost,
     ForumError,
     Locked,
-    PageQuestion,
     check_posting_limit,
     question_path,
     touch,
@@ -359,74 +354,3 @@ def comment_question_id(comment: Comment) -> int:
     if comment.question_id is not None:
         return comment.question_id
     return db.session.scalar(select(Answer.question_id).where(Answer.id == comment.answer_id))
-
-
-# --- the question page --------------------------------------------------------------------
-
-
-class PageAnswer(NamedTuple):
-    """An answer as the question page shows it: one row's plain values, with its author's
-    face and whether the reader marked it helpful."""
-
-    id: int
-    author_id: int | None
-    body_source: str
-    body_html: str
-    created_at: datetime
-    edited_at: datetime | None
-    hidden: bool
-    helpful_count: int
-    author: Face | None
-
-
-def answers_for_page(
-    question: Question | PageQuestion, user: User
-) -> list[tuple[PageAnswer, bool]]:
-    """Answers with their authors and whether this user marked each helpful: one statement,
-    read as rows through the connection (the session's ORM layer would only add work)."""
-    statement = ANSWERS[can(user, Permission.MODERATE)]
-    found = statement.rows({"question_id": question.id, "user_id": user.id})
-    rows = [
-        (PageAnswer(*row[:ANSWER_FIELDS], face_from(row[ANSWER_FIELDS:-1])), bool(row[-1]))
-        for row in found
-    ]
-    # The accepted answer first, then the oldest; the accepted one is the asker's pick.
-    rows.sort(key=lambda row: row[0].id != question.accepted_answer_id)
-    return rows
-
-
-ANSWER_FIELDS = 8  # PageAnswer's fields before the author
-
-
-def _answers_statement(*, with_hidden: bool) -> Select:
-    """Built once (``ANSWERS``), as the page's other statements: building one cost more than
-    running it."""
-    marked = (
-        exists()
-        .where(HelpfulMark.answer_id == Answer.id, HelpfulMark.user_id == bindparam("user_id"))
-        .label("marked")
-    )
-    author = FaceColumns("author")
-    columns = [
-        Answer.id,
-        Answer.author_id,
-        Answer.body_source,
-        Answer.body_html,
-        Answer.created_at,
-        Answer.edited_at,
-        Answer.hidden,
-        Answer.helpful_count,
-    ]
-    query = author.join(select(*columns, *author.columns, marked), Answer.author_id)
-    query = query.where(
-        Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None)
-    ).order_by(Answer.created_at, Answer.id)
-    return query if with_hidden else query.where(Answer.hidden == false())
-
-
-# By whether hidden answers are shown (a moderator's page). Sent on the driver's cursor: through
-# SQLAlchemy a statement's execution cost as much again as SQLite's work (hub.core.driver_rows).
-ANSWERS = {
-    hidden: DriverStatement(lambda hidden=hidden: _answers_statement(with_hidden=hidden))
-    for hidden in (False, True)
-}

@@ -99,6 +99,17 @@ def face_from(values: tuple) -> Face | None:
     return Face(user_id, name, active, profile, None if code is None else FacePlace(code, place))
 
 
+def face_from_json(values: list) -> Face | None:
+    """``face_from`` for the face columns as a JSON array has them (a column of the question's
+    row): SQLite's JSON has no booleans (0 and 1)."""
+    user_id, name, active, profile_id, photo_version, hidden, code, place = values
+    if user_id is None:
+        return None
+    profile = None if profile_id is None else FaceProfile(photo_version, bool(hidden))
+    place = None if code is None else FacePlace(code, place)
+    return Face(user_id, name, bool(active), profile, place)
+
+
 def face_of(user: User | None) -> Face | None:
     """The face of a member loaded with their profile and municipality (``with_face``)."""
     if user is None:

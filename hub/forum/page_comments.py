@@ -45,16 +45,20 @@ def comments_column(dialect: str) -> Label:
     array of [id, answer_id, author_id, body, created_at, author's name]: a column of the
     question's own statement (``questions.read_question_page``), one round trip less than a
     statement of their own. Read with ``comments_as_read``."""
+    postgres = dialect == "postgresql"
+    array = func.json_build_array if postgres else func.json_array
     shown = _shown_comments().correlate(None)
+    shown = shown.with_only_columns(array(*shown.selected_columns).label("c"))
     on_question = shown.where(Comment.question_id == bindparam("question_id"))
     on_answers = shown.join(Answer, Answer.id == Comment.answer_id).where(
         Answer.question_id == bindparam("question_id")
     )
-    found = union_all(on_question, on_answers).subquery("page_comment")
-    postgres = dialect == "postgresql"
-    each = (func.json_build_array if postgres else func.json_array)(*found.c)
-    together = func.json_agg(each) if postgres else func.json_group_array(each)
-    return select(together).select_from(found).correlate(None).scalar_subquery().label("comments")
+    # Each comment's array made in its branch, not from the branches' columns named again: the
+    # question's statement stays short enough for psycopg to keep it parsed (4 kB). SQLite's
+    # arrays come out of the subquery as text: ``json`` reads them as JSON again.
+    found = union_all(on_question, on_answers).subquery("page_comment").c.c
+    together = func.json_agg(found) if postgres else func.json_group_array(func.json(found))
+    return select(together).correlate(None).scalar_subquery().label("comments")
 
 
 def comments_as_read(
@@ -64,7 +68,9 @@ def comments_as_read(
     psycopg, None on PostgreSQL when there is none): the comments on the question and on the
     given answers, grouped, each group oldest first."""
     values = json.loads(found) if isinstance(found, str) else found or []
-    read = [PageComment(c, a, who, body, _moment(at), name) for c, a, who, body, at, name in values]
+    read = [
+        PageComment(c, a, who, body, json_moment(at), name) for c, a, who, body, at, name in values
+    ]
     read.sort(key=lambda comment: (comment.created_at, comment.id))
     shown = set(answer_ids)
     grouped: dict[tuple[str, int], list[PageComment]] = {}
@@ -79,7 +85,7 @@ def comments_as_read(
 _AS_STORED = UTCDateTime()
 
 
-def _moment(written: str) -> datetime:
+def json_moment(written: str) -> datetime:
     """A time as JSON has it (SQLite's stored text, PostgreSQL's ISO 8601 with an offset), as
     the column's type reads it."""
     return _AS_STORED.process_result_value(datetime.fromisoformat(written), None)

@@ -35,10 +35,10 @@ from hub.auth.models import User
 from hub.core.layout import SEPARATOR, shared_part, shared_parts
 from hub.core.templating import ago_writer, csrf_token, datetime_filter, iso_filter
 from hub.directory.privacy import can_view_person
-from hub.forum.answers import PageAnswer
 from hub.forum.articles import write_answers, write_experts, write_question
 from hub.forum.faces import Moment, head_of
 from hub.forum.mentions import link_mentions
+from hub.forum.page_answers import PageAnswer
 from hub.forum.page_comments import PageComment
 from hub.forum.questions import Expert, PageQuestion, TagLink
 
@@ -296,6 +296,13 @@ class BlankForm:
     def __init__(self, form_class: type[FlaskForm]) -> None:
         self.form_class = form_class
 
+    # Equal for one form class: a fact of the kept page content (``question_content``).
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BlankForm) and other.form_class is self.form_class
+
+    def __hash__(self) -> int:
+        return hash((BlankForm, self.form_class))
+
     def __getitem__(self, name: str) -> _BlankField:
         return _BlankField()
 
@@ -327,3 +334,29 @@ def experts_part(question_id: int, experts: Sequence[Expert]) -> Markup:
     return shared_part(
         EXPERTS, facts, holes, store=POST_PARTS, limit=MAX_POST_PARTS, write=write_experts
     )
+
+
+CONTENT = "forum/_question_content.html"
+
+
+def question_content(
+    question: PageQuestion, question_part: Markup, answer_parts: list[Markup],
+    experts_part: Markup, *, moderator: bool, forms: Mapping,
+) -> Markup:  # fmt: skip
+    """The page's own content around its parts (the question's article, the answers, "Who can
+    answer?"): the headings, the answer and ask forms, a moderator's tools. While both
+    forms are empty and the reader does not moderate it is the same for every reader of the
+    question (its id, lock and number of answers are the facts), so it is kept as a shared
+    part, the parts and the CSRF token its holes: written per request, its translations, URLs
+    and form fields were a tenth of a later reader's page (issue 17)."""
+    answers = Markup("".join(answer_parts))  # noqa: S704  (each part is Markup)
+    holes = {"question_part": question_part, "answers": answers, "experts_part": experts_part,
+             "csrf": csrf_token()}  # fmt: skip
+    answer_count = len(answer_parts)
+    blank = all(isinstance(forms[name], BlankForm) for name in ("answer_form", "ask_form"))
+    if moderator or not blank:
+        context = {"question": question, "answer_count": answer_count, "moderator": moderator}
+        return Markup(render_template(CONTENT, **context, **forms, **holes))  # noqa: S704
+    facts = {"question": PostQuestion(question.id, question.locked),
+             "answer_count": answer_count, "moderator": False, **forms}  # fmt: skip
+    return shared_part(CONTENT, facts, holes, store=POST_PARTS, limit=MAX_POST_PARTS)

@@ -13,14 +13,17 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Row,
     Select,
     String,
     and_,
+    any_,
     bindparam,
     case,
+    cast,
     exists,
     false,
     func,
@@ -39,7 +42,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
-from hub.core.driver_rows import DriverStatement, limits_written_in
+from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
 from hub.core.kept import KeptRows
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
@@ -56,7 +59,15 @@ from hub.directory.privacy import listed_condition, listed_people
 from hub.extensions import db
 from hub.forum.activity import notify_mentions, notify_new_question
 from hub.forum.errors import ForumError, Locked, TooManyPosts
-from hub.forum.faces import FACE_COLUMNS, FACE_WIDTH, Face, FaceColumns, face_from, face_of
+from hub.forum.faces import (
+    FACE_COLUMNS,
+    FACE_WIDTH,
+    Face,
+    FaceColumns,
+    face_from,
+    face_from_json,
+    face_of,
+)
 from hub.forum.models import (
     Answer,
     AskToAnswer,
@@ -66,6 +77,7 @@ from hub.forum.models import (
     Revision,
     question_tag,
 )
+from hub.forum.page_answers import PageAnswer, answers_as_read, answers_column, json_rows
 from hub.forum.page_comments import comments_column
 from hub.forum.paths import question_path, slugify
 from hub.forum.search import reindex_question
@@ -97,10 +109,15 @@ class DuplicatePost(AlreadyDone):
 # --- access -------------------------------------------------------------------------------
 
 
-def is_visible_to(question: Question | PageQuestion, user: User) -> bool:
+def is_visible_to(
+    question: Question | PageQuestion, user: User, moderator: bool | None = None
+) -> bool:
+    """``moderator``: whether the user moderates, when the caller knows it already."""
     if question.deleted_at is not None:
         return False
-    return not question.hidden or can(user, Permission.MODERATE)
+    return not question.hidden or (
+        can(user, Permission.MODERATE) if moderator is None else moderator
+    )
 
 
 def get_question_for(user: User, question_id: int, *, full: bool = False) -> Question | None:
@@ -179,23 +196,41 @@ class PageQuestion(NamedTuple):
 PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
 
 
-def read_question_page(user: User, question_id: int) -> tuple[PageQuestion | None, bool, object]:
+class PageRead(NamedTuple):
+    """What the question page's row gives (``read_question_page``)."""
+
+    question: PageQuestion | None  # None: not there, or not for this reader
+    following: bool = False
+    comments: object = None  # ``page_comments.comments_column``'s, for ``comments_as_read``
+    answers: list[tuple[PageAnswer, bool]] | None = None  # as ``answers_for_page`` reads them
+    experts: ExpertsRead | None = None  # the kept ranking's people, when the worker knew it
+
+
+def read_question_page(user: User, question_id: int) -> PageRead:
     """``get_question_page`` for the page itself: the question as one row read through the
-    connection, whether the user follows it, and its comments and its answers' as
-    ``page_comments.comments_column`` read them (for ``comments_as_read``). A merged question
+    connection, whether the user follows it, its comments and its answers' as
+    ``page_comments.comments_column`` read them (for ``comments_as_read``), and its answers as
+    ``answers_for_page`` reads them (a moderator's with the hidden ones). A merged question
     comes back whoever reads it (the page redirects); one the user may not see, as None."""
-    found = PAGE_ROW.rows({"question_id": question_id, "user_id": user.id})
+    moderator = can(user, Permission.MODERATE)
+    ranking = _guessed_ranking(question_id)
+    ids = [ranked.uid for ranked in ranking] if ranking is not None else []
+    values = {"question_id": question_id, "user_id": user.id, "expert_ids": ids}
+    found = PAGE_ROW[moderator].rows(values)
     if not found:
-        return None, False, None
+        return PageRead(None)
     row = found[0]
     fields = PAGE_QUESTION_FIELDS
     author = face_from(row[fields : fields + FACE_WIDTH])
     question = PageQuestion(*row[:fields], author, _page_tags(row.tags), row.place_region)
     if question.merged_into_id is not None:
-        return question, False, None
-    if not is_visible_to(question, user):
-        return None, False, None
-    return question, bool(row.following), row.comments or []  # None: none, on PostgreSQL
+        return PageRead(question)
+    if not is_visible_to(question, user, moderator):
+        return PageRead(None)
+    answers = answers_as_read(row.answers, question.accepted_answer_id)
+    experts = None if ranking is None else ExpertsRead(ranking, _people_as_read(row.experts))
+    # None: no comments, on PostgreSQL
+    return PageRead(question, bool(row.following), row.comments or [], answers, experts)
 
 
 def page_question_of(question: Question) -> PageQuestion:
@@ -233,16 +268,17 @@ def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
     return tuple(TagRow(*value) for value in sorted(values))
 
 
-def _page_row_statement() -> Select:
+def _page_row_statement(moderator: bool) -> Select:
     """Built once (``PAGE_ROW``), as the page's other statements: building one cost more than
-    running it."""
+    running it. The answers are a moderator's (with the hidden ones) or a member's."""
     dialect = db.engine.dialect.name
     author = FaceColumns("author")
     # PageQuestion's first fields name the question's own columns: one list to keep.
     own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
     columns = [*own, Category.slug, Category.name]
     more = [_tags_column(dialect), _following_column(), comments_column(dialect),
-            author.place.region_code.label("place_region")]  # fmt: skip
+            author.place.region_code.label("place_region"),
+            answers_column(dialect, with_hidden=moderator), _experts_column(dialect)]  # fmt: skip
     statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
                             Question.author_id)  # fmt: skip
@@ -251,7 +287,13 @@ def _page_row_statement() -> Select:
 
 # Sent on the driver's cursor: through SQLAlchemy, a statement's execution cost the busiest
 # page as much again as SQLite's work (``hub.core.driver_rows``).
-PAGE_ROW = DriverStatement(_page_row_statement)
+# By whether the reader moderates (their answers hold the hidden ones).
+PAGE_ROW = {
+    moderator: DriverStatement(
+        lambda moderator=moderator: _page_row_statement(moderator), lists=("expert_ids",)
+    )
+    for moderator in (False, True)
+}
 
 
 def _following_column():
@@ -722,7 +764,9 @@ class Expert(NamedTuple):
     asked: bool  # already asked to answer this question (by anyone)
 
 
-def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Expert]:
+def experts_for(
+    question: PageQuestion, viewer: User, limit: int = 5, read: ExpertsRead | None = None
+) -> list[Expert]:
     """Who can answer: members whose answers in the question's topics were chosen as the
     solution (counted thrice) or marked helpful, or who say they know a topic; those in the
     asker's region first among equals. Never the asker nor the viewer, never a hidden member.
@@ -735,7 +779,8 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
     (listed; still knowing a topic, if that was all they were ranked for), their faces and
     whether they were asked are read afresh on every page (``_experts_from``), so a member who
     hides or takes the topic off their profile is gone at once; only the order and the counts
-    may be that old."""
+    may be that old. ``read``: the people of the ranking the worker kept for this question, read
+    with the page's row (``read_question_page``): used if it is the ranking kept now."""
     tag_ids = [tag.id for tag in question.tags]
     if not tag_ids:
         return []
@@ -744,8 +789,10 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
     key = (tuple(tag_ids), kept_as, limit)
     ranking = _kept_ranking(key)
     if ranking is not None:
-        experts = _experts_from(ranking, question.id, tag_ids, not_these, limit)
+        people = read.people if read is not None and read.ranking is ranking else None
+        experts = _experts_from(ranking, question.id, not_these, limit, people)
         if experts is not None:
+            _guess_ranking(question.id, key)
             return experts
     parameters = {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
     parameters |= {"question_id": question.id, "place_code": place}
@@ -753,6 +800,7 @@ def experts_for(question: PageQuestion, viewer: User, limit: int = 5) -> list[Ex
     rows = reading_connection().execute(statement, parameters).all()
     _keep_ranking(key, tuple(Ranked(row[0], int(s), int(h), bool(r)) for row in rows
                              for s, h, r, _a in [row[FACE_WIDTH:]]))  # fmt: skip
+    _guess_ranking(question.id, key)
     experts = (
         Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
         for row in rows
@@ -810,57 +858,124 @@ def _keep_ranking(key: tuple, ranking: tuple[Ranked, ...]) -> None:
     kept[key] = (time.monotonic() + seconds, ranking)
 
 
-def _experts_from(ranking: tuple[Ranked, ...], question_id: int, tag_ids: list[int],
-                  not_these: set, limit: int) -> list[Expert] | None:  # fmt: skip
-    """The kept ranking with each member's face and ``asked`` read now, those no longer listed
-    left out, and those ranked only for knowing a topic who no longer do; None when too many
-    are gone for the ranking to hold the list (made anew)."""
-    parameters = {f"person_{i}": ranked.uid for i, ranked in enumerate(ranking)}
-    parameters |= {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
-    parameters["question_id"] = question_id
-    found = {
-        row[0]: (face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]), bool(row[FACE_WIDTH + 1]))
-        for row in _people_statement(len(ranking), len(tag_ids)).rows(parameters)
-    }
+def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set, limit: int,
+                  found: dict[int, Person] | None = None) -> list[Expert] | None:  # fmt: skip
+    """The kept ranking with each member's face and ``asked`` read now (``found``, if they came
+    with the page's row), those no longer listed left out, and those ranked only for knowing a
+    topic who no longer do; None when too many are gone for the ranking to hold the list (made
+    anew)."""
+    if found is None and not ranking:
+        return []  # no one ranked: no one to read
+    if found is None:
+        parameters = {"expert_ids": [ranked.uid for ranked in ranking], "question_id": question_id}
+        found = {
+            row[0]: Person(face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]),
+                           bool(row[FACE_WIDTH + 1]))
+            for row in PEOPLE.rows(parameters)
+        }  # fmt: skip
     shown = [
         ranked
         for ranked in ranking
         if ranked.uid in found
         and ranked.uid not in not_these
-        and (ranked.solved or ranked.helped or found[ranked.uid][2])  # a track record, or knows
+        and (ranked.solved or ranked.helped or found[ranked.uid].knows)  # a track record, or knows
     ]
     if len(shown) < limit and len(ranking) >= limit + EXPERT_SPARE:
         return None
     return [
-        Expert(found[r.uid][0], r.solved, r.helped, r.same_region, found[r.uid][1])
+        Expert(found[r.uid].face, r.solved, r.helped, r.same_region, found[r.uid].asked)
         for r in shown[:limit]
     ]
 
 
-@cache
-def _people_statement(count: int, tag_count: int) -> DriverStatement:
-    """The faces of ``count`` ranked members who may still be listed, whether each was asked to
-    answer the question, and whether each still knows one of its ``tag_count`` topics: one
-    statement, by primary key, on the driver's cursor."""
+class Person(NamedTuple):
+    """A ranked member as read now: their face, whether they were asked to answer the question,
+    whether they still know one of its topics."""
 
-    def build() -> Select:
-        people = [bindparam(f"person_{i}", type_=Integer) for i in range(count)]
-        tags = [bindparam(f"tag_{i}", type_=Integer) for i in range(tag_count)]
-        asked = exists().where(
-            AskToAnswer.question_id == bindparam("question_id"),
-            AskToAnswer.asked_user_id == User.id,
-        )
-        knows = exists().where(
-            user_expertise.c.user_id == User.id, user_expertise.c.tag_id.in_(tags)
-        )
-        return (
-            listed_people()
-            .with_only_columns(*FACE_COLUMNS, asked, knows)
-            .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
-            .where(User.id.in_(people))
-        )
+    face: Face
+    asked: bool
+    knows: bool
 
-    return DriverStatement(build)
+
+class ExpertsRead(NamedTuple):
+    """The people of a kept ranking, read with the question page's row (``_experts_column``)."""
+
+    ranking: tuple[Ranked, ...]
+    people: dict[int, Person]
+
+
+EXPERT_GUESSES = "hub_expert_guesses"
+MAX_EXPERT_GUESSES = 8192  # question ids: a few hundred in the realistic mix
+
+
+def _guess_ranking(question_id: int, key: tuple) -> None:
+    """Which kept ranking the question's page showed last: the next page of the question reads
+    its people with its own row (``read_question_page``), not by a statement after it."""
+    guesses = current_app.extensions.setdefault(EXPERT_GUESSES, OrderedDict())
+    if guesses.get(question_id) != key:
+        guesses.pop(question_id, None)
+        while len(guesses) >= MAX_EXPERT_GUESSES:
+            guesses.popitem(last=False)
+        guesses[question_id] = key
+
+
+def _guessed_ranking(question_id: int) -> tuple[Ranked, ...] | None:
+    """The ranking the question's page showed last, if it is still kept. Only a guess: the
+    question's topics or its asker's region may have changed since (``experts_for`` checks)."""
+    guesses = current_app.extensions.get(EXPERT_GUESSES)
+    key = guesses.get(question_id) if guesses else None
+    return None if key is None else _kept_ranking(key)
+
+
+def _experts_column(dialect: str):
+    """The guessed ranking's people (``expert_ids``) as ``PEOPLE`` reads them, as one JSON
+    array: a column of the question page's row, one round trip less. Read with
+    ``_people_as_read``."""
+    return json_rows(_people_of_ranking(), dialect).label("experts")
+
+
+def _people_as_read(found: str | list | None) -> dict[int, Person]:
+    """``_experts_column``'s array (text on SQLite, decoded by psycopg, None on PostgreSQL when
+    there is none) by member."""
+    values = json.loads(found) if isinstance(found, str) else found or []
+    return {
+        value[0]: Person(face_from_json(value[:FACE_WIDTH]), bool(value[FACE_WIDTH]),
+                         bool(value[FACE_WIDTH + 1]))
+        for value in values
+    }  # fmt: skip
+
+
+def _people_of_ranking() -> Select:
+    """The faces of the ranked members ``expert_ids`` who may still be listed, whether each was
+    asked to answer the question, and whether each still knows one of its topics: by primary
+    key. Read by a statement of its own (``PEOPLE``) or with the page's row."""
+    asked = exists().where(
+        AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
+    )
+    knows = exists().where(user_expertise.c.user_id == User.id, _one_of_its_topics())
+    return (
+        listed_people()
+        .with_only_columns(*FACE_COLUMNS, asked, knows)
+        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
+        .where(in_list(User.id, "expert_ids", hidden=True))
+    )
+
+
+PEOPLE = DriverStatement(_people_of_ranking, lists=("expert_ids",))
+
+
+def _one_of_its_topics() -> ColumnElement[bool]:
+    """A member's topic is one of the question's. PostgreSQL: its topics read once, as an
+    array (an InitPlan), each member's then looked up by their key (with ``IN (SELECT …)`` it
+    read the question's topics again for each member: 38 buffers for 9 members, not 18)."""
+    topics = select(question_tag.c.tag_id).where(
+        question_tag.c.question_id == bindparam("question_id")
+    )
+    if db.engine.dialect.name == "postgresql":
+        found = topics.with_only_columns(func.array_agg(question_tag.c.tag_id))
+        # A cast: ANY (SELECT …) would compare with each row of the subquery, not the array.
+        return user_expertise.c.tag_id == any_(cast(found.scalar_subquery(), ARRAY(Integer)))
+    return user_expertise.c.tag_id.in_(topics)
 
 
 EXPERT_WINDOW = 100

@@ -24,6 +24,7 @@ from hub.forum import (
     list_parts,
     mentions,
     moderation,
+    page_answers,
     page_comments,
     post_parts,
     questions,
@@ -190,7 +191,8 @@ def create_question_from(form: AskForm):
 @bp.get("/fragor/<int:question_id>/<slug>")
 @login_required
 def question(question_id: int, slug: str | None = None):
-    found, following, comments = questions.read_question_page(current_user, question_id)
+    read = questions.read_question_page(current_user, question_id)
+    found = read.question
     if found is None:
         abort(404)
     if found.merged_into_id is not None:
@@ -204,7 +206,8 @@ def question(question_id: int, slug: str | None = None):
             code=301,
         )
     count_view(found.id)
-    return render_question(found, following=following, comments_read=comments)
+    return render_question(found, following=read.following, comments_read=read.comments,
+                           answers_read=read.answers, experts_read=read.experts)  # fmt: skip
 
 
 def with_query(url: str) -> str:
@@ -216,11 +219,13 @@ def with_query(url: str) -> str:
 def render_question(question, *, status: int = 200, answer_form=None, comment_form=None,
                     comment_target: str = "", flag_form=None, ask_form=None,
                     merge_form=None, following: bool | None = None,
-                    comments_read=None):  # fmt: skip
+                    comments_read=None, answers_read=None, experts_read=None):  # fmt: skip
     if isinstance(question, Question):  # a POST's, loaded to be changed: read as the page's row
         question = questions.page_question_of(question)
     me = current_user._get_current_object()
-    rows = answers.answers_for_page(question, me)
+    rows = answers_read
+    if rows is None:  # a POST's page: no answers came with the question
+        rows = page_answers.answers_for_page(question, me)
     shown = [a.id for a, _m in rows]
     if comments_read is None:  # a POST's page: no comments came with the question
         comments = page_comments.comments_for_page(question.id, shown)
@@ -228,11 +233,11 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         comments = page_comments.comments_as_read(comments_read, question.id, shown)
     written = [question.body_source, *(a.body_source for a, _m in rows)]
     written += [c.body for group in comments.values() for c in group]
-    people = mentions.people_to_link(current_user, written)
+    people = mentions.people_to_link(me, written)
     if following is None:
-        following = questions.is_following(current_user, "question", question.id)
-    experts = questions.experts_for(question, current_user)
-    moderator = can(current_user, Permission.MODERATE)
+        following = questions.is_following(me, "question", question.id)
+    experts = questions.experts_for(question, me, read=experts_read)
+    moderator = can(me, Permission.MODERATE)
     move_form = None
     if moderator:
         move_form = MoveForm(formdata=None)
@@ -251,21 +256,17 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
         question, comments.get(("question", question.id), ()), viewer=me, moderator=moderator,
         people=people, following=following, forms=forms,
     )  # fmt: skip
-    return (
-        render_template(
-            "forum/question.html",
-            question=question,
-            question_part=question_part,
-            answer_parts=answer_parts,
-            experts_part=post_parts.experts_part(question.id, experts),
-            moderator=moderator,
-            answer_form=answer_form or post_parts.BlankForm(AnswerForm),
-            ask_form=ask_form or post_parts.BlankForm(AskToAnswerForm),
-            move_form=move_form,
-            merge_form=merge_form,
-        ),
-        status,
+    experts_part = post_parts.experts_part(question.id, experts)
+    page_forms = {
+        "answer_form": answer_form or post_parts.BlankForm(AnswerForm),
+        "ask_form": ask_form or post_parts.BlankForm(AskToAnswerForm),
+        "move_form": move_form,
+        "merge_form": merge_form,
+    }
+    content = post_parts.question_content(
+        question, question_part, answer_parts, experts_part, moderator=moderator, forms=page_forms
     )
+    return render_template("forum/question.html", question=question, content=content), status
 
 
 @bp.post("/fragor/<int:question_id>/svar")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Integer, bindparam, event, select, union_all, update
 
 from hub.core import driver_rows
-from hub.core.db import core_rows
-from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
+from hub.core.db import core_rows, reading_connection
+from hub.core.driver_rows import DriverStatement, cursor_rows, in_list, limits_written_in
 from hub.core.models import Tag
 from hub.extensions import db
 from hub.meetings.models import Meeting, MeetingStatus, Network
@@ -153,3 +153,20 @@ def test_the_cursors_kept_are_bounded(tags, monkeypatch):
         assert [len(statement.rows(values | {"n": n})) for n in (1, 2, 3)] == [1, 2, 3]
     kept = db.session.connection().connection.info.get(driver_rows.KEPT_CURSORS, {})
     assert len(kept) <= 2
+
+
+def test_a_text_sent_past_driver_statements_has_a_kept_cursor_of_its_own(tags):
+    """``cursor_rows`` (search's own texts): a cursor per text on psycopg, as a statement's."""
+    mark = "%s" if db.engine.dialect.name == "postgresql" else "?"
+    texts = [f"SELECT name FROM tag WHERE id = {mark}", f"SELECT slug FROM tag WHERE id = {mark}"]
+    connection = reading_connection()
+    found = []
+    seen = cursors_seen(
+        lambda: found.extend(
+            cursor_rows(connection, sql, (tags["Dosett"],)) for sql in texts + texts
+        )
+    )
+    assert found == [[("Dosett",)], [("dosett",)]] * 2
+    assert (seen[0] is seen[2] and seen[1] is seen[3] and seen[0] is not seen[1]) == (
+        db.engine.dialect.name == "postgresql"
+    )

@@ -30,7 +30,7 @@ def a_question_with_experts(live_app: Flask, skip: int) -> tuple[int, str]:
             .where(Question.author_id != me.id, Question.deleted_at.is_(None))
             .order_by(Question.id)
         ):
-            page, _following, _comments = questions.read_question_page(me, question.id)
+            page = questions.read_question_page(me, question.id).question
             free = [e for e in questions.experts_for(page, me) if not e.asked] if page else []
             if free:
                 found.append((question.id, free[0].person.name))

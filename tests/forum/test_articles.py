@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from hub.core.layout import SEPARATOR
 from hub.forum import articles, post_parts
-from hub.forum.answers import PageAnswer
 from hub.forum.faces import Face, FacePlace, FaceProfile, Head, Moment
+from hub.forum.page_answers import PageAnswer
 from hub.forum.questions import TagLink
 
 WHEN = datetime(2025, 1, 13, 4, 54, 1, tzinfo=UTC)

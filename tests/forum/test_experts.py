@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from hub.core import ratelimit
 from hub.core.models import Tag, user_expertise
 from hub.directory.models import Profile
 from hub.extensions import db
 from hub.forum import questions
-from hub.forum.models import AskToAnswer
+from hub.forum.models import AskToAnswer, question_tag
 from hub.notifications.models import Notification
 from tests.conftest import csrf_token
 
@@ -51,8 +51,7 @@ def world(create_user, create_tag, give_expertise, create_question, create_answe
 
 def page_of(question, reader) -> questions.PageQuestion:
     """The question as its page reads it (the experts are made from that row)."""
-    found, _following, _comments = questions.read_question_page(reader, question.id)
-    return found
+    return questions.read_question_page(reader, question.id).question
 
 
 def experts_for(question, reader, **options) -> list[questions.Expert]:
@@ -220,6 +219,7 @@ def kept_rankings(app, monkeypatch):
     """Rankings kept as in production, in a store of this test's own."""
     monkeypatch.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 60)
     monkeypatch.setitem(app.extensions, questions.EXPERT_RANKINGS, {})
+    monkeypatch.setitem(app.extensions, questions.EXPERT_GUESSES, {})
     return app.extensions[questions.EXPERT_RANKINGS]
 
 
@@ -337,3 +337,56 @@ def test_one_ranking_is_kept_per_topics_and_region(
     assert [e.person.name for e in other if e.same_region] == [
         "Örjan Löste", "Hedda Hjälpte", "Anna Stockholm"
     ]  # fmt: skip
+
+
+def test_the_people_read_with_the_pages_row_are_those_of_their_own_statement(
+    app, world, create_user, kept_rankings, monkeypatch, count_queries
+):
+    """Once a question's page showed a kept ranking, its next page reads the ranked people with
+    the question's row (no statement after it): the same list, hidden, renamed, asked and
+    no-longer-knowing members as read afresh by their own statement."""
+    question, reader = world["question"], create_user()
+    experts_for(question, reader)  # ranked and kept: the page's next row reads its people
+    db.session.add(Profile(user_id=world["solver"].id, hidden_from_directory=True))
+    world["helper"].name = "Hedda Nyman"
+    db.session.add(AskToAnswer(question_id=question.id, asked_user_id=world["helper"].id,
+                               asked_by_id=reader.id))  # fmt: skip
+    db.session.execute(delete(user_expertise).where(user_expertise.c.user_id == world["near"].id))
+    db.session.commit()
+    read = questions.read_question_page(reader, question.id)
+    assert read.experts is not None
+    with count_queries() as statements:
+        with_row = questions.experts_for(read.question, reader, read=read.experts)
+    assert statements.count == 0, statements.statements
+    assert with_row == questions.experts_for(read.question, reader)  # by their own statement
+    assert with_row == fresh(app, monkeypatch, read.question, reader)
+    assert names(with_row)[0] == "Hedda Nyman" and with_row[0].asked
+    assert not {"Örjan Löste", "Vera Varberg", "Dolda Dora"} & set(names(with_row))
+
+
+def test_a_guess_from_before_the_topics_changed_is_not_used(
+    app, world, create_user, create_tag, give_expertise, create_question, kept_rankings,
+    monkeypatch, count_queries,
+):  # fmt: skip
+    """The people read with the row are those of the ranking the question showed last: once
+    its topics changed, its list is that of its new topics (ranked anew, or from the other
+    topics' kept ranking, whose people are then read by their own statement)."""
+    question, reader = world["question"], create_user()
+    experts_for(question, reader)
+    other_tag = create_tag("Sensorer")
+    give_expertise(create_user(name="Kunnig Ny"), other_tag)
+    experts_for(create_question(create_user(), tags=[other_tag]), reader)  # kept for its topic
+    on_question = question_tag.c.question_id == question.id
+    db.session.execute(update(question_tag).where(on_question).values(tag_id=other_tag.id))
+    db.session.commit()
+    for sent in (1, 0):  # the other topic's kept ranking's people; then read with the row
+        read = questions.read_question_page(reader, question.id)
+        with count_queries() as statements:
+            shown = questions.experts_for(read.question, reader, read=read.experts)
+        assert statements.count == sent, statements.statements
+        assert names(shown) == ["Kunnig Ny"]
+        assert shown == fresh(app, monkeypatch, read.question, reader)
+    db.session.execute(delete(question_tag).where(on_question))
+    db.session.commit()
+    read = questions.read_question_page(reader, question.id)
+    assert questions.experts_for(read.question, reader, read=read.experts) == []

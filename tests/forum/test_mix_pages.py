@@ -128,6 +128,7 @@ def test_the_question_page_with_a_kept_ranking_costs_the_same_statements(
     members' faces by primary key instead of the experts' statement, one for one."""
     monkeypatch.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 60)
     monkeypatch.setitem(app.extensions, questions.EXPERT_RANKINGS, {})
+    monkeypatch.setitem(app.extensions, questions.EXPERT_GUESSES, {})
     url = world["question_url"]
     few = statements(client, count_queries, url)  # ranked at the warm-up, kept when counted
     add_rows(world["reader"], category, world["tag"], 12)
@@ -137,10 +138,21 @@ def test_the_question_page_with_a_kept_ranking_costs_the_same_statements(
     assert few == many <= DEFAULT_BUDGET
 
 
-def test_the_question_page_is_four_statements(client, count_queries, world):
-    """The member; the question's row with its follow, tags and comments (the comments were a
-    statement of their own: 5); its answers; "Who can answer?"."""
-    assert statements(client, count_queries, world["question_url"]) == 4
+def test_the_question_page_is_three_statements(client, count_queries, world):
+    """The member; the question's row with its follow, tags, comments and answers (each was a
+    statement of their own: 5); "Who can answer?"."""
+    assert statements(client, count_queries, world["question_url"]) == 3
+
+
+def test_the_question_page_with_its_ranking_kept_is_two_statements(
+    app, client, count_queries, world, monkeypatch
+):
+    """Once the worker keeps the ranking the question's page showed, the ranked members' faces
+    come with the question's row: the member, and that row."""
+    monkeypatch.setitem(app.config, "FORUM_EXPERTS_KEPT_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, questions.EXPERT_RANKINGS, {})
+    monkeypatch.setitem(app.extensions, questions.EXPERT_GUESSES, {})
+    assert statements(client, count_queries, world["question_url"]) == 2
 
 
 def test_the_list_is_the_member_and_one_statement(client, count_queries, world):

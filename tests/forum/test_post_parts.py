@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, DictLoader, nodes
 from hub.core import layout
 from hub.directory.models import Profile
 from hub.extensions import db
-from hub.forum import answers, page_comments, post_parts, questions
+from hub.forum import answers, page_answers, page_comments, post_parts, questions
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.forum.test_question_page_faces import answer_html
@@ -138,7 +138,7 @@ def test_a_part_made_among_others_is_the_part_made_alone(app, create_user, creat
     reader = create_user()
     with app.test_request_context("/"):
         question, _following = questions.get_question_page(reader, thread.question.id)
-        rows = answers.answers_for_page(question, reader)
+        rows = page_answers.answers_for_page(question, reader)
         comments = page_comments.comments_for_page(question.id, [a.id for a, _m in rows])
 
         def made(some) -> list:

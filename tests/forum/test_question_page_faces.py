@@ -129,7 +129,7 @@ def test_the_questions_row_is_what_its_objects_show_for_every_kind_of_asker(
     db.session.commit()
     reader = create_user()
     for kind, question in asked.items():
-        row, following, _comments = questions.read_question_page(reader, question.id)
+        row, following, *_rest = questions.read_question_page(reader, question.id)
         loaded = questions.get_question_for(reader, question.id, full=True)
         assert row == questions.page_question_of(loaded), kind
         assert following is False
@@ -174,7 +174,7 @@ def test_comments_read_with_the_question_are_those_of_their_own_statement(
     comments, values and order as ``comments_for_page``'s statement gives, on the question and
     on the answers shown; none deleted, none of an answer not shown, ties in time by id."""
     from hub.core.db import utcnow
-    from hub.forum import answers, page_comments, questions
+    from hub.forum import page_answers, page_comments, questions
 
     question, shown = authors["question"], authors["answers"]
     same_time = utcnow()
@@ -192,11 +192,60 @@ def test_comments_read_with_the_question_are_those_of_their_own_statement(
     db.session.commit()
     reader = create_user()
     with app.test_request_context("/"):
-        row, _following, found = questions.read_question_page(reader, question.id)
-        ids = [answer.id for answer, _marked in answers.answers_for_page(row, reader)]
+        read = questions.read_question_page(reader, question.id)
+        row, found = read.question, read.comments
+        ids = [answer.id for answer, _marked in page_answers.answers_for_page(row, reader)]
         for some in (ids, ids[1:], []):
             assert page_comments.comments_as_read(found, question.id, some) == (
                 page_comments.comments_for_page(row.id, some)
             )
         on_question = page_comments.comments_as_read(found, question.id, ids)
         assert len(on_question[("question", question.id)]) == 2
+
+
+def test_answers_read_with_the_question_are_those_of_their_own_statement(app, create_user, authors):
+    """The answers come as a JSON column of the question's row (one round trip less): the same
+    values (times, booleans, faces of every kind of author), order and marks as
+    ``answers_for_page``'s statement gives; a hidden answer for a moderator only, a deleted one
+    for nobody, the accepted one first, ties in time by id."""
+    from hub.auth.models import Role
+    from hub.core.db import utcnow
+    from hub.forum import page_answers, questions
+    from hub.forum.models import HelpfulMark
+
+    question, shown = authors["question"], authors["answers"]
+    same_time = utcnow()
+    shown["photo"].created_at = shown["hidden"].created_at = same_time
+    shown["plain"].edited_at = utcnow()
+    shown["plain"].helpful_count = 1
+    shown["inactive"].hidden = True
+    shown["gone"].deleted_at = utcnow()
+    question.accepted_answer_id = shown["hidden"].id
+    reader = create_user()
+    db.session.add(HelpfulMark(answer_id=shown["plain"].id, user_id=reader.id))
+    db.session.commit()
+    moderator = create_user(role=Role.COORDINATOR)
+    with app.test_request_context("/"):
+        for who, count in ((reader, 3), (moderator, 4)):
+            row = questions.read_question_page(who, question.id)
+            assert row.answers == page_answers.answers_for_page(row.question, who)
+            assert row.answers[0][0].id == shown["hidden"].id  # the accepted one first
+            assert len(row.answers) == count
+        marks = {answer.id: marked for answer, marked in questions.read_question_page(
+            reader, question.id).answers}  # fmt: skip
+        assert marks[shown["plain"].id] is True and marks[shown["photo"].id] is False
+
+
+@pytest.mark.parametrize("moderator", [False, True])
+def test_the_questions_row_is_short_enough_for_psycopg_to_keep_it_parsed(app, moderator):
+    """psycopg keeps a statement's text parsed (its placeholders found) only up to a length: a
+    longer one is parsed anew at every execution, a tenth of the page's row's own CPU."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from hub.forum import questions
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's parsing: PostgreSQL only")
+    values = {"question_id": 1, "user_id": 1, "expert_ids": list(range(9))}
+    sql, _params = questions.PAGE_ROW[moderator].sent(values, db.engine.dialect)
+    assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
