@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -191,21 +192,35 @@ def render(client, path: str, counter: StatementCounter | None = None) -> tuple[
 def round_trips(client, path: str, engine) -> int | None:
     """On PostgreSQL, the round trips one render makes: messages that wait for the server's
     answer (a simple Query, or the Sync ending an extended query), from libpq's trace. BEGIN,
-    ROLLBACK and the pool's ping are round trips the statement count does not see."""
+    ROLLBACK and the pool's ping are round trips the statement count does not see. Both the
+    pool's connection and the one the process holds for GET requests' reads are traced."""
+    from hub.core.db import HELD_READER
+
     if engine.dialect.name != "postgresql":
         return None
     with engine.connect() as connection:
-        driver = connection.connection.driver_connection  # the pool's only connection here
-    with tempfile.TemporaryFile("w+") as trace:
-        driver.pgconn.trace(trace.fileno())
+        drivers = [connection.connection.driver_connection]  # the pool's only connection here
+    reader = engine.__dict__.get(HELD_READER)
+    if reader is not None:
+        drivers.append(reader.connection().connection.driver_connection)
+    with ExitStack() as files:
+        traces = [files.enter_context(tempfile.TemporaryFile("w+")) for _ in drivers]
+        for driver, trace in zip(drivers, traces, strict=True):
+            driver.pgconn.trace(trace.fileno())
         try:
             render(client, path)
         finally:
-            driver.pgconn.untrace()
-        trace.seek(0)
-        return sum(
-            line.split("\t")[3].split()[0] in ("Query", "Sync") for line in trace if "\tF\t" in line
-        )
+            for driver in drivers:
+                driver.pgconn.untrace()
+        return sum(sent_and_waited(trace) for trace in traces)
+
+
+def sent_and_waited(trace) -> int:
+    """The round trips in a libpq trace."""
+    trace.seek(0)
+    return sum(
+        line.split("\t")[3].split()[0] in ("Query", "Sync") for line in trace if "\tF\t" in line
+    )
 
 
 def measure(database_url: str, names: list[str], renders: int, profile: bool) -> dict:

@@ -16,7 +16,8 @@ the same.
 ``warm_worker`` is the part that cannot be done before the fork: each worker opens its own
 database connection (``hub.core.db.dispose_after_fork``), and a PostgreSQL server loads the
 descriptions of the tables and indexes a connection uses on its first statements. The worker
-runs one search on the connection its pool keeps, so its first member's search does not pay it.
+runs one search on the connection its pool keeps, and on PostgreSQL on the one it holds for
+GET requests' reads, so its first member's search does not pay it.
 """
 
 from __future__ import annotations
@@ -80,19 +81,31 @@ def warm_up(app: Flask) -> None:
 
 def warm_worker(app: Flask) -> None:
     """In a worker, before its first request: open the pool's connection and send a search's
-    statements once; the connection stays in the pool for the first request. Reads only; a
-    database not ready yet leaves it to the first request."""
+    statements once; the connection stays in the pool for the first request. On PostgreSQL the
+    same again in a GET, whose reads go to the connection the worker holds for them
+    (``hub.core.db.HeldReader``). Reads only; a database not ready yet leaves it to the first
+    request."""
+    from hub.core.db import HELD_READER
+
+    with app.app_context():
+        warm_connection()
+        held = HELD_READER in db.engine.__dict__
+    if held:
+        with app.test_request_context("/"):
+            warm_connection()
+
+
+def warm_connection() -> None:
     from hub.core.db import read_only
     from hub.forum.search import warm_search
 
-    with app.app_context():
-        try:
-            with read_only():  # SQLite: no write lock while the other workers start
-                warm_search()
-        except SQLAlchemyError as error:
-            log.warning("Uppvärmningen av anslutningen hoppades över: %s", error.__class__.__name__)
-        finally:
-            db.session.remove()  # back to the pool, still open
+    try:
+        with read_only():  # SQLite: no write lock while the other workers start
+            warm_search()
+    except SQLAlchemyError as error:
+        log.warning("Uppvärmningen av anslutningen hoppades över: %s", error.__class__.__name__)
+    finally:
+        db.session.remove()  # back to the pool, still open
 
 
 def render_pages(app: Flask, connection: Connection) -> int:

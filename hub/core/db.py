@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -62,21 +63,33 @@ READING_CONNECTION = "hub_reading_connection"
 
 
 def reading_connection() -> Connection:
-    """The session's connection, for statements that load no ORM objects (rows, counts): the
-    session's own execute costs as much again as a small statement (0.05 ms) for ORM work no
-    row needs. Pending changes are flushed first, as the session's execute would do.
+    """The connection for statements that load no ORM objects (rows, counts): the session's
+    own execute costs as much again as a small statement (0.05 ms) for ORM work no row needs.
+    Pending changes are flushed first, as the session's execute would do.
 
-    Asked of the session once per transaction: ``Session.connection()`` walks the session's
-    transaction and its state checks on every call, and a page sends four or five such
-    statements. Inside a savepoint the session is asked each time, as it begins the
-    savepoint on its first use there."""
+    The session's connection once its transaction holds one (kept in ``session.info`` from its
+    begin: ``Session.connection()`` walks the session's transaction and its state checks on
+    every call, and a page sends four or five such statements); inside a savepoint the session
+    is asked each time, as it begins the savepoint on its first use there. Before that, in a GET
+    or HEAD request on PostgreSQL, the process's held reading connection (``HeldReader``)."""
     session = db.session()
     if session.autoflush:
         session.flush()
     connection = session.info.get(READING_CONNECTION)
-    if connection is None or session.in_nested_transaction():
+    if connection is None:
+        connection = held_reader_connection(session) or session.connection()
+        session.info[READING_CONNECTION] = connection
+    elif session.in_nested_transaction():
         connection = session.info[READING_CONNECTION] = session.connection()
     return connection
+
+
+@event.listens_for(Session, "after_begin")
+def _note_reading_connection(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    # From now on the request reads where it writes (its own writes, in its transaction).
+    session.info[READING_CONNECTION] = connection
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -84,6 +97,108 @@ def _forget_reading_connection(session: Session, transaction: SessionTransaction
     # The outermost transaction's end gives the connection back: the next one asks anew.
     if transaction.parent is None:
         session.info.pop(READING_CONNECTION, None)
+
+
+# In an engine: its ``HeldReader`` (PostgreSQL with psycopg only, see ``configure_postgres``).
+HELD_READER = "hub_held_reader"
+
+
+def held_reader_connection(session: Session) -> Connection | None:
+    """For a session that holds no connection yet, in a GET or HEAD request: the process's held
+    reading connection, or the one connection a session bound to one is given (the tests': all
+    of a test's statements share it). None elsewhere: the session's own is taken."""
+    if session.get_transaction() is not None or not is_read_only_request():
+        return None
+    bind = session.bind
+    if isinstance(bind, Connection):
+        return bind if HELD_READER in bind.engine.__dict__ else None
+    reader = db.engine.__dict__.get(HELD_READER)
+    return reader.connection() if reader is not None else None
+
+
+class HeldReader:
+    """A connection held outside the pool, for the reads of GET and HEAD requests before the
+    request's session takes a connection of its own.
+
+    A signed-in page of plain reads (the member, a list) paid for the session's connection
+    lifecycle on every request: the session's transaction, the pool's checkout with its events
+    (``check_at_checkout``) and the checkin with its reset at the end: a tenth of a signed-in
+    static page's instructions in the worker. Its reads run without a transaction anyway
+    (``configure_postgres``: autocommit until the first write, READ COMMITTED), so a
+    connection that stays in autocommit sees the same rows. Once the request's session takes
+    its own connection (an ORM query, a flush, a write) the request's later reads go there, in
+    its transaction, and see its writes (``reading_connection``). The held connection never
+    writes: a statement on it that is not a plain read is refused
+    (``begin_before_first_write``) rather than committed on its own.
+
+    One connection per thread (gunicorn's sync workers have one; a threaded server must not
+    share a connection between two requests at once). Checked at each request's first use as
+    the pool checks its connections (``check_at_checkout``): one the server hung up on, that a
+    failed request left inside a transaction, or that no longer answers after a long idle time
+    is replaced. A forked process leaves its parent's alone (never closes them: the parent's
+    sockets) and opens its own.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        from psycopg.pq import TransactionStatus
+
+        self._engine = weakref.ref(engine)
+        # By thread: the connection and when it was last used. A thread's entry outlives it
+        # and serves the next thread given its number (a pool of threads: bounded).
+        self._held: dict[int, tuple[Connection, float]] = {}
+        self._inherited: list[Connection] = []  # a parent's, kept from the garbage collector
+        self._idle = TransactionStatus.IDLE
+        reader = weakref.ref(self)  # a later app's reader must not keep this one alive
+
+        def after_in_child() -> None:
+            inherited = reader()
+            if inherited is not None:
+                inherited.forget_after_fork()
+
+        os.register_at_fork(after_in_child=after_in_child)
+
+    def connection(self) -> Connection:
+        thread = threading.get_ident()
+        held = self._held.get(thread)
+        connection = held[0] if held is not None and self._usable(*held) else self._connect()
+        self._held[thread] = (connection, time.monotonic())
+        return connection
+
+    def _connect(self) -> Connection:
+        connection = self._engine().connect()
+        record = connection.connection
+        record.driver_connection.autocommit = True
+        record.info[READS_WITHOUT_TRANSACTION] = HELD
+        return connection
+
+    def _usable(self, connection: Connection, used: float) -> bool:
+        if connection.invalidated or connection.closed:
+            return False
+        driver = connection.connection.driver_connection
+        if (
+            server_hung_up(driver)
+            or driver.pgconn.transaction_status != self._idle
+            or (
+                time.monotonic() - used > PING_AFTER_IDLE and not answers(connection.engine, driver)
+            )
+        ):
+            connection.invalidate()
+            connection.close()
+            return False
+        if connection.in_transaction():  # SQLAlchemy's own, begun by an execute: nothing sent
+            connection.rollback()
+        return True
+
+    def close(self) -> None:
+        """Closed for good (the engine's disposal): not given back to a pool that is gone."""
+        held, self._held = self._held, {}
+        for connection, _used in held.values():
+            connection.invalidate()
+            connection.close()
+
+    def forget_after_fork(self) -> None:
+        self._inherited.extend(connection for connection, _used in self._held.values())
+        self._held = {}
 
 
 def core_rows(statement: Executable, params: dict | None = None) -> list[Row]:
@@ -209,8 +324,10 @@ def configure_sqlite(engine: Engine) -> None:
     begin_before_first_write(engine, begin_writing)
 
 
-# In a pooled connection's info: its driver reads without a transaction until a write comes.
+# In a pooled connection's info: its driver reads without a transaction until a write comes;
+# HELD: it is a ``HeldReader``'s, which never writes.
 READS_WITHOUT_TRANSACTION = "reads_without_transaction"
+HELD = "held"
 # Words of a statement that writes or locks rows (SELECT … FOR UPDATE / FOR SHARE too). A read
 # taken for a write only begins its transaction sooner; the other way round must not happen.
 _WRITING = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE)\b", re.IGNORECASE)
@@ -264,6 +381,16 @@ def configure_postgres(engine: Engine) -> None:
     if engine.dialect.driver == "psycopg":
         check_at_checkout(engine)
         keep_prepared_on_rollback(engine)
+        hold_a_reader(engine)
+
+
+def hold_a_reader(engine: Engine) -> None:
+    """GET and HEAD requests read on a connection the process holds (``HeldReader``)."""
+    reader = engine.__dict__[HELD_READER] = HeldReader(engine)
+
+    @event.listens_for(engine, "engine_disposed")
+    def on_disposed(_engine: Engine) -> None:
+        reader.close()
 
 
 def keep_prepared_on_rollback(engine: Engine) -> None:
@@ -366,7 +493,13 @@ def begin_before_first_write(engine: Engine, begin: Callable[[object], None]) ->
     @event.listens_for(engine, "before_cursor_execute")
     def before_write(connection, _cursor, statement, *_args) -> None:
         record = connection.connection
-        if record.info.get(READS_WITHOUT_TRANSACTION) and not is_plain_read(statement):
+        reading = record.info.get(READS_WITHOUT_TRANSACTION)
+        if reading and not is_plain_read(statement):
+            if reading is HELD:
+                raise RuntimeError(
+                    "a statement that writes or locks, sent on the held reading "
+                    "connection (``reading_connection`` is for plain reads)"
+                )
             record.info.pop(READS_WITHOUT_TRANSACTION)
             begin(record)
 

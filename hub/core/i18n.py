@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -56,8 +57,18 @@ def select_locale() -> Locale:
 
 def current_locale() -> Locale | None:
     """``flask_babel.get_locale()`` without its lookups of ``g`` through proxies: the locale
-    Flask-Babel stored for this request (``force_locale`` replaces it), else its own answer."""
-    state = getattr(g._get_current_object(), "_flask_babel", None)
+    Flask-Babel stored for this request (``force_locale`` replaces it), else its own answer.
+
+    The request's first ask (every page's: its templates are kept per language) stores
+    ``select_locale``'s answer, the app's selector (``create_app``), where Flask-Babel would
+    store it: Flask-Babel's own way there looked up ``g``, the app and its extension through
+    proxies again (3 % of a signed-in static page's instructions)."""
+    context = g._get_current_object()
+    state = getattr(context, "_flask_babel", None)
+    if state is None:
+        locale = select_locale()
+        context._flask_babel = SimpleNamespace(babel_locale=locale)
+        return locale
     return getattr(state, "babel_locale", None) or get_locale()
 
 

@@ -107,3 +107,45 @@ def test_an_old_cookie_is_not_kept_forever(app, monkeypatch):
     for n in range(5):
         opened(app, kept, cookie_for(app, {"n": n}))
     assert len(kept._kept) <= 2
+
+
+def test_a_plain_session_opens_as_a_copy_of_its_own_each_time(app):
+    kept = KeptCookieSessionInterface()
+    cookie = cookie_for(app, {"_user_id": "7:3", "_fresh": False, "csrf_token": "abc"})
+    opened(app, kept, cookie)
+    name = kept.get_cookie_name(app)
+
+    with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}) as context:
+        first = kept.open_session(app, context.request)
+        first["_user_id"] = "8:1"  # a request changes its session
+    assert opened(app, kept, cookie) == {"_user_id": "7:3", "_fresh": False, "csrf_token": "abc"}
+
+
+def test_flashes_waiting_are_decoded_anew_each_time(app):
+    kept = KeptCookieSessionInterface()
+    cookie = cookie_for(app, {"_user_id": "7:3", "_flashes": [("success", "Sparat.")]})
+    opened(app, kept, cookie)
+    name = kept.get_cookie_name(app)
+
+    with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}) as context:
+        kept.open_session(app, context.request)["_flashes"].append(("info", "Mer."))
+    assert opened(app, kept, cookie)["_flashes"] == [("success", "Sparat.")]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "session={cookie}",
+        "theme=dark; session={cookie}; lang=sv",
+        'session="{cookie}"',
+        "session={cookie}; session=other",
+        "theme=dark",
+        "",
+    ],
+)
+def test_the_cookie_is_found_as_werkzeug_finds_it(app, header):
+    name = KeptCookieSessionInterface().get_cookie_name(app)
+    header = header.replace("session=", f"{name}=").format(cookie=cookie_for(app, {"n": 1}))
+    with app.test_request_context("/", headers={"Cookie": header} if header else {}) as context:
+        environ_header = context.request.environ.get("HTTP_COOKIE", "")
+        assert cookie_session.cookie_in(environ_header, name) == context.request.cookies.get(name)
