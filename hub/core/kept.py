@@ -19,6 +19,7 @@ from collections.abc import Callable
 from time import monotonic
 from typing import Any
 
+from cachetools import TTLCache
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -39,14 +40,19 @@ class KeptRows:
         seconds = current_app.config["REFERENCE_KEPT_SECONDS"]
         if seconds <= 0:
             return self.read()
-        kept = current_app.extensions.setdefault(KEPT, {})
-        found = kept.get(self.name)
-        now = monotonic()
-        if found is not None and found[0] > now:
-            return found[1]
-        rows = self.read()
-        kept[self.name] = (now + seconds, rows)
-        return rows
+        kept = current_app.extensions.get(KEPT)
+        if kept is None:
+            # cachetools' timer, as search's kept experts; looked up per call so that a test
+            # can move ``monotonic`` on.
+            kept = current_app.extensions[KEPT] = TTLCache(MAX_KEPT, seconds, lambda: monotonic())
+        found = kept.get(self.name, _MISSING)
+        if found is _MISSING:
+            found = kept[self.name] = self.read()
+        return found
+
+
+MAX_KEPT = 64  # one entry per kind of reference rows: a handful
+_MISSING = object()
 
 
 def drop_kept() -> None:
