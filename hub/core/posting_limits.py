@@ -31,5 +31,5 @@ def allow_post(user_id: int, kind: str) -> bool:
     if any(ratelimit.is_limited(scope, user_id, limits) for scope, limits in scopes):
         return False
     for scope, limits in scopes:
-        ratelimit.allow(scope, user_id, limits)
+        ratelimit.count_hit(scope, user_id, limits)  # checked above: not counted again
     return True

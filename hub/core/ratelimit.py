@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import String, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.core.db import UTCDateTime, utcnow
@@ -53,8 +53,10 @@ def hash_key(key: str | int) -> str:
 
 
 def record(scope: str, key: str | int) -> None:
-    db.session.add(RateLimitHit(scope=scope, key=hash_key(key), at=utcnow()))
-    db.session.flush()
+    # A statement, not an object to flush: nothing reads the row back in the request.
+    db.session.execute(
+        insert(RateLimitHit.__table__), {"scope": scope, "key": hash_key(key), "at": utcnow()}
+    )
 
 
 def is_limited(scope: str, key: str | int, limits: Limits) -> bool:
@@ -74,9 +76,7 @@ def hit(scope: str, key: str | int, limits: Limits) -> bool:
 
     Refused hits count too, so that hammering does not shorten the wait.
     """
-    record(scope, key)
-    prune_key(scope, key, limits)
-    maybe_prune_all()
+    count_hit(scope, key, limits)
     return is_exceeded(scope, key, limits)
 
 
@@ -87,10 +87,15 @@ def allow(scope: str, key: str | int, limits: Limits) -> bool:
     """
     if is_limited(scope, key, limits):
         return False
+    count_hit(scope, key, limits)
+    return True
+
+
+def count_hit(scope: str, key: str | int, limits: Limits) -> None:
+    """Record a hit the caller has found within ``limits`` (``is_limited``), pruning as we go."""
     record(scope, key)
     prune_key(scope, key, limits)
     maybe_prune_all()
-    return True
 
 
 def counts(scope: str, key: str | int, limits: Limits) -> list[int]:

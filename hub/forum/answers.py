@@ -97,6 +97,8 @@ def check_open(question: Question) -> None:
 
 
 def create_answer(question: Question, author: User, body: str) -> Answer:
+    """Every refusal (locked, a double submit, the posting limit) comes before the first write:
+    the answer form runs it without a savepoint."""
     check_open(question)
     since = utcnow() - DUPLICATE_WINDOW
     existing = db.session.scalar(
@@ -123,25 +125,22 @@ def create_answer(question: Question, author: User, body: str) -> Answer:
     question.answer_count = Question.answer_count + 1  # see counted_down
     touch(question, now)
     db.session.flush()
-    _follow_question(author, question)
-    index_new_answer(question.id, answer)
-    from hub.forum.activity import notify_new_answer
+    from hub.forum.activity import followers, notify_new_answer
 
-    notify_new_answer(question, answer, author)
+    # Read once: whom to notify, and whether the author follows the question already.
+    following = followers("question", [question.id])
+    if author.id not in following:
+        _follow_question(author.id, question.id)
+    index_new_answer(question.id, answer)
+    notify_new_answer(question, answer, author, following)
     return answer
 
 
-def _follow_question(user: User, question: Question) -> None:
-    """Answering a question means wanting to hear what happens next."""
-    found = db.session.scalar(
-        select(Follow.id).where(
-            Follow.user_id == user.id,
-            Follow.target_type == "question",
-            Follow.target_id == question.id,
-        )
-    )
-    if found is None:
-        db.session.add(Follow(user_id=user.id, target_type="question", target_id=question.id))
+def _follow_question(user_id: int, question_id: int) -> None:
+    """Answering a question means wanting to hear what happens next. One statement, and a
+    follow made meanwhile (the same member's other tab) is left as it is."""
+    row = {"user_id": user_id, "target_type": "question", "target_id": question_id}
+    db.session.execute(_follow_once(db.session.get_bind().dialect.name), row)
 
 
 def edit_answer(answer: Answer, editor: User, body: str) -> None:
@@ -251,14 +250,23 @@ def toggle_helpful(answer: Answer | MarkTarget, user: User) -> bool:
 def _mark_once(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING: one statement when the mark is new (most presses), and
     a press racing another by the same member inserts nothing and takes the mark back."""
+    table = HelpfulMark.__table__
+    # The id returned says whether a row went in (a rowcount is -1 on PostgreSQL with RETURNING).
+    return _insert_once(dialect, table, ["answer_id", "user_id"]).returning(table.c.id)
+
+
+@cache
+def _follow_once(dialect: str):
+    return _insert_once(dialect, Follow.__table__, ["user_id", "target_type", "target_id"])
+
+
+def _insert_once(dialect: str, table, unique: list[str]):
+    """INSERT … ON CONFLICT (``unique``) DO NOTHING, as ``dialect`` writes it."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = HelpfulMark.__table__
-    # The id returned says whether a row went in (a rowcount is -1 on PostgreSQL with RETURNING).
-    statement = insert(table).on_conflict_do_nothing(index_elements=["answer_id", "user_id"])
-    return statement.returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 @cache

@@ -275,7 +275,10 @@ def answer(question_id: int):
     question = _load_question(question_id, full=True)
     form = AnswerForm()
     done = run_form(
-        form, lambda: answers.create_answer(question, current_user, form.body.data), field="body"
+        form,
+        lambda: answers.create_answer(question, current_user, form.body.data),
+        field="body",
+        savepoint=False,  # create_answer refuses before it writes
     )
     if not done:
         return render_question(question, status=form_status(form), answer_form=form)
