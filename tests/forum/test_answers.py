@@ -163,15 +163,18 @@ def test_a_helpful_press_is_a_few_statements_and_sends_the_member_back(
 ):
     """The answer as one row (who wrote it, its question's title for the address), the mark
     inserted unless it is there (then deleted) and both counts; no ORM objects and no savepoint
-    (the ORM's load, flush and the rule's savepoint made it 10 statements, 9 to take back)."""
+    (the ORM's load, flush and the rule's savepoint made it 10 statements, 9 to take back). On
+    PostgreSQL the mark and both counts are one statement."""
     question = create_question(create_user(), title="Var laddar ni surfplattorna?")
     answer = create_answer(question, create_user())
     login(create_user())
     marked, marking = press_helpful(client, answer.id)
     taken_back, unmarking = press_helpful(client, answer.id)
     # Each: the test's own savepoint and its release (a transaction's begin and commit outside
-    # tests), the member, the answer's row, the insert, the two counts; taking back also deletes.
-    assert (len(marking), len(unmarking)) == (7, 8)
+    # tests), the member, the answer's row, then on SQLite the insert and the two counts
+    # (taking back also deletes), on PostgreSQL one statement for all.
+    expected = (5, 5) if db.engine.dialect.name == "postgresql" else (7, 8)
+    assert (len(marking), len(unmarking)) == expected
     for response in marked, taken_back:
         assert response.status_code == 303
         assert response.location == (
@@ -199,10 +202,14 @@ def test_a_mark_taken_back_by_another_press_meanwhile_is_counted_once(
 ):
     """Two presses by one member at once, the mark there: both find it (the INSERT does
     nothing), one DELETE takes it back and counts, the other deletes nothing and must not count
-    again (on PostgreSQL it waits for the first's lock, then finds no row)."""
+    again. SQLite's statements, one by one; on PostgreSQL the press is one statement whose
+    DELETE waits for the other's lock, finds no row, and then changes the counts by 0."""
     from sqlalchemy import delete, false
 
     from hub.forum import answers
+
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("one statement on PostgreSQL: nothing to come between its steps")
 
     question = create_question(create_user())
     answer_id = create_answer(question, create_user()).id
