@@ -29,6 +29,62 @@ def test_answer_notifies_asker_and_counts(client, login, create_user, create_que
     assert note.url.startswith(f"/fragor/{question.id}/")
 
 
+def answer_sent(client, question_id: int, body: str) -> tuple[int, list[str]]:
+    """Post an answer: (the status, the first word of each statement it sent)."""
+    from sqlalchemy import event
+
+    token = csrf_token(client.get("/fragor/ny").text)
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, *_args) -> None:
+        sent.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = client.post(
+            f"/fragor/{question_id}/svar", data={"csrf_token": token, "body": body}
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return response.status_code, sent
+
+
+def test_an_answer_is_a_fixed_few_statements_whatever_its_followers_and_words(
+    client, login, create_user, create_question, monkeypatch
+):
+    """The member, the question, the double-submit check, the posting limit (counted, then the
+    hit), the question's counts and the answer, its followers (read once: to notify, and whether
+    the author follows already), the author's follow, the search index, the notifications: on
+    PostgreSQL the index is one statement (documents, words and forms); on SQLite six. No
+    savepoint: the rule refuses before it writes. (Session 14: 21 on PostgreSQL.)"""
+    from hub.core import ratelimit
+    from hub.forum.models import Follow
+    from hub.forum.search import reindex_question
+
+    monkeypatch.setattr(ratelimit, "maybe_prune_all", lambda: None)  # 1 % of hits
+    question = create_question(create_user(), title="Hur laddar ni surfplattorna?")
+    reindex_question(question.id)  # in the index, as the ask form leaves it
+    for follower in [create_user() for _ in range(4)]:
+        db.session.add(Follow(user_id=follower.id, target_type="question", target_id=question.id))
+    db.session.commit()
+    login(create_user())
+    few = "Vi laddar dem i personalrummet."
+    many = "Vi laddar surfplattorna varje natt i ett låsbart laddskåp på avdelningen, och en " * 3
+    status, first = answer_sent(client, question.id, few)
+    status_again, again = answer_sent(client, question.id, many + "kollega ser efter dem.")
+    assert (status, status_again) == (303, 303)
+    postgresql = db.engine.dialect.name == "postgresql"
+    index = ["WITH"] if postgresql else ["SELECT", "INSERT", "DELETE", "INSERT", "INSERT", "INSERT"]
+    # The test's own savepoint and its release stand for a transaction's begin and commit.
+    assert first == [
+        "SAVEPOINT", "SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "INSERT",
+        "SELECT", "INSERT", *index, "INSERT", "RELEASE",
+    ]  # fmt: skip
+    # The author follows now: their second answer is one statement less.
+    assert again == [*first[:9], *first[10:]]
+    assert db.session.scalar(select(func.count(Notification.id))) == 2 * 5
+
+
 def test_empty_and_long_answer_keep_text(client, login, create_user, create_question, post):
     question = create_question(create_user())
     login(create_user())
