@@ -246,6 +246,6 @@ def test_the_questions_row_is_short_enough_for_psycopg_to_keep_it_parsed(app, mo
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("psycopg's parsing: PostgreSQL only")
-    values = {"question_id": 1, "user_id": 1, "expert_ids": list(range(9))}
+    values = {"question_id": 1, "user_id": 1, "expert_ids": list(range(9)), "knowing_ids": []}
     sql, _params = questions.PAGE_ROW[moderator].sent(values, db.engine.dialect)
     assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
