@@ -261,10 +261,15 @@ def page_question_of(question: Question) -> PageQuestion:
 
 
 def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
-    """The JSON array of [id, slug, name] of ``_tags_column`` (text on SQLite, decoded by
-    psycopg), in the order of the ids, as ``tags_as_read`` orders the session's tags."""
-    values = json.loads(found) if isinstance(found, str) else found or []
-    return tuple(TagRow(*value) for value in sorted(values))
+    """The question's tags from the ids of ``_listed_tags_column`` (JSON text on SQLite, an
+    array or None on PostgreSQL), named from the kept tags as the list names them
+    (``_tag_links``), in the order of their ids, as ``tags_as_read`` orders the session's tags.
+    Joined to the tag table in the row, they cost the server a hash of every tag on every page."""
+    ids = sorted(json.loads(found) if isinstance(found, str) else found or [])
+    known = kept_tags()
+    if any(tag_id not in known for tag_id in ids):
+        known = kept_tags(afresh=True)  # a tag made in another worker
+    return tuple(TagRow(tag_id, *known[tag_id][1:]) for tag_id in ids)
 
 
 def _page_row_statement(moderator: bool) -> Select:
@@ -275,8 +280,8 @@ def _page_row_statement(moderator: bool) -> Select:
     # PageQuestion's first fields name the question's own columns: one list to keep.
     own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
     columns = [*own, Category.slug, Category.name]
-    more = [_tags_column(dialect), _following_column(), comments_column(dialect),
-            author.place.region_code.label("place_region"),
+    more = [_listed_tags_column(dialect, Question.id), _following_column(),
+            comments_column(dialect), author.place.region_code.label("place_region"),
             answers_column(dialect, with_hidden=moderator), _experts_column(dialect)]  # fmt: skip
     statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
