@@ -105,6 +105,7 @@ SEARCH_TABLES = frozenset(
         "search_terms",
         "search_item_fts",
         "search_words_fts",
+        "search_posting",
     }
 )
 SHADOW_PREFIXES = (
