@@ -17,6 +17,7 @@ from hub.forum.search import (
     search,
 )
 from tests.plans import statements_sent
+from tests.search.test_query_plan import plans_since, pool_plans
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +105,21 @@ def test_a_one_word_first_page_reads_each_tiers_newest_postings(create_question)
         with statements_sent("search_") as statements:
             search(query, **options)
         assert not any("search_posting" in s[0] for s in statements), query
+
+
+def test_the_postings_statement_runs_one_generic_plan_for_any_word(create_question):
+    """The word and its forms out of the planner's sight: PostgreSQL keeps the generic plan
+    after five custom ones (with them in sight a rare word's plan looked cheaper every time:
+    the statement was planned at every search)."""
+    create_question("Surfplattan laddar inte", answers=("Byt laddaren.",))
+    before = pool_plans("search_posting")
+    for _ in range(4):
+        for query in ("surfplattan", "laddaren", "installation", "saknas"):
+            search(query)
+    changed = plans_since(before, "search_posting")
+    assert len(changed) == 1
+    [(generic, custom)] = changed.values()
+    assert custom <= 5 and generic >= 11, (generic, custom)
 
 
 @pytest.mark.parametrize("query", ["surfplattan", "surfplattorna", "larmet", "nummer", "saknas"])
