@@ -22,6 +22,7 @@ from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
+from hub.core.cookie_session import session_identifier
 from hub.core.db import utcnow
 from hub.core.edge import form_status, keep_writes, run_form
 from hub.core.guards import local_path
@@ -38,6 +39,8 @@ login_manager.user_loader(load_user)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Logga in för att se sidan.")
 login_manager.session_protection = "basic"
+# Flask-Login's own identifier, kept per address and agent (no public setting names it).
+login_manager._session_identifier_generator = session_identifier
 bp.before_app_request(last_seen.note_request)
 
 TWO_FACTOR_PENDING = "two_factor_pending"

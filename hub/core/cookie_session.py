@@ -18,8 +18,9 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_login.utils import _create_identifier
 from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie
 
@@ -75,6 +76,26 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         payload = self.serializer.dumps(data)
         self._kept[key] = (payload, int(signed.timestamp()), dict(data) if plain(data) else None)
         return self.session_class(data)
+
+
+# Flask-Login's identifier of the browser (a SHA-512 of the address and the agent), by what it
+# is made of: the environ's values its ``_create_identifier`` reads through ``request.headers``.
+IDENTIFIED_BY = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR", "HTTP_USER_AGENT")
+_identifiers: dict[tuple, str] = {}
+
+
+def session_identifier() -> str:
+    """Flask-Login's ``_create_identifier``, kept per address and agent: "basic" session
+    protection asks for it on every signed-in request (headers read through proxies, a SHA-512),
+    and a member sends the same address and agent with request after request."""
+    environ = request.environ
+    key = tuple(environ.get(name) for name in IDENTIFIED_BY)
+    found = _identifiers.get(key)
+    if found is None:
+        if len(_identifiers) >= MAX_KEPT:
+            _identifiers.clear()
+        found = _identifiers[key] = _create_identifier()
+    return found
 
 
 def install(app: Flask) -> None:
