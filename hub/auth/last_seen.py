@@ -18,7 +18,6 @@ from hub.core.db import utcnow
 from hub.core.i18n import from_stockholm, to_stockholm
 from hub.extensions import db
 
-
 # The Stockholm date last asked for, with the UTC moments it begins and ends at.
 _day: tuple[datetime, datetime, date] | None = None
 
