@@ -86,11 +86,16 @@ def require_two_factor_setup():
     """Coordinators and admins set up two-factor sign-in before anything else, when required."""
     if not current_app.config.get("REQUIRE_2FA_FOR_STAFF"):
         return None
-    if request.endpoint in SETUP_ALLOWED_ENDPOINTS or request.endpoint is None:
+    endpoint = request.endpoint
+    if endpoint in SETUP_ALLOWED_ENDPOINTS or endpoint is None:
+        return None
+    # Asked before the session: most members are not staff, and each look-up is a proxy's.
+    user = current_user._get_current_object()
+    if not user.is_authenticated or not user.is_staff:
         return None
     if (session.get(SIGNED_IN_VIA) or {}).get("mfa"):
         return None  # the municipality's provider did a second factor at this sign-in
-    if current_user.is_authenticated and twofactor.needs_two_factor_setup(current_user):
+    if twofactor.needs_two_factor_setup(user):
         return redirect(url_for("auth.two_factor"))
     return None
 

@@ -198,14 +198,16 @@ _signed: dict[tuple[str, str], tuple[str, float]] = {}
 
 def csrf_token() -> str:
     """The request's CSRF token: made once (by Flask-WTF), then read from ``g``."""
-    token = g.get("csrf_token")
+    request_g = g._get_current_object()  # one look-up through the proxy, not two
+    token = request_g.get("csrf_token")
     if token:
         return token
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    app = current_app._get_current_object()
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     now = time.monotonic()
     kept = _signed.get((secret, session.get("csrf_token")))
     if kept is not None and kept[1] > now:
-        g.csrf_token = kept[0]
+        request_g.csrf_token = kept[0]
         return kept[0]
     token = generate_csrf()
     if len(_signed) >= MAX_SIGNED:
