@@ -198,10 +198,10 @@ _signed: dict[tuple[str, str], tuple[str, float]] = {}
 
 def csrf_token() -> str:
     """The request's CSRF token: made once (by Flask-WTF), then read from ``g``."""
-    request_g = g._get_current_object()  # one look-up through the proxy, not two
-    token = request_g.get("csrf_token")
+    token = g.get("csrf_token")
     if token:
         return token
+    request_g = g._get_current_object()  # each look-up through a proxy costs, once each
     app = current_app._get_current_object()
     secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     now = time.monotonic()
