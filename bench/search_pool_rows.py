@@ -113,7 +113,9 @@ def main() -> None:
         if args.items:
             if "FROM search_item d" in sql:
                 captured.append((sql, params))
-        elif args.generic or "search_terms" in sql or "search_title" in sql:
+        elif args.generic or any(
+            t in sql for t in ("search_terms", "search_title", "search_posting")
+        ):
             captured.append((sql, params))
         return sent(self, sql, params, prepare)
 

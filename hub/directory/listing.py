@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,8 +33,8 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
-from hub.core.driver_rows import DriverStatement, in_list, written_in
-from hub.core.kept import KeptRows
+from hub.core.driver_rows import DriverStatement, written_in
+from hub.core.kept import KeptRows, drop_kept
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import tag_slug
 from hub.directory.models import (
@@ -537,7 +538,7 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
     window = page_window(filters, page, per_page)
     stmt = prepared(
         page_key(filters, window),
-        lambda: DriverStatement(lambda: _page_statement(filters, window)),
+        lambda: DriverStatement(lambda: _with_areas_and_tags(_page_statement(filters, window))),
     )
     values = filter_values(filters) | window.values()
     rows = stmt.rows(values)
@@ -720,6 +721,24 @@ def _tag_id(values: dict) -> Any:
     return select(Tag.id).where(Tag.slug == _param("tag", values)).scalar_subquery()
 
 
+def _with_areas_and_tags(page: Select) -> Select:
+    """The page's rows, each with its care areas' slugs and its topics' ids (arrays on
+    PostgreSQL, JSON text on SQLite), read per shown person from the tables' keys alone (a
+    subquery: not for the rows an OFFSET skips) and named from the kept choices (``_people_of``).
+    A statement of their own was a round trip on every directory page (bench/README.md,
+    session 15, reads6)."""
+    shown = page.subquery("page")
+    areas = _each_persons(profile_care_area.c.care_area_slug, profile_care_area, shown.c.id)
+    topics = _each_persons(user_expertise.c.tag_id, user_expertise, shown.c.id)
+    return select(shown, areas.label("areas"), topics.label("topics"))
+
+
+def _each_persons(value: ColumnElement, table: Any, person: ColumnElement[int]) -> Any:
+    together = func.array_agg if db.engine.dialect.name == "postgresql" else func.json_group_array
+    found = select(together(value)).where(table.c.user_id == person)
+    return found.correlate_except(table).scalar_subquery()
+
+
 def _people_of(rows: list[Row]) -> list[PersonRow]:
     people = [
         PersonRow(
@@ -736,49 +755,38 @@ def _people_of(rows: list[Row]) -> list[PersonRow]:
         )
         for row in rows
     ]
-    with_profile = {person.id: person for person in people if person.has_profile}
+    with_profile = [(p, row) for p, row in zip(people, rows, strict=True) if p.has_profile]
     if with_profile:
-        found = AREAS_AND_TAGS.rows({"ids": list(with_profile)})
-        for user_id, is_tag, _position, slug, name in found:
-            person = with_profile[user_id]
-            if is_tag:
-                person.expertise.append((slug, name))
-            else:
-                person.care_areas.append(name)
+        _name_areas_and_tags(with_profile)
     return people
 
 
-def _areas_and_tags_statement() -> CompoundSelect:
-    """Each person's care areas (in their order) and tags (by name), in one statement."""
-    areas = (
-        select(
-            profile_care_area.c.user_id,
-            literal_column("0", Integer).label("is_tag"),
-            CareArea.position.label("position"),
-            CareArea.slug.label("slug"),
-            CareArea.name.label("name"),
-        )
-        .join(CareArea, CareArea.slug == profile_care_area.c.care_area_slug)
-        .where(in_list(profile_care_area.c.user_id, "ids"))
-    )
-    tags = (
-        select(
-            user_expertise.c.user_id,
-            literal_column("1", Integer),
-            literal_column("0", Integer),
-            Tag.slug,
-            Tag.name,
-        )
-        .join(Tag, Tag.id == user_expertise.c.tag_id)
-        .where(in_list(user_expertise.c.user_id, "ids"))
-    )
-    both = union_all(areas, tags)
-    columns = both.selected_columns
-    return both.order_by(columns.is_tag, columns.position, columns.name)
+def _name_areas_and_tags(people: list[tuple[PersonRow, Row]]) -> None:
+    """Each person's care areas (in their order) and tags (by name, in the database's order),
+    named from the kept choices: read afresh when a row names one they do not know yet (made
+    in another worker)."""
+    from hub.forum.search_form import kept_tags  # the search's choices (forum imports us)
+
+    found = [(person, _decoded(row.areas), _decoded(row.topics)) for person, row in people]
+    areas, tags = _area_places(), kept_tags()
+    known = all(a in areas for _p, slugs, _t in found for a in slugs)
+    if not known or not all(t in tags for _p, _s, ids in found for t in ids):
+        drop_kept()
+        areas, tags = _area_places(), kept_tags()
+    for person, slugs, ids in found:
+        person.care_areas.extend(areas[a][1] for a in sorted(slugs, key=lambda a: areas[a]))
+        person.expertise.extend(tags[t][1:] for t in sorted(ids, key=lambda t: tags[t][0]))
 
 
-# Built once (for the app's dialect, on first use): every list of people runs it.
-AREAS_AND_TAGS = DriverStatement(_areas_and_tags_statement, lists=("ids",))
+def _area_places() -> dict[str, tuple[int, str]]:
+    """Each care area's place in the form's order (by position) and name, by slug."""
+    areas = load_filter_options().care_areas
+    return {area.slug: (place, area.name) for place, area in enumerate(areas)}
+
+
+def _decoded(found: str | list | None) -> list:
+    """An array of ``_each_persons`` (text on SQLite, a list or None on PostgreSQL)."""
+    return json.loads(found) if isinstance(found, str) else found or []
 
 
 def find_people_by_name(prefix: str, limit: int = 10) -> list[User]:

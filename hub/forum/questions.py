@@ -203,7 +203,7 @@ class PageRead(NamedTuple):
     following: bool = False
     comments: object = None  # ``page_comments.comments_column``'s, for ``comments_as_read``
     answers: list[tuple[PageAnswer, bool]] | None = None  # as ``answers_for_page`` reads them
-    experts: ExpertsRead | None = None  # the kept ranking's people, when the worker knew it
+    experts: ExpertsRead | None = None  # the kept ranking's first people, when the worker knew it
 
 
 def read_question_page(user: User, question_id: int) -> PageRead:
@@ -213,9 +213,8 @@ def read_question_page(user: User, question_id: int) -> PageRead:
     ``answers_for_page`` reads them (a moderator's with the hidden ones). A merged question
     comes back whoever reads it (the page redirects); one the user may not see, as None."""
     moderator = can(user, Permission.MODERATE)
-    ranking = _guessed_ranking(question_id)
-    ids = [ranked.uid for ranked in ranking] if ranking is not None else []
-    values = {"question_id": question_id, "user_id": user.id, "expert_ids": ids}
+    ranking, ids = _guessed_ranking(question_id, user.id)
+    values = {"question_id": question_id, "user_id": user.id} | _people_values(ranking or (), ids)
     found = PAGE_ROW[moderator].rows(values)
     if not found:
         return PageRead(None)
@@ -228,7 +227,7 @@ def read_question_page(user: User, question_id: int) -> PageRead:
     if not is_visible_to(question, user, moderator):
         return PageRead(None)
     answers = answers_as_read(row.answers, question.accepted_answer_id)
-    experts = None if ranking is None else ExpertsRead(ranking, _people_as_read(row.experts))
+    experts = None if ranking is None else ExpertsRead(ranking, _people_as_read(row.experts), ids)
     # None: no comments, on PostgreSQL
     return PageRead(question, bool(row.following), row.comments or [], answers, experts)
 
@@ -262,10 +261,15 @@ def page_question_of(question: Question) -> PageQuestion:
 
 
 def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
-    """The JSON array of [id, slug, name] of ``_tags_column`` (text on SQLite, decoded by
-    psycopg), in the order of the ids, as ``tags_as_read`` orders the session's tags."""
-    values = json.loads(found) if isinstance(found, str) else found or []
-    return tuple(TagRow(*value) for value in sorted(values))
+    """The question's tags from the ids of ``_listed_tags_column`` (JSON text on SQLite, an
+    array or None on PostgreSQL), named from the kept tags as the list names them
+    (``_tag_links``), in the order of their ids, as ``tags_as_read`` orders the session's tags.
+    Joined to the tag table in the row, they cost the server a hash of every tag on every page."""
+    ids = sorted(json.loads(found) if isinstance(found, str) else found or [])
+    known = kept_tags()
+    if any(tag_id not in known for tag_id in ids):
+        known = kept_tags(afresh=True)  # a tag made in another worker
+    return tuple(TagRow(tag_id, *known[tag_id][1:]) for tag_id in ids)
 
 
 def _page_row_statement(moderator: bool) -> Select:
@@ -276,8 +280,8 @@ def _page_row_statement(moderator: bool) -> Select:
     # PageQuestion's first fields name the question's own columns: one list to keep.
     own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
     columns = [*own, Category.slug, Category.name]
-    more = [_tags_column(dialect), _following_column(), comments_column(dialect),
-            author.place.region_code.label("place_region"),
+    more = [_listed_tags_column(dialect, Question.id), _following_column(),
+            comments_column(dialect), author.place.region_code.label("place_region"),
             answers_column(dialect, with_hidden=moderator), _experts_column(dialect)]  # fmt: skip
     statement = select(*columns, *author.columns, *more)
     statement = author.join(statement.join(Category, Category.id == Question.category_id),
@@ -290,7 +294,8 @@ def _page_row_statement(moderator: bool) -> Select:
 # By whether the reader moderates (their answers hold the hidden ones).
 PAGE_ROW = {
     moderator: DriverStatement(
-        lambda moderator=moderator: _page_row_statement(moderator), lists=("expert_ids",)
+        lambda moderator=moderator: _page_row_statement(moderator),
+        lists=("expert_ids", "knowing_ids"),
     )
     for moderator in (False, True)
 }
@@ -793,10 +798,10 @@ def experts_for(
     key = (tuple(tag_ids), kept_as, limit)
     ranking = _kept_ranking(key)
     if ranking is not None:
-        people = read.people if read is not None and read.ranking is ranking else None
-        experts = _experts_from(ranking, question.id, not_these, limit, people)
+        with_row = read if read is not None and read.ranking is ranking else None
+        experts = _experts_from(ranking, question.id, not_these, limit, with_row)
         if experts is not None:
-            _guess_ranking(question.id, key)
+            _guess_ranking(question.id, key, question.author_id)
             return experts
     parameters = {f"tag_{i}": tag_id for i, tag_id in enumerate(tag_ids)}
     parameters |= {"question_id": question.id, "place_code": place}
@@ -804,7 +809,7 @@ def experts_for(
     rows = reading_connection().execute(statement, parameters).all()
     _keep_ranking(key, tuple(Ranked(row[0], int(s), int(h), bool(r)) for row in rows
                              for s, h, r, _a in [row[FACE_WIDTH:]]))  # fmt: skip
-    _guess_ranking(question.id, key)
+    _guess_ranking(question.id, key, question.author_id)
     experts = (
         Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
         for row in rows
@@ -863,20 +868,22 @@ def _keep_ranking(key: tuple, ranking: tuple[Ranked, ...]) -> None:
 
 
 def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set, limit: int,
-                  found: dict[int, Person] | None = None) -> list[Expert] | None:  # fmt: skip
-    """The kept ranking with each member's face and ``asked`` read now (``found``, if they came
-    with the page's row), those no longer listed left out, and those ranked only for knowing a
-    topic who no longer do; None when too many are gone for the ranking to hold the list (made
-    anew)."""
-    if found is None and not ranking:
+                  read: ExpertsRead | None = None) -> list[Expert] | None:  # fmt: skip
+    """The kept ranking with each member's face and ``asked`` read now (``read``: its first
+    people, if they came with the page's row), those no longer listed left out, and those
+    ranked only for knowing a topic who no longer do; None when too many are gone for the
+    ranking to hold the list (made anew)."""
+    if read is None and not ranking:
         return []  # no one ranked: no one to read
-    if found is None:
-        parameters = {"expert_ids": [ranked.uid for ranked in ranking], "question_id": question_id}
+    if read is None:
+        parameters = {"question_id": question_id} | _people_values(ranking)
         found = {
             row[0]: Person(face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]),
                            bool(row[FACE_WIDTH + 1]))
             for row in PEOPLE.rows(parameters)
         }  # fmt: skip
+    else:
+        found = read.people
     shown = [
         ranked
         for ranked in ranking
@@ -884,6 +891,8 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
         and ranked.uid not in not_these
         and (ranked.solved or ranked.helped or found[ranked.uid].knows)  # a track record, or knows
     ]
+    if len(shown) < limit and read is not None and _unread(ranking, read.ids, not_these):
+        return _experts_from(ranking, question_id, not_these, limit)  # all of them read, then
     if len(shown) < limit and len(ranking) >= limit + EXPERT_SPARE:
         return None
     return [
@@ -902,33 +911,63 @@ class Person(NamedTuple):
 
 
 class ExpertsRead(NamedTuple):
-    """The people of a kept ranking, read with the question page's row (``_experts_column``)."""
+    """The first people of a kept ranking, read with the question page's row
+    (``_experts_column``): ``ids`` were read, ``people`` those of them still listed."""
 
     ranking: tuple[Ranked, ...]
     people: dict[int, Person]
+    ids: tuple[int, ...] = ()
+
+
+def _people_values(ranking: tuple[Ranked, ...], ids: tuple[int, ...] | None = None) -> dict:
+    """The values of ``PEOPLE`` (or the page's row) for the ranked ``ids`` (None: all): whether
+    a member still knows one of the topics is read only for those ranked for that alone (a
+    track record needs no topic: 22 of a page's 136 buffers for nothing)."""
+    read = set(ids) if ids is not None else {ranked.uid for ranked in ranking}
+    knowing = [r.uid for r in ranking if r.uid in read and not (r.solved or r.helped)]
+    return {"expert_ids": list(read if ids is None else ids), "knowing_ids": knowing}
+
+
+def _unread(ranking: tuple[Ranked, ...], ids: tuple[int, ...], not_these: set) -> bool:
+    """Whether some of the ranking who may be shown were not read with the page's row."""
+    read = set(ids) | not_these
+    return any(ranked.uid not in read for ranked in ranking)
 
 
 EXPERT_GUESSES = "hub_expert_guesses"
 MAX_EXPERT_GUESSES = 8192  # question ids: a few hundred in the realistic mix
 
 
-def _guess_ranking(question_id: int, key: tuple) -> None:
-    """Which kept ranking the question's page showed last: the next page of the question reads
-    its people with its own row (``read_question_page``), not by a statement after it."""
+def _guess_ranking(question_id: int, key: tuple, asker_id: int | None) -> None:
+    """Which kept ranking the question's page showed last, and its asker: the next page of the
+    question reads its people with its own row (``read_question_page``), not by a statement
+    after it."""
     guesses = current_app.extensions.setdefault(EXPERT_GUESSES, OrderedDict())
-    if guesses.get(question_id) != key:
+    guess = (key, asker_id)
+    if guesses.get(question_id) != guess:
         guesses.pop(question_id, None)
         while len(guesses) >= MAX_EXPERT_GUESSES:
             guesses.popitem(last=False)
-        guesses[question_id] = key
+        guesses[question_id] = guess
 
 
-def _guessed_ranking(question_id: int) -> tuple[Ranked, ...] | None:
-    """The ranking the question's page showed last, if it is still kept. Only a guess: the
-    question's topics or its asker's region may have changed since (``experts_for`` checks)."""
+def _guessed_ranking(
+    question_id: int, reader_id: int
+) -> tuple[tuple[Ranked, ...] | None, tuple[int, ...]]:
+    """The ranking the question's page showed last, if it is still kept, and whom of it to read
+    with the page's row: the first ranked but the asker and the reader, one more than the list
+    shows (a spare for one gone since; should more be gone, ``experts_for`` reads the rest).
+    Each member read cost the server ~8 buffers; the ranking holds ``EXPERT_SPARE`` more than
+    the list. Only a guess: the question's topics or its asker's region may have changed since
+    (``experts_for`` checks)."""
     guesses = current_app.extensions.get(EXPERT_GUESSES)
-    key = guesses.get(question_id) if guesses else None
-    return None if key is None else _kept_ranking(key)
+    guess = guesses.get(question_id) if guesses else None
+    ranking = None if guess is None else _kept_ranking(guess[0])
+    if ranking is None:
+        return None, ()
+    (_topics, _place, limit), asker_id = guess
+    ids = [ranked.uid for ranked in ranking if ranked.uid not in (reader_id, asker_id)]
+    return ranking, tuple(ids[: limit + 1])
 
 
 def _experts_column(dialect: str):
@@ -956,7 +995,12 @@ def _people_of_ranking() -> Select:
     asked = exists().where(
         AskToAnswer.question_id == bindparam("question_id"), AskToAnswer.asked_user_id == User.id
     )
-    knows = exists().where(user_expertise.c.user_id == User.id, _one_of_its_topics())
+    # Read only for those ranked for knowing alone (``_people_values``): PostgreSQL tests an
+    # AND's parts in their order, and a member not in the list stops it there.
+    knows = and_(
+        in_list(User.id, "knowing_ids", hidden=True),
+        exists().where(user_expertise.c.user_id == User.id, _one_of_its_topics()),
+    )
     return (
         listed_people()
         .with_only_columns(*FACE_COLUMNS, asked, knows)
@@ -965,7 +1009,7 @@ def _people_of_ranking() -> Select:
     )
 
 
-PEOPLE = DriverStatement(_people_of_ranking, lists=("expert_ids",))
+PEOPLE = DriverStatement(_people_of_ranking, lists=("expert_ids", "knowing_ids"))
 
 
 def _one_of_its_topics() -> ColumnElement[bool]:

@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Row, Select, bindparam, cast, literal, literal_column, null, select
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    literal_column,
+    null,
+    select,
+)
 
 from hub.auth import permissions
-from hub.auth.models import Role, User
+from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.driver_rows import DriverStatement, in_list, written_in
+from hub.core.driver_rows import written_in
 from hub.directory.models import Municipality
 from hub.meetings.models import Meeting, MeetingStatus, Network, Rsvp
 from hub.meetings.scheduling import member_networks
@@ -38,55 +49,77 @@ class NetworkSummary:
     network: NetworkRow
     holder_name: str
     holder_code: str | None
-    next_meeting: Row | None  # id, network_id, title, starts_at
+    next_meeting: ScheduledMeeting | None
     mine: bool  # the person's own municipality holds the baton
 
 
-# Built once, and rows: the start page shows a few columns of a few networks and meetings, and
-# building a statement costs more than SQLite takes to run it (issue 17). Sent on the driver's
-# cursor, compiled once (``DriverStatement``): SQLAlchemy's execution cost as much again.
-NETWORK_COLUMNS = select(
-    Network.id, Network.slug, Network.name, Network.baton_holder_code, Municipality.name
-).outerjoin(Municipality, Municipality.scb_code == Network.baton_holder_code)
-NETWORKS = {
-    # Admins see every network.
-    "all": DriverStatement(lambda: NETWORK_COLUMNS.order_by(Network.name)),
-    "member": DriverStatement(
-        lambda: NETWORK_COLUMNS.where(member_networks()).order_by(Network.name)
-    ),
-}
-# Sorted here, not by the database: ORDER BY starts_at led SQLite down the (network, starts_at)
-# index through every past meeting of the networks (or the whole table for two networks);
-# without it, it finds the few scheduled ones (one per network) by their status.
-SCHEDULED = DriverStatement(
-    lambda: select(Meeting.id, Meeting.network_id, Meeting.title, Meeting.starts_at).where(
-        in_list(Meeting.network_id, "ids"),
-        Meeting.status == MeetingStatus.SCHEDULED,
-        Meeting.ends_at > bindparam("now"),
-    ),
-    lists=("ids",),
-)
+class ScheduledMeeting(NamedTuple):
+    """A network's next meeting as the start page shows it."""
+
+    id: int
+    network_id: int
+    title: str
+    starts_at: datetime
 
 
-def start_page_summary(user: User | None) -> list[NetworkSummary]:
-    """Two statements whatever the number of networks; empty for visitors not signed in."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    statement = NETWORKS["all" if user.role == Role.ADMIN else "member"]
-    parameters = {"user_id": user.id, "municipality_code": user.municipality_code}
-    networks = statement.rows(parameters)
-    if not networks:
-        return []
-    ids = [network.id for network in networks]
-    scheduled = SCHEDULED.rows({"ids": ids, "now": utcnow()})
-    next_meetings: dict[int, Row] = {}
-    for meeting in sorted(scheduled, key=_by_start):
+# Networks shown at most (a written-in limit: SQLite keeps a subquery's order only with one).
+MAX_NETWORKS = 1000
+
+
+def networks_part(admin: bool) -> Select:
+    """The member's networks (an admin's: every one) by name, in the start page's columns
+    (``hub.site.start``): id, name, NULL, NULL, slug, then the baton holder's code and name.
+    One part of the start page's statement: they were a statement of their own (a round trip)."""
+    columns = select(
+        Network.id,
+        Network.name,
+        cast(null(), Meeting.starts_at.type).label("created_at"),  # PostgreSQL: else text
+        cast(null(), Integer).label("count"),
+        Network.slug,
+        Network.baton_holder_code,
+        Municipality.name.label("holder_name"),
+    ).outerjoin(Municipality, Municipality.scb_code == Network.baton_holder_code)
+    if not admin:
+        columns = columns.where(member_networks())
+    return columns.order_by(Network.name).limit(literal_column(str(MAX_NETWORKS), Integer))
+
+
+def scheduled_part(admin: bool) -> Select:
+    """The scheduled meetings of the member's networks (``networks_part``'s) not ended, in the
+    start page's columns: id, title, start, the network, NULL. Sorted in Python (``_by_start``):
+    ORDER BY starts_at led SQLite down the (network, starts_at) index through every past meeting
+    of the networks; without it, it finds the few scheduled ones by their status (written in,
+    as for ``coming_part``)."""
+    scheduled = select(
+        Meeting.id,
+        Meeting.title,
+        Meeting.starts_at,
+        Meeting.network_id.label("count"),
+        cast(null(), String).label("name"),
+    ).where(Meeting.status == SCHEDULED_WRITTEN, Meeting.ends_at > bindparam("now"))
+    if admin:
+        return scheduled
+    return scheduled.where(Meeting.network_id.in_(select(Network.id).where(member_networks())))
+
+
+def network_values(user: User) -> dict:
+    """``networks_part``'s and ``scheduled_part``'s values (and ``now``, as ``coming_values``)."""
+    return {"user_id": user.id, "municipality_code": user.municipality_code, "now": utcnow()}
+
+
+def network_summaries(
+    user: User, networks: list[Row], scheduled: list[Row]
+) -> list[NetworkSummary]:
+    """The start page's networks from ``networks_part``'s and ``scheduled_part``'s rows."""
+    next_meetings: dict[int, ScheduledMeeting] = {}
+    meetings = (ScheduledMeeting(row[1], row[4], row[2], row[3]) for row in scheduled)
+    for meeting in sorted(meetings, key=_by_start):
         next_meetings.setdefault(meeting.network_id, meeting)
-    return [_summary(user, network, next_meetings.get(network.id)) for network in networks]
+    return [_summary(user, row[1:], next_meetings.get(row[1])) for row in networks]
 
 
-def _summary(user: User, row: Row, next_meeting: Row | None) -> NetworkSummary:
-    network_id, slug, name, holder_code, holder_name = row
+def _summary(user: User, row: tuple, next_meeting: ScheduledMeeting | None) -> NetworkSummary:
+    network_id, name, _at, _count, slug, holder_code, holder_name = row
     holder = Holder(holder_code, holder_name) if holder_code is not None else None
     return NetworkSummary(
         network=NetworkRow(network_id, slug, name, holder),
@@ -97,7 +130,7 @@ def _summary(user: User, row: Row, next_meeting: Row | None) -> NetworkSummary:
     )
 
 
-def _by_start(meeting: Row) -> tuple:
+def _by_start(meeting: ScheduledMeeting) -> tuple:
     return meeting.starts_at, meeting.id
 
 

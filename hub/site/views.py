@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from hub.core.edge import form_status, run_form
 from hub.core.ratelimit import client_ip
-from hub.meetings.summary import start_page_summary
 from hub.site import layout, parts, reports
 from hub.site.forms import AccessibilityReportForm
 from hub.site.reports import submit_report
@@ -30,7 +29,7 @@ def start():
     return render_template(
         "site/start.html",
         forum=reads.forum,
-        baton_summary=start_page_summary(user),
+        baton_summary=reads.networks,
         coming=reads.coming,
         new_material=reads.new_material,
         question_items=parts.question_items,

@@ -107,7 +107,7 @@ def test_relative_times(app):
 def test_the_networks_section_shows_my_networks_every_network_to_admins_none_without(
     app, create_user, create_network
 ):
-    from hub.meetings.summary import start_page_summary
+    from hub.site.start import start_reads
 
     halland = create_network(slug="halland", codes=("1383", "1381"))
     create_network(slug="stockholm", codes=("0180",))
@@ -118,9 +118,25 @@ def test_the_networks_section_shows_my_networks_every_network_to_admins_none_wit
     outside = create_user(municipality_code="1315")  # Hylte: in no network
     db.session.commit()
 
-    (mine,) = start_page_summary(member)
+    (mine,) = start_reads(member).networks
     assert (mine.network.slug, mine.holder_name, mine.holder_code) == ("halland", "Laholm", "1381")
     assert mine.network.baton_holder.scb_code == "1381" and mine.mine
     assert (mine.next_meeting.id, mine.next_meeting.title) == (booked.id, booked.title)
-    assert [s.network.slug for s in start_page_summary(admin)] == ["halland", "stockholm"]
-    assert start_page_summary(outside) == []
+    assert [s.network.slug for s in start_reads(admin).networks] == ["halland", "stockholm"]
+    assert start_reads(outside).networks == []
+
+
+def test_the_start_page_is_the_member_and_one_statement(
+    app, client, login, create_user, create_network, count_queries
+):
+    """The networks and their next meetings are parts of the start page's one statement (two
+    statements of their own before: two round trips on every start page, issue 17)."""
+    halland = create_network(slug="halland", codes=("1381",))
+    create_network(slug="stockholm", codes=("0180",))
+    booked = make_meeting(halland, days=20, title="Höstträff i Laholm")
+    login(create_user(municipality_code="1381"))
+    client.get("/")
+    with count_queries() as counter:
+        page = client.get("/").text
+    assert booked.title in page and "Laholm" in page
+    assert counter.count == 2, counter.statements  # the member, and the page's statement

@@ -82,3 +82,13 @@ def test_name_search_reads_the_name_and_surname_indexes(app, many):
         plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
         assert "ix_user_surname_key_prefix" in plan
         assert 'Seq Scan on "user"' not in plan
+
+
+@pytest.mark.parametrize("url", ["/katalog", "/katalog?tagg=surfplattor", "/katalog?q=person"])
+def test_a_directory_page_is_the_member_and_one_statement(client, count_queries, many, url):
+    """The shown people's care areas and topics come with their rows (their slugs and ids,
+    named from the kept choices): a statement of their own was a round trip on every page."""
+    assert statements_for(client, count_queries, url) == 2
+    page = client.get(url).text
+    assert "Äldreomsorg" in page and "Funktionshinder" in page and "Surfplattor" in page
+    assert "Ämne 3" in page

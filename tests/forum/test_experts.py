@@ -390,3 +390,53 @@ def test_a_guess_from_before_the_topics_changed_is_not_used(
     db.session.commit()
     read = questions.read_question_page(reader, question.id)
     assert questions.experts_for(read.question, reader, read=read.experts) == []
+
+
+def test_the_pages_row_reads_only_the_rankings_first_people(
+    app, create_user, create_tag, give_expertise, create_question, kept_rankings, count_queries
+):
+    """The ranking holds ``EXPERT_SPARE`` more than the list: the page's row reads only the
+    first of it but the asker and the reader, one more than the list shows (each member read
+    cost the server ~8 buffers). Should too many of those be gone, the rest are read by one
+    statement, not the ranking made anew: the same list either way."""
+    tag = create_tag("Sensorer")
+    asker = create_user(name="Asta Frågar", municipality_code="1381")
+    people = [create_user(name=f"Kunnig {letter}") for letter in "ABCDEFGHIJKL"]
+    for person in [asker, *people]:
+        give_expertise(person, tag)
+    question, reader = create_question(asker, tags=[tag]), people[1]
+    assert names(experts_for(question, reader)) == [f"Kunnig {c}" for c in "ACDEF"]
+    read = questions.read_question_page(reader, question.id)
+    assert read.experts.ids == tuple(p.id for p in [people[0], *people[2:7]])  # not B, the asker
+    assert len(read.experts.ranking) == 9
+    with count_queries() as statements:
+        shown = questions.experts_for(read.question, reader, read=read.experts)
+    assert statements.count == 0, statements.statements
+    assert names(shown) == [f"Kunnig {c}" for c in "ACDEF"]
+    for person in people[2:4]:  # two of the six read: one more than the spare
+        db.session.add(Profile(user_id=person.id, hidden_from_directory=True))
+    db.session.commit()
+    read = questions.read_question_page(reader, question.id)
+    with count_queries() as statements:
+        shown = questions.experts_for(read.question, reader, read=read.experts)
+    assert statements.count == 1, statements.statements  # the rest read, not ranked anew
+    assert names(shown) == [f"Kunnig {c}" for c in "AEFGH"]
+    assert len(kept_rankings) == 1
+
+
+def test_whether_a_member_knows_the_topic_is_read_only_for_those_ranked_for_it(
+    app, world, create_user, kept_rankings
+):
+    """A track record needs no topic: the row reads "knows" only for those ranked for knowing
+    alone (the solver knows the topic too, and is shown for his solution)."""
+    reader = create_user()
+    topic = page_of(world["question"], reader).tags[0].id
+    db.session.execute(user_expertise.insert().values(user_id=world["solver"].id, tag_id=topic))
+    db.session.commit()
+    experts_for(world["question"], reader)
+    read = questions.read_question_page(reader, world["question"].id)
+    people = read.experts.people
+    assert people[world["near"].id].knows and people[world["far"].id].knows
+    assert not people[world["solver"].id].knows  # not read: not needed
+    shown = questions.experts_for(read.question, reader, read=read.experts)
+    assert names(shown) == ["Örjan Löste", "Hedda Hjälpte", "Vera Varberg", "Anna Stockholm"]

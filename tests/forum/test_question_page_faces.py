@@ -246,6 +246,38 @@ def test_the_questions_row_is_short_enough_for_psycopg_to_keep_it_parsed(app, mo
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("psycopg's parsing: PostgreSQL only")
-    values = {"question_id": 1, "user_id": 1, "expert_ids": list(range(9))}
+    values = {"question_id": 1, "user_id": 1, "expert_ids": list(range(9)), "knowing_ids": []}
     sql, _params = questions.PAGE_ROW[moderator].sent(values, db.engine.dialect)
     assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_the_questions_row_reads_its_tags_ids_and_names_them_from_the_kept_tags(
+    app, create_user, create_tag, create_question
+):
+    """The row reads the question's tag ids from ``question_tag``'s key (joined to the tag
+    table it hashed every tag on every page); they are named from the search's kept tags, read
+    afresh for a tag made in another worker since."""
+    from sqlalchemy import insert, select
+
+    from hub.core.models import Tag
+    from hub.forum import questions
+    from hub.forum.models import question_tag
+
+    sql, _params = questions.PAGE_ROW[False].sent(
+        {"question_id": 1, "user_id": 1, "expert_ids": [], "knowing_ids": []}, db.engine.dialect
+    )
+    assert "JOIN tag " not in sql, sql
+    reader = create_user()
+    question = create_question(create_user(), tags=[create_tag("Surfplattor")])
+    assert [t.name for t in questions.read_question_page(reader, question.id).question.tags] == [
+        "Surfplattor"
+    ]
+    # Another worker's new tag: this worker's kept tags do not know it
+    db.session.execute(insert(Tag).values(slug="sensorer", name="Sensorer"))
+    tag_id = db.session.scalar(select(Tag.id).where(Tag.slug == "sensorer"))
+    db.session.execute(insert(question_tag).values(question_id=question.id, tag_id=tag_id))
+    db.session.commit()
+    tags = questions.read_question_page(reader, question.id).question.tags
+    assert sorted((t.slug, t.name) for t in tags) == [
+        ("sensorer", "Sensorer"), ("surfplattor", "Surfplattor")
+    ]  # fmt: skip

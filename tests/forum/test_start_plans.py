@@ -49,11 +49,14 @@ def sent_by_start_page(member) -> list[str]:
 
 
 def test_the_start_pages_limits_are_written_in(app, reader):
-    """One statement (the newest, the unanswered in the member's topics, "your answered", and
-    the meetings and material: five statements before), each part with its limit in the text."""
+    """One statement (the newest, the unanswered in the member's topics, "your answered", the
+    meetings, the material, the networks and their meetings: seven statements before), each
+    part with its limit in the text."""
     [statement] = sent_by_start_page(reader)
     parts = re.split(r"\bAS part\d\b", statement)
-    assert len(parts) == 6, statement  # five subqueries, then the end
+    assert len(parts) == 8, statement  # seven subqueries, then the end
+    assert re.search(r"network\.name\s+LIMIT 1000\b", parts[5]), parts[5]
+    assert "'scheduled'" in parts[6], parts[6]  # written in, as the meetings the member comes to
     assert re.search(r"starts_at\s+LIMIT 3\b", parts[3]), parts[3]
     assert re.search(r"created_at DESC\s+LIMIT 3\b", parts[4]), parts[4]
     for part, shown in zip(parts[:3], ("5", "5", "3"), strict=True):
