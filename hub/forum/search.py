@@ -400,6 +400,14 @@ PREWARM_SIZES_SQL = (
     " FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
     " AND c.relname = ANY(%(names)s)"
 )
+# The range kept within the relation's size when it is read: VACUUM may have cut empty pages off a
+# table's end since the sizes were read, and pg_prewarm refuses a block past the end (a DataError).
+PREWARM_SQL = (
+    "SELECT coalesce((SELECT pg_prewarm(r.oid, 'read', 'main', least(%(first)s, r.blocks - 1),"
+    " least(%(last)s, r.blocks - 1)) FROM (SELECT %(name)s::regclass AS oid,"
+    " pg_relation_size(%(name)s::regclass) / current_setting('block_size')::int AS blocks) r"
+    " WHERE r.blocks > 0), 0)"
+)
 
 
 def prewarm_index(connection: Connection) -> int:
@@ -421,10 +429,8 @@ def prewarm_index(connection: Connection) -> int:
         if blocks <= 0:
             continue
         first = sizes[name] - blocks if newest else 0
-        read += run(
-            "SELECT pg_prewarm(%s::regclass, 'read', 'main', %s, %s)",
-            (name, first, first + blocks - 1),
-        ).scalar()
+        bounds = {"name": name, "first": first, "last": first + blocks - 1}
+        read += run(PREWARM_SQL, bounds).scalar()
         left -= blocks
     return read
 

@@ -344,11 +344,26 @@ def test_the_warm_up_reads_the_search_indexes_in_bulk(app, monkeypatch):
         assert search_module.prewarm_index(connection) == 5
 
 
+def test_the_warm_up_reads_within_a_table_cut_short_since_its_size_was_read(app, monkeypatch):
+    """VACUUM may cut empty pages off a table's end between the sizes read and the reading: the
+    reading keeps within the size it finds then (pg_prewarm refused, a DataError, in a test run)."""
+    if db.engine.dialect.name == "sqlite":
+        return
+    grown = (
+        f"SELECT relname, size + 50 FROM ({search_module.PREWARM_SIZES_SQL}) AS s (relname, size)"
+    )
+    monkeypatch.setattr(search_module, "PREWARM_SIZES_SQL", grown)
+    with db.engine.connect() as connection:
+        assert 0 < search_module.prewarm_index(connection) <= search_module.PREWARM_BLOCKS
+
+
 def test_the_worker_warm_up_sends_each_kind_of_search_statement(create_question, count_queries):
     create_question("Lösenordet på surfplattan", "Vi byter lösenordet varje månad.")
     with count_queries() as counter:
         search_module.warm_search()
-    sent = counter.statements
+    # PostgreSQL: the planner's statistics (pg_stats) are read once per worker, by the first
+    # search of any test; they name the filters' columns too.
+    sent = [sql for sql in counter.statements if "pg_stats" not in sql]
     joined = "\n".join(sent)
     filtered = sum("answer_count" in sql or "answered" in sql for sql in sent)
     assert filtered == 1  # the pools, with and without a filter
