@@ -78,10 +78,9 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         return self.session_class(data)
 
 
-# Flask-Login's identifier of the browser (a SHA-512 of the address and the agent), by what it
-# is made of: the environ's values its ``_create_identifier`` reads through ``request.headers``.
+# Flask-Login's identifier of the browser (a SHA-512 of the address and the agent) is made of
+# these values of the environ (its ``_create_identifier`` reads them through ``request.headers``).
 IDENTIFIED_BY = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR", "HTTP_USER_AGENT")
-_identifiers: dict[tuple, str] = {}
 
 
 def session_identifier() -> str:
@@ -89,13 +88,13 @@ def session_identifier() -> str:
     protection asks for it on every signed-in request (headers read through proxies, a SHA-512),
     and a member sends the same address and agent with request after request."""
     environ = request.environ
-    key = tuple(environ.get(name) for name in IDENTIFIED_BY)
-    found = _identifiers.get(key)
-    if found is None:
-        if len(_identifiers) >= MAX_KEPT:
-            _identifiers.clear()
-        found = _identifiers[key] = _create_identifier()
-    return found
+    return _identifier(*(environ.get(name) for name in IDENTIFIED_BY))
+
+
+@lru_cache(maxsize=MAX_KEPT)
+def _identifier(_forwarded: str | None, _address: str | None, _agent: str | None) -> str:
+    # Made from this request, whose values of IDENTIFIED_BY are the arguments: the key.
+    return _create_identifier()
 
 
 def install(app: Flask) -> None:

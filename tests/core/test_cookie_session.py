@@ -169,12 +169,3 @@ def test_the_session_identifier_is_flask_logins_for_each_address_and_agent(app, 
         with app.test_request_context("/", headers=headers, environ_base=environ):
             assert cookie_session.session_identifier() == _create_identifier()
     assert app.login_manager._session_identifier_generator is cookie_session.session_identifier
-
-
-def test_the_kept_identifiers_are_bounded(app, monkeypatch):
-    monkeypatch.setattr(cookie_session, "MAX_KEPT", 2)
-    monkeypatch.setattr(cookie_session, "_identifiers", {})
-    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
-        with app.test_request_context("/", environ_base={"REMOTE_ADDR": address}):
-            cookie_session.session_identifier()
-    assert len(cookie_session._identifiers) == 1
