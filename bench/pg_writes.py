@@ -31,7 +31,8 @@ from hub.forum.models import Answer, Question  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 
 TOTALS = (
-    "SELECT sum(calls), sum(shared_blks_hit + shared_blks_read), sum(wal_records)"  # noqa: S608
+    "SELECT sum(calls), sum(shared_blks_hit + shared_blks_read), sum(wal_records),"  # noqa: S608
+    " sum(total_exec_time)"
     " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
     f" AND {OF_THIS_DATABASE}"
 )
@@ -43,10 +44,10 @@ def measure(admin, work, count: int, what: str) -> None:
         connection.execute(text(RESET_STATEMENTS))
     work()
     with admin.begin() as connection:
-        calls, blocks, records = connection.execute(text(TOTALS)).one()
+        calls, blocks, records, spent = connection.execute(text(TOTALS)).one()
     print(
         f"per {what} ({count}): {calls / count:.1f} statements, {blocks / count:.0f} buffers, "
-        f"{records / count:.1f} WAL records"  # bytes: full page images after a checkpoint
+        f"{records / count:.1f} WAL records, {spent / count:.2f} ms server"  # ms: a quiet machine
     )
 
 

@@ -137,12 +137,21 @@ class Outcome(Generic[T]):
 REFUSED: Outcome[Any] = Outcome(False)
 
 
-def run_form(form: FlaskForm, change: Callable[[], T], *, field: str | None = None) -> Outcome[T]:
-    """Validate the submitted ``form`` and run ``change`` (a rule); see the module's docstring."""
+def run_form(
+    form: FlaskForm,
+    change: Callable[[], T],
+    *,
+    field: str | None = None,
+    savepoint: bool = True,
+) -> Outcome[T]:
+    """Validate the submitted ``form`` and run ``change`` (a rule); see the module's docstring.
+
+    ``savepoint=False`` for a rule that refuses before it writes anything (its docstring says
+    so): there is nothing to undo, and the savepoint's two round trips are saved."""
     if not form.validate_on_submit():
         return REFUSED
     try:
-        return Outcome(True, run_rule(change))
+        return Outcome(True, run_rule(change) if savepoint else change())
     except AlreadyDone:
         raise  # a double submit: the edge shows the earlier one
     except RuleError as error:

@@ -27,9 +27,12 @@ def limits_for(kind: str) -> list[tuple[str, list[tuple[int, int]]]]:
 def allow_post(user_id: int, kind: str) -> bool:
     """Count one post of ``kind`` ("question", "answer", "comment", "topic") by the member;
     False, counting nothing, when it would go past a limit (then refuse it, keeping the text)."""
-    scopes = limits_for(kind)
-    if any(ratelimit.is_limited(scope, user_id, limits) for scope, limits in scopes):
+    looked = [
+        (scope, limits, ratelimit.look(scope, user_id, limits))
+        for scope, limits in limits_for(kind)
+    ]
+    if any(seen.limited for _, _, seen in looked):
         return False
-    for scope, limits in scopes:
-        ratelimit.allow(scope, user_id, limits)
+    for scope, limits, seen in looked:  # looked at above: not counted again
+        ratelimit.count_hit(scope, user_id, limits, prune=seen.stale)
     return True

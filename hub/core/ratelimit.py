@@ -12,9 +12,10 @@ import hashlib
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app, request
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import String, delete, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.core.db import UTCDateTime, utcnow
@@ -53,14 +54,15 @@ def hash_key(key: str | int) -> str:
 
 
 def record(scope: str, key: str | int) -> None:
-    db.session.add(RateLimitHit(scope=scope, key=hash_key(key), at=utcnow()))
-    db.session.flush()
+    # A statement, not an object to flush: nothing reads the row back in the request.
+    db.session.execute(
+        insert(RateLimitHit.__table__), {"scope": scope, "key": hash_key(key), "at": utcnow()}
+    )
 
 
 def is_limited(scope: str, key: str | int, limits: Limits) -> bool:
     """Whether the hits already recorded reach any limit (one more would be too many)."""
-    found = counts(scope, key, limits)
-    return any(count >= allowed for count, (allowed, _) in zip(found, limits, strict=True))
+    return look(scope, key, limits).limited
 
 
 def is_exceeded(scope: str, key: str | int, limits: Limits) -> bool:
@@ -74,9 +76,7 @@ def hit(scope: str, key: str | int, limits: Limits) -> bool:
 
     Refused hits count too, so that hammering does not shorten the wait.
     """
-    record(scope, key)
-    prune_key(scope, key, limits)
-    maybe_prune_all()
+    count_hit(scope, key, limits)
     return is_exceeded(scope, key, limits)
 
 
@@ -85,21 +85,48 @@ def allow(scope: str, key: str | int, limits: Limits) -> bool:
 
     For actions such as sending mail, where refused attempts should not push the wait further.
     """
-    if is_limited(scope, key, limits):
+    seen = look(scope, key, limits)
+    if seen.limited:
         return False
-    record(scope, key)
-    prune_key(scope, key, limits)
-    maybe_prune_all()
+    count_hit(scope, key, limits, prune=seen.stale)
     return True
+
+
+class Look(NamedTuple):
+    limited: bool  # one more hit would be too many
+    stale: bool  # hits older than the longest window are there to prune
+
+
+def look(scope: str, key: str | int, limits: Limits) -> Look:
+    """Whether one more hit would be too many, and whether any hit is past every window."""
+    *found, stale = _count_row(scope, key, limits)
+    limited = any(count >= allowed for count, (allowed, _) in zip(found, limits, strict=True))
+    return Look(limited, stale > 0)
+
+
+def count_hit(scope: str, key: str | int, limits: Limits, *, prune: bool = True) -> None:
+    """Record a hit the caller has found within ``limits`` (``look``). ``prune``: take the key's
+    hits past the longest window away (``look`` says whether there are any: mostly none, and
+    the DELETE's round trip is saved)."""
+    record(scope, key)
+    if prune:
+        prune_key(scope, key, limits)
+    maybe_prune_all()
 
 
 def counts(scope: str, key: str | int, limits: Limits) -> list[int]:
     """Hits within each window, in one statement."""
+    return _count_row(scope, key, limits)[:-1]
+
+
+def _count_row(scope: str, key: str | int, limits: Limits) -> list[int]:
+    """Hits within each window, and last those past the longest (to prune), in one statement."""
     now = utcnow()
     columns = [
         func.count(RateLimitHit.id).filter(RateLimitHit.at > now - timedelta(seconds=seconds))
         for _, seconds in limits
     ]
+    columns.append(func.count(RateLimitHit.id).filter(RateLimitHit.at <= now - _longest(limits)))
     row = db.session.execute(
         select(*columns).where(RateLimitHit.scope == scope, RateLimitHit.key == hash_key(key))
     ).one()
@@ -114,16 +141,20 @@ def clear(scope: str, key: str | int) -> None:
 
 
 def prune_key(scope: str, key: str | int, limits: Limits) -> None:
-    longest = max(seconds for _, seconds in limits)
-    if timedelta(seconds=longest) > MAX_WINDOW:
-        raise ValueError("a rate limit window is longer than MAX_WINDOW")
     db.session.execute(
         delete(RateLimitHit).where(
             RateLimitHit.scope == scope,
             RateLimitHit.key == hash_key(key),
-            RateLimitHit.at <= utcnow() - timedelta(seconds=longest),
+            RateLimitHit.at <= utcnow() - _longest(limits),
         )
     )
+
+
+def _longest(limits: Limits) -> timedelta:
+    longest = timedelta(seconds=max(seconds for _, seconds in limits))
+    if longest > MAX_WINDOW:
+        raise ValueError("a rate limit window is longer than MAX_WINDOW")
+    return longest
 
 
 def maybe_prune_all(chance: float = 0.01) -> None:

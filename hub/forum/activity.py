@@ -106,10 +106,13 @@ def notify_new_question(question: Question, author: User) -> None:
     _send(recipients, question_path(question), author, post=("question", question.id))
 
 
-def notify_new_answer(question: Question, answer: Answer, author: User) -> None:
+def notify_new_answer(
+    question: Question, answer: Answer, author: User, following: set[int]
+) -> None:
+    """``following``: the question's followers (``followers``), as the caller read them."""
     recipients: dict[int, tuple[str, str]] = {}
     follow_text = _("Nytt svar på ”%(title)s”", title=_cut(question.title))
-    for user_id in followers("question", [question.id]):
+    for user_id in following:
         recipients[user_id] = ("follow", follow_text)
     if question.author_id is not None:
         recipients[question.author_id] = (

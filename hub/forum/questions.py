@@ -955,10 +955,11 @@ def _guessed_ranking(
     question_id: int, reader_id: int
 ) -> tuple[tuple[Ranked, ...] | None, tuple[int, ...]]:
     """The ranking the question's page showed last, if it is still kept, and whom of it to read
-    with the page's row: the first ranked but the asker and the reader, one more than the list
-    shows (a spare for one gone since; should more be gone, ``experts_for`` reads the rest).
-    Each member read cost the server ~8 buffers; the ranking holds ``EXPERT_SPARE`` more than
-    the list. Only a guess: the question's topics or its asker's region may have changed since
+    with the page's row: the first ranked but the asker and the reader, as many as the list
+    shows (should one of them be gone since, hidden or no longer knowing the topic, ``experts_for``
+    reads the rest: a statement more on that question's pages while the ranking is kept). Each
+    member read cost the server ~6–8 buffers; the ranking holds ``EXPERT_SPARE`` more than the
+    list. Only a guess: the question's topics or its asker's region may have changed since
     (``experts_for`` checks)."""
     guesses = current_app.extensions.get(EXPERT_GUESSES)
     guess = guesses.get(question_id) if guesses else None
@@ -967,7 +968,7 @@ def _guessed_ranking(
         return None, ()
     (_topics, _place, limit), asker_id = guess
     ids = [ranked.uid for ranked in ranking if ranked.uid not in (reader_id, asker_id)]
-    return ranking, tuple(ids[: limit + 1])
+    return ranking, tuple(ids[:limit])
 
 
 def _experts_column(dialect: str):

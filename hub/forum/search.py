@@ -241,22 +241,51 @@ def remember_words(rows: list[dict]) -> None:
     """Add the documents' words to the vocabulary the typo fallback looks in, and each word's
     terms to ``search_form``, where a result page finds the written words to mark. Words are
     never taken out: a word no post has any more finds nothing, and is then not offered."""
-    written = {word for row in rows for word in f"{row['title_words']} {row['body_words']}".split()}
-    vocabulary = sorted(w for w in written if len(w) >= TYPO_MIN_LENGTH - 1 and not w.isdigit())
+    vocabulary, terms, written = _vocabulary(rows)
+    if db.session.get_bind().dialect.name == "postgresql":
+        if written:  # one statement, each table's rows as arrays: not one per word and form
+            db.session.execute(_REMEMBER_PG, _vocabulary_params(vocabulary, terms, written))
+        return
     if vocabulary:
         db.session.execute(
             text("INSERT INTO search_word (word) VALUES (:word) ON CONFLICT (word) DO NOTHING"),
             [{"word": word} for word in vocabulary],
         )
-    forms = [{"term": term, "word": word} for word in sorted(written) for term in index_terms(word)]
-    if forms:
-        # The terms were worked out for the index a moment ago: index_terms has them cached.
+    if terms:
         db.session.execute(
             text(
                 "INSERT INTO search_form (term, word) VALUES (:term, :word) ON CONFLICT DO NOTHING"
             ),
-            forms,
+            [{"term": term, "word": word} for term, word in zip(terms, written, strict=True)],
         )
+
+
+def _vocabulary(rows: list[dict]) -> tuple[list[str], list[str], list[str]]:
+    """The words for ``search_word``, and ``search_form``'s (term, word) pairs as two lists, each
+    sorted (concurrent writers then take the rows' locks in one order)."""
+    written = {word for row in rows for word in f"{row['title_words']} {row['body_words']}".split()}
+    vocabulary = sorted(w for w in written if len(w) >= TYPO_MIN_LENGTH - 1 and not w.isdigit())
+    # The terms were worked out for the index a moment ago: index_terms has them cached.
+    pairs = [(term, word) for word in sorted(written) for term in index_terms(word)]
+    return vocabulary, [term for term, _ in pairs], [word for _, word in pairs]
+
+
+def _vocabulary_params(vocabulary: list[str], terms: list[str], written: list[str]) -> dict:
+    return {"vocabulary": vocabulary, "terms": terms, "written": written}
+
+
+# PostgreSQL: the vocabulary's two inserts as common table expressions, {when} a condition.
+_VOCABULARY_PG = """
+    vocabulary AS (
+        INSERT INTO search_word (word)
+        SELECT word FROM unnest(CAST(:vocabulary AS text[])) AS v(word) {when}
+        ON CONFLICT (word) DO NOTHING),
+    forms AS (
+        INSERT INTO search_form (term, word)
+        SELECT term, word
+        FROM unnest(CAST(:terms AS text[]), CAST(:written AS text[])) AS f(term, word) {when}
+        ON CONFLICT DO NOTHING)"""
+_REMEMBER_PG = text(f"WITH {_VOCABULARY_PG.format(when='')} SELECT 1")
 
 
 VISIBLE_QUESTIONS = (
@@ -293,14 +322,23 @@ def index_new_answer(question_id: int, answer) -> None:
     """A new answer: the question's documents as ``reindex_question`` would write them, with only
     the answer lemmatised. The others are copied as they are, in their order, to new ids (so the
     question becomes the newest, as a re-index makes it) and the old rows deleted: on PostgreSQL
-    two statements and their triggers, not each document deleted and inserted again with its
+    one statement with its triggers, not each document deleted and inserted again with its
     forms and words (some 90 statements, a third of an answer's CPU)."""
     session = db.session
     session.flush()
+    if answer.hidden:  # not in the index: as it was
+        reindex_question(question_id)
+        return
+    row = answer_row(question_id, answer)
+    if session.get_bind().dialect.name == "postgresql":
+        parameters = {**row, **_vocabulary_params(*_vocabulary([row]))}
+        if not session.scalar(_MOVE_AND_ADD_PG, parameters):
+            reindex_question(question_id)  # the question was not in the index (merged, hidden)
+        return
     documents = search_document.c
     newest = select(func.max(documents.id)).where(documents.question_id == question_id)
     last = session.scalar(newest)
-    if last is None or answer.hidden:  # not in the index (hidden, merged): as it was
+    if last is None:  # not in the index (merged, hidden): as it was
         reindex_question(question_id)
         return
     copied = [c for c in search_document.columns if c.name != "id"]
@@ -313,9 +351,31 @@ def index_new_answer(question_id: int, answer) -> None:
     session.execute(
         delete(search_document).where(documents.question_id == question_id, documents.id <= last)
     )
-    row = answer_row(question_id, answer)
     session.execute(insert(search_document), [row])
     remember_words([row])
+
+
+_DOCUMENT_COLUMNS = "question_id, answer_id, title_words, title_terms, body_words, body_terms, body"
+# The question's documents deleted and inserted again in their order, the answer's last, to new
+# ids; its words remembered; nothing written when the question has no documents (``moved`` 0).
+_MOVE_AND_ADD_PG = text(
+    f"""
+WITH old AS (
+    DELETE FROM search_document WHERE question_id = :question_id
+    RETURNING id, {_DOCUMENT_COLUMNS}),
+documents AS (
+    SELECT 0 AS added, id, {_DOCUMENT_COLUMNS} FROM old
+    UNION ALL
+    SELECT 1, NULL, :question_id, :answer_id, :title_words, :title_terms, :body_words,
+        :body_terms, :body
+    WHERE EXISTS (SELECT FROM old)),
+moved AS (
+    INSERT INTO search_document ({_DOCUMENT_COLUMNS})
+    SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY added, id
+    RETURNING 1),
+{_VOCABULARY_PG.format(when="WHERE EXISTS (SELECT FROM old)")}
+SELECT count(*) FROM moved"""  # noqa: S608  (fixed names)
+)
 
 
 def remove_question(question_id: int) -> None:

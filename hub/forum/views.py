@@ -272,12 +272,17 @@ def render_question(question, *, status: int = 200, answer_form=None, comment_fo
 @bp.post("/fragor/<int:question_id>/svar")
 @require(Permission.POST)
 def answer(question_id: int):
-    question = _load_question(question_id, full=True)
+    # Without the asker's face and the tags: only a refused answer shows the page again.
+    question = _load_question(question_id)
     form = AnswerForm()
     done = run_form(
-        form, lambda: answers.create_answer(question, current_user, form.body.data), field="body"
+        form,
+        lambda: answers.create_answer(question, current_user, form.body.data),
+        field="body",
+        savepoint=False,  # create_answer refuses before it writes
     )
     if not done:
+        question = _load_question(question_id, full=True)
         return render_question(question, status=form_status(form), answer_form=form)
     flash(_("Tack för ditt svar!"), "success")
     return _back(question, f"#svar-{done.value.id}")

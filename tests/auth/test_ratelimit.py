@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from config import Config
 from hub.core import ratelimit
@@ -35,6 +35,32 @@ def test_old_hits_are_pruned_and_keys_are_hashed(app, clock):
     ratelimit.prune_all()
     keys = db.session.scalars(select(RateLimitHit.key)).all()
     assert len(keys) == 1 and "karin" not in keys[0]
+
+
+def test_allow_prunes_a_key_only_when_it_has_hits_past_every_window(app, clock, monkeypatch):
+    """``allow`` counts the key's stale hits with its windows' and deletes only when there are
+    some: an allowed hit is two statements, not three (an answer's posting limit, say)."""
+    monkeypatch.setattr(ratelimit, "maybe_prune_all", lambda: None)
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's own transaction
+            sent.append(statement.split()[0])
+
+    def allow_sent() -> list[str]:
+        sent.clear()
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert ratelimit.allow("test", "k", [(5, 60)])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        return list(sent)
+
+    assert allow_sent() == ["SELECT", "INSERT"]
+    assert allow_sent() == ["SELECT", "INSERT"]
+    clock.advance(seconds=61)
+    assert allow_sent() == ["SELECT", "INSERT", "DELETE"]  # the two past the minute
+    assert db.session.scalar(select(func.count(RateLimitHit.id))) == 1
 
 
 def attempt(client, email, password, ip="192.0.2.1"):

@@ -100,7 +100,10 @@ def test_a_one_word_first_page_reads_each_tiers_newest_postings(create_question)
     cursor.execute(f"EXPLAIN {sql}", params)
     plan = "\n".join(row[0] for row in cursor.fetchall())
     assert plan.count("Scan Backward using search_posting_pkey") == 4, plan
-    assert "ix_search_" not in plan and "search_words" not in plan, plan
+    # No tier's GIN list nor walk (the page's documents may come by their question's index: the
+    # forum tests' churn before makes that plan the cheaper one).
+    gin_lists = ("ix_search_title_words", "ix_search_title_terms", "ix_search_terms_terms")
+    assert not any(name in plan for name in gin_lists) and "search_words" not in plan, plan
     for query, options in (("surfplattan larmet", {}), ("surfplattan", {"answered": True})):
         with statements_sent("search_") as statements:
             search(query, **options)
