@@ -33,6 +33,7 @@ from hub.auth.views import (
 )
 from hub.core.edge import keep_writes
 from hub.core.ratelimit import client_ip
+from hub.core.security import content_security_policy, csp_nonce
 from hub.extensions import csrf, db
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,9 @@ def allow_the_provider_as_form_action(response):
     """The sign-in button posts to the hub, which redirects to the provider; browsers hold that
     redirect to CSP's form-action, so the login page allows the provider's origin too."""
     if request.endpoint == "auth.login" and oidc.enabled():
-        policy = response.headers.get("Content-Security-Policy", "")
         origins = " ".join(oidc.provider_origins())
-        response.headers["Content-Security-Policy"] = policy.replace(
-            "form-action 'self'", f"form-action 'self' {origins}"
-        )
+        policy = content_security_policy(csp_nonce(), form_action=f"'self' {origins}")
+        response.headers["Content-Security-Policy"] = policy
     return response
 
 

@@ -7,7 +7,7 @@ comparing their date with today costs nothing; only the first request of the day
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from flask import request
 from flask_login import current_user
@@ -15,13 +15,28 @@ from sqlalchemy import or_, update
 
 from hub.auth.models import User
 from hub.core.db import utcnow
-from hub.core.i18n import to_stockholm
+from hub.core.i18n import from_stockholm, to_stockholm
 from hub.extensions import db
+
+# The Stockholm date last asked for, with the UTC moments it begins and ends at.
+_day: tuple[datetime, datetime, date] | None = None
 
 
 def today(now: datetime | None = None) -> date:
-    """The Stockholm date: a member who signs in at 00:30 was seen that day, not the one before."""
-    return to_stockholm(now or utcnow()).date()
+    """The Stockholm date: a member who signs in at 00:30 was seen that day, not the one before.
+    Every signed-in request asks; the zone's conversion is made once a day (the day's bounds
+    kept), not once a request."""
+    global _day
+    now = now or utcnow()
+    kept = _day  # one read: another thread may replace it meanwhile
+    if kept is not None and kept[0] <= now < kept[1]:
+        return kept[2]
+    day = to_stockholm(now).date()
+    # Midnight exists on every Stockholm day: summer time changes at 02:00 and 03:00.
+    begins = from_stockholm(datetime.combine(day, time()))
+    ends = from_stockholm(datetime.combine(day + timedelta(days=1), time()))
+    _day = (begins, ends, day)
+    return day
 
 
 def mark_seen(user: User, now: datetime | None = None) -> None:

@@ -22,6 +22,7 @@ from hub.auth.accounts import LoginOutcome, end_all_sessions, load_user
 from hub.auth.forms import CodeForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
+from hub.core.cookie_session import session_identifier
 from hub.core.db import utcnow
 from hub.core.edge import form_status, keep_writes, run_form
 from hub.core.guards import local_path
@@ -38,6 +39,8 @@ login_manager.user_loader(load_user)
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Logga in för att se sidan.")
 login_manager.session_protection = "basic"
+# Flask-Login's own identifier, kept per address and agent (no public setting names it).
+login_manager._session_identifier_generator = session_identifier
 bp.before_app_request(last_seen.note_request)
 
 TWO_FACTOR_PENDING = "two_factor_pending"
@@ -83,11 +86,16 @@ def require_two_factor_setup():
     """Coordinators and admins set up two-factor sign-in before anything else, when required."""
     if not current_app.config.get("REQUIRE_2FA_FOR_STAFF"):
         return None
-    if request.endpoint in SETUP_ALLOWED_ENDPOINTS or request.endpoint is None:
+    endpoint = request.endpoint
+    if endpoint in SETUP_ALLOWED_ENDPOINTS or endpoint is None:
+        return None
+    # Asked before the session: most members are not staff, and each look-up is a proxy's.
+    user = current_user._get_current_object()
+    if not user.is_authenticated or not user.is_staff:
         return None
     if (session.get(SIGNED_IN_VIA) or {}).get("mfa"):
         return None  # the municipality's provider did a second factor at this sign-in
-    if current_user.is_authenticated and twofactor.needs_two_factor_setup(current_user):
+    if twofactor.needs_two_factor_setup(user):
         return redirect(url_for("auth.two_factor"))
     return None
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_login.utils import _create_identifier
 from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie
 
@@ -75,6 +76,25 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         payload = self.serializer.dumps(data)
         self._kept[key] = (payload, int(signed.timestamp()), dict(data) if plain(data) else None)
         return self.session_class(data)
+
+
+# Flask-Login's identifier of the browser (a SHA-512 of the address and the agent) is made of
+# these values of the environ (its ``_create_identifier`` reads them through ``request.headers``).
+IDENTIFIED_BY = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR", "HTTP_USER_AGENT")
+
+
+def session_identifier() -> str:
+    """Flask-Login's ``_create_identifier``, kept per address and agent: "basic" session
+    protection asks for it on every signed-in request (headers read through proxies, a SHA-512),
+    and a member sends the same address and agent with request after request."""
+    environ = request.environ
+    return _identifier(*(environ.get(name) for name in IDENTIFIED_BY))
+
+
+@lru_cache(maxsize=MAX_KEPT)
+def _identifier(_forwarded: str | None, _address: str | None, _agent: str | None) -> str:
+    # Made from this request, whose values of IDENTIFIED_BY are the arguments: the key.
+    return _create_identifier()
 
 
 def install(app: Flask) -> None:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 
-from flask import Flask, Response, abort, current_app, g, request, session
+from flask import Flask, Response, abort, current_app, request, session
 from flask_login import current_user
 from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
 
 from hub.extensions import csrf
 
+# In the request's WSGI environ, where ``SecurityHeaders`` reads them: the nonce its page's
+# scripts carry (once a page asked for one), and that the answer is a signed-in member's.
+NONCE = "hub.csp_nonce"
+PRIVATE = "hub.private"
+
 
 def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    environ = request.environ
+    nonce = environ.get(NONCE)
+    if nonce is None:
+        nonce = environ[NONCE] = secrets.token_urlsafe(16)
+    return nonce
 
 
 def without_nul(values: MultiDict) -> ImmutableMultiDict | None:
@@ -31,14 +39,15 @@ def strip_nul_bytes() -> None:
     """NUL never comes from a keyboard, and PostgreSQL refuses it in text: drop it from query
     strings and posted forms here, before any view can take it to SQL (so nobody loses what
     they wrote); a path with one names nothing."""
-    if "\x00" in request.path:
+    current = request._get_current_object()  # one look-up through the proxy, not five
+    if "\x00" in current.path:
         abort(404)
     # Only %00 (or a raw NUL) decodes to NUL: a query string without one is not parsed here.
-    query = request.query_string
-    if (b"%00" in query or b"\x00" in query) and (args := without_nul(request.args)) is not None:
-        request.args = args
-    if request.method not in ("GET", "HEAD") and (form := without_nul(request.form)) is not None:
-        request.form = form
+    query = current.query_string
+    if (b"%00" in query or b"\x00" in query) and (args := without_nul(current.args)) is not None:
+        current.args = args
+    if current.method not in ("GET", "HEAD") and (form := without_nul(current.form)) is not None:
+        current.form = form
 
 
 def check_csrf() -> None:
@@ -73,22 +82,23 @@ def install_csrf(app: Flask) -> None:
     del processors[len(processors_before) :]
 
 
-def keep_private(response: Response) -> None:
+def mark_private(response: Response) -> Response:
     """Nothing shown to a signed-in member stays in the browser's caches: on a shared
-    workplace computer the next person could open it with Back or from the disk cache. Static
-    files and photos whose URL names one version (``immutable``) hold nothing private to keep
-    from the next person beyond what the pages that link them show."""
-    if request.endpoint == "static" or "immutable" in response.headers.get("Cache-Control", ""):
-        return
-    if "_user_id" in session and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "private, no-store"
+    workplace computer the next person could open it with Back or from the disk cache. Noted
+    here, where the session and the member are known; ``SecurityHeaders`` writes it. Static
+    files and photos whose URL names one version (``immutable``, seen there) hold nothing
+    private to keep from the next person beyond what the pages that link them show."""
+    current = request._get_current_object()  # one look-up through the proxy, not two
+    if current.endpoint != "static" and "_user_id" in session and current_user.is_authenticated:
+        current.environ[PRIVATE] = True
+    return response
 
 
 # The headers of every answer, unless the view set its own (in this order).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
     "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
 )
 FIXED_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
@@ -96,25 +106,54 @@ FIXED_HEADERS = (
     ("X-Frame-Options", "DENY"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+NO_STORE = ("Cache-Control", "private, no-store")
 
 
-def add_security_headers(headers: Headers, hsts: bool) -> None:
-    """Each header the answer has not set already: one look at the names, not one search of
-    the headers for each (``setdefault``)."""
-    present = set(headers.keys(lower=True))
+def content_security_policy(nonce: str, form_action: str = "'self'") -> str:
+    return CONTENT_SECURITY_POLICY.format(nonce=nonce, form_action=form_action)
+
+
+Header = tuple[str, str]
+
+
+def add_security_headers(headers: list[Header], environ: dict, fixed: tuple[Header, ...]) -> None:
+    """Each security header the answer has not set already, added to the list the server is
+    given (one look at the names, not one search of the headers for each), and the
+    no-store of a signed-in member's answer (``mark_private``) in the place of its own."""
+    present = {name.lower(): value for name, value in headers}
     if "content-security-policy" not in present:
-        headers.add("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
-    for name, value in (*FIXED_HEADERS, HSTS) if hsts else FIXED_HEADERS:
-        if name.lower() not in present:
-            headers.add(name, value)
+        nonce = environ.get(NONCE) or secrets.token_urlsafe(16)
+        headers.append(("Content-Security-Policy", content_security_policy(nonce)))
+    headers.extend(header for header in fixed if header[0].lower() not in present)
+    if environ.get(PRIVATE) and "immutable" not in present.get("cache-control", ""):
+        if "cache-control" in present:
+            headers[:] = [header for header in headers if header[0].lower() != "cache-control"]
+        headers.append(NO_STORE)
+
+
+class SecurityHeaders:
+    """The app's WSGI callable (``app.wsgi_app``) with the security headers added to every
+    answer, as the list of pairs the server sends. Added in an after-request hook, each header
+    went through werkzeug's checks of a header twice (on ``response.headers`` and again in the
+    copy werkzeug makes for the server): 7 % of a signed-in static page's instructions. The
+    fixed ones are checked here once, at start-up: a ``Headers`` of them raises as werkzeug
+    would on a bad value."""
+
+    def __init__(self, wsgi_app: Callable, hsts: bool) -> None:
+        self.wsgi_app = wsgi_app
+        fixed = (*FIXED_HEADERS, HSTS) if hsts else FIXED_HEADERS
+        self.fixed: tuple[Header, ...] = tuple(Headers(fixed).to_wsgi_list())
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def start(status: str, headers: list[Header], exc_info=None) -> Callable:
+            add_security_headers(headers, environ, self.fixed)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.before_request(strip_nul_bytes)
-
-    @app.after_request
-    def set_security_headers(response: Response) -> Response:
-        add_security_headers(response.headers, bool(app.config.get("HSTS")))
-        keep_private(response)
-        return response
+    app.after_request(mark_private)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, bool(app.config.get("HSTS")))

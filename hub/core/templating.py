@@ -201,11 +201,13 @@ def csrf_token() -> str:
     token = g.get("csrf_token")
     if token:
         return token
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    request_g = g._get_current_object()  # each look-up through a proxy costs, once each
+    app = current_app._get_current_object()
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     now = time.monotonic()
     kept = _signed.get((secret, session.get("csrf_token")))
     if kept is not None and kept[1] > now:
-        g.csrf_token = kept[0]
+        request_g.csrf_token = kept[0]
         return kept[0]
     token = generate_csrf()
     if len(_signed) >= MAX_SIGNED:

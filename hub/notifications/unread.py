@@ -39,8 +39,11 @@ def unread_count(user_id: int) -> int:
 
 def unread_notification_count() -> int:
     """For the header: read with the member, or counted here for a member loaded otherwise."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # one look-up through each proxy, not two
+    if not user.is_authenticated:
         return 0
-    if KEPT not in g:
-        g.unread_notifications = unread_count(current_user.id)
-    return g.unread_notifications
+    request_g = g._get_current_object()
+    count = request_g.get(KEPT)
+    if count is None:
+        count = request_g.unread_notifications = unread_count(user.id)
+    return count

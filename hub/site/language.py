@@ -36,9 +36,10 @@ def switch():
 def return_path() -> str:
     """Where the switch leads back to: this page, or for a page answering a POST (a form shown
     again with its errors), the page the form was on, since the POST address cannot be opened."""
-    if request.method == "GET":
-        return request.full_path if request.query_string else request.path
-    parts = urlsplit(request.referrer or "")
-    if not parts.path or (parts.netloc and parts.netloc != request.host):
+    current = request._get_current_object()  # one look-up through the proxy, not three
+    if current.method == "GET":
+        return current.full_path if current.query_string else current.path
+    parts = urlsplit(current.referrer or "")
+    if not parts.path or (parts.netloc and parts.netloc != current.host):
         return ""
     return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -83,3 +83,27 @@ def test_the_privacy_page_names_the_date_and_the_export_holds_it(client, create_
 
     exported = export_member(member.id)["user"][0]
     assert exported["last_seen_on"] == last_seen.today().isoformat()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-03-28T22:59:59+00:00",  # 23:59:59 in Stockholm, before summer time
+        "2026-03-28T23:00:00+00:00",  # midnight: the day summer time begins
+        "2026-03-29T21:59:59+00:00",
+        "2026-03-29T22:00:00+00:00",
+        "2026-10-24T21:59:59+00:00",
+        "2026-10-24T22:00:00+00:00",  # midnight: the day summer time ends
+        "2026-10-25T22:59:59+00:00",
+        "2026-10-25T23:00:00+00:00",
+        "2026-12-05T23:30:00+00:00",
+    ],
+)
+def test_today_is_the_stockholm_date_across_the_kept_days_bounds(moment):
+    from datetime import datetime
+
+    from hub.core.i18n import to_stockholm
+
+    now = datetime.fromisoformat(moment)
+    for step in (timedelta(0), -timedelta(seconds=1), timedelta(seconds=1), timedelta(0)):
+        assert last_seen.today(now + step) == to_stockholm(now + step).date()

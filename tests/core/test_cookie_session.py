@@ -149,3 +149,23 @@ def test_the_cookie_is_found_as_werkzeug_finds_it(app, header):
     with app.test_request_context("/", headers={"Cookie": header} if header else {}) as context:
         environ_header = context.request.environ.get("HTTP_COOKIE", "")
         assert cookie_session.cookie_in(environ_header, name) == context.request.cookies.get(name)
+
+
+@pytest.mark.parametrize(
+    "headers, address",
+    [
+        ({"User-Agent": "Firefox/120"}, "10.0.0.1"),
+        ({"User-Agent": "Firefox/120"}, "10.0.0.2"),
+        ({"User-Agent": "Chrome/119"}, "10.0.0.1"),
+        ({"User-Agent": "Firefox/120", "X-Forwarded-For": "192.0.2.4, 10.0.0.9"}, "10.0.0.1"),
+        ({}, "10.0.0.1"),
+    ],
+)
+def test_the_session_identifier_is_flask_logins_for_each_address_and_agent(app, headers, address):
+    from flask_login.utils import _create_identifier
+
+    for _ in range(2):  # made, then kept
+        environ = {"REMOTE_ADDR": address}
+        with app.test_request_context("/", headers=headers, environ_base=environ):
+            assert cookie_session.session_identifier() == _create_identifier()
+    assert app.login_manager._session_identifier_generator is cookie_session.session_identifier

@@ -58,15 +58,31 @@ def test_security_headers(client):
 def test_a_header_the_answer_set_itself_is_kept():
     # A view may set its own policy or framing rule (an embeddable page, a download): the
     # defaults fill in only what is missing, each once.
-    from werkzeug.datastructures import Headers
+    from hub.core.security import FIXED_HEADERS, HSTS, add_security_headers
 
-    from hub.core.security import add_security_headers
+    headers = [("Content-Security-Policy", "default-src 'none'"), ("X-Frame-Options", "SAMEORIGIN")]
+    add_security_headers(headers, {}, (*FIXED_HEADERS, HSTS))
+    names = [name for name, _value in headers]
+    assert names.count("Content-Security-Policy") == names.count("X-Frame-Options") == 1
+    assert dict(headers)["Content-Security-Policy"] == "default-src 'none'"
+    assert dict(headers)["X-Frame-Options"] == "SAMEORIGIN"
+    assert dict(headers)["X-Content-Type-Options"] == "nosniff"
+    assert dict(headers)["Strict-Transport-Security"].startswith("max-age=")
 
-    headers = Headers(
-        {"Content-Security-Policy": "default-src 'none'", "X-Frame-Options": "SAMEORIGIN"}
-    )
-    add_security_headers(headers, hsts=True)
-    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
-    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+@pytest.mark.parametrize(
+    "cache_control, kept",
+    [
+        ([], "private, no-store"),
+        ([("Cache-Control", "private, max-age=300")], "private, no-store"),
+        ([("Cache-Control", "private, max-age=31536000, immutable")], None),
+    ],
+)
+def test_a_signed_in_members_answer_is_not_stored_unless_immutable(cache_control, kept):
+    from hub.core.security import FIXED_HEADERS, PRIVATE, add_security_headers
+
+    headers = [("Content-Type", "text/html"), *cache_control]
+    add_security_headers(headers, {PRIVATE: True}, FIXED_HEADERS)
+    values = [value for name, value in headers if name == "Cache-Control"]
+    assert values == [kept] if kept else values == [cache_control[0][1]]
+    assert "Strict-Transport-Security" not in dict(headers)
