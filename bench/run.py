@@ -290,6 +290,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LOG_SHOWN = 20_000  # characters of the server's log shown when a run stops
+
+
 @contextmanager
 def serve(app: str, env: dict[str, str]) -> Iterator[int]:
     """gunicorn -w 2 -k sync on a free loopback port; yields the port, stops it afterwards."""
@@ -302,6 +305,10 @@ def serve(app: str, env: dict[str, str]) -> Iterator[int]:
         try:
             wait_until_up(port, process, log)
             yield port
+        except SystemExit:  # a run stopped (a sign-in answered 500, say): the server's log says why
+            log.seek(0)
+            print(log.read().decode(errors="replace")[-LOG_SHOWN:], file=sys.stderr)
+            raise
         finally:
             process.terminate()
             try:
