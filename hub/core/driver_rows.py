@@ -16,6 +16,7 @@ callers pass the values they would give SQLAlchemy.
 
 from __future__ import annotations
 
+import json
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -291,3 +292,9 @@ class DriverStatement:
 def _each(process: Callable) -> Callable[[Sequence], list]:
     """A list's values each through ``process``."""
     return lambda values: [process(value) for value in values]
+
+
+def json_array(found: str | list | None) -> list:
+    """A JSON array column as the driver gives it: text on SQLite, a list (or None for no rows,
+    ``json_agg`` over nothing) on PostgreSQL."""
+    return json.loads(found) if isinstance(found, str) else found or []

@@ -8,7 +8,6 @@ are both ``"lakemedelsrobot"``; letters such as ï, é and æ become their plain
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from hub.core.driver_rows import json_array
 from hub.core.kept import drop_kept
 from hub.core.models import Tag
 from hub.extensions import db
@@ -82,7 +82,7 @@ def tags_as_read(found: str | list | None) -> list[Tag]:
     """Tags a statement read as one JSON array of [id, slug, name] (a column of another
     statement: ``questions.get_question_page``), in the order of their ids, as persistent
     ``Tag``s: the session's own where it has them, none written, no statement sent."""
-    values = json.loads(found) if isinstance(found, str) else found or []
+    values = json_array(found)
     tags = []
     for tag_id, slug, name in sorted(values):
         tag = Tag(id=tag_id, slug=slug, name=name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from hub.auth.models import User
-from hub.core.driver_rows import DriverStatement, written_in
+from hub.core.driver_rows import DriverStatement, json_array, written_in
 from hub.core.kept import KeptRows, drop_kept
 from hub.core.models import Tag, user_expertise
 from hub.core.tags import tag_slug
@@ -767,7 +766,7 @@ def _name_areas_and_tags(people: list[tuple[PersonRow, Row]]) -> None:
     in another worker)."""
     from hub.forum.search_form import kept_tags  # the search's choices (forum imports us)
 
-    found = [(person, _decoded(row.areas), _decoded(row.topics)) for person, row in people]
+    found = [(person, json_array(row.areas), json_array(row.topics)) for person, row in people]
     areas, tags = _area_places(), kept_tags()
     known = all(a in areas for _p, slugs, _t in found for a in slugs)
     if not known or not all(t in tags for _p, _s, ids in found for t in ids):
@@ -782,11 +781,6 @@ def _area_places() -> dict[str, tuple[int, str]]:
     """Each care area's place in the form's order (by position) and name, by slug."""
     areas = load_filter_options().care_areas
     return {area.slug: (place, area.name) for place, area in enumerate(areas)}
-
-
-def _decoded(found: str | list | None) -> list:
-    """An array of ``_each_persons`` (text on SQLite, a list or None on PostgreSQL)."""
-    return json.loads(found) if isinstance(found, str) else found or []
 
 
 def find_people_by_name(prefix: str, limit: int = 10) -> list[User]:

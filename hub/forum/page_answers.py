@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -12,7 +11,7 @@ from sqlalchemy import Label, ScalarSelect, Select, bindparam, exists, false, fu
 
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
-from hub.core.driver_rows import DriverStatement
+from hub.core.driver_rows import DriverStatement, json_array
 from hub.forum.faces import Face, FaceColumns, face_from, face_from_json
 from hub.forum.models import Answer, HelpfulMark
 from hub.forum.page_comments import json_moment
@@ -33,7 +32,7 @@ class PageAnswer(NamedTuple):
     author: Face | None
 
 
-ANSWER_FIELDS = 8  # PageAnswer's fields before the author
+ANSWER_FIELDS = len(PageAnswer._fields) - 1  # its fields before the author: answer's columns
 
 
 class AnsweredQuestion(Protocol):
@@ -86,7 +85,7 @@ def answers_as_read(
 ) -> list[tuple[PageAnswer, bool]]:
     """``answers_for_page`` from ``answers_column``'s array (text on SQLite, decoded by psycopg,
     None on PostgreSQL when there is none): the same values, in the same order."""
-    values = json.loads(found) if isinstance(found, str) else found or []
+    values = json_array(found)
     rows = [_as_read(value) for value in values]
     rows.sort(key=lambda row: (row[0].created_at, row[0].id))
     return _accepted_first(rows, accepted_id)
@@ -113,16 +112,7 @@ def _answers_statement(*, with_hidden: bool) -> Select:
         .label("marked")
     )
     author = FaceColumns("author")
-    columns = [
-        Answer.id,
-        Answer.author_id,
-        Answer.body_source,
-        Answer.body_html,
-        Answer.created_at,
-        Answer.edited_at,
-        Answer.hidden,
-        Answer.helpful_count,
-    ]
+    columns = [getattr(Answer, name) for name in PageAnswer._fields[:ANSWER_FIELDS]]
     query = author.join(select(*columns, *author.columns, marked), Answer.author_id)
     query = query.where(
         Answer.question_id == bindparam("question_id"), Answer.deleted_at.is_(None)

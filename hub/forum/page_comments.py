@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import cache
 from typing import NamedTuple
@@ -13,6 +12,7 @@ from sqlalchemy import Label, Select, bindparam, func, or_, select, union_all
 
 from hub.auth.models import User
 from hub.core.db import UTCDateTime, reading_connection
+from hub.core.driver_rows import json_array
 from hub.forum.models import Answer, Comment
 
 
@@ -67,7 +67,7 @@ def comments_as_read(
     """``comments_for_page`` from ``comments_column``'s array (text on SQLite, decoded by
     psycopg, None on PostgreSQL when there is none): the comments on the question and on the
     given answers, grouped, each group oldest first."""
-    values = json.loads(found) if isinstance(found, str) else found or []
+    values = json_array(found)
     read = [
         PageComment(c, a, who, body, json_moment(at), name) for c, a, who, body, at, name in values
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
-from hub.core.driver_rows import DriverStatement, in_list, limits_written_in
+from hub.core.driver_rows import DriverStatement, in_list, json_array, limits_written_in
 from hub.core.kept import KeptRows
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
@@ -265,7 +264,7 @@ def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
     array or None on PostgreSQL), named from the kept tags as the list names them
     (``_tag_links``), in the order of their ids, as ``tags_as_read`` orders the session's tags.
     Joined to the tag table in the row, they cost the server a hash of every tag on every page."""
-    ids = sorted(json.loads(found) if isinstance(found, str) else found or [])
+    ids = sorted(json_array(found))
     known = kept_tags()
     if any(tag_id not in known for tag_id in ids):
         known = kept_tags(afresh=True)  # a tag made in another worker
@@ -669,7 +668,7 @@ def _tag_links(rows: list) -> list[list[TagLink]]:
     """Each row's tags by name, named from every tag as the search's choices keep them (by name,
     in the database's order): read afresh when a row has a tag they do not know yet (one made in
     another worker)."""
-    found = [json.loads(row.tags) if isinstance(row.tags, str) else row.tags or [] for row in rows]
+    found = [json_array(row.tags) for row in rows]
     known = kept_tags()
     if any(tag_id not in known for ids in found for tag_id in ids):
         known = kept_tags(afresh=True)
@@ -981,7 +980,7 @@ def _experts_column(dialect: str):
 def _people_as_read(found: str | list | None) -> dict[int, Person]:
     """``_experts_column``'s array (text on SQLite, decoded by psycopg, None on PostgreSQL when
     there is none) by member."""
-    values = json.loads(found) if isinstance(found, str) else found or []
+    values = json_array(found)
     return {
         value[0]: Person(face_from_json(value[:FACE_WIDTH]), bool(value[FACE_WIDTH]),
                          bool(value[FACE_WIDTH + 1]))
