@@ -194,13 +194,13 @@ def round_trips(client, path: str, engine) -> int | None:
     answer (a simple Query, or the Sync ending an extended query), from libpq's trace. BEGIN,
     ROLLBACK and the pool's ping are round trips the statement count does not see. Both the
     pool's connection and the one the process holds for GET requests' reads are traced."""
-    from hub.core.db import HELD_READER
+    from hub.core.db import held_reader
 
     if engine.dialect.name != "postgresql":
         return None
     with engine.connect() as connection:
         drivers = [connection.connection.driver_connection]  # the pool's only connection here
-    reader = engine.__dict__.get(HELD_READER)
+    reader = held_reader(engine)
     if reader is not None:
         drivers.append(reader.connection().connection.driver_connection)
     with ExitStack() as files:

@@ -85,11 +85,11 @@ def warm_worker(app: Flask) -> None:
     same again in a GET, whose reads go to the connection the worker holds for them
     (``hub.core.db.HeldReader``). Reads only; a database not ready yet leaves it to the first
     request."""
-    from hub.core.db import HELD_READER
+    from hub.core.db import held_reader
 
     with app.app_context():
         warm_connection()
-        held = HELD_READER in db.engine.__dict__
+        held = held_reader(db.engine) is not None
     if held:
         with app.test_request_context("/"):
             warm_connection()

@@ -103,6 +103,11 @@ def _forget_reading_connection(session: Session, transaction: SessionTransaction
 HELD_READER = "hub_held_reader"
 
 
+def held_reader(engine: Engine) -> HeldReader | None:
+    """The engine's keeper of held reading connections (``hold_a_reader``), if it has one."""
+    return engine.__dict__.get(HELD_READER)
+
+
 def held_reader_connection(session: Session) -> Connection | None:
     """For a session that holds no connection yet, in a GET or HEAD request: the process's held
     reading connection, or the one connection a session bound to one is given (the tests': all
@@ -111,8 +116,8 @@ def held_reader_connection(session: Session) -> Connection | None:
         return None
     bind = session.bind
     if isinstance(bind, Connection):
-        return bind if HELD_READER in bind.engine.__dict__ else None
-    reader = db.engine.__dict__.get(HELD_READER)
+        return bind if held_reader(bind.engine) is not None else None
+    reader = held_reader(db.engine)
     return reader.connection() if reader is not None else None
 
 

@@ -103,8 +103,9 @@ def scheduled_part(admin: bool) -> Select:
 
 
 def network_values(user: User) -> dict:
-    """``networks_part``'s and ``scheduled_part``'s values (and ``now``, as ``coming_values``)."""
-    return {"user_id": user.id, "municipality_code": user.municipality_code, "now": utcnow()}
+    """``networks_part``'s and ``scheduled_part``'s values besides ``user_id`` and ``now``, which
+    they share with ``coming_part``: given with ``coming_values`` (one clock for the page)."""
+    return {"municipality_code": user.municipality_code}
 
 
 def network_summaries(

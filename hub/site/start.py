@@ -21,7 +21,7 @@ from functools import cache
 from sqlalchemy import Integer, Row, String, cast, literal_column, null, select, union_all
 from sqlalchemy.sql.selectable import CompoundSelect
 
-from hub.auth.models import Role, User
+from hub.auth.models import User
 from hub.core.driver_rows import DriverStatement
 from hub.forum.questions import ListShape
 from hub.forum.summary import ForumSummary, forum_parts, forum_reads, forum_summary
@@ -56,7 +56,7 @@ def start_reads(user: User) -> StartReads:
     shapes, values = forum_reads(user)
     values |= network_values(user) | coming_values(user) | {"material_limit": NEW_MATERIAL_SHOWN}
     parts: list[list[Row]] = [[] for _ in range(SCHEDULED + 1)]
-    for row in _statement(*shapes, user.role == Role.ADMIN).rows(values):
+    for row in _statement(*shapes, user.is_admin).rows(values):
         parts[row.part].append(row)
     return StartReads(
         forum_summary(parts[:FORUM_PARTS]),
