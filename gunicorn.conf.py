@@ -5,7 +5,8 @@ The hub's start-up work (``hub.warmup``) is done before a worker's first request
 before it forks the workers when the app is preloaded, else in each worker once it has loaded
 the app. Each worker then opens its database connection and sends a search's statements once
 (``hub.warmup.warm_worker``), so that the server's first-connection work is not in a member's
-first request. Any other app served with this file (the benchmark's bare page) is left alone.
+first request. A worker that stops writes the question views it counted (``worker_exit``). Any
+other app served with this file (the benchmark's bare page) is left alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ def post_worker_init(worker) -> None:
         from hub.warmup import warm_worker
 
         warm_worker(worker.wsgi)
+
+
+def worker_exit(_server, worker) -> None:
+    app = getattr(worker, "wsgi", None)  # None: the worker stopped before it loaded the app
+    if _is_hub(app):
+        from hub.forum.viewcounts import flush_before_exit
+
+        flush_before_exit(app)
 
 
 def _warm(app) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 # The hub's hooks (warm-up before the fork, a warm connection per worker), as deployed.
 _HUB = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
 when_ready = _HUB["when_ready"]
+worker_exit = _HUB["worker_exit"]
 
 _log = None
 _started = [0.0, 0.0]

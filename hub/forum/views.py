@@ -42,7 +42,7 @@ from hub.forum.forms import (
 )
 from hub.forum.models import Answer, Category, Flag, Question, Revision
 from hub.forum.questions import QuestionFilters, slugify
-from hub.forum.viewcounts import count_view, flush_views
+from hub.forum.viewcounts import count_view, flush_views_if_due
 
 bp = Blueprint("forum", __name__)
 bp.add_app_template_filter(slugify, "forum_slug")
@@ -52,9 +52,10 @@ bp.add_app_template_global(post_parts.kept_field, "kept_field")
 
 @bp.before_request
 def flush_buffered_views() -> None:
-    """POSTs write anyway: the buffered view counts are written first, in their own transaction."""
+    """POSTs write anyway: the buffered view counts, when due, are written first, in their own
+    transaction."""
     if request.method == "POST" and current_user.is_authenticated:
-        flush_views()
+        flush_views_if_due()
 
 
 def _load_question(question_id: int, *, full: bool = False):

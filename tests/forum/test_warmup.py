@@ -185,3 +185,22 @@ def test_a_worker_starts_even_when_its_warm_up_search_fails(app, monkeypatch, ca
     monkeypatch.setattr(search, "warm_search", fail)
     warmup.warm_worker(app)
     assert "anslutningen hoppades över" in caplog.text
+
+
+def test_a_stopping_worker_writes_the_views_it_counted(app, forum, monkeypatch, caplog):
+    _asker, question = forum
+    viewcounts.flush_views()
+    viewcounts.count_view(question.id)
+    conf = gunicorn_config()
+    conf.worker_exit(Fake(), Fake(wsgi=app))
+    assert viewcounts.pending_views() == {}
+    db.session.refresh(question)
+    assert question.view_count == 1
+    conf.worker_exit(Fake(), Fake())  # it stopped before it loaded the app: nothing to write
+
+    def fail() -> int:
+        raise OperationalError("UPDATE", {}, Exception("the server closed the connection"))
+
+    monkeypatch.setattr(viewcounts, "flush_views", fail)
+    conf.worker_exit(Fake(), Fake(wsgi=app))  # the worker still stops
+    assert "Visningarna kunde inte sparas" in caplog.text
