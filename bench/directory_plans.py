@@ -42,9 +42,14 @@ def main() -> None:
 
     from sqlalchemy import text
 
+    from hub.core.db import held_reader
     from hub.extensions import db
 
-    with app.app_context(), db.engine.connect() as connection:
+    with app.app_context():
+        # The pages' reads run on the worker's held connection (hub.core.db.HeldReader),
+        # where their statements are prepared: another connection has none.
+        reader = held_reader(db.engine)
+        connection = reader.connection() if reader is not None else db.engine.connect()
         if connection.dialect.name != "postgresql":
             sys.exit("PostgreSQL only: SQLite keeps no plans")
         rows = connection.execute(

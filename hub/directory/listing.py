@@ -403,52 +403,53 @@ def people_statement(
 class Window:
     """Which people of the list a page shows, and how far their total is counted.
 
-    A first page writes these into its statement's text when it is sent (``LIMIT 20``, no
-    OFFSET, the count's bound; ``driver_rows.written_in``): given ``LIMIT $1 OFFSET $2``
-    PostgreSQL assumes a tenth of the rows are wanted, finds the plan it could keep for every
-    value dearer than planning for the values, and so planned the plain directory at every call
-    (0.66 ms planning against 0.40 executing at large). Any other page (a fifth of the mix's)
-    keeps parameters: one text for every page. So does a name on PostgreSQL (``written=False``):
-    while it was ``LIKE $1`` its kept plan could not use the prefix indexes, and written in, the
-    plan for the values always looked cheaper and was made at every call (1.5-3 ms planning).
-    Since the name is a range out of the planner's sight (``starts_with``) the kept plan can use
-    them, and with parameters PostgreSQL keeps one (6 plans in 43 name pages of
-    ``bench/pg_round_trips.py``'s mix at large): left so."""
+    A page up to ``WRITTEN_PAGES`` writes these into its statement's text when it is sent
+    (``LIMIT 20 OFFSET 40``, the count's bound; ``driver_rows.written_in``): given ``LIMIT $1
+    OFFSET $2`` PostgreSQL assumes a tenth of the rows are wanted, finds the plan it could keep
+    for every value dearer than planning for the values, and so planned the plain directory at
+    every call (0.66 ms planning against 0.40 executing at large). Pages 2-5 kept parameters
+    until session 16, and so were planned at every call too: the plain directory's 1.1-1.5 ms,
+    a region's 3-7 ms, for 0.7-1 ms executing at large (``bench/directory_plans.py``: 35 of
+    the 65 plans made in 400 pages). A page past them keeps parameters: one text for all.
+
+    A name on PostgreSQL: while it was ``LIKE $1``, written in, the plan for the values always
+    looked cheaper and was made at every call (1.5-3 ms planning), so it kept parameters. Since
+    the name is a range out of the planner's sight (``starts_with``) either way keeps one plan;
+    with the count's bound a parameter, that plan counted by reading every member (the tenth
+    of the rows a ``LIMIT $1`` is taken to want made a sequential scan look cheap: 2,019 rows
+    for 49 matches at large), written in it counts from the name indexes."""
 
     per_page: int
     offset: int = 0
-    written: bool = True  # a first page's values written in
+    written: bool = True  # the values written in (a page up to WRITTEN_PAGES)
 
     @property
-    def first(self) -> bool:
-        return self.offset == 0 and self.written
+    def key(self) -> tuple:
+        """What a kept statement depends on: whether its values are written in, and whether
+        it skips any rows (an OFFSET)."""
+        return (self.written, self.offset > 0)
+
+    def values(self) -> dict[str, int]:
+        """The parameters a statement for this window is sent."""
+        values = {"limit": self.per_page, "count_to": self.count_to}
+        return values | {"offset": self.offset} if self.offset else values
 
     @property
     def count_to(self) -> int:
         """The total is counted up to here: COUNT_BEYOND past the page's start."""
         return self.offset + COUNT_BEYOND + 1
 
-    @property
-    def key(self) -> tuple:
-        """What a kept statement depends on: whether its values are written in."""
-        return (self.first,)
-
-    def values(self) -> dict[str, int]:
-        """The parameters a statement for this window is sent."""
-        values = {"limit": self.per_page, "count_to": self.count_to}
-        return values if self.first else values | {"offset": self.offset}
-
     def limit_clause(self) -> ColumnElement[int]:
         return self._value("limit")
 
     def offset_clause(self) -> ColumnElement[int] | None:
-        return None if self.first else bindparam("offset", required=True)
+        return self._value("offset") if self.offset else None
 
     def count_clause(self) -> ColumnElement[int]:
         return self._value("count_to")
 
     def _value(self, name: str) -> ColumnElement[int]:
-        return written_in(name) if self.first else bindparam(name, required=True)
+        return written_in(name) if self.written else bindparam(name, required=True)
 
     def end_clause(self) -> ColumnElement[int]:
         """Where the page ends: its offset and its limit."""
@@ -457,7 +458,10 @@ class Window:
 
 
 # A page past the end (then counted) and the tests' counts: parameters for all.
-ANY_PAGE = Window(PER_PAGE_DEFAULT, offset=PER_PAGE_DEFAULT)
+ANY_PAGE = Window(PER_PAGE_DEFAULT, offset=PER_PAGE_DEFAULT, written=False)
+# Pages written into their statements' texts (``Window``): the first five, those the mix reads
+# (bench/realistic.py), a few texts per filter shape.
+WRITTEN_PAGES = 5
 
 
 def _count_of(filters: DirectoryFilters, bound: bool = True, window: Window = ANY_PAGE) -> Select:
@@ -551,7 +555,7 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
 
 
 def page_window(filters: DirectoryFilters, page: int, per_page: int) -> Window:
-    return Window(per_page, (page - 1) * per_page, written=not _name_on_postgres(filters))
+    return Window(per_page, (page - 1) * per_page, written=page <= WRITTEN_PAGES)
 
 
 def _name_on_postgres(filters: DirectoryFilters) -> bool:
