@@ -555,7 +555,12 @@ def list_people(filters: DirectoryFilters, page: int, per_page: int) -> PeoplePa
 
 
 def page_window(filters: DirectoryFilters, page: int, per_page: int) -> Window:
-    return Window(per_page, (page - 1) * per_page, written=page <= WRITTEN_PAGES)
+    """A municipality's later pages keep parameters: written in (60 people wanted of the 63
+    PostgreSQL expects of a municipality at large) its kept plan hashed every profile (2,019
+    rows, 0.8 against 0.4 ms) rather than looking up the page's; with parameters it keeps the
+    lookups, in one kept plan already."""
+    written = page <= WRITTEN_PAGES and (page == 1 or not filters.municipality)
+    return Window(per_page, (page - 1) * per_page, written=written)
 
 
 def _name_on_postgres(filters: DirectoryFilters) -> bool:

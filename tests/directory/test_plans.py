@@ -76,6 +76,14 @@ def test_pages_up_to_the_fifth_write_their_offset_in(client, people, query):
         assert f"LIMIT {count_to}" in statement, statement
 
 
+def test_a_municipalitys_later_pages_keep_their_parameters(client, people):
+    """Written in, PostgreSQL's kept plan for a municipality's third page hashed every profile
+    (see ``listing.page_window``)."""
+    second, third = (page_statements(client, f"/katalog?kommun=1381&page={n}")[0] for n in (2, 3))
+    assert second == third
+    assert re.search(r"LIMIT (\?|%\()", second) and not re.search(r"LIMIT \d", second)
+
+
 def test_later_pages_share_one_statement(client, people):
     later = (listing.WRITTEN_PAGES + 1, listing.WRITTEN_PAGES + 2)
     sixth, seventh = (page_statements(client, f"/katalog?page={n}")[0] for n in later)
