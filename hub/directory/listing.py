@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -470,10 +471,35 @@ def _count_of(filters: DirectoryFilters, bound: bool = True, window: Window = AN
     directory at 20,000 members on PostgreSQL)."""
     if _topic_alone(filters):
         people = _listed_experts(filter_values(filters) if bound else {})
+    elif filters.region and db.engine.dialect.name == "postgresql":
+        people = _region_members(filters, bound)
     else:
         people = people_statement(filters, bound=bound, counting=True).with_only_columns(User.id)
     people = people.limit(window.count_clause()).subquery()
     return select(func.count()).select_from(people)
+
+
+def _region_members(filters: DirectoryFilters, bound: bool) -> Select:
+    """A region's people on PostgreSQL, read municipality by municipality, each one's members
+    from its part of ``ix_user_municipality_directory``: joined to the region's municipalities
+    its kept plan walked every listed member in name order testing each one's municipality
+    (Halland's 362 at large: every one of 2,019 members, 0.55 against 0.18 ms; Stockholm's
+    first 1,001: 0.37 against 0.34). ``OFFSET 0`` keeps the members a subquery of their own,
+    run per municipality (PostgreSQL would join them flat, as before)."""
+    values = filter_values(filters) if bound else {}
+    members = (
+        people_statement(replace(filters, region=""), bound=bound, counting=True)
+        .with_only_columns(User.id)
+        .where(User.municipality_code == Municipality.scb_code)
+        .offset(_constant(0))
+        .lateral("members")
+    )
+    # The region out of the planner's sight (an InitPlan), as a name is (``starts_with``):
+    # in sight, a plan made for Halland's six municipalities looked cheaper than the kept one
+    # and was made at every call (5 ms).
+    region = select(type_coerce(_param("region", values), String)).scalar_subquery()
+    in_region = Municipality.region_code == region
+    return select(members.c.id).select_from(Municipality).join(members, true()).where(in_region)
 
 
 def _topic_alone(filters: DirectoryFilters) -> bool:

@@ -60,7 +60,8 @@ def test_a_first_page_writes_its_limits_in(client, people, url):
     # the page's own and the count's bound
     assert set(re.findall(r"LIMIT (\d+)", statement)) == {per_page, str(listing.COUNT_BEYOND + 1)}
     if db.engine.dialect.name == "postgresql":  # SQLite's dialect writes OFFSET ? (0) always
-        assert "OFFSET" not in statement
+        # (a region's count keeps each municipality's members apart: listing._region_members)
+        assert "OFFSET" not in statement.replace("LIMIT ALL OFFSET 0) AS members", "")
 
 
 @pytest.mark.parametrize("query", ["", "q=ann&", "tagg=surfplattor&", "region=13&"])
