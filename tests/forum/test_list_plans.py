@@ -131,3 +131,26 @@ def test_a_tag_another_worker_made_is_named_at_once(client, login, create_user, 
         '<a class="tag" href="/fragor?tagg=surfplattor">'
     )
     assert both in page
+
+
+def test_the_authors_are_named_for_the_pages_rows_only(client, login, create_user,
+                                                       create_question, category):  # fmt: skip
+    """The author's name is looked up per row of the page, after its OFFSET: joined in the
+    page's own statement PostgreSQL looked up the authors of the rows it skips too (page 4:
+    81 look-ups for 21 rows). A former member's question still shows no name."""
+    named, gone = create_user(name="Anna Andersson"), create_user(name="Bo Berg")
+    for n in range(30):
+        create_question(named if n % 2 else gone, title=f"Fråga {n}")
+    db.session.execute(text('UPDATE question SET author_id = NULL WHERE author_id = :id'),
+                       {"id": gone.id})  # fmt: skip
+    db.session.execute(text("ANALYZE"))
+    login(create_user())
+    sent = sent_with(lambda: client.get("/fragor?per_page=10&page=2"))
+    [(statement, parameters)] = [(s, p) for s, p in sent if LIST_COLUMN in s]
+    page = statement.split("FROM (", 1)[1]
+    assert '"user"' not in page, statement  # the page's own rows: no author joined
+    plan = plan_of(statement, parameters)
+    if db.engine.dialect.name == "postgresql":
+        assert "Index Cond: (id = page.author_id)" in plan, plan
+    shown = client.get("/fragor?per_page=10&page=2").text
+    assert shown.count("Anna Andersson") == 5 and shown.count("Tidigare medlem") == 5, shown
