@@ -93,6 +93,19 @@ def test_each_change_is_seen_by_the_next_reader(app, client, login, create_user,
     assert row_html(client.get("/fragor").text, question.id) is None
 
 
+def test_the_rows_are_written_between_the_lists_tags_as_they_were(client, login, create_user,
+                                                                    create_question):  # fmt: skip
+    """The rows come to the page as one text (hub/forum/views.py), no longer looped over in the
+    template: the list between its tags is byte for byte what the loop wrote."""
+    asker = create_user(name="Frida Frågare")
+    made = [create_question(asker, title=f"Fråga {n}") for n in range(3)]
+    login(create_user())
+    page = client.get("/fragor").text
+    rows = [row_html(page, question.id) for question in reversed(made)]
+    between = "\n  ".join(rows)
+    assert f'<ul class="list-plain question-list">\n  {between}\n</ul>' in page
+
+
 def browser_of(app, user):
     """A browser of its own, signed in as the user through the login form."""
     browser = app.test_client()
