@@ -387,6 +387,26 @@ def configure_postgres(engine: Engine) -> None:
         check_at_checkout(engine)
         keep_prepared_on_rollback(engine)
         hold_a_reader(engine)
+        keep_long_statements_converted()
+
+
+# psycopg turns a statement's marks (``%(name)s``) into PostgreSQL's (``$1``) with a regular
+# expression over the whole text, and keeps the result per text (an LRU of 128) only for texts up
+# to 4,096 bytes (``psycopg._queries.MAX_CACHED_STATEMENT_LENGTH``: an ORM's multi-row INSERTs,
+# each text new, are not worth keeping). The hub's own texts are made once each (a few dozen
+# kept), and some are longer: the start page's one statement (5.4 kB) and the directory page's
+# (4.5-5.3 kB) were converted anew on every page, 85 µs of the worker's CPU each (issue 17).
+KEPT_STATEMENT_LENGTH = 16384
+
+
+def keep_long_statements_converted() -> None:
+    """psycopg keeps the conversion of texts up to ``KEPT_STATEMENT_LENGTH`` bytes (still at most
+    128 texts, the least recently used forgotten): a limit of psycopg's own module, read at each
+    statement. One that is already higher is left as it is."""
+    from psycopg import _queries
+
+    if _queries.MAX_CACHED_STATEMENT_LENGTH < KEPT_STATEMENT_LENGTH:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = KEPT_STATEMENT_LENGTH
 
 
 def hold_a_reader(engine: Engine) -> None:

@@ -69,3 +69,20 @@ def test_a_pooled_connection_comes_back_rolled_back(engine):
         found = connection.execute(text("SELECT to_regclass('pg_temp.note')")).scalar()
         assert found is None
         connection.rollback()
+
+
+def test_a_long_statements_conversion_is_kept(engine):
+    """psycopg converts a text's marks to PostgreSQL's once and keeps the result, for the hub's
+    texts longer than its own limit of 4,096 bytes too (``keep_long_statements_converted``, run
+    by the app's set-up): the start page's statement (5.4 kB) was converted at every page."""
+    from psycopg import _queries
+
+    from hub.core.db import KEPT_STATEMENT_LENGTH
+
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH == KEPT_STATEMENT_LENGTH
+    long = text("SELECT CAST(:n AS INTEGER) AS n" + " " * 5000)
+    with engine.connect() as connection:
+        before = _queries._query2pg.cache_info()
+        assert [connection.execute(long, {"n": n}).scalar() for n in range(3)] == [0, 1, 2]
+        after = _queries._query2pg.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
