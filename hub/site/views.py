@@ -31,7 +31,7 @@ def start():
         forum=reads.forum,
         baton_summary=reads.networks,
         coming=reads.coming,
-        new_material=reads.new_material,
+        material_section=parts.material_section(reads.new_material),
         question_items=parts.question_items,
     )
 

@@ -96,3 +96,24 @@ def test_the_question_items_are_written_as_before_first_and_again(app, language)
         first = render(questions=rows, question_items=question_items)
         again = render(questions=rows, question_items=question_items)
     assert first == again == expected
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_material_section_is_written_as_before_first_and_again(app, language):
+    """The newest material's section is kept (``hub.site.parts.material_section``): the same
+    text as its template rendered in the page, kinds named in the page's language, with items
+    or none; other items are another part."""
+    from flask import render_template
+
+    from hub.material.items import NewMaterial
+    from hub.site.parts import material_section
+
+    now = utcnow()
+    items = (NewMaterial(4, "link", "Digga <b>Hallands</b> & co", now),
+             NewMaterial(3, "howto", "Wifi", now - timedelta(days=40)))  # fmt: skip
+    with app.test_request_context("/"), force_locale(locale_object(language)):
+        for shown in (items, items[1:], ()):
+            expected = render_template("material/_start_section.html", new_material=shown)
+            app.extensions.pop(START_PARTS, None)
+            assert material_section(shown) == material_section(list(shown)) == expected
+        assert "Hallands" not in material_section(items[1:])
