@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 from cachetools import TTLCache
 from flask import current_app
@@ -36,6 +37,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
     union_all,
 )
@@ -295,12 +297,21 @@ def search_people(query: str, limit: int = 5, tags: Sequence | None = None) -> S
     if not normalise_name(query):
         return Section()
     values = filter_values(DirectoryFilters(q=query))
-    named = _statement("search-named", _named_statement).rows(values)
     tag_ids = expertise_tags(parse_query(query), tags)
+    few = min(limit, MAX_PEOPLE)
+    kept = _kept_ids(tag_ids, few) if tag_ids else None
+    if kept is not None and kept[0]:
+        # The common case, a word with its experts kept and no one of that name: the names and
+        # the kept experts in one round trip. Someone named so: the experts as below.
+        named, experts = _named_and_kept(values, kept[0], tag_ids)
+        if not named:
+            return Section(*_checked_experts(experts, kept, tag_ids, few))
+    else:
+        named = _statement("search-named", _named_statement).rows(values)
     if not tag_ids:
         return Section(named[:limit], len(named))
-    experts, counted = find_experts(tag_ids, MAX_PEOPLE if named else min(limit, MAX_PEOPLE))
-    if not named:  # the common case, a word: its first experts and how many (up to 100)
+    experts, counted = find_experts(tag_ids, MAX_PEOPLE if named else few)
+    if not named:  # a word: its first experts and how many (up to 100)
         return Section(experts, counted)
     people = list({person.id: person for person in named + experts}.values())
     return Section(people[:limit], len(people))
@@ -319,19 +330,46 @@ def find_experts(tag_ids: list[int], wanted: int) -> tuple[list, int]:
     first ``wanted`` is gone, and a new expert may wait that long to be shown. Made for every
     search, the experts' statement was a fifth of the PostgreSQL server's time per search at
     large (0.6 ms: planned each time, see ``experts_now``)."""
-    key = (tuple(tag_ids), wanted)
+    found = _kept_ids(tag_ids, wanted)
+    if found is None:
+        return _experts_anew(tag_ids, wanted)
+    ids = found[0]
+    values = {"ids": ids, "tag_ids": tag_ids}
+    people = _statement("search-experts-kept", _experts_by_id).rows(values) if ids else []
+    return _checked_experts(people, found, tag_ids, wanted)
+
+
+def _kept_ids(tag_ids: list[int], wanted: int) -> tuple[list[int], int] | None:
+    """The experts' ids and count kept for the tags and length (``find_experts``), if any."""
     kept = _kept_experts()
-    found = kept.get(key) if kept is not None else None
-    if found is not None:
-        ids, counted = found
-        values = {"ids": ids, "tag_ids": tag_ids}
-        people = _statement("search-experts-kept", _experts_by_id).rows(values) if ids else []
-        if len(people) == len(ids):
-            return people, counted
+    return kept.get((tuple(tag_ids), wanted)) if kept is not None else None
+
+
+def _checked_experts(
+    people: list, found: tuple[list[int], int], tag_ids: list[int], wanted: int
+) -> tuple[list, int]:
+    """The kept experts as read again by id, or the experts found anew when one is gone."""
+    if len(people) == len(found[0]):
+        return people, found[1]
+    return _experts_anew(tag_ids, wanted)
+
+
+def _experts_anew(tag_ids: list[int], wanted: int) -> tuple[list, int]:
+    """``experts_now``, kept."""
     people, counted = experts_now(tag_ids, wanted)
+    kept = _kept_experts()
     if kept is not None:
-        kept[key] = ([person.id for person in people], counted)
+        kept[(tuple(tag_ids), wanted)] = ([person.id for person in people], counted)
     return people, counted
+
+
+def _named_and_kept(values: dict, ids: list[int], tag_ids: list[int]) -> tuple[list, list]:
+    """The people by name and those of the kept experts ``ids`` still listed with one of the
+    tags, each by name, in one statement (``_named_and_kept_statement``)."""
+    statement = _statement("search-named-and-kept", _named_and_kept_statement)
+    rows = statement.rows(values | {"ids": ids, "tag_ids": tag_ids})
+    named = [Person(row.id, row.name, row.title) for row in rows if row.part == 0]
+    return named, [Person(row.id, row.name, row.title) for row in rows if row.part == 1]
 
 
 KEPT_EXPERTS = "hub_search_experts"
@@ -387,6 +425,28 @@ def _experts_by_id() -> Select:
 
 def _named_statement() -> Select:
     return person_rows(people_statement(DirectoryFilters(q="any name"), bound=False))
+
+
+class Person(NamedTuple):
+    """A person's row as the sections' statements give it."""
+
+    id: int
+    name: str
+    title: str | None
+
+
+def _named_and_kept_statement() -> Select:
+    """``_named_statement`` (part 0) and ``_experts_by_id`` (part 1) in one statement, each by
+    name as on its own: each part keeps the plan it has alone (its values hidden from the
+    planner, its limit written in), the names' range on the keys and the ids' list."""
+    parts = []
+    for part, build in enumerate((_named_statement, _experts_by_id)):
+        rows = build().add_columns(User.name_key).subquery()
+        parts.append(select(literal(part, Integer).label("part"), *rows.c))
+    both = union_all(*parts).subquery()
+    return select(both.c.part, both.c.id, both.c.name, both.c.title).order_by(
+        both.c.part, both.c.name_key, both.c.id
+    )
 
 
 def _with_tags(column: ColumnElement[int]) -> ColumnElement[bool]:
