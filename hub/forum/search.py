@@ -1070,7 +1070,7 @@ def item_tsqueries(scope: Scope) -> tuple[tuple[int, ...], tuple[str, ...]]:
         first = named.setdefault((made_of, weights), n)
         if first == n:
             firsts.append(n)
-        refs.append(f"(SELECT t{first} FROM tq)")  # noqa: S608  (fixed SQL)
+        refs.append(f"(SELECT t{first} FROM {{tq}})")  # noqa: S608  (fixed SQL)
     return tuple(firsts), tuple(refs)
 
 
@@ -1088,21 +1088,38 @@ def item_pools_sql(kinds: tuple[str, ...], scope: Scope) -> str:
     bytes (``psycopg._queries.MAX_CACHED_STATEMENT_LENGTH``), and converting this one again on
     every search cost ~70 µs of the worker's CPU at 4.7 kB: each tsquery once, in ``tq``, for
     every kind and tier that reads it (``item_tsqueries``), the walks kept without the word
-    MATERIALIZED (each is read twice: kept all the same), no boost (0)."""
+    MATERIALIZED (each is read twice: kept all the same), no boost (0), the newest id read
+    as ``(TABLE top<part>)``.
+
+    A kind none of whose items holds the words in any form (most searches: 17 of the bench's
+    22 words find no meeting nor topic) reads nothing more: its tsqueries (``g<part>``) and its
+    newest id are there only if the widest tier (some form anywhere, every other tier's hits
+    among its own) has a hit, one look at that tier's GIN index; without them each walk and
+    list stops before reading (a NULL key), where they read 16-21 buffers per kind at large."""
     firsts, refs = item_tsqueries(scope)
     columns = ", ".join(f"to_tsquery('simple', %(q{n})s) AS t{n}" for n in firsts)
     ctes, selects = [f"tq AS (SELECT {columns})"], []
+    widest = scope.tsvectors[-1][1]
     for part, kind in enumerate(kinds):
         if not (kind.isascii() and kind.isalpha()):
             raise ValueError(kind)
         keys = f"SELECT {scope.keys} FROM search_item d WHERE d.kind = '{kind}' AND"  # noqa: S608  (a checked name)
-        ctes.append(f"top{part} AS (SELECT max(id) AS id FROM search_item WHERE kind = '{kind}')")  # noqa: S608
-        top = f"(SELECT id FROM top{part})"  # noqa: S608  (fixed SQL)
+        any_hit = refs[-1].format(tq="tq")
+        ctes.append(
+            f"g{part} AS (SELECT * FROM tq WHERE EXISTS (SELECT FROM search_item"  # noqa: S608
+            f" WHERE kind = '{kind}' AND {widest} @@ {any_hit}))"
+        )
+        ctes.append(
+            f"top{part} AS (SELECT max(id) AS id FROM search_item"  # noqa: S608
+            f" WHERE kind = '{kind}' AND EXISTS (TABLE g{part}))"
+        )
+        top = f"(TABLE top{part})"
         for n, (tier, (_table, column, _)) in enumerate(
             zip(TIER_ORDER, scope.tsvectors, strict=True)
         ):
             limit = tier_limit(tier)
-            walk, pool = walk_then_list(f"{part}_{n}", keys, column, top, limit, "", refs[n], "")
+            tsq = refs[n].format(tq=f"g{part}")
+            walk, pool = walk_then_list(f"{part}_{n}", keys, column, top, limit, "", tsq, "")
             ctes.append(walk)
             selects.append(f"SELECT {part}, {tier}, id, 0 FROM ({pool}) d")  # noqa: S608
     return f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"

@@ -440,6 +440,49 @@ def test_a_rare_word_reads_each_kinds_own_gin_list(items_analysed):
     assert "Seq Scan on search_item" not in plan, plan
 
 
+def index_rows(sql: str, params: dict) -> dict[str, int]:
+    """The rows each index's scans read (returned, and removed by a filter), as EXPLAIN ANALYZE
+    counts them; a scan never run reads none."""
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+    found: dict[str, int] = {}
+
+    def read(node: dict) -> None:
+        if "Index Name" in node:
+            own = node["Actual Loops"] * (
+                node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            )
+            found[node["Index Name"]] = found.get(node["Index Name"], 0) + own
+        for child in node.get("Plans", []):
+            read(child)
+
+    read(cursor.fetchone()[0][0]["Plan"])
+    return found
+
+
+def test_a_kind_without_the_word_reads_no_walk_nor_list(items_analysed):
+    """A kind none of whose items holds the words in any form (the widest tier: one look at its
+    GIN index) reads no newest id, no walk and no list: most searches find no meeting nor
+    topic, and read 42 buffers for it at large before, 5 now. A kind with the word is read as
+    before. (Here the two topics are read by their kind's index, whose filter a missing tsquery
+    does not stop; at large their GIN lists, which stop.)"""
+    from hub.forum.search_items import MEETING, TOPIC, Section, search_items
+
+    sql, params = items_statement("dammsugare")
+    read = index_rows(sql, params)
+    # The meetings' newest id and walks (the key), and their lists (GIN): no row.
+    meetings = sum(n for name, n in read.items() if name.startswith("ix_search_item_meeting_"))
+    assert meetings == 0 and read.get("search_item_pkey", 0) == 0, read
+    assert search_items("dammsugare", (MEETING, TOPIC), 5) == [Section(), Section()]
+    larmet = search_items("larmet", (MEETING, TOPIC), 5)  # a topic, in no meeting
+    assert (larmet[0].total, larmet[1].total) == (0, 1)
+    assert "Larmet" in larmet[1].hits[0].title_html
+    sql, params = items_statement("larmet")
+    read = index_rows(sql, params)
+    meetings = sum(n for name, n in read.items() if name.startswith("ix_search_item_meeting_"))
+    assert meetings == 0 and read.get("search_item_pkey", 0) == 0, read
+
+
 def test_the_forum_gin_indexes_keep_their_pending_lists_short(app):
     """Every scan of a GIN index reads its pending list whole (migration 0050): at the bench's
     xlarge data set 237 pages of it, 448 buffers for a word without hits. The limit keeps it to
