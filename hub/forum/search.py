@@ -154,6 +154,10 @@ class SearchPage:
     corrected: str | None = None  # the query as searched after typo correction, if it was
     # The written forms read for a set of terms (``hit_test``), for the sections to mark with.
     forms: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+    # The kinds of meetings' and topics' items (ITEM_KINDS) of which some holds the query's
+    # words in some form, when the posts' statement looked (``FirstPage.item_kinds``); None:
+    # not looked. A kind not among them has no hit: its section needs no statement.
+    item_kinds: frozenset[str] | None = None
 
     @property
     def total_capped(self) -> bool:
@@ -844,11 +848,14 @@ class FirstPage:
     documents: list[Document]
     written: frozenset[str]
     forms_read: bool = True  # False: no page, so ``written`` was not read (SQLite)
+    item_kinds: frozenset[str] | None = None  # ``SearchPage.item_kinds``
 
     @classmethod
-    def from_rows(cls, rows: list[tuple]) -> FirstPage:
+    def from_rows(cls, rows: list[tuple], items_probed: bool = False) -> FirstPage:
         """From ``FIRST_PAGE_SQL``'s rows: (rank, id, tier, boost, total, any_form, question,
-        answer, body, title) per hit, and the written forms as rows without a rank."""
+        answer, body, title) per hit, the written forms as rows without a rank, and with
+        ``items_probed`` (``ITEMS_PROBE``) each kind of item holding the words as a row with
+        only its kind (in the title's place)."""
         hits = sorted((row for row in rows if row[0] is not None), key=itemgetter(0))
         total, any_form = (hits[0][4], hits[0][5]) if hits else (0, 0)
         return cls(
@@ -856,7 +863,12 @@ class FirstPage:
             total=total,
             any_form=any_form,
             documents=[Document(row[1], *row[6:]) for row in hits if row[6] is not None],
-            written=frozenset(row[8] for row in rows if row[0] is None),
+            written=frozenset(row[8] for row in rows if row[0] is None and row[8] is not None),
+            item_kinds=(
+                frozenset(row[9] for row in rows if row[0] is None and row[9] is not None)
+                if items_probed
+                else None
+            ),
         )
 
 
@@ -1040,22 +1052,38 @@ POSTINGS_FORMS = (
 POSTING_TERM_RE = re.compile(r"[^\W_]+")
 
 
+# The kinds of items in the meetings' and topics' index (``hub.forum.search_items``).
+ITEM_KINDS = ("meeting", "topic")
+# PostgreSQL: a row with only its kind for each kind of item of which some holds the words in
+# any form (the widest tier, ``%(items)s``: every other tier's hits are among its own), one look
+# at its GIN index each, sent with the posts' first page: most searches (17 of the bench's 22
+# words) find no meeting nor topic, and their sections then need no statement of their own
+# (one of five a search; its plan of 119 nodes, 42 buffers, run for nothing). The tsquery is an
+# InitPlan, as everywhere here: one plan for any words, the kind's own index.
+ITEMS_PROBE = (
+    " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{kind}'"
+    " WHERE EXISTS (SELECT FROM search_item WHERE kind = '{kind}'"
+    " AND {column} @@ (SELECT to_tsquery('simple', %(items)s)))"
+)
+
+
 @functools.cache
 def postings_first_page_sql() -> str:
     """``FIRST_PAGE_SQL`` with each tier's pool from ``search_posting`` (src: the tier's vector,
-    in ``FORUM.tsvectors``' order)."""
+    in ``FORUM.tsvectors``' order), and the kinds of items that hold the word (``ITEMS_PROBE``)."""
     written = partial(POSTINGS_WRITTEN.format, limit=POOL)
     words, title_terms = (
         written(tier=EXACT_OR_TITLE, src=1),
         POSTINGS_FORMS.format(tier=EXACT_OR_TITLE, src=2, limit=POOL),
     )
+    column = ITEMS.tsvectors[-1][1]
     return FIRST_PAGE_SQL.format(
         ctes="",
         tier0=written(tier=TITLE_EXACT, src=0),
         tier1=f"({words}) UNION ({title_terms})",
         tier2=POSTINGS_FORMS.format(tier=ANY_FORM, src=3, limit=COUNT_CAP + 1),
         wide="SELECT 1 FROM p2",
-    )
+    ) + "".join(ITEMS_PROBE.format(kind=kind, column=column) for kind in ITEM_KINDS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -1238,12 +1266,13 @@ class PostgresBackend(DriverSql):
         params["sure"] = self.surely_over(query, filters, COUNT_CAP + 1)
         if self.in_postings(query, filters):
             params |= {"word": query.words[0], "forms": list(query.groups[0])}
-            sql = postings_first_page_sql()
-        else:
-            where, kept = self.pool_values(query, filters)
-            params |= kept
-            sql = first_page_sql(where)
-        return FirstPage.from_rows(self.rows(sql, params, prepare=True))
+            # The items' widest tier's tsquery, as ``item_pool_values`` makes it.
+            params["items"] = self.groups(query.groups, ITEMS.tsvectors[-1][2])
+            rows = self.rows(postings_first_page_sql(), params, prepare=True)
+            return FirstPage.from_rows(rows, items_probed=True)
+        where, kept = self.pool_values(query, filters)
+        params |= kept
+        return FirstPage.from_rows(self.rows(first_page_sql(where), params, prepare=True))
 
     @staticmethod
     def in_postings(query: ParsedQuery, filters: Filters) -> bool:
@@ -1347,6 +1376,7 @@ def search(
     first = engine.first_page(parsed, filters, offset, per_page, sorted(wanted))
     if first.forms_read:
         result.forms[frozenset(wanted)] = first.written
+    result.item_kinds = first.item_kinds
     result.total = first.total
     found, is_hit = first.documents, HitTest(wanted, first.written)
     if typos and result.total < FEW_HITS:

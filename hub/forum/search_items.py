@@ -54,6 +54,7 @@ from hub.directory.listing import (
 from hub.directory.names import normalise_name
 from hub.extensions import db
 from hub.forum.search import (
+    ITEM_KINDS,
     SNIPPET_WORDS,
     HitTest,
     ParsedQuery,
@@ -70,7 +71,7 @@ from hub.forum.search import (
 )
 from hub.meetings.models import Meeting, TopicSuggestion
 
-MEETING, TOPIC = "meeting", "topic"
+MEETING, TOPIC = ITEM_KINDS
 REBUILD_BATCH = 200
 
 # Core-only, like ``search_document``: not in the models' metadata.
@@ -218,13 +219,16 @@ def search_items(
     limit: int,
     corrected: str | None = None,
     forms: Mapping[frozenset[str], frozenset[str]] | None = None,
+    holding: frozenset[str] | None = None,
 ) -> list[Section]:
     """Meetings or topics (``kinds``: MEETING, TOPIC or both) for a query, ranked like posts;
     for each kind the corrected query (from the posts' typo fallback) is tried when the query
     itself finds none. Every kind's pools are read in one statement, their rows in one, and each
     query's written forms once, or not at all when ``forms`` (``SearchPage.forms``: read for
-    the posts) has them: the search page shows both kinds on every search."""
-    found = ranked_items(query, kinds, limit, corrected)
+    the posts) has them: the search page shows both kinds on every search. ``holding``: the
+    kinds of which some item holds the query's words (``SearchPage.item_kinds``), when known:
+    the query's pools are read for those alone, none when there are none."""
+    found = ranked_items(query, kinds, limit, corrected, holding)
     ids = [item_id for page, _total, _parsed in found for item_id in page]
     by_id = {row.id: row for row in ITEM_ROWS.rows({"ids": ids})} if ids else {}
     tests: dict[ParsedQuery, HitTest] = {}
@@ -238,18 +242,28 @@ def search_items(
 
 
 def ranked_items(
-    query: str, kinds: Sequence[str], limit: int, corrected: str | None
+    query: str,
+    kinds: Sequence[str],
+    limit: int,
+    corrected: str | None,
+    holding: frozenset[str] | None = None,
 ) -> list[tuple[list[int], int, ParsedQuery | None]]:
     """For each kind, the ids of its first ``limit`` hits, how many (up to the pools' cap) and
     the query that found them; none when neither the query nor its correction finds any. The
-    kinds' pools are read in one statement, the correction's for the kinds still without hits."""
+    kinds' pools are read in one statement, the correction's for the kinds still without hits;
+    the query's only for the kinds ``holding`` its words, when that is known."""
     found: dict[str, tuple[list[int], int, ParsedQuery | None]] = {k: ([], 0, None) for k in kinds}
     left = list(kinds)
-    for attempt in filter(None, (query, corrected)):
+    attempts = [(query, holding)] if query else []
+    if corrected:
+        attempts.append((corrected, None))
+    for attempt, known in attempts:
         parsed = parse_query(attempt)
         if not parsed or not left:
             break
-        for kind, pools in zip(left, backend().pools_apart(parsed, kinds_apart(left)), strict=True):
+        asked = left if known is None else [kind for kind in left if kind in known]
+        pools_of = backend().pools_apart(parsed, kinds_apart(asked)) if asked else []
+        for kind, pools in zip(asked, pools_of, strict=True):
             best = ranked(pools)
             if best:
                 found[kind] = (sorted(best, key=best.__getitem__)[:limit], len(best), parsed)
@@ -273,9 +287,10 @@ def search_kind(
     limit: int = 5,
     corrected: str | None = None,
     forms: Mapping[frozenset[str], frozenset[str]] | None = None,
+    holding: frozenset[str] | None = None,
 ) -> Section:
     """One kind's section (MEETING or TOPIC): ``search_items`` for it alone."""
-    return search_items(query, (kind,), limit, corrected, forms)[0]
+    return search_items(query, (kind,), limit, corrected, forms, holding)[0]
 
 
 search_meetings = partial(search_kind, MEETING)

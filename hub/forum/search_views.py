@@ -60,7 +60,9 @@ def results():
         "search/results.html",
         form=form,
         result=result,
-        sections=sections(query, result.corrected, part, form.tags, result.forms),
+        sections=sections(
+            query, result.corrected, part, form.tags, result.forms, result.item_kinds
+        ),
         part=part,
         args=args,
         exact_args=args | {"exakt": "1"},
@@ -77,17 +79,21 @@ def sections(
     part: str | None,
     tags: Sequence | None = None,
     forms: Mapping[frozenset[str], frozenset[str]] | None = None,
+    item_kinds: frozenset[str] | None = None,
 ) -> dict[str, Section]:
     """Meetings, topic suggestions and people for the query: a few each, or one kind in full.
     ``tags``: every tag's (id, name), as the form loaded them (else people's search loads them);
-    ``forms``: the written forms the posts' search read (``SearchPage.forms``)."""
+    ``forms``: the written forms the posts' search read (``SearchPage.forms``); ``item_kinds``:
+    the kinds of items holding the query's words, when it looked (``SearchPage.item_kinds``)."""
     if not query:
         return {}
     if part == "personer":
         return {part: search_people(query, FULL_SECTION_SIZE, tags)}
     if part:
-        return {part: ITEM_FINDERS[part](query, FULL_SECTION_SIZE, corrected, forms)}
-    meetings, topics = search_items(query, (MEETING, TOPIC), SECTION_SIZE, corrected, forms)
+        return {part: ITEM_FINDERS[part](query, FULL_SECTION_SIZE, corrected, forms, item_kinds)}
+    meetings, topics = search_items(
+        query, (MEETING, TOPIC), SECTION_SIZE, corrected, forms, item_kinds
+    )
     return {
         "traffar": meetings,
         "forslag": topics,

@@ -506,11 +506,19 @@ def test_the_statements_of_every_search_keep_their_conversion_in_psycopg():
     under it."""
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
-    from hub.forum.search import ITEMS, PYFORMAT, Filters, first_page_sql, item_pools_sql
+    from hub.forum.search import (
+        ITEMS,
+        PYFORMAT,
+        Filters,
+        first_page_sql,
+        item_pools_sql,
+        postings_first_page_sql,
+    )
     from hub.forum.search_items import MEETING, TOPIC
 
     for kinds in ((MEETING, TOPIC), (MEETING,), (TOPIC,)):
         assert len(item_pools_sql(kinds, ITEMS).encode()) <= MAX_CACHED_STATEMENT_LENGTH
+    assert len(postings_first_page_sql().encode()) <= MAX_CACHED_STATEMENT_LENGTH
     for filters in (Filters(), Filters(answered=True), Filters(answered=False), Filters(1)):
         where, _ = filters.sql(PYFORMAT, narrow=True)
         assert len(first_page_sql(where).encode()) <= MAX_CACHED_STATEMENT_LENGTH

@@ -132,6 +132,32 @@ def test_meetings_and_topics_are_read_in_one_statement(network, count_queries):
     assert [h.meeting_id for h in larm[1].hits] == [meeting.id] and larm[0].total == 2
 
 
+def test_the_posts_statement_tells_which_kinds_hold_the_word(network, count_queries):
+    """PostgreSQL: the posts' first page (one word, no filters) also says which kinds of items
+    hold the word in some form (``SearchPage.item_kinds``); the sections then read the pools
+    of those kinds alone, none when neither, and are as without it. SQLite: not looked."""
+    from hub.forum.search import search
+
+    make_meeting(network, "Träff om larmen", topics=("Lås på natten",))
+    postgresql = db.engine.dialect.name == "postgresql"
+    for query, kinds in (
+        ("larm", {MEETING}),
+        ("låsen", {TOPIC}),
+        ("dammsugare", set()),
+        ("larm natten", None),  # two words: the posts' statement does not look
+    ):
+        page = search(query)
+        assert page.item_kinds == (frozenset(kinds) if postgresql and kinds is not None else None)
+        alone = search_items(query, (MEETING, TOPIC), 5)
+        with count_queries() as counter:
+            told = search_items(query, (MEETING, TOPIC), 5, holding=page.item_kinds)
+        assert told == alone
+        pools = 1 if page.item_kinds is None or page.item_kinds else 0
+        assert len(pools_of_items(counter.statements)) == pools, counter.statements
+    assert search_meetings("larm", holding=frozenset()).total == 0  # told: no statement
+    assert search_topics("låsen", holding=frozenset({TOPIC})).total == 1
+
+
 def test_the_sections_mark_with_the_forms_the_posts_search_read(network, count_queries):
     """``forms`` (``SearchPage.forms``): the written forms of a query's terms, read for the
     posts, are not read again for the meetings' and topics' marks; the marks are the same."""

@@ -68,8 +68,9 @@ def test_search_page_statement_count(client, member, create_question, count_quer
     # Every statement, the search's own too: the session user, the form's choices, the posts
     # (SQLite: the pools, then the page with its written forms; PostgreSQL: one, after the
     # statistics its plan is chosen from, read once per process), meetings and topics (one:
-    # none has hits, so no rows and no forms), people by name (no tag is called "larm").
-    assert counter.count == 6, counter.statements
+    # none has hits, so no rows and no forms; PostgreSQL: none, the posts' statement said that
+    # no item holds the word), people by name (no tag is called "larm").
+    assert counter.count == (5 if db.engine.dialect.name == "postgresql" else 6), counter.statements
 
 
 @contextmanager
@@ -115,7 +116,7 @@ def test_every_statement_of_a_search_passes_the_cursor_events(
         with sent_by_the_driver() as driver, count_queries() as counter:
             assert client.get(path).status_code == 200
         seen = reads(counter.statements)
-        assert len(reads(driver)) == len(seen) >= 4, (driver, seen)
+        assert len(reads(driver)) == len(seen) >= 3, (driver, seen)
 
 
 @pytest.mark.parametrize("query", HOSTILE)
