@@ -732,7 +732,13 @@ class SqliteBackend(DriverSql):
         return selects, params
 
     def first_page(
-        self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
+        self,
+        query: ParsedQuery,
+        filters: Filters,
+        offset: int,
+        per_page: int,
+        terms: list[str],
+        typos: bool = False,
     ) -> FirstPage:
         return pooled_first_page(self, query, filters, offset, per_page, terms)
 
@@ -849,13 +855,16 @@ class FirstPage:
     written: frozenset[str]
     forms_read: bool = True  # False: no page, so ``written`` was not read (SQLite)
     item_kinds: frozenset[str] | None = None  # ``SearchPage.item_kinds``
+    # The index's words a typo's correction looks among (``TYPO_CANDIDATES``), when read.
+    candidates: tuple[str, ...] = ()
 
     @classmethod
     def from_rows(cls, rows: list[tuple], items_probed: bool = False) -> FirstPage:
         """From ``FIRST_PAGE_SQL``'s rows: (rank, id, tier, boost, total, any_form, question,
         answer, body, title) per hit, the written forms as rows without a rank, and with
         ``items_probed`` (``ITEMS_PROBE``) each kind of item holding the words as a row with
-        only its kind (in the title's place)."""
+        only its kind (in the title's place); a typo's candidates (``TYPO_CANDIDATES``) are
+        rows without a rank whose tier is CANDIDATE."""
         hits = sorted((row for row in rows if row[0] is not None), key=itemgetter(0))
         total, any_form = (hits[0][4], hits[0][5]) if hits else (0, 0)
         return cls(
@@ -863,12 +872,15 @@ class FirstPage:
             total=total,
             any_form=any_form,
             documents=[Document(row[1], *row[6:]) for row in hits if row[6] is not None],
-            written=frozenset(row[8] for row in rows if row[0] is None and row[8] is not None),
+            written=frozenset(
+                row[8] for row in rows if row[0] is None and row[8] is not None and row[2] is None
+            ),
             item_kinds=(
                 frozenset(row[9] for row in rows if row[0] is None and row[9] is not None)
                 if items_probed
                 else None
             ),
+            candidates=tuple(row[8] for row in rows if row[0] is None and row[2] == CANDIDATE),
         )
 
 
@@ -1068,6 +1080,23 @@ ITEMS_PROBE = (
 )
 
 
+# PostgreSQL: the index's words a one-word query's typo correction looks among
+# (``closest_word``: those holding a piece of the word, of a length near its own, as
+# ``PostgresBackend.words_containing`` reads them), read with the posts' first page when its
+# count is under FEW_HITS, when the correction will look (four of the bench's 22 words have no
+# hit: a statement less each). Three pieces at most (two edits), the second given again when
+# there are two; each pattern an InitPlan, so that the plan, kept for any words, reads the
+# trigram index. The count is ``counts``' (the page's total), under a condition on ``typo`` that
+# PostgreSQL tests first: a word that is not looked at never reads it.
+CANDIDATE = -1
+TYPO_CANDIDATES = (
+    f" UNION ALL (SELECT NULL, NULL, {CANDIDATE}, NULL, NULL, NULL, NULL, NULL, word, NULL"  # noqa: S608  (fixed SQL; values bound)
+    " FROM search_word WHERE (SELECT %(typo)s) AND (SELECT wide FROM counts) < %(few)s"
+    " AND (word LIKE (SELECT %(p0)s) OR word LIKE (SELECT %(p1)s) OR word LIKE (SELECT %(p2)s))"
+    f" AND length(word) BETWEEN %(lo)s AND %(hi)s ORDER BY word LIMIT {MAX_CANDIDATES})"
+)
+
+
 @functools.cache
 def postings_first_page_sql() -> str:
     """``FIRST_PAGE_SQL`` with each tier's pool from ``search_posting`` (src: the tier's vector,
@@ -1078,13 +1107,17 @@ def postings_first_page_sql() -> str:
         POSTINGS_FORMS.format(tier=EXACT_OR_TITLE, src=2, limit=POOL),
     )
     column = ITEMS.tsvectors[-1][1]
-    return FIRST_PAGE_SQL.format(
-        ctes="",
-        tier0=written(tier=TITLE_EXACT, src=0),
-        tier1=f"({words}) UNION ({title_terms})",
-        tier2=POSTINGS_FORMS.format(tier=ANY_FORM, src=3, limit=COUNT_CAP + 1),
-        wide="SELECT 1 FROM p2",
-    ) + "".join(ITEMS_PROBE.format(kind=kind, column=column) for kind in ITEM_KINDS)
+    return (
+        FIRST_PAGE_SQL.format(
+            ctes="",
+            tier0=written(tier=TITLE_EXACT, src=0),
+            tier1=f"({words}) UNION ({title_terms})",
+            tier2=POSTINGS_FORMS.format(tier=ANY_FORM, src=3, limit=COUNT_CAP + 1),
+            wide="SELECT 1 FROM p2",
+        )
+        + "".join(ITEMS_PROBE.format(kind=kind, column=column) for kind in ITEM_KINDS)
+        + TYPO_CANDIDATES
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -1161,6 +1194,11 @@ class PostgresBackend(DriverSql):
     0032 and 0035); meetings and topics read
     ``search_item``'s vectors, one per tier (migration 0054), each kind's rows apart.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # For this search: a typo's candidates read with the first page, by what was asked.
+        self._candidates: dict[tuple, list[str]] = {}
 
     @staticmethod
     def all_of(words: Iterable[str], weights: str) -> str:
@@ -1258,19 +1296,36 @@ class PostgresBackend(DriverSql):
         return where, params
 
     def first_page(
-        self, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
+        self,
+        query: ParsedQuery,
+        filters: Filters,
+        offset: int,
+        per_page: int,
+        terms: list[str],
+        typos: bool = False,
     ) -> FirstPage:
         """The forum's pools ranked on the server, and the page's documents and written forms
         with them: one statement and some twenty rows instead of two statements and the
-        pools' four hundred (see ``FirstPage``)."""
+        pools' four hundred (see ``FirstPage``). With ``typos``, a one-word query's typo
+        candidates too, when it has few hits (``TYPO_CANDIDATES``), kept for
+        ``words_containing``."""
         params = {"offset": offset, "per_page": per_page, "terms": terms, "few": FEW_HITS}
         params["sure"] = self.surely_over(query, filters, COUNT_CAP + 1)
         if self.in_postings(query, filters):
             params |= {"word": query.words[0], "forms": list(query.groups[0])}
             # The items' widest tier's tsquery, as ``item_pool_values`` makes it.
             params["items"] = self.groups(query.groups, ITEMS.tsvectors[-1][2])
+            looked = typo_look(query.words[0]) if typos else None
+            pieces, shortest, longest = looked or (["", "", ""], 0, 0)
+            patterns = [f"%{piece}%" for piece in pieces]
+            patterns += patterns[-1:] * (3 - len(patterns))  # the last again: three in all
+            params |= {f"p{n}": pattern for n, pattern in enumerate(patterns)}
+            params |= {"typo": looked is not None, "lo": shortest, "hi": longest}
             rows = self.rows(postings_first_page_sql(), params, prepare=True)
-            return FirstPage.from_rows(rows, items_probed=True)
+            first = FirstPage.from_rows(rows, items_probed=True)
+            if looked is not None and first.total < FEW_HITS:
+                self._candidates[(tuple(pieces), shortest, longest)] = list(first.candidates)
+            return first
         where, kept = self.pool_values(query, filters)
         params |= kept
         return FirstPage.from_rows(self.rows(first_page_sql(where), params, prepare=True))
@@ -1309,6 +1364,9 @@ class PostgresBackend(DriverSql):
         return min(cap, self.scalar(HITS_LISTED if walk is None else HITS_WALKED, params))
 
     def words_containing(self, pieces: list[str], shortest: int, longest: int) -> list[str]:
+        kept = self._candidates.get((tuple(pieces), shortest, longest))
+        if kept is not None:  # read with the first page (``TYPO_CANDIDATES``)
+            return kept
         # LIKE with a pattern of letters only: pg_trgm's GIN index serves it.
         likes = " OR ".join(f"word LIKE %(p{n})s" for n in range(len(pieces)))
         sql = (
@@ -1374,7 +1432,7 @@ def search(
     engine = backend()
     wanted = {t for group in parsed.groups for t in group}
     offset = (result.page - 1) * per_page
-    first = engine.first_page(parsed, filters, offset, per_page, sorted(wanted))
+    first = engine.first_page(parsed, filters, offset, per_page, sorted(wanted), typos)
     if first.forms_read:
         result.forms[frozenset(wanted)] = first.written
     result.item_kinds = first.item_kinds
@@ -1470,9 +1528,7 @@ def closest_word(word: str, hits: int, engine) -> str | None:
     """The index word fewest edits away (one; two for long words), then sharing the longest
     beginning, then first in the alphabet; only if it has more hits than ``word``."""
     edits = 2 if len(word) >= LONG_WORD else 1
-    cuts = [round(i * len(word) / (edits + 1)) for i in range(edits + 2)]
-    pieces = [word[a:b] for a, b in itertools.pairwise(cuts)]
-    found = engine.words_containing(pieces, len(word) - edits, len(word) + edits)
+    found = engine.words_containing(*typo_pieces(word))
     scored = sorted(
         (distance, -common_prefix(word, candidate), candidate)
         for candidate in found
@@ -1483,6 +1539,23 @@ def closest_word(word: str, hits: int, engine) -> str | None:
         if engine.hit_count(query_terms(candidate), FEW_HITS + hits) > hits:
             return candidate
     return None
+
+
+def typo_pieces(word: str) -> tuple[list[str], int, int]:
+    """What ``closest_word`` looks among for ``word``: the index's words holding one of its
+    pieces (edits + 1 of them: each edit leaves one whole), and their shortest and longest."""
+    edits = 2 if len(word) >= LONG_WORD else 1
+    cuts = [round(i * len(word) / (edits + 1)) for i in range(edits + 2)]
+    pieces = [word[a:b] for a, b in itertools.pairwise(cuts)]
+    return pieces, len(word) - edits, len(word) + edits
+
+
+def typo_look(word: str) -> tuple[list[str], int, int] | None:
+    """``typo_pieces`` for a word ``correct`` tries to correct when it has few hits; None for
+    one it leaves (short, or digits)."""
+    if len(word) < TYPO_MIN_LENGTH or word.isdigit():
+        return None
+    return typo_pieces(word)
 
 
 def common_prefix(a: str, b: str) -> int:

@@ -65,3 +65,34 @@ def test_a_word_no_post_has_any_more_is_not_offered(create_question):
     db.session.commit()
     page = search("surfplatan")
     assert page.hits == [] and page.corrected is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [("surfplatan", "surfplattan"), ("trygghetlsamret", "trygghetslarmet"), ("surfplattan", None)],
+)
+def test_a_typos_candidates_come_with_the_first_page_on_postgresql(
+    create_question, count_queries, monkeypatch, typed, corrected
+):
+    """PostgreSQL: a one-word query with few hits reads the words its correction looks among
+    with the posts' first page (``TYPO_CANDIDATES``), not in a statement of its own; the
+    correction and the page are those of the candidates read alone. A word with hits enough
+    reads none."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from hub.forum.search import PostgresBackend
+
+    for n in range(3):
+        create_question(f"Fråga {n}", "Surfplattan och trygghetslarmet laddar inte.")
+    with count_queries() as counter:
+        page = search(typed)
+    assert not [s for s in counter.statements if "FROM search_word WHERE (word LIKE" in s]
+    original = PostgresBackend.first_page
+    # Without ``typos``: the first page reads no candidates, ``words_containing`` reads them.
+    monkeypatch.setattr(PostgresBackend, "first_page", lambda self, *a: original(self, *a[:5]))
+    with count_queries() as counter:
+        apart = search(typed)
+    looked = [s for s in counter.statements if "FROM search_word WHERE (word LIKE" in s]
+    assert len(looked) == (1 if corrected else 0)
+    assert (page.corrected, ids(page), page.total) == (corrected, ids(apart), apart.total)
+    assert apart.corrected == corrected and len(ids(page)) == 3
