@@ -855,8 +855,8 @@ class FirstPage:
     written: frozenset[str]
     forms_read: bool = True  # False: no page, so ``written`` was not read (SQLite)
     item_kinds: frozenset[str] | None = None  # ``SearchPage.item_kinds``
-    # The index's words a typo's correction looks among (``TYPO_CANDIDATES``), when read.
-    candidates: tuple[str, ...] = ()
+    # The index's words a typo's correction looks among (``TYPO_CANDIDATES``); None: not read.
+    candidates: tuple[str, ...] | None = None
 
     @classmethod
     def from_rows(cls, rows: list[tuple], items_probed: bool = False) -> FirstPage:
@@ -880,8 +880,15 @@ class FirstPage:
                 if items_probed
                 else None
             ),
-            candidates=tuple(row[8] for row in rows if row[0] is None and row[2] == CANDIDATE),
+            candidates=_candidates(
+                [row[8] for row in rows if row[0] is None and row[2] == CANDIDATE]
+            ),
         )
+
+
+def _candidates(rows: list[str | None]) -> tuple[str, ...] | None:
+    """``TYPO_CANDIDATES``' words: none read (no row), or those found (a NULL: none)."""
+    return tuple(word for word in rows if word is not None) if rows else None
 
 
 def pooled_first_page(
@@ -1087,13 +1094,16 @@ ITEMS_PROBE = (
 # hit: a statement less each). Three pieces at most (two edits), the second given again when
 # there are two; each pattern an InitPlan, so that the plan, kept for any words, reads the
 # trigram index. The count is ``counts``' (the page's total), under a condition on ``typo`` that
-# PostgreSQL tests first: a word that is not looked at never reads it.
+# PostgreSQL tests first: a word that is not looked at never reads it. When they are read, one
+# row at least (the word NULL when there is none), so that "none" is told from "not read".
 CANDIDATE = -1
 TYPO_CANDIDATES = (
-    f" UNION ALL (SELECT NULL, NULL, {CANDIDATE}, NULL, NULL, NULL, NULL, NULL, word, NULL"  # noqa: S608  (fixed SQL; values bound)
-    " FROM search_word WHERE (SELECT %(typo)s) AND (SELECT wide FROM counts) < %(few)s"
-    " AND (word LIKE (SELECT %(p0)s) OR word LIKE (SELECT %(p1)s) OR word LIKE (SELECT %(p2)s))"
-    f" AND length(word) BETWEEN %(lo)s AND %(hi)s ORDER BY word LIMIT {MAX_CANDIDATES})"
+    f" UNION ALL SELECT NULL, NULL, {CANDIDATE}, NULL, NULL, NULL, NULL, NULL, w.word, NULL"  # noqa: S608  (fixed SQL; values bound)
+    " FROM (SELECT WHERE (SELECT %(typo)s) AND (SELECT wide FROM counts) < %(few)s) AS g"
+    " LEFT JOIN LATERAL (SELECT word FROM search_word WHERE (word LIKE (SELECT %(p0)s)"
+    " OR word LIKE (SELECT %(p1)s) OR word LIKE (SELECT %(p2)s))"
+    f" AND length(word) BETWEEN %(lo)s AND %(hi)s ORDER BY word LIMIT {MAX_CANDIDATES}) AS w"
+    " ON TRUE"
 )
 
 
@@ -1323,7 +1333,7 @@ class PostgresBackend(DriverSql):
             params |= {"typo": looked is not None, "lo": shortest, "hi": longest}
             rows = self.rows(postings_first_page_sql(), params, prepare=True)
             first = FirstPage.from_rows(rows, items_probed=True)
-            if looked is not None and first.total < FEW_HITS:
+            if first.candidates is not None:
                 self._candidates[(tuple(pieces), shortest, longest)] = list(first.candidates)
             return first
         where, kept = self.pool_values(query, filters)
