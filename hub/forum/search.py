@@ -740,7 +740,7 @@ class SqliteBackend(DriverSql):
         terms: list[str],
         typos: bool = False,
     ) -> FirstPage:
-        return pooled_first_page(self, query, filters, offset, per_page, terms)
+        return pooled_first_page(self, query, filters, offset, per_page, terms, typos)
 
     def hit_count(self, group: tuple[str, ...], cap: int) -> int:
         sql = "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :m LIMIT :cap)"
@@ -892,10 +892,16 @@ def _candidates(rows: list[str | None]) -> tuple[str, ...] | None:
 
 
 def pooled_first_page(
-    engine, query: ParsedQuery, filters: Filters, offset: int, per_page: int, terms: list[str]
+    engine,
+    query: ParsedQuery,
+    filters: Filters,
+    offset: int,
+    per_page: int,
+    terms: list[str],
+    typos: bool = False,
 ) -> FirstPage:
     """``FirstPage`` from the pools, ranked here (SQLite: its statements are calls in this
-    process, not round trips)."""
+    process, not round trips; a typo's candidates are read when the correction looks)."""
     pools = engine.pools(query, filters)
     best = ranked(pools)
     ids = sorted(best, key=best.__getitem__)[offset : offset + per_page]

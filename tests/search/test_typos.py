@@ -86,13 +86,13 @@ def test_a_typos_candidates_come_with_the_first_page_on_postgresql(
         create_question(f"Fråga {n}", "Surfplattan och trygghetslarmet laddar inte.")
     with count_queries() as counter:
         page = search(typed)
-    assert not [s for s in counter.statements if "FROM search_word WHERE (word LIKE" in s]
+    assert not [s for s in counter.statements if s.startswith("SELECT word FROM search_word")]
     original = PostgresBackend.first_page
     # Without ``typos``: the first page reads no candidates, ``words_containing`` reads them.
     monkeypatch.setattr(PostgresBackend, "first_page", lambda self, *a: original(self, *a[:5]))
     with count_queries() as counter:
         apart = search(typed)
-    looked = [s for s in counter.statements if "FROM search_word WHERE (word LIKE" in s]
+    looked = [s for s in counter.statements if s.startswith("SELECT word FROM search_word")]
     assert len(looked) == (1 if corrected else 0)
     assert (page.corrected, ids(page), page.total) == (corrected, ids(apart), apart.total)
     assert apart.corrected == corrected and len(ids(page)) == 3

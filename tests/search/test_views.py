@@ -116,7 +116,7 @@ def test_every_statement_of_a_search_passes_the_cursor_events(
         with sent_by_the_driver() as driver, count_queries() as counter:
             assert client.get(path).status_code == 200
         seen = reads(counter.statements)
-        assert len(reads(driver)) == len(seen) >= 3, (driver, seen)
+        assert len(reads(driver)) == len(seen) >= 2, (driver, seen)
 
 
 @pytest.mark.parametrize("query", HOSTILE)
