@@ -22,9 +22,10 @@ from sqlalchemy.orm import aliased
 
 from hub.auth.models import User
 from hub.core.i18n import current_locale
+from hub.core.kept import drop_kept
 from hub.core.templating import cached_url_for, datetime_filter, iso_filter
 from hub.directory.faces import avatar
-from hub.directory.models import Municipality, Profile
+from hub.directory.models import Profile
 from hub.directory.official_names import official_name
 
 
@@ -51,8 +52,9 @@ class Face(NamedTuple):
     municipality: FacePlace | None
 
 
-def face_columns(user, profile, place) -> list[ColumnElement]:
-    """A face's columns from these (possibly aliased) User, Profile and Municipality."""
+def face_columns(user, profile) -> list[ColumnElement]:
+    """A face's columns from these (possibly aliased) User and Profile: the municipality by its
+    code, named from the kept municipalities (``kept_places``)."""
     return [
         user.id,
         user.name,
@@ -60,13 +62,12 @@ def face_columns(user, profile, place) -> list[ColumnElement]:
         profile.user_id,
         profile.photo_version,
         profile.hidden_from_directory,
-        place.scb_code,
-        place.name,
+        user.municipality_code,
     ]
 
 
-# For a statement that has User, Profile and Municipality joined in already.
-FACE_COLUMNS = face_columns(User, Profile, Municipality)
+# For a statement that has User and Profile joined in already.
+FACE_COLUMNS = face_columns(User, Profile)
 FACE_WIDTH = len(FACE_COLUMNS)
 
 
@@ -77,37 +78,70 @@ class FaceColumns:
     def __init__(self, prefix: str) -> None:
         self.user = aliased(User, name=f"{prefix}_user")
         self.profile = aliased(Profile, name=f"{prefix}_profile")
-        self.place = aliased(Municipality, name=f"{prefix}_place")
-        self.columns = face_columns(self.user, self.profile, self.place)
+        self.columns = face_columns(self.user, self.profile)
 
     def join(self, statement, author_id: ColumnElement):
-        """The statement with the author, their profile and municipality outer-joined."""
-        return (
-            statement.outerjoin(self.user, self.user.id == author_id)
-            .outerjoin(self.profile, self.profile.user_id == self.user.id)
-            .outerjoin(self.place, self.place.scb_code == self.user.municipality_code)
+        """The statement with the author and their profile outer-joined."""
+        return statement.outerjoin(self.user, self.user.id == author_id).outerjoin(
+            self.profile, self.profile.user_id == self.user.id
         )
 
 
-def face_from(values: tuple) -> Face | None:
-    """The face from a row's face columns (in ``FaceColumns.columns`` order); None for a former
-    member (the author's account is gone)."""
-    user_id, name, active, profile_id, photo_version, hidden, code, place = values
+class KnownPlace(NamedTuple):
+    """A municipality as a face shows it, and its region (the experts' ranking)."""
+
+    place: FacePlace
+    region_code: str
+
+
+def kept_places(afresh: bool = False) -> dict[str, KnownPlace]:
+    """Every municipality by code, from the directory's kept reference rows (``hub.core.kept``;
+    ``afresh``: read again first). Joined into the question page's row for each face (the
+    asker's, each answer's author's, each expert's), the municipality cost the server a join
+    and a look-up each, a fifth of that statement's plan (issue 17); as the question's tags are
+    named, a name changed in another worker shows here at most ``REFERENCE_KEPT_SECONDS`` later."""
+    from hub.directory.listing import KEPT_FILTER_CHOICES  # the directory's, not ours to import
+
+    if afresh:
+        drop_kept()
+    return _places_of(KEPT_FILTER_CHOICES.rows())
+
+
+@lru_cache(maxsize=4)
+def _places_of(rows: tuple) -> dict[str, KnownPlace]:
+    return {code: KnownPlace(FacePlace(code, name), region) for kind, code, name, region, *_ in rows
+            if kind == 0}  # fmt: skip
+
+
+def place_of(code: str | None, places: dict[str, KnownPlace]) -> KnownPlace | None:
+    """The municipality ``code`` (None: none), from ``places`` (``kept_places``); read afresh when
+    it is not there (made a moment ago in another worker)."""
+    if code is None:
+        return None
+    known = places.get(code)
+    return known if known is not None else kept_places(afresh=True)[code]
+
+
+def face_from(values: tuple, places: dict[str, KnownPlace]) -> Face | None:
+    """The face from a row's face columns (in ``FaceColumns.columns`` order), its municipality
+    named from ``places`` (``kept_places``); None for a former member (the account is gone)."""
+    user_id, name, active, profile_id, photo_version, hidden, code = values
     if user_id is None:
         return None
     profile = None if profile_id is None else FaceProfile(photo_version, hidden)
-    return Face(user_id, name, active, profile, None if code is None else FacePlace(code, place))
+    known = None if code is None else places.get(code) or place_of(code, places)
+    return Face(user_id, name, active, profile, None if known is None else known.place)
 
 
-def face_from_json(values: list) -> Face | None:
+def face_from_json(values: list, places: dict[str, KnownPlace]) -> Face | None:
     """``face_from`` for the face columns as a JSON array has them (a column of the question's
     row): SQLite's JSON has no booleans (0 and 1)."""
-    user_id, name, active, profile_id, photo_version, hidden, code, place = values
+    user_id, name, active, profile_id, photo_version, hidden, code = values
     if user_id is None:
         return None
     profile = None if profile_id is None else FaceProfile(photo_version, bool(hidden))
-    place = None if code is None else FacePlace(code, place)
-    return Face(user_id, name, bool(active), profile, place)
+    known = None if code is None else places.get(code) or place_of(code, places)
+    return Face(user_id, name, bool(active), profile, None if known is None else known.place)
 
 
 def face_of(user: User | None) -> Face | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Label, ScalarSelect, Select, bindparam, exists, false, fu
 from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.driver_rows import DriverStatement, json_array
-from hub.forum.faces import Face, FaceColumns, face_from, face_from_json
+from hub.forum.faces import Face, FaceColumns, KnownPlace, face_from, face_from_json, kept_places
 from hub.forum.models import Answer, HelpfulMark
 from hub.forum.page_comments import json_moment
 
@@ -47,8 +47,9 @@ def answers_for_page(question: AnsweredQuestion, user: User) -> list[tuple[PageA
     read as rows through the connection (the session's ORM layer would only add work)."""
     statement = ANSWERS[can(user, Permission.MODERATE)]
     found = statement.rows({"question_id": question.id, "user_id": user.id})
+    places = kept_places()
     rows = [
-        (PageAnswer(*row[:ANSWER_FIELDS], face_from(row[ANSWER_FIELDS:-1])), bool(row[-1]))
+        (PageAnswer(*row[:ANSWER_FIELDS], face_from(row[ANSWER_FIELDS:-1], places)), bool(row[-1]))
         for row in found
     ]
     return _accepted_first(rows, question.accepted_answer_id)
@@ -81,24 +82,25 @@ def json_rows(found: Select, dialect: str) -> ScalarSelect:
 
 
 def answers_as_read(
-    found: str | list | None, accepted_id: int | None
+    found: str | list | None, accepted_id: int | None, places: dict[str, KnownPlace]
 ) -> list[tuple[PageAnswer, bool]]:
     """``answers_for_page`` from ``answers_column``'s array (text on SQLite, decoded by psycopg,
-    None on PostgreSQL when there is none): the same values, in the same order."""
+    None on PostgreSQL when there is none): the same values, in the same order; the authors'
+    municipalities named from ``places`` (``kept_places``)."""
     values = json_array(found)
-    rows = [_as_read(value) for value in values]
+    rows = [_as_read(value, places) for value in values]
     rows.sort(key=lambda row: (row[0].created_at, row[0].id))
     return _accepted_first(rows, accepted_id)
 
 
-def _as_read(value: list) -> tuple[PageAnswer, bool]:
+def _as_read(value: list, places: dict[str, KnownPlace]) -> tuple[PageAnswer, bool]:
     """One answer of the JSON array as its statement's row gives it: JSON has no times (ISO
     text) and SQLite's no booleans (0 and 1)."""
     answer_id, author_id, source, html, created, edited, hidden, helpful = value[:ANSWER_FIELDS]
     answer = PageAnswer(
         answer_id, author_id, source, html, json_moment(created),
         None if edited is None else json_moment(edited), bool(hidden), helpful,
-        face_from_json(value[ANSWER_FIELDS:-1]),
+        face_from_json(value[ANSWER_FIELDS:-1], places),
     )  # fmt: skip
     return answer, bool(value[-1])
 

@@ -41,7 +41,7 @@ from hub.auth.models import User
 from hub.auth.permissions import Permission, can
 from hub.core.db import reading_connection, utcnow
 from hub.core.driver_rows import DriverStatement, in_list, json_array, limits_written_in
-from hub.core.kept import KeptRows
+from hub.core.kept import KeptRows, drop_kept
 from hub.core.markdown import render_markdown
 from hub.core.models import Tag, user_expertise
 from hub.core.rules import AlreadyDone
@@ -62,9 +62,12 @@ from hub.forum.faces import (
     FACE_WIDTH,
     Face,
     FaceColumns,
+    KnownPlace,
     face_from,
     face_from_json,
     face_of,
+    kept_places,
+    place_of,
 )
 from hub.forum.models import (
     Answer,
@@ -193,6 +196,7 @@ class PageQuestion(NamedTuple):
 
 
 PAGE_QUESTION_FIELDS = 16  # PageQuestion's fields before the author
+OWN_FIELDS = PAGE_QUESTION_FIELDS - 2  # those the question's own columns give (not its category)
 
 
 class PageRead(NamedTuple):
@@ -218,15 +222,21 @@ def read_question_page(user: User, question_id: int) -> PageRead:
     if not found:
         return PageRead(None)
     row = found[0]
-    fields = PAGE_QUESTION_FIELDS
-    author = face_from(row[fields : fields + FACE_WIDTH])
-    question = PageQuestion(*row[:fields], author, _page_tags(row.tags), row.place_region)
+    places = kept_places()
+    author_values = row[OWN_FIELDS : OWN_FIELDS + FACE_WIDTH]
+    author = face_from(author_values, places)
+    place = place_of(author_values[-1], places)
+    region = place.region_code if place is not None else None
+    category = _page_category(row.category_id)
+    question = PageQuestion(*row[:OWN_FIELDS], *category, author, _page_tags(row.tags), region)
     if question.merged_into_id is not None:
         return PageRead(question)
     if not is_visible_to(question, user, moderator):
         return PageRead(None)
-    answers = answers_as_read(row.answers, question.accepted_answer_id)
-    experts = None if ranking is None else ExpertsRead(ranking, _people_as_read(row.experts), ids)
+    answers = answers_as_read(row.answers, question.accepted_answer_id, places)
+    experts = (
+        None if ranking is None else ExpertsRead(ranking, _people_as_read(row.experts, places), ids)
+    )
     # None: no comments, on PostgreSQL
     return PageRead(question, bool(row.following), row.comments or [], answers, experts)
 
@@ -259,6 +269,18 @@ def page_question_of(question: Question) -> PageQuestion:
     )
 
 
+def _page_category(category_id: int) -> tuple[str, str]:
+    """The question's category's slug and name, from the kept categories as the list shows them
+    (``listed_categories``); read afresh when it is not there (made in another worker)."""
+    for afresh in (False, True):
+        if afresh:
+            drop_kept()
+        for found_id, slug, name in listed_categories():
+            if found_id == category_id:
+                return slug, name
+    raise LookupError(f"category {category_id}")  # a question's category is never deleted
+
+
 def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
     """The question's tags from the ids of ``_listed_tags_column`` (JSON text on SQLite, an
     array or None on PostgreSQL), named from the kept tags as the list names them
@@ -273,18 +295,17 @@ def _page_tags(found: str | list | None) -> tuple[TagRow, ...]:
 
 def _page_row_statement(moderator: bool) -> Select:
     """Built once (``PAGE_ROW``), as the page's other statements: building one cost more than
-    running it. The answers are a moderator's (with the hidden ones) or a member's."""
+    running it. The answers are a moderator's (with the hidden ones) or a member's. The
+    category and the municipalities are named from the kept reference rows
+    (``_page_category``, ``kept_places``): joined here, they were a fifth of its plan."""
     dialect = db.engine.dialect.name
     author = FaceColumns("author")
     # PageQuestion's first fields name the question's own columns: one list to keep.
-    own = [getattr(Question, name) for name in PageQuestion._fields[: PAGE_QUESTION_FIELDS - 2]]
-    columns = [*own, Category.slug, Category.name]
+    own = [getattr(Question, name) for name in PageQuestion._fields[:OWN_FIELDS]]
     more = [_listed_tags_column(dialect, Question.id), _following_column(),
-            comments_column(dialect), author.place.region_code.label("place_region"),
-            answers_column(dialect, with_hidden=moderator), _experts_column(dialect)]  # fmt: skip
-    statement = select(*columns, *author.columns, *more)
-    statement = author.join(statement.join(Category, Category.id == Question.category_id),
-                            Question.author_id)  # fmt: skip
+            comments_column(dialect), answers_column(dialect, with_hidden=moderator),
+            _experts_column(dialect)]  # fmt: skip
+    statement = author.join(select(*own, *author.columns, *more), Question.author_id)
     return statement.where(Question.id == bindparam("question_id"))
 
 
@@ -810,11 +831,12 @@ def experts_for(
     parameters |= {"question_id": question.id, "place_code": place}
     statement = _experts_statement(len(tag_ids), limit + EXPERT_SPARE)
     rows = reading_connection().execute(statement, parameters).all()
+    places = kept_places()
     _keep_ranking(key, tuple(Ranked(row[0], int(s), int(h), bool(r)) for row in rows
                              for s, h, r, _a in [row[FACE_WIDTH:]]))  # fmt: skip
     _guess_ranking(question.id, key, question.author_id)
     experts = (
-        Expert(face_from(row[:FACE_WIDTH]), int(s), int(h), bool(r), bool(a))
+        Expert(face_from(row[:FACE_WIDTH], places), int(s), int(h), bool(r), bool(a))
         for row in rows
         if row[0] not in not_these
         for s, h, r, a in [row[FACE_WIDTH:]]
@@ -880,8 +902,9 @@ def _experts_from(ranking: tuple[Ranked, ...], question_id: int, not_these: set,
         return []  # no one ranked: no one to read
     if read is None:
         parameters = {"question_id": question_id} | _people_values(ranking)
+        places = kept_places()
         found = {
-            row[0]: Person(face_from(row[:FACE_WIDTH]), bool(row[FACE_WIDTH]),
+            row[0]: Person(face_from(row[:FACE_WIDTH], places), bool(row[FACE_WIDTH]),
                            bool(row[FACE_WIDTH + 1]))
             for row in PEOPLE.rows(parameters)
         }  # fmt: skip
@@ -981,12 +1004,12 @@ def _experts_column(dialect: str):
     return json_rows(_people_of_ranking(), dialect).label("experts")
 
 
-def _people_as_read(found: str | list | None) -> dict[int, Person]:
+def _people_as_read(found: str | list | None, places: dict[str, KnownPlace]) -> dict[int, Person]:
     """``_experts_column``'s array (text on SQLite, decoded by psycopg, None on PostgreSQL when
-    there is none) by member."""
+    there is none) by member, their municipalities named from ``places`` (``kept_places``)."""
     values = json_array(found)
     return {
-        value[0]: Person(face_from_json(value[:FACE_WIDTH]), bool(value[FACE_WIDTH]),
+        value[0]: Person(face_from_json(value[:FACE_WIDTH], places), bool(value[FACE_WIDTH]),
                          bool(value[FACE_WIDTH + 1]))
         for value in values
     }  # fmt: skip
@@ -1008,7 +1031,6 @@ def _people_of_ranking() -> Select:
     return (
         listed_people()
         .with_only_columns(*FACE_COLUMNS, asked, knows)
-        .outerjoin(Municipality, Municipality.scb_code == User.municipality_code)
         .where(in_list(User.id, "expert_ids", hidden=True))
     )
 
