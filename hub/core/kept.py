@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from time import monotonic
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from flask import current_app
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from hub.extensions import db
 
 KEPT = "hub_reference_kept"
+T = TypeVar("T")
 
 
 class KeptRows:
@@ -50,8 +51,21 @@ class KeptRows:
             found = kept[self.name] = self.read()
         return found
 
+    def made(self, make: Callable[[Any], T]) -> T:
+        """``make(rows)`` for the rows kept now, made once per rows read: found again by the
+        rows' identity. An ``lru_cache`` on the rows hashed every row on every call, as dear
+        as the look-up it saved: ~10 µs a question page for 60 tags, ~100 µs for the 290
+        municipalities (issue 17)."""
+        rows = self.rows()
+        made = current_app.extensions.setdefault(MADE, {})
+        found = made.get((self.name, make))
+        if found is None or found[0] is not rows:
+            found = made[self.name, make] = (rows, make(rows))
+        return found[1]
+
 
 MAX_KEPT = 64  # one entry per kind of reference rows: a handful
+MADE = "hub_reference_made"  # (name, make) -> (the rows, what ``make`` made of them)
 _MISSING = object()
 
 

@@ -104,10 +104,9 @@ def kept_places(afresh: bool = False) -> dict[str, KnownPlace]:
 
     if afresh:
         drop_kept()
-    return _places_of(KEPT_FILTER_CHOICES.rows())
+    return KEPT_FILTER_CHOICES.made(_places_of)
 
 
-@lru_cache(maxsize=4)
 def _places_of(rows: tuple) -> dict[str, KnownPlace]:
     return {code: KnownPlace(FacePlace(code, name), region) for kind, code, name, region, *_ in rows
             if kind == 0}  # fmt: skip

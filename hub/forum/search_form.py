@@ -201,10 +201,9 @@ def kept_tags(afresh: bool = False) -> dict[int, tuple[int, str, str]]:
     kept choices (``afresh``: read again first), made once per rows read."""
     if afresh:
         drop_kept()
-    return _tags_by_id(KEPT_CHOICES.rows())
+    return KEPT_CHOICES.made(_tags_by_id)
 
 
-@lru_cache(maxsize=4)
 def _tags_by_id(rows: tuple) -> dict[int, tuple[int, str, str]]:
     tags = [row for row in rows if row[0]]
     return {row[1]: (place, row[2], row[3]) for place, row in enumerate(tags)}

@@ -94,3 +94,19 @@ def test_the_municipality_rules_drop_the_kept_filter_options(app, change):
     rename_municipality(municipality, "Laholms kommun")
     shown = {m[:2] for m in listing.load_filter_options().municipalities}
     assert ("1381", "Laholms kommun") in shown
+
+
+def test_what_is_made_of_the_rows_is_made_once_per_rows_read(app):
+    """``KeptRows.made``: found again by the rows' identity (hashing them cost as much as the
+    look-up saved), made anew once the rows are read again."""
+    rows, reads = read_counted()
+    made = []
+
+    def make(found):
+        made.append(found)
+        return found * 10
+
+    assert [rows.made(make), rows.made(make)] == [10, 10]
+    assert made == [1]
+    drop_kept()
+    assert rows.made(make) == 20 and made == [1, 2] and len(reads) == 2
