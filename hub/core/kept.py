@@ -20,7 +20,7 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -38,26 +38,34 @@ class KeptRows:
         self.read = read
 
     def rows(self) -> Any:
-        seconds = current_app.config["REFERENCE_KEPT_SECONDS"]
+        return self._rows(current_app._get_current_object())
+
+    def _rows(self, app: Flask) -> Any:
+        # The app looked up once through its proxy, and the kept rows by one look-up (``get``
+        # asks the cache twice, each time with its timer): every question page asks three
+        # kinds of reference rows, a list or a search page one or two.
+        seconds = app.config["REFERENCE_KEPT_SECONDS"]
         if seconds <= 0:
             return self.read()
-        kept = current_app.extensions.get(KEPT)
+        kept = app.extensions.get(KEPT)
         if kept is None:
             # cachetools' timer, as search's kept experts; looked up per call so that a test
             # can move ``monotonic`` on.
-            kept = current_app.extensions[KEPT] = TTLCache(MAX_KEPT, seconds, lambda: monotonic())
-        found = kept.get(self.name, _MISSING)
-        if found is _MISSING:
+            kept = app.extensions[KEPT] = TTLCache(MAX_KEPT, seconds, lambda: monotonic())
+        try:
+            return kept[self.name]
+        except KeyError:  # not read yet, or its time is out
             found = kept[self.name] = self.read()
-        return found
+            return found
 
     def made(self, make: Callable[[Any], T]) -> T:
         """``make(rows)`` for the rows kept now, made once per rows read: found again by the
         rows' identity. An ``lru_cache`` on the rows hashed every row on every call, as dear
         as the look-up it saved: ~10 µs a question page for 60 tags, ~100 µs for the 290
         municipalities (issue 17)."""
-        rows = self.rows()
-        made = current_app.extensions.setdefault(MADE, {})
+        app = current_app._get_current_object()
+        rows = self._rows(app)
+        made = app.extensions.setdefault(MADE, {})
         found = made.get((self.name, make))
         if found is None or found[0] is not rows:
             found = made[self.name, make] = (rows, make(rows))
@@ -66,7 +74,6 @@ class KeptRows:
 
 MAX_KEPT = 64  # one entry per kind of reference rows: a handful
 MADE = "hub_reference_made"  # (name, make) -> (the rows, what ``make`` made of them)
-_MISSING = object()
 
 
 def drop_kept() -> None:
