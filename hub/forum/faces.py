@@ -118,7 +118,8 @@ def place_of(code: str | None, places: dict[str, KnownPlace]) -> KnownPlace | No
     if code is None:
         return None
     known = places.get(code)
-    return known if known is not None else kept_places(afresh=True)[code]
+    # A code no municipality has (none, since the user's code is a foreign key) shows no place.
+    return known if known is not None else kept_places(afresh=True).get(code)
 
 
 def face_from(values: tuple, places: dict[str, KnownPlace]) -> Face | None:
@@ -128,7 +129,7 @@ def face_from(values: tuple, places: dict[str, KnownPlace]) -> Face | None:
     if user_id is None:
         return None
     profile = None if profile_id is None else FaceProfile(photo_version, hidden)
-    known = None if code is None else places.get(code) or place_of(code, places)
+    known = place_of(code, places)
     return Face(user_id, name, active, profile, None if known is None else known.place)
 
 
@@ -139,7 +140,7 @@ def face_from_json(values: list, places: dict[str, KnownPlace]) -> Face | None:
     if user_id is None:
         return None
     profile = None if profile_id is None else FaceProfile(photo_version, bool(hidden))
-    known = None if code is None else places.get(code) or place_of(code, places)
+    known = place_of(code, places)
     return Face(user_id, name, bool(active), profile, None if known is None else known.place)
 
 
