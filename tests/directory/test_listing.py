@@ -285,8 +285,9 @@ def test_a_regions_count_reads_each_municipalitys_members_on_postgres(app, crowd
     assert db.session.execute(counted, values).scalar_one() == 2  # Anna Ahl, annika Berg
     compiled = counted.compile(dialect=db.engine.dialect)
     plan = plan_of(str(compiled), compiled.construct_params(values))
-    # each municipality's members by the index (a bitmap here: the tests' tables are fresh)
-    assert "on ix_user_municipality_directory" in plan, plan
+    # each municipality's members by the index: a bitmap scan or an index(-only) scan, as the
+    # visibility map of the tests' fresh tables happens to stand
+    assert "ix_user_municipality_directory" in plan, plan
     assert "= (municipality.scb_code)::text) AND (active = true))" in plan, plan
 
 
