@@ -37,8 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """The quick suite (``pytest -m "not e2e"``, no paths given) runs on two worker processes,
     one per core, each with an app and a database of its own (pytest-xdist); a file or folder
-    runs in one process. ``-n 0`` (or ``-n N``) decides for yourself. The browser tests share one
-    live server and database, so a run that includes them (./scripts/test) stays in one process."""
+    runs in one process. ``-n 0`` (or ``-n N``) decides for yourself. ./scripts/test passes
+    ``-n 2`` itself: there each worker that runs browser tests has its own live server, database
+    and browser."""
     whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
     without_browser = "not e2e" in (config.getoption("markexpr") or "")
     if (

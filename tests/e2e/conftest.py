@@ -72,8 +72,10 @@ def e2e_tools() -> None:
 def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("E2E_DATABASE_URL")
     if url:
-        from tests.conftest import reset_postgres_schema
+        from tests.conftest import reset_postgres_schema, worker_database
 
+        if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+            url = worker_database(url, worker)  # each worker's live server has its own
         reset_postgres_schema(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
@@ -137,7 +139,8 @@ def browser(e2e_tools) -> Iterator:
 @pytest.fixture(scope="session", autouse=True)
 def html_validation() -> Iterator[None]:
     """Pages saved by ``check_html`` during the session are validated by one vnu run at the end."""
-    checks.html_dir = checks.SCREENSHOT_DIR / "html"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    checks.html_dir = checks.SCREENSHOT_DIR / (f"html-{worker}" if worker else "html")
     shutil.rmtree(checks.html_dir, ignore_errors=True)
     checks.html_dir.mkdir(parents=True)
     checks.saved_pages.clear()
