@@ -34,7 +34,9 @@ def forum_escalate(at: str | None) -> None:
 
 @hub_cli.command("flush-views")
 def flush_views_command() -> None:
-    """Write this process's buffered question views (the worker calls it on schedule)."""
+    """Write this process's buffered question views. The views are counted in the workers,
+    which write them themselves (``hub.forum.viewcounts``), so from cron this writes nothing: it
+    stays for crontabs that still call it."""
     from hub.forum.viewcounts import flush_views
 
     written = flush_views()  # commits on its own
